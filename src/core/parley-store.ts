@@ -1,0 +1,57 @@
+/** The storage port: what runs and routes need from a database. `src/store` implements it (SQLite, PostgreSQL). */
+import type { Conversation } from "./conversation.js";
+import type { Message, MessagePatch } from "./message.js";
+import type { Run, RunPatch } from "./run.js";
+import type { RunEvent } from "./run-event.js";
+
+export type ConversationListOptions = {
+  /** Matches titles and message text, case-insensitively. */
+  query?: string;
+  limit?: number;
+};
+
+export interface ConversationRepository {
+  create(conversation: Conversation): Promise<void>;
+  get(id: string): Promise<Conversation | undefined>;
+  /** Newest first (by `updatedAt`). */
+  list(options?: ConversationListOptions): Promise<Conversation[]>;
+  update(id: string, patch: Partial<Pick<Conversation, "title" | "updatedAt">>): Promise<void>;
+  /** Deletes the conversation with its messages, runs and run events; false when it did not exist. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface MessageRepository {
+  create(message: Message): Promise<void>;
+  get(id: string): Promise<Message | undefined>;
+  /** Every message of the conversation, oldest first. */
+  listByConversation(conversationId: string): Promise<Message[]>;
+  update(id: string, patch: MessagePatch): Promise<void>;
+}
+
+export interface RunRepository {
+  create(run: Run): Promise<void>;
+  get(id: string): Promise<Run | undefined>;
+  update(id: string, patch: RunPatch): Promise<void>;
+  listByStatus(status: Run["status"]): Promise<Run[]>;
+}
+
+export type StoredRunEvent = RunEvent & { runId: string };
+
+export interface RunEventRepository {
+  /** Appends events in one transaction; (runId, id) is unique, so a replayed append fails loudly. */
+  append(events: readonly StoredRunEvent[]): Promise<void>;
+  /** Events of the run with an id greater than `afterId`, in order. */
+  listAfter(runId: string, afterId: number): Promise<StoredRunEvent[]>;
+  /** The highest event id stored for the run, 0 when none. */
+  lastId(runId: string): Promise<number>;
+}
+
+export interface ParleyStore {
+  readonly conversations: ConversationRepository;
+  readonly messages: MessageRepository;
+  readonly runs: RunRepository;
+  readonly runEvents: RunEventRepository;
+  /** Runs `work` in one database transaction. */
+  transaction<T>(work: (store: ParleyStore) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/** The events of a run as protocol.md defines them: the SSE wire contract between server and clients. */
+
+export type FinishReason = "stop" | "length" | "stopped";
+
+export type Usage = {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
+};
+
+export type Timings = {
+  /** Milliseconds from the run's start to its first text. */
+  ttftMs: number | null;
+  /** Output tokens per second, measured from the first token to the last. */
+  tokensPerSecond: number | null;
+};
+
+export type RunEventDataMap = {
+  "run.start": {
+    runId: string;
+    conversationId: string;
+    userMessageId: string;
+    assistantMessageId: string;
+    model: string;
+    botId?: string;
+  };
+  "text.delta": { text: string };
+  citation: { documentId: string; title: string; start: number; end: number; citedText: string };
+  usage: Usage;
+  "run.end": { finishReason: FinishReason; usage: Usage; timings: Timings };
+  "run.error": { code: string; message: string; retryable: boolean };
+};
+
+export type RunEventName = keyof RunEventDataMap;
+
+/** One event of a run; `id` counts 1, 2, 3 ... within the run. */
+export type RunEvent = {
+  [Name in RunEventName]: { id: number; event: Name; data: RunEventDataMap[Name] };
+}[RunEventName];
+
+export const RUN_EVENT_NAMES: readonly RunEventName[] = [
+  "run.start",
+  "text.delta",
+  "citation",
+  "usage",
+  "run.end",
+  "run.error",
+];
+
+/** `run.end` or `run.error` is always a run's last event. */
+export function isTerminalEvent(event: Pick<RunEvent, "event">): boolean {
+  return event.event === "run.end" || event.event === "run.error";
+}

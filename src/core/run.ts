@@ -1,0 +1,16 @@
+/** A run: one generation of an assistant message, owned by the server, with a replayable event log. */
+
+export type RunStatus = "running" | "completed" | "stopped" | "failed" | "interrupted";
+
+export type Run = {
+  id: string;
+  conversationId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+  model: string;
+  status: RunStatus;
+  createdAt: number;
+  endedAt: number | null;
+};
+
+export type RunPatch = Partial<Pick<Run, "status" | "endedAt">>;
