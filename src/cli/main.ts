@@ -1,0 +1,75 @@
+/** The `parley` command: serve, engine, pull, models, and developer tools. */
+import { Command, InvalidArgumentError } from "commander";
+import { AppError } from "../core/app-error.js";
+import { runDevTinyModel } from "./dev-tiny-model-command.js";
+import { runEngineCommand } from "./engine-command.js";
+import { runModelsCommand } from "./models-command.js";
+import { runPullCommand } from "./pull-command.js";
+import { runServe } from "./serve-command.js";
+
+const program = new Command()
+  .name("parley")
+  .description("Parley, a self-hosted AI chat platform.")
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    process.exit(error.exitCode);
+  });
+
+program
+  .command("serve", { isDefault: true })
+  .description("Serve the API and supervise the local model engines.")
+  .option("-c, --config <file>", "config file (default: ./parley.config.yaml, or PARLEY_CONFIG)")
+  .option("-p, --port <number>", "port to listen on (default 3000, or PORT)", integer)
+  .option("--host <address>", "address to listen on (default 127.0.0.1)")
+  .option("--data-dir <dir>", "where conversations are stored (default ./data)")
+  .option("-m, --model <file.gguf>", "serve this GGUF file (or PARLEY_MODEL)")
+  .option("--threads <number>", "CPU threads per engine", integer)
+  .action(runServe);
+
+program
+  .command("engine")
+  .description("Run one local model as an OpenAI-compatible server (started by `serve`, or alone on another machine).")
+  .requiredOption("-m, --model <file.gguf>", "the GGUF file to serve")
+  .option("--id <name>", "model id clients send (default: the file name)")
+  .option("-p, --port <number>", "port (0 picks a free one)", integer, 0)
+  .option("--host <address>", "address to listen on", "127.0.0.1")
+  .option("--threads <number>", "CPU threads (default: cores - 1)", integer)
+  .option("--sequences <number>", "conversations decoded in parallel", integer)
+  .option("--context-size <number>", "tokens of context per sequence", integer)
+  .option("--gpu", "use a GPU when llama.cpp finds one")
+  .action(runEngineCommand);
+
+program
+  .command("pull")
+  .description("Download a recommended model (qwen3-0.6b, qwen3-1.7b, qwen3-4b) into the models folder.")
+  .argument("<model>", "a recommended model name, or an hf:owner/repo/file.gguf address")
+  .option("--models-dir <dir>", "where models are kept (default ./models)")
+  .action(runPullCommand);
+
+program
+  .command("models")
+  .description("List the GGUF models in the models folder and the recommended ones to pull.")
+  .option("--models-dir <dir>", "where models are kept (default ./models)")
+  .action(runModelsCommand);
+
+program
+  .command("dev")
+  .description("Tools for developing Parley.")
+  .command("tiny-model")
+  .description("Write the tiny test model: its greedy chat reply is exactly the alphabet.")
+  .argument("<out.gguf>", "file to write")
+  .option("--loop", "repeat the alphabet until max tokens, for long-running tests")
+  .action(runDevTinyModel);
+
+function integer(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number.");
+  return Number(value);
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  // Errors that Parley explains are printed as such; anything else is a defect worth its stack.
+  console.error(error instanceof AppError ? `parley: ${error.message}` : error);
+  process.exit(1);
+}

@@ -1,0 +1,62 @@
+/** `parley serve`: wires config, store, engines, runs and HTTP together, and shuts them down in order. */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { pino } from "pino";
+import { type ConfigFlags, loadConfig } from "../config/load-config.js";
+import { openStore } from "../store/open-store.js";
+import { createApp } from "../http/create-app.js";
+import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
+import { RunService } from "../runs/run-service.js";
+import { findModelFiles } from "./find-model-files.js";
+import { startLocalModels } from "./start-local-models.js";
+
+export async function runServe(flags: ConfigFlags): Promise<void> {
+  const config = loadConfig({ flags });
+  const logger = pino({ name: "parley" });
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = await openStore({ sqlitePath: path.join(config.dataDir, "parley.db") });
+
+  // With no model configured, serve whatever `parley pull` put in the models folder.
+  const models =
+    config.models.length > 0
+      ? config.models
+      : findModelFiles(config.modelsDir).map((file) => ({ id: file.id, file: file.path, tier: "fast" as const }));
+  const local = startLocalModels(models, config.engine, logger);
+  const catalog = new ModelCatalog(local.entries);
+  if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
+
+  const runs = new RunService({
+    store,
+    catalog,
+    eventLogFlushMs: config.runs.eventLogFlushMs,
+    maxOutputTokens: config.runs.maxOutputTokens,
+    onError: (error, context) => logger.error({ err: error }, `failed ${context}`),
+  });
+  const recovered = await runs.recoverInterrupted();
+  if (recovered > 0) logger.warn({ runs: recovered }, "ended replies left in flight by an earlier stop as interrupted");
+
+  const app = createApp({
+    store,
+    runs,
+    catalog,
+    bodyLimit: config.http.bodyLimit,
+    pingIntervalMs: config.http.pingIntervalSeconds * 1000,
+    logger: logger.child({ component: "http" }),
+  });
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info({ url: address, models: models.map((model) => model.id), config: config.configFile }, "Parley is serving");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing running replies");
+    await runs.shutdown(config.runs.shutdownGraceSeconds * 1000);
+    await app.close();
+    await local.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+}

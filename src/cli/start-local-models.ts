@@ -1,0 +1,61 @@
+/** Starts a supervised engine process for each local model and describes each as a catalog entry. */
+import type { Logger } from "pino";
+import type { LoadedConfig } from "../config/load-config.js";
+import type { LocalModelConfig } from "../config/config-schema.js";
+import { EngineSupervisor } from "../engine/engine-supervisor.js";
+import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
+import type { CatalogEntry, ModelState } from "../runs/model-catalog.js";
+
+export type LocalModels = {
+  entries: CatalogEntry[];
+  stop(): Promise<void>;
+};
+
+export function startLocalModels(
+  models: readonly Pick<LocalModelConfig, "id" | "file" | "tier" | "label" | "contextSize" | "sequences" | "threads">[],
+  engine: LoadedConfig["engine"],
+  logger: Logger,
+): LocalModels {
+  const supervisors = models.map((model) => {
+    const log = logger.child({ component: "engine", model: model.id });
+    const contextSize = model.contextSize ?? engine.contextSize;
+    const supervisor = new EngineSupervisor({
+      modelPath: model.file,
+      modelId: model.id,
+      threads: model.threads ?? engine.threads,
+      sequences: model.sequences ?? engine.sequences,
+      contextSize,
+      gpu: engine.gpu,
+      log: (level, message) => log[level](message),
+    });
+    supervisor.onStatusChange((status) => log.info({ status, error: supervisor.lastError }, `engine ${status}`));
+    const entry: CatalogEntry = {
+      info: {
+        id: model.id,
+        label: model.label ?? model.id,
+        provider: "local",
+        tier: model.tier ?? "fast",
+        contextWindow: contextSize,
+        pricing: { inputPerMillion: 0, outputPerMillion: 0 },
+        modalities: ["text"],
+      },
+      chatModel: new OpenAICompatibleChatModel({
+        modelId: model.id,
+        // The catalog hands out ready models only; an engine that died since then refuses the connection.
+        baseURL: () => supervisor.baseURL ?? "http://127.0.0.1:1/v1",
+      }),
+      status: () => ({
+        state: supervisor.status as ModelState,
+        ...(supervisor.lastError !== undefined && supervisor.status !== "ready" && { message: supervisor.lastError }),
+      }),
+    };
+    return { supervisor, entry };
+  });
+  for (const { supervisor } of supervisors) supervisor.start();
+  return {
+    entries: supervisors.map(({ entry }) => entry),
+    stop: async () => {
+      await Promise.all(supervisors.map(({ supervisor }) => supervisor.stop()));
+    },
+  };
+}

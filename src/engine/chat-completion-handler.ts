@@ -1,0 +1,231 @@
+/** Serves `POST /v1/chat/completions`: prompt, sequence, token loop, and the OpenAI response or SSE stream. */
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+import { AppError, BadRequestError } from "../core/app-error.js";
+import { parseChatCompletionRequest } from "./chat-completion-request.js";
+import { chatPromptTokens } from "./chat-prompt-tokens.js";
+import { readJsonBody, sendError, sendJson, writeRespectingBackpressure } from "./engine-http.js";
+import type { EngineModel } from "./engine-model.js";
+import { type CompletionEnd, generateCompletion } from "./generate-completion.js";
+import type { SequenceLease, SequencePool } from "./sequence-pool.js";
+
+/** Running totals since the engine started, shown by `GET /health`. */
+export type EngineCounters = {
+  requests: number;
+  completedRequests: number;
+  abortedRequests: number;
+  promptTokens: number;
+  cachedPromptTokens: number;
+  generatedTokens: number;
+};
+
+export type ChatCompletionHandlerConfig = {
+  engineModel: EngineModel;
+  pool: SequencePool;
+  modelId: string;
+  /** Used when a request sends no temperature. */
+  defaultTemperature: number;
+};
+
+const shutdownReason = () => new AppError("engine_stopping", "The engine is shutting down.", { status: 503 });
+
+export class ChatCompletionHandler {
+  readonly counters: EngineCounters = {
+    requests: 0,
+    completedRequests: 0,
+    abortedRequests: 0,
+    promptTokens: 0,
+    cachedPromptTokens: 0,
+    generatedTokens: 0,
+  };
+  readonly #config: ChatCompletionHandlerConfig;
+  readonly #inFlight = new Map<AbortController, Promise<void>>();
+  #stopping: AppError | undefined;
+
+  constructor(config: ChatCompletionHandlerConfig) {
+    this.#config = config;
+  }
+
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const abort = new AbortController();
+    if (this.#stopping) abort.abort(this.#stopping);
+    const done = this.#serve(request, response, abort).finally(() => this.#inFlight.delete(abort));
+    this.#inFlight.set(abort, done);
+    return done;
+  }
+
+  /** Ends every request in flight (streams get an in-band error, no `[DONE]`) and waits for them. */
+  async stop(): Promise<void> {
+    this.#stopping ??= shutdownReason();
+    this.#config.pool.close(this.#stopping);
+    for (const abort of this.#inFlight.keys()) abort.abort(this.#stopping);
+    await Promise.allSettled(this.#inFlight.values());
+  }
+
+  async #serve(request: IncomingMessage, response: ServerResponse, abort: AbortController): Promise<void> {
+    const { engineModel, pool } = this.#config;
+    const onClose = () => {
+      if (!response.writableFinished) abort.abort(new DOMException("The client closed the connection.", "AbortError"));
+    };
+    response.on("close", onClose);
+    this.counters.requests++;
+    let lease: SequenceLease | undefined;
+    try {
+      const chat = parseChatCompletionRequest(await readJsonBody(request));
+      const prompt = chatPromptTokens(engineModel.model, engineModel.chatWrapper, chat.messages);
+      if (prompt.tokens.length >= engineModel.contextSize) {
+        throw new BadRequestError(
+          `This model's context holds ${engineModel.contextSize} tokens per sequence, but the messages take ${prompt.tokens.length}. Shorten the conversation or start the engine with a larger --context-size.`,
+          { code: "context_length_exceeded", details: { param: "messages" } },
+        );
+      }
+      lease = await pool.acquire(prompt.tokens, abort.signal);
+      abort.signal.throwIfAborted();
+      this.counters.promptTokens += prompt.tokens.length;
+      this.counters.cachedPromptTokens += lease.reusedTokens;
+      const generation = generateCompletion(engineModel.model, lease, prompt.tokens, {
+        maxTokens: Math.min(chat.maxTokens ?? Number.POSITIVE_INFINITY, engineModel.contextSize - prompt.tokens.length),
+        temperature: chat.temperature ?? this.#config.defaultTemperature,
+        topP: chat.topP ?? 1,
+        seed: chat.seed,
+        stopTexts: [...chat.stop, ...prompt.stopTexts],
+        stopTokenSequences: prompt.stopTokenSequences,
+        signal: abort.signal,
+        onToken: () => {
+          this.counters.generatedTokens++;
+        },
+      });
+      const reply = new ReplyWriter(response, this.#config.modelId, chat.includeUsage);
+      const usage = (end: CompletionEnd): CompletionUsage => ({
+        prompt_tokens: prompt.tokens.length,
+        completion_tokens: end.completionTokens,
+        total_tokens: prompt.tokens.length + end.completionTokens,
+        prompt_tokens_details: { cached_tokens: lease?.reusedTokens ?? 0 },
+      });
+      const end = chat.stream ? await reply.stream(generation, usage) : await reply.send(generation, usage);
+      if (end.aborted) abort.signal.throwIfAborted();
+      this.counters.completedRequests++;
+    } catch (error) {
+      this.#fail(response, abort.signal, error);
+    } finally {
+      lease?.release();
+      response.off("close", onClose);
+    }
+  }
+
+  #fail(response: ServerResponse, signal: AbortSignal, error: unknown): void {
+    if (signal.aborted) {
+      this.counters.abortedRequests++;
+      // A client that left needs no answer; one that is still there is told the engine stops.
+      if (!(signal.reason instanceof AppError) || response.destroyed) return;
+      error = signal.reason;
+    }
+    if (response.destroyed) return;
+    if (!response.headersSent) {
+      sendError(response, error);
+      return;
+    }
+    // The stream already began: an in-band error, and no `[DONE]`, so the client cannot take it as complete.
+    response.end(`data: ${JSON.stringify(openAIErrorEvent(error))}\n\n`);
+  }
+}
+
+function openAIErrorEvent(error: unknown) {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof AppError ? error.code : null;
+  return { error: { message, type: "server_error", param: null, code } };
+}
+
+/** Writes one reply in the OpenAI format, streamed or whole. */
+class ReplyWriter {
+  readonly #response: ServerResponse;
+  readonly #model: string;
+  readonly #includeUsage: boolean;
+  readonly #id = `chatcmpl-${randomBytes(12).toString("hex")}`;
+  readonly #created = Math.floor(Date.now() / 1000);
+
+  constructor(response: ServerResponse, model: string, includeUsage: boolean) {
+    this.#response = response;
+    this.#model = model;
+    this.#includeUsage = includeUsage;
+  }
+
+  async stream(
+    generation: AsyncGenerator<string, CompletionEnd, void>,
+    usage: (end: CompletionEnd) => CompletionUsage,
+  ): Promise<CompletionEnd> {
+    const response = this.#response;
+    response.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      // Proxies such as nginx would otherwise buffer the whole stream.
+      "x-accel-buffering": "no",
+    });
+    await this.#writeChunk({ role: "assistant", content: "" }, null);
+    let step = await generation.next();
+    while (!step.done) {
+      await this.#writeChunk({ content: step.value }, null);
+      step = await generation.next();
+    }
+    const end = step.value;
+    if (end.aborted) return end;
+    await this.#writeChunk({}, end.finishReason);
+    if (this.#includeUsage) {
+      const chunk: ChatCompletionChunk = {
+        id: this.#id,
+        object: "chat.completion.chunk",
+        created: this.#created,
+        model: this.#model,
+        choices: [],
+        usage: usage(end),
+      };
+      await writeRespectingBackpressure(response, `data: ${JSON.stringify(chunk)}\n\n`);
+    }
+    response.end("data: [DONE]\n\n");
+    return end;
+  }
+
+  async send(
+    generation: AsyncGenerator<string, CompletionEnd, void>,
+    usage: (end: CompletionEnd) => CompletionUsage,
+  ): Promise<CompletionEnd> {
+    let text = "";
+    let step = await generation.next();
+    while (!step.done) {
+      text += step.value;
+      step = await generation.next();
+    }
+    const end = step.value;
+    if (end.aborted) return end;
+    const completion: ChatCompletion = {
+      id: this.#id,
+      object: "chat.completion",
+      created: this.#created,
+      model: this.#model,
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: text, refusal: null },
+          logprobs: null,
+          finish_reason: end.finishReason,
+        },
+      ],
+      usage: usage(end),
+    };
+    sendJson(this.#response, 200, completion);
+    return end;
+  }
+
+  #writeChunk(delta: ChatCompletionChunk.Choice.Delta, finishReason: "stop" | "length" | null): Promise<void> {
+    const chunk: ChatCompletionChunk = {
+      id: this.#id,
+      object: "chat.completion.chunk",
+      created: this.#created,
+      model: this.#model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+    return writeRespectingBackpressure(this.#response, `data: ${JSON.stringify(chunk)}\n\n`);
+  }
+}

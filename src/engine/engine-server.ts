@@ -1,0 +1,130 @@
+/** The local engine's HTTP server: one GGUF model behind an OpenAI-compatible API on node:http. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AppError } from "../core/app-error.js";
+import { ChatCompletionHandler, type EngineCounters } from "./chat-completion-handler.js";
+import { type EngineConfig, resolveEngineConfig } from "./engine-config.js";
+import { sendError, sendJson } from "./engine-http.js";
+import { type EngineModel, loadEngineModel } from "./engine-model.js";
+import { assertLoadableGguf } from "./gguf-requirements.js";
+import { SequencePool } from "./sequence-pool.js";
+
+export type EngineServer = {
+  /** Base of the API, for example `http://127.0.0.1:41234/v1`. */
+  readonly baseURL: string;
+  readonly url: string;
+  readonly port: number;
+  readonly modelId: string;
+  /** Token counts and sequence use, as in `GET /health`. */
+  health(): EngineHealth;
+  /** Ends requests in flight, stops listening and frees the model. */
+  close(): Promise<void>;
+};
+
+export type EngineHealth = {
+  ok: true;
+  model: string;
+  contextSize: number;
+  threads: number;
+  sequences: { total: number; busy: number; queued: number };
+} & EngineCounters;
+
+/** Loads the model and listens; rejects (without crashing) when the file is malformed or the port taken. */
+export async function startEngine(config: EngineConfig): Promise<EngineServer> {
+  const resolved = resolveEngineConfig(config);
+  // llama.cpp aborts the whole process on some malformed files; refuse them with a message instead.
+  await assertLoadableGguf(resolved.modelPath);
+  const engineModel = await loadEngineModel(resolved);
+  const pool = new SequencePool(engineModel.sequences, { maxQueue: resolved.maxQueue });
+  const chatCompletions = new ChatCompletionHandler({
+    engineModel,
+    pool,
+    modelId: resolved.modelId,
+    defaultTemperature: resolved.defaultTemperature,
+  });
+  const health = (): EngineHealth => ({
+    ok: true,
+    model: resolved.modelId,
+    contextSize: engineModel.contextSize,
+    threads: resolved.threads,
+    sequences: { total: pool.size, busy: pool.busy, queued: pool.queued },
+    ...chatCompletions.counters,
+  });
+  const created = Math.floor(Date.now() / 1000);
+
+  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const path = (request.url ?? "/").split("?", 1)[0];
+    if (path === "/v1/chat/completions") {
+      if (request.method !== "POST") return methodNotAllowed(response, "POST");
+      return chatCompletions.handle(request, response);
+    }
+    if (path === "/health") {
+      if (request.method !== "GET") return methodNotAllowed(response, "GET");
+      return sendJson(response, 200, health());
+    }
+    if (path === "/v1/models") {
+      if (request.method !== "GET") return methodNotAllowed(response, "GET");
+      return sendJson(response, 200, {
+        object: "list",
+        data: [{ id: resolved.modelId, object: "model", created, owned_by: "parley" }],
+      });
+    }
+    sendError(response, new AppError("not_found", `No route for ${request.method} ${path}.`, { status: 404 }));
+  };
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      if (!response.headersSent && !response.destroyed) sendError(response, error);
+      else response.destroy();
+      resolved.log(`engine request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    });
+  });
+  try {
+    await listen(server, resolved.port, resolved.host);
+  } catch (error) {
+    await engineModel.dispose();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(resolved.host)}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    baseURL: `${url}/v1`,
+    url,
+    port,
+    modelId: resolved.modelId,
+    health,
+    close: () => {
+      closing ??= closeEngine(server, chatCompletions, engineModel);
+      return closing;
+    },
+  };
+}
+
+async function closeEngine(server: Server, chatCompletions: ChatCompletionHandler, engineModel: EngineModel) {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await chatCompletions.stop();
+  server.closeAllConnections();
+  await closed;
+  await engineModel.dispose();
+}
+
+function methodNotAllowed(response: ServerResponse, allowed: string): void {
+  sendError(response, new AppError("method_not_allowed", `Use ${allowed} on this path.`, { status: 405 }));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}

@@ -1,0 +1,44 @@
+/** Builds Parley's Fastify app: the JSON API, run streams, health, and one error shape for all of them. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { ParleyStore } from "../core/parley-store.js";
+import type { ModelCatalog } from "../runs/model-catalog.js";
+import type { RunService } from "../runs/run-service.js";
+import { handleError } from "./error-handler.js";
+import { registerConversationRoutes } from "./routes/conversation-routes.js";
+import { registerMessageRoutes } from "./routes/message-routes.js";
+import { registerModelRoutes } from "./routes/model-routes.js";
+import { registerRunRoutes } from "./routes/run-routes.js";
+import { registerStrictJsonParser } from "./strict-json-parser.js";
+
+export type AppConfig = {
+  store: ParleyStore;
+  runs: RunService;
+  catalog: ModelCatalog;
+  bodyLimit: number;
+  pingIntervalMs: number;
+  logger: FastifyBaseLogger | boolean;
+};
+
+export function createApp(config: AppConfig): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: config.bodyLimit,
+    // The body limit is the one guard on size; ids in paths are validated by each route.
+    maxParamLength: 200,
+    ...(typeof config.logger === "boolean" ? { logger: config.logger } : { loggerInstance: config.logger }),
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
+
+  registerStrictJsonParser(app);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
+  });
+
+  app.get("/healthz", async () => ({ ok: true }));
+  registerModelRoutes(app, { catalog: config.catalog });
+  registerConversationRoutes(app, { store: config.store, runs: config.runs });
+  registerMessageRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
+  registerRunRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
+  return app;
+}

@@ -1,0 +1,79 @@
+/** /api/conversations: create, list and search, read with the whole message tree, delete. */
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { NotFoundError } from "../../core/app-error.js";
+import type { Conversation } from "../../core/conversation.js";
+import { newId } from "../../core/ids.js";
+import { childrenOf } from "../../core/message-thread.js";
+import type { ParleyStore } from "../../core/parley-store.js";
+import type { RunService } from "../../runs/run-service.js";
+import { parseInput } from "../parse-body.js";
+
+const createBody = z.object({
+  title: z.string().max(500, "must be at most 500 characters").optional(),
+  botId: z.string().min(1).max(200).optional(),
+});
+
+const listQuery = z.object({
+  q: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const idParams = z.object({ id: z.string().min(1).max(200) });
+
+export function registerConversationRoutes(app: FastifyInstance, deps: { store: ParleyStore; runs: RunService }): void {
+  const { store, runs } = deps;
+
+  app.post("/api/conversations", async (request, reply) => {
+    const body = parseInput(createBody, request.body);
+    const now = Date.now();
+    const conversation: Conversation = {
+      id: newId("conv"),
+      title: body.title?.trim() ?? "",
+      botId: body.botId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.conversations.create(conversation);
+    reply.status(201);
+    return conversation;
+  });
+
+  app.get("/api/conversations", async (request) => {
+    const query = parseInput(listQuery, request.query, "query");
+    const conversations = await store.conversations.list({
+      limit: query.limit,
+      ...(query.q?.trim() && { query: query.q.trim() }),
+    });
+    return { conversations };
+  });
+
+  app.get("/api/conversations/:id", async (request) => {
+    const { id } = parseInput(idParams, request.params, "path");
+    const conversation = await store.conversations.get(id);
+    if (!conversation) throw new NotFoundError("Conversation", id);
+    const messages = await store.messages.listByConversation(id);
+    const children = childrenOf(messages);
+    return {
+      ...conversation,
+      messages: messages.map((message) => {
+        // A reply still being written shows the text it has so far.
+        const live = message.runId ? runs.live(message.runId) : undefined;
+        return {
+          ...message,
+          ...(live && message.status === "streaming" && { content: live.text }),
+          children: children.get(message.id) ?? [],
+        };
+      }),
+    };
+  });
+
+  app.delete("/api/conversations/:id", async (request, reply) => {
+    const { id } = parseInput(idParams, request.params, "path");
+    for (const message of await store.messages.listByConversation(id)) {
+      if (message.runId && runs.live(message.runId)) await runs.stop(message.runId);
+    }
+    if (!(await store.conversations.delete(id))) throw new NotFoundError("Conversation", id);
+    reply.status(204).send();
+  });
+}

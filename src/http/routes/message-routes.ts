@@ -1,0 +1,62 @@
+/** Posting a message and regenerating a reply: each starts a run streamed back as SSE on the same response. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { LiveRun } from "../../runs/live-run.js";
+import type { RunService } from "../../runs/run-service.js";
+import { parseInput } from "../parse-body.js";
+import { streamRunEvents } from "../stream-run-events.js";
+
+const MAX_CONTENT_CHARACTERS = 500_000;
+
+const messageBody = z.object({
+  content: z
+    .string()
+    .max(MAX_CONTENT_CHARACTERS, `must be at most ${MAX_CONTENT_CHARACTERS} characters`)
+    .refine((content) => content.trim() !== "", "must not be empty"),
+  parentId: z.string().min(1).max(200).optional(),
+  model: z.string().min(1).max(200).optional(),
+});
+
+const regenerateBody = z.object({ model: z.string().min(1).max(200).optional() });
+
+const conversationParams = z.object({ id: z.string().min(1).max(200) });
+const messageParams = conversationParams.extend({ messageId: z.string().min(1).max(200) });
+
+export function registerMessageRoutes(app: FastifyInstance, deps: { runs: RunService; pingIntervalMs: number }): void {
+  const { runs, pingIntervalMs } = deps;
+
+  app.post("/api/conversations/:id/messages", async (request, reply) => {
+    const { id } = parseInput(conversationParams, request.params, "path");
+    const body = parseInput(messageBody, request.body);
+    const live = await runs.startReply({ conversationId: id, ...body });
+    return respondWithRun(request, reply, live, pingIntervalMs);
+  });
+
+  app.post("/api/conversations/:id/messages/:messageId/regenerate", async (request, reply) => {
+    const { id, messageId } = parseInput(messageParams, request.params, "path");
+    const body = parseInput(regenerateBody, request.body);
+    const live = await runs.regenerate({ conversationId: id, messageId, ...body });
+    return respondWithRun(request, reply, live, pingIntervalMs);
+  });
+}
+
+/** SSE for clients that accept it; otherwise the finished reply as one JSON document. */
+async function respondWithRun(request: FastifyRequest, reply: FastifyReply, live: LiveRun, pingIntervalMs: number) {
+  if (request.headers.accept?.includes("text/event-stream")) {
+    await streamRunEvents(reply, (signal) => live.read(0, signal), pingIntervalMs);
+    return reply;
+  }
+  const events = [];
+  for await (const event of live.read(0)) events.push(event);
+  const last = events.at(-1);
+  return {
+    runId: live.id,
+    conversationId: live.record.conversationId,
+    userMessageId: live.record.userMessageId,
+    assistantMessageId: live.record.assistantMessageId,
+    model: live.record.model,
+    content: live.text,
+    ...(last?.event === "run.end" && { finishReason: last.data.finishReason, usage: last.data.usage, timings: last.data.timings }),
+    ...(last?.event === "run.error" && { error: last.data }),
+  };
+}

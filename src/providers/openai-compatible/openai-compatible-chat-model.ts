@@ -1,0 +1,103 @@
+/** A ChatModel on any server that speaks the OpenAI Chat Completions API, Parley's own engine processes included. */
+import OpenAI from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { isAbortError } from "../../core/app-error.js";
+import type { FinishReason } from "../../core/run-event.js";
+import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
+import { toProviderError } from "./to-provider-error.js";
+
+export type OpenAICompatibleChatModelConfig = {
+  /** The model name sent upstream. */
+  modelId: string;
+  /** Resolved per call, so a restarted engine on a new port is reached without rebuilding the model. */
+  baseURL: string | (() => string);
+  apiKey?: string;
+  headers?: Record<string, string>;
+  /** Milliseconds to wait for the response headers and between chunks. */
+  timeoutMs?: number;
+};
+
+export class OpenAICompatibleChatModel implements ChatModel {
+  readonly modelId: string;
+  readonly #config: OpenAICompatibleChatModelConfig;
+  #client: OpenAI | undefined;
+
+  constructor(config: OpenAICompatibleChatModelConfig) {
+    this.modelId = config.modelId;
+    this.#config = config;
+  }
+
+  async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    let finishReason: FinishReason | undefined;
+    try {
+      const stream = await this.#clientFor().chat.completions.create(
+        {
+          model: this.modelId,
+          messages: options.prompt.map((message) => ({ role: message.role, content: message.content })),
+          stream: true,
+          stream_options: { include_usage: true },
+          ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
+          ...(options.temperature !== undefined && { temperature: options.temperature }),
+          ...(options.topP !== undefined && { top_p: options.topP }),
+          ...(options.seed !== undefined && { seed: options.seed }),
+          ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
+        },
+        { signal: options.signal },
+      );
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        const text = choice?.delta?.content;
+        if (text) yield { type: "text.delta", text };
+        if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
+        if (chunk.usage) yield usagePart(chunk.usage);
+      }
+    } catch (error) {
+      if (options.signal?.aborted || isAbortError(error)) {
+        yield { type: "finish", reason: "stopped" };
+        return;
+      }
+      yield { type: "error", error: toProviderError(error) };
+      return;
+    }
+    if (options.signal?.aborted) {
+      yield { type: "finish", reason: "stopped" };
+    } else if (finishReason === undefined) {
+      // The connection closed before the upstream said the reply was finished: this reply was cut.
+      yield {
+        type: "error",
+        error: toProviderError(new Error("The model's stream ended before the reply was finished.")),
+      };
+    } else {
+      yield { type: "finish", reason: finishReason };
+    }
+  }
+
+  #clientFor(): OpenAI {
+    const baseURL = typeof this.#config.baseURL === "function" ? this.#config.baseURL() : this.#config.baseURL;
+    if (this.#client?.baseURL !== baseURL) {
+      this.#client = new OpenAI({
+        baseURL,
+        apiKey: this.#config.apiKey ?? "not-needed",
+        defaultHeaders: this.#config.headers,
+        // Parley decides about retries and fallbacks itself; the SDK must not resend a request on its own.
+        maxRetries: 0,
+        timeout: this.#config.timeoutMs ?? 600_000,
+      });
+    }
+    return this.#client;
+  }
+}
+
+function mapFinishReason(reason: NonNullable<ChatCompletionChunk.Choice["finish_reason"]>): FinishReason {
+  return reason === "length" ? "length" : "stop";
+}
+
+function usagePart(usage: NonNullable<ChatCompletionChunk["usage"]>): ChatStreamPart {
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  return {
+    type: "usage",
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    ...(cached !== undefined && { cachedInputTokens: cached }),
+  };
+}

@@ -1,0 +1,135 @@
+/** Drives one run: calls the model, turns its stream into run events, and writes the outcome down. */
+import { AppError, ProviderError } from "../core/app-error.js";
+import type { MessagePatch } from "../core/message.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import type { RunPatch } from "../core/run.js";
+import type { FinishReason, Timings, Usage } from "../core/run-event.js";
+import type { ChatPrompt } from "../providers/chat-model.js";
+import type { EventLogWriter } from "./event-log-writer.js";
+import type { LiveRun } from "./live-run.js";
+import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
+import { INTERRUPTED_MESSAGE } from "./recover-run.js";
+
+export type ExecuteRunConfig = {
+  live: LiveRun;
+  entry: CatalogEntry;
+  prompt: ChatPrompt;
+  maxOutputTokens: number;
+  store: ParleyStore;
+  writer: EventLogWriter;
+  catalog: ModelCatalog;
+};
+
+type Outcome =
+  | { kind: "end"; finishReason: FinishReason }
+  | { kind: "error"; code: string; message: string; retryable: boolean };
+
+export async function executeRun(config: ExecuteRunConfig): Promise<void> {
+  const { live, entry, prompt } = config;
+  const startedAt = performance.now();
+  let firstTokenAt: number | undefined;
+  let lastTokenAt: number | undefined;
+  let deltas = 0;
+  let usage: Usage | undefined;
+  let outcome: Outcome | undefined;
+
+  live.push("run.start", {
+    runId: live.id,
+    conversationId: live.record.conversationId,
+    userMessageId: live.record.userMessageId,
+    assistantMessageId: live.record.assistantMessageId,
+    model: entry.info.id,
+  });
+
+  try {
+    for await (const part of entry.chatModel.stream({
+      prompt,
+      maxOutputTokens: config.maxOutputTokens,
+      signal: live.signal,
+    })) {
+      if (part.type === "text.delta") {
+        if (live.signal.aborted) continue;
+        const now = performance.now();
+        firstTokenAt ??= now;
+        lastTokenAt = now;
+        deltas++;
+        live.push("text.delta", { text: part.text });
+      } else if (part.type === "usage") {
+        usage = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
+      } else if (part.type === "finish") {
+        outcome = { kind: "end", finishReason: part.reason };
+      } else {
+        outcome = errorOutcome(part.error);
+      }
+    }
+  } catch (error) {
+    // Providers report failures as parts; a throw here is a defect, but the run must still end cleanly.
+    outcome = errorOutcome(error);
+  }
+
+  // An early end asked for by a user or by shutdown wins over whatever the aborted stream said.
+  if (live.endRequest === "stopped") outcome = { kind: "end", finishReason: "stopped" };
+  if (live.endRequest === "interrupted") outcome = interruptedOutcome();
+  outcome ??= errorOutcome(new ProviderError("The model's stream ended without saying how.", { isRetryable: true }));
+
+  // Without a report from the model (a stopped or cut stream), each streamed delta is about one token.
+  const finalUsage = usage ?? { inputTokens: 0, outputTokens: deltas };
+  const timings: Timings = {
+    ttftMs: firstTokenAt === undefined ? null : round(firstTokenAt - startedAt),
+    tokensPerSecond:
+      firstTokenAt !== undefined && lastTokenAt !== undefined && lastTokenAt > firstTokenAt && finalUsage.outputTokens > 1
+        ? round(((finalUsage.outputTokens - 1) * 1000) / (lastTokenAt - firstTokenAt))
+        : null,
+  };
+
+  let messagePatch: MessagePatch;
+  let runPatch: RunPatch;
+  const endedAt = Date.now();
+  if (outcome.kind === "end") {
+    live.push("usage", finalUsage);
+    live.push("run.end", { finishReason: outcome.finishReason, usage: finalUsage, timings });
+    messagePatch = {
+      status: outcome.finishReason === "stopped" ? "stopped" : "complete",
+      finishReason: outcome.finishReason,
+    };
+    runPatch = { status: outcome.finishReason === "stopped" ? "stopped" : "completed", endedAt };
+    if (outcome.finishReason !== "stopped") config.catalog.recordSpeed(entry.info.id, timings);
+  } else {
+    live.push("run.error", { code: outcome.code, message: outcome.message, retryable: outcome.retryable });
+    const interrupted = outcome.code === "interrupted";
+    messagePatch = {
+      status: interrupted ? "interrupted" : "incomplete",
+      error: { code: outcome.code, message: outcome.message },
+    };
+    runPatch = { status: interrupted ? "interrupted" : "failed", endedAt };
+  }
+
+  await config.writer.flush();
+  await config.store.transaction(async (store) => {
+    await store.messages.update(live.record.assistantMessageId, {
+      ...messagePatch,
+      content: live.text,
+      usage: finalUsage,
+      timings,
+      updatedAt: endedAt,
+    });
+    await store.runs.update(live.id, runPatch);
+  });
+}
+
+function errorOutcome(error: unknown): Outcome {
+  if (error instanceof ProviderError) {
+    return { kind: "error", code: error.code, message: error.message, retryable: error.isRetryable };
+  }
+  if (error instanceof AppError) return { kind: "error", code: error.code, message: error.message, retryable: false };
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: "error", code: "internal", message: `The reply failed: ${message}`, retryable: true };
+}
+
+function interruptedOutcome(): Outcome {
+  return { kind: "error", code: "interrupted", message: INTERRUPTED_MESSAGE, retryable: true };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

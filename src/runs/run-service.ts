@@ -1,0 +1,283 @@
+/** Starts, follows, stops and recovers runs: the server-owned life of every assistant reply. */
+import { BadRequestError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
+import { newId } from "../core/ids.js";
+import type { Message } from "../core/message.js";
+import { threadTo } from "../core/message-thread.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import type { Run } from "../core/run.js";
+import type { RunEvent } from "../core/run-event.js";
+import type { ChatPrompt } from "../providers/chat-model.js";
+import { EventLogWriter } from "./event-log-writer.js";
+import { executeRun } from "./execute-run.js";
+import { LiveRun } from "./live-run.js";
+import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
+import { recoverRun } from "./recover-run.js";
+
+export type RunServiceConfig = {
+  store: ParleyStore;
+  catalog: ModelCatalog;
+  eventLogFlushMs: number;
+  maxOutputTokens: number;
+  onError: (error: unknown, context: string) => void;
+};
+
+export type StartReplyOptions = {
+  conversationId: string;
+  /** The new user message; absent when regenerating. */
+  content?: string;
+  /** Where the user message hangs in the tree; defaults to the newest message of the conversation. */
+  parentId?: string;
+  model?: string;
+};
+
+export type RegenerateOptions = {
+  conversationId: string;
+  /** An assistant message (the new reply becomes its sibling) or a user message (the reply becomes its child). */
+  messageId: string;
+  model?: string;
+};
+
+const TITLE_LENGTH = 80;
+
+export class RunService {
+  readonly #config: RunServiceConfig;
+  readonly #live = new Map<string, LiveRun>();
+  readonly #finished = new Map<string, Promise<void>>();
+  #closing = false;
+
+  constructor(config: RunServiceConfig) {
+    this.#config = config;
+  }
+
+  get activeRuns(): number {
+    return this.#live.size;
+  }
+
+  /** Ends runs a crashed server left in flight as `interrupted`, keeping the text their event log holds. */
+  async recoverInterrupted(): Promise<number> {
+    const runs = await this.#config.store.runs.listByStatus("running");
+    for (const run of runs) await recoverRun(this.#config.store, run);
+    return runs.length;
+  }
+
+  /** Stores the user's message and starts the assistant's reply to it. */
+  async startReply(options: StartReplyOptions): Promise<LiveRun> {
+    const { store } = this.#config;
+    const entry = this.#resolveModel(options.model);
+    const conversation = await store.conversations.get(options.conversationId);
+    if (!conversation) throw new NotFoundError("Conversation", options.conversationId);
+    const messages = await store.messages.listByConversation(conversation.id);
+    const parentId = this.#parentFor(messages, conversation.id, options.parentId);
+    const now = Date.now();
+    const userMessage = newMessage(conversation.id, parentId, "user", options.content ?? "", now);
+    return this.#begin({
+      conversationId: conversation.id,
+      userMessage,
+      storeUserMessage: true,
+      history: messages,
+      entry,
+      title: conversation.title === "" ? titleFrom(userMessage.content) : undefined,
+    });
+  }
+
+  /** Writes a new reply to the same user message: a sibling branch of an earlier answer. */
+  async regenerate(options: RegenerateOptions): Promise<LiveRun> {
+    const { store, catalog } = this.#config;
+    const conversation = await store.conversations.get(options.conversationId);
+    if (!conversation) throw new NotFoundError("Conversation", options.conversationId);
+    const messages = await store.messages.listByConversation(conversation.id);
+    const target = messages.find((message) => message.id === options.messageId);
+    if (!target) throw new NotFoundError("Message", options.messageId);
+    const userMessage =
+      target.role === "user" ? target : messages.find((message) => message.id === target.parentId && message.role === "user");
+    if (!userMessage) {
+      throw new BadRequestError(`Message ${options.messageId} does not answer a user message, so there is nothing to regenerate.`);
+    }
+    return this.#begin({
+      conversationId: conversation.id,
+      userMessage,
+      storeUserMessage: false,
+      history: messages,
+      // By default the same model answers again, while the catalog still has it.
+      entry: this.#resolveModel(options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined)),
+    });
+  }
+
+  /** The live run, if it is still going or has not yet been fully written down. */
+  live(runId: string): LiveRun | undefined {
+    return this.#live.get(runId);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const live = this.#live.get(runId);
+    if (live) return live.record;
+    const run = await this.#config.store.runs.get(runId);
+    if (!run) throw new NotFoundError("Run", runId);
+    return run;
+  }
+
+  /**
+   * The run's events after `afterId`: replayed from memory or the event log, then followed live until the run
+   * ends. Null when nothing is left to send.
+   */
+  async readEvents(runId: string, afterId: number, signal?: AbortSignal): Promise<AsyncIterable<RunEvent> | Iterable<RunEvent> | null> {
+    const live = this.#live.get(runId);
+    if (live) {
+      this.#assertWithin(afterId, live.lastEventId, live.ended);
+      return afterId === live.lastEventId && live.ended ? null : live.read(afterId, signal);
+    }
+    await this.getRun(runId);
+    const lastId = await this.#config.store.runEvents.lastId(runId);
+    this.#assertWithin(afterId, lastId, true);
+    if (afterId === lastId) return null;
+    return this.#config.store.runEvents.listAfter(runId, afterId);
+  }
+
+  async stop(runId: string): Promise<Run> {
+    const live = this.#live.get(runId);
+    if (!live) return this.getRun(runId);
+    live.requestEnd("stopped");
+    await this.#finished.get(runId);
+    return this.getRun(runId);
+  }
+
+  /** Takes no new runs, lets running ones finish within `graceMs`, then ends the rest as interrupted. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#closing = true;
+    const all = () => Promise.all(this.#finished.values());
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+    });
+    const outcome = await Promise.race([all(), deadline]);
+    clearTimeout(timer);
+    if (outcome === "late") {
+      for (const run of this.#live.values()) run.requestEnd("interrupted");
+      await all();
+    }
+  }
+
+  #resolveModel(modelId: string | undefined): CatalogEntry {
+    if (this.#closing) throw new ModelUnavailableError("Parley is shutting down and takes no new replies.");
+    return this.#config.catalog.resolve(modelId);
+  }
+
+  #parentFor(messages: readonly Message[], conversationId: string, parentId: string | undefined): string | null {
+    if (parentId === undefined) return messages.at(-1)?.id ?? null;
+    if (!messages.some((message) => message.id === parentId)) {
+      throw new BadRequestError(`parentId ${JSON.stringify(parentId)} is not a message of conversation ${conversationId}.`, {
+        code: "invalid_parent",
+      });
+    }
+    return parentId;
+  }
+
+  async #begin(plan: {
+    conversationId: string;
+    userMessage: Message;
+    storeUserMessage: boolean;
+    history: readonly Message[];
+    entry: CatalogEntry;
+    title?: string;
+  }): Promise<LiveRun> {
+    const { store, catalog } = this.#config;
+    const { entry } = plan;
+    const now = Date.now();
+    const assistantMessage = newMessage(plan.conversationId, plan.userMessage.id, "assistant", "", now);
+    assistantMessage.status = "streaming";
+    assistantMessage.model = entry.info.id;
+    const run: Run = {
+      id: newId("run"),
+      conversationId: plan.conversationId,
+      userMessageId: plan.userMessage.id,
+      assistantMessageId: assistantMessage.id,
+      model: entry.info.id,
+      status: "running",
+      createdAt: now,
+      endedAt: null,
+    };
+    assistantMessage.runId = run.id;
+    const prompt = promptFor([...plan.history, ...(plan.storeUserMessage ? [plan.userMessage] : [])], plan.userMessage.id);
+
+    await store.transaction(async (transaction) => {
+      if (plan.storeUserMessage) await transaction.messages.create(plan.userMessage);
+      await transaction.messages.create(assistantMessage);
+      await transaction.runs.create(run);
+      await transaction.conversations.update(plan.conversationId, {
+        updatedAt: now,
+        ...(plan.title !== undefined && { title: plan.title }),
+      });
+    });
+
+    const writer = new EventLogWriter({
+      store,
+      runId: run.id,
+      flushMs: this.#config.eventLogFlushMs,
+      onError: (error) => this.#config.onError(error, `writing the event log of run ${run.id}`),
+    });
+    const live = new LiveRun(run, (event) => writer.add(event));
+    this.#live.set(run.id, live);
+    const finished = executeRun({
+      live,
+      entry,
+      prompt,
+      maxOutputTokens: this.#config.maxOutputTokens,
+      store,
+      writer,
+      catalog,
+    })
+      .catch((error) => this.#config.onError(error, `finishing run ${run.id}`))
+      .finally(() => {
+        this.#live.delete(run.id);
+        this.#finished.delete(run.id);
+      });
+    this.#finished.set(run.id, finished);
+    return live;
+  }
+
+  #assertWithin(afterId: number, lastId: number, ended: boolean): void {
+    if (afterId > lastId) {
+      throw new BadRequestError(
+        `Last-Event-ID ${afterId} is beyond the end of this run: its last event so far is ${lastId}${ended ? " and it has ended" : ""}.`,
+        { code: "invalid_last_event_id" },
+      );
+    }
+  }
+}
+
+function newMessage(
+  conversationId: string,
+  parentId: string | null,
+  role: Message["role"],
+  content: string,
+  now: number,
+): Message {
+  return {
+    id: newId("msg"),
+    conversationId,
+    parentId,
+    role,
+    content,
+    status: "complete",
+    model: null,
+    runId: null,
+    finishReason: null,
+    usage: null,
+    timings: null,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The thread up to the user message, as the model sees it; empty replies (failed before any text) are left out. */
+function promptFor(messages: readonly Message[], userMessageId: string): ChatPrompt {
+  return threadTo(messages, userMessageId)
+    .filter((message) => message.content !== "")
+    .map((message) => ({ role: message.role, content: message.content }));
+}
+
+function titleFrom(content: string): string {
+  const line = content.trim().replace(/\s+/g, " ");
+  return line.length <= TITLE_LENGTH ? line : `${line.slice(0, TITLE_LENGTH - 1)}…`;
+}

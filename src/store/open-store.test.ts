@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { describe, expect, it } from "vitest";
+import { AppError, ConfigError } from "../core/app-error.js";
+import { migrateToLatest } from "./migrate-to-latest.js";
+import { openSqliteDatabase } from "./open-sqlite-database.js";
+import { openStore } from "./open-store.js";
+import { sampleConversation, sampleMessage } from "./test-support/sample-records.js";
+import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+
+const stores = useTemporaryStores();
+const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+const appendScript = fileURLToPath(new URL("./test-support/append-events-until-killed.ts", import.meta.url));
+
+function appliedMigrations(sqlitePath: string): unknown[] {
+  const database = new Database(sqlitePath, { readonly: true });
+  try {
+    return database.prepare("select name, timestamp from kysely_migration order by name").all();
+  } finally {
+    database.close();
+  }
+}
+
+describe("openStore", () => {
+  it("creates the schema in a new file, and a reopened store keeps the data without migrating again", async () => {
+    const sqlitePath = stores.databasePath();
+    const first = await stores.open(sqlitePath);
+    const conversation = sampleConversation();
+    const message = sampleMessage(conversation.id);
+    await first.conversations.create(conversation);
+    await first.messages.create(message);
+    await first.close();
+    const migrationsAfterFirstOpen = appliedMigrations(sqlitePath);
+    expect(migrationsAfterFirstOpen).toEqual([
+      { name: "0001-initial-schema", timestamp: expect.any(String) },
+    ]);
+
+    const second = await stores.open(sqlitePath);
+    expect(await second.conversations.get(conversation.id)).toEqual(conversation);
+    expect(await second.messages.listByConversation(conversation.id)).toEqual([message]);
+    await second.close();
+    // Same rows with the same timestamps: nothing ran again.
+    expect(appliedMigrations(sqlitePath)).toEqual(migrationsAfterFirstOpen);
+
+    const database = new Kysely<unknown>({
+      dialect: new SqliteDialect({ database: new Database(sqlitePath) }),
+    });
+    try {
+      expect(await migrateToLatest(database)).toEqual([]);
+    } finally {
+      await database.destroy();
+    }
+  });
+
+  it("creates the parent directory of a new database file", async () => {
+    const sqlitePath = `${stores.databasePath()}.d/nested/parley.db`;
+    const store = await stores.open(sqlitePath);
+    await store.conversations.create(sampleConversation());
+    expect(existsSync(sqlitePath)).toBe(true);
+  });
+
+  it("opens SQLite in WAL mode with foreign keys, NORMAL sync and a busy timeout", () => {
+    const database = openSqliteDatabase(stores.databasePath());
+    try {
+      expect(database.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(database.pragma("foreign_keys", { simple: true })).toBe(1);
+      // 1 is NORMAL.
+      expect(database.pragma("synchronous", { simple: true })).toBe(1);
+      expect(database.pragma("busy_timeout", { simple: true })).toBeGreaterThan(0);
+    } finally {
+      database.close();
+    }
+  });
+
+  it("says clearly when the file is not a database", async () => {
+    const sqlitePath = stores.databasePath();
+    writeFileSync(sqlitePath, "this is a text file, not SQLite ".repeat(100));
+    const opening = openStore({ sqlitePath });
+    await expect(opening).rejects.toBeInstanceOf(ConfigError);
+    await expect(opening).rejects.toThrow(/Cannot open the SQLite database at .*not a database/);
+  });
+
+  it("refuses PostgreSQL for now with an error that says so, and rejects other URLs", async () => {
+    const postgres = openStore({ databaseUrl: "postgres://parley:secret@localhost:5432/parley" });
+    await expect(postgres).rejects.toBeInstanceOf(AppError);
+    await expect(postgres).rejects.toThrow("PostgreSQL support is not built yet");
+    await expect(openStore({ databaseUrl: "mysql://localhost/parley" })).rejects.toThrow(
+      /must be a PostgreSQL URL/,
+    );
+  });
+
+  describe("after the writing process is killed with SIGKILL", () => {
+    it.each([
+      { batchSize: 3, description: "single-statement appends" },
+      { batchSize: 1_250, description: "appends that span several statements in one transaction" },
+    ])("reopens cleanly with every committed event ($description)", async ({ batchSize }) => {
+      const sqlitePath = stores.databasePath();
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", appendScript, sqlitePath, String(batchSize)],
+        {
+          cwd: projectRoot,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      const { runId, lastReportedId } = await killAfterSomeBatches(child, batchSize);
+
+      // The WAL is still there: the process never got to close the database.
+      expect(statSync(`${sqlitePath}-wal`).size).toBeGreaterThan(0);
+
+      const store = await stores.open(sqlitePath);
+      const lastId = await store.runEvents.lastId(runId);
+      expect(lastId).toBeGreaterThanOrEqual(lastReportedId);
+      // A batch is all or nothing.
+      expect(lastId % batchSize).toBe(0);
+      const events = await store.runEvents.listAfter(runId, 0);
+      expect(events.map((event) => event.id)).toEqual(
+        Array.from({ length: lastId }, (_, index) => index + 1),
+      );
+      expect(
+        events.every((event) => event.event === "text.delta" && event.data.text.startsWith(`${event.id} `)),
+      ).toBe(true);
+      // The reopened store goes on writing where the dead one stopped.
+      await store.runEvents.append([{ runId, id: lastId + 1, event: "text.delta", data: { text: "after" } }]);
+      expect(await store.runEvents.lastId(runId)).toBe(lastId + 1);
+      await store.close();
+
+      const database = new Database(sqlitePath, { readonly: true });
+      try {
+        expect(database.pragma("integrity_check", { simple: true })).toBe("ok");
+      } finally {
+        database.close();
+      }
+    });
+  });
+});
+
+/** Lets the child commit a good number of batches, then kills it at a moment that is likely mid-append. */
+function killAfterSomeBatches(
+  child: ChildProcess,
+  batchSize: number,
+): Promise<{ runId: string; lastReportedId: number }> {
+  const killAtId = batchSize * 40;
+  return new Promise((resolve, reject) => {
+    let runId: string | undefined;
+    let lastReportedId = 0;
+    let killing = false;
+    let output = "";
+    let errors = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const lines = output.split("\n");
+      output = lines.pop() ?? "";
+      for (const line of lines) {
+        const [word, value] = line.split(" ");
+        if (word === "run") runId = value;
+        if (word === "committed") lastReportedId = Number(value);
+      }
+      if (!killing && lastReportedId >= killAtId) {
+        killing = true;
+        setTimeout(() => child.kill("SIGKILL"), Math.random() * 10);
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (signal !== "SIGKILL" || runId === undefined) {
+        reject(new Error(`The append process ended on its own (code ${code}, signal ${signal}): ${errors}`));
+        return;
+      }
+      resolve({ runId, lastReportedId });
+    });
+  });
+}

@@ -1,0 +1,67 @@
+/** The tables of Parley's database as Kysely sees them, typed so that SQLite and PostgreSQL both fit. */
+import type { ColumnType } from "kysely";
+
+/**
+ * Epoch milliseconds in a `bigint` column. SQLite hands back a number and pg a string (bigint can exceed
+ * 2^53), so rows are read through `Number()` and the select type admits every form.
+ */
+export type EpochMillisecondsColumn = ColumnType<number | string | bigint, number, number>;
+export type NullableEpochMillisecondsColumn = ColumnType<
+  number | string | bigint | null,
+  number | null,
+  number | null
+>;
+
+/** JSON is kept as text: portable, and nothing queries inside it. */
+export type JsonTextColumn = string | null;
+
+export type ConversationTable = {
+  id: string;
+  title: string;
+  bot_id: string | null;
+  created_at: EpochMillisecondsColumn;
+  updated_at: EpochMillisecondsColumn;
+};
+
+export type MessageTable = {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: string;
+  content: string;
+  status: string;
+  model: string | null;
+  run_id: string | null;
+  finish_reason: string | null;
+  usage_json: JsonTextColumn;
+  timings_json: JsonTextColumn;
+  error_json: JsonTextColumn;
+  created_at: EpochMillisecondsColumn;
+  updated_at: EpochMillisecondsColumn;
+};
+
+export type RunTable = {
+  id: string;
+  conversation_id: string;
+  user_message_id: string;
+  assistant_message_id: string;
+  model: string;
+  status: string;
+  created_at: EpochMillisecondsColumn;
+  ended_at: NullableEpochMillisecondsColumn;
+};
+
+export type RunEventTable = {
+  run_id: string;
+  /** 1, 2, 3 ... within the run; an `integer` in both dialects, so it comes back as a number. */
+  id: number;
+  event: string;
+  data_json: string;
+};
+
+export type ParleyDatabase = {
+  conversations: ConversationTable;
+  messages: MessageTable;
+  runs: RunTable;
+  run_events: RunEventTable;
+};

@@ -1,0 +1,82 @@
+/** The storage port of `src/core/parley-store.ts` over a Kysely database or one of its transactions. */
+import type { ControlledTransaction, Kysely } from "kysely";
+import { AppError } from "../core/app-error.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import { createConversationRepository } from "./conversation-repository.js";
+import { createMessageRepository } from "./message-repository.js";
+import type { ParleyDatabase } from "./parley-database.js";
+import { createRunEventRepository } from "./run-event-repository.js";
+import { createRunRepository } from "./run-repository.js";
+
+type OpenTransaction = ControlledTransaction<ParleyDatabase, string[]>;
+
+/**
+ * The store that owns `database`: `close()` destroys it.
+ *
+ * While a transaction runs, SQLite's single connection belongs to it, so work inside `transaction()` must use
+ * the store it is given: a query through the outer store would wait for the transaction to end, forever.
+ */
+export function createParleyStore(database: Kysely<ParleyDatabase>): ParleyStore {
+  return {
+    ...createRepositories(database),
+    async transaction(work) {
+      const transaction: OpenTransaction = await database.startTransaction().execute();
+      try {
+        const result = await work(createTransactionStore(transaction, 1));
+        await transaction.commit().execute();
+        return result;
+      } catch (error) {
+        if (!transaction.isCommitted && !transaction.isRolledBack) await rollbackQuietly(transaction);
+        throw error;
+      }
+    },
+    close: () => database.destroy(),
+  };
+}
+
+/**
+ * A store bound to an open transaction. A nested `transaction()` becomes a savepoint, so code that wraps its
+ * own writes in a transaction can be called from inside another one and still undo only its own part.
+ */
+function createTransactionStore(transaction: OpenTransaction, depth: number): ParleyStore {
+  return {
+    ...createRepositories(transaction),
+    async transaction(work) {
+      const name = `parley_savepoint_${depth}`;
+      await transaction.savepoint(name).execute();
+      try {
+        const result = await work(createTransactionStore(transaction, depth + 1));
+        await transaction.releaseSavepoint(name).execute();
+        return result;
+      } catch (error) {
+        await transaction.rollbackToSavepoint(name).execute();
+        await transaction.releaseSavepoint(name).execute();
+        throw error;
+      }
+    },
+    async close() {
+      throw new AppError(
+        "invalid_operation",
+        "close() was called on the store of a transaction; close the store that opened the transaction.",
+      );
+    },
+  };
+}
+
+function createRepositories(database: Kysely<ParleyDatabase>) {
+  return {
+    conversations: createConversationRepository(database),
+    messages: createMessageRepository(database),
+    runs: createRunRepository(database),
+    runEvents: createRunEventRepository(database),
+  };
+}
+
+/** The error that made the transaction fail matters more than one from rolling it back. */
+async function rollbackQuietly(transaction: OpenTransaction): Promise<void> {
+  try {
+    await transaction.rollback().execute();
+  } catch {
+    // Nothing to add: the original error is rethrown by the caller.
+  }
+}

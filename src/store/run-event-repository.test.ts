@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { ConflictError, NotFoundError } from "../core/app-error.js";
+import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
+import { sampleConversation, sampleRun } from "./test-support/sample-records.js";
+import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+
+const stores = useTemporaryStores();
+
+async function storeWithRun(): Promise<{ store: ParleyStore; runId: string }> {
+  const store = await stores.open();
+  const conversation = sampleConversation();
+  await store.conversations.create(conversation);
+  const run = sampleRun(conversation.id);
+  await store.runs.create(run);
+  return { store, runId: run.id };
+}
+
+function textDeltas(runId: string, firstId: number, count: number): StoredRunEvent[] {
+  return Array.from({ length: count }, (_, index) => ({
+    runId,
+    id: firstId + index,
+    event: "text.delta" as const,
+    data: { text: String.fromCharCode(97 + ((firstId + index) % 26)) },
+  }));
+}
+
+describe("run event repository", () => {
+  it("appends events and replays those after an id, in order, with their data intact", async () => {
+    const { store, runId } = await storeWithRun();
+    const start: StoredRunEvent = {
+      runId,
+      id: 1,
+      event: "run.start",
+      data: {
+        runId,
+        conversationId: "conv_1",
+        userMessageId: "msg_1",
+        assistantMessageId: "msg_2",
+        model: "tiny",
+      },
+    };
+    const end: StoredRunEvent = {
+      runId,
+      id: 5,
+      event: "run.end",
+      data: {
+        finishReason: "stop",
+        usage: { inputTokens: 3, outputTokens: 3, costUsd: 0 },
+        timings: { ttftMs: 8, tokensPerSecond: null },
+      },
+    };
+    expect(await store.runEvents.lastId(runId)).toBe(0);
+    expect(await store.runEvents.listAfter(runId, 0)).toEqual([]);
+
+    await store.runEvents.append([start]);
+    await store.runEvents.append(textDeltas(runId, 2, 3));
+    await store.runEvents.append([end]);
+    await store.runEvents.append([]);
+
+    const all = await store.runEvents.listAfter(runId, 0);
+    expect(all).toEqual([start, ...textDeltas(runId, 2, 3), end]);
+    expect((await store.runEvents.listAfter(runId, 3)).map((event) => event.id)).toEqual([4, 5]);
+    expect(await store.runEvents.listAfter(runId, 5)).toEqual([]);
+    expect(await store.runEvents.lastId(runId)).toBe(5);
+  });
+
+  it("keeps the logs of different runs apart", async () => {
+    const { store, runId } = await storeWithRun();
+    const conversation = sampleConversation();
+    await store.conversations.create(conversation);
+    const other = sampleRun(conversation.id);
+    await store.runs.create(other);
+    await store.runEvents.append([...textDeltas(runId, 1, 3), ...textDeltas(other.id, 1, 7)]);
+
+    expect(await store.runEvents.lastId(runId)).toBe(3);
+    expect(await store.runEvents.lastId(other.id)).toBe(7);
+    expect((await store.runEvents.listAfter(runId, 0)).every((event) => event.runId === runId)).toBe(true);
+  });
+
+  it("rejects an append that repeats a stored (runId, id) and stores none of that append", async () => {
+    const { store, runId } = await storeWithRun();
+    await store.runEvents.append(textDeltas(runId, 1, 3));
+
+    await expect(store.runEvents.append(textDeltas(runId, 3, 2))).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.runEvents.append(textDeltas(runId, 1, 1))).rejects.toThrow(/already stored/);
+    expect(await store.runEvents.lastId(runId)).toBe(3);
+    expect(await store.runEvents.listAfter(runId, 0)).toEqual(textDeltas(runId, 1, 3));
+  });
+
+  it("appends a batch larger than one INSERT takes, all or nothing", async () => {
+    const { store, runId } = await storeWithRun();
+    await store.runEvents.append(textDeltas(runId, 1, 2_500));
+    expect(await store.runEvents.lastId(runId)).toBe(2_500);
+    expect((await store.runEvents.listAfter(runId, 2_490)).map((event) => event.id)).toEqual([
+      2_491, 2_492, 2_493, 2_494, 2_495, 2_496, 2_497, 2_498, 2_499, 2_500,
+    ]);
+
+    // The duplicate sits in the last chunk, after two chunks that would have gone in.
+    const clashing = [...textDeltas(runId, 2_501, 2_400), ...textDeltas(runId, 2_500, 1)];
+    await expect(store.runEvents.append(clashing)).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.runEvents.lastId(runId)).toBe(2_500);
+  });
+
+  it("refuses events of a run that does not exist", async () => {
+    const { store } = await storeWithRun();
+    await expect(store.runEvents.append(textDeltas("run_missing", 1, 1))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+});

@@ -1,0 +1,74 @@
+/** Runs in the database, mapped to and from the core `Run`. */
+import type { Kysely, Selectable, Updateable } from "kysely";
+import { ConflictError, NotFoundError } from "../core/app-error.js";
+import type { RunRepository } from "../core/parley-store.js";
+import type { Run, RunStatus } from "../core/run.js";
+import { constraintViolationOf } from "./constraint-violation.js";
+import type { ParleyDatabase, RunTable } from "./parley-database.js";
+
+export function createRunRepository(database: Kysely<ParleyDatabase>): RunRepository {
+  return {
+    async create(run) {
+      try {
+        await database
+          .insertInto("runs")
+          .values({
+            id: run.id,
+            conversation_id: run.conversationId,
+            user_message_id: run.userMessageId,
+            assistant_message_id: run.assistantMessageId,
+            model: run.model,
+            status: run.status,
+            created_at: run.createdAt,
+            ended_at: run.endedAt,
+          })
+          .execute();
+      } catch (error) {
+        const violation = constraintViolationOf(error);
+        if (violation === "unique") {
+          throw new ConflictError(`Run ${JSON.stringify(run.id)} already exists.`, { cause: error });
+        }
+        if (violation === "foreign_key") throw new NotFoundError("Conversation", run.conversationId);
+        throw error;
+      }
+    },
+
+    async get(id) {
+      const row = await database.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? undefined : toRun(row);
+    },
+
+    async update(id, patch) {
+      const values: Updateable<RunTable> = {};
+      if (patch.status !== undefined) values.status = patch.status;
+      if (patch.endedAt !== undefined) values.ended_at = patch.endedAt;
+      if (Object.keys(values).length === 0) return;
+      const result = await database.updateTable("runs").set(values).where("id", "=", id).executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new NotFoundError("Run", id);
+    },
+
+    async listByStatus(status) {
+      const rows = await database
+        .selectFrom("runs")
+        .selectAll()
+        .where("status", "=", status)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      return rows.map(toRun);
+    },
+  };
+}
+
+function toRun(row: Selectable<RunTable>): Run {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    userMessageId: row.user_message_id,
+    assistantMessageId: row.assistant_message_id,
+    model: row.model,
+    status: row.status as RunStatus,
+    createdAt: Number(row.created_at),
+    endedAt: row.ended_at === null ? null : Number(row.ended_at),
+  };
+}

@@ -1,0 +1,110 @@
+/** Starts real `parley serve` processes for tests and reads what they log. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const PARLEY_BIN = path.join(REPO_ROOT, "bin/parley.js");
+
+export type ParleyProcess = {
+  url: string;
+  child: ChildProcess;
+  dataDir: string;
+  logs: string[];
+  /** Resolves with the exit code (or signal) once the process ended. */
+  exited: Promise<number | NodeJS.Signals | null>;
+  api(pathname: string, init?: RequestInit): Promise<Response>;
+  json<T = Record<string, unknown>>(pathname: string, init?: RequestInit): Promise<T>;
+  waitForModelsReady(timeoutMs?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+};
+
+export type StartParleyOptions = {
+  args?: string[];
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** Resolve once listening, without waiting for the models. */
+  waitForModels?: boolean;
+};
+
+export function temporaryDirectory(prefix = "parley-test-"): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export async function startParley(options: StartParleyOptions = {}): Promise<ParleyProcess> {
+  const dataDir = options.dataDir ?? temporaryDirectory();
+  const child = spawn(process.execPath, [PARLEY_BIN, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])], {
+    cwd: dataDir,
+    env: { ...process.env, PARLEY_THREADS: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
+    child.once("exit", (code, signal) => resolve(signal ?? code));
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = "";
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline = buffered.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        logs.push(line);
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === "Parley is serving" && entry.url) resolve(entry.url);
+        } catch {
+          // Not every line is JSON (llama.cpp writes plain text).
+        }
+        newline = buffered.indexOf("\n");
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
+    void exited.then((code) => reject(new Error(`parley serve exited (${code}) before serving:\n${logs.join("\n")}`)));
+  });
+
+  const api = (pathname: string, init?: RequestInit) => fetch(new URL(pathname, url), init);
+  const json = async <T>(pathname: string, init?: RequestInit) => {
+    const response = await api(pathname, init);
+    return (await response.json()) as T;
+  };
+  const parley: ParleyProcess = {
+    url,
+    child,
+    dataDir,
+    logs,
+    exited,
+    api,
+    json,
+    async waitForModelsReady(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const { models } = await json<{ models: { ready: boolean }[] }>("/api/models");
+        if (models.length > 0 && models.every((model) => model.ready)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`models were not ready within ${timeoutMs} ms:\n${logs.slice(-20).join("\n")}`);
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  if (options.waitForModels !== false) await parley.waitForModelsReady();
+  return parley;
+}
+
+/** Creates a conversation and returns its id. */
+export async function createConversation(parley: ParleyProcess, title?: string): Promise<string> {
+  const response = await parley.api("/api/conversations", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(title === undefined ? {} : { title }),
+  });
+  const body = (await response.json()) as { id: string };
+  return body.id;
+}
