@@ -405,7 +405,9 @@ function parseHeader(bytes: Buffer, fileSize: number, source: string): GgufHeade
   const tensorCount = cursor.size("the tensor count");
   const keyValueCount = cursor.size("the metadata count");
   if (keyValueCount * minKeyValueBytes > cursor.remaining) {
-    throw cursor.corrupt(`its header claims ${keyValueCount} metadata entries, more than the file can hold`);
+    throw cursor.corrupt(
+      `its header claims ${keyValueCount} metadata entries, more than the file can hold; it is truncated or corrupt`,
+    );
   }
 
   const metadata = new Map<string, GgufValue>();
@@ -429,7 +431,9 @@ function parseHeader(bytes: Buffer, fileSize: number, source: string): GgufHeade
   }
 
   if (tensorCount * minTensorInfoBytes > cursor.remaining) {
-    throw cursor.corrupt(`its header claims ${tensorCount} tensors, more than the file can hold`);
+    throw cursor.corrupt(
+      `its header claims ${tensorCount} tensors, more than the file can hold; it is truncated or corrupt`,
+    );
   }
   const tensors: GgufTensorInfo[] = [];
   const tensorNames = new Set<string>();
@@ -511,7 +515,7 @@ function readValue(cursor: HeaderCursor, key: string): GgufValue {
   const minItemBytes = itemType === "string" ? 8 : ggufValueSizes[itemType];
   if (count > maxArrayItems || count * minItemBytes > cursor.remaining) {
     throw cursor.corrupt(
-      `metadata array "${key}" claims ${count} items, more than the rest of the file can hold`,
+      `metadata array "${key}" claims ${count} items, more than the rest of the file can hold; it is truncated or corrupt`,
     );
   }
   const items: unknown[] = new Array(count);

@@ -36,12 +36,19 @@ describe("encodeGguf", () => {
     const header = decodeGgufHeader(bytes);
     expect(header.version).toBe(3);
     expect(Object.fromEntries(header.metadata)).toEqual(metadata);
-    expect(header.tensors.map(({ name, shape, type, offset, byteSize }) => ({ name, shape, type: type.name, offset, byteSize })))
-      .toEqual([
-        { name: "a.weight", shape: [3], type: "F32", offset: 0, byteSize: 12 },
-        // Each tensor starts on the alignment: 12 bytes padded to 32.
-        { name: "b.weight", shape: [2, 2], type: "F16", offset: 32, byteSize: 8 },
-      ]);
+    expect(
+      header.tensors.map(({ name, shape, type, offset, byteSize }) => ({
+        name,
+        shape,
+        type: type.name,
+        offset,
+        byteSize,
+      })),
+    ).toEqual([
+      { name: "a.weight", shape: [3], type: "F32", offset: 0, byteSize: 12 },
+      // Each tensor starts on the alignment: 12 bytes padded to 32.
+      { name: "b.weight", shape: [2, 2], type: "F16", offset: 32, byteSize: 8 },
+    ]);
     expect(header.dataOffset % 32).toBe(0);
     expect(bytes.length).toBe(header.dataOffset + 64);
 
@@ -88,9 +95,21 @@ describe("encodeGguf", () => {
   });
 
   it.each([
-    ["values that do not match the shape", { name: "t", shape: [2, 2], data: new Float32Array(3) }, /4|3 values/],
-    ["a name over 63 bytes", { name: "n".repeat(64), shape: [1], data: new Float32Array(1) }, /longer than 63/],
-    ["five dimensions", { name: "t", shape: [1, 1, 1, 1, 1], data: new Float32Array(1) }, /1 to 4 dimensions/],
+    [
+      "values that do not match the shape",
+      { name: "t", shape: [2, 2], data: new Float32Array(3) },
+      /4|3 values/,
+    ],
+    [
+      "a name over 63 bytes",
+      { name: "n".repeat(64), shape: [1], data: new Float32Array(1) },
+      /longer than 63/,
+    ],
+    [
+      "five dimensions",
+      { name: "t", shape: [1, 1, 1, 1, 1], data: new Float32Array(1) },
+      /1 to 4 dimensions/,
+    ],
   ])("refuses a tensor with %s", (_, tensor, message) => {
     expect(() => encodeGguf({ metadata: {}, tensors: [tensor] })).toThrow(message);
   });

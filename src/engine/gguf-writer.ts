@@ -248,76 +248,110 @@ function writeBigInt(writer: ByteWriter, key: string, type: GgufBigIntType, valu
   else writer.int64(value);
 }
 
-/** Appends little-endian values to a list of chunks. */
+/** Appends little-endian values to one growing buffer (one allocation per doubling, not per value). */
 class ByteWriter {
-  private readonly chunks: Buffer[] = [];
+  private bytes = Buffer.alloc(64 * 1024);
+  private view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   private length = 0;
 
-  raw(bytes: Buffer): void {
-    this.chunks.push(bytes);
-    this.length += bytes.length;
+  /** Makes room for `size` bytes and returns where they start; read `bytes`/`view` only after calling it. */
+  private grow(size: number): number {
+    const start = this.length;
+    const needed = start + size;
+    if (needed > this.bytes.length) {
+      const grown = Buffer.alloc(Math.max(needed, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, start);
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+    }
+    this.length = needed;
+    return start;
   }
 
+  raw(bytes: Uint8Array): void {
+    const at = this.grow(bytes.length);
+    this.bytes.set(bytes, at);
+  }
+
+  /** A zeroed region of `size` bytes to fill in place. */
   reserve(size: number): DataView {
-    const bytes = Buffer.alloc(size);
-    this.raw(bytes);
-    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const start = this.grow(size);
+    return new DataView(this.bytes.buffer, this.bytes.byteOffset + start, size);
   }
 
   uint8(value: number): void {
-    this.reserve(1).setUint8(0, value);
+    const at = this.grow(1);
+    this.view.setUint8(at, value);
   }
   uint32(value: number): void {
-    this.reserve(4).setUint32(0, value, true);
+    const at = this.grow(4);
+    this.view.setUint32(at, value, true);
   }
   float32(value: number): void {
-    this.reserve(4).setFloat32(0, value, true);
+    const at = this.grow(4);
+    this.view.setFloat32(at, value, true);
   }
   float64(value: number): void {
-    this.reserve(8).setFloat64(0, value, true);
+    const at = this.grow(8);
+    this.view.setFloat64(at, value, true);
   }
   uint64(value: bigint): void {
-    this.reserve(8).setBigUint64(0, value, true);
+    const at = this.grow(8);
+    this.view.setBigUint64(at, value, true);
   }
   int64(value: bigint): void {
-    this.reserve(8).setBigInt64(0, value, true);
+    const at = this.grow(8);
+    this.view.setBigInt64(at, value, true);
   }
 
   integer(type: keyof typeof integerRanges, value: number): void {
     switch (type) {
-      case "uint8":
-        this.reserve(1).setUint8(0, value);
+      case "uint8": {
+        const at = this.grow(1);
+        this.view.setUint8(at, value);
         return;
-      case "int8":
-        this.reserve(1).setInt8(0, value);
+      }
+      case "int8": {
+        const at = this.grow(1);
+        this.view.setInt8(at, value);
         return;
-      case "uint16":
-        this.reserve(2).setUint16(0, value, true);
+      }
+      case "uint16": {
+        const at = this.grow(2);
+        this.view.setUint16(at, value, true);
         return;
-      case "int16":
-        this.reserve(2).setInt16(0, value, true);
+      }
+      case "int16": {
+        const at = this.grow(2);
+        this.view.setInt16(at, value, true);
         return;
-      case "uint32":
-        this.reserve(4).setUint32(0, value, true);
+      }
+      case "uint32": {
+        const at = this.grow(4);
+        this.view.setUint32(at, value, true);
         return;
-      case "int32":
-        this.reserve(4).setInt32(0, value, true);
+      }
+      case "int32": {
+        const at = this.grow(4);
+        this.view.setInt32(at, value, true);
         return;
+      }
     }
   }
 
   string(value: string): void {
-    const bytes = Buffer.from(value, "utf8");
-    this.uint64(BigInt(bytes.length));
-    this.raw(bytes);
+    const length = Buffer.byteLength(value, "utf8");
+    this.uint64(BigInt(length));
+    const start = this.grow(length);
+    this.bytes.write(value, start, length, "utf8");
   }
 
   padTo(alignment: number): void {
-    const padding = alignOffset(this.length, alignment) - this.length;
-    if (padding > 0) this.raw(Buffer.alloc(padding));
+    // grow() hands out zeroed bytes: the buffers are allocated zero-filled and never rewound.
+    this.grow(alignOffset(this.length, alignment) - this.length);
   }
 
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks, this.length);
+    return Buffer.from(this.bytes.subarray(0, this.length));
   }
 }

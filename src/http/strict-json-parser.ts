@@ -5,7 +5,8 @@ import { BadRequestError } from "../core/app-error.js";
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function registerStrictJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser("application/json");
+  // Parley's API speaks JSON only; any other body is refused with 415 rather than guessed at.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body: Buffer, done) => {
     let text: string;
     try {
