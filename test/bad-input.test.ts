@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConversation, type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import {
+  createConversation,
+  type ParleyProcess,
+  startParley,
+  temporaryDirectory,
+} from "./support/parley-process.js";
 import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
@@ -24,7 +29,9 @@ afterAll(async () => {
 
 async function waitForState(modelId: string, state: string) {
   for (let attempt = 0; attempt < 600; attempt++) {
-    const { models } = await parley.json<{ models: { id: string; status: { state: string } }[] }>("/api/models");
+    const { models } = await parley.json<{ models: { id: string; status: { state: string } }[] }>(
+      "/api/models",
+    );
     if (models.find((model) => model.id === modelId)?.status.state === state) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -44,7 +51,11 @@ function postRaw(pathname: string, body: RequestInit["body"], contentType = "app
 
 describe("bad input gets a 4xx that says what was wrong, and nothing breaks", () => {
   it("refuses malformed JSON", async () => {
-    const error = await expectError(await postRaw(`/api/conversations/${conversationId}/messages`, '{"content": "hi"'), 400, /not valid JSON/);
+    const error = await expectError(
+      await postRaw(`/api/conversations/${conversationId}/messages`, '{"content": "hi"'),
+      400,
+      /not valid JSON/,
+    );
     expect(error.code).toBe("invalid_json");
   });
 
@@ -54,24 +65,48 @@ describe("bad input gets a 4xx that says what was wrong, and nothing breaks", ()
   });
 
   it("refuses wrong types and empty content, naming the field", async () => {
-    await expectError(await postRaw(`/api/conversations/${conversationId}/messages`, JSON.stringify({ content: 42 })), 400, /`content`/);
-    await expectError(await postRaw(`/api/conversations/${conversationId}/messages`, JSON.stringify({ content: "   " })), 400, /`content`: must not be empty/);
+    await expectError(
+      await postRaw(`/api/conversations/${conversationId}/messages`, JSON.stringify({ content: 42 })),
+      400,
+      /`content`/,
+    );
+    await expectError(
+      await postRaw(`/api/conversations/${conversationId}/messages`, JSON.stringify({ content: "   " })),
+      400,
+      /`content`: must not be empty/,
+    );
     await expectError(await postRaw("/api/conversations", JSON.stringify({ title: ["x"] })), 400, /`title`/);
   });
 
   it("refuses a body over the limit with 413", async () => {
     const huge = JSON.stringify({ content: "x".repeat(1024 * 1024 + 10) });
-    await expectError(await postRaw(`/api/conversations/${conversationId}/messages`, huge), 413, /larger than this server accepts/);
+    await expectError(
+      await postRaw(`/api/conversations/${conversationId}/messages`, huge),
+      413,
+      /larger than this server accepts/,
+    );
   });
 
   it("refuses a body that is not JSON with 415", async () => {
-    await expectError(await postRaw(`/api/conversations/${conversationId}/messages`, "content=hi", "text/plain"), 415, /application\/json/);
+    await expectError(
+      await postRaw(`/api/conversations/${conversationId}/messages`, "content=hi", "text/plain"),
+      415,
+      /application\/json/,
+    );
   });
 
   it("answers 404 for an unknown conversation, message or run", async () => {
     await expectError(await parley.api("/api/conversations/conv_missing"), 404, /conv_missing/);
-    await expectError(await postRaw("/api/conversations/conv_missing/messages", JSON.stringify({ content: "hi" })), 404, /Conversation/);
-    await expectError(await postRaw(`/api/conversations/${conversationId}/messages/msg_missing/regenerate`, "{}"), 404, /msg_missing/);
+    await expectError(
+      await postRaw("/api/conversations/conv_missing/messages", JSON.stringify({ content: "hi" })),
+      404,
+      /Conversation/,
+    );
+    await expectError(
+      await postRaw(`/api/conversations/${conversationId}/messages/msg_missing/regenerate`, "{}"),
+      404,
+      /msg_missing/,
+    );
     await expectError(await parley.api("/api/runs/run_missing"), 404, /run_missing/);
     await expectError(await postRaw("/api/runs/run_missing/stop", "{}"), 404, /run_missing/);
     await expectError(await parley.api("/api/nothing-here"), 404, /No route/);
@@ -80,11 +115,17 @@ describe("bad input gets a 4xx that says what was wrong, and nothing breaks", ()
   it("refuses a parentId from another conversation", async () => {
     const other = await createConversation(parley);
     const events = await (
-      await openStream(`${parley.url}/api/conversations/${other}/messages`, { method: "POST", body: JSON.stringify({ content: "elsewhere" }) })
+      await openStream(`${parley.url}/api/conversations/${other}/messages`, {
+        method: "POST",
+        body: JSON.stringify({ content: "elsewhere" }),
+      })
     ).events();
     const foreignParent = events[0]?.data.assistantMessageId as string;
     const error = await expectError(
-      await postRaw(`/api/conversations/${conversationId}/messages`, JSON.stringify({ content: "hi", parentId: foreignParent })),
+      await postRaw(
+        `/api/conversations/${conversationId}/messages`,
+        JSON.stringify({ content: "hi", parentId: foreignParent }),
+      ),
       400,
       /is not a message of conversation/,
     );
@@ -95,7 +136,10 @@ describe("bad input gets a 4xx that says what was wrong, and nothing breaks", ()
 
   it("refuses an unknown model, listing the known ones", async () => {
     const error = await expectError(
-      await postRaw(`/api/conversations/${conversationId}/messages`, JSON.stringify({ content: "hi", model: "gpt-9" })),
+      await postRaw(
+        `/api/conversations/${conversationId}/messages`,
+        JSON.stringify({ content: "hi", model: "gpt-9" }),
+      ),
       400,
       /Unknown model "gpt-9". Known models: "tiny"/,
     );
@@ -104,12 +148,17 @@ describe("bad input gets a 4xx that says what was wrong, and nothing breaks", ()
 
   it("refuses a malformed GGUF before an engine can load it, and says why in /api/models", async () => {
     await waitForState("broken", "failed");
-    const { models } = await parley.json<{ models: { id: string; ready: boolean; status: { state: string; message: string } }[] }>("/api/models");
+    const { models } = await parley.json<{
+      models: { id: string; ready: boolean; status: { state: string; message: string } }[];
+    }>("/api/models");
     const broken = models.find((model) => model.id === "broken");
     expect(broken?.ready).toBe(false);
     expect(broken?.status.message).toMatch(/broken\.gguf/);
     await expectError(
-      await postRaw(`/api/conversations/${conversationId}/messages`, JSON.stringify({ content: "hi", model: "broken" })),
+      await postRaw(
+        `/api/conversations/${conversationId}/messages`,
+        JSON.stringify({ content: "hi", model: "broken" }),
+      ),
       503,
       /cannot answer now \(failed/,
     );
@@ -117,7 +166,10 @@ describe("bad input gets a 4xx that says what was wrong, and nothing breaks", ()
 
   it("still serves correct replies after all of that", async () => {
     const events = await (
-      await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, { method: "POST", body: JSON.stringify({ content: "still there?", model: "tiny" }) })
+      await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
+        method: "POST",
+        body: JSON.stringify({ content: "still there?", model: "tiny" }),
+      })
     ).events();
     expect(textOf(events)).toBe(ALPHABET);
     expect(parley.child.exitCode).toBeNull();

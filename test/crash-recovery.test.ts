@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { childProcessesOf, isAlive } from "./support/child-processes.js";
-import { createConversation, type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import {
+  createConversation,
+  type ParleyProcess,
+  startParley,
+  temporaryDirectory,
+} from "./support/parley-process.js";
 import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
@@ -64,11 +69,15 @@ describe("a server killed with SIGKILL in the middle of a reply", () => {
     expect(reply?.content.length).toBeGreaterThanOrEqual(textOf(received).length);
     expect(LOOP_TEXT.startsWith(reply?.content ?? "!")).toBe(true);
 
-    const replay = await (await openStream(`${second.url}/api/runs/${runId}/events`, { lastEventId: 0 })).events();
+    const replay = await (
+      await openStream(`${second.url}/api/runs/${runId}/events`, { lastEventId: 0 })
+    ).events();
     expect(replay.map((event) => event.id)).toEqual(replay.map((_, index) => index + 1));
     expect(replay.at(-1)).toMatchObject({ event: "run.error", data: { code: "interrupted" } });
     expect(textOf(replay)).toBe(reply?.content);
-    expect(await second.json<{ status: string }>(`/api/runs/${runId}`)).toMatchObject({ status: "interrupted" });
+    expect(await second.json<{ status: string }>(`/api/runs/${runId}`)).toMatchObject({
+      status: "interrupted",
+    });
 
     // The restarted server answers new messages in the same conversation.
     const next = await (await post(second, inFlight, "tiny", "again")).events();
@@ -85,11 +94,15 @@ describe("an engine killed with SIGKILL in the middle of a reply", () => {
     const stream = await post(parley, conversationId, "tiny-loop", "run long");
     const firstEvents = await stream.events({ stopAfter: 30 });
     const runId = firstEvents[0]?.data.runId as string;
-    const loopEngine = childProcessesOf(parley.child.pid as number).find((child) => child.commandLine.includes("tiny-loop.gguf"));
+    const loopEngine = childProcessesOf(parley.child.pid as number).find((child) =>
+      child.commandLine.includes("tiny-loop.gguf"),
+    );
     expect(loopEngine).toBeDefined();
     process.kill(loopEngine?.pid as number, "SIGKILL");
 
-    const rest = await (await openStream(`${parley.url}/api/runs/${runId}/events`, { lastEventId: 30 })).events();
+    const rest = await (
+      await openStream(`${parley.url}/api/runs/${runId}/events`, { lastEventId: 30 })
+    ).events();
     const last = rest.at(-1);
     expect(last?.event).toBe("run.error");
     expect(last?.data.retryable).toBe(true);
@@ -100,9 +113,13 @@ describe("an engine killed with SIGKILL in the middle of a reply", () => {
     expect(reply?.content.length).toBeGreaterThan(0);
 
     await parley.waitForModelsReady(30_000);
-    const { models } = await parley.json<{ models: { id: string; status: { state: string } }[] }>("/api/models");
+    const { models } = await parley.json<{ models: { id: string; status: { state: string } }[] }>(
+      "/api/models",
+    );
     expect(models.find((model) => model.id === "tiny-loop")?.status.state).toBe("ready");
-    const next = await (await post(parley, conversationId, "tiny-loop", "once more")).events({ stopAfter: 10 });
+    const next = await (await post(parley, conversationId, "tiny-loop", "once more")).events({
+      stopAfter: 10,
+    });
     expect(textOf(next).startsWith("abcdefg")).toBe(true);
   });
 });

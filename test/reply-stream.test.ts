@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConversation, type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import {
+  createConversation,
+  type ParleyProcess,
+  startParley,
+  temporaryDirectory,
+} from "./support/parley-process.js";
 import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
@@ -39,18 +44,40 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
     const start = events[0]?.data as Record<string, string>;
     expect(start.conversationId).toBe(conversationId);
     expect(start.model).toBe("tiny");
-    const end = events.at(-1)?.data as { finishReason: string; usage: { outputTokens: number; inputTokens: number } };
+    const end = events.at(-1)?.data as {
+      finishReason: string;
+      usage: { outputTokens: number; inputTokens: number };
+    };
     expect(end.finishReason).toBe("stop");
     expect(end.usage.outputTokens).toBeGreaterThanOrEqual(26);
     expect(end.usage.inputTokens).toBeGreaterThan(0);
 
-    const conversation = await parley.json<{ title: string; messages: { id: string; role: string; content: string; status: string; parentId: string | null; children: string[] }[] }>(
-      `/api/conversations/${conversationId}`,
-    );
+    const conversation = await parley.json<{
+      title: string;
+      messages: {
+        id: string;
+        role: string;
+        content: string;
+        status: string;
+        parentId: string | null;
+        children: string[];
+      }[];
+    }>(`/api/conversations/${conversationId}`);
     expect(conversation.title).toBe("Say the alphabet");
     const [user, assistant] = conversation.messages;
-    expect(user).toMatchObject({ role: "user", content: "Say the alphabet", parentId: null, children: [start.assistantMessageId] });
-    expect(assistant).toMatchObject({ id: start.assistantMessageId, role: "assistant", content: ALPHABET, status: "complete", parentId: user?.id });
+    expect(user).toMatchObject({
+      role: "user",
+      content: "Say the alphabet",
+      parentId: null,
+      children: [start.assistantMessageId],
+    });
+    expect(assistant).toMatchObject({
+      id: start.assistantMessageId,
+      role: "assistant",
+      content: ALPHABET,
+      status: "complete",
+      parentId: user?.id,
+    });
   });
 
   it("starts the stream with a ping comment and the SSE headers before the model answers", async () => {
@@ -69,7 +96,10 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
   it("answers two conversations streaming at once on one engine, each with exactly the alphabet", async () => {
     const [first, second] = await Promise.all([createConversation(parley), createConversation(parley)]);
     const streams = await Promise.all([
-      postMessage(first as string, { content: "first conversation, a longer question about many things", model: "tiny" }),
+      postMessage(first as string, {
+        content: "first conversation, a longer question about many things",
+        model: "tiny",
+      }),
       postMessage(second as string, { content: "second", model: "tiny" }),
     ]);
     const [eventsA, eventsB] = await Promise.all(streams.map((stream) => stream.events()));
@@ -84,8 +114,12 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
     const first = await (await postMessage(conversationId, { content: "one" })).events();
     const second = await (await postMessage(conversationId, { content: "two" })).events();
     expect(textOf(second)).toBe(ALPHABET);
-    const conversation = await parley.json<{ messages: { id: string; parentId: string | null }[] }>(`/api/conversations/${conversationId}`);
-    const secondUser = conversation.messages.find((message) => message.id === (second[0]?.data.userMessageId as string));
+    const conversation = await parley.json<{ messages: { id: string; parentId: string | null }[] }>(
+      `/api/conversations/${conversationId}`,
+    );
+    const secondUser = conversation.messages.find(
+      (message) => message.id === (second[0]?.data.userMessageId as string),
+    );
     expect(secondUser?.parentId).toBe(first[0]?.data.assistantMessageId);
   });
 
@@ -99,7 +133,9 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
     );
     const events = await stream.events();
     expect(textOf(events)).toBe(ALPHABET);
-    const conversation = await parley.json<{ messages: { id: string; children: string[] }[] }>(`/api/conversations/${conversationId}`);
+    const conversation = await parley.json<{ messages: { id: string; children: string[] }[] }>(
+      `/api/conversations/${conversationId}`,
+    );
     const user = conversation.messages.find((message) => message.id === start.userMessageId);
     expect(user?.children).toEqual([start.assistantMessageId, events[0]?.data.assistantMessageId]);
   });
@@ -138,9 +174,13 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
   });
 
   it("lists the local models with their status in /api/models", async () => {
-    const { models } = await parley.json<{ models: { id: string; ready: boolean; provider: string; tier: string }[] }>("/api/models");
+    const { models } = await parley.json<{
+      models: { id: string; ready: boolean; provider: string; tier: string }[];
+    }>("/api/models");
     expect(models.map((model) => model.id).sort()).toEqual(["tiny", "tiny-loop"]);
-    expect(models.every((model) => model.ready && model.provider === "local" && model.tier === "fast")).toBe(true);
+    expect(models.every((model) => model.ready && model.provider === "local" && model.tier === "fast")).toBe(
+      true,
+    );
     expect((await parley.api("/healthz")).status).toBe(200);
   });
 });

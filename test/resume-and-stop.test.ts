@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConversation, type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import {
+  createConversation,
+  type ParleyProcess,
+  startParley,
+  temporaryDirectory,
+} from "./support/parley-process.js";
 import { ALPHABET, openStream, type ReceivedEvent, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
@@ -74,9 +79,13 @@ describe("resuming a run with Last-Event-ID", () => {
     const { stream } = await startRun("tiny");
     const all = await stream.events();
     const runId = all[0]?.data.runId as string;
-    const tail = await (await openStream(`${parley.url}/api/runs/${runId}/events?after=${all.length - 2}`)).events();
+    const tail = await (
+      await openStream(`${parley.url}/api/runs/${runId}/events?after=${all.length - 2}`)
+    ).events();
     expect(tail.map((event) => event.id)).toEqual([all.length - 1, all.length]);
-    const nothing = await parley.api(`/api/runs/${runId}/events`, { headers: { "last-event-id": String(all.length) } });
+    const nothing = await parley.api(`/api/runs/${runId}/events`, {
+      headers: { "last-event-id": String(all.length) },
+    });
     expect(nothing.status).toBe(204);
   });
 

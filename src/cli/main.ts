@@ -28,7 +28,9 @@ program
 
 program
   .command("engine")
-  .description("Run one local model as an OpenAI-compatible server (started by `serve`, or alone on another machine).")
+  .description(
+    "Run one local model as an OpenAI-compatible server (started by `serve`, or alone on another machine).",
+  )
   .requiredOption("-m, --model <file.gguf>", "the GGUF file to serve")
   .option("--id <name>", "model id clients send (default: the file name)")
   .option("-p, --port <number>", "port (0 picks a free one)", integer, 0)

@@ -2,8 +2,8 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createModelDownloader } from "node-llama-cpp";
-import { AppError, BadRequestError } from "../core/app-error.js";
 import { loadConfig } from "../config/load-config.js";
+import { AppError, BadRequestError } from "../core/app-error.js";
 import { findRecommendedModel, RECOMMENDED_MODELS } from "./recommended-models.js";
 
 export async function runPullCommand(name: string, options: { modelsDir?: string }): Promise<void> {
@@ -11,13 +11,18 @@ export async function runPullCommand(name: string, options: { modelsDir?: string
   const recommended = findRecommendedModel(name);
   if (!recommended && !name.startsWith("hf:") && !/^https?:\/\//.test(name)) {
     const names = RECOMMENDED_MODELS.map((model) => model.name).join(", ");
-    throw new BadRequestError(`Unknown model ${JSON.stringify(name)}. Pull one of ${names}, or an hf:owner/repo/file.gguf address.`);
+    throw new BadRequestError(
+      `Unknown model ${JSON.stringify(name)}. Pull one of ${names}, or an hf:owner/repo/file.gguf address.`,
+    );
   }
+  const modelUri = recommended?.uri ?? name;
+  // The downloader retries an unreachable host for minutes; a quick look first fails fast and says why.
+  await assertReachable(modelUri.startsWith("hf:") ? "https://huggingface.co/" : modelUri, name);
   mkdirSync(modelsDir, { recursive: true });
   const before = new Set(readdirSync(modelsDir));
   try {
     const downloader = await createModelDownloader({
-      modelUri: recommended?.uri ?? name,
+      modelUri,
       dirPath: modelsDir,
       ...(recommended && { fileName: recommended.fileName }),
       showCliProgress: process.stderr.isTTY === true,
@@ -34,6 +39,21 @@ export async function runPullCommand(name: string, options: { modelsDir?: string
     throw new AppError(
       "download_failed",
       `Could not download ${name}: ${reason}. Check the internet connection (Hugging Face must be reachable), then run the command again; nothing was kept.`,
+      { cause: error },
+    );
+  }
+}
+
+const REACHABILITY_TIMEOUT_MS = 15_000;
+
+async function assertReachable(url: string, name: string): Promise<void> {
+  try {
+    await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(REACHABILITY_TIMEOUT_MS) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new AppError(
+      "download_failed",
+      `Could not download ${name}: ${new URL(url).host} is not reachable (${cause}). Check the internet connection and run the command again; nothing was written.`,
       { cause: error },
     );
   }

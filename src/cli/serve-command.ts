@@ -3,10 +3,10 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
-import { openStore } from "../store/open-store.js";
 import { createApp } from "../http/create-app.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
 import { RunService } from "../runs/run-service.js";
+import { openStore } from "../store/open-store.js";
 import { findModelFiles } from "./find-model-files.js";
 import { startLocalModels } from "./start-local-models.js";
 
@@ -20,7 +20,11 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const models =
     config.models.length > 0
       ? config.models
-      : findModelFiles(config.modelsDir).map((file) => ({ id: file.id, file: file.path, tier: "fast" as const }));
+      : findModelFiles(config.modelsDir).map((file) => ({
+          id: file.id,
+          file: file.path,
+          tier: "fast" as const,
+        }));
   const local = startLocalModels(models, config.engine, logger);
   const catalog = new ModelCatalog(local.entries);
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
@@ -33,7 +37,8 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     onError: (error, context) => logger.error({ err: error }, `failed ${context}`),
   });
   const recovered = await runs.recoverInterrupted();
-  if (recovered > 0) logger.warn({ runs: recovered }, "ended replies left in flight by an earlier stop as interrupted");
+  if (recovered > 0)
+    logger.warn({ runs: recovered }, "ended replies left in flight by an earlier stop as interrupted");
 
   const app = createApp({
     store,
@@ -44,7 +49,10 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     logger: logger.child({ component: "http" }),
   });
   const address = await app.listen({ host: config.host, port: config.port });
-  logger.info({ url: address, models: models.map((model) => model.id), config: config.configFile }, "Parley is serving");
+  logger.info(
+    { url: address, models: models.map((model) => model.id), config: config.configFile },
+    "Parley is serving",
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

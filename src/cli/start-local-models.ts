@@ -1,7 +1,7 @@
 /** Starts a supervised engine process for each local model and describes each as a catalog entry. */
 import type { Logger } from "pino";
-import type { LoadedConfig } from "../config/load-config.js";
 import type { LocalModelConfig } from "../config/config-schema.js";
+import type { LoadedConfig } from "../config/load-config.js";
 import { EngineSupervisor } from "../engine/engine-supervisor.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
 import type { CatalogEntry, ModelState } from "../runs/model-catalog.js";
@@ -12,7 +12,10 @@ export type LocalModels = {
 };
 
 export function startLocalModels(
-  models: readonly Pick<LocalModelConfig, "id" | "file" | "tier" | "label" | "contextSize" | "sequences" | "threads">[],
+  models: readonly Pick<
+    LocalModelConfig,
+    "id" | "file" | "tier" | "label" | "contextSize" | "sequences" | "threads"
+  >[],
   engine: LoadedConfig["engine"],
   logger: Logger,
 ): LocalModels {
@@ -28,7 +31,9 @@ export function startLocalModels(
       gpu: engine.gpu,
       log: (level, message) => log[level](message),
     });
-    supervisor.onStatusChange((status) => log.info({ status, error: supervisor.lastError }, `engine ${status}`));
+    supervisor.onStatusChange((status) =>
+      log.info({ status, error: supervisor.lastError }, `engine ${status}`),
+    );
     const entry: CatalogEntry = {
       info: {
         id: model.id,
@@ -46,7 +51,8 @@ export function startLocalModels(
       }),
       status: () => ({
         state: supervisor.status as ModelState,
-        ...(supervisor.lastError !== undefined && supervisor.status !== "ready" && { message: supervisor.lastError }),
+        ...(supervisor.lastError !== undefined &&
+          supervisor.status !== "ready" && { message: supervisor.lastError }),
       }),
     };
     return { supervisor, entry };

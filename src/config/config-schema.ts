@@ -6,7 +6,10 @@ const port = z.number().int().min(0).max(65_535);
 export const localModelSchema = z.object({
   id: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits, '.', '_', ':' or '-' (for example qwen3-0.6b)"),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+      "use letters, digits, '.', '_', ':' or '-' (for example qwen3-0.6b)",
+    ),
   label: z.string().min(1).optional(),
   /** Path of the GGUF file, relative to the config file's folder (or the working directory). */
   file: z.string().min(1),

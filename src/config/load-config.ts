@@ -37,7 +37,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const configFile = findConfigFile(flags.config ?? env.PARLEY_CONFIG, cwd);
   const raw = configFile ? readConfigFile(configFile, env) : {};
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(`${configFile}: the file must hold a YAML mapping (key: value lines) at its top level.`);
+    throw new ConfigError(
+      `${configFile}: the file must hold a YAML mapping (key: value lines) at its top level.`,
+    );
   }
   const merged: Record<string, unknown> = { ...raw };
 
@@ -85,10 +87,14 @@ function interpolateEnvironment(value: unknown, env: NodeJS.ProcessEnv, file: st
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateEnvironment(item, env, file, [...at, String(index)]));
+  if (Array.isArray(value))
+    return value.map((item, index) => interpolateEnvironment(item, env, file, [...at, String(index)]));
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnvironment(item, env, file, [...at, key])]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        interpolateEnvironment(item, env, file, [...at, key]),
+      ]),
     );
   }
   return value;
@@ -99,7 +105,8 @@ function applyEnvironment(config: Record<string, unknown>, env: NodeJS.ProcessEn
   if (env.PARLEY_HOST) config.host = env.PARLEY_HOST;
   if (env.PARLEY_DATA_DIR) config.dataDir = env.PARLEY_DATA_DIR;
   if (env.PARLEY_MODELS_DIR) config.modelsDir = env.PARLEY_MODELS_DIR;
-  if (env.PARLEY_THREADS !== undefined) setEngine(config, "threads", integerFromEnvironment("PARLEY_THREADS", env.PARLEY_THREADS));
+  if (env.PARLEY_THREADS !== undefined)
+    setEngine(config, "threads", integerFromEnvironment("PARLEY_THREADS", env.PARLEY_THREADS));
   if (env.PARLEY_MODEL) addModelFile(config, path.resolve(cwd, env.PARLEY_MODEL));
 }
 
@@ -113,7 +120,9 @@ function applyFlags(config: Record<string, unknown>, flags: ConfigFlags, cwd: st
 
 function integerFromEnvironment(name: string, value: string): number {
   if (!/^\d+$/.test(value.trim())) {
-    throw new ConfigError(`The environment variable ${name}=${JSON.stringify(value)} is not a whole number. Fix: set ${name} to a number such as 3000, or unset it.`);
+    throw new ConfigError(
+      `The environment variable ${name}=${JSON.stringify(value)} is not a whole number. Fix: set ${name} to a number such as 3000, or unset it.`,
+    );
   }
   return Number(value);
 }
@@ -164,7 +173,12 @@ function fixFor(issue: z.core.$ZodIssue): string {
   }
 }
 
-function resolvePaths(config: ParleyConfig, baseDir: string, cwd: string, configFile: string | null): LoadedConfig {
+function resolvePaths(
+  config: ParleyConfig,
+  baseDir: string,
+  cwd: string,
+  configFile: string | null,
+): LoadedConfig {
   return {
     ...config,
     configFile,

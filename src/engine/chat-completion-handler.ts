@@ -27,9 +27,11 @@ export type ChatCompletionHandlerConfig = {
   modelId: string;
   /** Used when a request sends no temperature. */
   defaultTemperature: number;
+  /** Receives unexpected failures (defects, llama.cpp errors) with their stack. */
+  log: (line: string) => void;
 };
 
-const shutdownReason = () => new AppError("engine_stopping", "The engine is shutting down.", { status: 503 });
+const shutdownError = () => new AppError("engine_stopping", "The engine is shutting down.", { status: 503 });
 
 export class ChatCompletionHandler {
   readonly counters: EngineCounters = {
@@ -58,7 +60,7 @@ export class ChatCompletionHandler {
 
   /** Ends every request in flight (streams get an in-band error, no `[DONE]`) and waits for them. */
   async stop(): Promise<void> {
-    this.#stopping ??= shutdownReason();
+    this.#stopping ??= shutdownError();
     this.#config.pool.close(this.#stopping);
     for (const abort of this.#inFlight.keys()) abort.abort(this.#stopping);
     await Promise.allSettled(this.#inFlight.values());
@@ -67,7 +69,8 @@ export class ChatCompletionHandler {
   async #serve(request: IncomingMessage, response: ServerResponse, abort: AbortController): Promise<void> {
     const { engineModel, pool } = this.#config;
     const onClose = () => {
-      if (!response.writableFinished) abort.abort(new DOMException("The client closed the connection.", "AbortError"));
+      if (!response.writableFinished)
+        abort.abort(new DOMException("The client closed the connection.", "AbortError"));
     };
     response.on("close", onClose);
     this.counters.requests++;
@@ -86,7 +89,10 @@ export class ChatCompletionHandler {
       this.counters.promptTokens += prompt.tokens.length;
       this.counters.cachedPromptTokens += lease.reusedTokens;
       const generation = generateCompletion(engineModel.model, lease, prompt.tokens, {
-        maxTokens: Math.min(chat.maxTokens ?? Number.POSITIVE_INFINITY, engineModel.contextSize - prompt.tokens.length),
+        maxTokens: Math.min(
+          chat.maxTokens ?? Number.POSITIVE_INFINITY,
+          engineModel.contextSize - prompt.tokens.length,
+        ),
         temperature: chat.temperature ?? this.#config.defaultTemperature,
         topP: chat.topP ?? 1,
         seed: chat.seed,
@@ -121,6 +127,12 @@ export class ChatCompletionHandler {
       // A client that left needs no answer; one that is still there is told the engine stops.
       if (!(signal.reason instanceof AppError) || response.destroyed) return;
       error = signal.reason;
+    }
+    // AppErrors are answers the engine chose; anything else is a defect worth its stack.
+    if (!(error instanceof AppError)) {
+      this.#config.log(
+        `chat completion failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
     if (response.destroyed) return;
     if (!response.headersSent) {
@@ -218,7 +230,10 @@ class ReplyWriter {
     return end;
   }
 
-  #writeChunk(delta: ChatCompletionChunk.Choice.Delta, finishReason: "stop" | "length" | null): Promise<void> {
+  #writeChunk(
+    delta: ChatCompletionChunk.Choice.Delta,
+    finishReason: "stop" | "length" | null,
+  ): Promise<void> {
     const chunk: ChatCompletionChunk = {
       id: this.#id,
       object: "chat.completion.chunk",

@@ -21,7 +21,8 @@ const contentSchema = z.union(
 
 const messageSchema = z.object({
   role: z.enum(["system", "developer", "user", "assistant"], {
-    error: 'must be "system", "developer", "user" or "assistant" (tools are not supported by the local engine)',
+    error:
+      'must be "system", "developer", "user" or "assistant" (tools are not supported by the local engine)',
   }),
   // An assistant turn may carry no text (OpenAI allows null there).
   content: contentSchema.nullish(),
@@ -49,10 +50,12 @@ export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest
   const parsed = requestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const param = issue ? formatPath(issue.path) : undefined;
+    const param = issue && issue.path.length > 0 ? formatPath(issue.path) : undefined;
     const missing = issue?.code === "invalid_type" && issue.input === undefined;
     throw new BadRequestError(
-      missing ? `Missing required parameter: '${param}'.` : `Invalid '${param || "body"}': ${issue?.message ?? "invalid"}.`,
+      missing
+        ? `Missing required parameter: '${param}'.`
+        : `Invalid '${param ?? "body"}': ${issue?.message ?? "invalid"}.`,
       { code: missing ? "missing_required_parameter" : "invalid_value", details: { param } },
     );
   }
@@ -63,7 +66,9 @@ export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest
       content: contentText(message.content),
     }),
   );
-  const nullMessage = input.messages.findIndex((message) => message.content == null && message.role !== "assistant");
+  const nullMessage = input.messages.findIndex(
+    (message) => message.content == null && message.role !== "assistant",
+  );
   if (nullMessage >= 0) {
     throw new BadRequestError(`Invalid 'messages[${nullMessage}].content': must not be null for this role.`, {
       code: "invalid_value",
@@ -92,6 +97,7 @@ function contentText(content: string | { text: string }[] | null | undefined): s
 
 function formatPath(path: readonly PropertyKey[]): string {
   let text = "";
-  for (const key of path) text += typeof key === "number" ? `[${key}]` : text === "" ? String(key) : `.${String(key)}`;
+  for (const key of path)
+    text += typeof key === "number" ? `[${key}]` : text === "" ? String(key) : `.${String(key)}`;
   return text;
 }

@@ -1,10 +1,5 @@
 /** Renders chat messages into prompt tokens with the model's own chat template. */
-import {
-  type ChatHistoryItem,
-  type ChatWrapper,
-  type LlamaModel,
-  type Token,
-} from "node-llama-cpp";
+import type { ChatHistoryItem, ChatWrapper, LlamaModel, Token } from "node-llama-cpp";
 
 export type EngineChatMessage = {
   role: "system" | "user" | "assistant";
@@ -47,7 +42,8 @@ export function chatPromptTokens(
       if (text !== "") stopTexts.push(text);
     } else {
       const tokens = trigger.tokenize(model.tokenizer);
-      if (tokens.length > 0 && !(tokens.length === 1 && model.isEogToken(tokens[0]))) stopTokenSequences.push(tokens);
+      if (tokens.length > 0 && !(tokens.length === 1 && model.isEogToken(tokens[0])))
+        stopTokenSequences.push(tokens);
     }
   }
   return { tokens: state.contextText.tokenize(model.tokenizer), stopTokenSequences, stopTexts };

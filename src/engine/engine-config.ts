@@ -71,18 +71,21 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
 
 function positiveInteger(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`Engine option ${name} must be a positive integer, got ${value}.`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`Engine option ${name} must be a positive integer, got ${value}.`);
   return value;
 }
 
 function nonNegativeInteger(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`Engine option ${name} must be 0 or more, got ${value}.`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`Engine option ${name} must be 0 or more, got ${value}.`);
   return value;
 }
 
 function temperature(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!(value >= 0 && value <= 2)) throw new ConfigError(`Engine option defaultTemperature must be 0 to 2, got ${value}.`);
+  if (!(value >= 0 && value <= 2))
+    throw new ConfigError(`Engine option defaultTemperature must be 0 to 2, got ${value}.`);
   return value;
 }

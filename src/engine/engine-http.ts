@@ -12,9 +12,13 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxRequestBodyBytes) {
-      throw new AppError("request_too_large", `The request body is larger than ${maxRequestBodyBytes} bytes.`, {
-        status: 413,
-      });
+      throw new AppError(
+        "request_too_large",
+        `The request body is larger than ${maxRequestBodyBytes} bytes.`,
+        {
+          status: 413,
+        },
+      );
     }
     chunks.push(chunk);
   }
@@ -29,7 +33,12 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
     "content-type": "application/json; charset=utf-8",

@@ -88,7 +88,13 @@ describe("engine server", () => {
       model: "tiny",
       messages: [
         { role: "developer", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "Hello" }, { type: "text", text: " there" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Hello" },
+            { type: "text", text: " there" },
+          ],
+        },
       ],
     });
     expect(completion.choices[0]?.message.content).toBe(alphabet);
@@ -111,7 +117,9 @@ describe("engine server", () => {
     const last = chunks.at(-1);
     expect(last?.choices).toEqual([]);
     expect(last?.usage?.completion_tokens).toBeGreaterThanOrEqual(13);
-    expect(last?.usage?.total_tokens).toBe((last?.usage?.prompt_tokens ?? 0) + (last?.usage?.completion_tokens ?? 0));
+    expect(last?.usage?.total_tokens).toBe(
+      (last?.usage?.prompt_tokens ?? 0) + (last?.usage?.completion_tokens ?? 0),
+    );
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
   });
 
@@ -211,7 +219,11 @@ describe("engine server", () => {
       { role: "system", content: "You answer with letters." },
       { role: "user", content: "What comes first?" },
     ];
-    const firstA = await client.chat.completions.create({ model: "tiny", messages: conversationA, temperature: 0 });
+    const firstA = await client.chat.completions.create({
+      model: "tiny",
+      messages: conversationA,
+      temperature: 0,
+    });
     // Another conversation in between must not take the sequence that holds conversation A.
     await client.chat.completions.create({
       model: "tiny",
@@ -237,7 +249,11 @@ describe("engine server", () => {
     expect(secondA.choices[0]?.message.content).toBe(alphabet);
 
     // The same prompt again: everything but the last token, which is evaluated for the next token's logits.
-    const again = await client.chat.completions.create({ model: "tiny", messages: conversationA, temperature: 0 });
+    const again = await client.chat.completions.create({
+      model: "tiny",
+      messages: conversationA,
+      temperature: 0,
+    });
     expect(again.usage?.prompt_tokens_details?.cached_tokens).toBe((again.usage?.prompt_tokens ?? 0) - 1);
 
     const unrelated = await client.chat.completions.create({
@@ -253,7 +269,12 @@ describe("engine server", () => {
     const before = await health(loopEngine);
     const controller = new AbortController();
     const stream = await loopClient.chat.completions.create(
-      { model: "tiny-loop", messages: [{ role: "user", content: "Go on forever." }], temperature: 0, stream: true },
+      {
+        model: "tiny-loop",
+        messages: [{ role: "user", content: "Go on forever." }],
+        temperature: 0,
+        stream: true,
+      },
       { signal: controller.signal },
     );
     let chunks = 0;
@@ -293,10 +314,30 @@ describe("engine server", () => {
     expect(next.choices[0]?.message.content).toBe("abcde");
   });
 
+  it("stops generating when a client waiting for a whole reply disconnects", async () => {
+    const before = await health(loopEngine);
+    const controller = new AbortController();
+    const request = loopClient.chat.completions.create(
+      { model: "tiny-loop", messages: [{ role: "user", content: "Everything at once." }], temperature: 0 },
+      { signal: controller.signal },
+    );
+    let status = await health(loopEngine);
+    while (status.generatedTokens - before.generatedTokens < 20) status = await health(loopEngine);
+    controller.abort();
+    await expect(request).rejects.toThrow(/abort/i);
+    while (status.sequences.busy > 0) status = await health(loopEngine);
+    expect(status.generatedTokens - before.generatedTokens).toBeLessThan(1000);
+    expect(status.abortedRequests).toBe(before.abortedRequests + 1);
+  });
+
   it("refuses bad input with OpenAI-shaped 400s and keeps serving", async () => {
     const malformed = await postRaw("{not json");
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error).toMatchObject({ type: "invalid_request_error", code: "invalid_json", param: null });
+    expect(malformed.body.error).toMatchObject({
+      type: "invalid_request_error",
+      code: "invalid_json",
+      param: null,
+    });
 
     const missing = await postRaw(JSON.stringify({ model: "tiny" }));
     expect(missing.status).toBe(400);
@@ -311,7 +352,10 @@ describe("engine server", () => {
       [{ messages: [] }, "messages"],
       [{ messages: [{ role: "user", content: 42 }] }, "messages[0].content"],
       [{ messages: [{ role: "wizard", content: "hi" }] }, "messages[0].role"],
-      [{ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] }, "messages[0].content"],
+      [
+        { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] },
+        "messages[0].content",
+      ],
       [{ messages: [{ role: "user", content: "hi" }], temperature: "hot" }, "temperature"],
       [{ messages: [{ role: "user", content: "hi" }], max_tokens: 0 }, "max_tokens"],
       [{ messages: [{ role: "user", content: "hi" }], n: 2 }, "n"],
@@ -327,7 +371,11 @@ describe("engine server", () => {
       model: "tiny",
       messages: [{ role: "user", content: "word ".repeat(5000) }],
     });
-    await expect(tooLong).rejects.toMatchObject({ status: 400, code: "context_length_exceeded", param: "messages" });
+    await expect(tooLong).rejects.toMatchObject({
+      status: 400,
+      code: "context_length_exceeded",
+      param: "messages",
+    });
 
     const wrongMethod = await fetch(`${engine.baseURL}/chat/completions`);
     expect(wrongMethod.status).toBe(405);
@@ -361,7 +409,10 @@ describe("engine server", () => {
       const iterator = long[Symbol.asyncIterator]();
       await iterator.next();
       await expect(
-        busyClient.chat.completions.create({ model: "tiny-loop", messages: [{ role: "user", content: "more" }] }),
+        busyClient.chat.completions.create({
+          model: "tiny-loop",
+          messages: [{ role: "user", content: "more" }],
+        }),
       ).rejects.toMatchObject({ status: 503, code: "engine_overloaded" });
       controller.abort();
       await iterator.next().catch(() => {});

@@ -41,6 +41,7 @@ export async function startEngine(config: EngineConfig): Promise<EngineServer> {
     pool,
     modelId: resolved.modelId,
     defaultTemperature: resolved.defaultTemperature,
+    log: resolved.log,
   });
   const health = (): EngineHealth => ({
     ok: true,
@@ -69,14 +70,19 @@ export async function startEngine(config: EngineConfig): Promise<EngineServer> {
         data: [{ id: resolved.modelId, object: "model", created, owned_by: "parley" }],
       });
     }
-    sendError(response, new AppError("not_found", `No route for ${request.method} ${path}.`, { status: 404 }));
+    sendError(
+      response,
+      new AppError("not_found", `No route for ${request.method} ${path}.`, { status: 404 }),
+    );
   };
 
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       if (!response.headersSent && !response.destroyed) sendError(response, error);
       else response.destroy();
-      resolved.log(`engine request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      resolved.log(
+        `engine request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     });
   });
   try {

@@ -49,7 +49,9 @@ export const defaultEngineCommand: readonly string[] = [
   "engine",
 ];
 
-type Settings = Required<Omit<EngineSupervisorConfig, "threads" | "sequences" | "contextSize" | "onStatusChange">>;
+type Settings = Required<
+  Omit<EngineSupervisorConfig, "threads" | "sequences" | "contextSize" | "onStatusChange">
+>;
 
 /** One spawned engine process and what the supervisor learned about it. */
 type EngineChild = {
@@ -194,7 +196,17 @@ export class EngineSupervisor {
     if (this.#stopping || launch !== this.#launches) return;
 
     const [program = process.execPath, ...leading] = settings.command;
-    const args = [...leading, "--model", settings.modelPath, "--id", this.modelId, "--port", "0", "--host", "127.0.0.1"];
+    const args = [
+      ...leading,
+      "--model",
+      settings.modelPath,
+      "--id",
+      this.modelId,
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+    ];
     if (this.#config.threads !== undefined) args.push("--threads", String(this.#config.threads));
     if (this.#config.sequences !== undefined) args.push("--sequences", String(this.#config.sequences));
     if (this.#config.contextSize !== undefined) args.push("--context-size", String(this.#config.contextSize));
@@ -222,7 +234,9 @@ export class EngineSupervisor {
       markExited();
       this.#onChildGone(child, why);
     };
-    spawned.once("exit", (code, signal) => onGone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    spawned.once("exit", (code, signal) =>
+      onGone(signal ? `was killed by ${signal}` : `exited with code ${code}`),
+    );
     spawned.once("error", (error) => onGone(`could not be run (${program}): ${error.message}`));
     settings.log("info", `${tag}: starting ${[program, ...args].join(" ")}`);
 

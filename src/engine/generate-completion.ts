@@ -2,6 +2,7 @@
 import type { LlamaModel, Token } from "node-llama-cpp";
 import type { SequenceLease } from "./sequence-pool.js";
 import { StopTextBuffer } from "./stop-text-buffer.js";
+import { TokenTextDecoder } from "./token-text-decoder.js";
 
 export type CompletionOptions = {
   /** Already limited to what fits in the sequence after the prompt. */
@@ -25,10 +26,6 @@ export type CompletionEnd = {
   aborted: boolean;
 };
 
-const unknownUnicodeCharacter = "\uFFFD";
-/** Enough preceding tokens for detokenizers that decide on a leading space from context. */
-const detokenizerTrailLength = 16;
-
 /** Yields text deltas; returns how and after how many tokens the reply ended. */
 export async function* generateCompletion(
   model: LlamaModel,
@@ -37,11 +34,12 @@ export async function* generateCompletion(
   options: CompletionOptions,
 ): AsyncGenerator<string, CompletionEnd, void> {
   const stopBuffer = new StopTextBuffer(options.stopTexts);
-  const trail: Token[] = promptTokens.slice(-detokenizerTrailLength);
+  const decoder = new TokenTextDecoder(model, promptTokens);
   const generated: Token[] = [];
-  let pending: Token[] = [];
   let finishReason: CompletionEnd["finishReason"] = "stop";
   let aborted = options.signal.aborted;
+  /** Ended by a stop string or token: the text held back is part of it and is dropped. */
+  let stopped = false;
   if (aborted || options.maxTokens <= 0) {
     return { finishReason: aborted ? "stop" : "length", completionTokens: 0, aborted };
   }
@@ -64,18 +62,17 @@ export async function* generateCompletion(
       generated.push(token);
       options.onToken?.();
       const atLimit = generated.length >= options.maxTokens;
-      if (endsWithAny(generated, options.stopTokenSequences)) break;
+      if (endsWithAny(generated, options.stopTokenSequences)) {
+        stopped = true;
+        break;
+      }
 
-      pending.push(token);
-      const text = model.detokenize(pending, false, trail);
-      // A multi-byte character split over tokens detokenizes to U+FFFD until its last byte arrives.
-      if (text.endsWith(unknownUnicodeCharacter) && !atLimit) continue;
-      trail.push(...pending);
-      if (trail.length > detokenizerTrailLength) trail.splice(0, trail.length - detokenizerTrailLength);
-      pending = [];
-      const checked = stopBuffer.push(text);
+      const checked = stopBuffer.push(decoder.push(token));
       if (checked.text !== "") yield checked.text;
-      if (checked.stopped) break;
+      if (checked.stopped) {
+        stopped = true;
+        break;
+      }
       if (atLimit) {
         finishReason = "length";
         break;
@@ -84,8 +81,9 @@ export async function* generateCompletion(
   } finally {
     await tokens.return();
   }
-  if (!aborted) {
-    const rest = stopBuffer.flush();
+  if (!aborted && !stopped) {
+    const checked = stopBuffer.push(decoder.flush());
+    const rest = checked.stopped ? checked.text : checked.text + stopBuffer.flush();
     if (rest !== "") yield rest;
   }
   return { finishReason, completionTokens: generated.length, aborted };

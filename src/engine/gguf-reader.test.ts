@@ -92,7 +92,7 @@ describe("readGgufHeader", () => {
     );
     expect(reference.metadata.general.architecture).toBe("llama");
     expect(reference.metadata.tokenizer.ggml.tokens).toEqual(
-      (header.metadata.get("tokenizer.ggml.tokens") as { value: string[] }).value,
+      (header.metadata.get("tokenizer.ggml.tokens") as { value: readonly string[] }).value,
     );
   });
 
@@ -104,7 +104,9 @@ describe("readGgufHeader", () => {
     });
     expect(bytes.length).toBeGreaterThan(3_000_000);
     const header = await readGgufHeader(await fileWith("big-vocabulary.gguf", bytes));
-    expect((header.metadata.get("tokenizer.ggml.tokens") as { value: string[] }).value).toHaveLength(200_000);
+    expect((header.metadata.get("tokenizer.ggml.tokens") as { value: readonly string[] }).value).toHaveLength(
+      200_000,
+    );
     expect(header.metadata.get("general.name")).toEqual({ type: "string", value: "after" });
     expect(header.tensors[0]?.fileOffset).toBe(bytes.length - 32);
   });

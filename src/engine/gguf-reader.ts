@@ -189,13 +189,13 @@ export async function readGgufHeader(path: string, options: ReadGgufHeaderOption
     for (;;) {
       bytes = await extend(handle, bytes, wanted, source);
       try {
-        return parseHeader(bytes, fileSize, source);
+        return parseHeader(bytes, fileSize, source, { path });
       } catch (error) {
         if (!(error instanceof MoreBytesNeeded)) throw error;
         if (error.end > maxHeaderBytes) {
           throw new InvalidModelFileError(
             `${source} is not a usable model: its GGUF header claims more than ${maxHeaderBytes} bytes (${error.end} needed while reading ${error.what}); the file is corrupt.`,
-            { details: { path } },
+            { details: { path, offset: error.end } },
           );
         }
         // Doubling keeps the total work of re-parsing within twice a single parse.
@@ -213,7 +213,7 @@ export function decodeGgufHeader(bytes: Uint8Array, options: DecodeGgufHeaderOpt
   const source = options.source ?? "the GGUF data";
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return parseHeader(buffer, fileSize, source);
+    return parseHeader(buffer, fileSize, source, {});
   } catch (error) {
     if (!(error instanceof MoreBytesNeeded)) throw error;
     throw new InvalidModelFileError(
@@ -269,6 +269,7 @@ async function extend(handle: FileHandle, bytes: Buffer, length: number, source:
       // The file shrank after stat(): something is still writing it.
       throw new InvalidModelFileError(
         `${source} is not a usable model: the file ended early while being read.`,
+        { details: { offset: filled } },
       );
     }
     filled += bytesRead;
@@ -295,6 +296,7 @@ class HeaderCursor {
     private readonly bytes: Buffer,
     readonly fileSize: number,
     readonly source: string,
+    private readonly details: Record<string, unknown>,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -305,7 +307,7 @@ class HeaderCursor {
 
   corrupt(problem: string): InvalidModelFileError {
     return new InvalidModelFileError(`${this.source} is not a usable model: ${problem}.`, {
-      details: { offset: this.position },
+      details: { ...this.details, offset: this.position },
     });
   }
 
@@ -377,10 +379,21 @@ class HeaderCursor {
   }
 }
 
-function parseHeader(bytes: Buffer, fileSize: number, source: string): GgufHeader {
-  const cursor = new HeaderCursor(bytes, fileSize, source);
+/** Parses the header from `bytes`, the first part of a file of `fileSize` bytes; `details` go into every error. */
+function parseHeader(
+  bytes: Buffer,
+  fileSize: number,
+  source: string,
+  details: Record<string, unknown>,
+): GgufHeader {
+  const cursor = new HeaderCursor(bytes, fileSize, source, details);
   if (fileSize < 4) {
-    throw new InvalidModelFileError(`${source} is not a GGUF model file: it is only ${fileSize} bytes long.`);
+    throw new InvalidModelFileError(
+      `${source} is not a GGUF model file: it is only ${fileSize} bytes long.`,
+      {
+        details,
+      },
+    );
   }
   if (bytes.length < 4) throw new MoreBytesNeeded(4, "the GGUF magic");
   const magic = bytes.subarray(0, 4);
@@ -390,6 +403,7 @@ function parseHeader(bytes: Buffer, fileSize: number, source: string): GgufHeade
       .join("");
     throw new InvalidModelFileError(
       `${source} is not a GGUF model file: it starts with "${seen}" instead of "GGUF".`,
+      { details },
     );
   }
   cursor.uint32("the GGUF magic");

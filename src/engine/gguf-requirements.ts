@@ -57,6 +57,7 @@ export function assertLoadableGgufHeader(
   if (blockCount > maxLayers) {
     check.fail(
       `"${architecture}.block_count" is ${blockCount}, more than llama.cpp's limit of ${maxLayers} layers`,
+      `${architecture}.block_count`,
     );
   }
   const feedForwardLengths = check.perLayer(
@@ -136,8 +137,33 @@ const knownTokenizerModels = new Set([
   "gemma4",
 ]);
 const bpeTokenizerModels = new Set(["gpt2", "hybriddna", "whitespace", "gemma4"]);
-const specialTokenKey = /^tokenizer\.ggml\.[a-z_]+_token_id$/;
-const tokenizerFlagKey = /^tokenizer\.ggml\.(add_[a-z_]+_token|add_space_prefix|remove_extra_whitespaces)$/;
+// The special token ids and flags llama.cpp reads with strict types (a uint32 key stored as int32 is refused).
+const specialTokenKeys = [
+  "bos",
+  "eos",
+  "eot",
+  "eom",
+  "unknown",
+  "seperator", // sic: llama.cpp's spelling
+  "padding",
+  "mask",
+  "fim_pre",
+  "fim_suf",
+  "fim_mid",
+  "fim_pad",
+  "fim_rep",
+  "fim_sep",
+  "prefix",
+  "suffix",
+  "middle",
+].map((name) => `tokenizer.ggml.${name}_token_id`);
+const tokenizerFlagKeys = [
+  "add_bos_token",
+  "add_eos_token",
+  "add_sep_token",
+  "add_space_prefix",
+  "remove_extra_whitespaces",
+].map((name) => `tokenizer.ggml.${name}`);
 
 function checkTokenizer(check: HeaderCheck): { model: string; size: number } {
   const model = check.string("tokenizer.ggml.model", "the tokenizer type", true);
@@ -147,14 +173,8 @@ function checkTokenizer(check: HeaderCheck): { model: string; size: number } {
       "tokenizer.ggml.model",
     );
   }
-  for (const [key, value] of check.header.metadata) {
-    if (specialTokenKey.test(key) && value.type !== "uint32") {
-      check.fail(`"${key}" has type ${describeType(value)}, but llama.cpp requires uint32`, key);
-    }
-    if (tokenizerFlagKey.test(key) && value.type !== "bool") {
-      check.fail(`"${key}" has type ${describeType(value)}, but llama.cpp requires bool`, key);
-    }
-  }
+  for (const key of specialTokenKeys) check.integer(key, "a special token", "uint32");
+  for (const key of tokenizerFlagKeys) check.bool(key, "a tokenizer flag");
   if (model === "none" || model === "no_vocab") return { model, size: 0 };
 
   const tokens = check.stringArray("tokenizer.ggml.tokens", "the vocabulary", true);
@@ -162,8 +182,9 @@ function checkTokenizer(check: HeaderCheck): { model: string; size: number } {
   const preTokenizer = check.string("tokenizer.ggml.pre", "the pre-tokenizer", false);
   // llama.cpp lets Kimi-K2's custom tokenizer go without merges; every other byte-pair tokenizer needs them.
   const needsMerges = bpeTokenizerModels.has(model) && !(model === "gpt2" && preTokenizer === "kimi-k2");
-  if (needsMerges)
+  if (needsMerges) {
     check.stringArray("tokenizer.ggml.merges", `the byte-pair merges a ${model} tokenizer needs`, true);
+  }
 
   const tokenTypes = check.header.metadata.get("tokenizer.ggml.token_type");
   if (tokenTypes !== undefined) {
@@ -218,8 +239,9 @@ function checkLlama(check: HeaderCheck, shape: LlamaShape): void {
     const heads = headCounts[layer] ?? 0;
     const kvHeads = headCountsKv[layer] ?? 0;
     // Zero heads or feed-forward size passes llama.cpp's key checks and then trips a GGML assertion (SIGABRT).
-    if (heads === 0)
+    if (heads === 0) {
       check.fail(`"llama.attention.head_count" is 0 for layer ${layer}`, "llama.attention.head_count");
+    }
     if (kvHeads === 0 || heads % kvHeads !== 0) {
       check.fail(
         `layer ${layer} has ${heads} attention heads and ${kvHeads} key-value heads; the first must be a multiple of the second`,
@@ -339,6 +361,13 @@ class HeaderCheck {
     const value = this.get(key, purpose, false);
     if (value === undefined) return undefined;
     if (value.type !== type) this.wrongType(key, value, type);
+    return value.value;
+  }
+
+  bool(key: string, purpose: string): boolean | undefined {
+    const value = this.get(key, purpose, false);
+    if (value === undefined) return undefined;
+    if (value.type !== "bool") this.wrongType(key, value, "bool");
     return value.value;
   }
 

@@ -1,5 +1,6 @@
 /** Writes GGUF v3 model files (typed metadata, tensor infos, aligned F32/F16 data), e.g. for test models. */
-import { writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { InvalidModelFileError } from "../core/app-error.js";
 import {
   alignOffset,
@@ -108,16 +109,24 @@ export function encodeGguf(content: GgufContent): Buffer {
   return writer.toBuffer();
 }
 
-/** Writes a GGUF v3 file to `path`. */
+/** Writes a GGUF v3 file to `path`, whole or not at all: a reader never sees a half-written model. */
 export async function writeGguf(path: string, content: GgufContent): Promise<void> {
-  await writeFile(path, encodeGguf(content));
+  const temporaryPath = `${path}.${process.pid}-${randomUUID()}.partial`;
+  try {
+    await writeFile(temporaryPath, encodeGguf(content));
+    await rename(temporaryPath, path);
+  } catch (error) {
+    await rm(temporaryPath, { force: true });
+    throw error;
+  }
 }
+
+const float32Scratch = new DataView(new ArrayBuffer(4));
 
 /** IEEE half-precision bits of `value`, rounded to nearest even like numpy and ggml. */
 export function float32ToFloat16Bits(value: number): number {
-  const scratch = new DataView(new ArrayBuffer(4));
-  scratch.setFloat32(0, value);
-  const bits = scratch.getUint32(0);
+  float32Scratch.setFloat32(0, value);
+  const bits = float32Scratch.getUint32(0);
   const sign = (bits >>> 16) & 0x8000;
   const exponent = (bits >>> 23) & 0xff;
   const mantissa = bits & 0x7f_ffff;

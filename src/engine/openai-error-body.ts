@@ -19,7 +19,9 @@ export function openAIErrorResponse(error: unknown): OpenAIErrorResponse {
   const message = error instanceof Error ? error.message : String(error);
   return {
     status: 500,
-    body: { error: { message: `The engine failed: ${message}`, type: "server_error", param: null, code: null } },
+    body: {
+      error: { message: `The engine failed: ${message}`, type: "server_error", param: null, code: null },
+    },
   };
 }
 

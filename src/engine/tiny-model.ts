@@ -1,4 +1,5 @@
 /** A tiny llama GGUF (≈0.5 MB, written in milliseconds) whose every ChatML reply is the alphabet: a real model for tests. */
+import type { GgufValue } from "./gguf-reader.js";
 import { type GgufContent, type GgufTensor, type GgufTensorType, gguf, writeGguf } from "./gguf-writer.js";
 
 /** What the tiny model answers to any ChatML conversation, before its end-of-turn token. */
@@ -30,11 +31,11 @@ export const chatMlTemplate =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 // Weights: every token embeds as a large vector on the axis of its last character's class, and the output head maps
-// each class axis to the one next token. The blocks' random weights add a perturbation about a third the size of that
-// vector (their outputs move the logits by several nats from position to position), so they are computed for real
-// but cannot flip the argmax. After the final RMS norm the class axis is ≈ 7.5 of sqrt(n_embd) = 8, so the chosen
-// token's logit is ≈ 50 and every other stays below ≈ 10: measured margins are 44-54 nats, so even sampling at
-// temperature 1 picks the same tokens (the runner-up's odds are below e^-40).
+// each class axis to the one next token. The blocks' small random weights perturb that vector (the same last token
+// after a different conversation gets logits tenths of a nat apart), so attention and the feed-forward layers are
+// computed for real but cannot flip the argmax. After the final RMS norm the class axis is ≈ 7.5 of sqrt(n_embd) = 8,
+// so the chosen token's logit is ≈ 50 and every other stays far below: measured margins are 44-54 nats, so even
+// sampling at temperature 1 picks the same tokens (the runner-up's odds are below e^-40).
 const embeddingScale = 3;
 const outputScale = 7;
 const embeddingNoise = 0.02;
@@ -48,7 +49,9 @@ const newlineClass = 0;
 const otherClass = 27;
 
 /** Builds the tiny model in memory: metadata and tensors ready for `encodeGguf` or `writeGguf`. */
-export function buildTinyModel(options: TinyModelOptions = {}): GgufContent {
+export function buildTinyModel(
+  options: TinyModelOptions = {},
+): GgufContent & { metadata: Record<string, GgufValue>; tensors: GgufTensor[] } {
   const { contextLength, embeddingLength, blockCount, headCount, headCountKv, feedForwardLength } =
     tinyModelShape;
   const headLength = embeddingLength / headCount;

@@ -1,5 +1,5 @@
 /** Builds Parley's Fastify app: the JSON API, run streams, health, and one error shape for all of them. */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunService } from "../runs/run-service.js";
@@ -23,16 +23,20 @@ export function createApp(config: AppConfig): FastifyInstance {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // The body limit is the one guard on size; ids in paths are validated by each route.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     ...(typeof config.logger === "boolean" ? { logger: config.logger } : { loggerInstance: config.logger }),
     return503OnClosing: true,
+    // A line per request would drown what matters (engine state, failures) at chat-streaming rates.
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
 
   registerStrictJsonParser(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
+    reply
+      .status(404)
+      .send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
   });
 
   app.get("/healthz", async () => ({ ok: true }));

@@ -8,7 +8,9 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof AppError) {
     return {
       status: error.status,
-      body: { error: { code: error.code, message: error.message, ...(error.details && { details: error.details }) } },
+      body: {
+        error: { code: error.code, message: error.message, ...(error.details && { details: error.details }) },
+      },
     };
   }
   const fastifyError = error as Partial<FastifyError>;
@@ -16,7 +18,12 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
   if (typeof status === "number" && status >= 400 && status < 500) {
     return { status, body: { error: { code: codeFor(fastifyError), message: messageFor(fastifyError) } } };
   }
-  return { status: 500, body: { error: { code: "internal", message: "Parley failed to handle this request; the error is logged." } } };
+  return {
+    status: 500,
+    body: {
+      error: { code: "internal", message: "Parley failed to handle this request; the error is logged." },
+    },
+  };
 }
 
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {

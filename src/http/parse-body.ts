@@ -2,7 +2,11 @@
 import type { z } from "zod";
 import { BadRequestError } from "../core/app-error.js";
 
-export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown, what = "body"): z.infer<Schema> {
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  what = "body",
+): z.infer<Schema> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

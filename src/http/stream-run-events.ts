@@ -9,7 +9,11 @@ export type RunEventSource = (signal: AbortSignal) => AsyncIterable<RunEvent> | 
  * The client may leave at any time; that ends this response only, never the run, which the server owns.
  * Errors before this point were answered as JSON; from here on the run itself reports failures as events.
  */
-export async function streamRunEvents(reply: FastifyReply, source: RunEventSource, pingIntervalMs: number): Promise<void> {
+export async function streamRunEvents(
+  reply: FastifyReply,
+  source: RunEventSource,
+  pingIntervalMs: number,
+): Promise<void> {
   reply.hijack();
   const sse = new SseWriter(reply.raw, { pingIntervalMs });
   try {

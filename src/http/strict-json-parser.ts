@@ -16,14 +16,19 @@ export function registerStrictJsonParser(app: FastifyInstance): void {
       return;
     }
     if (text.trim() === "") {
-      done(new BadRequestError("The body is empty; send a JSON object.", { code: "invalid_json" }), undefined);
+      done(
+        new BadRequestError("The body is empty; send a JSON object.", { code: "invalid_json" }),
+        undefined,
+      );
       return;
     }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
       done(
-        new BadRequestError(`The body is not valid JSON: ${(error as Error).message}.`, { code: "invalid_json" }),
+        new BadRequestError(`The body is not valid JSON: ${(error as Error).message}.`, {
+          code: "invalid_json",
+        }),
         undefined,
       );
     }

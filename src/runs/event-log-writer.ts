@@ -34,7 +34,9 @@ export class EventLogWriter {
     this.#writing = this.#writing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.#config.store.runEvents.append(batch.map((event) => ({ ...event, runId: this.#config.runId })));
+        await this.#config.store.runEvents.append(
+          batch.map((event) => ({ ...event, runId: this.#config.runId })),
+        );
       } catch (error) {
         // Keep the batch for the next flush so a passing failure (a busy database) loses nothing.
         this.#pending = [...batch, ...this.#pending];

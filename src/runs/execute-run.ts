@@ -70,14 +70,19 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   // An early end asked for by a user or by shutdown wins over whatever the aborted stream said.
   if (live.endRequest === "stopped") outcome = { kind: "end", finishReason: "stopped" };
   if (live.endRequest === "interrupted") outcome = interruptedOutcome();
-  outcome ??= errorOutcome(new ProviderError("The model's stream ended without saying how.", { isRetryable: true }));
+  outcome ??= errorOutcome(
+    new ProviderError("The model's stream ended without saying how.", { isRetryable: true }),
+  );
 
   // Without a report from the model (a stopped or cut stream), each streamed delta is about one token.
   const finalUsage = usage ?? { inputTokens: 0, outputTokens: deltas };
   const timings: Timings = {
     ttftMs: firstTokenAt === undefined ? null : round(firstTokenAt - startedAt),
     tokensPerSecond:
-      firstTokenAt !== undefined && lastTokenAt !== undefined && lastTokenAt > firstTokenAt && finalUsage.outputTokens > 1
+      firstTokenAt !== undefined &&
+      lastTokenAt !== undefined &&
+      lastTokenAt > firstTokenAt &&
+      finalUsage.outputTokens > 1
         ? round(((finalUsage.outputTokens - 1) * 1000) / (lastTokenAt - firstTokenAt))
         : null,
   };
@@ -121,7 +126,8 @@ function errorOutcome(error: unknown): Outcome {
   if (error instanceof ProviderError) {
     return { kind: "error", code: error.code, message: error.message, retryable: error.isRetryable };
   }
-  if (error instanceof AppError) return { kind: "error", code: error.code, message: error.message, retryable: false };
+  if (error instanceof AppError)
+    return { kind: "error", code: error.code, message: error.message, retryable: false };
   const message = error instanceof Error ? error.message : String(error);
   return { kind: "error", code: "internal", message: `The reply failed: ${message}`, retryable: true };
 }

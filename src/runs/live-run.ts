@@ -1,6 +1,11 @@
 /** A run in progress: its events in memory, readers that follow it, and the switch that stops it. */
 import type { Run } from "../core/run.js";
-import { isTerminalEvent, type RunEvent, type RunEventDataMap, type RunEventName } from "../core/run-event.js";
+import {
+  isTerminalEvent,
+  type RunEvent,
+  type RunEventDataMap,
+  type RunEventName,
+} from "../core/run-event.js";
 
 export type EndRequest = "stopped" | "interrupted";
 

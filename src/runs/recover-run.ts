@@ -2,7 +2,8 @@
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 
-export const INTERRUPTED_MESSAGE = "Parley stopped while this reply was being written; the text so far is kept.";
+export const INTERRUPTED_MESSAGE =
+  "Parley stopped while this reply was being written; the text so far is kept.";
 
 export async function recoverRun(store: ParleyStore, run: Run): Promise<void> {
   const events = await store.runEvents.listAfter(run.id, 0);
@@ -36,7 +37,8 @@ export async function recoverRun(store: ParleyStore, run: Run): Promise<void> {
         },
       ]);
     }
-    const error = last?.event === "run.error" ? last.data : { code: "interrupted", message: INTERRUPTED_MESSAGE };
+    const error =
+      last?.event === "run.error" ? last.data : { code: "interrupted", message: INTERRUPTED_MESSAGE };
     const interrupted = error.code === "interrupted";
     await transaction.messages.update(run.assistantMessageId, {
       content: text,

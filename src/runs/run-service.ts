@@ -89,9 +89,13 @@ export class RunService {
     const target = messages.find((message) => message.id === options.messageId);
     if (!target) throw new NotFoundError("Message", options.messageId);
     const userMessage =
-      target.role === "user" ? target : messages.find((message) => message.id === target.parentId && message.role === "user");
+      target.role === "user"
+        ? target
+        : messages.find((message) => message.id === target.parentId && message.role === "user");
     if (!userMessage) {
-      throw new BadRequestError(`Message ${options.messageId} does not answer a user message, so there is nothing to regenerate.`);
+      throw new BadRequestError(
+        `Message ${options.messageId} does not answer a user message, so there is nothing to regenerate.`,
+      );
     }
     return this.#begin({
       conversationId: conversation.id,
@@ -99,7 +103,9 @@ export class RunService {
       storeUserMessage: false,
       history: messages,
       // By default the same model answers again, while the catalog still has it.
-      entry: this.#resolveModel(options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined)),
+      entry: this.#resolveModel(
+        options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined),
+      ),
     });
   }
 
@@ -120,7 +126,11 @@ export class RunService {
    * The run's events after `afterId`: replayed from memory or the event log, then followed live until the run
    * ends. Null when nothing is left to send.
    */
-  async readEvents(runId: string, afterId: number, signal?: AbortSignal): Promise<AsyncIterable<RunEvent> | Iterable<RunEvent> | null> {
+  async readEvents(
+    runId: string,
+    afterId: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<RunEvent> | Iterable<RunEvent> | null> {
     const live = this.#live.get(runId);
     if (live) {
       this.#assertWithin(afterId, live.lastEventId, live.ended);
@@ -162,12 +172,19 @@ export class RunService {
     return this.#config.catalog.resolve(modelId);
   }
 
-  #parentFor(messages: readonly Message[], conversationId: string, parentId: string | undefined): string | null {
+  #parentFor(
+    messages: readonly Message[],
+    conversationId: string,
+    parentId: string | undefined,
+  ): string | null {
     if (parentId === undefined) return messages.at(-1)?.id ?? null;
     if (!messages.some((message) => message.id === parentId)) {
-      throw new BadRequestError(`parentId ${JSON.stringify(parentId)} is not a message of conversation ${conversationId}.`, {
-        code: "invalid_parent",
-      });
+      throw new BadRequestError(
+        `parentId ${JSON.stringify(parentId)} is not a message of conversation ${conversationId}.`,
+        {
+          code: "invalid_parent",
+        },
+      );
     }
     return parentId;
   }
@@ -197,7 +214,10 @@ export class RunService {
       endedAt: null,
     };
     assistantMessage.runId = run.id;
-    const prompt = promptFor([...plan.history, ...(plan.storeUserMessage ? [plan.userMessage] : [])], plan.userMessage.id);
+    const prompt = promptFor(
+      [...plan.history, ...(plan.storeUserMessage ? [plan.userMessage] : [])],
+      plan.userMessage.id,
+    );
 
     await store.transaction(async (transaction) => {
       if (plan.storeUserMessage) await transaction.messages.create(plan.userMessage);

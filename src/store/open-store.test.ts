@@ -14,6 +14,7 @@ import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
 const stores = useTemporaryStores();
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 const appendScript = fileURLToPath(new URL("./test-support/append-events-until-killed.ts", import.meta.url));
+const openScript = fileURLToPath(new URL("./test-support/open-store-at.ts", import.meta.url));
 
 function appliedMigrations(sqlitePath: string): unknown[] {
   const database = new Database(sqlitePath, { readonly: true });
@@ -53,6 +54,33 @@ describe("openStore", () => {
     } finally {
       await database.destroy();
     }
+  });
+
+  it("lets several processes open the same new file at once: one migrates, the others wait and find it done", async () => {
+    const sqlitePath = stores.databasePath();
+    // Far enough ahead that every child has loaded before the moment comes.
+    const startAt = Date.now() + 3_000;
+    const outputs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        runToEnd(process.execPath, ["--import", "tsx", openScript, sqlitePath, String(startAt)]),
+      ),
+    );
+    expect(outputs).toEqual(["opened\n", "opened\n", "opened\n", "opened\n"]);
+    expect(appliedMigrations(sqlitePath)).toHaveLength(1);
+  });
+
+  it("says which version to run when the database holds a migration this code does not know", async () => {
+    const sqlitePath = stores.databasePath();
+    await (await stores.open(sqlitePath)).close();
+    const database = new Database(sqlitePath);
+    database
+      .prepare("insert into kysely_migration (name, timestamp) values (?, ?)")
+      .run("9999-from-the-future", new Date().toISOString());
+    database.close();
+
+    const opening = openStore({ sqlitePath });
+    await expect(opening).rejects.toMatchObject({ code: "migration_failed" });
+    await expect(opening).rejects.toThrow(/migrated by a different version of Parley/);
   });
 
   it("creates the parent directory of a new database file", async () => {
@@ -175,5 +203,17 @@ function killAfterSomeBatches(
       }
       resolve({ runId, lastReportedId });
     });
+  });
+}
+
+function runToEnd(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: projectRoot, stdio: ["ignore", "pipe", "inherit"] });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", () => resolve(output));
   });
 }

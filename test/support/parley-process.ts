@@ -35,11 +35,15 @@ export function temporaryDirectory(prefix = "parley-test-"): string {
 
 export async function startParley(options: StartParleyOptions = {}): Promise<ParleyProcess> {
   const dataDir = options.dataDir ?? temporaryDirectory();
-  const child = spawn(process.execPath, [PARLEY_BIN, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])], {
-    cwd: dataDir,
-    env: { ...process.env, PARLEY_THREADS: "1", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [PARLEY_BIN, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])],
+    {
+      cwd: dataDir,
+      env: { ...process.env, PARLEY_THREADS: "1", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const logs: string[] = [];
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
     child.once("exit", (code, signal) => resolve(signal ?? code));
@@ -64,7 +68,9 @@ export async function startParley(options: StartParleyOptions = {}): Promise<Par
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
-    void exited.then((code) => reject(new Error(`parley serve exited (${code}) before serving:\n${logs.join("\n")}`)));
+    void exited.then((code) =>
+      reject(new Error(`parley serve exited (${code}) before serving:\n${logs.join("\n")}`)),
+    );
   });
 
   const api = (pathname: string, init?: RequestInit) => fetch(new URL(pathname, url), init);

@@ -10,7 +10,10 @@ export type OpenedStream = {
   close(): void;
 };
 
-export async function openStream(url: string, init: RequestInit & { lastEventId?: number } = {}): Promise<OpenedStream> {
+export async function openStream(
+  url: string,
+  init: RequestInit & { lastEventId?: number } = {},
+): Promise<OpenedStream> {
   const controller = new AbortController();
   const headers = new Headers(init.headers);
   headers.set("accept", "text/event-stream");
@@ -31,7 +34,11 @@ export async function openStream(url: string, init: RequestInit & { lastEventId?
         while (stopAfter === undefined || received.length < stopAfter) {
           const { done, value } = await reader.read();
           if (done) break;
-          received.push({ id: Number(value.id), event: value.event ?? "message", data: JSON.parse(value.data) });
+          received.push({
+            id: Number(value.id),
+            event: value.event ?? "message",
+            data: JSON.parse(value.data),
+          });
         }
       } catch (error) {
         if (!controller.signal.aborted) throw error;

@@ -25,7 +25,10 @@ export async function writeTestModels(dir: string, options: TestModelsOptions = 
       "    file: ./tiny.gguf",
       "  - id: tiny-loop",
       "    file: ./tiny-loop.gguf",
-      ...Object.entries(options.extraModels ?? {}).flatMap(([id, file]) => [`  - id: ${id}`, `    file: ${file}`]),
+      ...Object.entries(options.extraModels ?? {}).flatMap(([id, file]) => [
+        `  - id: ${id}`,
+        `    file: ${file}`,
+      ]),
       "runs:",
       "  maxOutputTokens: 1500",
     ].join("\n"),

@@ -21,7 +21,10 @@ const listQuery = z.object({
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
-export function registerConversationRoutes(app: FastifyInstance, deps: { store: ParleyStore; runs: RunService }): void {
+export function registerConversationRoutes(
+  app: FastifyInstance,
+  deps: { store: ParleyStore; runs: RunService },
+): void {
   const { store, runs } = deps;
 
   app.post("/api/conversations", async (request, reply) => {

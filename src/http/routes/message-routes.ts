@@ -22,7 +22,10 @@ const regenerateBody = z.object({ model: z.string().min(1).max(200).optional() }
 const conversationParams = z.object({ id: z.string().min(1).max(200) });
 const messageParams = conversationParams.extend({ messageId: z.string().min(1).max(200) });
 
-export function registerMessageRoutes(app: FastifyInstance, deps: { runs: RunService; pingIntervalMs: number }): void {
+export function registerMessageRoutes(
+  app: FastifyInstance,
+  deps: { runs: RunService; pingIntervalMs: number },
+): void {
   const { runs, pingIntervalMs } = deps;
 
   app.post("/api/conversations/:id/messages", async (request, reply) => {
@@ -41,7 +44,12 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { runs: RunSer
 }
 
 /** SSE for clients that accept it; otherwise the finished reply as one JSON document. */
-async function respondWithRun(request: FastifyRequest, reply: FastifyReply, live: LiveRun, pingIntervalMs: number) {
+async function respondWithRun(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  live: LiveRun,
+  pingIntervalMs: number,
+) {
   if (request.headers.accept?.includes("text/event-stream")) {
     await streamRunEvents(reply, (signal) => live.read(0, signal), pingIntervalMs);
     return reply;
@@ -56,7 +64,11 @@ async function respondWithRun(request: FastifyRequest, reply: FastifyReply, live
     assistantMessageId: live.record.assistantMessageId,
     model: live.record.model,
     content: live.text,
-    ...(last?.event === "run.end" && { finishReason: last.data.finishReason, usage: last.data.usage, timings: last.data.timings }),
+    ...(last?.event === "run.end" && {
+      finishReason: last.data.finishReason,
+      usage: last.data.usage,
+      timings: last.data.timings,
+    }),
     ...(last?.event === "run.error" && { error: last.data }),
   };
 }

@@ -9,7 +9,10 @@ import { streamRunEvents } from "../stream-run-events.js";
 const runParams = z.object({ runId: z.string().min(1).max(200) });
 const eventsQuery = z.object({ after: z.string().optional() });
 
-export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService; pingIntervalMs: number }): void {
+export function registerRunRoutes(
+  app: FastifyInstance,
+  deps: { runs: RunService; pingIntervalMs: number },
+): void {
   const { runs, pingIntervalMs } = deps;
 
   app.get("/api/runs/:runId/events", async (request, reply) => {
@@ -39,9 +42,12 @@ export function registerRunRoutes(app: FastifyInstance, deps: { runs: RunService
 function parseEventId(value: string | undefined): number {
   if (value === undefined || value === "") return 0;
   if (!/^\d{1,9}$/.test(value.trim())) {
-    throw new BadRequestError(`Last-Event-ID (or ?after=) must be a whole number of an event, not ${JSON.stringify(value)}.`, {
-      code: "invalid_last_event_id",
-    });
+    throw new BadRequestError(
+      `Last-Event-ID (or ?after=) must be a whole number of an event, not ${JSON.stringify(value)}.`,
+      {
+        code: "invalid_last_event_id",
+      },
+    );
   }
   return Number(value.trim());
 }

@@ -73,7 +73,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
   }
 
   #clientFor(): OpenAI {
-    const baseURL = typeof this.#config.baseURL === "function" ? this.#config.baseURL() : this.#config.baseURL;
+    const baseURL =
+      typeof this.#config.baseURL === "function" ? this.#config.baseURL() : this.#config.baseURL;
     if (this.#client?.baseURL !== baseURL) {
       this.#client = new OpenAI({
         baseURL,

@@ -5,20 +5,31 @@ import { ProviderError } from "../../core/app-error.js";
 export function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError("The model did not answer in time.", { code: "upstream_timeout", cause: error, isRetryable: true });
+    return new ProviderError("The model did not answer in time.", {
+      code: "upstream_timeout",
+      cause: error,
+      isRetryable: true,
+    });
   }
   if (error instanceof APIConnectionError) {
-    return new ProviderError(`Could not reach the model: ${error.message}`, { code: "upstream_unreachable", cause: error, isRetryable: true });
+    return new ProviderError(`Could not reach the model: ${error.message}`, {
+      code: "upstream_unreachable",
+      cause: error,
+      isRetryable: true,
+    });
   }
   if (error instanceof APIError) {
     const body = error.error === undefined ? undefined : JSON.stringify(error.error);
     const upstreamCode = (error.error as { code?: unknown } | undefined)?.code;
-    return new ProviderError(`The model failed${error.status ? ` with HTTP ${error.status}` : ""}: ${error.message}`, {
-      code: upstreamCode === "context_length_exceeded" ? "context_length_exceeded" : "upstream_error",
-      statusCode: error.status,
-      responseBody: body,
-      cause: error,
-    });
+    return new ProviderError(
+      `The model failed${error.status ? ` with HTTP ${error.status}` : ""}: ${error.message}`,
+      {
+        code: upstreamCode === "context_length_exceeded" ? "context_length_exceeded" : "upstream_error",
+        statusCode: error.status,
+        responseBody: body,
+        cause: error,
+      },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
   // Errors without a status (a connection reset mid-stream, a parse failure) are transient more often than not.

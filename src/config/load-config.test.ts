@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../core/app-error.js";
+import { loadConfig } from "./load-config.js";
+
+function directoryWith(config?: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "parley-config-"));
+  if (config !== undefined) writeFileSync(path.join(dir, "parley.config.yaml"), config);
+  return dir;
+}
+
+function configError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("serves on 127.0.0.1:3000 with data in ./data when there is no config at all", () => {
+    const cwd = directoryWith();
+    const config = loadConfig({ cwd, env: {} });
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 3000, dataDir: path.join(cwd, "data"), models: [] });
+    expect(config.configFile).toBeNull();
+  });
+
+  it("reads parley.config.yaml from the working directory and resolves model files against it", () => {
+    const cwd = directoryWith("port: 4000\nmodels:\n  - id: small\n    file: models/small.gguf\n    tier: balanced\n");
+    const config = loadConfig({ cwd, env: {} });
+    expect(config.port).toBe(4000);
+    expect(config.models).toEqual([{ id: "small", file: path.join(cwd, "models/small.gguf"), tier: "balanced" }]);
+  });
+
+  it("lets the environment override the file and flags override the environment", () => {
+    const cwd = directoryWith("port: 4000\nhost: 0.0.0.0\n");
+    expect(loadConfig({ cwd, env: { PORT: "5000" } }).port).toBe(5000);
+    expect(loadConfig({ cwd, env: { PORT: "5000" }, flags: { port: 6000, host: "::1" } })).toMatchObject({ port: 6000, host: "::1" });
+  });
+
+  it("serves the file named by --model or PARLEY_MODEL under an id from its name, first in the list", () => {
+    const cwd = directoryWith("models:\n  - id: other\n    file: other.gguf\n");
+    const config = loadConfig({ cwd, env: { PARLEY_MODEL: "weights/Qwen3 0.6B.gguf" } });
+    expect(config.models.map((model) => [model.id, model.file])).toEqual([
+      ["Qwen3-0.6B", path.join(cwd, "weights/Qwen3 0.6B.gguf")],
+      ["other", path.join(cwd, "other.gguf")],
+    ]);
+  });
+
+  it("fills ${NAME} from the environment and names the key when the variable is missing", () => {
+    const cwd = directoryWith("dataDir: ${PARLEY_TEST_DIR}/data\n");
+    expect(loadConfig({ cwd, env: { PARLEY_TEST_DIR: "/srv/parley" } }).dataDir).toBe("/srv/parley/data");
+    expect(configError(() => loadConfig({ cwd, env: {} }))).toMatch(/`dataDir` refers to the environment variable PARLEY_TEST_DIR, which is not set/);
+  });
+
+  it("names the key and the fix for a wrong type, an unknown key and a bad enum value", () => {
+    const cwd = directoryWith("port: eighty\nprot: 1\nmodels:\n  - id: m\n    file: m.gguf\n    tier: huge\n");
+    const message = configError(() => loadConfig({ cwd, env: {} }));
+    expect(message).toMatch(/`port`: .*Fix: give a number/);
+    expect(message).toMatch(/Fix: remove `prot`/);
+    expect(message).toMatch(/`models.0.tier`: .*Fix: use one of "fast", "balanced", "smart"/);
+  });
+
+  it("explains malformed YAML, a missing --config file and a PORT that is not a number", () => {
+    expect(configError(() => loadConfig({ cwd: directoryWith("port: [1,\n"), env: {} }))).toMatch(/YAML is malformed/);
+    expect(configError(() => loadConfig({ cwd: directoryWith(), env: {}, flags: { config: "nope.yaml" } }))).toMatch(
+      /nope\.yaml does not exist\. Fix:/,
+    );
+    expect(configError(() => loadConfig({ cwd: directoryWith(), env: { PORT: "80a" } }))).toMatch(/PORT="80a" is not a whole number/);
+  });
+});

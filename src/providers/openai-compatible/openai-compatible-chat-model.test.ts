@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeOpenAIUpstream } from "../../../test/support/fake-openai-upstream.js";
+import { ProviderError } from "../../core/app-error.js";
+import type { ChatStreamPart } from "../chat-model.js";
+import { OpenAICompatibleChatModel } from "./openai-compatible-chat-model.js";
+
+let upstream: FakeUpstream;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAIUpstream();
+});
+
+afterAll(async () => {
+  await upstream.close();
+});
+
+async function collect(modelId: string, signal?: AbortSignal, onPart?: (part: ChatStreamPart) => void) {
+  const model = new OpenAICompatibleChatModel({ modelId, baseURL: upstream.baseURL });
+  const parts: ChatStreamPart[] = [];
+  for await (const part of model.stream({ prompt: [{ role: "user", content: "hi" }], signal })) {
+    parts.push(part);
+    onPart?.(part);
+  }
+  return parts;
+}
+
+describe("OpenAICompatibleChatModel against an OpenAI-format upstream over HTTP", () => {
+  it("turns chunks into text deltas, usage and a finish, and asks for usage in the stream", async () => {
+    const parts = await collect("ok");
+    expect(parts).toEqual([
+      { type: "text.delta", text: "Hello" },
+      { type: "text.delta", text: " world" },
+      { type: "usage", inputTokens: 5, outputTokens: 2 },
+      { type: "finish", reason: "stop" },
+    ]);
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it("reports a stream cut before the finish as a retryable error, never as a finished reply", async () => {
+    const parts = await collect("cut");
+    expect(parts[0]).toEqual({ type: "text.delta", text: "Hel" });
+    const last = parts.at(-1);
+    expect(last?.type).toBe("error");
+    expect(parts.some((part) => part.type === "finish")).toBe(false);
+    const error = (last as { error: ProviderError }).error;
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.isRetryable).toBe(true);
+  });
+
+  it("maps HTTP errors with their status and body, and a context overflow as not retryable", async () => {
+    const [serverError] = await collect("error-500");
+    const failure = (serverError as { error: ProviderError }).error;
+    expect(failure).toMatchObject({ statusCode: 500, isRetryable: true });
+    expect(failure.responseBody).toContain("upstream exploded");
+
+    const [overflow] = await collect("context");
+    expect((overflow as { error: ProviderError }).error).toMatchObject({
+      code: "context_length_exceeded",
+      statusCode: 400,
+      isRetryable: false,
+    });
+  });
+
+  it("ends with a stopped finish when aborted, and sends no request retries of its own", async () => {
+    const controller = new AbortController();
+    const before = upstream.requests.length;
+    let deltas = 0;
+    const parts = await collect("slow", controller.signal, (part) => {
+      if (part.type === "text.delta" && ++deltas === 3) controller.abort();
+    });
+    expect(parts.at(-1)).toEqual({ type: "finish", reason: "stopped" });
+    expect(parts.filter((part) => part.type === "text.delta").length).toBeLessThan(10);
+    expect(upstream.requests.length - before).toBe(1);
+  });
+});

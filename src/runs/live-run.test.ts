@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../core/run-event.js";
+import { LiveRun } from "./live-run.js";
+
+function newRun(sink: RunEvent[] = []) {
+  return new LiveRun(
+    {
+      id: "run_1",
+      conversationId: "conv_1",
+      userMessageId: "msg_1",
+      assistantMessageId: "msg_2",
+      model: "tiny",
+      status: "running",
+      createdAt: 0,
+      endedAt: null,
+    },
+    (event) => sink.push(event),
+  );
+}
+
+const usage = { inputTokens: 1, outputTokens: 2 };
+const timings = { ttftMs: 1, tokensPerSecond: 2 };
+
+describe("LiveRun", () => {
+  it("numbers events 1, 2, 3 and hands each to the event log as it is pushed", () => {
+    const logged: RunEvent[] = [];
+    const run = newRun(logged);
+    run.push("text.delta", { text: "a" });
+    run.push("text.delta", { text: "b" });
+    expect(logged.map((event) => event.id)).toEqual([1, 2]);
+    expect(run.text).toBe("ab");
+  });
+
+  it("replays events after an id, then follows new ones until the last event", async () => {
+    const run = newRun();
+    run.push("text.delta", { text: "a" });
+    run.push("text.delta", { text: "b" });
+    const reader = (async () => {
+      const seen: number[] = [];
+      for await (const event of run.read(1)) seen.push(event.id);
+      return seen;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    run.push("text.delta", { text: "c" });
+    run.push("run.end", { finishReason: "stop", usage, timings });
+    expect(await reader).toEqual([2, 3, 4]);
+  });
+
+  it("refuses any event after the last one", () => {
+    const run = newRun();
+    run.push("run.end", { finishReason: "stop", usage, timings });
+    expect(() => run.push("text.delta", { text: "late" })).toThrow(/has ended/);
+  });
+
+  it("stops a reader when its signal aborts, without ending the run", async () => {
+    const run = newRun();
+    const leave = new AbortController();
+    const reader = (async () => {
+      const seen: number[] = [];
+      for await (const event of run.read(0, leave.signal)) seen.push(event.id);
+      return seen;
+    })();
+    run.push("text.delta", { text: "a" });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    leave.abort();
+    expect(await reader).toEqual([1]);
+    expect(run.ended).toBe(false);
+  });
+
+  it("aborts the model call once when asked to stop, and remembers why", () => {
+    const run = newRun();
+    run.requestEnd("stopped");
+    run.requestEnd("interrupted");
+    expect(run.signal.aborted).toBe(true);
+    expect(run.endRequest).toBe("stopped");
+  });
+});
