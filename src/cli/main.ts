@@ -1,12 +1,8 @@
 /** The `parley` command: serve, engine, pull, models, and developer tools. */
 import { Command, InvalidArgumentError } from "commander";
 import { AppError } from "../core/app-error.js";
-import { runDevTinyModel } from "./dev-tiny-model-command.js";
-import { runEngineCommand } from "./engine-command.js";
-import { runModelsCommand } from "./models-command.js";
-import { runPullCommand } from "./pull-command.js";
-import { runServe } from "./serve-command.js";
 
+// Each command loads only its own modules: an engine process must not pay for the server's, and back.
 const program = new Command()
   .name("parley")
   .description("Parley, a self-hosted AI chat platform.")
@@ -24,7 +20,7 @@ program
   .option("--data-dir <dir>", "where conversations are stored (default ./data)")
   .option("-m, --model <file.gguf>", "serve this GGUF file (or PARLEY_MODEL)")
   .option("--threads <number>", "CPU threads per engine", integer)
-  .action(runServe);
+  .action(async (options) => (await import("./serve-command.js")).runServe(options));
 
 program
   .command("engine")
@@ -39,20 +35,20 @@ program
   .option("--sequences <number>", "conversations decoded in parallel", integer)
   .option("--context-size <number>", "tokens of context per sequence", integer)
   .option("--gpu", "use a GPU when llama.cpp finds one")
-  .action(runEngineCommand);
+  .action(async (options) => (await import("./engine-command.js")).runEngineCommand(options));
 
 program
   .command("pull")
   .description("Download a recommended model (qwen3-0.6b, qwen3-1.7b, qwen3-4b) into the models folder.")
   .argument("<model>", "a recommended model name, or an hf:owner/repo/file.gguf address")
   .option("--models-dir <dir>", "where models are kept (default ./models)")
-  .action(runPullCommand);
+  .action(async (name, options) => (await import("./pull-command.js")).runPullCommand(name, options));
 
 program
   .command("models")
   .description("List the GGUF models in the models folder and the recommended ones to pull.")
   .option("--models-dir <dir>", "where models are kept (default ./models)")
-  .action(runModelsCommand);
+  .action(async (options) => (await import("./models-command.js")).runModelsCommand(options));
 
 program
   .command("dev")
@@ -61,7 +57,9 @@ program
   .description("Write the tiny test model: its greedy chat reply is exactly the alphabet.")
   .argument("<out.gguf>", "file to write")
   .option("--loop", "repeat the alphabet until max tokens, for long-running tests")
-  .action(runDevTinyModel);
+  .action(async (file, options) =>
+    (await import("./dev-tiny-model-command.js")).runDevTinyModel(file, options),
+  );
 
 function integer(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number.");
