@@ -1,4 +1,5 @@
 /** Writes a run's events to the store in small batches, never more than `flushMs` behind the stream. */
+import { NotFoundError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { RunEvent } from "../core/run-event.js";
 
@@ -38,6 +39,8 @@ export class EventLogWriter {
           batch.map((event) => ({ ...event, runId: this.#config.runId })),
         );
       } catch (error) {
+        // The run was deleted with its conversation: there is nothing left to write its events to.
+        if (error instanceof NotFoundError) return;
         // Keep the batch for the next flush so a passing failure (a busy database) loses nothing.
         this.#pending = [...batch, ...this.#pending];
         this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import type { ParleyStore } from "../core/parley-store.js";
+import type { RunEvent } from "../core/run-event.js";
+import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
+import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
+import { EventLogWriter } from "./event-log-writer.js";
+
+const stores = useTemporaryStores();
+
+async function storeWithRun(): Promise<{ store: ParleyStore; runId: string; conversationId: string }> {
+  const store = await stores.open();
+  const conversation = sampleConversation();
+  await store.conversations.create(conversation);
+  const user = sampleMessage(conversation.id, { role: "user" });
+  const assistant = sampleMessage(conversation.id, { role: "assistant", parentId: user.id });
+  await store.messages.create(user);
+  await store.messages.create(assistant);
+  const run = sampleRun(conversation.id, { userMessageId: user.id, assistantMessageId: assistant.id });
+  await store.runs.create(run);
+  return { store, runId: run.id, conversationId: conversation.id };
+}
+
+const delta = (id: number): RunEvent => ({ id, event: "text.delta", data: { text: String(id) } });
+
+describe("EventLogWriter", () => {
+  it("writes added events on its own within the flush window, batched", async () => {
+    const { store, runId } = await storeWithRun();
+    const errors: unknown[] = [];
+    const writer = new EventLogWriter({ store, runId, flushMs: 20, onError: (error) => errors.push(error) });
+    for (let id = 1; id <= 5; id++) writer.add(delta(id));
+    expect(await store.runEvents.lastId(runId)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await store.runEvents.listAfter(runId, 0)).map((event) => event.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps order across overlapping flushes and stores everything by the last one", async () => {
+    const { store, runId } = await storeWithRun();
+    const writer = new EventLogWriter({ store, runId, flushMs: 1000, onError: () => {} });
+    const flushes: Promise<void>[] = [];
+    for (let id = 1; id <= 50; id++) {
+      writer.add(delta(id));
+      if (id % 7 === 0) flushes.push(writer.flush());
+    }
+    await Promise.all([...flushes, writer.flush()]);
+    const stored = await store.runEvents.listAfter(runId, 0);
+    expect(stored.map((event) => event.id)).toEqual(Array.from({ length: 50 }, (_, index) => index + 1));
+    expect(stored[9]).toMatchObject({ event: "text.delta", data: { text: "10" } });
+  });
+
+  it("drops the events of a run deleted with its conversation instead of retrying forever", async () => {
+    const { store, runId, conversationId } = await storeWithRun();
+    const errors: unknown[] = [];
+    const writer = new EventLogWriter({ store, runId, flushMs: 5, onError: (error) => errors.push(error) });
+    await store.conversations.delete(conversationId);
+    writer.add(delta(1));
+    await writer.flush();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(errors).toEqual([]);
+    expect(await store.runEvents.lastId(runId)).toBe(0);
+  });
+});
