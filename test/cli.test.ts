@@ -4,14 +4,24 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { assertLoadableGguf } from "../src/engine/gguf-requirements.js";
-import { createConversation, PARLEY_BIN, type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import {
+  createConversation,
+  PARLEY_BIN,
+  type ParleyProcess,
+  startParley,
+  temporaryDirectory,
+} from "./support/parley-process.js";
 
 const run = promisify(execFile);
 
 function parley(args: string[], cwd = temporaryDirectory()) {
   return run(process.execPath, [PARLEY_BIN, ...args], { cwd, timeout: 60_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 }
 
@@ -78,7 +88,9 @@ describe("the parley command", () => {
       body: JSON.stringify({ content: "hello?" }),
     });
     expect(response.status).toBe(503);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/No model is installed/);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /No model is installed/,
+    );
   });
 
   it("serves the GGUF files `pull` left in ./models when no model is configured", async () => {

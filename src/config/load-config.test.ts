@@ -25,21 +25,33 @@ describe("loadConfig", () => {
   it("serves on 127.0.0.1:3000 with data in ./data when there is no config at all", () => {
     const cwd = directoryWith();
     const config = loadConfig({ cwd, env: {} });
-    expect(config).toMatchObject({ host: "127.0.0.1", port: 3000, dataDir: path.join(cwd, "data"), models: [] });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 3000,
+      dataDir: path.join(cwd, "data"),
+      models: [],
+    });
     expect(config.configFile).toBeNull();
   });
 
   it("reads parley.config.yaml from the working directory and resolves model files against it", () => {
-    const cwd = directoryWith("port: 4000\nmodels:\n  - id: small\n    file: models/small.gguf\n    tier: balanced\n");
+    const cwd = directoryWith(
+      "port: 4000\nmodels:\n  - id: small\n    file: models/small.gguf\n    tier: balanced\n",
+    );
     const config = loadConfig({ cwd, env: {} });
     expect(config.port).toBe(4000);
-    expect(config.models).toEqual([{ id: "small", file: path.join(cwd, "models/small.gguf"), tier: "balanced" }]);
+    expect(config.models).toEqual([
+      { id: "small", file: path.join(cwd, "models/small.gguf"), tier: "balanced" },
+    ]);
   });
 
   it("lets the environment override the file and flags override the environment", () => {
     const cwd = directoryWith("port: 4000\nhost: 0.0.0.0\n");
     expect(loadConfig({ cwd, env: { PORT: "5000" } }).port).toBe(5000);
-    expect(loadConfig({ cwd, env: { PORT: "5000" }, flags: { port: 6000, host: "::1" } })).toMatchObject({ port: 6000, host: "::1" });
+    expect(loadConfig({ cwd, env: { PORT: "5000" }, flags: { port: 6000, host: "::1" } })).toMatchObject({
+      port: 6000,
+      host: "::1",
+    });
   });
 
   it("serves the file named by --model or PARLEY_MODEL under an id from its name, first in the list", () => {
@@ -51,14 +63,19 @@ describe("loadConfig", () => {
     ]);
   });
 
-  it("fills ${NAME} from the environment and names the key when the variable is missing", () => {
+  it("fills $-braced names from the environment and names the key when the variable is missing", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the config file's own ${NAME} syntax.
     const cwd = directoryWith("dataDir: ${PARLEY_TEST_DIR}/data\n");
     expect(loadConfig({ cwd, env: { PARLEY_TEST_DIR: "/srv/parley" } }).dataDir).toBe("/srv/parley/data");
-    expect(configError(() => loadConfig({ cwd, env: {} }))).toMatch(/`dataDir` refers to the environment variable PARLEY_TEST_DIR, which is not set/);
+    expect(configError(() => loadConfig({ cwd, env: {} }))).toMatch(
+      /`dataDir` refers to the environment variable PARLEY_TEST_DIR, which is not set/,
+    );
   });
 
   it("names the key and the fix for a wrong type, an unknown key and a bad enum value", () => {
-    const cwd = directoryWith("port: eighty\nprot: 1\nmodels:\n  - id: m\n    file: m.gguf\n    tier: huge\n");
+    const cwd = directoryWith(
+      "port: eighty\nprot: 1\nmodels:\n  - id: m\n    file: m.gguf\n    tier: huge\n",
+    );
     const message = configError(() => loadConfig({ cwd, env: {} }));
     expect(message).toMatch(/`port`: .*Fix: give a number/);
     expect(message).toMatch(/Fix: remove `prot`/);
@@ -66,10 +83,14 @@ describe("loadConfig", () => {
   });
 
   it("explains malformed YAML, a missing --config file and a PORT that is not a number", () => {
-    expect(configError(() => loadConfig({ cwd: directoryWith("port: [1,\n"), env: {} }))).toMatch(/YAML is malformed/);
-    expect(configError(() => loadConfig({ cwd: directoryWith(), env: {}, flags: { config: "nope.yaml" } }))).toMatch(
-      /nope\.yaml does not exist\. Fix:/,
+    expect(configError(() => loadConfig({ cwd: directoryWith("port: [1,\n"), env: {} }))).toMatch(
+      /YAML is malformed/,
     );
-    expect(configError(() => loadConfig({ cwd: directoryWith(), env: { PORT: "80a" } }))).toMatch(/PORT="80a" is not a whole number/);
+    expect(
+      configError(() => loadConfig({ cwd: directoryWith(), env: {}, flags: { config: "nope.yaml" } })),
+    ).toMatch(/nope\.yaml does not exist\. Fix:/);
+    expect(configError(() => loadConfig({ cwd: directoryWith(), env: { PORT: "80a" } }))).toMatch(
+      /PORT="80a" is not a whole number/,
+    );
   });
 });

@@ -22,7 +22,13 @@ function message(id: string, parentId: string | null): Message {
 }
 
 // root -> a -> (b1 | b2 -> c)
-const tree = [message("root", null), message("a", "root"), message("b1", "a"), message("b2", "a"), message("c", "b2")];
+const tree = [
+  message("root", null),
+  message("a", "root"),
+  message("b1", "a"),
+  message("b2", "a"),
+  message("c", "b2"),
+];
 
 describe("threadTo", () => {
   it("returns the branch from the root down to the message, oldest first", () => {

@@ -35,14 +35,20 @@ export async function startFakeOpenAIUpstream(): Promise<FakeUpstream> {
 async function respond(model: string, response: ServerResponse): Promise<void> {
   if (model === "error-500") {
     response.writeHead(500, { "content-type": "application/json" });
-    response.end(JSON.stringify({ error: { message: "upstream exploded", type: "server_error", code: null } }));
+    response.end(
+      JSON.stringify({ error: { message: "upstream exploded", type: "server_error", code: null } }),
+    );
     return;
   }
   if (model === "context") {
     response.writeHead(400, { "content-type": "application/json" });
     response.end(
       JSON.stringify({
-        error: { message: "This model's maximum context length is 8 tokens.", type: "invalid_request_error", code: "context_length_exceeded" },
+        error: {
+          message: "This model's maximum context length is 8 tokens.",
+          type: "invalid_request_error",
+          code: "context_length_exceeded",
+        },
       }),
     );
     return;
@@ -70,7 +76,14 @@ async function respond(model: string, response: ServerResponse): Promise<void> {
     if (model === "slow") await new Promise((resolve) => setTimeout(resolve, 10));
   }
   send(chunk({}, "stop"));
-  send({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: pieces.length, total_tokens: 5 + pieces.length } });
+  send({
+    id: "chatcmpl-fake",
+    object: "chat.completion.chunk",
+    created: 1,
+    model,
+    choices: [],
+    usage: { prompt_tokens: 5, completion_tokens: pieces.length, total_tokens: 5 + pieces.length },
+  });
   response.end("data: [DONE]\n\n");
 }
 

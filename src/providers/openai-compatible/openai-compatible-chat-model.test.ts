@@ -33,7 +33,10 @@ describe("OpenAICompatibleChatModel against an OpenAI-format upstream over HTTP"
       { type: "usage", inputTokens: 5, outputTokens: 2 },
       { type: "finish", reason: "stop" },
     ]);
-    expect(upstream.requests.at(-1)?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(upstream.requests.at(-1)?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it("reports a stream cut before the finish as a retryable error, never as a finished reply", async () => {
