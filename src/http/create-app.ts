@@ -3,6 +3,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { ParleyStore } from "../core/parley-store.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunService } from "../runs/run-service.js";
+import { registerAnthropicMessagesRoutes } from "./compatible/anthropic-messages-routes.js";
+import { registerCompatibleModelsRoutes } from "./compatible/compatible-models-routes.js";
+import { registerOpenAIChatRoutes } from "./compatible/openai-chat-routes.js";
 import { handleError } from "./error-handler.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerMessageRoutes } from "./routes/message-routes.js";
@@ -44,5 +47,8 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerConversationRoutes(app, { store: config.store, runs: config.runs });
   registerMessageRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
   registerRunRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
+  registerCompatibleModelsRoutes(app, { catalog: config.catalog });
+  registerOpenAIChatRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
+  registerAnthropicMessagesRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
   return app;
 }

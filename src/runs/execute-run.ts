@@ -4,7 +4,7 @@ import type { MessagePatch } from "../core/message.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { RunPatch } from "../core/run.js";
 import type { FinishReason, Timings, Usage } from "../core/run-event.js";
-import type { ChatPrompt } from "../providers/chat-model.js";
+import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
 import type { EventLogWriter } from "./event-log-writer.js";
 import type { LiveRun } from "./live-run.js";
 import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
@@ -14,9 +14,9 @@ export type ExecuteRunConfig = {
   live: LiveRun;
   entry: CatalogEntry;
   prompt: ChatPrompt;
-  maxOutputTokens: number;
-  store: ParleyStore;
-  writer: EventLogWriter;
+  call: Omit<ChatCallOptions, "prompt" | "signal">;
+  /** Where the run's events and outcome are written; absent for an exchange that is not stored. */
+  persistence: { store: ParleyStore; writer: EventLogWriter } | undefined;
   catalog: ModelCatalog;
 };
 
@@ -42,11 +42,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   });
 
   try {
-    for await (const part of entry.chatModel.stream({
-      prompt,
-      maxOutputTokens: config.maxOutputTokens,
-      signal: live.signal,
-    })) {
+    for await (const part of entry.chatModel.stream({ ...config.call, prompt, signal: live.signal })) {
       if (part.type === "text.delta") {
         if (live.signal.aborted) continue;
         const now = performance.now();
@@ -109,8 +105,9 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     runPatch = { status: interrupted ? "interrupted" : "failed", endedAt };
   }
 
-  await config.writer.flush();
-  await config.store.transaction(async (store) => {
+  if (!config.persistence) return;
+  await config.persistence.writer.flush();
+  await config.persistence.store.transaction(async (store) => {
     await store.messages.update(live.record.assistantMessageId, {
       ...messagePatch,
       content: live.text,

@@ -1,12 +1,13 @@
 /** Starts, follows, stops and recovers runs: the server-owned life of every assistant reply. */
 import { BadRequestError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
+import type { Conversation } from "../core/conversation.js";
 import { newId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
 import { threadTo } from "../core/message-thread.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
-import type { ChatPrompt } from "../providers/chat-model.js";
+import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
 import { EventLogWriter } from "./event-log-writer.js";
 import { executeRun } from "./execute-run.js";
 import { LiveRun } from "./live-run.js";
@@ -23,11 +24,35 @@ export type RunServiceConfig = {
 
 export type StartReplyOptions = {
   conversationId: string;
-  /** The new user message; absent when regenerating. */
-  content?: string;
+  /** The new user message. */
+  content: string;
   /** Where the user message hangs in the tree; defaults to the newest message of the conversation. */
   parentId?: string;
   model?: string;
+};
+
+export type StartExchangeOptions = {
+  messages: ChatPrompt;
+  model?: string;
+  call: RunCallOptions;
+  /** False answers without writing the exchange down. */
+  store: boolean;
+};
+
+/** Per-request settings of the model call; anything unset takes the model's and Parley's defaults. */
+export type RunCallOptions = Pick<
+  ChatCallOptions,
+  "maxOutputTokens" | "temperature" | "topP" | "stopSequences" | "seed"
+>;
+
+/** Everything a run needs to start, and what to write down with it (nothing for an unstored exchange). */
+type RunPlan = {
+  conversationId: string;
+  userMessageId: string;
+  prompt: ChatPrompt;
+  entry: CatalogEntry;
+  call: RunCallOptions;
+  persist: false | { conversation?: Conversation; messages: Message[]; title?: string };
 };
 
 export type RegenerateOptions = {
@@ -68,15 +93,17 @@ export class RunService {
     if (!conversation) throw new NotFoundError("Conversation", options.conversationId);
     const messages = await store.messages.listByConversation(conversation.id);
     const parentId = this.#parentFor(messages, conversation.id, options.parentId);
-    const now = Date.now();
-    const userMessage = newMessage(conversation.id, parentId, "user", options.content ?? "", now);
+    const userMessage = newMessage(conversation.id, parentId, "user", options.content, Date.now());
     return this.#begin({
       conversationId: conversation.id,
-      userMessage,
-      storeUserMessage: true,
-      history: messages,
+      userMessageId: userMessage.id,
+      prompt: promptFor([...messages, userMessage], userMessage.id),
       entry,
-      title: conversation.title === "" ? titleFrom(userMessage.content) : undefined,
+      call: {},
+      persist: {
+        messages: [userMessage],
+        ...(conversation.title === "" && { title: titleFrom(userMessage.content) }),
+      },
     });
   }
 
@@ -97,15 +124,50 @@ export class RunService {
         `Message ${options.messageId} does not answer a user message, so there is nothing to regenerate.`,
       );
     }
+    // By default the same model answers again, while the catalog still has it.
+    const modelId = options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined);
     return this.#begin({
       conversationId: conversation.id,
-      userMessage,
-      storeUserMessage: false,
-      history: messages,
-      // By default the same model answers again, while the catalog still has it.
-      entry: this.#resolveModel(
-        options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined),
-      ),
+      userMessageId: userMessage.id,
+      prompt: promptFor(messages, userMessage.id),
+      entry: this.#resolveModel(modelId),
+      call: {},
+      persist: { messages: [] },
+    });
+  }
+
+  /**
+   * Answers a whole exchange sent at once, as the OpenAI and Anthropic APIs do: the messages become a new
+   * conversation (unless `store` is false) and the reply to the last one is a run like any other.
+   */
+  async startExchange(options: StartExchangeOptions): Promise<LiveRun> {
+    const entry = this.#resolveModel(options.model);
+    const last = options.messages.at(-1);
+    if (last?.role !== "user") {
+      throw new BadRequestError("The last message must be a user message for Parley to answer it.", {
+        code: "invalid_messages",
+      });
+    }
+    const now = Date.now();
+    const conversation: Conversation = {
+      id: newId("conv"),
+      title: titleFrom(last.content),
+      botId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const chain: Message[] = [];
+    for (const message of options.messages) {
+      chain.push(newMessage(conversation.id, chain.at(-1)?.id ?? null, message.role, message.content, now));
+    }
+    const userMessage = chain.at(-1) as Message;
+    return this.#begin({
+      conversationId: conversation.id,
+      userMessageId: userMessage.id,
+      prompt: options.messages,
+      entry,
+      call: options.call,
+      persist: options.store ? { conversation, messages: chain } : false,
     });
   }
 
@@ -189,61 +251,56 @@ export class RunService {
     return parentId;
   }
 
-  async #begin(plan: {
-    conversationId: string;
-    userMessage: Message;
-    storeUserMessage: boolean;
-    history: readonly Message[];
-    entry: CatalogEntry;
-    title?: string;
-  }): Promise<LiveRun> {
+  async #begin(plan: RunPlan): Promise<LiveRun> {
     const { store, catalog } = this.#config;
-    const { entry } = plan;
     const now = Date.now();
-    const assistantMessage = newMessage(plan.conversationId, plan.userMessage.id, "assistant", "", now);
-    assistantMessage.status = "streaming";
-    assistantMessage.model = entry.info.id;
     const run: Run = {
       id: newId("run"),
       conversationId: plan.conversationId,
-      userMessageId: plan.userMessage.id,
-      assistantMessageId: assistantMessage.id,
-      model: entry.info.id,
+      userMessageId: plan.userMessageId,
+      assistantMessageId: newId("msg"),
+      model: plan.entry.info.id,
       status: "running",
       createdAt: now,
       endedAt: null,
     };
-    assistantMessage.runId = run.id;
-    const prompt = promptFor(
-      [...plan.history, ...(plan.storeUserMessage ? [plan.userMessage] : [])],
-      plan.userMessage.id,
-    );
 
-    await store.transaction(async (transaction) => {
-      if (plan.storeUserMessage) await transaction.messages.create(plan.userMessage);
-      await transaction.messages.create(assistantMessage);
-      await transaction.runs.create(run);
-      await transaction.conversations.update(plan.conversationId, {
-        updatedAt: now,
-        ...(plan.title !== undefined && { title: plan.title }),
+    let writer: EventLogWriter | undefined;
+    if (plan.persist) {
+      const { persist } = plan;
+      const assistantMessage: Message = {
+        ...newMessage(plan.conversationId, plan.userMessageId, "assistant", "", now),
+        id: run.assistantMessageId,
+        status: "streaming",
+        model: run.model,
+        runId: run.id,
+      };
+      await store.transaction(async (transaction) => {
+        if (persist.conversation) await transaction.conversations.create(persist.conversation);
+        for (const message of persist.messages) await transaction.messages.create(message);
+        await transaction.messages.create(assistantMessage);
+        await transaction.runs.create(run);
+        await transaction.conversations.update(plan.conversationId, {
+          updatedAt: now,
+          ...(persist.title !== undefined && { title: persist.title }),
+        });
       });
-    });
+      writer = new EventLogWriter({
+        store,
+        runId: run.id,
+        flushMs: this.#config.eventLogFlushMs,
+        onError: (error) => this.#config.onError(error, `writing the event log of run ${run.id}`),
+      });
+    }
 
-    const writer = new EventLogWriter({
-      store,
-      runId: run.id,
-      flushMs: this.#config.eventLogFlushMs,
-      onError: (error) => this.#config.onError(error, `writing the event log of run ${run.id}`),
-    });
-    const live = new LiveRun(run, (event) => writer.add(event));
+    const live = new LiveRun(run, (event) => writer?.add(event));
     this.#live.set(run.id, live);
     const finished = executeRun({
       live,
-      entry,
-      prompt,
-      maxOutputTokens: this.#config.maxOutputTokens,
-      store,
-      writer,
+      entry: plan.entry,
+      prompt: plan.prompt,
+      call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
+      persistence: writer && { store, writer },
       catalog,
     })
       .catch((error) => this.#config.onError(error, `finishing run ${run.id}`))

@@ -1,0 +1,91 @@
+/** POST /v1/messages: Parley's models and runs in the Anthropic Messages format. */
+import type { FastifyInstance } from "fastify";
+import type { FinishReason } from "../../core/run-event.js";
+import type { LiveRun } from "../../runs/live-run.js";
+import type { RunService } from "../../runs/run-service.js";
+import { SseWriter } from "../sse-writer.js";
+import { parseAnthropicMessagesRequest } from "./anthropic-messages-request.js";
+import { anthropicErrorBody, handleAnthropicError, statusOfRunError } from "./compatible-error.js";
+import { finishedRun, stopRunWhenClientLeaves } from "./finished-run.js";
+
+export function registerAnthropicMessagesRoutes(
+  app: FastifyInstance,
+  deps: { runs: RunService; pingIntervalMs: number },
+) {
+  app.register(async (scope) => {
+    scope.setErrorHandler(handleAnthropicError);
+    scope.post("/v1/messages", async (request, reply) => {
+      const exchange = parseAnthropicMessagesRequest(request.body);
+      const live = await deps.runs.startExchange(exchange);
+      const leave = stopRunWhenClientLeaves(live, reply.raw);
+      if (exchange.stream) {
+        reply.hijack();
+        await streamEvents(live, new SseWriter(reply.raw, { pingIntervalMs: deps.pingIntervalMs }), leave);
+        return reply;
+      }
+      const outcome = await finishedRun(live, leave);
+      if (!outcome.ok) {
+        const status = statusOfRunError(outcome.error.code);
+        return reply
+          .status(status)
+          .send(anthropicErrorBody(outcome.error.code, outcome.error.message, status));
+      }
+      return {
+        ...messageShell(live),
+        content: [{ type: "text", text: outcome.text }],
+        stop_reason: stopReasonOf(outcome.finishReason),
+        usage: { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens },
+      };
+    });
+  });
+}
+
+async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
+  // Every Anthropic stream event names its type twice: in the `event:` line and in the data.
+  const send = (type: string, data: Record<string, unknown> = {}) =>
+    sse.write({ event: type, data: JSON.stringify({ type, ...data }) });
+  try {
+    for await (const event of live.read(0, leave)) {
+      if (event.event === "run.start") {
+        await send("message_start", {
+          message: {
+            ...messageShell(live),
+            content: [],
+            stop_reason: null,
+            usage: { input_tokens: 0, output_tokens: 0 },
+          },
+        });
+        await send("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
+        await send("ping");
+      } else if (event.event === "text.delta") {
+        await send("content_block_delta", { index: 0, delta: { type: "text_delta", text: event.data.text } });
+      } else if (event.event === "run.end") {
+        await send("content_block_stop", { index: 0 });
+        await send("message_delta", {
+          delta: { stop_reason: stopReasonOf(event.data.finishReason), stop_sequence: null },
+          usage: { input_tokens: event.data.usage.inputTokens, output_tokens: event.data.usage.outputTokens },
+        });
+        await send("message_stop");
+      } else if (event.event === "run.error") {
+        const status = statusOfRunError(event.data.code);
+        await send("error", { error: anthropicErrorBody(event.data.code, event.data.message, status).error });
+      }
+    }
+  } finally {
+    sse.end();
+  }
+}
+
+function messageShell(live: LiveRun) {
+  return {
+    id: `msg_${live.id}`,
+    type: "message",
+    role: "assistant",
+    model: live.record.model,
+    stop_sequence: null,
+  };
+}
+
+function stopReasonOf(reason: FinishReason): "end_turn" | "max_tokens" {
+  return reason === "length" ? "max_tokens" : "end_turn";
+}

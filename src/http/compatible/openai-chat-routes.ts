@@ -1,0 +1,113 @@
+/** POST /v1/chat/completions: Parley's models and runs in the OpenAI Chat Completions format. */
+import type { FastifyInstance } from "fastify";
+import type { FinishReason, Usage } from "../../core/run-event.js";
+import type { LiveRun } from "../../runs/live-run.js";
+import type { RunService } from "../../runs/run-service.js";
+import { SseWriter } from "../sse-writer.js";
+import { handleOpenAIError, openAIErrorBody, statusOfRunError } from "./compatible-error.js";
+import { finishedRun, stopRunWhenClientLeaves } from "./finished-run.js";
+import { type OpenAIChatRequest, parseOpenAIChatRequest } from "./openai-chat-request.js";
+
+export function registerOpenAIChatRoutes(
+  app: FastifyInstance,
+  deps: { runs: RunService; pingIntervalMs: number },
+) {
+  app.register(async (scope) => {
+    scope.setErrorHandler(handleOpenAIError);
+    scope.post("/v1/chat/completions", async (request, reply) => {
+      const chat = parseOpenAIChatRequest(request.body);
+      const live = await deps.runs.startExchange(chat);
+      const leave = stopRunWhenClientLeaves(live, reply.raw);
+      if (chat.stream) {
+        reply.hijack();
+        await streamChunks(
+          live,
+          chat,
+          new SseWriter(reply.raw, { pingIntervalMs: deps.pingIntervalMs }),
+          leave,
+        );
+        return reply;
+      }
+      const outcome = await finishedRun(live, leave);
+      if (!outcome.ok) {
+        const status = statusOfRunError(outcome.error.code);
+        return reply.status(status).send(openAIErrorBody(outcome.error.code, outcome.error.message, status));
+      }
+      return {
+        id: completionId(live),
+        object: "chat.completion",
+        created: createdOf(live),
+        model: live.record.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: outcome.text, refusal: null },
+            finish_reason: finishReasonOf(outcome.finishReason),
+            logprobs: null,
+          },
+        ],
+        usage: usageOf(outcome.usage),
+      };
+    });
+  });
+}
+
+async function streamChunks(live: LiveRun, chat: OpenAIChatRequest, sse: SseWriter, leave: AbortSignal) {
+  const base = {
+    id: completionId(live),
+    object: "chat.completion.chunk",
+    created: createdOf(live),
+    model: live.record.model,
+  };
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
+    sse.write({
+      data: JSON.stringify({
+        ...base,
+        choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+      }),
+    });
+  try {
+    for await (const event of live.read(0, leave)) {
+      if (event.event === "run.start") {
+        await chunk({ role: "assistant", content: "" });
+      } else if (event.event === "text.delta") {
+        await chunk({ content: event.data.text });
+      } else if (event.event === "run.end") {
+        await chunk({}, finishReasonOf(event.data.finishReason));
+        if (chat.includeUsage)
+          await sse.write({
+            data: JSON.stringify({ ...base, choices: [], usage: usageOf(event.data.usage) }),
+          });
+        await sse.write({ data: "[DONE]" });
+      } else if (event.event === "run.error") {
+        // After streaming began, a failure is reported in-band, and the missing [DONE] marks the reply as cut.
+        const status = statusOfRunError(event.data.code);
+        await sse.write({
+          data: JSON.stringify(openAIErrorBody(event.data.code, event.data.message, status)),
+        });
+      }
+    }
+  } finally {
+    sse.end();
+  }
+}
+
+function completionId(live: LiveRun): string {
+  return `chatcmpl-${live.id}`;
+}
+
+function createdOf(live: LiveRun): number {
+  return Math.floor(live.record.createdAt / 1000);
+}
+
+function finishReasonOf(reason: FinishReason): "stop" | "length" {
+  return reason === "length" ? "length" : "stop";
+}
+
+function usageOf(usage: Usage) {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}

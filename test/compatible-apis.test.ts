@@ -1,0 +1,229 @@
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import { ALPHABET } from "./support/sse-client.js";
+import { writeTestModels } from "./support/test-models.js";
+
+let parley: ParleyProcess;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  const dir = temporaryDirectory();
+  await writeTestModels(dir);
+  parley = await startParley({ dataDir: dir });
+  openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: parley.url, apiKey: "unused", maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await parley?.stop();
+});
+
+const LOOP_TEXT = `${ALPHABET}\n`.repeat(100);
+
+async function latestConversation() {
+  const { conversations } = await parley.json<{ conversations: { id: string; title: string }[] }>(
+    "/api/conversations",
+  );
+  const latest = conversations[0] as { id: string; title: string };
+  return parley.json<{
+    id: string;
+    title: string;
+    messages: { role: string; content: string; status: string }[];
+  }>(`/api/conversations/${latest.id}`);
+}
+
+describe("the OpenAI-compatible API, through the official openai client", () => {
+  it("answers a non-streamed completion with the alphabet, its finish reason and usage, and stores the exchange", async () => {
+    const completion = await openai.chat.completions.create({
+      model: "tiny",
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "Recite the alphabet for the openai client" },
+      ],
+    });
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.model).toBe("tiny");
+    expect(completion.choices[0]?.message).toMatchObject({ role: "assistant", content: ALPHABET });
+    expect(completion.choices[0]?.finish_reason).toBe("stop");
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(10);
+    expect(completion.usage?.completion_tokens).toBeGreaterThanOrEqual(26);
+    expect(completion.usage?.total_tokens).toBe(
+      (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
+    );
+    const stored = await latestConversation();
+    expect(stored.title).toBe("Recite the alphabet for the openai client");
+    expect(stored.messages.map((message) => [message.role, message.content])).toEqual([
+      ["system", "You are terse."],
+      ["user", "Recite the alphabet for the openai client"],
+      ["assistant", ALPHABET],
+    ]);
+  });
+
+  it("streams chunks: role first, deltas joining to the alphabet, a finish chunk, then usage with no choices", async () => {
+    const stream = await openai.chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "stream it" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks[0]?.choices[0]?.delta.role).toBe("assistant");
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe(ALPHABET);
+    const finishes = chunks.filter((chunk) => chunk.choices[0]?.finish_reason);
+    expect(finishes.map((chunk) => chunk.choices[0]?.finish_reason)).toEqual(["stop"]);
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage?.completion_tokens).toBeGreaterThanOrEqual(26);
+  });
+
+  it("works with the client's stream helper and finalChatCompletion()", async () => {
+    const runner = openai.chat.completions.stream({
+      model: "tiny",
+      messages: [{ role: "user", content: "helper" }],
+    });
+    const final = await runner.finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe(ALPHABET);
+    expect(final.choices[0]?.finish_reason).toBe("stop");
+  });
+
+  it("honours max_tokens with finish_reason length", async () => {
+    const completion = await openai.chat.completions.create({
+      model: "tiny-loop",
+      messages: [{ role: "user", content: "loop" }],
+      max_tokens: 30,
+    });
+    expect(completion.choices[0]?.finish_reason).toBe("length");
+    expect(completion.choices[0]?.message.content).toBe(LOOP_TEXT.slice(0, 30));
+  });
+
+  it("stops the run when the client aborts its stream, keeping the partial reply", async () => {
+    const controller = new AbortController();
+    const stream = await openai.chat.completions.create(
+      { model: "tiny-loop", messages: [{ role: "user", content: "abort me" }], stream: true },
+      { signal: controller.signal },
+    );
+    let received = "";
+    try {
+      for await (const chunk of stream) {
+        received += chunk.choices[0]?.delta.content ?? "";
+        if (received.length >= 10) controller.abort();
+      }
+    } catch (error) {
+      expect((error as Error).name).toMatch(/Abort/);
+    }
+    let reply: { status: string; content: string } | undefined;
+    for (let attempt = 0; attempt < 100 && reply?.status !== "stopped"; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      reply = (await latestConversation()).messages.find((message) => message.role === "assistant");
+    }
+    expect(reply?.status).toBe("stopped");
+    expect(LOOP_TEXT.startsWith(reply?.content ?? "!")).toBe(true);
+    expect(reply?.content.length).toBeLessThan(1000);
+  });
+
+  it("keeps nothing when the request says store: false", async () => {
+    const before = await parley.json<{ conversations: unknown[] }>("/api/conversations");
+    const completion = await openai.chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "forget me" }],
+      store: false,
+    });
+    expect(completion.choices[0]?.message.content).toBe(ALPHABET);
+    const after = await parley.json<{ conversations: unknown[] }>("/api/conversations");
+    expect(after.conversations.length).toBe(before.conversations.length);
+  });
+
+  it("lists the models, and raises the SDK's own errors for an unknown model and a bad request", async () => {
+    const models = await openai.models.list();
+    expect(models.data.map((model) => model.id).sort()).toEqual(["tiny", "tiny-loop"]);
+    const unknown = await openai.chat.completions
+      .create({ model: "gpt-9", messages: [{ role: "user", content: "hi" }] })
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).code).toBe("unknown_model");
+    const bad = await openai.chat.completions
+      .create({ model: "tiny", messages: [{ role: "user", content: "hi" }], temperature: 7 })
+      .catch((error: unknown) => error);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((bad as Error).message).toMatch(/temperature/);
+  });
+});
+
+describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk client", () => {
+  it("answers a non-streamed message with the alphabet, end_turn and usage", async () => {
+    const message = await anthropic.messages.create({
+      model: "tiny",
+      max_tokens: 100,
+      system: "You are terse.",
+      messages: [{ role: "user", content: "Recite it, Claude-style" }],
+    });
+    expect(message).toMatchObject({
+      type: "message",
+      role: "assistant",
+      model: "tiny",
+      stop_reason: "end_turn",
+    });
+    expect(message.content).toEqual([{ type: "text", text: ALPHABET }]);
+    expect(message.usage.input_tokens).toBeGreaterThan(10);
+    expect(message.usage.output_tokens).toBeGreaterThanOrEqual(26);
+  });
+
+  it("streams the documented event sequence and MessageStream.finalMessage() assembles it", async () => {
+    const stream = await anthropic.messages.create({
+      model: "tiny",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "stream" }],
+      stream: true,
+    });
+    const types: string[] = [];
+    let text = "";
+    for await (const event of stream) {
+      if (types.at(-1) !== event.type) types.push(event.type);
+      if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
+    }
+    expect(types).toEqual([
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(text).toBe(ALPHABET);
+
+    const final = await anthropic.messages
+      .stream({ model: "tiny", max_tokens: 100, messages: [{ role: "user", content: "final" }] })
+      .finalMessage();
+    expect(final.content).toMatchObject([{ type: "text", text: ALPHABET }]);
+    expect(final.stop_reason).toBe("end_turn");
+    expect(final.usage.output_tokens).toBeGreaterThanOrEqual(26);
+  });
+
+  it("stops at max_tokens with stop_reason max_tokens", async () => {
+    const message = await anthropic.messages.create({
+      model: "tiny-loop",
+      max_tokens: 40,
+      messages: [{ role: "user", content: "loop" }],
+    });
+    expect(message.stop_reason).toBe("max_tokens");
+    expect(message.content[0]).toMatchObject({ type: "text", text: LOOP_TEXT.slice(0, 40) });
+  });
+
+  it("raises the SDK's own errors for an unknown model and a missing max_tokens, and lists models", async () => {
+    const unknown = await anthropic.messages
+      .create({ model: "claude-9", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(Anthropic.NotFoundError);
+    const bad = await anthropic.messages
+      .create({ model: "tiny", messages: [{ role: "user", content: "hi" }] } as never)
+      .catch((error: unknown) => error);
+    expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((bad as Error).message).toMatch(/max_tokens/);
+    const models = await anthropic.models.list();
+    expect(models.data.map((model) => model.id).sort()).toEqual(["tiny", "tiny-loop"]);
+  });
+});
