@@ -8,6 +8,7 @@ import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
 import { RunService } from "../runs/run-service.js";
 import { openStore } from "../store/open-store.js";
 import { findModelFiles } from "./find-model-files.js";
+import { remoteModelEntries } from "./remote-models.js";
 import { startLocalModels } from "./start-local-models.js";
 
 export async function runServe(flags: ConfigFlags): Promise<void> {
@@ -26,7 +27,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
           tier: "fast" as const,
         }));
   const local = startLocalModels(models, config.engine, logger);
-  const catalog = new ModelCatalog(local.entries);
+  const catalog = new ModelCatalog([...local.entries, ...remoteModelEntries(config.providers)]);
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
 
   const runs = new RunService({

@@ -12,10 +12,8 @@ export type LocalModels = {
 };
 
 export function startLocalModels(
-  models: readonly Pick<
-    LocalModelConfig,
-    "id" | "file" | "tier" | "label" | "contextSize" | "sequences" | "threads"
-  >[],
+  models: readonly (Pick<LocalModelConfig, "id" | "file" | "tier"> &
+    Partial<Pick<LocalModelConfig, "label" | "contextSize" | "sequences" | "threads" | "pricing">>)[],
   engine: LoadedConfig["engine"],
   logger: Logger,
 ): LocalModels {
@@ -41,7 +39,8 @@ export function startLocalModels(
         provider: "local",
         tier: model.tier ?? "fast",
         contextWindow: contextSize,
-        pricing: { inputPerMillion: 0, outputPerMillion: 0 },
+        // Local models cost nothing per token unless the owner prices their hardware in.
+        pricing: { inputPerMillion: model.pricing?.input ?? 0, outputPerMillion: model.pricing?.output ?? 0 },
         modalities: ["text"],
       },
       chatModel: new OpenAICompatibleChatModel({

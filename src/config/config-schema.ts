@@ -3,23 +3,84 @@ import { z } from "zod";
 
 const port = z.number().int().min(0).max(65_535);
 
+const modelId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    "use letters, digits, '.', '_', ':' or '-' (for example qwen3-0.6b)",
+  );
+
+const tier = z.enum(["fast", "balanced", "smart"]);
+
+/** USD per million tokens. */
+const pricing = z
+  .object({ input: z.number().min(0), output: z.number().min(0) })
+  .strict()
+  .default({ input: 0, output: 0 });
+
 export const localModelSchema = z.object({
-  id: z
-    .string()
-    .regex(
-      /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
-      "use letters, digits, '.', '_', ':' or '-' (for example qwen3-0.6b)",
-    ),
+  id: modelId,
   label: z.string().min(1).optional(),
   /** Path of the GGUF file, relative to the config file's folder (or the working directory). */
   file: z.string().min(1),
-  tier: z.enum(["fast", "balanced", "smart"]).default("fast"),
+  tier: tier.default("fast"),
   /** Tokens of context per sequence; the engine's window for one conversation. */
   contextSize: z.number().int().min(512).optional(),
+  pricing,
   /** Conversations decoded in parallel (batched) by this model's engine. */
   sequences: z.number().int().min(1).max(64).optional(),
   threads: z.number().int().min(1).max(256).optional(),
 });
+
+export const remoteModelSchema = z
+  .object({
+    id: modelId,
+    label: z.string().min(1).optional(),
+    /** The provider's own name for the model; defaults to `id`. */
+    upstreamModel: z.string().min(1).optional(),
+    tier: tier.default("balanced"),
+    contextWindow: z.number().int().min(256),
+    maxOutputTokens: z.number().int().min(1).optional(),
+    pricing,
+    modalities: z
+      .array(z.enum(["text", "image"]))
+      .min(1)
+      .default(["text"]),
+    /** Models of Parley's catalog to try, in order, when this one fails. */
+    fallbacks: z.array(modelId).default([]),
+  })
+  .strict();
+
+const remoteProviderFields = {
+  id: modelId,
+  apiKey: z.string().min(1).optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Milliseconds to wait for response headers and between chunks before the attempt counts as failed. */
+  timeoutMs: z.number().int().min(100).default(60_000),
+  models: z.array(remoteModelSchema).min(1, "list at least one model this provider serves"),
+};
+
+export const providerSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("openai-compatible"),
+      /** One base URL, or several endpoints serving the same models (a vLLM or llama.cpp fleet). */
+      baseURL: z.url().optional(),
+      endpoints: z.array(z.url()).min(1).optional(),
+      ...remoteProviderFields,
+    })
+    .strict()
+    .refine((provider) => (provider.baseURL === undefined) !== (provider.endpoints === undefined), {
+      message: "give either baseURL or endpoints (a list of base URLs), not both and not neither",
+    }),
+  z
+    .object({
+      type: z.literal("anthropic"),
+      baseURL: z.url().default("https://api.anthropic.com"),
+      ...remoteProviderFields,
+    })
+    .strict(),
+]);
 
 export const configSchema = z
   .object({
@@ -37,7 +98,10 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Local GGUF models, each served by its own supervised engine process. */
     models: z.array(localModelSchema.strict()).default([]),
+    /** Remote models: OpenAI-compatible servers (vLLM, SGLang, Ollama, OpenAI, DeepSeek...) and Anthropic. */
+    providers: z.array(providerSchema).default([]),
     http: z
       .object({
         /** Largest accepted request body in bytes. */
@@ -62,7 +126,48 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    // One id names one model across local files and every provider, and fallbacks must name one of them.
+    const seen = new Set<string>();
+    const models = [
+      ...config.models.map((model, index) => ({
+        id: model.id,
+        fallbacks: [] as string[],
+        path: ["models", index],
+      })),
+      ...config.providers.flatMap((provider, providerIndex) =>
+        provider.models.map((model, index) => ({
+          id: model.id,
+          fallbacks: model.fallbacks,
+          path: ["providers", providerIndex, "models", index],
+        })),
+      ),
+    ];
+    for (const model of models) {
+      if (seen.has(model.id)) {
+        context.addIssue({
+          code: "custom",
+          path: [...model.path, "id"],
+          message: `the id "${model.id}" is used twice`,
+        });
+      }
+      seen.add(model.id);
+    }
+    for (const model of models) {
+      model.fallbacks.forEach((fallback, index) => {
+        if (!seen.has(fallback)) {
+          context.addIssue({
+            code: "custom",
+            path: [...model.path, "fallbacks", index],
+            message: `no model has the id "${fallback}"`,
+          });
+        }
+      });
+    }
+  });
 
 export type ParleyConfig = z.infer<typeof configSchema>;
 export type LocalModelConfig = z.infer<typeof localModelSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type RemoteModelConfig = z.infer<typeof remoteModelSchema>;

@@ -41,7 +41,12 @@ describe("loadConfig", () => {
     const config = loadConfig({ cwd, env: {} });
     expect(config.port).toBe(4000);
     expect(config.models).toEqual([
-      { id: "small", file: path.join(cwd, "models/small.gguf"), tier: "balanced" },
+      {
+        id: "small",
+        file: path.join(cwd, "models/small.gguf"),
+        tier: "balanced",
+        pricing: { input: 0, output: 0 },
+      },
     ]);
   });
 
@@ -92,5 +97,41 @@ describe("loadConfig", () => {
     expect(configError(() => loadConfig({ cwd: directoryWith(), env: { PORT: "80a" } }))).toMatch(
       /PORT="80a" is not a whole number/,
     );
+  });
+});
+
+describe("loadConfig for remote providers", () => {
+  const provider = (body: string) =>
+    directoryWith(`providers:\n  - id: fleet\n    type: openai-compatible\n${body}`);
+
+  it("reads an OpenAI-compatible provider with its key from the environment and its models' prices", () => {
+    const cwd = provider(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${NAME} syntax.
+      "    baseURL: http://127.0.0.1:8000/v1\n    apiKey: ${FLEET_KEY}\n    models:\n      - id: big\n        upstreamModel: org/big-model\n        tier: smart\n        contextWindow: 32768\n        pricing: {input: 3, output: 15}\n",
+    );
+    const config = loadConfig({ cwd, env: { FLEET_KEY: "secret" } });
+    expect(config.providers[0]).toMatchObject({
+      type: "openai-compatible",
+      apiKey: "secret",
+      models: [
+        { id: "big", upstreamModel: "org/big-model", tier: "smart", pricing: { input: 3, output: 15 } },
+      ],
+    });
+  });
+
+  it("asks for exactly one of baseURL and endpoints", () => {
+    const both = provider(
+      "    baseURL: http://a/v1\n    endpoints: [http://b/v1]\n    models:\n      - id: m\n        contextWindow: 4096\n",
+    );
+    expect(configError(() => loadConfig({ cwd: both, env: {} }))).toMatch(/give either baseURL or endpoints/);
+  });
+
+  it("refuses a model id used twice and a fallback that names no model", () => {
+    const cwd = directoryWith(
+      "models:\n  - id: same\n    file: a.gguf\nproviders:\n  - id: fleet\n    type: openai-compatible\n    baseURL: http://a/v1\n    models:\n      - id: same\n        contextWindow: 4096\n        fallbacks: [ghost]\n",
+    );
+    const message = configError(() => loadConfig({ cwd, env: {} }));
+    expect(message).toMatch(/`providers.0.models.0.id`: the id "same" is used twice/);
+    expect(message).toMatch(/`providers.0.models.0.fallbacks.0`: no model has the id "ghost"/);
   });
 });

@@ -4,6 +4,7 @@ import type { MessagePatch } from "../core/message.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { RunPatch } from "../core/run.js";
 import type { FinishReason, Timings, Usage } from "../core/run-event.js";
+import { costOf } from "../core/usage-cost.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
 import type { EventLogWriter } from "./event-log-writer.js";
 import type { LiveRun } from "./live-run.js";
@@ -71,7 +72,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   );
 
   // Without a report from the model (a stopped or cut stream), each streamed delta is about one token.
-  const finalUsage = usage ?? { inputTokens: 0, outputTokens: deltas };
+  const counted = usage ?? { inputTokens: 0, outputTokens: deltas };
+  const finalUsage: Usage = { ...counted, costUsd: costOf(counted, entry.info.pricing) };
   const timings: Timings = {
     ttftMs: firstTokenAt === undefined ? null : round(firstTokenAt - startedAt),
     tokensPerSecond:

@@ -1,6 +1,7 @@
 /** The models Parley serves: what each is, whether it can answer now, how fast it has been, and how to call it. */
 import { BadRequestError, ModelUnavailableError } from "../core/app-error.js";
 import type { Timings } from "../core/run-event.js";
+import type { Pricing } from "../core/usage-cost.js";
 import type { ChatModel } from "../providers/chat-model.js";
 
 export type ModelTier = "fast" | "balanced" | "smart";
@@ -15,7 +16,7 @@ export type ModelInfo = {
   provider: "local" | "openai-compatible";
   tier: ModelTier;
   contextWindow: number;
-  pricing: { inputPerMillion: number; outputPerMillion: number };
+  pricing: Pricing;
   modalities: readonly ("text" | "image")[];
 };
 

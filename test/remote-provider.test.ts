@@ -1,0 +1,107 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeOpenAIUpstream } from "./support/fake-openai-upstream.js";
+import {
+  createConversation,
+  type ParleyProcess,
+  startParley,
+  temporaryDirectory,
+} from "./support/parley-process.js";
+import { openStream, textOf } from "./support/sse-client.js";
+
+let upstream: FakeUpstream;
+let parley: ParleyProcess;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAIUpstream();
+  const dir = temporaryDirectory();
+  writeFileSync(
+    path.join(dir, "parley.config.yaml"),
+    [
+      "providers:",
+      "  - id: remote",
+      "    type: openai-compatible",
+      `    baseURL: ${upstream.baseURL}`,
+      "    apiKey: test-key",
+      "    models:",
+      "      - id: remote-balanced",
+      "        label: Remote Balanced",
+      "        upstreamModel: ok",
+      "        tier: balanced",
+      "        contextWindow: 8192",
+      "        pricing: {input: 3, output: 15}",
+      "      - id: remote-cut",
+      "        upstreamModel: cut",
+      "        contextWindow: 8192",
+    ].join("\n"),
+  );
+  parley = await startParley({ dataDir: dir });
+});
+
+afterAll(async () => {
+  await parley?.stop();
+  await upstream?.close();
+});
+
+async function reply(model: string) {
+  const conversationId = await createConversation(parley);
+  const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
+    method: "POST",
+    body: JSON.stringify({ content: "hello upstream", model }),
+  });
+  return { conversationId, events: await stream.events() };
+}
+
+describe("a remote OpenAI-compatible provider from the config", () => {
+  it("lists the remote models with their tier and prices", async () => {
+    const { models } = await parley.json<{ models: Record<string, unknown>[] }>("/api/models");
+    expect(models).toMatchObject([
+      {
+        id: "remote-balanced",
+        label: "Remote Balanced",
+        provider: "openai-compatible",
+        tier: "balanced",
+        contextWindow: 8192,
+        pricing: { inputPerMillion: 3, outputPerMillion: 15 },
+        ready: true,
+      },
+      { id: "remote-cut" },
+    ]);
+  });
+
+  it("answers through the upstream under its own model name and records usage and cost", async () => {
+    const { conversationId, events } = await reply("remote-balanced");
+    expect(textOf(events)).toBe("Hello world");
+    const request = upstream.requests.at(-1);
+    expect(request?.model).toBe("ok");
+    expect(request?.body.messages).toEqual([{ role: "user", content: "hello upstream" }]);
+    // 5 input tokens at $3/M and 2 output tokens at $15/M.
+    const end = events.at(-1);
+    expect(end).toMatchObject({
+      event: "run.end",
+      data: { usage: { inputTokens: 5, outputTokens: 2, costUsd: 0.000045 } },
+    });
+    const conversation = await parley.json<{ messages: { role: string; usage: unknown; model: string }[] }>(
+      `/api/conversations/${conversationId}`,
+    );
+    const stored = conversation.messages.find((message) => message.role === "assistant");
+    expect(stored).toMatchObject({
+      model: "remote-balanced",
+      usage: { inputTokens: 5, outputTokens: 2, costUsd: 0.000045 },
+    });
+  });
+
+  it("never passes off a cut stream as complete: run.error, partial text kept and marked incomplete", async () => {
+    const { conversationId, events } = await reply("remote-cut");
+    expect(textOf(events)).toBe("Hel");
+    expect(events.at(-1)).toMatchObject({ event: "run.error", data: { retryable: true } });
+    const conversation = await parley.json<{ messages: { role: string; content: string; status: string }[] }>(
+      `/api/conversations/${conversationId}`,
+    );
+    expect(conversation.messages.find((message) => message.role === "assistant")).toMatchObject({
+      content: "Hel",
+      status: "incomplete",
+    });
+  });
+});
