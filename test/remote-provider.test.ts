@@ -104,4 +104,57 @@ describe("a remote OpenAI-compatible provider from the config", () => {
       status: "incomplete",
     });
   });
+
+  it("sums usage and cost per day and model in /api/usage, and refuses a malformed day", async () => {
+    type UsageDay = { day: string; model: string; replies: number; inputTokens: number; costUsd: number };
+    const repliesOf = (days: UsageDay[]) => days.find((day) => day.model === "remote-balanced")?.replies ?? 0;
+    const before = await parley.json<{ days: UsageDay[] }>("/api/usage");
+    await reply("remote-balanced");
+    await reply("remote-balanced");
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = await parley.json<{
+      to: string;
+      days: UsageDay[];
+      totals: { replies: number; costUsd: number };
+    }>(`/api/usage?from=${today}&to=${today}`);
+    expect(usage.to).toBe(today);
+    const balanced = usage.days.find((day) => day.model === "remote-balanced");
+    expect(balanced).toMatchObject({ day: today, replies: repliesOf(before.days) + 2 });
+    expect(balanced?.inputTokens).toBe(5 * balanced!.replies);
+    expect(balanced?.costUsd).toBeCloseTo(0.000045 * balanced!.replies, 12);
+    const response = await parley.api("/api/usage?from=yesterday");
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /`from`: must be a day as YYYY-MM-DD/,
+    );
+  });
+
+  it("exposes runs, tokens, cost, latency and upstream errors per model at /metrics", async () => {
+    await reply("remote-balanced");
+    await reply("remote-cut");
+    const response = await parley.api("/metrics");
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await response.text();
+    const value = (line: RegExp) => Number(text.match(line)?.[1]);
+    expect(
+      value(/^parley_runs_total\{model="remote-balanced",outcome="completed"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(value(/^parley_runs_total\{model="remote-cut",outcome="failed"\} (\d+)$/m)).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(
+      value(/^parley_upstream_errors_total\{model="remote-cut",code="upstream_error"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(/^parley_tokens_total\{model="remote-balanced",direction="output"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(2);
+    expect(value(/^parley_cost_usd_total\{model="remote-balanced"\} ([\d.e-]+)$/m)).toBeGreaterThan(0);
+    expect(
+      value(/^parley_time_to_first_token_seconds_count\{model="remote-balanced"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(
+      /^parley_inter_token_latency_seconds_bucket\{le="0.001",model="remote-balanced"\} \d+$/m,
+    );
+    expect(value(/^parley_active_runs (\d+)$/m)).toBe(0);
+  });
 });

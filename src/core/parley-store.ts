@@ -46,11 +46,31 @@ export interface RunEventRepository {
   lastId(runId: string): Promise<number>;
 }
 
+/** Replies in [from, to), epoch milliseconds. */
+export type UsageTotalsOptions = { from: number; to: number };
+
+/** What one model's replies used on one UTC day. */
+export type UsageTotal = {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  model: string;
+  replies: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+};
+
+export interface UsageRepository {
+  /** Totals by day and model, oldest day first. */
+  totals(options: UsageTotalsOptions): Promise<UsageTotal[]>;
+}
+
 export interface ParleyStore {
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
   readonly runs: RunRepository;
   readonly runEvents: RunEventRepository;
+  readonly usage: UsageRepository;
   /** Runs `work` in one database transaction. */
   transaction<T>(work: (store: ParleyStore) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -9,8 +9,10 @@ import { registerOpenAIChatRoutes } from "./compatible/openai-chat-routes.js";
 import { handleError } from "./error-handler.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerMessageRoutes } from "./routes/message-routes.js";
+import { registerMetricsRoutes } from "./routes/metrics-routes.js";
 import { registerModelRoutes } from "./routes/model-routes.js";
 import { registerRunRoutes } from "./routes/run-routes.js";
+import { registerUsageRoutes } from "./routes/usage-routes.js";
 import { registerStrictJsonParser } from "./strict-json-parser.js";
 
 export type AppConfig = {
@@ -47,6 +49,8 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerConversationRoutes(app, { store: config.store, runs: config.runs });
   registerMessageRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
   registerRunRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
+  registerUsageRoutes(app, { store: config.store });
+  registerMetricsRoutes(app, { registry: config.runs.metrics.registry });
   registerCompatibleModelsRoutes(app, { catalog: config.catalog });
   registerOpenAIChatRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
   registerAnthropicMessagesRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });

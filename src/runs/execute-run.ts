@@ -2,7 +2,6 @@
 import { AppError, ProviderError } from "../core/app-error.js";
 import type { MessagePatch } from "../core/message.js";
 import type { ParleyStore } from "../core/parley-store.js";
-import type { RunPatch } from "../core/run.js";
 import type { FinishReason, Timings, Usage } from "../core/run-event.js";
 import { costOf } from "../core/usage-cost.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
@@ -10,6 +9,7 @@ import type { EventLogWriter } from "./event-log-writer.js";
 import type { LiveRun } from "./live-run.js";
 import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
 import { INTERRUPTED_MESSAGE } from "./recover-run.js";
+import type { RunMetrics, RunOutcome } from "./run-metrics.js";
 
 export type ExecuteRunConfig = {
   live: LiveRun;
@@ -19,6 +19,7 @@ export type ExecuteRunConfig = {
   /** Where the run's events and outcome are written; absent for an exchange that is not stored. */
   persistence: { store: ParleyStore; writer: EventLogWriter } | undefined;
   catalog: ModelCatalog;
+  metrics: RunMetrics;
 };
 
 type Outcome =
@@ -47,6 +48,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       if (part.type === "text.delta") {
         if (live.signal.aborted) continue;
         const now = performance.now();
+        if (lastTokenAt !== undefined)
+          config.metrics.interTokenGap(entry.info.id, (now - lastTokenAt) / 1000);
         firstTokenAt ??= now;
         lastTokenAt = now;
         deltas++;
@@ -55,7 +58,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
         usage = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
       } else if (part.type === "finish") {
         outcome = { kind: "end", finishReason: part.reason };
-      } else {
+      } else if (part.type === "error") {
         outcome = errorOutcome(part.error);
       }
     }
@@ -86,7 +89,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   };
 
   let messagePatch: MessagePatch;
-  let runPatch: RunPatch;
+  let runStatus: RunOutcome;
   const endedAt = Date.now();
   if (outcome.kind === "end") {
     live.push("usage", finalUsage);
@@ -95,7 +98,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       status: outcome.finishReason === "stopped" ? "stopped" : "complete",
       finishReason: outcome.finishReason,
     };
-    runPatch = { status: outcome.finishReason === "stopped" ? "stopped" : "completed", endedAt };
+    runStatus = outcome.finishReason === "stopped" ? "stopped" : "completed";
     if (outcome.finishReason !== "stopped") config.catalog.recordSpeed(entry.info.id, timings);
   } else {
     live.push("run.error", { code: outcome.code, message: outcome.message, retryable: outcome.retryable });
@@ -104,8 +107,18 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       status: interrupted ? "interrupted" : "incomplete",
       error: { code: outcome.code, message: outcome.message },
     };
-    runPatch = { status: interrupted ? "interrupted" : "failed", endedAt };
+    runStatus = interrupted ? "interrupted" : "failed";
   }
+
+  config.metrics.runEnded({
+    model: entry.info.id,
+    outcome: runStatus,
+    ttftMs: timings.ttftMs,
+    inputTokens: finalUsage.inputTokens,
+    outputTokens: finalUsage.outputTokens,
+    costUsd: finalUsage.costUsd ?? 0,
+    ...(outcome.kind === "error" && { errorCode: outcome.code }),
+  });
 
   if (!config.persistence) return;
   await config.persistence.writer.flush();
@@ -117,7 +130,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       timings,
       updatedAt: endedAt,
     });
-    await store.runs.update(live.id, runPatch);
+    await store.runs.update(live.id, { status: runStatus, endedAt });
   });
 }
 

@@ -13,6 +13,7 @@ import { executeRun } from "./execute-run.js";
 import { LiveRun } from "./live-run.js";
 import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
 import { recoverRun } from "./recover-run.js";
+import { RunMetrics } from "./run-metrics.js";
 
 export type RunServiceConfig = {
   store: ParleyStore;
@@ -67,6 +68,7 @@ const TITLE_LENGTH = 80;
 export class RunService {
   readonly #config: RunServiceConfig;
   readonly #live = new Map<string, LiveRun>();
+  readonly metrics = new RunMetrics({ activeRuns: () => this.#live.size });
   readonly #finished = new Map<string, Promise<void>>();
   #closing = false;
 
@@ -302,6 +304,7 @@ export class RunService {
       call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
       persistence: writer && { store, writer },
       catalog,
+      metrics: this.metrics,
     })
       .catch((error) => this.#config.onError(error, `finishing run ${run.id}`))
       .finally(() => {

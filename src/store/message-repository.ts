@@ -25,6 +25,7 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
             run_id: message.runId,
             finish_reason: message.finishReason,
             usage_json: toJsonColumn(message.usage),
+            ...usageColumns(message.usage),
             timings_json: toJsonColumn(message.timings),
             error_json: toJsonColumn(message.error),
             created_at: message.createdAt,
@@ -64,7 +65,8 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
       if (patch.status !== undefined) values.status = patch.status;
       if (patch.model !== undefined) values.model = patch.model;
       if (patch.finishReason !== undefined) values.finish_reason = patch.finishReason;
-      if (patch.usage !== undefined) values.usage_json = toJsonColumn(patch.usage);
+      if (patch.usage !== undefined)
+        Object.assign(values, { usage_json: toJsonColumn(patch.usage), ...usageColumns(patch.usage) });
       if (patch.timings !== undefined) values.timings_json = toJsonColumn(patch.timings);
       if (patch.error !== undefined) values.error_json = toJsonColumn(patch.error);
       if (patch.updatedAt !== undefined) values.updated_at = patch.updatedAt;
@@ -95,5 +97,13 @@ function toMessage(row: Selectable<MessageTable>): Message {
     error: fromJsonColumn<{ code: string; message: string }>(row.error_json),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+  };
+}
+
+function usageColumns(usage: Usage | null) {
+  return {
+    input_tokens: usage?.inputTokens ?? null,
+    output_tokens: usage?.outputTokens ?? null,
+    cost_nano_usd: usage?.costUsd === undefined ? null : Math.round(usage.costUsd * 1e9),
   };
 }

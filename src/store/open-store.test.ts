@@ -8,6 +8,7 @@ import { AppError, ConfigError } from "../core/app-error.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import { openStore } from "./open-store.js";
+import { parleyMigrations } from "./parley-migrations.js";
 import { sampleConversation, sampleMessage } from "./test-support/sample-records.js";
 import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
@@ -35,9 +36,9 @@ describe("openStore", () => {
     await first.messages.create(message);
     await first.close();
     const migrationsAfterFirstOpen = appliedMigrations(sqlitePath);
-    expect(migrationsAfterFirstOpen).toEqual([
-      { name: "0001-initial-schema", timestamp: expect.any(String) },
-    ]);
+    expect(migrationsAfterFirstOpen).toEqual(
+      Object.keys(parleyMigrations).map((name) => ({ name, timestamp: expect.any(String) })),
+    );
 
     const second = await stores.open(sqlitePath);
     expect(await second.conversations.get(conversation.id)).toEqual(conversation);
@@ -66,7 +67,7 @@ describe("openStore", () => {
       ),
     );
     expect(outputs).toEqual(["opened\n", "opened\n", "opened\n", "opened\n"]);
-    expect(appliedMigrations(sqlitePath)).toHaveLength(1);
+    expect(appliedMigrations(sqlitePath)).toHaveLength(Object.keys(parleyMigrations).length);
   });
 
   it("says which version to run when the database holds a migration this code does not know", async () => {

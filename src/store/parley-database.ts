@@ -36,6 +36,9 @@ export type MessageTable = {
   usage_json: JsonTextColumn;
   timings_json: JsonTextColumn;
   error_json: JsonTextColumn;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_nano_usd: ColumnType<number | string | bigint | null, number | null, number | null>;
   created_at: EpochMillisecondsColumn;
   updated_at: EpochMillisecondsColumn;
 };

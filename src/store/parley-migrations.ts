@@ -90,4 +90,21 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.dropTable("conversations").execute();
     },
   },
+  "0002-message-usage-columns": {
+    // Usage totals per day and model are summed in SQL, so the numbers live in columns, not only in JSON.
+    // Cost is kept in nano-dollars as a bigint: exact sums, and no float column type that differs by database.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("messages").addColumn("input_tokens", "integer").execute();
+      await database.schema.alterTable("messages").addColumn("output_tokens", "integer").execute();
+      await database.schema.alterTable("messages").addColumn("cost_nano_usd", "bigint").execute();
+      await database.schema.createIndex("messages_created_at").on("messages").column("created_at").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.dropIndex("messages_created_at").execute();
+      await database.schema.alterTable("messages").dropColumn("cost_nano_usd").execute();
+      await database.schema.alterTable("messages").dropColumn("output_tokens").execute();
+      await database.schema.alterTable("messages").dropColumn("input_tokens").execute();
+    },
+  },
 };

@@ -7,6 +7,7 @@ import { createMessageRepository } from "./message-repository.js";
 import type { ParleyDatabase } from "./parley-database.js";
 import { createRunEventRepository } from "./run-event-repository.js";
 import { createRunRepository } from "./run-repository.js";
+import { createUsageRepository } from "./usage-repository.js";
 
 type OpenTransaction = ControlledTransaction<ParleyDatabase, string[]>;
 
@@ -69,6 +70,7 @@ function createRepositories(database: Kysely<ParleyDatabase>) {
     messages: createMessageRepository(database),
     runs: createRunRepository(database),
     runEvents: createRunEventRepository(database),
+    usage: createUsageRepository(database),
   };
 }
 

@@ -1,10 +1,11 @@
 /** A ChatModel on any server that speaks the OpenAI Chat Completions API, Parley's own engine processes included. */
 import OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import { isAbortError } from "../../core/app-error.js";
+import { isAbortError, ProviderError } from "../../core/app-error.js";
 import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
 import { toProviderError } from "./to-provider-error.js";
+import { fetchWatchingStreamEnd, type StreamEnd } from "./watch-stream-end.js";
 
 export type OpenAICompatibleChatModelConfig = {
   /** The model name sent upstream. */
@@ -13,7 +14,7 @@ export type OpenAICompatibleChatModelConfig = {
   baseURL: string | (() => string);
   apiKey?: string;
   headers?: Record<string, string>;
-  /** Milliseconds to wait for the response headers and between chunks. */
+  /** Milliseconds to wait for the response headers (the SDK's timeout ends there; TimeoutChatModel watches chunks). */
   timeoutMs?: number;
 };
 
@@ -21,6 +22,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
   readonly modelId: string;
   readonly #config: OpenAICompatibleChatModelConfig;
   #client: OpenAI | undefined;
+  readonly #streamEnds = new WeakMap<Response, StreamEnd>();
 
   constructor(config: OpenAICompatibleChatModelConfig) {
     this.modelId = config.modelId;
@@ -28,22 +30,26 @@ export class OpenAICompatibleChatModel implements ChatModel {
   }
 
   async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
-    let finishReason: FinishReason | undefined;
+    let finishReason: FinishReason | "content_filter" | undefined;
+    let streamEnd: StreamEnd | undefined;
     try {
-      const stream = await this.#clientFor().chat.completions.create(
-        {
-          model: this.modelId,
-          messages: options.prompt.map((message) => ({ role: message.role, content: message.content })),
-          stream: true,
-          stream_options: { include_usage: true },
-          ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
-          ...(options.temperature !== undefined && { temperature: options.temperature }),
-          ...(options.topP !== undefined && { top_p: options.topP }),
-          ...(options.seed !== undefined && { seed: options.seed }),
-          ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
-        },
-        { signal: options.signal },
-      );
+      const { data: stream, response } = await this.#clientFor()
+        .chat.completions.create(
+          {
+            model: this.modelId,
+            messages: options.prompt.map((message) => ({ role: message.role, content: message.content })),
+            stream: true,
+            stream_options: { include_usage: true },
+            ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
+            ...(options.temperature !== undefined && { temperature: options.temperature }),
+            ...(options.topP !== undefined && { top_p: options.topP }),
+            ...(options.seed !== undefined && { seed: options.seed }),
+            ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
+          },
+          { signal: options.signal },
+        )
+        .withResponse();
+      streamEnd = this.#streamEnds.get(response);
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
         const text = choice?.delta?.content;
@@ -61,11 +67,20 @@ export class OpenAICompatibleChatModel implements ChatModel {
     }
     if (options.signal?.aborted) {
       yield { type: "finish", reason: "stopped" };
-    } else if (finishReason === undefined) {
-      // The connection closed before the upstream said the reply was finished: this reply was cut.
+    } else if (finishReason === undefined || streamEnd?.sawDone === false) {
+      // The connection closed before the upstream said the reply was finished (a finish_reason and then
+      // `[DONE]`): this reply was cut, however complete its text may look.
       yield {
         type: "error",
         error: toProviderError(new Error("The model's stream ended before the reply was finished.")),
+      };
+    } else if (finishReason === "content_filter") {
+      yield {
+        type: "error",
+        error: new ProviderError("The model's content filter stopped the reply.", {
+          code: "content_filtered",
+          isRetryable: false,
+        }),
       };
     } else {
       yield { type: "finish", reason: finishReason };
@@ -83,13 +98,17 @@ export class OpenAICompatibleChatModel implements ChatModel {
         // Parley decides about retries and fallbacks itself; the SDK must not resend a request on its own.
         maxRetries: 0,
         timeout: this.#config.timeoutMs ?? 600_000,
+        fetch: fetchWatchingStreamEnd(this.#streamEnds),
       });
     }
     return this.#client;
   }
 }
 
-function mapFinishReason(reason: NonNullable<ChatCompletionChunk.Choice["finish_reason"]>): FinishReason {
+function mapFinishReason(
+  reason: NonNullable<ChatCompletionChunk.Choice["finish_reason"]>,
+): FinishReason | "content_filter" {
+  if (reason === "content_filter") return "content_filter";
   return reason === "length" ? "length" : "stop";
 }
 

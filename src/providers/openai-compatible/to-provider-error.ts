@@ -1,6 +1,7 @@
 /** Maps what the openai SDK throws to Parley's ProviderError, in one place. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { ProviderError } from "../../core/app-error.js";
+import { retryAfterDetails } from "../resilient/retry-after.js";
 
 export function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
@@ -28,6 +29,7 @@ export function toProviderError(error: unknown): ProviderError {
         statusCode: error.status,
         responseBody: body,
         cause: error,
+        details: retryAfterDetails(error.headers),
       },
     );
   }

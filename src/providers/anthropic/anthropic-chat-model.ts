@@ -1,0 +1,152 @@
+/** A ChatModel on Anthropic's Messages API, through the official @anthropic-ai/sdk. */
+import Anthropic from "@anthropic-ai/sdk";
+import type { MessageCreateParamsStreaming, StopReason } from "@anthropic-ai/sdk/resources/messages";
+import { isAbortError, ProviderError } from "../../core/app-error.js";
+import type { FinishReason } from "../../core/run-event.js";
+import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
+import { toAnthropicMessages } from "./to-anthropic-messages.js";
+import { toProviderError } from "./to-provider-error.js";
+
+export type AnthropicChatModelConfig = {
+  /** The model name sent upstream (for example `claude-sonnet-4-5`). */
+  modelId: string;
+  apiKey?: string;
+  /** Defaults to the SDK's (https://api.anthropic.com); the SDK appends `/v1/messages`. */
+  baseURL?: string;
+  headers?: Record<string, string>;
+  /** The Messages API requires `max_tokens`; this is sent when a call does not say. */
+  defaultMaxOutputTokens?: number;
+  /** Milliseconds to wait for the response headers; the stream itself is watched by TimeoutChatModel. */
+  timeoutMs?: number;
+};
+
+const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+/** `temperature` and `top_p` are accepted by the API but absent from this SDK's request type. */
+type MessageRequest = MessageCreateParamsStreaming & { temperature?: number; top_p?: number };
+
+export class AnthropicChatModel implements ChatModel {
+  readonly modelId: string;
+  readonly #config: AnthropicChatModelConfig;
+  readonly #client: Anthropic;
+
+  constructor(config: AnthropicChatModelConfig) {
+    this.modelId = config.modelId;
+    this.#config = config;
+    this.#client = new Anthropic({
+      apiKey: config.apiKey ?? "not-needed",
+      ...(config.baseURL !== undefined && { baseURL: config.baseURL }),
+      defaultHeaders: config.headers,
+      // Parley decides about retries and fallbacks itself; the SDK must not resend a request on its own.
+      maxRetries: 0,
+      timeout: config.timeoutMs ?? 600_000,
+    });
+  }
+
+  async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt);
+    const request: MessageRequest = {
+      model: this.modelId,
+      max_tokens: options.maxOutputTokens ?? this.#config.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+      messages,
+      stream: true,
+      ...(system !== undefined && { system }),
+      ...(options.temperature !== undefined && { temperature: options.temperature }),
+      ...(options.topP !== undefined && { top_p: options.topP }),
+      ...(options.stopSequences?.length && { stop_sequences: [...options.stopSequences] }),
+    };
+    let inputTokens = 0;
+    let outputTokens = 0;
+    let cachedInputTokens: number | undefined;
+    let stopReason: StopReason | null = null;
+    let stopped = false;
+    // After a prefill that lost its trailing whitespace, the caller already shows that whitespace.
+    let skipLeadingWhitespace = trimmedPrefillWhitespace !== "";
+    try {
+      const stream = await this.#client.messages.create(request, { signal: options.signal });
+      for await (const event of stream) {
+        // Event types this code does not know (the API adds them over time) are skipped on purpose.
+        switch (event.type) {
+          case "message_start": {
+            const usage = event.message.usage;
+            // Anthropic counts cache reads and writes apart from input_tokens; Parley's input is all of them,
+            // as OpenAI's prompt_tokens is, with the cached share said separately.
+            cachedInputTokens = usage.cache_read_input_tokens ?? undefined;
+            inputTokens =
+              usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (cachedInputTokens ?? 0);
+            outputTokens = usage.output_tokens;
+            break;
+          }
+          case "content_block_delta": {
+            if (event.delta.type !== "text_delta") break;
+            let text = event.delta.text;
+            if (skipLeadingWhitespace) {
+              text = text.trimStart();
+              if (text !== "") skipLeadingWhitespace = false;
+            }
+            if (text) yield { type: "text.delta", text };
+            break;
+          }
+          case "message_delta":
+            stopReason = event.delta.stop_reason ?? stopReason;
+            // Counts in message_delta are cumulative: the last one is the total.
+            outputTokens = event.usage.output_tokens;
+            if (event.usage.input_tokens != null) {
+              cachedInputTokens = event.usage.cache_read_input_tokens ?? cachedInputTokens;
+              inputTokens =
+                event.usage.input_tokens +
+                (event.usage.cache_creation_input_tokens ?? 0) +
+                (cachedInputTokens ?? 0);
+            }
+            break;
+          case "message_stop":
+            stopped = true;
+            break;
+        }
+      }
+    } catch (error) {
+      if (options.signal?.aborted || isAbortError(error)) {
+        yield { type: "finish", reason: "stopped" };
+        return;
+      }
+      yield { type: "error", error: toProviderError(error) };
+      return;
+    }
+    if (options.signal?.aborted) {
+      // The SDK ends an aborted stream quietly, without an error.
+      yield { type: "finish", reason: "stopped" };
+      return;
+    }
+    if (!stopped) {
+      // The connection closed before `message_stop`: whatever came, the reply was cut.
+      yield {
+        type: "error",
+        error: toProviderError(new Error("The model's stream ended before the reply was finished.")),
+      };
+      return;
+    }
+    yield {
+      type: "usage",
+      inputTokens,
+      outputTokens,
+      ...(cachedInputTokens !== undefined && { cachedInputTokens }),
+    };
+    if (stopReason === "refusal") {
+      yield {
+        type: "error",
+        error: new ProviderError("The model declined to answer (its safety filter stopped the reply).", {
+          code: "content_filtered",
+          isRetryable: false,
+        }),
+      };
+      return;
+    }
+    yield { type: "finish", reason: mapStopReason(stopReason) };
+  }
+}
+
+function mapStopReason(reason: StopReason | null): FinishReason {
+  if (reason === "max_tokens" || reason === "model_context_window_exceeded") return "length";
+  // end_turn, stop_sequence, and tool_use / pause_turn (Parley sends no tools, so neither leaves work undone).
+  return "stop";
+}

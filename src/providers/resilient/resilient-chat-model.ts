@@ -1,0 +1,340 @@
+/**
+ * A ChatModel over an ordered list of candidate models (a primary and its fallbacks) that retries passing failures,
+ * skips endpoints whose circuit is open, and continues a reply that was cut mid-way on the next candidate.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { ProviderError } from "../../core/app-error.js";
+import type { ChatCallOptions, ChatModel, ChatPrompt, ChatStreamPart } from "../chat-model.js";
+import type { CircuitBreaker, CircuitState } from "./circuit-breaker.js";
+import { RetryPolicy } from "./retry-policy.js";
+import { type StreamTimeoutsConfig, TimeoutChatModel } from "./timeout-chat-model.js";
+
+export type FailoverCandidate = {
+  /** Names this model at this endpoint in parts, reports and metrics (for example `claude-haiku@anthropic`). */
+  id: string;
+  chatModel: ChatModel;
+  /** One breaker per endpoint, shared by every chain that calls that endpoint. */
+  breaker?: CircuitBreaker;
+  /**
+   * Whether the model continues a final assistant message instead of answering anew. Anthropic and Parley's
+   * engine do; OpenAI's own API does not (it would restart the reply, and the reader would see text twice).
+   * Default true.
+   */
+  supportsPrefill?: boolean;
+};
+
+/** Says which model the text that follows comes from; every reply has at least one, before its first text. */
+export type ModelStartPart = {
+  type: "model.start";
+  candidateId: string;
+  modelId: string;
+  /** True when this model continues a reply another one began (that text went to it as a prefill). */
+  continuation: boolean;
+};
+
+/**
+ * ChatStreamPart plus `model.start`. Each `model.start` opens a segment; a segment has at most one `usage`, the
+ * usage of that model's call, and the stream still ends with exactly one `finish` or `error`.
+ */
+export type ResilientStreamPart = ChatStreamPart | ModelStartPart;
+
+export type AttemptOutcome = "finished" | "failed" | "refused" | "stopped";
+
+/** One call to one candidate, or its refusal by the breaker: what logs and metrics need. */
+export type AttemptReport = {
+  candidateId: string;
+  modelId: string;
+  /** 1 for the first call to this candidate within the reply. */
+  attempt: number;
+  continuation: boolean;
+  outcome: AttemptOutcome;
+  error?: ProviderError;
+  /** Characters of text this call delivered. */
+  deliveredCharacters: number;
+  durationMs: number;
+  breakerState?: CircuitState;
+};
+
+export type ResilientChatModelConfig = {
+  /** The name this ChatModel goes by; defaults to the primary's. */
+  modelId?: string;
+  /** Primary first, then fallbacks in the order they should be tried. */
+  candidates: readonly FailoverCandidate[];
+  retryPolicy?: RetryPolicy;
+  /** Applied to every candidate's stream (first-token and idle timeouts). */
+  timeouts?: StreamTimeoutsConfig;
+  onAttempt?: (report: AttemptReport) => void;
+};
+
+type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supportsPrefill">> &
+  Pick<FailoverCandidate, "breaker">;
+
+/** What one call to one candidate came to. */
+type AttemptResult = { deliveredText: string } & (
+  | { kind: "finished" }
+  | { kind: "stopped" }
+  | { kind: "failed"; error: ProviderError }
+);
+
+export class ResilientChatModel implements ChatModel {
+  readonly modelId: string;
+  readonly #candidates: readonly Candidate[];
+  readonly #policy: RetryPolicy;
+  readonly #onAttempt: ResilientChatModelConfig["onAttempt"];
+
+  constructor(config: ResilientChatModelConfig) {
+    const [primary] = config.candidates;
+    if (!primary) throw new Error("ResilientChatModel needs at least one candidate model.");
+    this.modelId = config.modelId ?? primary.chatModel.modelId;
+    this.#candidates = config.candidates.map((candidate) => ({
+      id: candidate.id,
+      chatModel: config.timeouts
+        ? new TimeoutChatModel(candidate.chatModel, config.timeouts)
+        : candidate.chatModel,
+      breaker: candidate.breaker,
+      supportsPrefill: candidate.supportsPrefill ?? true,
+    }));
+    this.#policy = config.retryPolicy ?? new RetryPolicy();
+    this.#onAttempt = config.onAttempt;
+  }
+
+  /**
+   * The plain ChatModel stream: `model.start` parts are left out and the usage of every model that answered is
+   * summed into the one `usage` part the contract allows. Use streamWithModels to learn who answered.
+   */
+  async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    let usage: Extract<ChatStreamPart, { type: "usage" }> | undefined;
+    for await (const part of this.streamWithModels(options)) {
+      if (part.type === "model.start") continue;
+      if (part.type === "usage") {
+        usage = usage ? sumUsage(usage, part) : part;
+        continue;
+      }
+      if (part.type === "finish" || part.type === "error") {
+        if (usage) yield usage;
+        yield part;
+        return;
+      }
+      yield part;
+    }
+  }
+
+  async *streamWithModels(options: ChatCallOptions): AsyncIterable<ResilientStreamPart> {
+    const signal = options.signal;
+    /** All text the reader has been given, from every model so far. */
+    let delivered = "";
+    /** The failure that cut the reply once text had gone out. */
+    let cut: ProviderError | undefined;
+    let lastError: ProviderError | undefined;
+
+    for (const candidate of this.#candidates) {
+      const continuation = delivered !== "";
+      if (continuation && !candidate.supportsPrefill) continue;
+      const prompt: ChatPrompt = continuation
+        ? [...options.prompt, { role: "assistant", content: delivered }]
+        : options.prompt;
+
+      for (let attempt = 1; ; attempt++) {
+        if (signal?.aborted) {
+          yield { type: "finish", reason: "stopped" };
+          return;
+        }
+        const report = {
+          candidateId: candidate.id,
+          modelId: candidate.chatModel.modelId,
+          attempt,
+          continuation,
+        };
+        if (candidate.breaker && !candidate.breaker.tryAcquire()) {
+          lastError = circuitOpenError(candidate.id);
+          this.#report(
+            { ...report, outcome: "refused", error: lastError, deliveredCharacters: 0, durationMs: 0 },
+            candidate,
+          );
+          break;
+        }
+
+        const startedAt = performance.now();
+        let result: AttemptResult | undefined;
+        for await (const part of this.#attempt(candidate, { ...options, prompt }, continuation)) {
+          if ("kind" in part) result = part;
+          else {
+            if (part.type === "text.delta") delivered += part.text;
+            yield part;
+          }
+        }
+        if (!result) throw new Error("An attempt ended without a result.");
+        const durationMs = performance.now() - startedAt;
+
+        const deliveredCharacters = result.deliveredText.length;
+        if (result.kind === "stopped") {
+          candidate.breaker?.release();
+          this.#report({ ...report, outcome: "stopped", deliveredCharacters, durationMs }, candidate);
+          yield { type: "finish", reason: "stopped" };
+          return;
+        }
+        if (result.kind === "finished") {
+          candidate.breaker?.recordSuccess();
+          this.#report({ ...report, outcome: "finished", deliveredCharacters, durationMs }, candidate);
+          return;
+        }
+
+        const { error, deliveredText } = result;
+        // A request the endpoint answered, even with a refusal, says it is alive.
+        if (this.#policy.isRetryable(error)) candidate.breaker?.recordFailure();
+        else candidate.breaker?.recordSuccess();
+        this.#report({ ...report, outcome: "failed", error, deliveredCharacters, durationMs }, candidate);
+        lastError = error;
+
+        if (deliveredText !== "") {
+          // Cut mid-reply. A refusal mid-way (a content filter) is final; anything else goes on elsewhere.
+          if (!this.#policy.isRetryable(error)) {
+            yield { type: "error", error };
+            return;
+          }
+          cut = error;
+          break;
+        }
+        if (!this.#policy.isRetryable(error)) {
+          if (!this.#policy.canFailOver(error)) {
+            // On a continuation, a request error means this model would not take the prefill (or the longer
+            // prompt it makes): the reply stays cut, and the error says so.
+            const refusedPrefill = continuation && error.code !== "content_filtered";
+            const why = `${candidate.id} refused to continue it (${error.message})`;
+            yield { type: "error", error: refusedPrefill ? incompleteError(delivered, cut, why) : error };
+            return;
+          }
+          // Wrong for this endpoint only (a bad key, an unknown model name): the next one may do.
+          break;
+        }
+        const decision = this.#policy.decide({ attempt, error, deliveredText: false });
+        if (!decision.retry) break;
+        if (!(await pause(decision.delayMs, signal))) {
+          yield { type: "finish", reason: "stopped" };
+          return;
+        }
+      }
+    }
+
+    if (delivered !== "") {
+      yield { type: "error", error: incompleteError(delivered, cut, "no fallback model could continue it") };
+      return;
+    }
+    yield {
+      type: "error",
+      error: lastError ?? new ProviderError("No model was available to answer.", { isRetryable: true }),
+    };
+  }
+
+  /**
+   * One call: passes text on (after a `model.start` before the first), holds usage until the call's end is known,
+   * and ends with an AttemptResult. A call that fails before any text leaves no trace in the stream.
+   */
+  async *#attempt(
+    candidate: Candidate,
+    options: ChatCallOptions,
+    continuation: boolean,
+  ): AsyncGenerator<ResilientStreamPart | AttemptResult> {
+    const modelStart: ModelStartPart = {
+      type: "model.start",
+      candidateId: candidate.id,
+      modelId: candidate.chatModel.modelId,
+      continuation,
+    };
+    let deliveredText = "";
+    let usage: ChatStreamPart | undefined;
+    let end: ChatStreamPart | undefined;
+    try {
+      for await (const part of candidate.chatModel.stream(options)) {
+        if (part.type === "text.delta") {
+          if (part.text === "") continue;
+          if (deliveredText === "") yield modelStart;
+          deliveredText += part.text;
+          yield part;
+        } else if (part.type === "usage") {
+          usage = part;
+        } else {
+          end = part;
+          break;
+        }
+      }
+    } catch (error) {
+      // Providers report failures as parts; a throw is a defect, but it must not take the reply down with it.
+      end = { type: "error", error };
+    }
+
+    if (options.signal?.aborted || (end?.type === "finish" && end.reason === "stopped")) {
+      if (deliveredText !== "" && usage) yield usage;
+      yield { kind: "stopped", deliveredText };
+      return;
+    }
+    if (end?.type === "finish") {
+      if (deliveredText === "") yield modelStart;
+      if (usage) yield usage;
+      yield end;
+      yield { kind: "finished", deliveredText };
+      return;
+    }
+    if (deliveredText !== "" && usage) yield usage;
+    const error =
+      end?.type === "error"
+        ? asProviderError(end.error)
+        : new ProviderError("The model's stream ended without saying how.", { isRetryable: true });
+    yield { kind: "failed", error, deliveredText };
+  }
+
+  #report(report: Omit<AttemptReport, "breakerState">, candidate: Candidate): void {
+    this.#onAttempt?.({ ...report, ...(candidate.breaker && { breakerState: candidate.breaker.state }) });
+  }
+}
+
+function incompleteError(delivered: string, cut: ProviderError | undefined, why: string): ProviderError {
+  return new ProviderError(
+    `The reply was cut off after ${delivered.length} characters${cut ? ` (${cut.message})` : ""}, and ${why}.`,
+    {
+      code: "reply_incomplete",
+      isRetryable: true,
+      cause: cut,
+      details: { deliveredCharacters: delivered.length },
+    },
+  );
+}
+
+function circuitOpenError(candidateId: string): ProviderError {
+  return new ProviderError(
+    `Model ${candidateId} failed repeatedly, so Parley is not calling it for a while.`,
+    { code: "circuit_open", isRetryable: true },
+  );
+}
+
+function asProviderError(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(`The model failed: ${message}`, { cause: error, isRetryable: false });
+}
+
+function sumUsage(
+  total: Extract<ChatStreamPart, { type: "usage" }>,
+  more: Extract<ChatStreamPart, { type: "usage" }>,
+): Extract<ChatStreamPart, { type: "usage" }> {
+  const cached =
+    total.cachedInputTokens === undefined && more.cachedInputTokens === undefined
+      ? undefined
+      : (total.cachedInputTokens ?? 0) + (more.cachedInputTokens ?? 0);
+  return {
+    type: "usage",
+    inputTokens: total.inputTokens + more.inputTokens,
+    outputTokens: total.outputTokens + more.outputTokens,
+    ...(cached !== undefined && { cachedInputTokens: cached }),
+  };
+}
+
+/** Resolves true after `milliseconds`, or false as soon as the caller aborts. */
+async function pause(milliseconds: number, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await sleep(milliseconds, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}

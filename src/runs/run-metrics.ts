@@ -1,0 +1,82 @@
+/** Prometheus metrics of runs: outcomes, latency, tokens, cost and upstream errors, per model. */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export type RunOutcome = "completed" | "stopped" | "failed" | "interrupted";
+
+export class RunMetrics {
+  readonly registry = new Registry();
+  readonly #runs = new Counter({
+    name: "parley_runs_total",
+    help: "Runs that ended, by model and outcome.",
+    labelNames: ["model", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly #timeToFirstToken = new Histogram({
+    name: "parley_time_to_first_token_seconds",
+    help: "Time from a run's start to its first text.",
+    labelNames: ["model"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly #interTokenLatency = new Histogram({
+    name: "parley_inter_token_latency_seconds",
+    help: "Time between consecutive text deltas of a run.",
+    labelNames: ["model"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly #tokens = new Counter({
+    name: "parley_tokens_total",
+    help: "Tokens read (input) and written (output), by model.",
+    labelNames: ["model", "direction"] as const,
+    registers: [this.registry],
+  });
+  readonly #cost = new Counter({
+    name: "parley_cost_usd_total",
+    help: "What replies cost at the catalog's prices, in US dollars.",
+    labelNames: ["model"] as const,
+    registers: [this.registry],
+  });
+  readonly #upstreamErrors = new Counter({
+    name: "parley_upstream_errors_total",
+    help: "Runs that failed because of their model, by model and error code.",
+    labelNames: ["model", "code"] as const,
+    registers: [this.registry],
+  });
+
+  constructor(config: { activeRuns: () => number }) {
+    new Gauge({
+      name: "parley_active_runs",
+      help: "Runs being written right now.",
+      registers: [this.registry],
+      collect() {
+        this.set(config.activeRuns());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: "parley_" });
+  }
+
+  interTokenGap(model: string, seconds: number): void {
+    this.#interTokenLatency.observe({ model }, seconds);
+  }
+
+  runEnded(report: {
+    model: string;
+    outcome: RunOutcome;
+    ttftMs: number | null;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number;
+    errorCode?: string;
+  }): void {
+    const { model } = report;
+    this.#runs.inc({ model, outcome: report.outcome });
+    if (report.ttftMs !== null) this.#timeToFirstToken.observe({ model }, report.ttftMs / 1000);
+    this.#tokens.inc({ model, direction: "input" }, report.inputTokens);
+    this.#tokens.inc({ model, direction: "output" }, report.outputTokens);
+    this.#cost.inc({ model }, report.costUsd);
+    if (report.errorCode && report.errorCode !== "interrupted") {
+      this.#upstreamErrors.inc({ model, code: report.errorCode });
+    }
+  }
+}
