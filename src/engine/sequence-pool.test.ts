@@ -59,6 +59,24 @@ describe("SequencePool", () => {
     expect(await evaluateAll(pool, second)).toBe(second.length - 1);
   });
 
+  it("keeps two interleaved conversations that share a header on their own sequences, each keeping its cache", async () => {
+    const pool = new SequencePool(engineModel.sequences, { maxQueue: 4 });
+    const header = "<system>Be brief.</system>";
+    const turnA1 = tokens(`${header} user A asks how rivers carve their valleys over millions of years`);
+    const turnB1 = tokens(`${header} user B wants a short poem about autumn leaves falling in the rain`);
+    await evaluateAll(pool, turnA1);
+    // B shares only the header with A: it must take the empty sequence, not evict A's conversation.
+    await evaluateAll(pool, turnB1);
+    const turnA2 = tokens(
+      `${header} user A asks how rivers carve their valleys over millions of years, and lakes?`,
+    );
+    const turnB2 = tokens(
+      `${header} user B wants a short poem about autumn leaves falling in the rain, in French`,
+    );
+    expect(await evaluateAll(pool, turnA2)).toBeGreaterThanOrEqual(turnA1.length - 1);
+    expect(await evaluateAll(pool, turnB2)).toBeGreaterThanOrEqual(turnB1.length - 1);
+  });
+
   it("queues when all sequences are busy, drops aborted waiters, and refuses beyond the queue", async () => {
     const pool = new SequencePool(engineModel.sequences, { maxQueue: 1 });
     const held = [await pool.acquire(tokens("one")), await pool.acquire(tokens("two"))];

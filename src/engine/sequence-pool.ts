@@ -22,6 +22,14 @@ type Waiter = {
   reject: (error: unknown) => void;
 };
 
+/** Share of a prompt a sequence must already hold to be taken as the same conversation's earlier turn. */
+const SAME_CONVERSATION_SIMILARITY = 0.5;
+
+/** Lower goes first: empty sequences, then the ones released longest ago. */
+function rankForEviction(slot: Slot): number {
+  return slot.sequence.nextTokenIndex === 0 ? -1 : slot.lastReleased;
+}
+
 export class SequencePool {
   readonly #slots: Slot[];
   readonly #waiters: Waiter[] = [];
@@ -92,19 +100,30 @@ export class SequencePool {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
   }
 
+  /**
+   * A sequence counts as this prompt's own conversation only when it already holds most of the prompt
+   * (llama.cpp's server uses the same similarity rule): every chat shares the template's first tokens, and
+   * reusing by longest prefix alone would pile all chats onto one sequence and evict each other's cache
+   * while the other sequences sit empty. Otherwise an empty sequence goes, then the least recently used.
+   */
   #bestFreeSlot(promptTokens: readonly Token[]): Slot | undefined {
-    let best: Slot | undefined;
-    let bestShared = -1;
+    let continued: Slot | undefined;
+    let continuedShared = 0;
+    let fallback: Slot | undefined;
     for (const slot of this.#slots) {
       if (slot.busy) continue;
       const shared = slot.sequence.compareContextTokens(promptTokens as Token[]).firstDifferentIndex;
-      // On a tie the least recently used sequence goes, so an unrelated prompt evicts the stalest chat.
-      if (shared > bestShared || (shared === bestShared && best && slot.lastReleased < best.lastReleased)) {
-        best = slot;
-        bestShared = shared;
+      if (
+        shared > 0 &&
+        shared >= promptTokens.length * SAME_CONVERSATION_SIMILARITY &&
+        shared > continuedShared
+      ) {
+        continued = slot;
+        continuedShared = shared;
       }
+      if (!fallback || rankForEviction(slot) < rankForEviction(fallback)) fallback = slot;
     }
-    return best;
+    return continued ?? fallback;
   }
 
   async #lease(slot: Slot, promptTokens: readonly Token[]): Promise<SequenceLease> {
