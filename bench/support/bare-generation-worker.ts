@@ -52,7 +52,8 @@ async function generate(request: BareGenerateRequest): Promise<BareWorkerMessage
   let lastAt = 0;
   let generated = 0;
   let text = "";
-  const tokens = sequence.evaluate(promptTokens, { temperature: 0 });
+  // The same sampling the engine applies to a request that names no temperature, so both sides do equal work.
+  const tokens = sequence.evaluate(promptTokens, { temperature: 0.8, topP: 1 });
   try {
     for await (const token of tokens) {
       text += model.detokenize([token]);

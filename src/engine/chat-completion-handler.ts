@@ -4,9 +4,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { AppError, BadRequestError } from "../core/app-error.js";
+import { WriteCoalescer } from "../core/write-coalescer.js";
 import { parseChatCompletionRequest } from "./chat-completion-request.js";
 import { chatPromptTokens } from "./chat-prompt-tokens.js";
-import { readJsonBody, sendError, sendJson, writeRespectingBackpressure } from "./engine-http.js";
+import {
+  readJsonBody,
+  sendError,
+  sendJson,
+  untilDrained,
+  writeRespectingBackpressure,
+} from "./engine-http.js";
 import type { EngineModel } from "./engine-model.js";
 import { type CompletionEnd, generateCompletion } from "./generate-completion.js";
 import type { SequenceLease, SequencePool } from "./sequence-pool.js";
@@ -150,6 +157,8 @@ function openAIErrorEvent(error: unknown) {
   return { error: { message, type: "server_error", param: null, code } };
 }
 
+const STREAM_COALESCE_MS = 4;
+
 /** Writes one reply in the OpenAI format, streamed or whole. */
 class ReplyWriter {
   readonly #response: ServerResponse;
@@ -157,9 +166,12 @@ class ReplyWriter {
   readonly #includeUsage: boolean;
   readonly #id = `chatcmpl-${randomBytes(12).toString("hex")}`;
   readonly #created = Math.floor(Date.now() / 1000);
+  /** Tokens that come faster than a few ms apart share one write: a syscall per token was the engine's main cost. */
+  readonly #coalescer: WriteCoalescer;
 
   constructor(response: ServerResponse, model: string, includeUsage: boolean) {
     this.#response = response;
+    this.#coalescer = new WriteCoalescer((text) => response.write(text), STREAM_COALESCE_MS);
     this.#model = model;
     this.#includeUsage = includeUsage;
   }
@@ -176,14 +188,25 @@ class ReplyWriter {
       "x-accel-buffering": "no",
     });
     await this.#writeChunk({ role: "assistant", content: "" }, null);
-    let step = await generation.next();
-    while (!step.done) {
-      await this.#writeChunk({ content: step.value }, null);
+    let step: IteratorResult<string, CompletionEnd>;
+    try {
       step = await generation.next();
+      while (!step.done) {
+        await this.#writeChunk({ content: step.value }, null);
+        step = await generation.next();
+      }
+    } catch (error) {
+      // What was generated before the failure goes out ahead of the in-band error.
+      this.#coalescer.flush();
+      throw error;
     }
     const end = step.value;
-    if (end.aborted) return end;
+    if (end.aborted) {
+      this.#coalescer.discard();
+      return end;
+    }
     await this.#writeChunk({}, end.finishReason);
+    this.#coalescer.flush();
     if (this.#includeUsage) {
       const chunk: ChatCompletionChunk = {
         id: this.#id,
@@ -241,6 +264,7 @@ class ReplyWriter {
       model: this.#model,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     };
-    return writeRespectingBackpressure(this.#response, `data: ${JSON.stringify(chunk)}\n\n`);
+    this.#coalescer.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    return untilDrained(this.#response);
   }
 }

@@ -56,7 +56,13 @@ export function sendError(response: ServerResponse, error: unknown): void {
 
 /** Writes and, when the socket buffer is full, waits until it drains or the client goes away. */
 export async function writeRespectingBackpressure(response: ServerResponse, data: string): Promise<void> {
-  if (response.write(data) || response.destroyed) return;
+  response.write(data);
+  await untilDrained(response);
+}
+
+/** Resolves at once unless the response's buffer is full; then when it drains or the client goes away. */
+export async function untilDrained(response: ServerResponse): Promise<void> {
+  if (!response.writableNeedDrain || response.destroyed) return;
   await new Promise<void>((resolve) => {
     const done = () => {
       response.off("drain", done);

@@ -22,12 +22,28 @@ export type ChatCallOptions = {
 /**
  * The parts of a streamed reply, in order: any number of `text.delta`, at most one `usage`, then exactly one
  * `finish` or `error` as the last part. A stream that ends without either was cut and is not complete.
+ * A failover chain (ResilientChatModel) also sends `model.start` before the first text of each model that answers;
+ * other models send none, and a consumer that does not care may skip it.
  */
 export type ChatStreamPart =
+  | ModelStartPart
   | { type: "text.delta"; text: string }
   | { type: "usage"; inputTokens: number; outputTokens: number; cachedInputTokens?: number }
   | { type: "finish"; reason: FinishReason }
   | { type: "error"; error: unknown };
+
+/** Which model the text that follows comes from. */
+export type ModelStartPart = {
+  type: "model.start";
+  /** The failover candidate's id: the catalog's name for that model at that endpoint. */
+  candidateId: string;
+  /** The provider's name for the model, as sent upstream. */
+  modelId: string;
+  /** Which endpoint served it, when the candidate named one (a model may be served by several). */
+  endpointId?: string;
+  /** True when this model continues a reply another one began (that text went to it as a prefill). */
+  continuation: boolean;
+};
 
 export interface ChatModel {
   /** The provider's name for the model, as sent upstream. */

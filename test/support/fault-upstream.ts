@@ -316,7 +316,7 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
           return;
         }
         if (fault === "stall") return;
-        if (fault === "error-event" && writer.errorEvent) {
+        if (fault === "error-event") {
           writer.errorEvent();
           response.end();
           return;
@@ -441,7 +441,7 @@ type StreamWriter = {
   finish(reply: Reply, options: { done: boolean }): void;
   malformed(): void;
   ping?(): void;
-  errorEvent?(): void;
+  errorEvent(): void;
   unknownEvents?(): void;
 };
 

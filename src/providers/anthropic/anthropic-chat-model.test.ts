@@ -15,7 +15,12 @@ afterAll(async () => {
 });
 
 function modelFor(modelId: string, config: Partial<AnthropicChatModelConfig> = {}) {
-  return new AnthropicChatModel({ modelId, baseURL: upstream.anthropicBaseURL, apiKey: "test-key", ...config });
+  return new AnthropicChatModel({
+    modelId,
+    baseURL: upstream.anthropicBaseURL,
+    apiKey: "test-key",
+    ...config,
+  });
 }
 
 async function collect(
@@ -159,7 +164,10 @@ describe("AnthropicChatModel against an Anthropic-format upstream over HTTP", ()
   it("never reports a cut, malformed or unfinished stream as finished", async () => {
     for (const model of ["cut", "malformed", "no-done"]) {
       const parts = await collect(modelFor(model));
-      expect(parts.some((part) => part.type === "finish"), model).toBe(false);
+      expect(
+        parts.some((part) => part.type === "finish"),
+        model,
+      ).toBe(false);
       expect(errorOf(parts).isRetryable, model).toBe(true);
     }
     // no-done sends every word and a stop reason, but no message_stop.

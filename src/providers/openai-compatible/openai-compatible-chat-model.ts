@@ -14,6 +14,12 @@ export type OpenAICompatibleChatModelConfig = {
   baseURL: string | (() => string);
   apiKey?: string;
   headers?: Record<string, string>;
+  /**
+   * Extra request fields sent when the prompt ends with an assistant message (a prefill that a failover continues),
+   * for servers that must be told to continue it rather than open a new turn. vLLM and SGLang:
+   * `{ continue_final_message: true, add_generation_prompt: false }`. Parley's engine and llama.cpp need none.
+   */
+  prefillRequestFields?: Record<string, unknown>;
   /** Milliseconds to wait for the response headers (the SDK's timeout ends there; TimeoutChatModel watches chunks). */
   timeoutMs?: number;
 };
@@ -45,6 +51,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
             ...(options.topP !== undefined && { top_p: options.topP }),
             ...(options.seed !== undefined && { seed: options.seed }),
             ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
+            ...(options.prompt.at(-1)?.role === "assistant" && this.#config.prefillRequestFields),
           },
           { signal: options.signal },
         )

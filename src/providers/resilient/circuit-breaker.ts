@@ -61,7 +61,9 @@ export class CircuitBreaker {
 
   recordSuccess(): void {
     this.#trialInFlight = false;
-    if (this.#state !== "closed") this.#moveTo("closed");
+    // A call that set out before the circuit opened proves little; only the trial may close it.
+    if (this.#state === "open") return;
+    if (this.#state === "half-open") this.#moveTo("closed");
     this.#consecutiveFailures = 0;
     this.#remember(false);
   }

@@ -4,7 +4,13 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { ProviderError } from "../../core/app-error.js";
-import type { ChatCallOptions, ChatModel, ChatPrompt, ChatStreamPart } from "../chat-model.js";
+import type {
+  ChatCallOptions,
+  ChatModel,
+  ChatPrompt,
+  ChatStreamPart,
+  ModelStartPart,
+} from "../chat-model.js";
 import type { CircuitBreaker, CircuitState } from "./circuit-breaker.js";
 import { RetryPolicy } from "./retry-policy.js";
 import { type StreamTimeoutsConfig, TimeoutChatModel } from "./timeout-chat-model.js";
@@ -13,6 +19,8 @@ export type FailoverCandidate = {
   /** Names this model at this endpoint in parts, reports and metrics (for example `claude-haiku@anthropic`). */
   id: string;
   chatModel: ChatModel;
+  /** Names the endpoint (for accounting and metrics) when one model is served by several. */
+  endpointId?: string;
   /** One breaker per endpoint, shared by every chain that calls that endpoint. */
   breaker?: CircuitBreaker;
   /**
@@ -23,27 +31,13 @@ export type FailoverCandidate = {
   supportsPrefill?: boolean;
 };
 
-/** Says which model the text that follows comes from; every reply has at least one, before its first text. */
-export type ModelStartPart = {
-  type: "model.start";
-  candidateId: string;
-  modelId: string;
-  /** True when this model continues a reply another one began (that text went to it as a prefill). */
-  continuation: boolean;
-};
-
-/**
- * ChatStreamPart plus `model.start`. Each `model.start` opens a segment; a segment has at most one `usage`, the
- * usage of that model's call, and the stream still ends with exactly one `finish` or `error`.
- */
-export type ResilientStreamPart = ChatStreamPart | ModelStartPart;
-
 export type AttemptOutcome = "finished" | "failed" | "refused" | "stopped";
 
 /** One call to one candidate, or its refusal by the breaker: what logs and metrics need. */
 export type AttemptReport = {
   candidateId: string;
   modelId: string;
+  endpointId?: string;
   /** 1 for the first call to this candidate within the reply. */
   attempt: number;
   continuation: boolean;
@@ -51,6 +45,8 @@ export type AttemptReport = {
   error?: ProviderError;
   /** Characters of text this call delivered. */
   deliveredCharacters: number;
+  /** What the model reported for this call, when it did: with the candidate, the exact cost of each call. */
+  usage?: UsagePart;
   durationMs: number;
   breakerState?: CircuitState;
 };
@@ -61,17 +57,22 @@ export type ResilientChatModelConfig = {
   /** Primary first, then fallbacks in the order they should be tried. */
   candidates: readonly FailoverCandidate[];
   retryPolicy?: RetryPolicy;
-  /** Applied to every candidate's stream (first-token and idle timeouts). */
-  timeouts?: StreamTimeoutsConfig;
+  /**
+   * First-token and idle timeouts for every candidate's stream; the defaults of TimeoutChatModel when absent, so a
+   * stalled upstream can never hold a reply forever. `false` only for candidates that watch their streams already.
+   */
+  timeouts?: StreamTimeoutsConfig | false;
   onAttempt?: (report: AttemptReport) => void;
 };
 
+type UsagePart = Extract<ChatStreamPart, { type: "usage" }>;
+
 type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supportsPrefill">> &
-  Pick<FailoverCandidate, "breaker">;
+  Pick<FailoverCandidate, "breaker" | "endpointId">;
 
 /** What one call to one candidate came to. */
-type AttemptResult = { deliveredText: string } & (
-  | { kind: "finished" }
+type AttemptResult = { deliveredText: string; usage: UsagePart | undefined } & (
+  | { kind: "finished"; end: Extract<ChatStreamPart, { type: "finish" }> }
   | { kind: "stopped" }
   | { kind: "failed"; error: ProviderError }
 );
@@ -88,10 +89,12 @@ export class ResilientChatModel implements ChatModel {
     this.modelId = config.modelId ?? primary.chatModel.modelId;
     this.#candidates = config.candidates.map((candidate) => ({
       id: candidate.id,
-      chatModel: config.timeouts
-        ? new TimeoutChatModel(candidate.chatModel, config.timeouts)
-        : candidate.chatModel,
+      chatModel:
+        config.timeouts === false
+          ? candidate.chatModel
+          : new TimeoutChatModel(candidate.chatModel, config.timeouts ?? {}),
       breaker: candidate.breaker,
+      endpointId: candidate.endpointId,
       supportsPrefill: candidate.supportsPrefill ?? true,
     }));
     this.#policy = config.retryPolicy ?? new RetryPolicy();
@@ -99,27 +102,22 @@ export class ResilientChatModel implements ChatModel {
   }
 
   /**
-   * The plain ChatModel stream: `model.start` parts are left out and the usage of every model that answered is
-   * summed into the one `usage` part the contract allows. Use streamWithModels to learn who answered.
+   * Text from the first candidate that answers, a `model.start` before the text of each model that answers, and
+   * one `usage`, the sum over every call this reply cost, just before the closing `finish` or `error`.
    */
   async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
-    let usage: Extract<ChatStreamPart, { type: "usage" }> | undefined;
-    for await (const part of this.streamWithModels(options)) {
-      if (part.type === "model.start") continue;
-      if (part.type === "usage") {
-        usage = usage ? sumUsage(usage, part) : part;
-        continue;
-      }
-      if (part.type === "finish" || part.type === "error") {
-        if (usage) yield usage;
-        yield part;
-        return;
-      }
+    const tally: { usage: UsagePart | undefined } = { usage: undefined };
+    for await (const part of this.#reply(options, tally)) {
+      if ((part.type === "finish" || part.type === "error") && tally.usage) yield tally.usage;
       yield part;
     }
   }
 
-  async *streamWithModels(options: ChatCallOptions): AsyncIterable<ResilientStreamPart> {
+  /** The reply without its usage, which is added up in `tally` as calls end. */
+  async *#reply(
+    options: ChatCallOptions,
+    tally: { usage: UsagePart | undefined },
+  ): AsyncGenerator<Exclude<ChatStreamPart, UsagePart>> {
     const signal = options.signal;
     /** All text the reader has been given, from every model so far. */
     let delivered = "";
@@ -142,13 +140,16 @@ export class ResilientChatModel implements ChatModel {
         const report = {
           candidateId: candidate.id,
           modelId: candidate.chatModel.modelId,
+          ...(candidate.endpointId !== undefined && { endpointId: candidate.endpointId }),
           attempt,
           continuation,
         };
         if (candidate.breaker && !candidate.breaker.tryAcquire()) {
-          lastError = circuitOpenError(candidate.id);
+          const refusal = circuitOpenError(candidate.id);
+          // A real upstream failure explains more than a refusal of Parley's own making.
+          lastError ??= refusal;
           this.#report(
-            { ...report, outcome: "refused", error: lastError, deliveredCharacters: 0, durationMs: 0 },
+            { ...report, outcome: "refused", error: refusal, deliveredCharacters: 0, durationMs: 0 },
             candidate,
           );
           break;
@@ -165,17 +166,25 @@ export class ResilientChatModel implements ChatModel {
         }
         if (!result) throw new Error("An attempt ended without a result.");
         const durationMs = performance.now() - startedAt;
-
+        if (result.usage) tally.usage = tally.usage ? sumUsage(tally.usage, result.usage) : result.usage;
         const deliveredCharacters = result.deliveredText.length;
+        const usage = result.usage && { usage: result.usage };
         if (result.kind === "stopped") {
           candidate.breaker?.release();
-          this.#report({ ...report, outcome: "stopped", deliveredCharacters, durationMs }, candidate);
+          this.#report(
+            { ...report, outcome: "stopped", deliveredCharacters, durationMs, ...usage },
+            candidate,
+          );
           yield { type: "finish", reason: "stopped" };
           return;
         }
         if (result.kind === "finished") {
           candidate.breaker?.recordSuccess();
-          this.#report({ ...report, outcome: "finished", deliveredCharacters, durationMs }, candidate);
+          this.#report(
+            { ...report, outcome: "finished", deliveredCharacters, durationMs, ...usage },
+            candidate,
+          );
+          yield result.end;
           return;
         }
 
@@ -183,7 +192,10 @@ export class ResilientChatModel implements ChatModel {
         // A request the endpoint answered, even with a refusal, says it is alive.
         if (this.#policy.isRetryable(error)) candidate.breaker?.recordFailure();
         else candidate.breaker?.recordSuccess();
-        this.#report({ ...report, outcome: "failed", error, deliveredCharacters, durationMs }, candidate);
+        this.#report(
+          { ...report, outcome: "failed", error, deliveredCharacters, durationMs, ...usage },
+          candidate,
+        );
         lastError = error;
 
         if (deliveredText !== "") {
@@ -227,22 +239,23 @@ export class ResilientChatModel implements ChatModel {
   }
 
   /**
-   * One call: passes text on (after a `model.start` before the first), holds usage until the call's end is known,
-   * and ends with an AttemptResult. A call that fails before any text leaves no trace in the stream.
+   * One call: passes its text on, after a `model.start` before the first, and ends with an AttemptResult. A call
+   * that fails before any text leaves no trace in the stream; one that finishes without text still names its model.
    */
   async *#attempt(
     candidate: Candidate,
     options: ChatCallOptions,
     continuation: boolean,
-  ): AsyncGenerator<ResilientStreamPart | AttemptResult> {
+  ): AsyncGenerator<ModelStartPart | Extract<ChatStreamPart, { type: "text.delta" }> | AttemptResult> {
     const modelStart: ModelStartPart = {
       type: "model.start",
       candidateId: candidate.id,
       modelId: candidate.chatModel.modelId,
+      ...(candidate.endpointId !== undefined && { endpointId: candidate.endpointId }),
       continuation,
     };
     let deliveredText = "";
-    let usage: ChatStreamPart | undefined;
+    let usage: UsagePart | undefined;
     let end: ChatStreamPart | undefined;
     try {
       for await (const part of candidate.chatModel.stream(options)) {
@@ -253,7 +266,7 @@ export class ResilientChatModel implements ChatModel {
           yield part;
         } else if (part.type === "usage") {
           usage = part;
-        } else {
+        } else if (part.type === "finish" || part.type === "error") {
           end = part;
           break;
         }
@@ -264,23 +277,19 @@ export class ResilientChatModel implements ChatModel {
     }
 
     if (options.signal?.aborted || (end?.type === "finish" && end.reason === "stopped")) {
-      if (deliveredText !== "" && usage) yield usage;
-      yield { kind: "stopped", deliveredText };
+      yield { kind: "stopped", deliveredText, usage };
       return;
     }
     if (end?.type === "finish") {
       if (deliveredText === "") yield modelStart;
-      if (usage) yield usage;
-      yield end;
-      yield { kind: "finished", deliveredText };
+      yield { kind: "finished", end, deliveredText, usage };
       return;
     }
-    if (deliveredText !== "" && usage) yield usage;
     const error =
       end?.type === "error"
         ? asProviderError(end.error)
         : new ProviderError("The model's stream ended without saying how.", { isRetryable: true });
-    yield { kind: "failed", error, deliveredText };
+    yield { kind: "failed", error, deliveredText, usage };
   }
 
   #report(report: Omit<AttemptReport, "breakerState">, candidate: Candidate): void {
@@ -313,10 +322,7 @@ function asProviderError(error: unknown): ProviderError {
   return new ProviderError(`The model failed: ${message}`, { cause: error, isRetryable: false });
 }
 
-function sumUsage(
-  total: Extract<ChatStreamPart, { type: "usage" }>,
-  more: Extract<ChatStreamPart, { type: "usage" }>,
-): Extract<ChatStreamPart, { type: "usage" }> {
+function sumUsage(total: UsagePart, more: UsagePart): UsagePart {
   const cached =
     total.cachedInputTokens === undefined && more.cachedInputTokens === undefined
       ? undefined

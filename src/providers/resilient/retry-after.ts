@@ -28,7 +28,8 @@ export function parseRetryAfter(value: unknown, now: number = Date.now()): numbe
   if (typeof value !== "string" || value.trim() === "") return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number.parseFloat(text) * 1000;
-  const date = Date.parse(text);
+  // Date.parse takes "-3" for a year; an HTTP date always names its weekday and month.
+  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }

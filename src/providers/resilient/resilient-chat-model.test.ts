@@ -1,0 +1,473 @@
+/**
+ * The upstream faults U1-U15 of reliability.md, each against the fault upstream over real HTTP, once through the
+ * OpenAI-compatible provider and once through the Anthropic provider.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type FaultUpstream,
+  startFaultUpstream,
+  type UpstreamApi,
+} from "../../../test/support/fault-upstream.js";
+import type { ProviderError } from "../../core/app-error.js";
+import { AnthropicChatModel } from "../anthropic/anthropic-chat-model.js";
+import type { ChatModel, ChatStreamPart, ModelStartPart } from "../chat-model.js";
+import { OpenAICompatibleChatModel } from "../openai-compatible/openai-compatible-chat-model.js";
+import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
+import { type AttemptReport, ResilientChatModel } from "./resilient-chat-model.js";
+import { RetryPolicy, type RetryPolicyConfig } from "./retry-policy.js";
+import type { StreamTimeoutsConfig } from "./timeout-chat-model.js";
+
+let upstream: FaultUpstream;
+
+beforeAll(async () => {
+  upstream = await startFaultUpstream({
+    retryAfterSeconds: 1,
+    firstTokenDelayMs: 1000,
+    pingIntervalMs: 200,
+    outageMs: 800,
+  });
+});
+
+afterAll(async () => {
+  await upstream.close();
+});
+
+type CandidateSpec = {
+  model: string;
+  supportsPrefill?: boolean;
+  breaker?: CircuitBreaker;
+  endpointId?: string;
+};
+
+type ChainOptions = {
+  policy?: RetryPolicyConfig;
+  timeouts?: StreamTimeoutsConfig;
+  /** The provider's own connect and headers timeout. */
+  headersTimeoutMs?: number;
+};
+
+function providerFor(api: UpstreamApi, model: string, headersTimeoutMs?: number): ChatModel {
+  return api === "openai"
+    ? new OpenAICompatibleChatModel({
+        modelId: model,
+        baseURL: upstream.openAIBaseURL,
+        timeoutMs: headersTimeoutMs,
+      })
+    : new AnthropicChatModel({
+        modelId: model,
+        baseURL: upstream.anthropicBaseURL,
+        timeoutMs: headersTimeoutMs,
+      });
+}
+
+function chain(api: UpstreamApi, candidates: (string | CandidateSpec)[], options: ChainOptions = {}) {
+  const reports: AttemptReport[] = [];
+  const model = new ResilientChatModel({
+    candidates: candidates.map((candidate) => {
+      const spec = typeof candidate === "string" ? { model: candidate } : candidate;
+      return {
+        id: spec.model,
+        chatModel: providerFor(api, spec.model, options.headersTimeoutMs),
+        ...(spec.breaker && { breaker: spec.breaker }),
+        ...(spec.endpointId && { endpointId: spec.endpointId }),
+        ...(spec.supportsPrefill !== undefined && { supportsPrefill: spec.supportsPrefill }),
+      };
+    }),
+    retryPolicy: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, ...options.policy }),
+    timeouts: options.timeouts ?? { firstTokenTimeoutMs: 5000, idleTimeoutMs: 2000 },
+    onAttempt: (report) => reports.push(report),
+  });
+  return { model, reports };
+}
+
+type Outcome = {
+  parts: ChatStreamPart[];
+  text: string;
+  models: ModelStartPart[];
+  /** The last part: the one finish or error. */
+  end: ChatStreamPart | undefined;
+  error: ProviderError | undefined;
+  elapsedMs: number;
+};
+
+async function ask(model: ResilientChatModel, question: string): Promise<Outcome> {
+  const startedAt = performance.now();
+  const parts: ChatStreamPart[] = [];
+  for await (const part of model.stream({ prompt: [{ role: "user", content: question }] })) {
+    parts.push(part);
+  }
+  const end = parts.at(-1);
+  const terminal = parts.filter((part) => part.type === "finish" || part.type === "error");
+  // The stream contract: exactly one finish or error, and it is the last part.
+  expect(terminal).toHaveLength(1);
+  expect(terminal[0]).toBe(end);
+  return {
+    parts,
+    text: parts.map((part) => (part.type === "text.delta" ? part.text : "")).join(""),
+    models: parts.filter((part): part is ModelStartPart => part.type === "model.start"),
+    end,
+    error: end?.type === "error" ? (end.error as ProviderError) : undefined,
+    elapsedMs: performance.now() - startedAt,
+  };
+}
+
+const gapsOf = (requests: { at: number }[]) =>
+  requests.slice(1).map((request, index) => request.at - (requests[index] as { at: number }).at);
+
+const lastMessageOf = (request: { body: Record<string, unknown> } | undefined) =>
+  (request?.body.messages as { role: string; content: unknown }[] | undefined)?.at(-1);
+
+describe.each(["openai", "anthropic"] as const)("ResilientChatModel over the %s wire format", (api) => {
+  const name = (fault: string, label: string) => `${fault}@${api}-${label}`;
+
+  it("U1: a 429 with Retry-After waits as told, retries once, and succeeds", async () => {
+    const primary = name("429-retry-after", "a");
+    const { model } = chain(api, [primary]);
+    const outcome = await ask(model, "U1 waits");
+    expect(outcome.text).toBe(`Hello from ${primary}.`);
+    expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+    expect(outcome.models).toEqual([
+      { type: "model.start", candidateId: primary, modelId: primary, continuation: false },
+    ]);
+    const requests = upstream.requestsFor(primary);
+    expect(requests).toHaveLength(2);
+    const [gap] = gapsOf(requests);
+    expect(gap).toBeGreaterThanOrEqual(990);
+    expect(gap).toBeLessThan(1800);
+
+    // The wait is capped: a policy that allows at most 200 ms does not sit out the whole second.
+    const capped = chain(api, [primary], { policy: { maxRetryAfterMs: 200 } });
+    const before = upstream.requestsFor(primary).length;
+    const cappedOutcome = await ask(capped.model, "U1 capped");
+    expect(cappedOutcome.end).toEqual({ type: "finish", reason: "stop" });
+    const cappedRequests = upstream.requestsFor(primary).slice(before);
+    expect(cappedRequests).toHaveLength(2);
+    const [cappedGap] = gapsOf(cappedRequests);
+    expect(cappedGap).toBeGreaterThanOrEqual(190);
+    expect(cappedGap).toBeLessThan(900);
+  });
+
+  it("U2: a 429 without Retry-After backs off exponentially with jitter, for a bounded number of attempts", async () => {
+    const primary = name("429", "a");
+    // random() = 1 pins the jitter to its ceiling: 100 ms, then 200 ms.
+    const { model } = chain(api, [primary], {
+      policy: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999 },
+    });
+    const outcome = await ask(model, "U2 backs off");
+    expect(outcome.text).toBe("");
+    expect(outcome.models).toEqual([]);
+    expect(outcome.error).toMatchObject({ statusCode: 429, isRetryable: true });
+    const requests = upstream.requestsFor(primary);
+    expect(requests).toHaveLength(3);
+    const [first, second] = gapsOf(requests) as [number, number];
+    expect(first).toBeGreaterThanOrEqual(95);
+    expect(first).toBeLessThan(600);
+    expect(second).toBeGreaterThanOrEqual(195);
+    expect(second).toBeLessThan(700);
+  });
+
+  it("U3: a 500 once is retried once, and the reply arrives once, without duplicate text", async () => {
+    const primary = name("500-once", "a");
+    const { model, reports } = chain(api, [primary]);
+    const outcome = await ask(model, "U3 once");
+    expect(outcome.text).toBe(`Hello from ${primary}.`);
+    expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+    expect(outcome.models).toHaveLength(1);
+    expect(upstream.requestsFor(primary)).toHaveLength(2);
+    expect(reports.map((report) => [report.attempt, report.outcome, report.error?.statusCode])).toEqual([
+      [1, "failed", 500],
+      [2, "finished", undefined],
+    ]);
+  });
+
+  it("U4: a 503 on every call falls back to the next model, and the reply says which model answered", async () => {
+    const primary = name("503", "a");
+    const fallback = name("ok", "u4");
+    const { model } = chain(api, [primary, { model: fallback, endpointId: "fallback-endpoint" }]);
+    const outcome = await ask(model, "U4 falls back");
+    expect(outcome.text).toBe(`Hello from ${fallback}.`);
+    expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+    expect(outcome.models).toEqual([
+      {
+        type: "model.start",
+        candidateId: fallback,
+        modelId: fallback,
+        endpointId: "fallback-endpoint",
+        continuation: false,
+      },
+    ]);
+    expect(outcome.parts.find((part) => part.type === "usage")).toMatchObject({ outputTokens: 3 });
+    expect(upstream.requestsFor(primary)).toHaveLength(2);
+    expect(upstream.requestsFor(fallback)).toHaveLength(1);
+  });
+
+  it("U5: a TCP reset before headers is retried like a 5xx, then falls back", async () => {
+    const primary = name("reset", "a");
+    const fallback = name("ok", "u5");
+    const { model, reports } = chain(api, [primary, fallback]);
+    const outcome = await ask(model, "U5 reset");
+    expect(outcome.text).toBe(`Hello from ${fallback}.`);
+    expect(outcome.models.map((part) => part.candidateId)).toEqual([fallback]);
+    expect(upstream.requestsFor(primary)).toHaveLength(2);
+    expect(reports.slice(0, 2).map((report) => report.error?.code)).toEqual([
+      "upstream_unreachable",
+      "upstream_unreachable",
+    ]);
+  });
+
+  it("U6: no response at all times out, the request is cancelled, retried, then a fallback answers", async () => {
+    const primary = name("hang", "a");
+    const fallback = name("ok", "u6");
+    const { model, reports } = chain(api, [primary, fallback], { headersTimeoutMs: 250 });
+    const outcome = await ask(model, "U6 hangs");
+    expect(outcome.text).toBe(`Hello from ${fallback}.`);
+    expect(outcome.models.map((part) => part.candidateId)).toEqual([fallback]);
+    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(500);
+    expect(reports.slice(0, 2).map((report) => report.error?.code)).toEqual([
+      "upstream_timeout",
+      "upstream_timeout",
+    ]);
+    const hung = upstream.requestsFor(primary);
+    expect(hung).toHaveLength(2);
+    await expect.poll(() => hung.every((request) => request.closedByClient)).toBe(true);
+
+    // Without a provider timeout, the first-token timeout of the wrapper catches it the same way.
+    const backstop = chain(api, [primary, fallback], {
+      timeouts: { firstTokenTimeoutMs: 250, idleTimeoutMs: 250 },
+    });
+    const before = upstream.requestsFor(primary).length;
+    const backstopOutcome = await ask(backstop.model, "U6 backstop");
+    expect(backstopOutcome.text).toBe(`Hello from ${fallback}.`);
+    expect(upstream.requestsFor(primary).length - before).toBe(2);
+    await expect
+      .poll(() => upstream.requestsFor(primary).every((request) => request.closedByClient))
+      .toBe(true);
+  });
+
+  it("U7: a first token after a long wait is no timeout: idle timeouts only start once the reply has begun", async () => {
+    const primary = name("slow-first-token", "a");
+    const { model } = chain(api, [primary, name("ok", "u7")], {
+      headersTimeoutMs: 300,
+      timeouts: { firstTokenTimeoutMs: 3000, idleTimeoutMs: 300 },
+    });
+    const outcome = await ask(model, "U7 slow");
+    expect(outcome.text).toBe(`Hello from ${primary}.`);
+    expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+    expect(outcome.models.map((part) => part.candidateId)).toEqual([primary]);
+    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(990);
+    expect(upstream.requestsFor(primary)).toHaveLength(1);
+  });
+
+  it("U8: a stream cut mid-answer continues on a fallback with the partial text as prefill, nothing doubled", async () => {
+    const primary = name("cut", "a");
+    const fallback = name("ok", "u8");
+    const { model } = chain(api, [primary, fallback]);
+    const outcome = await ask(model, "U8 cut");
+    expect(outcome.parts).toEqual([
+      { type: "model.start", candidateId: primary, modelId: primary, continuation: false },
+      { type: "text.delta", text: "Hello" },
+      { type: "text.delta", text: " from" },
+      { type: "model.start", candidateId: fallback, modelId: fallback, continuation: true },
+      { type: "text.delta", text: ` ${fallback}.` },
+      expect.objectContaining({ type: "usage", outputTokens: 1 }),
+      { type: "finish", reason: "stop" },
+    ]);
+    expect(outcome.text).toBe(`Hello from ${fallback}.`);
+    // The cut call is not repeated (its text was shown); the fallback got that text as the assistant's prefill.
+    expect(upstream.requestsFor(primary)).toHaveLength(1);
+    expect(upstream.requestsFor(fallback)).toHaveLength(1);
+    expect(lastMessageOf(upstream.requestsFor(fallback)[0])).toEqual({
+      role: "assistant",
+      content: "Hello from",
+    });
+  });
+
+  it("U8: with no fallback able to continue, the reply ends with an error and keeps its partial text", async () => {
+    const primary = name("cut", "alone");
+    const alone = await ask(chain(api, [primary]).model, "U8 alone");
+    expect(alone.text).toBe("Hello from");
+    expect(alone.parts.some((part) => part.type === "finish")).toBe(false);
+    expect(alone.error).toMatchObject({ code: "reply_incomplete", isRetryable: true });
+    expect(alone.error?.message).toContain("no fallback model could continue it");
+
+    // A fallback that cannot take a prefill would restart the reply, so it is not asked.
+    const restarter = name("ok", "restarts");
+    const noPrefill = await ask(
+      chain(api, [primary, { model: restarter, supportsPrefill: false }]).model,
+      "U8 no prefill",
+    );
+    expect(noPrefill.text).toBe("Hello from");
+    expect(noPrefill.error).toMatchObject({ code: "reply_incomplete" });
+    expect(upstream.requestsFor(restarter)).toHaveLength(0);
+  });
+
+  it("U9: a stream that stalls mid-answer hits the idle timeout, is cancelled, and continues as U8", async () => {
+    const primary = name("stall", "a");
+    const fallback = name("ok", "u9");
+    const { model, reports } = chain(api, [primary, fallback], {
+      timeouts: { firstTokenTimeoutMs: 3000, idleTimeoutMs: 300 },
+    });
+    const outcome = await ask(model, "U9 stalls");
+    expect(outcome.text).toBe(`Hello from ${fallback}.`);
+    expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+    expect(outcome.models.map((part) => [part.candidateId, part.continuation])).toEqual([
+      [primary, false],
+      [fallback, true],
+    ]);
+    expect(reports[0]?.error?.code).toBe("upstream_idle_timeout");
+    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(290);
+    expect(upstream.requestsFor(primary)).toHaveLength(1);
+    await expect.poll(() => upstream.requestsFor(primary)[0]?.closedByClient).toBe(true);
+    expect(lastMessageOf(upstream.requestsFor(fallback)[0])).toEqual({
+      role: "assistant",
+      content: "Hello from",
+    });
+  });
+
+  it("U10: a malformed chunk is an in-band error, not a crash: the reply continues on a fallback", async () => {
+    const primary = name("malformed", "a");
+    const fallback = name("ok", "u10");
+    const { model, reports } = chain(api, [primary, fallback]);
+    const outcome = await ask(model, "U10 malformed");
+    expect(outcome.text).toBe(`Hello from ${fallback}.`);
+    expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+    expect(outcome.models.map((part) => part.candidateId)).toEqual([primary, fallback]);
+    expect(reports[0]).toMatchObject({ outcome: "failed", deliveredCharacters: "Hello from".length });
+    expect(upstream.requestsFor(primary)).toHaveLength(1);
+  });
+
+  it("U11: a stream without its end marker is a cut, not a success", async () => {
+    const primary = name("no-done", "a");
+    const alone = await ask(chain(api, [primary]).model, "U11 alone");
+    expect(alone.text).toBe(`Hello from ${primary}.`);
+    expect(alone.parts.some((part) => part.type === "finish")).toBe(false);
+    expect(alone.error).toMatchObject({ code: "reply_incomplete" });
+
+    // With a fallback, the whole text goes as the prefill; the fallback has nothing to add and finishes it.
+    const fallback = name("ok", "u11");
+    const outcome = await ask(chain(api, [primary, fallback]).model, "U11 fallback");
+    expect(outcome.text).toBe(`Hello from ${primary}.`);
+    expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+    expect(outcome.models.map((part) => [part.candidateId, part.continuation])).toEqual([
+      [primary, false],
+      [fallback, true],
+    ]);
+    expect(lastMessageOf(upstream.requestsFor(fallback)[0])).toEqual({
+      role: "assistant",
+      content: `Hello from ${primary}.`,
+    });
+  });
+
+  it("U12: context length exceeded is a clear error: not resent, not routed to a fallback", async () => {
+    const primary = name("context", "a");
+    const fallback = name("ok", "u12");
+    const outcome = await ask(chain(api, [primary, fallback]).model, "U12 too long");
+    expect(outcome.parts).toHaveLength(1);
+    expect(outcome.error).toMatchObject({
+      code: "context_length_exceeded",
+      statusCode: 400,
+      isRetryable: false,
+    });
+    expect(upstream.requestsFor(primary)).toHaveLength(1);
+    expect(upstream.requestsFor(fallback)).toHaveLength(0);
+  });
+
+  it("U13: a content filter is a clear error, not routed around", async () => {
+    const primary = name("content-filter", "a");
+    const fallback = name("ok", "u13");
+    const outcome = await ask(chain(api, [primary, fallback]).model, "U13 filtered");
+    expect(outcome.text).toBe("Hello");
+    expect(outcome.models.map((part) => part.candidateId)).toEqual([primary]);
+    expect(outcome.error).toMatchObject({ code: "content_filtered", isRetryable: false });
+    expect(upstream.requestsFor(primary)).toHaveLength(1);
+    expect(upstream.requestsFor(fallback)).toHaveLength(0);
+  });
+
+  it("U14: a fallback that rejects the prefill ends the reply with a clear error, the partial text kept", async () => {
+    const primary = name("cut", "u14");
+    const fallback = name("prefill-rejected", "b");
+    const outcome = await ask(chain(api, [primary, fallback]).model, "U14 rejected");
+    expect(outcome.text).toBe("Hello from");
+    expect(outcome.parts.some((part) => part.type === "finish")).toBe(false);
+    expect(outcome.error).toMatchObject({ code: "reply_incomplete", isRetryable: true });
+    expect(outcome.error?.message).toContain(`${fallback} refused to continue it`);
+    expect(outcome.error?.message).toContain("prefill");
+    // A 400 is not retried.
+    expect(upstream.requestsFor(fallback)).toHaveLength(1);
+    expect(lastMessageOf(upstream.requestsFor(fallback)[0])).toEqual({
+      role: "assistant",
+      content: "Hello from",
+    });
+  });
+
+  it("U15: during an outage the circuit breaker keeps calls to the primary few, and goes back to it after", async () => {
+    const primary = name("outage", "a");
+    const fallback = name("ok", "u15");
+    const transitions: string[] = [];
+    const breaker = new CircuitBreaker({
+      failureThreshold: 2,
+      coolDownMs: 250,
+      onStateChange: (from: CircuitState, to: CircuitState) => transitions.push(`${from}->${to}`),
+    });
+    const { model } = chain(api, [{ model: primary, breaker }, fallback]);
+    const answeredBy: string[] = [];
+    // The outage lasts 800 ms from the first call; ask every 40 ms until the primary answers again.
+    for (let run = 0; run < 60; run++) {
+      const outcome = await ask(model, "U15 outage");
+      expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+      answeredBy.push(outcome.models[0]?.candidateId ?? "none");
+      if (answeredBy.at(-1) === primary) break;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    const duringOutage = answeredBy.slice(0, -1);
+    expect(answeredBy.at(-1)).toBe(primary);
+    expect(duringOutage.length).toBeGreaterThanOrEqual(4);
+    expect(duringOutage.every((candidate) => candidate === fallback)).toBe(true);
+    // Two failures open the circuit; after that only one trial per cool-down, and one success at the end.
+    // Without the breaker, every reply of the outage would have cost two calls to the primary.
+    const primaryCalls = upstream.requestsFor(primary).length;
+    expect(primaryCalls).toBeLessThanOrEqual(2 + Math.ceil(800 / 250) + 2);
+    expect(primaryCalls).toBeLessThan(2 * duringOutage.length);
+    expect(transitions[0]).toBe("closed->open");
+    expect(transitions.at(-1)).toBe("half-open->closed");
+    expect(breaker.state).toBe("closed");
+
+    // Closed again: the next reply goes straight to the primary.
+    const after = await ask(model, "U15 outage");
+    expect(after.models.map((part) => part.candidateId)).toEqual([primary]);
+  });
+
+  it("an abort mid-reply ends with a stopped finish and cancels the upstream request", async () => {
+    const primary = name("slow", "a");
+    const { model } = chain(api, [primary]);
+    const controller = new AbortController();
+    const parts: ChatStreamPart[] = [];
+    for await (const part of model.stream({
+      prompt: [{ role: "user", content: "abort" }],
+      signal: controller.signal,
+    })) {
+      parts.push(part);
+      if (parts.filter((each) => each.type === "text.delta").length === 3) controller.abort();
+    }
+    expect(parts.at(-1)).toEqual({ type: "finish", reason: "stopped" });
+    expect(upstream.requestsFor(primary)).toHaveLength(1);
+    await expect.poll(() => upstream.requestsFor(primary)[0]?.closedByClient).toBe(true);
+  });
+
+  it("sends one usage, the sum of every call that reported one, just before the end", async () => {
+    const primary = name("no-done", "usage");
+    const fallback = name("ok", "usage");
+    const { model, reports } = chain(api, [primary, fallback]);
+    const outcome = await ask(model, "usage sum");
+    const usages = outcome.parts.filter((part) => part.type === "usage");
+    expect(usages).toHaveLength(1);
+    expect(outcome.parts.at(-2)).toBe(usages[0]);
+    const reported = reports.flatMap((report) => (report.usage ? [report.usage] : []));
+    expect(reported.length).toBeGreaterThanOrEqual(1);
+    expect(usages[0]).toMatchObject({
+      inputTokens: reported.reduce((total, usage) => total + usage.inputTokens, 0),
+      outputTokens: reported.reduce((total, usage) => total + usage.outputTokens, 0),
+    });
+    expect(model.modelId).toBe(primary);
+  });
+});
