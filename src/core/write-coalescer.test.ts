@@ -26,6 +26,18 @@ describe("WriteCoalescer", () => {
     }
   });
 
+  it("sends an immediate write at once without opening a window for the next one", () => {
+    const flushed: string[] = [];
+    const coalescer = new WriteCoalescer((text) => flushed.push(text), 1000);
+    coalescer.write("opening", { immediate: true });
+    coalescer.write("first token");
+    expect(flushed).toEqual(["opening", "first token"]);
+    coalescer.write("second token");
+    expect(flushed).toEqual(["opening", "first token"]);
+    coalescer.write("closing", { immediate: true });
+    expect(flushed).toEqual(["opening", "first token", "second tokenclosing"]);
+  });
+
   it("flushes what is pending on demand, and discards it when the reader is gone", () => {
     const flushed: string[] = [];
     const coalescer = new WriteCoalescer((text) => flushed.push(text), 1000);

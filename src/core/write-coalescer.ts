@@ -16,8 +16,18 @@ export class WriteCoalescer {
     this.#windowMs = windowMs;
   }
 
-  write(text: string): void {
+  /**
+   * `immediate` sends now, with anything pending, and opens no window: for a stream's opening frame, so the
+   * first token after it is not held back.
+   */
+  write(text: string, options?: { immediate?: boolean }): void {
     this.#pending += text;
+    if (options?.immediate) {
+      const lastFlushAt = this.#lastFlushAt;
+      this.flush();
+      this.#lastFlushAt = lastFlushAt;
+      return;
+    }
     if (this.#timer !== undefined) return;
     const wait = this.#lastFlushAt + this.#windowMs - performance.now();
     if (wait <= 0) this.flush();

@@ -157,7 +157,7 @@ function openAIErrorEvent(error: unknown) {
   return { error: { message, type: "server_error", param: null, code } };
 }
 
-const STREAM_COALESCE_MS = 4;
+const STREAM_COALESCE_MS = 10;
 
 /** Writes one reply in the OpenAI format, streamed or whole. */
 class ReplyWriter {
@@ -166,12 +166,18 @@ class ReplyWriter {
   readonly #includeUsage: boolean;
   readonly #id = `chatcmpl-${randomBytes(12).toString("hex")}`;
   readonly #created = Math.floor(Date.now() / 1000);
-  /** Tokens that come faster than a few ms apart share one write: a syscall per token was the engine's main cost. */
-  readonly #coalescer: WriteCoalescer;
+  /**
+   * Tokens that come faster than a few ms apart share one chunk: a chunk (and a parse, an event and a write
+   * downstream) per token cost more than generating the token on a fast model; slow streams are not delayed.
+   */
+  readonly #content: WriteCoalescer;
 
   constructor(response: ServerResponse, model: string, includeUsage: boolean) {
     this.#response = response;
-    this.#coalescer = new WriteCoalescer((text) => response.write(text), STREAM_COALESCE_MS);
+    this.#content = new WriteCoalescer(
+      (text) => response.write(this.#chunk({ content: text }, null)),
+      STREAM_COALESCE_MS,
+    );
     this.#model = model;
     this.#includeUsage = includeUsage;
   }
@@ -187,26 +193,27 @@ class ReplyWriter {
       // Proxies such as nginx would otherwise buffer the whole stream.
       "x-accel-buffering": "no",
     });
-    await this.#writeChunk({ role: "assistant", content: "" }, null);
+    response.write(this.#chunk({ role: "assistant", content: "" }, null));
     let step: IteratorResult<string, CompletionEnd>;
     try {
       step = await generation.next();
       while (!step.done) {
-        await this.#writeChunk({ content: step.value }, null);
+        this.#content.write(step.value);
+        await untilDrained(response);
         step = await generation.next();
       }
     } catch (error) {
       // What was generated before the failure goes out ahead of the in-band error.
-      this.#coalescer.flush();
+      this.#content.flush();
       throw error;
     }
     const end = step.value;
     if (end.aborted) {
-      this.#coalescer.discard();
+      this.#content.discard();
       return end;
     }
-    await this.#writeChunk({}, end.finishReason);
-    this.#coalescer.flush();
+    this.#content.flush();
+    response.write(this.#chunk({}, end.finishReason));
     if (this.#includeUsage) {
       const chunk: ChatCompletionChunk = {
         id: this.#id,
@@ -253,10 +260,7 @@ class ReplyWriter {
     return end;
   }
 
-  #writeChunk(
-    delta: ChatCompletionChunk.Choice.Delta,
-    finishReason: "stop" | "length" | null,
-  ): Promise<void> {
+  #chunk(delta: ChatCompletionChunk.Choice.Delta, finishReason: "stop" | "length" | null): string {
     const chunk: ChatCompletionChunk = {
       id: this.#id,
       object: "chat.completion.chunk",
@@ -264,7 +268,6 @@ class ReplyWriter {
       model: this.#model,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     };
-    this.#coalescer.write(`data: ${JSON.stringify(chunk)}\n\n`);
-    return untilDrained(this.#response);
+    return `data: ${JSON.stringify(chunk)}\n\n`;
   }
 }

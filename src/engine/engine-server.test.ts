@@ -279,11 +279,13 @@ describe("engine server", () => {
     );
     let chunks = 0;
     let abortedAt = 0;
+    let generatedAtAbort = 0;
     // The client ends the iteration quietly or with an abort error, depending on where the abort lands.
     try {
       for await (const _chunk of stream) {
         chunks++;
-        if (chunks === 30) {
+        if (chunks === 5) {
+          generatedAtAbort = (await health(loopEngine)).generatedTokens - before.generatedTokens;
           abortedAt = performance.now();
           controller.abort();
         }
@@ -291,15 +293,16 @@ describe("engine server", () => {
     } catch (error) {
       expect(String(error)).toMatch(/abort/i);
     }
-    expect(chunks).toBeLessThan(40);
+    expect(chunks).toBeLessThan(10);
 
     let status = await health(loopEngine);
     while (status.sequences.busy > 0) status = await health(loopEngine);
     const freedAfterMs = performance.now() - abortedAt;
     const generated = status.generatedTokens - before.generatedTokens;
-    // The loop model would fill the whole 4096-token context if nothing stopped it.
-    expect(generated).toBeGreaterThanOrEqual(29);
-    expect(generated).toBeLessThan(300);
+    // The loop model would fill the whole 4096-token context if nothing stopped it; at ~2,000 tokens/s,
+    // 300 tokens is 150 ms of generation after the abort, far more than stopping takes.
+    expect(generatedAtAbort).toBeGreaterThanOrEqual(4);
+    expect(generated - generatedAtAbort).toBeLessThan(300);
     expect(freedAfterMs).toBeLessThan(1000);
     expect(status.abortedRequests).toBe(before.abortedRequests + 1);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -16,7 +16,7 @@ export type SseWriterConfig = {
 };
 
 /** A few ms: invisible to a reader, and a fast local model's tokens then cost a write per batch, not each. */
-export const DEFAULT_COALESCE_MS = 4;
+export const DEFAULT_COALESCE_MS = 10;
 
 export type SseMessage = { id?: string | number; event?: string; data: string };
 
@@ -52,9 +52,10 @@ export class SseWriter {
   }
 
   /** Resolves once the bytes are handed to the socket, waiting for it to drain if the client reads slowly. */
-  async write(message: SseMessage): Promise<void> {
+  /** `immediate` for a stream's opening event, so the first token after it is not held back. */
+  async write(message: SseMessage, options?: { immediate?: boolean }): Promise<void> {
     if (this.closed) return;
-    this.#coalescer.write(encodeSse(message));
+    this.#coalescer.write(encodeSse(message), options);
     if (this.#response.writableNeedDrain) await this.#drained();
   }
 

@@ -19,7 +19,10 @@ export async function streamRunEvents(
   try {
     for await (const event of source(sse.closedSignal)) {
       if (sse.closed) break;
-      await sse.write({ id: event.id, event: event.event, data: JSON.stringify(event.data) });
+      await sse.write(
+        { id: event.id, event: event.event, data: JSON.stringify(event.data) },
+        { immediate: event.event === "run.start" },
+      );
     }
   } catch (error) {
     reply.log.error({ err: error }, "streaming run events failed");

@@ -42,8 +42,8 @@ export function registerAnthropicMessagesRoutes(
 
 async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
   // Every Anthropic stream event names its type twice: in the `event:` line and in the data.
-  const send = (type: string, data: Record<string, unknown> = {}) =>
-    sse.write({ event: type, data: JSON.stringify({ type, ...data }) });
+  const send = (type: string, data: Record<string, unknown> = {}, immediate = false) =>
+    sse.write({ event: type, data: JSON.stringify({ type, ...data }) }, { immediate });
   try {
     for await (const event of live.read(0, leave)) {
       if (event.event === "run.start") {
@@ -56,7 +56,8 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
           },
         });
         await send("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-        await send("ping");
+        // The opening events go out at once, so the first token after them is not held back.
+        await send("ping", {}, true);
       } else if (event.event === "text.delta") {
         await send("content_block_delta", { index: 0, delta: { type: "text_delta", text: event.data.text } });
       } else if (event.event === "run.end") {

@@ -59,17 +59,21 @@ async function streamChunks(live: LiveRun, chat: OpenAIChatRequest, sse: SseWrit
     created: createdOf(live),
     model: live.record.model,
   };
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
-    sse.write({
-      data: JSON.stringify({
-        ...base,
-        choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-      }),
-    });
+  // The opening chunk goes out at once, so the first token after it is not held in the coalescing window.
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, immediate = false) =>
+    sse.write(
+      {
+        data: JSON.stringify({
+          ...base,
+          choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+        }),
+      },
+      { immediate },
+    );
   try {
     for await (const event of live.read(0, leave)) {
       if (event.event === "run.start") {
-        await chunk({ role: "assistant", content: "" });
+        await chunk({ role: "assistant", content: "" }, null, true);
       } else if (event.event === "text.delta") {
         await chunk({ content: event.data.text });
       } else if (event.event === "run.end") {
