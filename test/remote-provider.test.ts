@@ -143,8 +143,16 @@ describe("a remote OpenAI-compatible provider from the config", () => {
       1,
     );
     expect(
-      value(/^parley_upstream_errors_total\{model="remote-cut",code="upstream_error"\} (\d+)$/m),
+      value(
+        /^parley_upstream_errors_total\{model="remote-cut",endpoint="remote:[^"]+",code="upstream_error"\} (\d+)$/m,
+      ),
     ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(
+        /^parley_upstream_attempts_total\{model="remote-balanced",endpoint="remote:[^"]+",outcome="finished"\} (\d+)$/m,
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(value(/^parley_circuit_breaker_state\{endpoint="remote:[^"]+"\} (\d+)$/m)).toBe(0);
     expect(
       value(/^parley_tokens_total\{model="remote-balanced",direction="output"\} (\d+)$/m),
     ).toBeGreaterThanOrEqual(2);

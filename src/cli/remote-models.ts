@@ -1,27 +1,57 @@
-/** Describes the models of remote providers (OpenAI-compatible servers) as catalog entries. */
+/** The models of remote providers (OpenAI-compatible servers and Anthropic), one endpoint per base URL. */
 import type { ProviderConfig, RemoteModelConfig } from "../config/config-schema.js";
+import { AnthropicChatModel } from "../providers/anthropic/anthropic-chat-model.js";
+import type { ChatModel } from "../providers/chat-model.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
-import type { CatalogEntry, ModelInfo } from "../runs/model-catalog.js";
+import type { ModelInfo, ModelStatus } from "../runs/model-catalog.js";
+import type { ServedModel } from "./served-model.js";
 
-export function remoteModelEntries(providers: readonly ProviderConfig[]): CatalogEntry[] {
-  return providers.flatMap((provider) => {
-    if (provider.type !== "openai-compatible") return [];
-    const endpoints = provider.endpoints ?? [provider.baseURL as string];
-    let next = 0;
-    // Requests take the provider's endpoints in turn, so a fleet of servers shares the load.
-    const baseURL = () => endpoints[next++ % endpoints.length] as string;
-    return provider.models.map((model) => ({
-      info: infoOf(model, "openai-compatible"),
-      chatModel: new OpenAICompatibleChatModel({
-        modelId: model.upstreamModel ?? model.id,
-        baseURL,
-        ...(provider.apiKey !== undefined && { apiKey: provider.apiKey }),
-        headers: provider.headers,
-        timeoutMs: provider.timeoutMs,
-      }),
-      status: () => ({ state: "ready" as const }),
-    }));
-  });
+export function remoteModels(providers: readonly ProviderConfig[]): ServedModel[] {
+  return providers.flatMap((provider) =>
+    provider.models.map((model): ServedModel => {
+      const upstreamModel = model.upstreamModel ?? model.id;
+      const urls =
+        provider.type === "openai-compatible"
+          ? (provider.endpoints ?? [provider.baseURL as string])
+          : [provider.baseURL];
+      const chatModelAt = (baseURL: string): ChatModel =>
+        provider.type === "anthropic"
+          ? new AnthropicChatModel({
+              modelId: upstreamModel,
+              baseURL,
+              ...(provider.apiKey !== undefined && { apiKey: provider.apiKey }),
+              headers: provider.headers,
+              ...(model.maxOutputTokens !== undefined && { defaultMaxOutputTokens: model.maxOutputTokens }),
+              timeoutMs: provider.timeoutMs,
+            })
+          : new OpenAICompatibleChatModel({
+              modelId: upstreamModel,
+              baseURL,
+              ...(provider.apiKey !== undefined && { apiKey: provider.apiKey }),
+              headers: provider.headers,
+              timeoutMs: provider.timeoutMs,
+              ...(provider.prefillRequestFields && { prefillRequestFields: provider.prefillRequestFields }),
+            });
+      // Anthropic cannot answer without a key; say so in the catalog rather than fail every request.
+      const status: ModelStatus =
+        provider.type === "anthropic" && provider.apiKey === undefined
+          ? {
+              state: "failed",
+              message: `no API key: set apiKey for provider ${provider.id} (e.g. \${ANTHROPIC_API_KEY})`,
+            }
+          : { state: "ready" };
+      return {
+        info: infoOf(model, provider.type),
+        endpoints: urls.map((url) => ({
+          endpointId: `${provider.id}:${url}`,
+          chatModel: chatModelAt(url),
+          supportsPrefill: provider.supportsPrefill,
+        })),
+        status: () => status,
+        fallbacks: model.fallbacks,
+      };
+    }),
+  );
 }
 
 function infoOf(model: RemoteModelConfig, provider: ModelInfo["provider"]): ModelInfo {

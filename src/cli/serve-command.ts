@@ -5,10 +5,12 @@ import { pino } from "pino";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
 import { createApp } from "../http/create-app.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
+import { RunMetrics } from "../runs/run-metrics.js";
 import { RunService } from "../runs/run-service.js";
 import { openStore } from "../store/open-store.js";
 import { findModelFiles } from "./find-model-files.js";
-import { remoteModelEntries } from "./remote-models.js";
+import { remoteModels } from "./remote-models.js";
+import { resilientCatalogEntries } from "./resilient-catalog-entries.js";
 import { startLocalModels } from "./start-local-models.js";
 
 export async function runServe(flags: ConfigFlags): Promise<void> {
@@ -27,12 +29,16 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
           tier: "fast" as const,
         }));
   const local = startLocalModels(models, config.engine, logger);
-  const catalog = new ModelCatalog([...local.entries, ...remoteModelEntries(config.providers)]);
+  const metrics: RunMetrics = new RunMetrics({ activeRuns: (): number => runs.activeRuns });
+  const catalog = new ModelCatalog(
+    resilientCatalogEntries([...local.models, ...remoteModels(config.providers)], config.failover, metrics),
+  );
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
 
   const runs = new RunService({
     store,
     catalog,
+    metrics,
     eventLogFlushMs: config.runs.eventLogFlushMs,
     maxOutputTokens: config.runs.maxOutputTokens,
     onError: (error, context) => logger.error({ err: error }, `failed ${context}`),
@@ -45,6 +51,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     store,
     runs,
     catalog,
+    metrics,
     bodyLimit: config.http.bodyLimit,
     pingIntervalMs: config.http.pingIntervalSeconds * 1000,
     logger: logger.child({ component: "http" }),

@@ -1,19 +1,22 @@
-/** Starts a supervised engine process for each local model and describes each as a catalog entry. */
+/** Starts a supervised engine process for each local model and describes each as a served model. */
 import type { Logger } from "pino";
 import type { LocalModelConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { EngineSupervisor } from "../engine/engine-supervisor.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
-import type { CatalogEntry, ModelState } from "../runs/model-catalog.js";
+import type { ModelState } from "../runs/model-catalog.js";
+import type { ServedModel } from "./served-model.js";
 
 export type LocalModels = {
-  entries: CatalogEntry[];
+  models: ServedModel[];
   stop(): Promise<void>;
 };
 
 export function startLocalModels(
   models: readonly (Pick<LocalModelConfig, "id" | "file" | "tier"> &
-    Partial<Pick<LocalModelConfig, "label" | "contextSize" | "sequences" | "threads" | "pricing">>)[],
+    Partial<
+      Pick<LocalModelConfig, "label" | "contextSize" | "sequences" | "threads" | "pricing" | "fallbacks">
+    >)[],
   engine: LoadedConfig["engine"],
   logger: Logger,
 ): LocalModels {
@@ -32,7 +35,7 @@ export function startLocalModels(
     supervisor.onStatusChange((status) =>
       log.info({ status, error: supervisor.lastError }, `engine ${status}`),
     );
-    const entry: CatalogEntry = {
+    const served: ServedModel = {
       info: {
         id: model.id,
         label: model.label ?? model.id,
@@ -43,22 +46,30 @@ export function startLocalModels(
         pricing: { inputPerMillion: model.pricing?.input ?? 0, outputPerMillion: model.pricing?.output ?? 0 },
         modalities: ["text"],
       },
-      chatModel: new OpenAICompatibleChatModel({
-        modelId: model.id,
-        // The catalog hands out ready models only; an engine that died since then refuses the connection.
-        baseURL: () => supervisor.baseURL ?? "http://127.0.0.1:1/v1",
-      }),
+      endpoints: [
+        {
+          endpointId: `engine:${model.id}`,
+          chatModel: new OpenAICompatibleChatModel({
+            modelId: model.id,
+            // The catalog hands out ready models only; an engine that died since then refuses the connection.
+            baseURL: () => supervisor.baseURL ?? "http://127.0.0.1:1/v1",
+          }),
+          // The engine continues a final assistant message, so a cut reply can be finished on it.
+          supportsPrefill: true,
+        },
+      ],
+      fallbacks: model.fallbacks ?? [],
       status: () => ({
         state: supervisor.status as ModelState,
         ...(supervisor.lastError !== undefined &&
           supervisor.status !== "ready" && { message: supervisor.lastError }),
       }),
     };
-    return { supervisor, entry };
+    return { supervisor, served };
   });
   for (const { supervisor } of supervisors) supervisor.start();
   return {
-    entries: supervisors.map(({ entry }) => entry),
+    models: supervisors.map(({ served }) => served),
     stop: async () => {
       await Promise.all(supervisors.map(({ supervisor }) => supervisor.stop()));
     },

@@ -27,6 +27,8 @@ export const localModelSchema = z.object({
   /** Tokens of context per sequence; the engine's window for one conversation. */
   contextSize: z.number().int().min(512).optional(),
   pricing,
+  /** Models of Parley's catalog to try, in order, when this one fails (none by default: local stays local). */
+  fallbacks: z.array(modelId).default([]),
   /** Conversations decoded in parallel (batched) by this model's engine. */
   sequences: z.number().int().min(1).max(64).optional(),
   threads: z.number().int().min(1).max(256).optional(),
@@ -53,6 +55,14 @@ export const remoteModelSchema = z
 
 const remoteProviderFields = {
   id: modelId,
+  /**
+   * Whether the provider continues a final assistant message (a prefill) rather than answering anew; needed
+   * to finish a cut reply on it without showing text twice. OpenAI's own API does not; vLLM, SGLang,
+   * llama.cpp and Anthropic do.
+   */
+  supportsPrefill: z.boolean().default(true),
+  /** Extra request fields sent with a prefill, e.g. vLLM's `{continue_final_message: true, add_generation_prompt: false}`. */
+  prefillRequestFields: z.record(z.string(), z.unknown()).optional(),
   apiKey: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).default({}),
   /** Milliseconds to wait for response headers and between chunks before the attempt counts as failed. */
@@ -112,6 +122,22 @@ export const configSchema = z
           .default(1024 * 1024),
         /** Seconds between `: ping` comments on open event streams. */
         pingIntervalSeconds: z.number().min(0.05).default(15),
+      })
+      .strict()
+      .prefault({}),
+    /** Retries, timeouts, fallbacks and circuit breakers around every model call. */
+    failover: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(10).default(3),
+        baseDelayMs: z.number().int().min(0).default(500),
+        maxDelayMs: z.number().int().min(0).default(8000),
+        /** Longest wait a provider's Retry-After may ask for before Parley tries elsewhere instead. */
+        maxRetryAfterMs: z.number().int().min(0).default(20_000),
+        firstTokenTimeoutMs: z.number().int().min(100).default(120_000),
+        /** A stream silent this long mid-reply counts as cut. */
+        idleTimeoutMs: z.number().int().min(100).default(20_000),
+        breakerFailureThreshold: z.number().int().min(1).default(5),
+        breakerCoolDownMs: z.number().int().min(100).default(30_000),
       })
       .strict()
       .prefault({}),

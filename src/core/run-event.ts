@@ -27,8 +27,9 @@ export type RunEventDataMap = {
   "text.delta": { text: string };
   citation: { documentId: string; title: string; start: number; end: number; citedText: string };
   usage: Usage;
-  "run.end": { finishReason: FinishReason; usage: Usage; timings: Timings };
-  "run.error": { code: string; message: string; retryable: boolean };
+  /** `model` is the model that answered: the one asked for, or the fallback that took over. */
+  "run.end": { finishReason: FinishReason; usage: Usage; timings: Timings; model: string };
+  "run.error": { code: string; message: string; retryable: boolean; model: string };
 };
 
 export type RunEventName = keyof RunEventDataMap;

@@ -2,6 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
+import type { RunMetrics } from "../runs/run-metrics.js";
 import type { RunService } from "../runs/run-service.js";
 import { registerAnthropicMessagesRoutes } from "./compatible/anthropic-messages-routes.js";
 import { registerCompatibleModelsRoutes } from "./compatible/compatible-models-routes.js";
@@ -19,6 +20,7 @@ export type AppConfig = {
   store: ParleyStore;
   runs: RunService;
   catalog: ModelCatalog;
+  metrics: RunMetrics;
   bodyLimit: number;
   pingIntervalMs: number;
   logger: FastifyBaseLogger | boolean;
@@ -50,7 +52,7 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerMessageRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
   registerRunRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
   registerUsageRoutes(app, { store: config.store });
-  registerMetricsRoutes(app, { registry: config.runs.metrics.registry });
+  registerMetricsRoutes(app, { registry: config.metrics.registry });
   registerCompatibleModelsRoutes(app, { catalog: config.catalog });
   registerOpenAIChatRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
   registerAnthropicMessagesRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });

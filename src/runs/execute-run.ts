@@ -43,9 +43,13 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     model: entry.info.id,
   });
 
+  // The model that answered: the requested one, unless failover continued on a fallback.
+  let answeredBy = entry.info;
   try {
     for await (const part of entry.chatModel.stream({ ...config.call, prompt, signal: live.signal })) {
-      if (part.type === "text.delta") {
+      if (part.type === "model.start") {
+        answeredBy = config.catalog.info(part.candidateId) ?? answeredBy;
+      } else if (part.type === "text.delta") {
         if (live.signal.aborted) continue;
         const now = performance.now();
         if (lastTokenAt !== undefined)
@@ -76,7 +80,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
 
   // Without a report from the model (a stopped or cut stream), each streamed delta is about one token.
   const counted = usage ?? { inputTokens: 0, outputTokens: deltas };
-  const finalUsage: Usage = { ...counted, costUsd: costOf(counted, entry.info.pricing) };
+  const finalUsage: Usage = { ...counted, costUsd: costOf(counted, answeredBy.pricing) };
   const timings: Timings = {
     ttftMs: firstTokenAt === undefined ? null : round(firstTokenAt - startedAt),
     tokensPerSecond:
@@ -93,15 +97,25 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   const endedAt = Date.now();
   if (outcome.kind === "end") {
     live.push("usage", finalUsage);
-    live.push("run.end", { finishReason: outcome.finishReason, usage: finalUsage, timings });
+    live.push("run.end", {
+      finishReason: outcome.finishReason,
+      usage: finalUsage,
+      timings,
+      model: answeredBy.id,
+    });
     messagePatch = {
       status: outcome.finishReason === "stopped" ? "stopped" : "complete",
       finishReason: outcome.finishReason,
     };
     runStatus = outcome.finishReason === "stopped" ? "stopped" : "completed";
-    if (outcome.finishReason !== "stopped") config.catalog.recordSpeed(entry.info.id, timings);
+    if (outcome.finishReason !== "stopped") config.catalog.recordSpeed(answeredBy.id, timings);
   } else {
-    live.push("run.error", { code: outcome.code, message: outcome.message, retryable: outcome.retryable });
+    live.push("run.error", {
+      code: outcome.code,
+      message: outcome.message,
+      retryable: outcome.retryable,
+      model: answeredBy.id,
+    });
     const interrupted = outcome.code === "interrupted";
     messagePatch = {
       status: interrupted ? "interrupted" : "incomplete",
@@ -111,13 +125,12 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   }
 
   config.metrics.runEnded({
-    model: entry.info.id,
+    model: answeredBy.id,
     outcome: runStatus,
     ttftMs: timings.ttftMs,
     inputTokens: finalUsage.inputTokens,
     outputTokens: finalUsage.outputTokens,
     costUsd: finalUsage.costUsd ?? 0,
-    ...(outcome.kind === "error" && { errorCode: outcome.code }),
   });
 
   if (!config.persistence) return;
@@ -126,6 +139,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     await store.messages.update(live.record.assistantMessageId, {
       ...messagePatch,
       content: live.text,
+      model: answeredBy.id,
       usage: finalUsage,
       timings,
       updatedAt: endedAt,

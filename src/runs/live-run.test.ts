@@ -42,13 +42,13 @@ describe("LiveRun", () => {
     })();
     await new Promise((resolve) => setTimeout(resolve, 5));
     run.push("text.delta", { text: "c" });
-    run.push("run.end", { finishReason: "stop", usage, timings });
+    run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
     expect(await reader).toEqual([2, 3, 4]);
   });
 
   it("refuses any event after the last one", () => {
     const run = newRun();
-    run.push("run.end", { finishReason: "stop", usage, timings });
+    run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
     expect(() => run.push("text.delta", { text: "late" })).toThrow(/has ended/);
   });
 

@@ -13,7 +13,7 @@ export type ModelStatus = { state: ModelState; message?: string };
 export type ModelInfo = {
   id: string;
   label: string;
-  provider: "local" | "openai-compatible";
+  provider: "local" | "openai-compatible" | "anthropic";
   tier: ModelTier;
   contextWindow: number;
   pricing: Pricing;
@@ -52,6 +52,10 @@ export class ModelCatalog {
 
   has(modelId: string): boolean {
     return this.#entries.has(modelId);
+  }
+
+  info(modelId: string): ModelInfo | undefined {
+    return this.#entries.get(modelId)?.info;
   }
 
   list(): CatalogListing[] {

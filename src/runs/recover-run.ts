@@ -33,7 +33,7 @@ export async function recoverRun(store: ParleyStore, run: Run): Promise<void> {
           runId: run.id,
           id: (last?.id ?? 0) + 1,
           event: "run.error",
-          data: { code: "interrupted", message: INTERRUPTED_MESSAGE, retryable: true },
+          data: { code: "interrupted", message: INTERRUPTED_MESSAGE, retryable: true, model: run.model },
         },
       ]);
     }

@@ -1,5 +1,7 @@
 /** Prometheus metrics of runs: outcomes, latency, tokens, cost and upstream errors, per model. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CircuitState } from "../providers/resilient/circuit-breaker.js";
+import type { AttemptReport } from "../providers/resilient/resilient-chat-model.js";
 
 export type RunOutcome = "completed" | "stopped" | "failed" | "interrupted";
 
@@ -37,10 +39,22 @@ export class RunMetrics {
     labelNames: ["model"] as const,
     registers: [this.registry],
   });
+  readonly #upstreamAttempts = new Counter({
+    name: "parley_upstream_attempts_total",
+    help: "Calls to model endpoints, by model, endpoint and outcome (finished, failed, refused by an open breaker, stopped).",
+    labelNames: ["model", "endpoint", "outcome"] as const,
+    registers: [this.registry],
+  });
   readonly #upstreamErrors = new Counter({
     name: "parley_upstream_errors_total",
-    help: "Runs that failed because of their model, by model and error code.",
-    labelNames: ["model", "code"] as const,
+    help: "Failed calls to model endpoints, by model, endpoint and error code.",
+    labelNames: ["model", "endpoint", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly #breakerState = new Gauge({
+    name: "parley_circuit_breaker_state",
+    help: "Each endpoint's circuit breaker: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["endpoint"] as const,
     registers: [this.registry],
   });
 
@@ -67,7 +81,6 @@ export class RunMetrics {
     inputTokens: number;
     outputTokens: number;
     costUsd: number;
-    errorCode?: string;
   }): void {
     const { model } = report;
     this.#runs.inc({ model, outcome: report.outcome });
@@ -75,8 +88,15 @@ export class RunMetrics {
     this.#tokens.inc({ model, direction: "input" }, report.inputTokens);
     this.#tokens.inc({ model, direction: "output" }, report.outputTokens);
     this.#cost.inc({ model }, report.costUsd);
-    if (report.errorCode && report.errorCode !== "interrupted") {
-      this.#upstreamErrors.inc({ model, code: report.errorCode });
-    }
+  }
+
+  upstreamAttempt(report: AttemptReport): void {
+    const labels = { model: report.candidateId, endpoint: report.endpointId ?? report.candidateId };
+    this.#upstreamAttempts.inc({ ...labels, outcome: report.outcome });
+    if (report.error) this.#upstreamErrors.inc({ ...labels, code: report.error.code });
+  }
+
+  breakerState(endpoint: string, state: CircuitState): void {
+    this.#breakerState.set({ endpoint }, state === "closed" ? 0 : state === "half-open" ? 1 : 2);
   }
 }

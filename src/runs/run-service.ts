@@ -13,11 +13,12 @@ import { executeRun } from "./execute-run.js";
 import { LiveRun } from "./live-run.js";
 import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
 import { recoverRun } from "./recover-run.js";
-import { RunMetrics } from "./run-metrics.js";
+import type { RunMetrics } from "./run-metrics.js";
 
 export type RunServiceConfig = {
   store: ParleyStore;
   catalog: ModelCatalog;
+  metrics: RunMetrics;
   eventLogFlushMs: number;
   maxOutputTokens: number;
   onError: (error: unknown, context: string) => void;
@@ -68,7 +69,7 @@ const TITLE_LENGTH = 80;
 export class RunService {
   readonly #config: RunServiceConfig;
   readonly #live = new Map<string, LiveRun>();
-  readonly metrics = new RunMetrics({ activeRuns: () => this.#live.size });
+
   readonly #finished = new Map<string, Promise<void>>();
   #closing = false;
 
@@ -304,7 +305,7 @@ export class RunService {
       call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
       persistence: writer && { store, writer },
       catalog,
-      metrics: this.metrics,
+      metrics: this.#config.metrics,
     })
       .catch((error) => this.#config.onError(error, `finishing run ${run.id}`))
       .finally(() => {

@@ -47,6 +47,7 @@ describe("run event repository", () => {
         finishReason: "stop",
         usage: { inputTokens: 3, outputTokens: 3, costUsd: 0 },
         timings: { ttftMs: 8, tokensPerSecond: null },
+        model: "tiny",
       },
     };
     expect(await store.runEvents.lastId(runId)).toBe(0);

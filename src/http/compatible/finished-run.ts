@@ -19,7 +19,12 @@ export async function finishedRun(live: LiveRun, signal: AbortSignal): Promise<F
     outcome ?? {
       ok: false,
       text: live.text,
-      error: { code: "client_closed", message: "The client went away.", retryable: true },
+      error: {
+        code: "client_closed",
+        message: "The client went away.",
+        retryable: true,
+        model: live.record.model,
+      },
     }
   );
 }

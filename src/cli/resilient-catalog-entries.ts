@@ -1,0 +1,65 @@
+/**
+ * Wraps each served model in failover: its own endpoints first, then its fallbacks' endpoints, with retries,
+ * timeouts and one circuit breaker per endpoint shared by every chain that calls it.
+ */
+import type { ParleyConfig } from "../config/config-schema.js";
+import { CircuitBreaker } from "../providers/resilient/circuit-breaker.js";
+import { type FailoverCandidate, ResilientChatModel } from "../providers/resilient/resilient-chat-model.js";
+import { RetryPolicy } from "../providers/resilient/retry-policy.js";
+import type { CatalogEntry } from "../runs/model-catalog.js";
+import type { RunMetrics } from "../runs/run-metrics.js";
+import type { ServedModel } from "./served-model.js";
+
+export function resilientCatalogEntries(
+  models: readonly ServedModel[],
+  failover: ParleyConfig["failover"],
+  metrics: RunMetrics,
+): CatalogEntry[] {
+  const byId = new Map(models.map((model) => [model.info.id, model]));
+  const breakers = new Map<string, CircuitBreaker>();
+  const breakerFor = (endpointId: string) => {
+    let breaker = breakers.get(endpointId);
+    if (!breaker) {
+      breaker = new CircuitBreaker({
+        failureThreshold: failover.breakerFailureThreshold,
+        coolDownMs: failover.breakerCoolDownMs,
+        onStateChange: (_from, to) => metrics.breakerState(endpointId, to),
+      });
+      breakers.set(endpointId, breaker);
+      metrics.breakerState(endpointId, breaker.state);
+    }
+    return breaker;
+  };
+  const candidatesOf = (model: ServedModel): FailoverCandidate[] =>
+    model.endpoints.map((endpoint) => ({
+      id: model.info.id,
+      chatModel: endpoint.chatModel,
+      endpointId: endpoint.endpointId,
+      breaker: breakerFor(endpoint.endpointId),
+      supportsPrefill: endpoint.supportsPrefill,
+    }));
+  const retryPolicy = new RetryPolicy({
+    maxAttempts: failover.maxAttempts,
+    baseDelayMs: failover.baseDelayMs,
+    maxDelayMs: failover.maxDelayMs,
+    maxRetryAfterMs: failover.maxRetryAfterMs,
+  });
+
+  return models.map((model) => ({
+    info: model.info,
+    status: model.status,
+    chatModel: new ResilientChatModel({
+      modelId: model.info.id,
+      candidates: [
+        ...candidatesOf(model),
+        ...model.fallbacks.flatMap((id) => {
+          const fallback = byId.get(id);
+          return fallback ? candidatesOf(fallback) : [];
+        }),
+      ],
+      retryPolicy,
+      timeouts: { firstTokenTimeoutMs: failover.firstTokenTimeoutMs, idleTimeoutMs: failover.idleTimeoutMs },
+      onAttempt: (report) => metrics.upstreamAttempt(report),
+    }),
+  }));
+}
