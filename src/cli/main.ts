@@ -20,7 +20,10 @@ program
   .option("--data-dir <dir>", "where conversations are stored (default ./data)")
   .option("-m, --model <file.gguf>", "serve this GGUF file (or PARLEY_MODEL)")
   .option("--threads <number>", "CPU threads per engine", integer)
-  .action(async (options) => (await import("./serve-command.js")).runServe(options));
+  .option("--no-auth", "single-user mode: no accounts (only on a loopback address)")
+  .action(async ({ auth, ...options }) =>
+    (await import("./serve-command.js")).runServe({ ...options, noAuth: auth === false }),
+  );
 
 program
   .command("engine")
@@ -49,6 +52,33 @@ program
   .description("List the GGUF models in the models folder and the recommended ones to pull.")
   .option("--models-dir <dir>", "where models are kept (default ./models)")
   .action(async (options) => (await import("./models-command.js")).runModelsCommand(options));
+
+const users = program.command("users").description("Manage accounts.");
+users
+  .command("add")
+  .description("Create an account; the password is read from standard input.")
+  .argument("<email>", "the login name")
+  .option("--admin", "make the account an admin")
+  .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
+  .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
+  .action(async (email, options) => (await import("./users-command.js")).runUsersAdd(email, options));
+users
+  .command("list")
+  .description("List the accounts.")
+  .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
+  .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
+  .action(async (options) => (await import("./users-command.js")).runUsersList(options));
+
+program
+  .command("keys")
+  .description("Manage API keys.")
+  .command("create")
+  .description("Create an API key for an account and print it (shown this once).")
+  .requiredOption("--user <email>", "the account the key acts for")
+  .option("--name <name>", "a name to tell the key apart", "")
+  .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
+  .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
+  .action(async (options) => (await import("./keys-command.js")).runKeysCreate(options));
 
 program
   .command("dev")

@@ -52,11 +52,22 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     runs,
     catalog,
     metrics,
+    auth: config.auth,
+    limits: config.limits,
     bodyLimit: config.http.bodyLimit,
     pingIntervalMs: config.http.pingIntervalSeconds * 1000,
     logger: logger.child({ component: "http" }),
   });
   const address = await app.listen({ host: config.host, port: config.port });
+  if (config.auth.mode === "single-user") {
+    logger.warn(
+      "single-user mode (--no-auth): no accounts, and anyone who can reach this loopback address is you",
+    );
+  } else if ((await store.users.count()) === 0) {
+    logger.warn(
+      `no account yet: open ${address} on this machine to create the admin account, or run \`npm run parley -- users add you@example.com --admin\``,
+    );
+  }
   logger.info(
     { url: address, models: models.map((model) => model.id), config: config.configFile },
     "Parley is serving",

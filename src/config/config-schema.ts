@@ -125,6 +125,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        /**
+         * `accounts`: every route but /healthz and login needs a session or an API key. `single-user`: no
+         * accounts at all, allowed only on a loopback address (the `--no-auth` flag).
+         */
+        mode: z.enum(["accounts", "single-user"]).default("accounts"),
+        sessionDays: z.number().min(0.01).max(365).default(30),
+      })
+      .strict()
+      .prefault({}),
+    /** Defaults for every user; an admin can set other values per user. */
+    limits: z
+      .object({
+        /** Replies a user (and each of their API keys) may start per minute. */
+        requestsPerMinute: z.number().int().min(1).default(60),
+        /** Input plus output tokens a user may spend per UTC day; null for no limit. */
+        tokensPerDay: z.number().int().min(1).nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
     /** Retries, timeouts, fallbacks and circuit breakers around every model call. */
     failover: z
       .object({

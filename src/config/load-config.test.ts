@@ -46,6 +46,7 @@ describe("loadConfig", () => {
         file: path.join(cwd, "models/small.gguf"),
         tier: "balanced",
         pricing: { input: 0, output: 0 },
+        fallbacks: [],
       },
     ]);
   });

@@ -16,6 +16,8 @@ export type ConfigFlags = {
   dataDir?: string;
   model?: string;
   threads?: number;
+  /** Single-user mode: no accounts (loopback only). */
+  noAuth?: boolean;
 };
 
 export type LoadConfigOptions = {
@@ -49,6 +51,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, configFile));
 
+  if (parsed.data.auth.mode === "single-user" && !isLoopback(parsed.data.host)) {
+    throw new ConfigError(
+      `Single-user mode (--no-auth) serves everyone without a password, so it is allowed only on a loopback address, not on host ${parsed.data.host}. Fix: use --host 127.0.0.1, or create an account (npm run parley -- users add you@example.com --admin) and drop --no-auth.`,
+    );
+  }
   const baseDir = configFile ? path.dirname(configFile) : cwd;
   return resolvePaths(parsed.data, baseDir, cwd, configFile);
 }
@@ -116,6 +123,7 @@ function applyFlags(config: Record<string, unknown>, flags: ConfigFlags, cwd: st
   if (flags.dataDir !== undefined) config.dataDir = flags.dataDir;
   if (flags.threads !== undefined) setEngine(config, "threads", flags.threads);
   if (flags.model !== undefined) addModelFile(config, path.resolve(cwd, flags.model));
+  if (flags.noAuth) config.auth = { ...(config.auth as object | undefined), mode: "single-user" };
 }
 
 function integerFromEnvironment(name: string, value: string): number {
@@ -187,4 +195,8 @@ function resolvePaths(
     // Model files named in the file are relative to it; those from flags and env are absolute already.
     models: config.models.map((model) => ({ ...model, file: path.resolve(baseDir, model.file) })),
   };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

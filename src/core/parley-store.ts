@@ -1,10 +1,15 @@
 /** The storage port: what runs and routes need from a database. `src/store` implements it (SQLite, PostgreSQL). */
+import type { ApiKey } from "./api-key.js";
 import type { Conversation } from "./conversation.js";
 import type { Message, MessagePatch } from "./message.js";
 import type { Run, RunPatch } from "./run.js";
 import type { RunEvent } from "./run-event.js";
+import type { Session } from "./session.js";
+import type { User } from "./user.js";
 
 export type ConversationListOptions = {
+  /** Only this user's conversations. */
+  userId: string;
   /** Matches titles and message text, case-insensitively. */
   query?: string;
   limit?: number;
@@ -14,7 +19,7 @@ export interface ConversationRepository {
   create(conversation: Conversation): Promise<void>;
   get(id: string): Promise<Conversation | undefined>;
   /** Newest first (by `updatedAt`). */
-  list(options?: ConversationListOptions): Promise<Conversation[]>;
+  list(options: ConversationListOptions): Promise<Conversation[]>;
   update(id: string, patch: Partial<Pick<Conversation, "title" | "updatedAt">>): Promise<void>;
   /** Deletes the conversation with its messages, runs and run events; false when it did not exist. */
   delete(id: string): Promise<boolean>;
@@ -46,8 +51,8 @@ export interface RunEventRepository {
   lastId(runId: string): Promise<number>;
 }
 
-/** Replies in [from, to), epoch milliseconds. */
-export type UsageTotalsOptions = { from: number; to: number };
+/** Replies in [from, to), epoch milliseconds; one user's, or everyone's when `userId` is absent. */
+export type UsageTotalsOptions = { from: number; to: number; userId?: string };
 
 /** What one model's replies used on one UTC day. */
 export type UsageTotal = {
@@ -65,12 +70,44 @@ export interface UsageRepository {
   totals(options: UsageTotalsOptions): Promise<UsageTotal[]>;
 }
 
+export interface UserRepository {
+  /** Throws ConflictError when the email is taken. */
+  create(user: User): Promise<void>;
+  get(id: string): Promise<User | undefined>;
+  getByEmail(email: string): Promise<User | undefined>;
+  list(): Promise<User[]>;
+  count(): Promise<number>;
+  update(
+    id: string,
+    patch: Partial<Pick<User, "role" | "passwordHash" | "requestsPerMinute" | "tokensPerDay">>,
+  ): Promise<void>;
+}
+
+export interface SessionRepository {
+  create(session: Session): Promise<void>;
+  get(tokenHash: string): Promise<Session | undefined>;
+  delete(tokenHash: string): Promise<void>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface ApiKeyRepository {
+  create(key: ApiKey): Promise<void>;
+  getByHash(keyHash: string): Promise<ApiKey | undefined>;
+  listByUser(userId: string): Promise<ApiKey[]>;
+  /** False when the user has no such key. */
+  revoke(userId: string, id: string, at: number): Promise<boolean>;
+  touch(id: string, at: number): Promise<void>;
+}
+
 export interface ParleyStore {
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
   readonly runs: RunRepository;
   readonly runEvents: RunEventRepository;
   readonly usage: UsageRepository;
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly apiKeys: ApiKeyRepository;
   /** Runs `work` in one database transaction. */
   transaction<T>(work: (store: ParleyStore) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -4,6 +4,8 @@ export type RunStatus = "running" | "completed" | "stopped" | "failed" | "interr
 
 export type Run = {
   id: string;
+  /** The owner, as of its conversation; kept on the run so an unstored exchange is guarded too. */
+  userId: string;
   conversationId: string;
   userMessageId: string;
   assistantMessageId: string;

@@ -4,16 +4,22 @@ import type { ParleyStore } from "../core/parley-store.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
 import type { RunService } from "../runs/run-service.js";
+import { type AuthMode, createAuthenticator } from "./auth/authenticate.js";
+import { requirePrincipal } from "./auth/request-principal.js";
 import { registerAnthropicMessagesRoutes } from "./compatible/anthropic-messages-routes.js";
 import { registerCompatibleModelsRoutes } from "./compatible/compatible-models-routes.js";
 import { registerOpenAIChatRoutes } from "./compatible/openai-chat-routes.js";
 import { handleError } from "./error-handler.js";
+import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
+import { registerKeyRoutes } from "./routes/key-routes.js";
 import { registerMessageRoutes } from "./routes/message-routes.js";
 import { registerMetricsRoutes } from "./routes/metrics-routes.js";
 import { registerModelRoutes } from "./routes/model-routes.js";
 import { registerRunRoutes } from "./routes/run-routes.js";
 import { registerUsageRoutes } from "./routes/usage-routes.js";
+import { registerUserRoutes } from "./routes/user-routes.js";
+import { type Limits, RunAdmission } from "./run-admission.js";
 import { registerStrictJsonParser } from "./strict-json-parser.js";
 
 export type AppConfig = {
@@ -24,6 +30,8 @@ export type AppConfig = {
   bodyLimit: number;
   pingIntervalMs: number;
   logger: FastifyBaseLogger | boolean;
+  auth: { mode: AuthMode; sessionDays: number };
+  limits: Limits;
 };
 
 export function createApp(config: AppConfig): FastifyInstance {
@@ -46,15 +54,22 @@ export function createApp(config: AppConfig): FastifyInstance {
       .send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
   });
 
+  const { store, runs, catalog, pingIntervalMs } = config;
+  const admission = new RunAdmission({ store, defaults: config.limits });
+  requirePrincipal(app, createAuthenticator({ store, mode: config.auth.mode }));
+
   app.get("/healthz", async () => ({ ok: true }));
-  registerModelRoutes(app, { catalog: config.catalog });
-  registerConversationRoutes(app, { store: config.store, runs: config.runs });
-  registerMessageRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
-  registerRunRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
-  registerUsageRoutes(app, { store: config.store });
+  registerAuthRoutes(app, { store, ...config.auth });
+  registerKeyRoutes(app, { store });
+  registerUserRoutes(app, { store });
+  registerModelRoutes(app, { catalog });
+  registerConversationRoutes(app, { store, runs });
+  registerMessageRoutes(app, { runs, admission, pingIntervalMs });
+  registerRunRoutes(app, { runs, pingIntervalMs });
+  registerUsageRoutes(app, { store });
   registerMetricsRoutes(app, { registry: config.metrics.registry });
-  registerCompatibleModelsRoutes(app, { catalog: config.catalog });
-  registerOpenAIChatRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
-  registerAnthropicMessagesRoutes(app, { runs: config.runs, pingIntervalMs: config.pingIntervalMs });
+  registerCompatibleModelsRoutes(app, { catalog });
+  registerOpenAIChatRoutes(app, { runs, admission, pingIntervalMs });
+  registerAnthropicMessagesRoutes(app, { runs, admission, pingIntervalMs });
   return app;
 }

@@ -26,8 +26,15 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
   };
 }
 
+/** Tells a client that was refused for its rate how long to wait, as 429s must. */
+export function setRetryAfter(error: unknown, reply: FastifyReply): void {
+  const seconds = error instanceof AppError ? error.details?.retryAfterSeconds : undefined;
+  if (typeof seconds === "number") reply.header("retry-after", String(seconds));
+}
+
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = errorBody(error);
+  setRetryAfter(error, reply);
   if (status >= 500) request.log.error({ err: error }, "request failed");
   reply.status(status).send(body);
 }

@@ -6,6 +6,7 @@ function newRun(sink: RunEvent[] = []) {
   return new LiveRun(
     {
       id: "run_1",
+      userId: "local",
       conversationId: "conv_1",
       userMessageId: "msg_1",
       assistantMessageId: "msg_2",

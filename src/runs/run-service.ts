@@ -25,6 +25,7 @@ export type RunServiceConfig = {
 };
 
 export type StartReplyOptions = {
+  userId: string;
   conversationId: string;
   /** The new user message. */
   content: string;
@@ -34,6 +35,7 @@ export type StartReplyOptions = {
 };
 
 export type StartExchangeOptions = {
+  userId: string;
   messages: ChatPrompt;
   model?: string;
   call: RunCallOptions;
@@ -49,6 +51,7 @@ export type RunCallOptions = Pick<
 
 /** Everything a run needs to start, and what to write down with it (nothing for an unstored exchange). */
 type RunPlan = {
+  userId: string;
   conversationId: string;
   userMessageId: string;
   prompt: ChatPrompt;
@@ -58,6 +61,7 @@ type RunPlan = {
 };
 
 export type RegenerateOptions = {
+  userId: string;
   conversationId: string;
   /** An assistant message (the new reply becomes its sibling) or a user message (the reply becomes its child). */
   messageId: string;
@@ -92,12 +96,12 @@ export class RunService {
   async startReply(options: StartReplyOptions): Promise<LiveRun> {
     const { store } = this.#config;
     const entry = this.#resolveModel(options.model);
-    const conversation = await store.conversations.get(options.conversationId);
-    if (!conversation) throw new NotFoundError("Conversation", options.conversationId);
+    const conversation = await this.#ownConversation(options.userId, options.conversationId);
     const messages = await store.messages.listByConversation(conversation.id);
     const parentId = this.#parentFor(messages, conversation.id, options.parentId);
     const userMessage = newMessage(conversation.id, parentId, "user", options.content, Date.now());
     return this.#begin({
+      userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       prompt: promptFor([...messages, userMessage], userMessage.id),
@@ -113,8 +117,7 @@ export class RunService {
   /** Writes a new reply to the same user message: a sibling branch of an earlier answer. */
   async regenerate(options: RegenerateOptions): Promise<LiveRun> {
     const { store, catalog } = this.#config;
-    const conversation = await store.conversations.get(options.conversationId);
-    if (!conversation) throw new NotFoundError("Conversation", options.conversationId);
+    const conversation = await this.#ownConversation(options.userId, options.conversationId);
     const messages = await store.messages.listByConversation(conversation.id);
     const target = messages.find((message) => message.id === options.messageId);
     if (!target) throw new NotFoundError("Message", options.messageId);
@@ -130,6 +133,7 @@ export class RunService {
     // By default the same model answers again, while the catalog still has it.
     const modelId = options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined);
     return this.#begin({
+      userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       prompt: promptFor(messages, userMessage.id),
@@ -154,6 +158,7 @@ export class RunService {
     const now = Date.now();
     const conversation: Conversation = {
       id: newId("conv"),
+      userId: options.userId,
       title: titleFrom(last.content),
       botId: null,
       createdAt: now,
@@ -165,6 +170,7 @@ export class RunService {
     }
     const userMessage = chain.at(-1) as Message;
     return this.#begin({
+      userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       prompt: options.messages,
@@ -179,11 +185,10 @@ export class RunService {
     return this.#live.get(runId);
   }
 
-  async getRun(runId: string): Promise<Run> {
-    const live = this.#live.get(runId);
-    if (live) return live.record;
-    const run = await this.#config.store.runs.get(runId);
-    if (!run) throw new NotFoundError("Run", runId);
+  /** The run, if it is the user's; someone else's run is "not found", so its existence is not confirmed. */
+  async getRun(runId: string, userId: string): Promise<Run> {
+    const run = this.#live.get(runId)?.record ?? (await this.#config.store.runs.get(runId));
+    if (!run || run.userId !== userId) throw new NotFoundError("Run", runId);
     return run;
   }
 
@@ -194,26 +199,29 @@ export class RunService {
   async readEvents(
     runId: string,
     afterId: number,
+    userId: string,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<RunEvent> | Iterable<RunEvent> | null> {
+    await this.getRun(runId, userId);
     const live = this.#live.get(runId);
     if (live) {
       this.#assertWithin(afterId, live.lastEventId, live.ended);
       return afterId === live.lastEventId && live.ended ? null : live.read(afterId, signal);
     }
-    await this.getRun(runId);
     const lastId = await this.#config.store.runEvents.lastId(runId);
     this.#assertWithin(afterId, lastId, true);
     if (afterId === lastId) return null;
     return this.#config.store.runEvents.listAfter(runId, afterId);
   }
 
-  async stop(runId: string): Promise<Run> {
+  async stop(runId: string, userId: string): Promise<Run> {
+    await this.getRun(runId, userId);
     const live = this.#live.get(runId);
-    if (!live) return this.getRun(runId);
-    live.requestEnd("stopped");
-    await this.#finished.get(runId);
-    return this.getRun(runId);
+    if (live) {
+      live.requestEnd("stopped");
+      await this.#finished.get(runId);
+    }
+    return this.getRun(runId, userId);
   }
 
   /** Takes no new runs, lets running ones finish within `graceMs`, then ends the rest as interrupted. */
@@ -230,6 +238,13 @@ export class RunService {
       for (const run of this.#live.values()) run.requestEnd("interrupted");
       await all();
     }
+  }
+
+  async #ownConversation(userId: string, conversationId: string): Promise<Conversation> {
+    const conversation = await this.#config.store.conversations.get(conversationId);
+    if (!conversation || conversation.userId !== userId)
+      throw new NotFoundError("Conversation", conversationId);
+    return conversation;
   }
 
   #resolveModel(modelId: string | undefined): CatalogEntry {
@@ -259,6 +274,7 @@ export class RunService {
     const now = Date.now();
     const run: Run = {
       id: newId("run"),
+      userId: plan.userId,
       conversationId: plan.conversationId,
       userMessageId: plan.userMessageId,
       assistantMessageId: newId("msg"),

@@ -37,18 +37,17 @@ describe("conversation repository", () => {
     const middle = sampleConversation({ title: "middle", createdAt: 3, updatedAt: 2_000 });
     for (const conversation of [old, newest, middle]) await store.conversations.create(conversation);
 
-    expect((await store.conversations.list()).map((conversation) => conversation.title)).toEqual([
-      "newest",
-      "middle",
-      "old",
-    ]);
-    expect((await store.conversations.list({ limit: 2 })).map((conversation) => conversation.title)).toEqual([
-      "newest",
-      "middle",
-    ]);
+    expect(
+      (await store.conversations.list({ userId: "local" })).map((conversation) => conversation.title),
+    ).toEqual(["newest", "middle", "old"]);
+    expect(
+      (await store.conversations.list({ userId: "local", limit: 2 })).map(
+        (conversation) => conversation.title,
+      ),
+    ).toEqual(["newest", "middle"]);
 
     await store.conversations.update(old.id, { updatedAt: 4_000 });
-    expect((await store.conversations.list())[0]?.id).toBe(old.id);
+    expect((await store.conversations.list({ userId: "local" }))[0]?.id).toBe(old.id);
   });
 
   it("searches titles and message text case-insensitively", async () => {
@@ -64,7 +63,7 @@ describe("conversation repository", () => {
     await store.messages.create(sampleMessage(unrelated.id, { content: "Beaches in Portugal" }));
 
     const titles = async (query: string) =>
-      (await store.conversations.list({ query })).map((conversation) => conversation.title);
+      (await store.conversations.list({ userId: "local", query })).map((conversation) => conversation.title);
     expect(await titles("budget")).toEqual(["Quarterly BUDGET review", "Untitled"]);
     expect(await titles("QUARTERLY")).toEqual(["Quarterly BUDGET review"]);
     expect(await titles("portugal")).toEqual(["Holiday plans"]);
@@ -84,7 +83,7 @@ describe("conversation repository", () => {
     await store.messages.create(sampleMessage(backslash.id, { content: "C:\\Users\\parley" }));
 
     const titles = async (query: string) =>
-      (await store.conversations.list({ query })).map((conversation) => conversation.title);
+      (await store.conversations.list({ userId: "local", query })).map((conversation) => conversation.title);
     expect(await titles("50%")).toEqual(["Save 50% now"]);
     expect(await titles("%")).toEqual(["Save 50% now"]);
     expect(await titles("file_name")).toEqual(["rename file_name.ts"]);
@@ -96,8 +95,8 @@ describe("conversation repository", () => {
   it("matches letters beyond ASCII regardless of case, as PostgreSQL's lower() does", async () => {
     const store = await stores.open();
     await store.conversations.create(sampleConversation({ title: "ÄRGER mit Übersetzungen" }));
-    expect(await store.conversations.list({ query: "ärger" })).toHaveLength(1);
-    expect(await store.conversations.list({ query: "ÜBERSETZUNGEN" })).toHaveLength(1);
+    expect(await store.conversations.list({ userId: "local", query: "ärger" })).toHaveLength(1);
+    expect(await store.conversations.list({ userId: "local", query: "ÜBERSETZUNGEN" })).toHaveLength(1);
   });
 
   it("deletes a conversation with its messages, runs and run events", async () => {

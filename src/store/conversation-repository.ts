@@ -14,6 +14,7 @@ export function createConversationRepository(database: Kysely<ParleyDatabase>): 
           .insertInto("conversations")
           .values({
             id: conversation.id,
+            user_id: conversation.userId,
             title: conversation.title,
             bot_id: conversation.botId,
             created_at: conversation.createdAt,
@@ -39,10 +40,11 @@ export function createConversationRepository(database: Kysely<ParleyDatabase>): 
       return row === undefined ? undefined : toConversation(row);
     },
 
-    async list(options: ConversationListOptions = {}) {
+    async list(options: ConversationListOptions) {
       let query = database
         .selectFrom("conversations")
         .selectAll("conversations")
+        .where("conversations.user_id", "=", options.userId)
         // Ids are time-ordered, so they break ties between conversations touched in the same millisecond.
         .orderBy("conversations.updated_at", "desc")
         .orderBy("conversations.id", "desc");
@@ -95,6 +97,7 @@ export function createConversationRepository(database: Kysely<ParleyDatabase>): 
 function toConversation(row: Selectable<ConversationTable>): Conversation {
   return {
     id: row.id,
+    userId: row.user_id,
     title: row.title,
     botId: row.bot_id,
     createdAt: Number(row.created_at),

@@ -17,6 +17,7 @@ export type JsonTextColumn = string | null;
 
 export type ConversationTable = {
   id: string;
+  user_id: string;
   title: string;
   bot_id: string | null;
   created_at: EpochMillisecondsColumn;
@@ -45,6 +46,7 @@ export type MessageTable = {
 
 export type RunTable = {
   id: string;
+  user_id: string;
   conversation_id: string;
   user_message_id: string;
   assistant_message_id: string;
@@ -62,9 +64,40 @@ export type RunEventTable = {
   data_json: string;
 };
 
+export type UserTable = {
+  id: string;
+  email: string;
+  role: string;
+  password_hash: string;
+  requests_per_minute: number | null;
+  tokens_per_day: ColumnType<number | string | bigint | null, number | null, number | null>;
+  created_at: EpochMillisecondsColumn;
+};
+
+export type SessionTable = {
+  token_hash: string;
+  user_id: string;
+  created_at: EpochMillisecondsColumn;
+  expires_at: EpochMillisecondsColumn;
+};
+
+export type ApiKeyTable = {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: EpochMillisecondsColumn;
+  last_used_at: NullableEpochMillisecondsColumn;
+  revoked_at: NullableEpochMillisecondsColumn;
+};
+
 export type ParleyDatabase = {
   conversations: ConversationTable;
   messages: MessageTable;
   runs: RunTable;
   run_events: RunEventTable;
+  users: UserTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
 };

@@ -107,4 +107,64 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("messages").dropColumn("input_tokens").execute();
     },
   },
+  "0003-accounts": {
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema
+        .createTable("users")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("email", "text", (column) => column.notNull().unique())
+        .addColumn("role", "text", (column) => column.notNull())
+        .addColumn("password_hash", "text", (column) => column.notNull())
+        .addColumn("requests_per_minute", "integer")
+        .addColumn("tokens_per_day", "bigint")
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .execute();
+
+      await database.schema
+        .createTable("sessions")
+        .addColumn("token_hash", "text", (column) => column.primaryKey())
+        .addColumn("user_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .addColumn("expires_at", "bigint", (column) => column.notNull())
+        .execute();
+
+      await database.schema
+        .createTable("api_keys")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("user_id", "text", (column) => column.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("prefix", "text", (column) => column.notNull())
+        .addColumn("key_hash", "text", (column) => column.notNull().unique())
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .addColumn("last_used_at", "bigint")
+        .addColumn("revoked_at", "bigint")
+        .execute();
+      await database.schema.createIndex("api_keys_user_id").on("api_keys").column("user_id").execute();
+
+      // Owners are plain ids, not foreign keys: single-user mode owns its conversations as "local",
+      // which is no row of `users`. Conversations from before accounts belong to that local user.
+      await database.schema
+        .alterTable("conversations")
+        .addColumn("user_id", "text", (column) => column.notNull().defaultTo("local"))
+        .execute();
+      await database.schema
+        .createIndex("conversations_user_id_updated_at")
+        .on("conversations")
+        .columns(["user_id", "updated_at"])
+        .execute();
+      await database.schema
+        .alterTable("runs")
+        .addColumn("user_id", "text", (column) => column.notNull().defaultTo("local"))
+        .execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("runs").dropColumn("user_id").execute();
+      await database.schema.dropIndex("conversations_user_id_updated_at").execute();
+      await database.schema.alterTable("conversations").dropColumn("user_id").execute();
+      await database.schema.dropTable("api_keys").execute();
+      await database.schema.dropTable("sessions").execute();
+      await database.schema.dropTable("users").execute();
+    },
+  },
 };

@@ -47,7 +47,7 @@ describe("parley store transactions", () => {
     expect((await store.conversations.get(kept.id))?.title).toBe(kept.title);
     // The connection is free again after the rollback.
     await store.conversations.create(sampleConversation());
-    expect(await store.conversations.list()).toHaveLength(2);
+    expect(await store.conversations.list({ userId: "local" })).toHaveLength(2);
   });
 
   it("rolls back when a write inside the work breaks a constraint", async () => {
@@ -79,10 +79,9 @@ describe("parley store transactions", () => {
       await transaction.transaction((nested) => nested.conversations.create(innerKept));
     });
 
-    expect((await store.conversations.list()).map((conversation) => conversation.title).sort()).toEqual([
-      "inner kept",
-      "outer",
-    ]);
+    expect(
+      (await store.conversations.list({ userId: "local" })).map((conversation) => conversation.title).sort(),
+    ).toEqual(["inner kept", "outer"]);
   });
 
   it("does not let the store of a transaction close the database", async () => {
@@ -90,6 +89,6 @@ describe("parley store transactions", () => {
     await store.transaction(async (transaction) => {
       await expect(transaction.close()).rejects.toThrow(/close the store that opened/);
     });
-    expect(await store.conversations.list()).toEqual([]);
+    expect(await store.conversations.list({ userId: "local" })).toEqual([]);
   });
 });

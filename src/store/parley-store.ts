@@ -2,12 +2,15 @@
 import type { ControlledTransaction, Kysely } from "kysely";
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
+import { createApiKeyRepository } from "./api-key-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import type { ParleyDatabase } from "./parley-database.js";
 import { createRunEventRepository } from "./run-event-repository.js";
 import { createRunRepository } from "./run-repository.js";
+import { createSessionRepository } from "./session-repository.js";
 import { createUsageRepository } from "./usage-repository.js";
+import { createUserRepository } from "./user-repository.js";
 
 type OpenTransaction = ControlledTransaction<ParleyDatabase, string[]>;
 
@@ -71,6 +74,9 @@ function createRepositories(database: Kysely<ParleyDatabase>) {
     runs: createRunRepository(database),
     runEvents: createRunEventRepository(database),
     usage: createUsageRepository(database),
+    users: createUserRepository(database),
+    sessions: createSessionRepository(database),
+    apiKeys: createApiKeyRepository(database),
   };
 }
 

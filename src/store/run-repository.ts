@@ -14,6 +14,7 @@ export function createRunRepository(database: Kysely<ParleyDatabase>): RunReposi
           .insertInto("runs")
           .values({
             id: run.id,
+            user_id: run.userId,
             conversation_id: run.conversationId,
             user_message_id: run.userMessageId,
             assistant_message_id: run.assistantMessageId,
@@ -63,6 +64,7 @@ export function createRunRepository(database: Kysely<ParleyDatabase>): RunReposi
 function toRun(row: Selectable<RunTable>): Run {
   return {
     id: row.id,
+    userId: row.user_id,
     conversationId: row.conversation_id,
     userMessageId: row.user_message_id,
     assistantMessageId: row.assistant_message_id,

@@ -7,7 +7,7 @@ const DAY_MS = 86_400_000;
 
 export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRepository {
   return {
-    async totals({ from, to }) {
+    async totals({ from, to, userId }) {
       // Integer division of a bigint by an integer truncates in SQLite and PostgreSQL alike.
       const dayNumber = sql<number | string>`created_at / ${sql.lit(DAY_MS)}`;
       const rows = await database
@@ -24,6 +24,14 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
         .where("input_tokens", "is not", null)
         .where("created_at", ">=", from)
         .where("created_at", "<", to)
+        .$if(userId !== undefined, (query) =>
+          query.where("conversation_id", "in", (subquery) =>
+            subquery
+              .selectFrom("conversations")
+              .select("id")
+              .where("user_id", "=", userId as string),
+          ),
+        )
         .groupBy([dayNumber, "model"])
         .orderBy("day_number")
         .orderBy("model")

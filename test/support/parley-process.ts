@@ -27,6 +27,11 @@ export type StartParleyOptions = {
   env?: Record<string, string>;
   /** Resolve once listening, without waiting for the models. */
   waitForModels?: boolean;
+  /**
+   * Serve with accounts (the default of a real server). Without it the server runs in single-user mode
+   * (`--no-auth` on loopback), which tests of everything but accounts use so they need no credentials.
+   */
+  accounts?: boolean;
 };
 
 export function temporaryDirectory(prefix = "parley-test-"): string {
@@ -37,7 +42,16 @@ export async function startParley(options: StartParleyOptions = {}): Promise<Par
   const dataDir = options.dataDir ?? temporaryDirectory();
   const child = spawn(
     process.execPath,
-    [PARLEY_BIN, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])],
+    [
+      PARLEY_BIN,
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      ...(options.accounts ? [] : ["--no-auth"]),
+      ...(options.args ?? []),
+    ],
     {
       cwd: dataDir,
       env: { ...process.env, PARLEY_THREADS: "1", ...options.env },

@@ -3,6 +3,8 @@ import type { FastifyInstance } from "fastify";
 import type { FinishReason } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
+import { principalOf } from "../auth/request-principal.js";
+import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
 import { parseAnthropicMessagesRequest } from "./anthropic-messages-request.js";
 import { anthropicErrorBody, handleAnthropicError, statusOfRunError } from "./compatible-error.js";
@@ -10,13 +12,15 @@ import { finishedRun, stopRunWhenClientLeaves } from "./finished-run.js";
 
 export function registerAnthropicMessagesRoutes(
   app: FastifyInstance,
-  deps: { runs: RunService; pingIntervalMs: number },
+  deps: { runs: RunService; admission: RunAdmission; pingIntervalMs: number },
 ) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleAnthropicError);
     scope.post("/v1/messages", async (request, reply) => {
       const exchange = parseAnthropicMessagesRequest(request.body);
-      const live = await deps.runs.startExchange(exchange);
+      const principal = principalOf(request);
+      await deps.admission.admit(principal);
+      const live = await deps.runs.startExchange({ ...exchange, userId: principal.userId });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (exchange.stream) {
         reply.hijack();

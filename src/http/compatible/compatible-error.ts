@@ -1,6 +1,6 @@
 /** Parley's errors in the shapes the OpenAI and Anthropic APIs use, so their SDKs raise the right exceptions. */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { errorBody } from "../error-handler.js";
+import { errorBody, setRetryAfter } from "../error-handler.js";
 
 type Mapped = { status: number; code: string; message: string };
 
@@ -36,12 +36,14 @@ function anthropicErrorType(status: number, code: string): string {
 export function handleOpenAIError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, code, message } = mapped(error);
   if (status >= 500) request.log.error({ err: error }, "request failed");
+  setRetryAfter(error, reply);
   reply.status(status).send(openAIErrorBody(code, message, status));
 }
 
 export function handleAnthropicError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, code, message } = mapped(error);
   if (status >= 500) request.log.error({ err: error }, "request failed");
+  setRetryAfter(error, reply);
   reply.status(status).send(anthropicErrorBody(code, message, status));
 }
 

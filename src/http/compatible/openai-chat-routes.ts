@@ -3,6 +3,8 @@ import type { FastifyInstance } from "fastify";
 import type { FinishReason, Usage } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
+import { principalOf } from "../auth/request-principal.js";
+import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
 import { handleOpenAIError, openAIErrorBody, statusOfRunError } from "./compatible-error.js";
 import { finishedRun, stopRunWhenClientLeaves } from "./finished-run.js";
@@ -10,13 +12,15 @@ import { type OpenAIChatRequest, parseOpenAIChatRequest } from "./openai-chat-re
 
 export function registerOpenAIChatRoutes(
   app: FastifyInstance,
-  deps: { runs: RunService; pingIntervalMs: number },
+  deps: { runs: RunService; admission: RunAdmission; pingIntervalMs: number },
 ) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleOpenAIError);
     scope.post("/v1/chat/completions", async (request, reply) => {
       const chat = parseOpenAIChatRequest(request.body);
-      const live = await deps.runs.startExchange(chat);
+      const principal = principalOf(request);
+      await deps.admission.admit(principal);
+      const live = await deps.runs.startExchange({ ...chat, userId: principal.userId });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (chat.stream) {
         reply.hijack();

@@ -7,6 +7,7 @@ import { newId } from "../../core/ids.js";
 import { childrenOf } from "../../core/message-thread.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import type { RunService } from "../../runs/run-service.js";
+import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 
 const createBody = z.object({
@@ -27,11 +28,20 @@ export function registerConversationRoutes(
 ): void {
   const { store, runs } = deps;
 
+  /** The conversation if it is the caller's; anyone else's is "not found", never "forbidden". */
+  const ownConversation = async (userId: string, id: string) => {
+    const conversation = await store.conversations.get(id);
+    if (!conversation || conversation.userId !== userId) throw new NotFoundError("Conversation", id);
+    return conversation;
+  };
+
   app.post("/api/conversations", async (request, reply) => {
+    const { userId } = principalOf(request);
     const body = parseInput(createBody, request.body);
     const now = Date.now();
     const conversation: Conversation = {
       id: newId("conv"),
+      userId,
       title: body.title?.trim() ?? "",
       botId: body.botId ?? null,
       createdAt: now,
@@ -43,8 +53,10 @@ export function registerConversationRoutes(
   });
 
   app.get("/api/conversations", async (request) => {
+    const { userId } = principalOf(request);
     const query = parseInput(listQuery, request.query, "query");
     const conversations = await store.conversations.list({
+      userId,
       limit: query.limit,
       ...(query.q?.trim() && { query: query.q.trim() }),
     });
@@ -52,9 +64,9 @@ export function registerConversationRoutes(
   });
 
   app.get("/api/conversations/:id", async (request) => {
+    const { userId } = principalOf(request);
     const { id } = parseInput(idParams, request.params, "path");
-    const conversation = await store.conversations.get(id);
-    if (!conversation) throw new NotFoundError("Conversation", id);
+    const conversation = await ownConversation(userId, id);
     const messages = await store.messages.listByConversation(id);
     const children = childrenOf(messages);
     return {
@@ -72,9 +84,11 @@ export function registerConversationRoutes(
   });
 
   app.delete("/api/conversations/:id", async (request, reply) => {
+    const { userId } = principalOf(request);
     const { id } = parseInput(idParams, request.params, "path");
+    await ownConversation(userId, id);
     for (const message of await store.messages.listByConversation(id)) {
-      if (message.runId && runs.live(message.runId)) await runs.stop(message.runId);
+      if (message.runId && runs.live(message.runId)) await runs.stop(message.runId, userId);
     }
     if (!(await store.conversations.delete(id))) throw new NotFoundError("Conversation", id);
     reply.status(204).send();

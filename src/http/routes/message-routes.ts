@@ -3,7 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
+import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
+import type { RunAdmission } from "../run-admission.js";
 import { streamRunEvents } from "../stream-run-events.js";
 
 const MAX_CONTENT_CHARACTERS = 500_000;
@@ -24,21 +26,25 @@ const messageParams = conversationParams.extend({ messageId: z.string().min(1).m
 
 export function registerMessageRoutes(
   app: FastifyInstance,
-  deps: { runs: RunService; pingIntervalMs: number },
+  deps: { runs: RunService; admission: RunAdmission; pingIntervalMs: number },
 ): void {
-  const { runs, pingIntervalMs } = deps;
+  const { runs, admission, pingIntervalMs } = deps;
 
   app.post("/api/conversations/:id/messages", async (request, reply) => {
     const { id } = parseInput(conversationParams, request.params, "path");
     const body = parseInput(messageBody, request.body);
-    const live = await runs.startReply({ conversationId: id, ...body });
+    const principal = principalOf(request);
+    await admission.admit(principal);
+    const live = await runs.startReply({ userId: principal.userId, conversationId: id, ...body });
     return respondWithRun(request, reply, live, pingIntervalMs);
   });
 
   app.post("/api/conversations/:id/messages/:messageId/regenerate", async (request, reply) => {
     const { id, messageId } = parseInput(messageParams, request.params, "path");
     const body = parseInput(regenerateBody, request.body);
-    const live = await runs.regenerate({ conversationId: id, messageId, ...body });
+    const principal = principalOf(request);
+    await admission.admit(principal);
+    const live = await runs.regenerate({ userId: principal.userId, conversationId: id, messageId, ...body });
     return respondWithRun(request, reply, live, pingIntervalMs);
   });
 }

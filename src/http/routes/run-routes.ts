@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
 import type { RunService } from "../../runs/run-service.js";
+import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 import { streamRunEvents } from "../stream-run-events.js";
 
@@ -22,7 +23,7 @@ export function registerRunRoutes(
     const afterId = parseEventId(typeof header === "string" ? header : after);
     const closed = new AbortController();
     reply.raw.on("close", () => closed.abort());
-    const events = await runs.readEvents(runId, afterId, closed.signal);
+    const events = await runs.readEvents(runId, afterId, principalOf(request).userId, closed.signal);
     if (events === null) return reply.status(204).send();
     await streamRunEvents(reply, () => events, pingIntervalMs);
     return reply;
@@ -30,12 +31,12 @@ export function registerRunRoutes(
 
   app.get("/api/runs/:runId", async (request) => {
     const { runId } = parseInput(runParams, request.params, "path");
-    return runs.getRun(runId);
+    return runs.getRun(runId, principalOf(request).userId);
   });
 
   app.post("/api/runs/:runId/stop", async (request) => {
     const { runId } = parseInput(runParams, request.params, "path");
-    return runs.stop(runId);
+    return runs.stop(runId, principalOf(request).userId);
   });
 }
 

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ParleyStore } from "../../core/parley-store.js";
+import { adminOf, principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 
 const DAY_MS = 86_400_000;
@@ -10,7 +11,12 @@ const isoDay = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD")
   .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), "must be a real calendar day");
 
-const usageQuery = z.object({ from: isoDay.optional(), to: isoDay.optional() });
+const usageQuery = z.object({
+  from: isoDay.optional(),
+  to: isoDay.optional(),
+  /** Admins may ask for everyone's usage. */
+  all: z.enum(["true", "false"]).optional(),
+});
 
 export function registerUsageRoutes(app: FastifyInstance, deps: { store: ParleyStore }) {
   app.get("/api/usage", async (request) => {
@@ -18,7 +24,12 @@ export function registerUsageRoutes(app: FastifyInstance, deps: { store: ParleyS
     // `to` is inclusive for people; the store takes a half-open range.
     const to = query.to ? Date.parse(`${query.to}T00:00:00Z`) + DAY_MS : startOfUtcDay(Date.now()) + DAY_MS;
     const from = query.from ? Date.parse(`${query.from}T00:00:00Z`) : to - 30 * DAY_MS;
-    const days = await deps.store.usage.totals({ from, to });
+    const principal = query.all === "true" ? adminOf(request) : principalOf(request);
+    const days = await deps.store.usage.totals({
+      from,
+      to,
+      ...(query.all !== "true" && { userId: principal.userId }),
+    });
     const totals = days.reduce(
       (sum, day) => ({
         replies: sum.replies + day.replies,

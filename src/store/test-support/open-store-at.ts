@@ -13,7 +13,7 @@ const delay = Number(startAtText) - Date.now();
 if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 try {
   const store = await openStore({ sqlitePath });
-  await store.conversations.list();
+  await store.conversations.list({ userId: "local" });
   await store.close();
   process.stdout.write("opened\n");
 } catch (error) {

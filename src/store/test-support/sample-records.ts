@@ -8,6 +8,7 @@ export function sampleConversation(overrides: Partial<Conversation> = {}): Conve
   const now = Date.now();
   return {
     id: newId("conv"),
+    userId: "local",
     title: "A conversation",
     botId: null,
     createdAt: now,
@@ -40,6 +41,7 @@ export function sampleMessage(conversationId: string, overrides: Partial<Message
 export function sampleRun(conversationId: string, overrides: Partial<Run> = {}): Run {
   return {
     id: newId("run"),
+    userId: "local",
     conversationId,
     userMessageId: newId("msg"),
     assistantMessageId: newId("msg"),

@@ -1,0 +1,31 @@
+/** `parley users add|list`: accounts from the command line, e.g. the first admin of a fresh server. */
+import { text } from "node:stream/consumers";
+import { BadRequestError } from "../core/app-error.js";
+import { createAccount } from "../http/auth/accounts.js";
+import { openConfiguredStore } from "./open-configured-store.js";
+
+type StoreFlags = { config?: string; dataDir?: string };
+
+export async function runUsersAdd(email: string, options: StoreFlags & { admin?: boolean }): Promise<void> {
+  if (process.stdin.isTTY) process.stderr.write(`Password for ${email} (then Enter, Ctrl+D): `);
+  // The password comes on standard input, never as an argument that would land in shell history or `ps`.
+  const password = (await text(process.stdin)).replace(/\r?\n$/, "");
+  if (password === "") throw new BadRequestError("No password was given on standard input.");
+  const store = await openConfiguredStore(options);
+  try {
+    const user = await createAccount(store, { email, password, role: options.admin ? "admin" : "user" });
+    console.log(`Created ${user.role} ${user.email} (${user.id}).`);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runUsersList(options: StoreFlags): Promise<void> {
+  const store = await openConfiguredStore(options);
+  try {
+    for (const user of await store.users.list())
+      console.log(`${user.id}  ${user.role.padEnd(5)}  ${user.email}`);
+  } finally {
+    await store.close();
+  }
+}

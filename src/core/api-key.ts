@@ -1,0 +1,20 @@
+/** An API key: shown once when created, stored only as a hash, revocable. */
+export type ApiKey = {
+  id: string;
+  userId: string;
+  name: string;
+  /** The first characters of the key, so a person can tell keys apart. */
+  prefix: string;
+  /** SHA-256 of the key, hex. */
+  keyHash: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+};
+
+export type PublicApiKey = Omit<ApiKey, "keyHash">;
+
+export function publicApiKey(key: ApiKey): PublicApiKey {
+  const { keyHash: _hidden, ...rest } = key;
+  return rest;
+}

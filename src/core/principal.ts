@@ -1,0 +1,12 @@
+/** Who a request acts for, once authenticated. */
+import type { UserRole } from "./user.js";
+
+export type Principal = {
+  userId: string;
+  role: UserRole;
+  via: "session" | "api-key" | "single-user";
+  apiKeyId?: string;
+};
+
+/** The one user of a server in single-user mode (loopback only, no accounts). */
+export const SINGLE_USER: Principal = { userId: "local", role: "admin", via: "single-user" };

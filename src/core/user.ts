@@ -1,0 +1,23 @@
+/** A person with an account, and the limits an admin set for them. */
+export type UserRole = "admin" | "user";
+
+export type User = {
+  id: string;
+  /** Lower-cased; the login name. */
+  email: string;
+  role: UserRole;
+  /** scrypt hash in `scrypt$N$r$p$salt$hash` form; never leaves the server. */
+  passwordHash: string;
+  /** Overrides of the server's default limits; null takes the default. */
+  requestsPerMinute: number | null;
+  tokensPerDay: number | null;
+  createdAt: number;
+};
+
+/** A user as the API shows it: no password hash. */
+export type PublicUser = Omit<User, "passwordHash">;
+
+export function publicUser(user: User): PublicUser {
+  const { passwordHash: _hidden, ...rest } = user;
+  return rest;
+}

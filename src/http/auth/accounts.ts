@@ -1,0 +1,78 @@
+/** Creating accounts, signing in and issuing API keys: the rules shared by the HTTP routes and the CLI. */
+import { type ApiKey, publicApiKey } from "../../core/api-key.js";
+import { BadRequestError } from "../../core/app-error.js";
+import { newId } from "../../core/ids.js";
+import type { ParleyStore } from "../../core/parley-store.js";
+import { hashPassword, newSecretToken, sha256Hex, verifyPassword } from "../../core/secret-hash.js";
+import type { User, UserRole } from "../../core/user.js";
+import { UnauthenticatedError } from "./authenticate.js";
+
+const MIN_PASSWORD_LENGTH = 8;
+/** Compared against when no account matches, so a wrong email costs as long as a wrong password. */
+const DECOY_HASH = await hashPassword("decoy password that matches nothing");
+
+export async function createAccount(
+  store: ParleyStore,
+  input: { email: string; password: string; role: UserRole },
+): Promise<User> {
+  const email = input.email.trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+$/.test(email))
+    throw new BadRequestError(`${JSON.stringify(input.email)} is not an email address.`);
+  if (input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new BadRequestError(`The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`);
+  }
+  const user: User = {
+    id: newId("user"),
+    email,
+    role: input.role,
+    passwordHash: await hashPassword(input.password),
+    requestsPerMinute: null,
+    tokensPerDay: null,
+    createdAt: Date.now(),
+  };
+  await store.users.create(user);
+  return user;
+}
+
+/** The user whose email and password match; one message for every failure, so accounts cannot be probed. */
+export async function checkPassword(store: ParleyStore, email: string, password: string): Promise<User> {
+  const user = await store.users.getByEmail(email);
+  const valid = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
+  if (!user || !valid) throw new UnauthenticatedError("The email or the password is wrong.");
+  return user;
+}
+
+/** A new session token for the user; only its hash is stored. */
+export async function startSession(
+  store: ParleyStore,
+  userId: string,
+  days: number,
+): Promise<{ token: string; maxAgeSeconds: number }> {
+  const token = newSecretToken("ps_");
+  const now = Date.now();
+  const maxAgeSeconds = days * 86_400;
+  await store.sessions.create({
+    tokenHash: sha256Hex(token),
+    userId,
+    createdAt: now,
+    expiresAt: now + maxAgeSeconds * 1000,
+  });
+  return { token, maxAgeSeconds };
+}
+
+/** A new API key; the key itself is returned this once and never again. */
+export async function createApiKey(store: ParleyStore, userId: string, name: string) {
+  const key = newSecretToken("pk_");
+  const record: ApiKey = {
+    id: newId("key"),
+    userId,
+    name: name.trim() || "API key",
+    prefix: key.slice(0, 10),
+    keyHash: sha256Hex(key),
+    createdAt: Date.now(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await store.apiKeys.create(record);
+  return { ...publicApiKey(record), key };
+}

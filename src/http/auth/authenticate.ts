@@ -1,0 +1,87 @@
+/**
+ * Finds who a request acts for: an API key (`Authorization: Bearer` or `x-api-key`), else the session cookie,
+ * else nobody. Requests that change state with a cookie must come from Parley's own pages (no cross-site
+ * forgery); requests with a key carry no ambient authority, so they need no such check.
+ */
+import type { FastifyRequest } from "fastify";
+import { AppError } from "../../core/app-error.js";
+import type { ParleyStore } from "../../core/parley-store.js";
+import { type Principal, SINGLE_USER } from "../../core/principal.js";
+import { sha256Hex } from "../../core/secret-hash.js";
+import { sessionTokenOf } from "./session-cookie.js";
+
+export type AuthMode = "accounts" | "single-user";
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = "Sign in, or send an API key as `Authorization: Bearer <key>` or `x-api-key`.") {
+    super("unauthenticated", message, { status: 401 });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super("forbidden", message, { status: 403 });
+  }
+}
+
+export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode }) {
+  const { store } = config;
+  return async function authenticate(request: FastifyRequest): Promise<Principal> {
+    if (config.mode === "single-user") return SINGLE_USER;
+
+    const key = apiKeyOf(request);
+    if (key !== undefined) {
+      const stored = await store.apiKeys.getByHash(sha256Hex(key));
+      if (!stored || stored.revokedAt !== null)
+        throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
+      const user = await store.users.get(stored.userId);
+      if (!user) throw new UnauthenticatedError("This API key's account no longer exists.");
+      // Last use is informative; it must never slow down or fail the request.
+      void store.apiKeys.touch(stored.id, Date.now()).catch(() => {});
+      return { userId: user.id, role: user.role, via: "api-key", apiKeyId: stored.id };
+    }
+
+    const token = sessionTokenOf(request);
+    if (token !== undefined) {
+      const session = await store.sessions.get(sha256Hex(token));
+      if (!session || session.expiresAt <= Date.now())
+        throw new UnauthenticatedError("The session has ended; sign in again.");
+      const user = await store.users.get(session.userId);
+      if (!user) throw new UnauthenticatedError("This session's account no longer exists.");
+      assertSameOrigin(request);
+      return { userId: user.id, role: user.role, via: "session" };
+    }
+    throw new UnauthenticatedError();
+  };
+}
+
+function apiKeyOf(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization?.toLowerCase().startsWith("bearer ")) return authorization.slice(7).trim();
+  const header = request.headers["x-api-key"];
+  return typeof header === "string" && header !== "" ? header : undefined;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Cookie-authenticated writes must come from a page of this origin (browsers send Origin and Sec-Fetch-Site). */
+export function assertSameOrigin(request: FastifyRequest): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const site = request.headers["sec-fetch-site"];
+  if (site === "cross-site" || site === "same-site") {
+    throw new ForbiddenError("Cross-site requests may not change anything here.");
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== "null") {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      throw new ForbiddenError("The Origin header is not a valid origin.");
+    }
+    if (host !== request.headers.host)
+      throw new ForbiddenError("Cross-site requests may not change anything here.");
+  } else if (origin === "null") {
+    throw new ForbiddenError("Requests from an opaque origin may not change anything here.");
+  }
+}

@@ -1,0 +1,41 @@
+/** /api/keys: a user's API keys: create (the key is shown once), list, revoke. */
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { publicApiKey } from "../../core/api-key.js";
+import { BadRequestError, NotFoundError } from "../../core/app-error.js";
+import type { ParleyStore } from "../../core/parley-store.js";
+import { createApiKey } from "../auth/accounts.js";
+import { principalOf } from "../auth/request-principal.js";
+import { parseInput } from "../parse-body.js";
+
+const createBody = z.object({ name: z.string().max(200).default("") });
+const keyParams = z.object({ id: z.string().min(1).max(200) });
+
+export function registerKeyRoutes(app: FastifyInstance, deps: { store: ParleyStore }): void {
+  const { store } = deps;
+
+  app.post("/api/keys", async (request, reply) => {
+    const { userId, via } = principalOf(request);
+    if (via === "single-user") {
+      throw new BadRequestError(
+        "This server runs in single-user mode (--no-auth), which needs no API keys and has no accounts to give them to.",
+        { code: "single_user_mode" },
+      );
+    }
+    const body = parseInput(createBody, request.body);
+    reply.status(201);
+    return createApiKey(store, userId, body.name);
+  });
+
+  app.get("/api/keys", async (request) => {
+    const { userId } = principalOf(request);
+    return { keys: (await store.apiKeys.listByUser(userId)).map(publicApiKey) };
+  });
+
+  app.delete("/api/keys/:id", async (request, reply) => {
+    const { userId } = principalOf(request);
+    const { id } = parseInput(keyParams, request.params, "path");
+    if (!(await store.apiKeys.revoke(userId, id, Date.now()))) throw new NotFoundError("API key", id);
+    reply.status(204).send();
+  });
+}

@@ -1,0 +1,65 @@
+/** Decides whether a user may start another reply now: requests per minute (user and key) and tokens per day. */
+import { AppError } from "../core/app-error.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import type { Principal } from "../core/principal.js";
+import { RateLimiter } from "../core/rate-limiter.js";
+
+const DAY_MS = 86_400_000;
+
+export type Limits = { requestsPerMinute: number; tokensPerDay: number | null };
+
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super("rate_limited", message, { status: 429, details: { retryAfterSeconds } });
+  }
+}
+
+export class RunAdmission {
+  readonly #store: ParleyStore;
+  readonly #defaults: Limits;
+  readonly #limiter = new RateLimiter();
+
+  constructor(config: { store: ParleyStore; defaults: Limits }) {
+    this.#store = config.store;
+    this.#defaults = config.defaults;
+  }
+
+  async admit(principal: Principal): Promise<void> {
+    // One person on their own machine needs no limits against themselves.
+    if (principal.via === "single-user") return;
+    const user = await this.#store.users.get(principal.userId);
+    const perMinute = user?.requestsPerMinute ?? this.#defaults.requestsPerMinute;
+    const perDay = user?.tokensPerDay ?? this.#defaults.tokensPerDay;
+
+    for (const key of [
+      `user:${principal.userId}`,
+      ...(principal.apiKeyId ? [`key:${principal.apiKeyId}`] : []),
+    ]) {
+      const decision = this.#limiter.take(key, perMinute);
+      if (!decision.allowed) {
+        throw new RateLimitedError(
+          `Too many requests: the limit is ${perMinute} replies a minute. Try again in ${decision.retryAfterSeconds} s.`,
+          decision.retryAfterSeconds,
+        );
+      }
+    }
+
+    if (perDay !== null) {
+      const now = Date.now();
+      const startOfDay = Math.floor(now / DAY_MS) * DAY_MS;
+      const days = await this.#store.usage.totals({
+        from: startOfDay,
+        to: now + 1,
+        userId: principal.userId,
+      });
+      const used = days.reduce((sum, day) => sum + day.inputTokens + day.outputTokens, 0);
+      if (used >= perDay) {
+        const retryAfterSeconds = Math.ceil((startOfDay + DAY_MS - now) / 1000);
+        throw new RateLimitedError(
+          `Today's token quota of ${perDay} is used up (${used} tokens); it renews at midnight UTC.`,
+          retryAfterSeconds,
+        );
+      }
+    }
+  }
+}

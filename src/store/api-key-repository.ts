@@ -1,0 +1,73 @@
+/** API keys in the database: found by the hash of the key, listed and revoked per user. */
+import type { Kysely, Selectable } from "kysely";
+import type { ApiKey } from "../core/api-key.js";
+import type { ApiKeyRepository } from "../core/parley-store.js";
+import type { ApiKeyTable, ParleyDatabase } from "./parley-database.js";
+
+export function createApiKeyRepository(database: Kysely<ParleyDatabase>): ApiKeyRepository {
+  return {
+    async create(key) {
+      await database
+        .insertInto("api_keys")
+        .values({
+          id: key.id,
+          user_id: key.userId,
+          name: key.name,
+          prefix: key.prefix,
+          key_hash: key.keyHash,
+          created_at: key.createdAt,
+          last_used_at: key.lastUsedAt,
+          revoked_at: key.revokedAt,
+        })
+        .execute();
+    },
+
+    async getByHash(keyHash) {
+      const row = await database
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("key_hash", "=", keyHash)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    },
+
+    async listByUser(userId) {
+      const rows = await database
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      return rows.map(toApiKey);
+    },
+
+    async revoke(userId, id, at) {
+      const result = await database
+        .updateTable("api_keys")
+        .set({ revoked_at: at })
+        .where("id", "=", id)
+        .where("user_id", "=", userId)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async touch(id, at) {
+      await database.updateTable("api_keys").set({ last_used_at: at }).where("id", "=", id).execute();
+    },
+  };
+}
+
+function toApiKey(row: Selectable<ApiKeyTable>): ApiKey {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    prefix: row.prefix,
+    keyHash: row.key_hash,
+    createdAt: Number(row.created_at),
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
+}

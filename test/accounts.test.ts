@@ -1,0 +1,309 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PARLEY_BIN, type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
+import { writeTestModels } from "./support/test-models.js";
+
+const run = promisify(execFile);
+let parley: ParleyProcess;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = temporaryDirectory();
+  await writeTestModels(dataDir);
+  parley = await startParley({ dataDir, accounts: true, waitForModels: false });
+});
+
+afterAll(async () => {
+  await parley?.stop();
+});
+
+type Client = { cookie?: string; key?: string };
+
+function call(
+  client: Client,
+  pathname: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  return parley.api(pathname, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers: {
+      ...(init.body !== undefined && { "content-type": "application/json" }),
+      ...(client.cookie && { cookie: client.cookie }),
+      ...(client.key && { authorization: `Bearer ${client.key}` }),
+      ...init.headers,
+    },
+    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+  });
+}
+
+function cookieOf(response: Response): string {
+  const header = response.headers.get("set-cookie") ?? "";
+  expect(header).toMatch(/^parley_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+/);
+  return header.split(";")[0] as string;
+}
+
+async function modelsReady(client: Client) {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const { models } = (await (await call(client, "/api/models")).json()) as { models: { ready: boolean }[] };
+    if (models.length > 0 && models.every((model) => model.ready)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("models never became ready");
+}
+
+const alice: Client = {};
+const bob: Client = {};
+let aliceConversation: string;
+let aliceRun: string;
+
+describe("accounts, sessions and ownership", () => {
+  it("asks for credentials on every route but health, login and setup", async () => {
+    expect((await call({}, "/healthz")).status).toBe(200);
+    expect(await (await call({}, "/api/auth/status")).json()).toEqual({ mode: "accounts", needsSetup: true });
+    for (const [method, path] of [
+      ["GET", "/api/conversations"],
+      ["POST", "/api/conversations"],
+      ["GET", "/api/models"],
+      ["GET", "/api/runs/run_x/events"],
+      ["GET", "/api/usage"],
+      ["GET", "/metrics"],
+      ["POST", "/api/keys"],
+    ] as const) {
+      const response = await call({}, path, { method, ...(method === "POST" && { body: {} }) });
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthenticated");
+    }
+  });
+
+  it("creates the first admin from this machine once, signed in with an httpOnly SameSite cookie", async () => {
+    const setup = await call({}, "/api/auth/setup", {
+      body: { email: "Alice@Example.com", password: "alice-password" },
+    });
+    expect(setup.status).toBe(201);
+    alice.cookie = cookieOf(setup);
+    expect(await (await call(alice, "/api/auth/me")).json()).toMatchObject({
+      via: "session",
+      user: { email: "alice@example.com", role: "admin" },
+    });
+    const again = await call({}, "/api/auth/setup", {
+      body: { email: "eve@example.com", password: "eve-password" },
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it("lets the admin add a user, who signs in with the right password only", async () => {
+    const created = await call(alice, "/api/users", {
+      body: { email: "bob@example.com", password: "bob-password" },
+    });
+    expect(created.status).toBe(201);
+    const wrong = await call({}, "/api/auth/login", {
+      body: { email: "bob@example.com", password: "not-bobs" },
+    });
+    expect(wrong.status).toBe(401);
+    const unknown = await call({}, "/api/auth/login", {
+      body: { email: "nobody@example.com", password: "bob-password" },
+    });
+    expect(unknown.status).toBe(401);
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe(
+      ((await unknown.json()) as { error: { message: string } }).error.message,
+    );
+    const login = await call({}, "/api/auth/login", {
+      body: { email: "bob@example.com", password: "bob-password" },
+    });
+    expect(login.status).toBe(200);
+    bob.cookie = cookieOf(login);
+    // Only admins manage accounts.
+    expect((await call(bob, "/api/users")).status).toBe(403);
+  });
+
+  it("refuses a forged cookie and a cookie-authenticated write from another site", async () => {
+    expect((await call({ cookie: "parley_session=ps_forged" }, "/api/conversations")).status).toBe(401);
+    const crossSite = await call(alice, "/api/conversations", {
+      body: {},
+      headers: { origin: "http://evil.example", "sec-fetch-site": "cross-site" },
+    });
+    expect(crossSite.status).toBe(403);
+    const sameSite = await call(alice, "/api/conversations", { body: {}, headers: { origin: parley.url } });
+    expect(sameSite.status).toBe(201);
+  });
+
+  it("never shows, changes, resumes or stops another user's conversation or run: 404, as if it did not exist", async () => {
+    await modelsReady(alice);
+    const created = await call(alice, "/api/conversations", { body: { title: "Alice's secret" } });
+    aliceConversation = ((await created.json()) as { id: string }).id;
+    const stream = await openStream(`${parley.url}/api/conversations/${aliceConversation}/messages`, {
+      method: "POST",
+      body: JSON.stringify({ content: "for alice only", model: "tiny" }),
+      headers: { cookie: alice.cookie as string },
+    });
+    const events = await stream.events();
+    expect(textOf(events)).toBe(ALPHABET);
+    aliceRun = events[0]?.data.runId as string;
+    const assistantMessage = events[0]?.data.assistantMessageId as string;
+
+    const attempts: [string, string, unknown?][] = [
+      ["GET", `/api/conversations/${aliceConversation}`],
+      ["DELETE", `/api/conversations/${aliceConversation}`],
+      ["POST", `/api/conversations/${aliceConversation}/messages`, { content: "hijack" }],
+      ["POST", `/api/conversations/${aliceConversation}/messages/${assistantMessage}/regenerate`, {}],
+      ["GET", `/api/runs/${aliceRun}`],
+      ["GET", `/api/runs/${aliceRun}/events`],
+      ["POST", `/api/runs/${aliceRun}/stop`, {}],
+    ];
+    for (const [method, path, body] of attempts) {
+      const response = await call(bob, path, { method, ...(body !== undefined && { body }) });
+      expect(response.status, `${method} ${path}`).toBe(404);
+    }
+    const bobsList = (await (await call(bob, "/api/conversations")).json()) as {
+      conversations: { id: string }[];
+    };
+    expect(bobsList.conversations.map((conversation) => conversation.id)).not.toContain(aliceConversation);
+    // Still all there for Alice.
+    const mine = (await (await call(alice, `/api/conversations/${aliceConversation}`)).json()) as {
+      messages: unknown[];
+    };
+    expect(mine.messages).toHaveLength(2);
+  });
+
+  it("signs out: the cookie stops working", async () => {
+    const login = await call({}, "/api/auth/login", {
+      body: { email: "bob@example.com", password: "bob-password" },
+    });
+    const session = { cookie: cookieOf(login) };
+    expect((await call(session, "/api/conversations")).status).toBe(200);
+    expect((await call(session, "/api/auth/logout", { body: {} })).status).toBe(204);
+    expect((await call(session, "/api/conversations")).status).toBe(401);
+  });
+});
+
+describe("API keys", () => {
+  it("shows a new key once, stores only its hash, works with both SDKs, and stops working when revoked", async () => {
+    const created = await call(alice, "/api/keys", { body: { name: "laptop" } });
+    expect(created.status).toBe(201);
+    const { key, id, prefix } = (await created.json()) as { key: string; id: string; prefix: string };
+    expect(key).toMatch(/^pk_/);
+    expect(key.startsWith(prefix)).toBe(true);
+    const listed = (await (await call(alice, "/api/keys")).json()) as { keys: Record<string, unknown>[] };
+    expect(listed.keys).toMatchObject([{ id, name: "laptop", prefix, revokedAt: null }]);
+    expect(JSON.stringify(listed)).not.toContain(key);
+
+    const openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: key, maxRetries: 0 });
+    const completion = await openai.chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "key" }],
+    });
+    expect(completion.choices[0]?.message.content).toBe(ALPHABET);
+    const anthropic = new Anthropic({ baseURL: parley.url, apiKey: key, maxRetries: 0 });
+    const message = await anthropic.messages.create({
+      model: "tiny",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(message.content).toMatchObject([{ type: "text", text: ALPHABET }]);
+    // The exchange is stored for the key's user.
+    const list = (await (await call({ key }, "/api/conversations")).json()) as {
+      conversations: { title: string }[];
+    };
+    expect(list.conversations.map((conversation) => conversation.title)).toContain("key");
+
+    expect((await call(alice, `/api/keys/${id}`, { method: "DELETE" })).status).toBe(204);
+    const refused = await openai.chat.completions
+      .create({ model: "tiny", messages: [{ role: "user", content: "again" }] })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+    const refusedAnthropic = await anthropic.messages
+      .create({ model: "tiny", max_tokens: 8, messages: [{ role: "user", content: "x" }] })
+      .catch((error: unknown) => error);
+    expect(refusedAnthropic).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((await call({ key: "pk_never-issued" }, "/api/conversations")).status).toBe(401);
+  });
+
+  it("are made from the command line too: users add (password on stdin) and keys create", async () => {
+    const add = execFile(
+      process.execPath,
+      [PARLEY_BIN, "users", "add", "carol@example.com", "--data-dir", dataDir],
+      {
+        cwd: dataDir,
+      },
+    );
+    add.stdin?.end("carol-password\n");
+    await new Promise((resolve) => add.once("exit", resolve));
+    const { stdout } = await run(
+      process.execPath,
+      [PARLEY_BIN, "keys", "create", "--user", "carol@example.com", "--data-dir", dataDir],
+      {
+        cwd: dataDir,
+      },
+    );
+    const key = stdout.trim();
+    expect(key).toMatch(/^pk_/);
+    const me = (await (await call({ key }, "/api/auth/me")).json()) as {
+      via: string;
+      user: { email: string; role: string };
+    };
+    expect(me).toMatchObject({ via: "api-key", user: { email: "carol@example.com", role: "user" } });
+  });
+});
+
+describe("limits", () => {
+  it("answers the request over the per-minute limit with 429 and Retry-After", async () => {
+    const bobId = ((await (await call(bob, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    expect(
+      (await call(alice, `/api/users/${bobId}`, { method: "PATCH", body: { requestsPerMinute: 2 } })).status,
+    ).toBe(200);
+    const conversation = (
+      (await (await call(bob, "/api/conversations", { body: {} })).json()) as { id: string }
+    ).id;
+    const post = () =>
+      call(bob, `/api/conversations/${conversation}/messages`, { body: { content: "hi", model: "tiny" } });
+    expect((await post()).status).toBe(200);
+    expect((await post()).status).toBe(200);
+    const limited = await post();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: { message: string } }).error.message).toMatch(
+      /2 replies a minute/,
+    );
+  });
+
+  it("answers a request past the daily token quota with 429 until midnight UTC", async () => {
+    const carolLogin = await call({}, "/api/auth/login", {
+      body: { email: "carol@example.com", password: "carol-password" },
+    });
+    const carol = { cookie: cookieOf(carolLogin) };
+    const carolId = ((await (await call(carol, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    await call(alice, `/api/users/${carolId}`, { method: "PATCH", body: { tokensPerDay: 20 } });
+    const conversation = (
+      (await (await call(carol, "/api/conversations", { body: {} })).json()) as { id: string }
+    ).id;
+    const post = () =>
+      call(carol, `/api/conversations/${conversation}/messages`, { body: { content: "hi", model: "tiny" } });
+    expect((await post()).status).toBe(200);
+    const over = await post();
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as { error: { message: string } }).error.message).toMatch(
+      /token quota of 20/,
+    );
+    const retryAfter = Number(over.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+  });
+});
+
+describe("single-user mode", () => {
+  it("is refused on an address other than loopback", async () => {
+    const result = await run(
+      process.execPath,
+      [PARLEY_BIN, "serve", "--no-auth", "--host", "0.0.0.0", "--port", "0"],
+      {
+        cwd: temporaryDirectory(),
+      },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect((result as { code: number }).code).toBe(1);
+    expect((result as { stderr: string }).stderr).toMatch(/only on a loopback address/);
+  });
+});
