@@ -127,7 +127,8 @@ describe("an engine killed with SIGKILL in the middle of a reply", () => {
 describe("a server asked to stop with SIGTERM", () => {
   it("lets the running reply finish, refuses new ones, and exits cleanly", async () => {
     const dataDir = temporaryDirectory();
-    await writeTestModels(dataDir);
+    // A grace long enough for the reply to finish even on a loaded machine.
+    await writeTestModels(dataDir, { shutdownGraceSeconds: 120 });
     const parley = await start(dataDir);
     const conversationId = await createConversation(parley);
     const stream = await post(parley, conversationId, "tiny-loop", "finish me");
@@ -149,6 +150,30 @@ describe("a server asked to stop with SIGTERM", () => {
     const restarted = await start(dataDir);
     const conversation = await restarted.json<StoredConversation>(`/api/conversations/${conversationId}`);
     expect(conversation.messages.find((message) => message.role === "assistant")?.status).toBe("complete");
+  });
+});
+
+describe("a server whose shutdown grace runs out", () => {
+  it("ends the reply still running as interrupted, keeping its text, and exits cleanly", async () => {
+    const dataDir = temporaryDirectory();
+    await writeTestModels(dataDir, { shutdownGraceSeconds: 0 });
+    const parley = await start(dataDir);
+    const conversationId = await createConversation(parley);
+    const stream = await post(parley, conversationId, "tiny-loop", "too long to wait for");
+    const head = await stream.events({ stopAfter: 3 });
+    const follower = await openStream(`${parley.url}/api/runs/${head[0]?.data.runId}/events`, {
+      lastEventId: 3,
+    });
+    parley.child.kill("SIGTERM");
+    const rest = await follower.events();
+    expect(rest.at(-1)).toMatchObject({ event: "run.error", data: { code: "interrupted" } });
+    expect(await parley.exited).toBe(0);
+
+    const restarted = await start(dataDir);
+    const conversation = await restarted.json<StoredConversation>(`/api/conversations/${conversationId}`);
+    const reply = conversation.messages.find((message) => message.role === "assistant");
+    expect(reply?.status).toBe("interrupted");
+    expect(reply?.content).toBe(textOf([...head, ...rest]));
   });
 });
 

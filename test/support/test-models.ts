@@ -7,6 +7,7 @@ export type TestModelsOptions = {
   sequences?: number;
   /** More models to list in the config, as id -> file relative to `dir`. */
   extraModels?: Record<string, string>;
+  shutdownGraceSeconds?: number;
 };
 
 /** Writes tiny.gguf, tiny-loop.gguf and parley.config.yaml serving them as `tiny` and `tiny-loop`. */
@@ -31,6 +32,7 @@ export async function writeTestModels(dir: string, options: TestModelsOptions = 
       ]),
       "runs:",
       "  maxOutputTokens: 1500",
+      `  shutdownGraceSeconds: ${options.shutdownGraceSeconds ?? 10}`,
     ].join("\n"),
   );
 }
