@@ -136,3 +136,12 @@ describe("loadConfig for remote providers", () => {
     expect(message).toMatch(/`providers.0.models.0.fallbacks.0`: no model has the id "ghost"/);
   });
 });
+
+describe("parley.config.example.yaml", () => {
+  it("is a valid config as shipped, so copying it never starts with an error", () => {
+    const example = path.resolve(import.meta.dirname, "../../parley.config.example.yaml");
+    const config = loadConfig({ cwd: directoryWith(), env: {}, flags: { config: example } });
+    expect(config.models.map((model) => model.id)).toEqual(["qwen3-0.6b"]);
+    expect(config.auth.mode).toBe("accounts");
+  });
+});
