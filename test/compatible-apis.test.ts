@@ -139,7 +139,7 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
 
   it("lists the models, and raises the SDK's own errors for an unknown model and a bad request", async () => {
     const models = await openai.models.list();
-    expect(models.data.map((model) => model.id).sort()).toEqual(["tiny", "tiny-loop"]);
+    expect(models.data.map((model) => model.id).sort()).toEqual(["auto", "tiny", "tiny-loop"]);
     const unknown = await openai.chat.completions
       .create({ model: "gpt-9", messages: [{ role: "user", content: "hi" }] })
       .catch((error: unknown) => error);
@@ -224,6 +224,6 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect((bad as Error).message).toMatch(/max_tokens/);
     const models = await anthropic.models.list();
-    expect(models.data.map((model) => model.id).sort()).toEqual(["tiny", "tiny-loop"]);
+    expect(models.data.map((model) => model.id).sort()).toEqual(["auto", "tiny", "tiny-loop"]);
   });
 });

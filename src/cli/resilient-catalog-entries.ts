@@ -48,6 +48,7 @@ export function resilientCatalogEntries(
   return models.map((model) => ({
     info: model.info,
     status: model.status,
+    ...(model.countTokens && { countTokens: model.countTokens }),
     chatModel: new ResilientChatModel({
       modelId: model.info.id,
       candidates: [

@@ -1,5 +1,5 @@
 /** A model of the catalog before failover is wrapped around it: what it is and the endpoints that serve it. */
-import type { ChatModel } from "../providers/chat-model.js";
+import type { ChatModel, ChatPrompt } from "../providers/chat-model.js";
 import type { ModelInfo, ModelStatus } from "../runs/model-catalog.js";
 
 export type ModelEndpoint = {
@@ -15,4 +15,6 @@ export type ServedModel = {
   status: () => ModelStatus;
   /** Catalog ids to continue on, in order, when this model's endpoints fail. */
   fallbacks: readonly string[];
+  /** Exact prompt tokens, where the model can count them. */
+  countTokens?: (prompt: ChatPrompt) => Promise<number>;
 };

@@ -59,6 +59,16 @@ export function startLocalModels(
         },
       ],
       fallbacks: model.fallbacks ?? [],
+      countTokens: async (prompt) => {
+        const response = await fetch(`${supervisor.baseURL}/tokenize`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ messages: prompt }),
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!response.ok) throw new Error(`the engine could not count tokens (HTTP ${response.status})`);
+        return ((await response.json()) as { prompt_tokens: number }).prompt_tokens;
+      },
       status: () => ({
         state: supervisor.status as ModelState,
         ...(supervisor.lastError !== undefined &&

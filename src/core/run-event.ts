@@ -23,6 +23,10 @@ export type RunEventDataMap = {
     assistantMessageId: string;
     model: string;
     botId?: string;
+    /** How `auto` (or a tier) chose the model. */
+    routing?: { requested: string; reason: string };
+    /** The prompt as sent: its size, and how many of the oldest messages were left out to fit the window. */
+    context?: { promptTokens: number; trimmedMessages: number };
   };
   "text.delta": { text: string };
   citation: { documentId: string; title: string; start: number; end: number; citedText: string };

@@ -65,6 +65,24 @@ describe("engine server", () => {
     expect(models.data.map((model) => model.id)).toEqual(["tiny"]);
   });
 
+  it("counts a conversation's prompt tokens exactly as a completion would use them", async () => {
+    const messages = [
+      { role: "system" as const, content: "Count me." },
+      { role: "user" as const, content: "How many tokens is this?" },
+    ];
+    const response = await fetch(`${engine.url}/v1/tokenize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages }),
+    });
+    const counted = (await response.json()) as { prompt_tokens: number; context_size: number };
+    const completion = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 1 });
+    expect(counted.prompt_tokens).toBe(completion.usage?.prompt_tokens);
+    expect(counted.context_size).toBeGreaterThan(0);
+    const bad = await fetch(`${engine.url}/v1/tokenize`, { method: "POST", body: "{" });
+    expect(bad.status).toBe(400);
+  });
+
   it("completes without streaming", async () => {
     const completion = await client.chat.completions.create({
       model: "tiny",

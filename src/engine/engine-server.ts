@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { AppError } from "../core/app-error.js";
 import { ChatCompletionHandler, type EngineCounters } from "./chat-completion-handler.js";
+import { parseChatCompletionRequest } from "./chat-completion-request.js";
+import { chatPromptTokens } from "./chat-prompt-tokens.js";
 import { type EngineConfig, resolveEngineConfig } from "./engine-config.js";
-import { sendError, sendJson } from "./engine-http.js";
+import { readJsonBody, sendError, sendJson } from "./engine-http.js";
 import { type EngineModel, loadEngineModel } from "./engine-model.js";
 import { assertLoadableGguf } from "./gguf-requirements.js";
 import { SequencePool } from "./sequence-pool.js";
@@ -58,6 +60,20 @@ export async function startEngine(config: EngineConfig): Promise<EngineServer> {
     if (path === "/v1/chat/completions") {
       if (request.method !== "POST") return methodNotAllowed(response, "POST");
       return chatCompletions.handle(request, response);
+    }
+    if (path === "/v1/tokenize") {
+      // Parley's extension: the prompt's token count as the chat template renders it, so the server can
+      // fit a conversation into the context window before it sends anything.
+      if (request.method !== "POST") return methodNotAllowed(response, "POST");
+      const chat = parseChatCompletionRequest({
+        max_tokens: 1,
+        ...((await readJsonBody(request)) as object),
+      });
+      const prompt = chatPromptTokens(engineModel.model, engineModel.chatWrapper, chat.messages);
+      return sendJson(response, 200, {
+        prompt_tokens: prompt.tokens.length,
+        context_size: engineModel.contextSize,
+      });
     }
     if (path === "/health") {
       if (request.method !== "GET") return methodNotAllowed(response, "GET");

@@ -2,7 +2,7 @@
 import { AppError, ProviderError } from "../core/app-error.js";
 import type { MessagePatch } from "../core/message.js";
 import type { ParleyStore } from "../core/parley-store.js";
-import type { FinishReason, Timings, Usage } from "../core/run-event.js";
+import type { FinishReason, RunEventDataMap, Timings, Usage } from "../core/run-event.js";
 import { costOf } from "../core/usage-cost.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
 import type { EventLogWriter } from "./event-log-writer.js";
@@ -10,6 +10,7 @@ import type { LiveRun } from "./live-run.js";
 import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
 import { INTERRUPTED_MESSAGE } from "./recover-run.js";
 import type { RunMetrics, RunOutcome } from "./run-metrics.js";
+import type { TokenCounter } from "./token-counter.js";
 
 export type ExecuteRunConfig = {
   live: LiveRun;
@@ -20,6 +21,9 @@ export type ExecuteRunConfig = {
   persistence: { store: ParleyStore; writer: EventLogWriter } | undefined;
   catalog: ModelCatalog;
   metrics: RunMetrics;
+  tokenCounter: TokenCounter;
+  routing?: RunEventDataMap["run.start"]["routing"];
+  context: RunEventDataMap["run.start"]["context"];
 };
 
 type Outcome =
@@ -41,6 +45,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     userMessageId: live.record.userMessageId,
     assistantMessageId: live.record.assistantMessageId,
     model: entry.info.id,
+    ...(config.routing && { routing: config.routing }),
+    ...(config.context && { context: config.context }),
   });
 
   // The model that answered: the requested one, unless failover continued on a fallback.
@@ -60,6 +66,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
         live.push("text.delta", { text: part.text });
       } else if (part.type === "usage") {
         usage = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
+        if (answeredBy.id === entry.info.id)
+          config.tokenCounter.calibrate(entry.info.id, prompt, part.inputTokens);
       } else if (part.type === "finish") {
         outcome = { kind: "end", finishReason: part.reason };
       } else if (part.type === "error") {

@@ -2,7 +2,7 @@
 import { BadRequestError, ModelUnavailableError } from "../core/app-error.js";
 import type { Timings } from "../core/run-event.js";
 import type { Pricing } from "../core/usage-cost.js";
-import type { ChatModel } from "../providers/chat-model.js";
+import type { ChatModel, ChatPrompt } from "../providers/chat-model.js";
 
 export type ModelTier = "fast" | "balanced" | "smart";
 
@@ -24,6 +24,8 @@ export type CatalogEntry = {
   info: ModelInfo;
   chatModel: ChatModel;
   status: () => ModelStatus;
+  /** Exact prompt tokens, for models that can say (Parley's engine); others are estimated. */
+  countTokens?: (prompt: ChatPrompt) => Promise<number>;
 };
 
 export type CatalogListing = ModelInfo & {
@@ -56,6 +58,11 @@ export class ModelCatalog {
 
   info(modelId: string): ModelInfo | undefined {
     return this.#entries.get(modelId)?.info;
+  }
+
+  /** The entry whatever its status, for looking at a model rather than calling it. */
+  entry(modelId: string): CatalogEntry | undefined {
+    return this.#entries.get(modelId);
   }
 
   list(): CatalogListing[] {

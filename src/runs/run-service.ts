@@ -5,15 +5,18 @@ import { newId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
 import { threadTo } from "../core/message-thread.js";
 import type { ParleyStore } from "../core/parley-store.js";
+import { chooseModel, type Tier } from "../core/routing-policy.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
 import { EventLogWriter } from "./event-log-writer.js";
 import { executeRun } from "./execute-run.js";
+import { fitPrompt } from "./fit-prompt.js";
 import { LiveRun } from "./live-run.js";
-import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
+import { type CatalogEntry, type ModelCatalog, NO_MODEL_HINT } from "./model-catalog.js";
 import { recoverRun } from "./recover-run.js";
 import type { RunMetrics } from "./run-metrics.js";
+import { TokenCounter } from "./token-counter.js";
 
 export type RunServiceConfig = {
   store: ParleyStore;
@@ -31,7 +34,10 @@ export type StartReplyOptions = {
   content: string;
   /** Where the user message hangs in the tree; defaults to the newest message of the conversation. */
   parentId?: string;
+  /** A catalog id, or `auto` to let the routing policy choose. */
   model?: string;
+  /** With `auto` (or no model): the lowest tier to consider. */
+  tier?: Tier;
 };
 
 export type StartExchangeOptions = {
@@ -56,6 +62,8 @@ type RunPlan = {
   userMessageId: string;
   prompt: ChatPrompt;
   entry: CatalogEntry;
+  routing?: { requested: string; reason: string };
+  context: { promptTokens: number; trimmedMessages: number };
   call: RunCallOptions;
   persist: false | { conversation?: Conversation; messages: Message[]; title?: string };
 };
@@ -66,6 +74,7 @@ export type RegenerateOptions = {
   /** An assistant message (the new reply becomes its sibling) or a user message (the reply becomes its child). */
   messageId: string;
   model?: string;
+  tier?: Tier;
 };
 
 const TITLE_LENGTH = 80;
@@ -73,6 +82,7 @@ const TITLE_LENGTH = 80;
 export class RunService {
   readonly #config: RunServiceConfig;
   readonly #live = new Map<string, LiveRun>();
+  readonly #tokens = new TokenCounter();
 
   readonly #finished = new Map<string, Promise<void>>();
   #closing = false;
@@ -95,18 +105,18 @@ export class RunService {
   /** Stores the user's message and starts the assistant's reply to it. */
   async startReply(options: StartReplyOptions): Promise<LiveRun> {
     const { store } = this.#config;
-    const entry = this.#resolveModel(options.model);
+    this.#assertOpen();
     const conversation = await this.#ownConversation(options.userId, options.conversationId);
     const messages = await store.messages.listByConversation(conversation.id);
     const parentId = this.#parentFor(messages, conversation.id, options.parentId);
     const userMessage = newMessage(conversation.id, parentId, "user", options.content, Date.now());
+    const call = {};
     return this.#begin({
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      prompt: promptFor([...messages, userMessage], userMessage.id),
-      entry,
-      call: {},
+      ...(await this.#route(options, promptFor([...messages, userMessage], userMessage.id), call)),
+      call,
       persist: {
         messages: [userMessage],
         ...(conversation.title === "" && { title: titleFrom(userMessage.content) }),
@@ -117,6 +127,7 @@ export class RunService {
   /** Writes a new reply to the same user message: a sibling branch of an earlier answer. */
   async regenerate(options: RegenerateOptions): Promise<LiveRun> {
     const { store, catalog } = this.#config;
+    this.#assertOpen();
     const conversation = await this.#ownConversation(options.userId, options.conversationId);
     const messages = await store.messages.listByConversation(conversation.id);
     const target = messages.find((message) => message.id === options.messageId);
@@ -131,14 +142,14 @@ export class RunService {
       );
     }
     // By default the same model answers again, while the catalog still has it.
-    const modelId = options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined);
+    const model = options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined);
+    const call = {};
     return this.#begin({
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      prompt: promptFor(messages, userMessage.id),
-      entry: this.#resolveModel(modelId),
-      call: {},
+      ...(await this.#route({ model, tier: options.tier }, promptFor(messages, userMessage.id), call)),
+      call,
       persist: { messages: [] },
     });
   }
@@ -148,7 +159,7 @@ export class RunService {
    * conversation (unless `store` is false) and the reply to the last one is a run like any other.
    */
   async startExchange(options: StartExchangeOptions): Promise<LiveRun> {
-    const entry = this.#resolveModel(options.model);
+    this.#assertOpen();
     const last = options.messages.at(-1);
     if (last?.role !== "user") {
       throw new BadRequestError("The last message must be a user message for Parley to answer it.", {
@@ -173,8 +184,7 @@ export class RunService {
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      prompt: options.messages,
-      entry,
+      ...(await this.#route(options, options.messages, options.call)),
       call: options.call,
       persist: options.store ? { conversation, messages: chain } : false,
     });
@@ -247,9 +257,72 @@ export class RunService {
     return conversation;
   }
 
-  #resolveModel(modelId: string | undefined): CatalogEntry {
+  #assertOpen(): void {
     if (this.#closing) throw new ModelUnavailableError("Parley is shutting down and takes no new replies.");
-    return this.#config.catalog.resolve(modelId);
+  }
+
+  /**
+   * Picks the model (the one asked for, or by policy for `auto` or a tier) and fits the prompt into its
+   * context window, leaving out the oldest turns if it must; a prompt that cannot fit is refused here,
+   * before anything is sent, rather than failing upstream.
+   */
+  async #route(
+    requested: { model?: string; tier?: Tier },
+    prompt: ChatPrompt,
+    call: RunCallOptions,
+  ): Promise<Pick<RunPlan, "entry" | "prompt" | "routing" | "context">> {
+    const { catalog } = this.#config;
+    const reserveFor = (window: number) =>
+      call.maxOutputTokens ?? Math.min(this.#config.maxOutputTokens, Math.floor(window / 4));
+    const auto =
+      requested.model === "auto" || (requested.model === undefined && requested.tier !== undefined);
+    let entry: CatalogEntry;
+    let routing: RunPlan["routing"];
+    if (auto) {
+      const listed = catalog.list();
+      if (listed.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
+      const candidates = await Promise.all(
+        listed.map(async (model) => ({
+          ...model,
+          promptTokens: await this.#tokens.count(catalog.entry(model.id) as CatalogEntry, prompt),
+        })),
+      );
+      const decision = chooseModel(candidates, {
+        reserveTokens: Math.min(...candidates.map((candidate) => reserveFor(candidate.contextWindow))),
+        needsImage: false,
+        ...(requested.tier && { minimumTier: requested.tier }),
+      });
+      if (decision.modelId === null) {
+        throw new BadRequestError(`No model can take this request: ${decision.reason}.`, {
+          code: "no_model_fits",
+        });
+      }
+      entry = catalog.resolve(decision.modelId);
+      routing = { requested: requested.tier ? `tier:${requested.tier}` : "auto", reason: decision.reason };
+    } else {
+      entry = catalog.resolve(requested.model);
+    }
+
+    const window = entry.info.contextWindow;
+    const fitted = await fitPrompt(prompt, window - reserveFor(window), (candidate) =>
+      this.#tokens.count(entry, candidate),
+    );
+    if (!fitted) {
+      const longer = catalog
+        .list()
+        .filter((model) => model.contextWindow > window && model.ready)
+        .map((model) => `${model.id} (${model.contextWindow} tokens)`);
+      throw new BadRequestError(
+        `This message is too long for ${entry.info.id}: with the system prompt it does not fit the ${window}-token context window, leaving room for the reply. Shorten it${longer.length > 0 ? `, or choose a model with a longer context: ${longer.join(", ")}` : ""}.`,
+        { code: "context_length_exceeded" },
+      );
+    }
+    return {
+      entry,
+      prompt: fitted.prompt,
+      ...(routing && { routing }),
+      context: { promptTokens: fitted.promptTokens, trimmedMessages: fitted.trimmedMessages },
+    };
   }
 
   #parentFor(
@@ -320,6 +393,9 @@ export class RunService {
       prompt: plan.prompt,
       call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
       persistence: writer && { store, writer },
+      tokenCounter: this.#tokens,
+      ...(plan.routing && { routing: plan.routing }),
+      context: plan.context,
       catalog,
       metrics: this.#config.metrics,
     })

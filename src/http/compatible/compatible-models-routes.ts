@@ -4,7 +4,11 @@ import type { ModelCatalog } from "../../runs/model-catalog.js";
 
 export function registerCompatibleModelsRoutes(app: FastifyInstance, deps: { catalog: ModelCatalog }) {
   app.get("/v1/models", async (request) => {
-    const models = deps.catalog.list();
+    // `auto` lets Parley pick the cheapest model that fits each request.
+    const models = [
+      { id: "auto", label: "Auto (Parley chooses)", provider: "parley" },
+      ...deps.catalog.list(),
+    ];
     // Anthropic's SDK always sends its API version; OpenAI's never does.
     if (request.headers["anthropic-version"] !== undefined) {
       const data = models.map((model) => ({

@@ -16,10 +16,16 @@ const messageBody = z.object({
     .max(MAX_CONTENT_CHARACTERS, `must be at most ${MAX_CONTENT_CHARACTERS} characters`)
     .refine((content) => content.trim() !== "", "must not be empty"),
   parentId: z.string().min(1).max(200).optional(),
+  /** A model id, or "auto" to let Parley choose. */
   model: z.string().min(1).max(200).optional(),
+  /** The lowest tier "auto" may choose from. */
+  tier: z.enum(["fast", "balanced", "smart"]).optional(),
 });
 
-const regenerateBody = z.object({ model: z.string().min(1).max(200).optional() });
+const regenerateBody = z.object({
+  model: z.string().min(1).max(200).optional(),
+  tier: z.enum(["fast", "balanced", "smart"]).optional(),
+});
 
 const conversationParams = z.object({ id: z.string().min(1).max(200) });
 const messageParams = conversationParams.extend({ messageId: z.string().min(1).max(200) });

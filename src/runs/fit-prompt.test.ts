@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import type { ChatPrompt } from "../providers/chat-model.js";
+import { fitPrompt } from "./fit-prompt.js";
+
+const words = async (prompt: ChatPrompt) =>
+  prompt.reduce((sum, message) => sum + message.content.split(" ").length, 0);
+
+const conversation: ChatPrompt = [
+  { role: "system", content: "be brief" },
+  { role: "user", content: "one two three" },
+  { role: "assistant", content: "four five six" },
+  { role: "user", content: "seven eight" },
+  { role: "assistant", content: "nine ten" },
+  { role: "user", content: "the last question" },
+];
+
+describe("fitPrompt", () => {
+  it("keeps a prompt that fits as it is", async () => {
+    expect(await fitPrompt(conversation, 100, words)).toEqual({
+      prompt: conversation,
+      promptTokens: 15,
+      trimmedMessages: 0,
+    });
+  });
+
+  it("leaves out the oldest turns whole, keeping the system prompt and the last message", async () => {
+    const fitted = await fitPrompt(conversation, 10, words);
+    expect(fitted?.prompt.map((message) => message.content)).toEqual([
+      "be brief",
+      "seven eight",
+      "nine ten",
+      "the last question",
+    ]);
+    expect(fitted).toMatchObject({ promptTokens: 9, trimmedMessages: 2 });
+  });
+
+  it("answers null when even the system prompt and the last message do not fit", async () => {
+    expect(await fitPrompt(conversation, 4, words)).toBeNull();
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * Fits a conversation into a model's context window by leaving out its oldest turns, never the system prompt
+ * or the last message, and never silently: the caller learns how many were left out.
+ */
+import type { ChatPrompt, ChatPromptMessage } from "../providers/chat-model.js";
+
+export type FittedPrompt = { prompt: ChatPrompt; promptTokens: number; trimmedMessages: number };
+
+export async function fitPrompt(
+  prompt: ChatPrompt,
+  limitTokens: number,
+  count: (prompt: ChatPrompt) => Promise<number>,
+): Promise<FittedPrompt | null> {
+  let kept: ChatPromptMessage[] = [...prompt];
+  let promptTokens = await count(kept);
+  while (promptTokens > limitTokens) {
+    const shorter = withoutOldestTurn(kept);
+    if (!shorter) return null;
+    kept = shorter;
+    promptTokens = await count(kept);
+  }
+  return { prompt: kept, promptTokens, trimmedMessages: prompt.length - kept.length };
+}
+
+/** Drops the oldest message that is neither a system message nor the last; then whatever assistant reply it left first. */
+function withoutOldestTurn(prompt: ChatPromptMessage[]): ChatPromptMessage[] | null {
+  const last = prompt.length - 1;
+  const oldest = prompt.findIndex((message, index) => message.role !== "system" && index < last);
+  if (oldest < 0) return null;
+  const rest = prompt.filter((_, index) => index !== oldest);
+  // A conversation must not open with the model speaking (Anthropic refuses it), so an orphaned reply goes too.
+  const next = rest.findIndex((message, index) => message.role !== "system" && index < rest.length - 1);
+  return next >= 0 && rest[next]?.role === "assistant" ? rest.filter((_, index) => index !== next) : rest;
+}
