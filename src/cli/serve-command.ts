@@ -2,6 +2,11 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
+import { createAddressPolicy } from "../bots/address-policy.js";
+import { BotReplies } from "../bots/bot-replies.js";
+import { BotService } from "../bots/bot-service.js";
+import { fetchUrl } from "../bots/fetch-url.js";
+import { seedBuiltInBots } from "../bots/seed-built-in-bots.js";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
 import { createApp } from "../http/create-app.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
@@ -18,6 +23,8 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const logger = pino({ name: "parley" });
   mkdirSync(config.dataDir, { recursive: true });
   const store = await openStore({ sqlitePath: path.join(config.dataDir, "parley.db") });
+  const seeded = await seedBuiltInBots(store);
+  if (seeded.length > 0) logger.info({ bots: seeded }, "added the built-in bots");
 
   // With no model configured, serve whatever `parley pull` put in the models folder.
   const models =
@@ -35,6 +42,18 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   );
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
 
+  const fetchConfig = config.tools.fetchUrl;
+  const fetchPolicy = createAddressPolicy({ allow: fetchConfig.allowedAddresses });
+  const botReplies = new BotReplies({
+    store,
+    hasModel: (modelId) => catalog.has(modelId),
+    fetchArticle: (url) =>
+      fetchUrl(url, {
+        policy: fetchPolicy,
+        timeoutMs: fetchConfig.timeoutSeconds * 1000,
+        maxBytes: fetchConfig.maxBytes,
+      }),
+  });
   const runs = new RunService({
     store,
     catalog,
@@ -42,6 +61,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     eventLogFlushMs: config.runs.eventLogFlushMs,
     maxOutputTokens: config.runs.maxOutputTokens,
     onError: (error, context) => logger.error({ err: error }, `failed ${context}`),
+    bots: botReplies,
   });
   const recovered = await runs.recoverInterrupted();
   if (recovered > 0)
@@ -50,6 +70,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const app = createApp({
     store,
     runs,
+    bots: new BotService({ store }),
     catalog,
     metrics,
     auth: config.auth,
@@ -57,6 +78,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     bodyLimit: config.http.bodyLimit,
     pingIntervalMs: config.http.pingIntervalSeconds * 1000,
     logger: logger.child({ component: "http" }),
+    webDistDir: path.join(import.meta.dirname, "../../web/dist"),
   });
   const address = await app.listen({ host: config.host, port: config.port });
   if (config.auth.mode === "single-user") {

@@ -1,5 +1,6 @@
 /** Builds Parley's Fastify app: the JSON API, run streams, health, and one error shape for all of them. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { BotService } from "../bots/bot-service.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
@@ -11,6 +12,7 @@ import { registerCompatibleModelsRoutes } from "./compatible/compatible-models-r
 import { registerOpenAIChatRoutes } from "./compatible/openai-chat-routes.js";
 import { handleError } from "./error-handler.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
+import { registerBotRoutes } from "./routes/bot-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerKeyRoutes } from "./routes/key-routes.js";
 import { registerMessageRoutes } from "./routes/message-routes.js";
@@ -20,11 +22,13 @@ import { registerRunRoutes } from "./routes/run-routes.js";
 import { registerUsageRoutes } from "./routes/usage-routes.js";
 import { registerUserRoutes } from "./routes/user-routes.js";
 import { type Limits, RunAdmission } from "./run-admission.js";
+import { registerWebApp } from "./serve-web-app.js";
 import { registerStrictJsonParser } from "./strict-json-parser.js";
 
 export type AppConfig = {
   store: ParleyStore;
   runs: RunService;
+  bots: BotService;
   catalog: ModelCatalog;
   metrics: RunMetrics;
   bodyLimit: number;
@@ -32,6 +36,8 @@ export type AppConfig = {
   logger: FastifyBaseLogger | boolean;
   auth: { mode: AuthMode; sessionDays: number };
   limits: Limits;
+  /** The built web app (web/dist), served at `/`; absent for an API-only server. */
+  webDistDir?: string;
 };
 
 export function createApp(config: AppConfig): FastifyInstance {
@@ -54,7 +60,7 @@ export function createApp(config: AppConfig): FastifyInstance {
       .send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
   });
 
-  const { store, runs, catalog, pingIntervalMs } = config;
+  const { store, runs, bots, catalog, pingIntervalMs } = config;
   const admission = new RunAdmission({ store, defaults: config.limits });
   requirePrincipal(app, createAuthenticator({ store, mode: config.auth.mode }));
 
@@ -63,13 +69,15 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerKeyRoutes(app, { store });
   registerUserRoutes(app, { store });
   registerModelRoutes(app, { catalog });
-  registerConversationRoutes(app, { store, runs });
+  registerConversationRoutes(app, { store, runs, bots });
+  registerBotRoutes(app, { bots, catalog });
   registerMessageRoutes(app, { runs, admission, pingIntervalMs });
   registerRunRoutes(app, { runs, pingIntervalMs });
   registerUsageRoutes(app, { store });
   registerMetricsRoutes(app, { registry: config.metrics.registry });
-  registerCompatibleModelsRoutes(app, { catalog });
+  registerCompatibleModelsRoutes(app, { catalog, bots });
   registerOpenAIChatRoutes(app, { runs, admission, pingIntervalMs });
   registerAnthropicMessagesRoutes(app, { runs, admission, pingIntervalMs });
+  if (config.webDistDir) registerWebApp(app, { distDir: config.webDistDir });
   return app;
 }

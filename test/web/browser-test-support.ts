@@ -1,0 +1,139 @@
+/** Shared by the browser tests: a built web app, Debian's chromium through playwright-core, and an artifacts folder. */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
+import { vi } from "vitest";
+import { REPO_ROOT } from "../support/parley-process.js";
+import { writeTestModels } from "../support/test-models.js";
+
+export const ARTIFACTS_DIR = path.join(REPO_ROOT, "test/web/artifacts");
+export const ALPHABET = "abcdefghijklmnopqrstuvwxyz";
+
+/**
+ * A browser, a server and its engines share two cores with whatever else runs: waits are generous, so a busy
+ * machine makes these tests slower, not red.
+ */
+export function useBrowserTestTimeouts(): void {
+  vi.setConfig({
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    expect: { poll: { timeout: 20_000, interval: 50 } },
+  });
+}
+
+/** Builds web/dist if its sources changed; in a child process, as `npm start` does, so vite never loads in a test worker. */
+export function ensureWebAppBuilt(): void {
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/build-web-if-stale.ts"], {
+    cwd: REPO_ROOT,
+    stdio: "pipe",
+  });
+}
+
+/**
+ * The tiny models and a config serving them, with the looping one writing up to ~4000 tokens (a few seconds):
+ * long enough to stop, cut or reload a reply mid-way even on a busy machine.
+ */
+export async function writeBrowserTestModels(dir: string): Promise<void> {
+  await writeTestModels(dir);
+  writeFileSync(
+    path.join(dir, "parley.config.yaml"),
+    [
+      "engine:",
+      "  threads: 1",
+      "  sequences: 2",
+      "  contextSize: 4096",
+      "models:",
+      "  - id: tiny",
+      "    file: ./tiny.gguf",
+      "  - id: tiny-loop",
+      "    file: ./tiny-loop.gguf",
+      "runs:",
+      "  maxOutputTokens: 4000",
+    ].join("\n"),
+  );
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function newChatPage(
+  browser: Browser,
+  baseURL: string,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 1280, height: 800 },
+    locale: "en-US",
+    colorScheme: "light",
+    reducedMotion: "reduce",
+    ...options,
+  });
+  const page = await context.newPage();
+  // Uncaught errors in the page fail the test that looks at them.
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  return { context, page, errors };
+}
+
+export function artifactPath(name: string): string {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  return path.join(ARTIFACTS_DIR, name);
+}
+
+/** Picks a model in the header's picker. */
+export async function chooseModel(page: Page, modelId: string): Promise<void> {
+  await page.getByRole("button", { name: /^Model:/ }).click();
+  await page.locator(`[role="option"][data-model-id="${modelId}"]`).click();
+  await page.getByRole("button", { name: new RegExp(`^Model: ${modelId}$`) }).waitFor();
+}
+
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+/** The last assistant reply on the page. */
+export function lastReply(page: Page) {
+  return page.locator(".assistant-message").last();
+}
+
+/** Only the letters of a text: Markdown turns the model's newlines into <br>, so compare what was written. */
+export function lettersOf(text: string | null): string {
+  return (text ?? "").replace(/[^a-z]/g, "");
+}
+
+export type StoredMessage = {
+  id: string;
+  role: string;
+  content: string;
+  status: string;
+  parentId: string | null;
+};
+
+export function conversationIdOf(page: Page): string {
+  const match = /\/c\/([^/?#]+)/.exec(page.url());
+  if (!match?.[1]) throw new Error(`not on a conversation page: ${page.url()}`);
+  return decodeURIComponent(match[1]);
+}

@@ -1,0 +1,19 @@
+/** A model as GET /api/models lists it (the server's catalog listing, restated here: web sees only HTTP). */
+export type ModelTier = "fast" | "balanced" | "smart";
+
+export type ModelListing = {
+  id: string;
+  label: string;
+  provider: string;
+  tier: ModelTier;
+  contextWindow: number;
+  pricing: { inputPerMillion: number; outputPerMillion: number };
+  modalities: readonly string[];
+  ready: boolean;
+  status: { state: "ready" | "starting" | "restarting" | "failed" | "stopped"; message?: string };
+  speed: { ttftMsP50: number | null; tokensPerSecondP50: number | null; samples: number };
+};
+
+export type ModelList = { models: ModelListing[]; hint?: string };
+
+export const MODEL_TIERS: readonly ModelTier[] = ["fast", "balanced", "smart"];

@@ -1,0 +1,201 @@
+/**
+ * The Parley web app: the sidebar and the chat, the page's address (/ for a new chat, /c/:id for a
+ * conversation), and the keyboard shortcuts that work everywhere.
+ */
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import { type Account, useAccount } from "./account/use-account.js";
+import type { CurrentUser } from "./api/parley-api.js";
+import { ChatView } from "./chat/chat-view.js";
+import { TranslationProvider, useTranslation } from "./i18n/translation.js";
+import { useModelChoice } from "./model-catalog/use-model-choice.js";
+import { useModels } from "./model-catalog/use-models.js";
+import { useThemePreference } from "./settings/theme-preference.js";
+import { Sidebar } from "./sidebar/sidebar.js";
+import { useConversationList } from "./sidebar/use-conversation-list.js";
+import { useMediaQuery } from "./ui/use-media-query.js";
+
+const SettingsDialog = lazy(() => import("./settings/settings-dialog.js"));
+const SignInPage = lazy(() => import("./account/sign-in-page.js"));
+
+const SIDEBAR_STORAGE_KEY = "parley.sidebar";
+
+type Route = {
+  conversationId: string | null;
+  /** A new key gives the chat a fresh session; a chat that gets its id from its first message keeps its own. */
+  sessionKey: number;
+};
+
+function conversationIdFrom(pathname: string): string | null {
+  const match = /^\/c\/([^/]+)\/?$/.exec(pathname);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+export function App() {
+  return (
+    <TranslationProvider>
+      <AccountGate />
+    </TranslationProvider>
+  );
+}
+
+/** The chat for someone signed in (or anyone, in single-user mode); otherwise the sign-in page. */
+function AccountGate() {
+  const { t } = useTranslation();
+  const account = useAccount();
+  const { state } = account;
+  if (state.kind === "checking") {
+    return (
+      <div className="app-loading" role="status">
+        <span className="spinner" aria-hidden="true" />
+        <span className="visually-hidden">{t("auth.checking")}</span>
+      </div>
+    );
+  }
+  if (state.kind === "unreachable") {
+    return (
+      <main className="sign-in-page">
+        <div className="sign-in-card" role="alert">
+          <p>{t("auth.unreachable", { message: state.message })}</p>
+          <button type="button" className="button primary" onClick={account.recheck}>
+            {t("auth.retry")}
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (state.kind === "signed-out") {
+    return (
+      <Suspense fallback={null}>
+        <SignInPage needsSetup={state.needsSetup} onSubmit={account.signIn} />
+      </Suspense>
+    );
+  }
+  return <ParleyApp account={account} current={state.current} />;
+}
+
+function ParleyApp({ account, current }: { account: Account; current: CurrentUser }) {
+  const { t } = useTranslation();
+  const [route, setRoute] = useState<Route>(() => ({
+    conversationId: conversationIdFrom(location.pathname),
+    sessionKey: 0,
+  }));
+  const list = useConversationList();
+  const models = useModels();
+  const [modelChoice, setModelChoice] = useModelChoice();
+  const [theme, setTheme] = useThemePreference();
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const drawer = useMediaQuery("(max-width: 767px)");
+  const [wideSidebarOpen, setWideSidebarOpen] = useState(() => readSidebarPreference());
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const sidebarOpen = drawer ? drawerOpen : wideSidebarOpen;
+  const search = useRef<HTMLInputElement>(null);
+
+  const setSidebarOpen = useCallback(
+    (open: boolean) => {
+      if (drawer) {
+        setDrawerOpen(open);
+        return;
+      }
+      setWideSidebarOpen(open);
+      try {
+        localStorage.setItem(SIDEBAR_STORAGE_KEY, open ? "open" : "closed");
+      } catch {
+        // Private mode: remembered for this page only.
+      }
+    },
+    [drawer],
+  );
+
+  const navigate = useCallback((conversationId: string | null) => {
+    const path = conversationId ? `/c/${encodeURIComponent(conversationId)}` : "/";
+    if (location.pathname !== path) history.pushState(null, "", path);
+    setRoute((current) => ({ conversationId, sessionKey: current.sessionKey + 1 }));
+    setDrawerOpen(false);
+  }, []);
+
+  useEffect(() => {
+    const onPopState = () => navigate(conversationIdFrom(location.pathname));
+    window.addEventListener("popstate", onPopState);
+    return () => window.removeEventListener("popstate", onPopState);
+  }, [navigate]);
+
+  const onConversationCreated = useCallback((conversationId: string) => {
+    // The chat on screen got its id: the address follows, the session (and its stream) stays.
+    history.replaceState(null, "", `/c/${encodeURIComponent(conversationId)}`);
+    setRoute((current) => ({ ...current, conversationId }));
+  }, []);
+
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      const modifier = event.metaKey || event.ctrlKey;
+      if (modifier && !event.shiftKey && event.key.toLowerCase() === "k") {
+        event.preventDefault();
+        setSidebarOpen(true);
+        requestAnimationFrame(() => search.current?.focus());
+      } else if (modifier && event.shiftKey && event.key.toLowerCase() === "o") {
+        event.preventDefault();
+        navigate(null);
+      }
+    };
+    document.addEventListener("keydown", onKeyDown);
+    return () => document.removeEventListener("keydown", onKeyDown);
+  }, [navigate, setSidebarOpen]);
+
+  const title = list.conversations.find((conversation) => conversation.id === route.conversationId)?.title;
+  useEffect(() => {
+    document.title = title ? `${title} · Parley` : "Parley";
+  }, [title]);
+
+  return (
+    <div className={`app${sidebarOpen ? " sidebar-open" : ""}${drawer ? " is-narrow" : ""}`}>
+      <a className="skip-link" href="#composer-input">
+        {t("app.skipToComposer")}
+      </a>
+      <Sidebar
+        list={list}
+        activeId={route.conversationId}
+        open={sidebarOpen}
+        drawer={drawer}
+        searchRef={search}
+        onClose={() => setSidebarOpen(false)}
+        onNewChat={() => navigate(null)}
+        onOpenConversation={navigate}
+        onDeleted={(id) => {
+          if (id === route.conversationId) navigate(null);
+        }}
+        onOpenSettings={() => setSettingsOpen(true)}
+        accountName={current.user.email ?? null}
+      />
+      <ChatView
+        key={route.sessionKey}
+        conversationId={route.conversationId}
+        models={models}
+        modelChoice={modelChoice}
+        onModelChoice={setModelChoice}
+        sidebarOpen={sidebarOpen}
+        onOpenSidebar={() => setSidebarOpen(true)}
+        onNewChat={() => navigate(null)}
+        onConversationCreated={onConversationCreated}
+        onConversationsChanged={list.reload}
+      />
+      {settingsOpen && (
+        <Suspense fallback={null}>
+          <SettingsDialog
+            theme={theme}
+            onTheme={setTheme}
+            onClose={() => setSettingsOpen(false)}
+            onSignOut={current.mode === "accounts" ? account.signOut : null}
+          />
+        </Suspense>
+      )}
+    </div>
+  );
+}
+
+function readSidebarPreference(): boolean {
+  try {
+    return localStorage.getItem(SIDEBAR_STORAGE_KEY) !== "closed";
+  } catch {
+    return true;
+  }
+}

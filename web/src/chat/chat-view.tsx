@@ -1,0 +1,186 @@
+/** The main column: header with the model picker, the conversation (or a new chat's empty state), the composer. */
+import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "../i18n/translation.js";
+import { ModelPicker, modelPrice } from "../model-catalog/model-picker.js";
+import { answeringModel, requestedModel } from "../model-catalog/use-model-choice.js";
+import type { ModelsState } from "../model-catalog/use-models.js";
+import { CloseIcon, NewChatIcon, SidebarIcon } from "../ui/icons.js";
+import { Composer, type ComposerHandle } from "./composer.js";
+import { EmptyState } from "./empty-state.js";
+import { MessageList } from "./message-list.js";
+import { useChatSession } from "./use-chat-session.js";
+
+type ChatViewProps = {
+  conversationId: string | null;
+  models: ModelsState;
+  modelChoice: string;
+  onModelChoice: (choice: string) => void;
+  sidebarOpen: boolean;
+  onOpenSidebar: () => void;
+  onNewChat: () => void;
+  onConversationCreated: (conversationId: string) => void;
+  onConversationsChanged: () => void;
+};
+
+export function ChatView(props: ChatViewProps) {
+  const { models, modelChoice, onModelChoice } = props;
+  const { t, locale } = useTranslation();
+  const composer = useRef<ComposerHandle>(null);
+  const [followSignal, setFollowSignal] = useState(0);
+
+  const session = useChatSession({
+    conversationId: props.conversationId,
+    model: requestedModel(modelChoice, models.models),
+    onConversationCreated: props.onConversationCreated,
+    onConversationsChanged: props.onConversationsChanged,
+    onRunEnded: models.reload,
+  });
+  const { state, thread, streaming, controller } = session;
+
+  // Esc stops a streaming reply, unless something open (a menu, an edit) used the key first.
+  useEffect(() => {
+    if (!streaming) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === "Escape" && !event.defaultPrevented) controller.stop();
+    };
+    document.addEventListener("keydown", onKeyDown);
+    return () => document.removeEventListener("keydown", onKeyDown);
+  }, [streaming, controller]);
+
+  useEffect(() => {
+    if (window.matchMedia("(hover: hover)").matches) composer.current?.focus();
+  }, []);
+
+  const send = useCallback(
+    async (content: string) => {
+      setFollowSignal((value) => value + 1);
+      return controller.send(content);
+    },
+    [controller],
+  );
+  const edit = useCallback(
+    (messageId: string, content: string) => {
+      setFollowSignal((value) => value + 1);
+      controller.edit(messageId, content);
+    },
+    [controller],
+  );
+  const regenerate = useCallback((messageId: string) => controller.regenerate(messageId), [controller]);
+
+  const answering = answeringModel(modelChoice, models.models);
+  const anyReady = models.models.some((model) => model.ready);
+  const unavailableReason = models.loaded && !anyReady ? t("composer.noModel") : null;
+  const modelLine = answering
+    ? `${answering.label} · ${t(`models.tier.${answering.tier}`)} · ${modelPrice(answering, t, locale)}`
+    : null;
+
+  let body: ReactNode;
+  if (state.load === "missing") {
+    body = (
+      <div className="chat-message-center">
+        <p>{t("message.notFound")}</p>
+        <button type="button" className="button primary" onClick={props.onNewChat}>
+          {t("sidebar.newChat")}
+        </button>
+      </div>
+    );
+  } else if (thread.length === 0 && state.load === "loading") {
+    body = (
+      <div className="chat-message-center" role="status">
+        <span className="spinner" aria-hidden="true" />
+        {t("message.loading")}
+      </div>
+    );
+  } else if (thread.length === 0 && state.load === "failed") {
+    body = (
+      <div className="chat-message-center" role="alert">
+        <p>{t("message.loadFailed", { message: state.loadError ?? "" })}</p>
+        <button type="button" className="button secondary" onClick={() => void controller.refresh()}>
+          {t("message.retry")}
+        </button>
+      </div>
+    );
+  } else if (thread.length === 0) {
+    body = (
+      <EmptyState
+        models={models.models}
+        modelsLoaded={models.loaded}
+        onStarter={(prompt) => void send(prompt)}
+      />
+    );
+  } else {
+    body = (
+      <MessageList
+        thread={thread}
+        tree={state.tree}
+        models={models.models}
+        reconnecting={state.reconnecting}
+        routing={state.routing}
+        busy={streaming}
+        followSignal={followSignal}
+        onSelect={session.select}
+        onEdit={edit}
+        onRegenerate={regenerate}
+      />
+    );
+  }
+
+  return (
+    <main className="chat-view" aria-label={state.title || t("sidebar.newChat")}>
+      <header className="chat-header">
+        {!props.sidebarOpen && (
+          <button
+            type="button"
+            className="icon-button header-sidebar-button"
+            aria-label={t("sidebar.open")}
+            title={t("sidebar.open")}
+            onClick={props.onOpenSidebar}
+          >
+            <SidebarIcon />
+          </button>
+        )}
+        <ModelPicker models={models.models} choice={modelChoice} onChoose={onModelChoice} />
+        <div className="chat-header-end">
+          {!props.sidebarOpen && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={t("sidebar.newChat")}
+              title={t("sidebar.newChat")}
+              onClick={props.onNewChat}
+            >
+              <NewChatIcon />
+            </button>
+          )}
+        </div>
+      </header>
+      {body}
+      {state.notice && (
+        <div className="notice" role="alert">
+          <span>{state.notice}</span>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t("message.dismiss")}
+            onClick={session.dismissNotice}
+          >
+            <CloseIcon />
+          </button>
+        </div>
+      )}
+      {models.error && models.models.length === 0 && (
+        <div className="notice" role="alert">
+          {t("models.loadFailed", { message: models.error })}
+        </div>
+      )}
+      <Composer
+        ref={composer}
+        streaming={streaming}
+        unavailableReason={unavailableReason}
+        modelLine={modelLine}
+        onSend={send}
+        onStop={() => controller.stop()}
+      />
+    </main>
+  );
+}

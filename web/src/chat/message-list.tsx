@@ -1,0 +1,108 @@
+/**
+ * The thread on screen, in a column that follows the end of a streaming reply until the user scrolls up;
+ * then a "Jump to latest" button brings them back.
+ */
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { ModelListing } from "../api/model-listing.js";
+import type { TreeMessage } from "../api/parley-api.js";
+import { useTranslation } from "../i18n/translation.js";
+import { ArrowDownIcon } from "../ui/icons.js";
+import { AssistantReply } from "./assistant-reply.js";
+import type { RunRouting } from "./chat-session-state.js";
+import { type MessageTree, siblingIds } from "./message-tree.js";
+import { UserMessage } from "./user-message.js";
+
+/** Within this many pixels of the end counts as at the end. */
+const AT_END_PX = 48;
+
+type MessageListProps = {
+  thread: readonly TreeMessage[];
+  tree: MessageTree;
+  models: readonly ModelListing[];
+  reconnecting: Readonly<Record<string, true>>;
+  routing: Readonly<Record<string, RunRouting>>;
+  busy: boolean;
+  /** Changes when the user sends, to bring the end into view whatever the scroll position was. */
+  followSignal: number;
+  onSelect: (messageId: string) => void;
+  onEdit: (messageId: string, content: string) => void;
+  onRegenerate: (messageId: string) => void;
+};
+
+export function MessageList(props: MessageListProps) {
+  const { thread, tree, models, reconnecting, routing, busy, followSignal, onSelect, onEdit, onRegenerate } =
+    props;
+  const { t } = useTranslation();
+  const scroller = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+  const [showJump, setShowJump] = useState(false);
+
+  const scrollToEnd = useCallback((smooth: boolean) => {
+    const element = scroller.current;
+    if (!element) return;
+    following.current = true;
+    setShowJump(false);
+    element.scrollTo({ top: element.scrollHeight, behavior: smooth ? "smooth" : "instant" });
+  }, []);
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    const atEnd = element.scrollHeight - element.scrollTop - element.clientHeight <= AT_END_PX;
+    following.current = atEnd;
+    setShowJump(!atEnd);
+  };
+
+  // After a render where text grew or a message came, keep the end in view while following; switching a
+  // branch further up does not move the page.
+  const lastLength = useRef(0);
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    const grew = thread.length > lastLength.current;
+    lastLength.current = thread.length;
+    if (element && following.current && (busy || grew)) element.scrollTop = element.scrollHeight;
+  });
+
+  useEffect(() => {
+    if (followSignal > 0) scrollToEnd(false);
+  }, [followSignal, scrollToEnd]);
+
+  const last = thread.at(-1);
+  return (
+    <div className="message-scroller" ref={scroller} onScroll={onScroll}>
+      <div className="message-column">
+        {thread.map((message) =>
+          message.role === "user" ? (
+            <UserMessage
+              key={message.id}
+              message={message}
+              siblings={siblingIds(tree, message)}
+              busy={busy}
+              onSelect={onSelect}
+              onEdit={onEdit}
+            />
+          ) : (
+            <AssistantReply
+              key={message.id}
+              message={message}
+              siblings={siblingIds(tree, message)}
+              model={models.find((model) => model.id === message.model)}
+              routing={routing[message.id]}
+              reconnecting={reconnecting[message.id] === true}
+              busy={busy}
+              isLast={message === last}
+              onSelect={onSelect}
+              onRegenerate={onRegenerate}
+            />
+          ),
+        )}
+      </div>
+      {showJump && (
+        <button type="button" className="jump-to-latest" onClick={() => scrollToEnd(true)}>
+          <ArrowDownIcon />
+          {t("message.jumpToLatest")}
+        </button>
+      )}
+    </div>
+  );
+}

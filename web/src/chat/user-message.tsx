@@ -1,0 +1,110 @@
+/** A message the user sent: a bubble on the right, with edit (which branches the conversation) and copy. */
+import { type KeyboardEvent, useEffect, useRef, useState } from "react";
+import type { TreeMessage } from "../api/parley-api.js";
+import { useTranslation } from "../i18n/translation.js";
+import { CopyButton } from "../ui/copy-button.js";
+import { EditIcon } from "../ui/icons.js";
+import { BranchSwitcher } from "./branch-switcher.js";
+
+type UserMessageProps = {
+  message: TreeMessage;
+  siblings: readonly string[];
+  busy: boolean;
+  onSelect: (messageId: string) => void;
+  onEdit: (messageId: string, content: string) => void;
+};
+
+export function UserMessage({ message, siblings, busy, onSelect, onEdit }: UserMessageProps) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(message.content);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (!editing || !textarea.current) return;
+    const element = textarea.current;
+    element.focus();
+    element.setSelectionRange(element.value.length, element.value.length);
+  }, [editing]);
+
+  useEffect(() => {
+    const element = textarea.current;
+    if (!element) return;
+    element.style.height = "auto";
+    element.style.height = `${element.scrollHeight}px`;
+  });
+
+  const submit = () => {
+    const content = draft.trim();
+    if (!content || busy) return;
+    setEditing(false);
+    if (content !== message.content.trim()) onEdit(message.id, content);
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      setEditing(false);
+    }
+  };
+
+  if (editing) {
+    return (
+      <div className="message user-message is-editing">
+        <div className="user-edit">
+          <textarea
+            ref={textarea}
+            aria-label={t("message.editLabel")}
+            value={draft}
+            rows={1}
+            onChange={(event) => setDraft(event.target.value)}
+            onKeyDown={onKeyDown}
+          />
+          <div className="user-edit-actions">
+            <button type="button" className="button secondary" onClick={() => setEditing(false)}>
+              {t("message.cancel")}
+            </button>
+            <button
+              type="button"
+              className="button primary"
+              disabled={!draft.trim() || busy}
+              onClick={submit}
+            >
+              {t("message.save")}
+            </button>
+          </div>
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <div className="message user-message" data-message-id={message.id}>
+      <div className="user-bubble">{message.content}</div>
+      <div className="message-actions">
+        <BranchSwitcher siblings={siblings} currentId={message.id} onSelect={onSelect} disabled={busy} />
+        {/* The first message would need `parentId: null`, which POST .../messages does not take yet. */}
+        {message.parentId !== null && (
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t("message.edit")}
+            title={t("message.edit")}
+            disabled={busy}
+            onClick={() => {
+              setDraft(message.content);
+              setEditing(true);
+            }}
+          >
+            <EditIcon />
+          </button>
+        )}
+        <CopyButton text={() => message.content} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+/**
+ * Turns Markdown blocks of a reply into safe HTML. Model output is untrusted: the parser already shows raw HTML
+ * as text; DOMPurify then removes anything that could run or load, should something get through.
+ */
+import DOMPurify from "dompurify";
+import type { Token } from "marked";
+import { type MarkdownLabels, parseMarkdownTokens } from "./markdown-parser.js";
+
+const purifier = DOMPurify(window);
+purifier.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A") {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer nofollow");
+  }
+});
+
+const SANITIZE_CONFIG = {
+  USE_PROFILES: { html: true },
+  ADD_ATTR: ["target"],
+  FORBID_TAGS: [
+    "style",
+    "img",
+    "picture",
+    "video",
+    "audio",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "math",
+    "svg",
+  ],
+};
+
+export function renderMarkdownBlock(token: Token, labels: MarkdownLabels): string {
+  return purifier.sanitize(parseMarkdownTokens([token], labels), SANITIZE_CONFIG);
+}

@@ -1,0 +1,80 @@
+/** Settings: the UI language and the theme. Loaded only when opened, so the chat page does not carry it. */
+import { useEffect, useRef } from "react";
+import { LANGUAGES, type Language, useTranslation } from "../i18n/translation.js";
+import { CloseIcon } from "../ui/icons.js";
+import type { ThemePreference } from "./theme-preference.js";
+
+type SettingsDialogProps = {
+  theme: ThemePreference;
+  onTheme: (theme: ThemePreference) => void;
+  onClose: () => void;
+  /** Present when there are accounts to sign out of. */
+  onSignOut: (() => Promise<void>) | null;
+};
+
+const THEMES = [
+  { id: "system", label: "settings.themeSystem" },
+  { id: "light", label: "settings.themeLight" },
+  { id: "dark", label: "settings.themeDark" },
+] as const;
+
+export default function SettingsDialog({ theme, onTheme, onClose, onSignOut }: SettingsDialogProps) {
+  const { t, language, setLanguage } = useTranslation();
+  const dialog = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    const element = dialog.current;
+    // No close() on cleanup: that fires "close", which would unmount the dialog React is only re-running.
+    if (element && !element.open) element.showModal();
+  }, []);
+
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog settings-dialog"
+      aria-labelledby="settings-title"
+      onClose={onClose}
+    >
+      <div className="dialog-header">
+        <h2 id="settings-title">{t("settings.title")}</h2>
+        <button type="button" className="icon-button" aria-label={t("settings.close")} onClick={onClose}>
+          <CloseIcon />
+        </button>
+      </div>
+      <label className="settings-row">
+        <span>{t("settings.language")}</span>
+        <select value={language} onChange={(event) => setLanguage(event.target.value as Language)}>
+          {LANGUAGES.map((option) => (
+            <option key={option.id} value={option.id}>
+              {option.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset className="settings-row">
+        <legend>{t("settings.theme")}</legend>
+        <div className="segmented">
+          {THEMES.map((option) => (
+            <label key={option.id} className={theme === option.id ? "is-selected" : ""}>
+              <input
+                type="radio"
+                name="theme"
+                value={option.id}
+                checked={theme === option.id}
+                onChange={() => onTheme(option.id)}
+              />
+              {t(option.label)}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {onSignOut && (
+        <div className="dialog-actions">
+          <button type="button" className="button secondary" onClick={() => void onSignOut()}>
+            {t("auth.signOut")}
+          </button>
+        </div>
+      )}
+    </dialog>
+  );
+}
