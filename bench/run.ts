@@ -1,4 +1,6 @@
 /** `npm run bench -- <name>`: runs one benchmark (or `all`), prints its table, writes its JSON and RESULTS.md section. */
+import { runGatewayBenchmark } from "./gateway-benchmark.js";
+import { runMemoryBenchmark } from "./memory-benchmark.js";
 import { runPipelineBenchmark } from "./pipeline-benchmark.js";
 import { runPromptCacheBenchmark } from "./prompt-cache-benchmark.js";
 import { runResumeBenchmark } from "./resume-benchmark.js";
@@ -8,6 +10,8 @@ const benchmarks: Record<string, () => Promise<BenchmarkReport>> = {
   pipeline: runPipelineBenchmark,
   "prompt-cache": runPromptCacheBenchmark,
   resume: runResumeBenchmark,
+  gateway: runGatewayBenchmark,
+  memory: runMemoryBenchmark,
 };
 
 const names = process.argv.slice(2);
