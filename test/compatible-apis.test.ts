@@ -139,7 +139,15 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
 
   it("lists the models, and raises the SDK's own errors for an unknown model and a bad request", async () => {
     const models = await openai.models.list();
-    expect(models.data.map((model) => model.id).sort()).toEqual(["auto", "tiny", "tiny-loop"]);
+    // The catalog, then the built-in bots as `bot:<slug>` models.
+    expect(models.data.map((model) => model.id)).toEqual([
+      "auto",
+      "tiny",
+      "tiny-loop",
+      "bot:code-tutor",
+      "bot:tech-article-translator",
+      "bot:topic-explorer",
+    ]);
     const unknown = await openai.chat.completions
       .create({ model: "gpt-9", messages: [{ role: "user", content: "hi" }] })
       .catch((error: unknown) => error);
@@ -224,6 +232,14 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect((bad as Error).message).toMatch(/max_tokens/);
     const models = await anthropic.models.list();
-    expect(models.data.map((model) => model.id).sort()).toEqual(["auto", "tiny", "tiny-loop"]);
+    // The catalog, then the built-in bots as `bot:<slug>` models.
+    expect(models.data.map((model) => model.id)).toEqual([
+      "auto",
+      "tiny",
+      "tiny-loop",
+      "bot:code-tutor",
+      "bot:tech-article-translator",
+      "bot:topic-explorer",
+    ]);
   });
 });

@@ -38,6 +38,14 @@ const ROUTES: [string, (id: string) => string][] = [
   ["POST", () => "/api/auth/login"],
   ["POST", () => "/v1/chat/completions"],
   ["POST", () => "/v1/messages"],
+  ["POST", () => "/api/bots"],
+  ["GET", () => "/api/bots"],
+  ["GET", (id) => `/api/bots/${id}`],
+  ["PATCH", (id) => `/api/bots/${id}`],
+  ["DELETE", (id) => `/api/bots/${id}`],
+  ["GET", (id) => `/api/bots/${id}/versions/${id}`],
+  ["POST", (id) => `/api/bots/${id}/knowledge`],
+  ["DELETE", (id) => `/api/bots/${id}/knowledge/${id}`],
 ];
 
 /** Ids: real ones, random text, path tricks and very long strings, all percent-encoded as a client would. */

@@ -165,6 +165,38 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
     expect(byText.conversations.map((conversation) => conversation.id)).toEqual([newer]);
   });
 
+  it("renames a conversation without moving it in the list, and refuses an empty title", async () => {
+    const conversationId = await createConversation(parley, "Old name");
+    const rename = (title: unknown) =>
+      parley.api(`/api/conversations/${conversationId}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title }),
+      });
+    const renamed = await rename("  New name ");
+    expect(renamed.status).toBe(200);
+    expect(await renamed.json()).toMatchObject({ id: conversationId, title: "New name" });
+    expect((await rename("   ")).status).toBe(400);
+    expect((await parley.json<{ title: string }>(`/api/conversations/${conversationId}`)).title).toBe(
+      "New name",
+    );
+  });
+
+  it("edits the first message as a new root branch when parentId is null", async () => {
+    const conversationId = await createConversation(parley);
+    const first = await (await postMessage(conversationId, { content: "first try" })).events();
+    const edited = await (
+      await postMessage(conversationId, { content: "second try", parentId: null })
+    ).events();
+    expect(textOf(edited)).toBe(ALPHABET);
+    const conversation = await parley.json<{
+      messages: { id: string; parentId: string | null; content: string }[];
+    }>(`/api/conversations/${conversationId}`);
+    const roots = conversation.messages.filter((message) => message.parentId === null);
+    expect(roots.map((message) => message.content)).toEqual(["first try", "second try"]);
+    expect(roots[0]?.id).toBe(first[0]?.data.userMessageId);
+  });
+
   it("deletes a conversation with its messages", async () => {
     const conversationId = await createConversation(parley);
     await (await postMessage(conversationId, { content: "soon gone" })).events();

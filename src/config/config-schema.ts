@@ -162,6 +162,36 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** What bots' tools may do. */
+    tools: z
+      .object({
+        /** `fetch_url`, which reads the web page a message links to. */
+        fetchUrl: z
+          .object({
+            /**
+             * Internal addresses or CIDR ranges it may fetch from anyway (an intranet wiki: ["10.1.2.0/24"]).
+             * Loopback, private, link-local and metadata addresses are refused unless listed here.
+             */
+            allowedAddresses: z
+              .array(
+                z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+                  error: "use an IP address or a CIDR range, like 10.1.2.3 or 10.1.2.0/24",
+                }),
+              )
+              .default([]),
+            timeoutSeconds: z.number().min(1).max(120).default(15),
+            /** Largest page it reads, in bytes. */
+            maxBytes: z
+              .number()
+              .int()
+              .min(1024)
+              .default(2 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     runs: z
       .object({
         /** Milliseconds a run's events may wait before they are written to the event log. */

@@ -5,6 +5,8 @@ export type Conversation = {
   userId: string;
   title: string;
   botId: string | null;
+  /** The version of the bot this conversation answers with, recorded when it began; null without a bot. */
+  botVersion: number | null;
   /** Epoch milliseconds. */
   createdAt: number;
   updatedAt: number;

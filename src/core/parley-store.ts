@@ -1,6 +1,8 @@
 /** The storage port: what runs and routes need from a database. `src/store` implements it (SQLite, PostgreSQL). */
 import type { ApiKey } from "./api-key.js";
+import type { Bot, BotDefinition, BotVersion } from "./bot.js";
 import type { Conversation } from "./conversation.js";
+import type { KnowledgeDocument, KnowledgeSentence, RetrievedSentence } from "./knowledge.js";
 import type { Message, MessagePatch } from "./message.js";
 import type { Run, RunPatch } from "./run.js";
 import type { RunEvent } from "./run-event.js";
@@ -99,6 +101,55 @@ export interface ApiKeyRepository {
   touch(id: string, at: number): Promise<void>;
 }
 
+export type BotListOptions = {
+  /** Bots this user owns, and bots shared with everyone. */
+  visibleTo: string;
+  /** Also every built-in bot, whatever its visibility (for admins, who edit them). */
+  includeBuiltIn?: boolean;
+  /** Matches name, description and slug, case-insensitively. */
+  query?: string;
+};
+
+export type SaveBotVersionOptions = {
+  /** The version the save was based on; a save that lost a race with another fails rather than overwrite it. */
+  expectedVersion: number;
+  savedBy: string;
+  /** Epoch milliseconds. */
+  at: number;
+};
+
+export interface BotRepository {
+  /** Stores the bot as its version 1; ConflictError when its slug (or built-in key) is taken. */
+  create(bot: Bot, savedBy: string): Promise<void>;
+  get(id: string): Promise<Bot | undefined>;
+  getBySlug(slug: string): Promise<Bot | undefined>;
+  getBuiltIn(key: string): Promise<Bot | undefined>;
+  /** Built-in bots first, then by name. */
+  list(options: BotListOptions): Promise<Bot[]>;
+  /**
+   * Saves `definition` as the next version and returns the bot as it now is. ConflictError when the bot is
+   * no longer at `expectedVersion` or the new slug is taken; NotFoundError when the bot is gone.
+   */
+  saveVersion(id: string, definition: BotDefinition, options: SaveBotVersionOptions): Promise<Bot>;
+  getVersion(id: string, version: number): Promise<BotVersion | undefined>;
+  /** Newest first. */
+  listVersions(id: string): Promise<BotVersion[]>;
+  /** Deletes the bot with its versions; false when it did not exist. Its conversations stay. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface KnowledgeRepository {
+  /** Stores the document with its sentences, indexed for search, all together or not at all. */
+  add(document: KnowledgeDocument, sentences: readonly KnowledgeSentence[]): Promise<void>;
+  get(id: string): Promise<KnowledgeDocument | undefined>;
+  /** The bot's documents, oldest first. */
+  listByBot(botId: string): Promise<KnowledgeDocument[]>;
+  /** False when it did not exist. A deleted bot's documents go with it. */
+  delete(id: string): Promise<boolean>;
+  /** The sentences of the bot's documents that best match the words of `query` (BM25), best first. */
+  search(botId: string, query: string, limit: number): Promise<RetrievedSentence[]>;
+}
+
 export interface ParleyStore {
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
@@ -108,6 +159,8 @@ export interface ParleyStore {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
   readonly apiKeys: ApiKeyRepository;
+  readonly bots: BotRepository;
+  readonly knowledge: KnowledgeRepository;
   /** Runs `work` in one database transaction. */
   transaction<T>(work: (store: ParleyStore) => Promise<T>): Promise<T>;
   close(): Promise<void>;

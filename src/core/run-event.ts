@@ -29,10 +29,26 @@ export type RunEventDataMap = {
     context?: { promptTokens: number; trimmedMessages: number };
   };
   "text.delta": { text: string };
-  citation: { documentId: string; title: string; start: number; end: number; citedText: string };
+  /** `citedText` is exactly the document's text from `start` to `end` (checked before it is sent). */
+  citation: {
+    documentId: string;
+    title: string;
+    start: number;
+    end: number;
+    citedText: string;
+    /** The mark in the reply's text this citation belongs to, like `S3` for `[S3]`. */
+    marker?: string;
+  };
   usage: Usage;
   /** `model` is the model that answered: the one asked for, or the fallback that took over. */
-  "run.end": { finishReason: FinishReason; usage: Usage; timings: Timings; model: string };
+  "run.end": {
+    finishReason: FinishReason;
+    usage: Usage;
+    timings: Timings;
+    model: string;
+    /** For replies from a bot's knowledge: citations sent, and those dropped because they did not check out. */
+    citations?: { sent: number; dropped: number };
+  };
   "run.error": { code: string; message: string; retryable: boolean; model: string };
 };
 

@@ -1,6 +1,7 @@
 /** Builds Parley's Fastify app: the JSON API, run streams, health, and one error shape for all of them. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { BotService } from "../bots/bot-service.js";
+import { KnowledgeService } from "../bots/knowledge-service.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
@@ -15,6 +16,7 @@ import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerBotRoutes } from "./routes/bot-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
 import { registerKeyRoutes } from "./routes/key-routes.js";
+import { registerKnowledgeRoutes } from "./routes/knowledge-routes.js";
 import { registerMessageRoutes } from "./routes/message-routes.js";
 import { registerMetricsRoutes } from "./routes/metrics-routes.js";
 import { registerModelRoutes } from "./routes/model-routes.js";
@@ -71,6 +73,7 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerModelRoutes(app, { catalog });
   registerConversationRoutes(app, { store, runs, bots });
   registerBotRoutes(app, { bots, catalog });
+  registerKnowledgeRoutes(app, { knowledge: new KnowledgeService({ store, bots }) });
   registerMessageRoutes(app, { runs, admission, pingIntervalMs });
   registerRunRoutes(app, { runs, pingIntervalMs });
   registerUsageRoutes(app, { store });

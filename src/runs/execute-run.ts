@@ -1,11 +1,13 @@
 /** Drives one run: calls the model, turns its stream into run events, and writes the outcome down. */
 import { AppError, ProviderError } from "../core/app-error.js";
+import type { CitationSources } from "../core/citation-check.js";
 import type { MessagePatch } from "../core/message.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { FinishReason, RunEventDataMap, Timings, Usage } from "../core/run-event.js";
 import { costOf } from "../core/usage-cost.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
-import type { EventLogWriter } from "./event-log-writer.js";
+import { CitationTracker } from "./citation-tracker.js";
+import type { EventLog } from "./event-log.js";
 import type { LiveRun } from "./live-run.js";
 import type { CatalogEntry, ModelCatalog } from "./model-catalog.js";
 import { INTERRUPTED_MESSAGE } from "./recover-run.js";
@@ -18,11 +20,15 @@ export type ExecuteRunConfig = {
   prompt: ChatPrompt;
   call: Omit<ChatCallOptions, "prompt" | "signal">;
   /** Where the run's events and outcome are written; absent for an exchange that is not stored. */
-  persistence: { store: ParleyStore; writer: EventLogWriter } | undefined;
+  persistence: { store: ParleyStore; eventLog: EventLog } | undefined;
   catalog: ModelCatalog;
   metrics: RunMetrics;
   tokenCounter: TokenCounter;
   routing?: RunEventDataMap["run.start"]["routing"];
+  /** The bot the reply speaks as, announced in `run.start`. */
+  botId?: string;
+  /** What the reply may cite from its bot's knowledge; its marks become checked `citation` events. */
+  citations?: CitationSources;
   context: RunEventDataMap["run.start"]["context"];
 };
 
@@ -38,6 +44,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   let deltas = 0;
   let usage: Usage | undefined;
   let outcome: Outcome | undefined;
+  const citations = config.citations && new CitationTracker(config.citations);
 
   live.push("run.start", {
     runId: live.id,
@@ -45,6 +52,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     userMessageId: live.record.userMessageId,
     assistantMessageId: live.record.assistantMessageId,
     model: entry.info.id,
+    ...(config.botId && { botId: config.botId }),
     ...(config.routing && { routing: config.routing }),
     ...(config.context && { context: config.context }),
   });
@@ -64,6 +72,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
         lastTokenAt = now;
         deltas++;
         live.push("text.delta", { text: part.text });
+        for (const citation of citations?.push(part.text) ?? []) live.push("citation", citation);
       } else if (part.type === "usage") {
         usage = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
         if (answeredBy.id === entry.info.id)
@@ -110,6 +119,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       usage: finalUsage,
       timings,
       model: answeredBy.id,
+      ...(citations && { citations: citations.counts }),
     });
     messagePatch = {
       status: outcome.finishReason === "stopped" ? "stopped" : "complete",
@@ -142,7 +152,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   });
 
   if (!config.persistence) return;
-  await config.persistence.writer.flush();
+  await config.persistence.eventLog.flush();
   await config.persistence.store.transaction(async (store) => {
     await store.messages.update(live.record.assistantMessageId, {
       ...messagePatch,

@@ -1,5 +1,8 @@
 /** Starts, follows, stops and recovers runs: the server-owned life of every assistant reply. */
+import type { BotReplies, BotTurn, RequestedModel } from "../bots/bot-replies.js";
 import { BadRequestError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
+import type { BotVersion } from "../core/bot.js";
+import type { CitationSources } from "../core/citation-check.js";
 import type { Conversation } from "../core/conversation.js";
 import { newId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
@@ -9,7 +12,7 @@ import { chooseModel, type Tier } from "../core/routing-policy.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
-import { EventLogWriter } from "./event-log-writer.js";
+import { EventLog } from "./event-log.js";
 import { executeRun } from "./execute-run.js";
 import { fitPrompt } from "./fit-prompt.js";
 import { LiveRun } from "./live-run.js";
@@ -25,6 +28,8 @@ export type RunServiceConfig = {
   eventLogFlushMs: number;
   maxOutputTokens: number;
   onError: (error: unknown, context: string) => void;
+  /** Bots: their instructions, defaults and tools in the replies of their conversations; none without it. */
+  bots?: BotReplies;
 };
 
 export type StartReplyOptions = {
@@ -32,8 +37,11 @@ export type StartReplyOptions = {
   conversationId: string;
   /** The new user message. */
   content: string;
-  /** Where the user message hangs in the tree; defaults to the newest message of the conversation. */
-  parentId?: string;
+  /**
+   * Where the user message hangs in the tree: defaults to the newest message of the conversation; null makes
+   * it a new root, a sibling of the first message (an edit of the first message).
+   */
+  parentId?: string | null;
   /** A catalog id, or `auto` to let the routing policy choose. */
   model?: string;
   /** With `auto` (or no model): the lowest tier to consider. */
@@ -66,6 +74,9 @@ type RunPlan = {
   context: { promptTokens: number; trimmedMessages: number };
   call: RunCallOptions;
   persist: false | { conversation?: Conversation; messages: Message[]; title?: string };
+  /** The bot the reply speaks as. */
+  botId?: string;
+  citations?: CitationSources;
 };
 
 export type RegenerateOptions = {
@@ -83,12 +94,18 @@ export class RunService {
   readonly #config: RunServiceConfig;
   readonly #live = new Map<string, LiveRun>();
   readonly #tokens = new TokenCounter();
+  readonly #eventLog: EventLog;
 
   readonly #finished = new Map<string, Promise<void>>();
   #closing = false;
 
   constructor(config: RunServiceConfig) {
     this.#config = config;
+    this.#eventLog = new EventLog({
+      store: config.store,
+      flushMs: config.eventLogFlushMs,
+      onError: (error) => config.onError(error, "writing the event log"),
+    });
   }
 
   get activeRuns(): number {
@@ -110,17 +127,20 @@ export class RunService {
     const messages = await store.messages.listByConversation(conversation.id);
     const parentId = this.#parentFor(messages, conversation.id, options.parentId);
     const userMessage = newMessage(conversation.id, parentId, "user", options.content, Date.now());
-    const call = {};
+    const bot = await this.#config.bots?.forConversation(conversation, options.userId);
+    const turn = await this.#botTurn(bot, options, promptFor([...messages, userMessage], userMessage.id), {});
     return this.#begin({
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#route(options, promptFor([...messages, userMessage], userMessage.id), call)),
-      call,
+      ...(await this.#route(turn.requested, turn.prompt, turn.call)),
+      call: turn.call,
       persist: {
         messages: [userMessage],
         ...(conversation.title === "" && { title: titleFrom(userMessage.content) }),
       },
+      ...(bot && { botId: bot.botId }),
+      ...(turn.citations && { citations: turn.citations }),
     });
   }
 
@@ -143,14 +163,18 @@ export class RunService {
     }
     // By default the same model answers again, while the catalog still has it.
     const model = options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined);
-    const call = {};
+    const bot = await this.#config.bots?.forConversation(conversation, options.userId);
+    const requested = { ...(model !== undefined && { model }), ...(options.tier && { tier: options.tier }) };
+    const turn = await this.#botTurn(bot, requested, promptFor(messages, userMessage.id), {});
     return this.#begin({
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#route({ model, tier: options.tier }, promptFor(messages, userMessage.id), call)),
-      call,
+      ...(await this.#route(turn.requested, turn.prompt, turn.call)),
+      call: turn.call,
       persist: { messages: [] },
+      ...(bot && { botId: bot.botId }),
+      ...(turn.citations && { citations: turn.citations }),
     });
   }
 
@@ -166,12 +190,15 @@ export class RunService {
         code: "invalid_messages",
       });
     }
+    // A model named `bot:<slug>` is that bot answering with its own model.
+    const bot = await this.#config.bots?.forModel(options.model, options.userId);
     const now = Date.now();
     const conversation: Conversation = {
       id: newId("conv"),
       userId: options.userId,
       title: titleFrom(last.content),
-      botId: null,
+      botId: bot?.botId ?? null,
+      botVersion: bot?.version ?? null,
       createdAt: now,
       updatedAt: now,
     };
@@ -180,13 +207,16 @@ export class RunService {
       chain.push(newMessage(conversation.id, chain.at(-1)?.id ?? null, message.role, message.content, now));
     }
     const userMessage = chain.at(-1) as Message;
+    const turn = await this.#botTurn(bot, bot ? {} : options, options.messages, options.call);
     return this.#begin({
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#route(options, options.messages, options.call)),
-      call: options.call,
+      ...(await this.#route(turn.requested, turn.prompt, turn.call)),
+      call: turn.call,
       persist: options.store ? { conversation, messages: chain } : false,
+      ...(bot && { botId: bot.botId }),
+      ...(turn.citations && { citations: turn.citations }),
     });
   }
 
@@ -255,6 +285,19 @@ export class RunService {
     if (!conversation || conversation.userId !== userId)
       throw new NotFoundError("Conversation", conversationId);
     return conversation;
+  }
+
+  /** The bot's part of a reply (bots/bot-replies.ts); settings the request gave win over the bot's defaults. */
+  async #botTurn(
+    bot: BotVersion | undefined,
+    requested: RequestedModel,
+    prompt: ChatPrompt,
+    call: RunCallOptions,
+  ): Promise<Omit<BotTurn, "call"> & { call: RunCallOptions }> {
+    const bots = this.#config.bots;
+    if (!bot || !bots) return { requested, prompt, call };
+    const turn = await bots.turn(bot, prompt, requested);
+    return { ...turn, call: { ...turn.call, ...call } };
   }
 
   #assertOpen(): void {
@@ -328,9 +371,10 @@ export class RunService {
   #parentFor(
     messages: readonly Message[],
     conversationId: string,
-    parentId: string | undefined,
+    parentId: string | null | undefined,
   ): string | null {
     if (parentId === undefined) return messages.at(-1)?.id ?? null;
+    if (parentId === null) return null;
     if (!messages.some((message) => message.id === parentId)) {
       throw new BadRequestError(
         `parentId ${JSON.stringify(parentId)} is not a message of conversation ${conversationId}.`,
@@ -357,7 +401,6 @@ export class RunService {
       endedAt: null,
     };
 
-    let writer: EventLogWriter | undefined;
     if (plan.persist) {
       const { persist } = plan;
       const assistantMessage: Message = {
@@ -377,24 +420,21 @@ export class RunService {
           ...(persist.title !== undefined && { title: persist.title }),
         });
       });
-      writer = new EventLogWriter({
-        store,
-        runId: run.id,
-        flushMs: this.#config.eventLogFlushMs,
-        onError: (error) => this.#config.onError(error, `writing the event log of run ${run.id}`),
-      });
     }
 
-    const live = new LiveRun(run, (event) => writer?.add(event));
+    const eventLog = plan.persist ? this.#eventLog : undefined;
+    const live = new LiveRun(run, (event) => eventLog?.add(run.id, event));
     this.#live.set(run.id, live);
     const finished = executeRun({
       live,
       entry: plan.entry,
       prompt: plan.prompt,
       call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
-      persistence: writer && { store, writer },
+      persistence: eventLog && { store, eventLog },
       tokenCounter: this.#tokens,
       ...(plan.routing && { routing: plan.routing }),
+      ...(plan.botId && { botId: plan.botId }),
+      ...(plan.citations && { citations: plan.citations }),
       context: plan.context,
       catalog,
       metrics: this.#config.metrics,

@@ -17,6 +17,7 @@ export function createConversationRepository(database: Kysely<ParleyDatabase>): 
             user_id: conversation.userId,
             title: conversation.title,
             bot_id: conversation.botId,
+            bot_version: conversation.botVersion,
             created_at: conversation.createdAt,
             updated_at: conversation.updatedAt,
           })
@@ -100,6 +101,7 @@ function toConversation(row: Selectable<ConversationTable>): Conversation {
     userId: row.user_id,
     title: row.title,
     botId: row.bot_id,
+    botVersion: row.bot_version === null ? null : Number(row.bot_version),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -20,6 +20,7 @@ export type ConversationTable = {
   user_id: string;
   title: string;
   bot_id: string | null;
+  bot_version: number | null;
   created_at: EpochMillisecondsColumn;
   updated_at: EpochMillisecondsColumn;
 };
@@ -92,6 +93,52 @@ export type ApiKeyTable = {
   revoked_at: NullableEpochMillisecondsColumn;
 };
 
+/** A bot as it is now: its identity, and a copy of its current version's slug and visibility for lookups. */
+export type BotTable = {
+  id: string;
+  owner_id: string;
+  slug: string;
+  visibility: string;
+  built_in: string | null;
+  /** The current version, a row of bot_versions. */
+  version: number;
+  created_at: EpochMillisecondsColumn;
+  updated_at: EpochMillisecondsColumn;
+};
+
+export type BotVersionTable = {
+  bot_id: string;
+  version: number;
+  slug: string;
+  visibility: string;
+  name: string;
+  description: string;
+  avatar: string;
+  instructions: string;
+  /** Conversation starters, model, tier, temperature and tools: read whole, never queried. */
+  settings_json: string;
+  saved_by: string;
+  created_at: EpochMillisecondsColumn;
+};
+
+export type KnowledgeDocumentTable = {
+  id: string;
+  bot_id: string;
+  title: string;
+  media_type: string;
+  content: string;
+  sentence_count: number;
+  created_at: EpochMillisecondsColumn;
+};
+
+/** Sentence offsets; their text is searched through the full-text index `knowledge_sentences_fts`. */
+export type KnowledgeSentenceTable = {
+  document_id: string;
+  position: number;
+  start_offset: number;
+  end_offset: number;
+};
+
 export type ParleyDatabase = {
   conversations: ConversationTable;
   messages: MessageTable;
@@ -100,4 +147,8 @@ export type ParleyDatabase = {
   users: UserTable;
   sessions: SessionTable;
   api_keys: ApiKeyTable;
+  bots: BotTable;
+  bot_versions: BotVersionTable;
+  knowledge_documents: KnowledgeDocumentTable;
+  knowledge_sentences: KnowledgeSentenceTable;
 };

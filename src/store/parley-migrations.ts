@@ -1,5 +1,5 @@
 /** Parley's schema history, kept in code so a bundled or installed server never reads migration files from disk. */
-import type { Kysely, Migration } from "kysely";
+import { type Kysely, type Migration, SqliteAdapter, sql } from "kysely";
 
 /**
  * Kysely runs these in the order of their names, so names start with a zero-padded number.
@@ -165,6 +165,95 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.dropTable("api_keys").execute();
       await database.schema.dropTable("sessions").execute();
       await database.schema.dropTable("users").execute();
+    },
+  },
+  "0004-bots": {
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema
+        .createTable("bots")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        // A plain id like conversations.user_id: built-in bots belong to "parley", which is no row of `users`.
+        .addColumn("owner_id", "text", (column) => column.notNull())
+        // Slugs name bots across users (`bot:<slug>` on the compatible APIs), so they are unique everywhere.
+        .addColumn("slug", "text", (column) => column.notNull().unique())
+        .addColumn("visibility", "text", (column) => column.notNull())
+        // Seeding looks built-in bots up by key; unique, so two servers starting together seed each once.
+        .addColumn("built_in", "text", (column) => column.unique())
+        .addColumn("version", "integer", (column) => column.notNull())
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .addColumn("updated_at", "bigint", (column) => column.notNull())
+        .execute();
+      await database.schema.createIndex("bots_owner_id").on("bots").column("owner_id").execute();
+      await database.schema.createIndex("bots_visibility").on("bots").column("visibility").execute();
+
+      await database.schema
+        .createTable("bot_versions")
+        .addColumn("bot_id", "text", (column) => column.notNull().references("bots.id").onDelete("cascade"))
+        .addColumn("version", "integer", (column) => column.notNull())
+        .addColumn("slug", "text", (column) => column.notNull())
+        .addColumn("visibility", "text", (column) => column.notNull())
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("description", "text", (column) => column.notNull())
+        .addColumn("avatar", "text", (column) => column.notNull())
+        .addColumn("instructions", "text", (column) => column.notNull())
+        .addColumn("settings_json", "text", (column) => column.notNull())
+        .addColumn("saved_by", "text", (column) => column.notNull())
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        // The key makes two saves racing for the same next version fail loudly instead of both landing.
+        .addPrimaryKeyConstraint("bot_versions_primary_key", ["bot_id", "version"])
+        .execute();
+
+      // Not a foreign key: a conversation outlives its bot, and keeps saying which one it was.
+      await database.schema.alterTable("conversations").addColumn("bot_version", "integer").execute();
+
+      await database.schema
+        .createTable("knowledge_documents")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        .addColumn("bot_id", "text", (column) => column.notNull().references("bots.id").onDelete("cascade"))
+        .addColumn("title", "text", (column) => column.notNull())
+        .addColumn("media_type", "text", (column) => column.notNull())
+        .addColumn("content", "text", (column) => column.notNull())
+        .addColumn("sentence_count", "integer", (column) => column.notNull())
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        .execute();
+      await database.schema
+        .createIndex("knowledge_documents_bot_id")
+        .on("knowledge_documents")
+        .column("bot_id")
+        .execute();
+      await database.schema
+        .createTable("knowledge_sentences")
+        .addColumn("document_id", "text", (column) =>
+          column.notNull().references("knowledge_documents.id").onDelete("cascade"),
+        )
+        .addColumn("position", "integer", (column) => column.notNull())
+        .addColumn("start_offset", "integer", (column) => column.notNull())
+        .addColumn("end_offset", "integer", (column) => column.notNull())
+        .addPrimaryKeyConstraint("knowledge_sentences_primary_key", ["document_id", "position"])
+        .execute();
+      // Full-text search is the one part each database does its own way: SQLite's FTS5 here (BM25 ranking,
+      // Porter stemming so "loops" finds "loop"); PostgreSQL gets a tsvector index when its dialect lands.
+      if (database.getExecutor().adapter instanceof SqliteAdapter) {
+        await sql`create virtual table knowledge_sentences_fts using fts5(
+          text, bot_id unindexed, document_id unindexed, position unindexed,
+          tokenize = 'porter unicode61 remove_diacritics 2'
+        )`.execute(database);
+        // A virtual table takes no part in ON DELETE CASCADE, so a trigger keeps it in step, also when a bot goes.
+        await sql`create trigger knowledge_documents_delete_fts after delete on knowledge_documents
+          begin delete from knowledge_sentences_fts where document_id = old.id; end`.execute(database);
+      }
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      if (database.getExecutor().adapter instanceof SqliteAdapter) {
+        await sql`drop trigger knowledge_documents_delete_fts`.execute(database);
+        await sql`drop table knowledge_sentences_fts`.execute(database);
+      }
+      await database.schema.dropTable("knowledge_sentences").execute();
+      await database.schema.dropTable("knowledge_documents").execute();
+      await database.schema.alterTable("conversations").dropColumn("bot_version").execute();
+      await database.schema.dropTable("bot_versions").execute();
+      await database.schema.dropTable("bots").execute();
     },
   },
 };

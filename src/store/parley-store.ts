@@ -3,7 +3,9 @@ import type { ControlledTransaction, Kysely } from "kysely";
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { createApiKeyRepository } from "./api-key-repository.js";
+import { createBotRepository } from "./bot-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
+import { createKnowledgeRepository } from "./knowledge-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import type { ParleyDatabase } from "./parley-database.js";
 import { createRunEventRepository } from "./run-event-repository.js";
@@ -77,6 +79,8 @@ function createRepositories(database: Kysely<ParleyDatabase>) {
     users: createUserRepository(database),
     sessions: createSessionRepository(database),
     apiKeys: createApiKeyRepository(database),
+    bots: createBotRepository(database),
+    knowledge: createKnowledgeRepository(database),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * A stand-in for a remote OpenAI-compatible provider: real HTTP on 127.0.0.1, the real Chat Completions wire
- * format, and a behaviour chosen by the requested model name (`ok`, `cut`, `error-500`, `context`, `slow`).
+ * format, and a behaviour chosen by the requested model name (`ok`, `cut`, `error-500`, `context`, `slow`, `cite`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -69,7 +69,13 @@ async function respond(model: string, response: ServerResponse): Promise<void> {
     setTimeout(() => response.socket?.destroy(), 10);
     return;
   }
-  const pieces = model === "slow" ? Array.from({ length: 200 }, () => "x") : ["Hello", " world"];
+  const pieces =
+    model === "slow"
+      ? Array.from({ length: 200 }, () => "x")
+      : model === "cite"
+        ? // Cites a bot's knowledge: one mark split across chunks, and one that names no sentence it was shown.
+          ["Timers fire after their delay ", "[S", "1]. Also see ", "[S99]."]
+        : ["Hello", " world"];
   for (const piece of pieces) {
     if (response.destroyed) return;
     send(chunk({ content: piece }));

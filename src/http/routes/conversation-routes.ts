@@ -1,6 +1,7 @@
 /** /api/conversations: create, list and search, read with the whole message tree, delete. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { BotService } from "../../bots/bot-service.js";
 import { NotFoundError } from "../../core/app-error.js";
 import type { Conversation } from "../../core/conversation.js";
 import { newId } from "../../core/ids.js";
@@ -22,11 +23,18 @@ const listQuery = z.object({
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
+const renameBody = z.object({
+  title: z
+    .string()
+    .max(500, "must be at most 500 characters")
+    .refine((title) => title.trim() !== "", "must not be empty"),
+});
+
 export function registerConversationRoutes(
   app: FastifyInstance,
-  deps: { store: ParleyStore; runs: RunService },
+  deps: { store: ParleyStore; runs: RunService; bots: BotService },
 ): void {
-  const { store, runs } = deps;
+  const { store, runs, bots } = deps;
 
   /** The conversation if it is the caller's; anyone else's is "not found", never "forbidden". */
   const ownConversation = async (userId: string, id: string) => {
@@ -38,12 +46,15 @@ export function registerConversationRoutes(
   app.post("/api/conversations", async (request, reply) => {
     const { userId } = principalOf(request);
     const body = parseInput(createBody, request.body);
+    // A bot conversation answers with the bot's current version from start to end (bots/bot-replies.ts).
+    const bot = body.botId === undefined ? undefined : await bots.forConversation(userId, body.botId);
     const now = Date.now();
     const conversation: Conversation = {
       id: newId("conv"),
       userId,
       title: body.title?.trim() ?? "",
-      botId: body.botId ?? null,
+      botId: bot?.id ?? null,
+      botVersion: bot?.version ?? null,
       createdAt: now,
       updatedAt: now,
     };
@@ -81,6 +92,16 @@ export function registerConversationRoutes(
         };
       }),
     };
+  });
+
+  app.patch("/api/conversations/:id", async (request) => {
+    const { userId } = principalOf(request);
+    const { id } = parseInput(idParams, request.params, "path");
+    const body = parseInput(renameBody, request.body);
+    await ownConversation(userId, id);
+    // Renaming is not activity: the conversation keeps its place in the list.
+    await store.conversations.update(id, { title: body.title.trim() });
+    return ownConversation(userId, id);
   });
 
   app.delete("/api/conversations/:id", async (request, reply) => {

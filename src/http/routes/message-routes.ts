@@ -15,7 +15,8 @@ const messageBody = z.object({
     .string()
     .max(MAX_CONTENT_CHARACTERS, `must be at most ${MAX_CONTENT_CHARACTERS} characters`)
     .refine((content) => content.trim() !== "", "must not be empty"),
-  parentId: z.string().min(1).max(200).optional(),
+  /** null starts a new root branch (an edit of the first message); absent continues from the newest message. */
+  parentId: z.string().min(1).max(200).nullable().optional(),
   /** A model id, or "auto" to let Parley choose. */
   model: z.string().min(1).max(200).optional(),
   /** The lowest tier "auto" may choose from. */

@@ -11,6 +11,7 @@ export function sampleConversation(overrides: Partial<Conversation> = {}): Conve
     userId: "local",
     title: "A conversation",
     botId: null,
+    botVersion: null,
     createdAt: now,
     updatedAt: now,
     ...overrides,

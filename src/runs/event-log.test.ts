@@ -3,12 +3,17 @@ import type { ParleyStore } from "../core/parley-store.js";
 import type { RunEvent } from "../core/run-event.js";
 import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
-import { EventLogWriter } from "./event-log-writer.js";
+import { EventLog } from "./event-log.js";
 
 const stores = useTemporaryStores();
 
 async function storeWithRun(): Promise<{ store: ParleyStore; runId: string; conversationId: string }> {
   const store = await stores.open();
+  const { runId, conversationId } = await createRun(store);
+  return { store, runId, conversationId };
+}
+
+async function createRun(store: ParleyStore): Promise<{ runId: string; conversationId: string }> {
   const conversation = sampleConversation();
   await store.conversations.create(conversation);
   const user = sampleMessage(conversation.id, { role: "user" });
@@ -17,17 +22,17 @@ async function storeWithRun(): Promise<{ store: ParleyStore; runId: string; conv
   await store.messages.create(assistant);
   const run = sampleRun(conversation.id, { userMessageId: user.id, assistantMessageId: assistant.id });
   await store.runs.create(run);
-  return { store, runId: run.id, conversationId: conversation.id };
+  return { runId: run.id, conversationId: conversation.id };
 }
 
 const delta = (id: number): RunEvent => ({ id, event: "text.delta", data: { text: String(id) } });
 
-describe("EventLogWriter", () => {
+describe("EventLog", () => {
   it("writes added events on its own within the flush window, batched", async () => {
     const { store, runId } = await storeWithRun();
     const errors: unknown[] = [];
-    const writer = new EventLogWriter({ store, runId, flushMs: 20, onError: (error) => errors.push(error) });
-    for (let id = 1; id <= 5; id++) writer.add(delta(id));
+    const log = new EventLog({ store, flushMs: 20, onError: (error) => errors.push(error) });
+    for (let id = 1; id <= 5; id++) log.add(runId, delta(id));
     expect(await store.runEvents.lastId(runId)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect((await store.runEvents.listAfter(runId, 0)).map((event) => event.id)).toEqual([1, 2, 3, 4, 5]);
@@ -36,27 +41,31 @@ describe("EventLogWriter", () => {
 
   it("keeps order across overlapping flushes and stores everything by the last one", async () => {
     const { store, runId } = await storeWithRun();
-    const writer = new EventLogWriter({ store, runId, flushMs: 1000, onError: () => {} });
+    const log = new EventLog({ store, flushMs: 1000, onError: () => {} });
     const flushes: Promise<void>[] = [];
     for (let id = 1; id <= 50; id++) {
-      writer.add(delta(id));
-      if (id % 7 === 0) flushes.push(writer.flush());
+      log.add(runId, delta(id));
+      if (id % 7 === 0) flushes.push(log.flush());
     }
-    await Promise.all([...flushes, writer.flush()]);
+    await Promise.all([...flushes, log.flush()]);
     const stored = await store.runEvents.listAfter(runId, 0);
     expect(stored.map((event) => event.id)).toEqual(Array.from({ length: 50 }, (_, index) => index + 1));
     expect(stored[9]).toMatchObject({ event: "text.delta", data: { text: "10" } });
   });
 
-  it("drops the events of a run deleted with its conversation instead of retrying forever", async () => {
+  it("writes the events of all live runs in one batch, and drops only those of a run deleted meanwhile", async () => {
     const { store, runId, conversationId } = await storeWithRun();
+    const { runId: other } = await createRun(store);
     const errors: unknown[] = [];
-    const writer = new EventLogWriter({ store, runId, flushMs: 5, onError: (error) => errors.push(error) });
+    const log = new EventLog({ store, flushMs: 5, onError: (error) => errors.push(error) });
     await store.conversations.delete(conversationId);
-    writer.add(delta(1));
-    await writer.flush();
+    log.add(runId, delta(1));
+    log.add(other, delta(1));
+    log.add(other, delta(2));
+    await log.flush();
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(errors).toEqual([]);
     expect(await store.runEvents.lastId(runId)).toBe(0);
+    expect(await store.runEvents.lastId(other)).toBe(2);
   });
 });

@@ -1,0 +1,88 @@
+/** A bot's knowledge files: added as text, Markdown or HTML, split into sentences with offsets, indexed for search. */
+import { BadRequestError, NotFoundError } from "../core/app-error.js";
+import type { Bot } from "../core/bot.js";
+import { newId } from "../core/ids.js";
+import type { KnowledgeDocument, KnowledgeSentence } from "../core/knowledge.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import type { Principal } from "../core/principal.js";
+import { splitSentences } from "../core/sentence-split.js";
+import { htmlToMarkdown } from "./article-markdown.js";
+import type { BotService } from "./bot-service.js";
+
+export type NewKnowledgeDocument = {
+  title: string;
+  content: string;
+  mediaType: "text/plain" | "text/markdown" | "text/html";
+};
+
+/** A document as lists show it: without its text. */
+export type KnowledgeDocumentSummary = Omit<KnowledgeDocument, "content">;
+
+export class KnowledgeService {
+  readonly #store: ParleyStore;
+  readonly #bots: BotService;
+
+  constructor(config: { store: ParleyStore; bots: BotService }) {
+    this.#store = config.store;
+    this.#bots = config.bots;
+  }
+
+  /** Adds a document to a bot the caller may edit. HTML is kept as Markdown, the form replies cite from. */
+  async add(
+    principal: Principal,
+    botIdOrSlug: string,
+    input: NewKnowledgeDocument,
+  ): Promise<KnowledgeDocument> {
+    const bot = await this.#bots.editable(principal, botIdOrSlug);
+    const content = input.mediaType === "text/html" ? htmlToMarkdown(input.content) : input.content;
+    const spans = splitSentences(content);
+    if (spans.length === 0) {
+      throw new BadRequestError("The document has no text to learn from.", { code: "empty_document" });
+    }
+    const document: KnowledgeDocument = {
+      id: newId("doc"),
+      botId: bot.id,
+      title: input.title.trim(),
+      mediaType: input.mediaType === "text/plain" ? "text/plain" : "text/markdown",
+      content,
+      sentenceCount: spans.length,
+      createdAt: Date.now(),
+    };
+    const sentences: KnowledgeSentence[] = spans.map((span, position) => ({
+      documentId: document.id,
+      position,
+      ...span,
+      text: content.slice(span.start, span.end),
+    }));
+    await this.#store.knowledge.add(document, sentences);
+    return document;
+  }
+
+  /** Whoever may chat with a bot may read its documents: citations open them. */
+  async list(principal: Principal, botIdOrSlug: string): Promise<KnowledgeDocumentSummary[]> {
+    const bot = await this.#bots.get(principal, botIdOrSlug);
+    return (await this.#store.knowledge.listByBot(bot.id)).map(summaryOf);
+  }
+
+  async get(principal: Principal, botIdOrSlug: string, documentId: string): Promise<KnowledgeDocument> {
+    const bot = await this.#bots.get(principal, botIdOrSlug);
+    return this.#documentOf(bot, documentId);
+  }
+
+  async delete(principal: Principal, botIdOrSlug: string, documentId: string): Promise<void> {
+    const bot = await this.#bots.editable(principal, botIdOrSlug);
+    await this.#documentOf(bot, documentId);
+    if (!(await this.#store.knowledge.delete(documentId))) throw new NotFoundError("Document", documentId);
+  }
+
+  async #documentOf(bot: Bot, documentId: string): Promise<KnowledgeDocument> {
+    const document = await this.#store.knowledge.get(documentId);
+    if (!document || document.botId !== bot.id) throw new NotFoundError("Document", documentId);
+    return document;
+  }
+}
+
+function summaryOf(document: KnowledgeDocument): KnowledgeDocumentSummary {
+  const { content: _content, ...summary } = document;
+  return summary;
+}

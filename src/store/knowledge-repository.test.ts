@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import type { Bot } from "../core/bot.js";
+import { newId } from "../core/ids.js";
+import type { KnowledgeDocument, KnowledgeSentence } from "../core/knowledge.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import { splitSentences } from "../core/sentence-split.js";
+import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+
+const stores = useTemporaryStores();
+
+async function createBot(store: ParleyStore): Promise<Bot> {
+  const bot: Bot = {
+    id: newId("bot"),
+    ownerId: "local",
+    slug: `bot-${Math.random().toString(36).slice(2, 10)}`,
+    name: "Guide",
+    description: "",
+    avatar: "📘",
+    instructions: "",
+    conversationStarters: [],
+    model: null,
+    tier: null,
+    temperature: null,
+    tools: [],
+    visibility: "private",
+    version: 1,
+    builtIn: null,
+    createdAt: 1,
+    updatedAt: 1,
+  };
+  await store.bots.create(bot, "local");
+  return bot;
+}
+
+async function addDocument(store: ParleyStore, botId: string, title: string, content: string) {
+  const spans = splitSentences(content);
+  const document: KnowledgeDocument = {
+    id: newId("doc"),
+    botId,
+    title,
+    mediaType: "text/markdown",
+    content,
+    sentenceCount: spans.length,
+    createdAt: Date.now(),
+  };
+  const sentences: KnowledgeSentence[] = spans.map((span, position) => ({
+    documentId: document.id,
+    position,
+    ...span,
+    text: content.slice(span.start, span.end),
+  }));
+  await store.knowledge.add(document, sentences);
+  return document;
+}
+
+const GUIDE =
+  "The event loop runs one callback at a time. Timers fire after their delay has passed. " +
+  "Microtasks run before the next macrotask. Rendering happens between tasks in a browser.";
+
+describe("knowledge repository", () => {
+  it("finds the sentence that answers a question, best first, with exact offsets and its document's title", async () => {
+    const store = await stores.open();
+    const bot = await createBot(store);
+    const document = await addDocument(store, bot.id, "Event loop guide", GUIDE);
+    const [best, ...rest] = await store.knowledge.search(bot.id, "When do timers fire?", 5);
+    expect(best).toMatchObject({
+      documentId: document.id,
+      title: "Event loop guide",
+      position: 1,
+      text: "Timers fire after their delay has passed.",
+    });
+    expect(GUIDE.slice(best?.start, best?.end)).toBe(best?.text);
+    expect(rest.map((sentence) => sentence.position)).not.toContain(1);
+    // Stemming: "callbacks" finds "callback"; a question with no known word finds nothing.
+    expect(
+      (await store.knowledge.search(bot.id, "callbacks", 5)).map((sentence) => sentence.position),
+    ).toEqual([0]);
+    expect(await store.knowledge.search(bot.id, "quantum chromodynamics", 5)).toEqual([]);
+    expect(await store.knowledge.search(bot.id, '"); drop table bots; -- NEAR AND *', 5)).toEqual([]);
+  });
+
+  it("searches one bot's documents only, and forgets a deleted document or bot", async () => {
+    const store = await stores.open();
+    const first = await createBot(store);
+    const second = await createBot(store);
+    const kept = await addDocument(store, first.id, "Guide", GUIDE);
+    const other = await addDocument(store, second.id, "Other", "Timers are also discussed here.");
+    expect((await store.knowledge.search(first.id, "timers", 5)).map((hit) => hit.documentId)).toEqual([
+      kept.id,
+    ]);
+    expect((await store.knowledge.listByBot(second.id)).map((document) => document.id)).toEqual([other.id]);
+
+    expect(await store.knowledge.delete(kept.id)).toBe(true);
+    expect(await store.knowledge.delete(kept.id)).toBe(false);
+    expect(await store.knowledge.search(first.id, "timers", 5)).toEqual([]);
+
+    await store.bots.delete(second.id);
+    expect(await store.knowledge.get(other.id)).toBeUndefined();
+    expect(await store.knowledge.search(second.id, "timers", 5)).toEqual([]);
+  });
+});
