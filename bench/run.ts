@@ -5,6 +5,7 @@ import { runPipelineBenchmark } from "./pipeline-benchmark.js";
 import { runPromptCacheBenchmark } from "./prompt-cache-benchmark.js";
 import { runResumeBenchmark } from "./resume-benchmark.js";
 import { type BenchmarkReport, writeBenchmarkReport } from "./support/write-benchmark-report.js";
+import { runWebAppBenchmark } from "./web-app-benchmark.js";
 
 const benchmarks: Record<string, () => Promise<BenchmarkReport>> = {
   pipeline: runPipelineBenchmark,
@@ -12,6 +13,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkReport>> = {
   resume: runResumeBenchmark,
   gateway: runGatewayBenchmark,
   memory: runMemoryBenchmark,
+  web: runWebAppBenchmark,
 };
 
 const names = process.argv.slice(2);

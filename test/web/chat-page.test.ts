@@ -2,7 +2,12 @@
 // stopping, regenerating, editing, sanitizing model output, languages, the empty state, and screenshots.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
+import {
+  createConversation,
+  type ParleyProcess,
+  startParley,
+  temporaryDirectory,
+} from "../support/parley-process.js";
 import {
   ALPHABET,
   artifactPath,
@@ -154,6 +159,66 @@ describe("the chat page", () => {
     await context.close();
   });
 
+  it("edits the first message into a new root branch, with arrows back to the original", async () => {
+    const { context, page, errors } = await openChat();
+    await chooseModel(page, "tiny");
+    await sendMessage(page, "opening line");
+    await expect.poll(() => lastReply(page).getAttribute("data-status")).toBe("complete");
+
+    const first = page.locator(".user-message").first();
+    await first.hover();
+    await first.getByRole("button", { name: "Edit" }).click();
+    const editor = page.getByRole("textbox", { name: "Edit message" });
+    await editor.fill("opening line, edited");
+    await editor.press("Enter");
+
+    await expect.poll(() => page.locator(".user-bubble").first().textContent()).toBe("opening line, edited");
+    await expect.poll(() => lastReply(page).getAttribute("data-status")).toBe("complete");
+    expect(await page.locator(".user-message").first().locator(".branch-position").textContent()).toBe(
+      "2 / 2",
+    );
+    expect((await lastReply(page).locator(".markdown").textContent())?.trim()).toBe(ALPHABET);
+    const roots = (await storedMessages(conversationIdOf(page))).filter(
+      (message) => message.parentId === null,
+    );
+    expect(roots.map((message) => message.content)).toEqual(["opening line", "opening line, edited"]);
+
+    // After a reload the newest root is shown, and the arrow goes back to the original with its reply.
+    await page.reload();
+    await expect.poll(() => page.locator(".user-bubble").first().textContent()).toBe("opening line, edited");
+    await page.locator(".user-message").first().getByRole("button", { name: "Previous version" }).click();
+    await expect.poll(() => page.locator(".user-bubble").first().textContent()).toBe("opening line");
+    expect(await page.locator(".user-message").first().locator(".branch-position").textContent()).toBe(
+      "1 / 2",
+    );
+    expect((await lastReply(page).locator(".markdown").textContent())?.trim()).toBe(ALPHABET);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("renames a conversation from its menu in the sidebar, and the name stays after a reload", async () => {
+    const conversationId = await createConversation(parley, "Notes to rename");
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    await page.goto(`/c/${conversationId}`);
+    await page.getByRole("button", { name: "Options for Notes to rename" }).click();
+    await page.getByRole("menuitem", { name: "Rename" }).click();
+    const input = page.getByRole("textbox", { name: "New name for Notes to rename" });
+    await input.fill("Renamed notes");
+    await input.press("Enter");
+
+    await expect.poll(() => page.getByRole("link", { name: "Renamed notes" }).count()).toBe(1);
+    const stored = () => parley.json<{ title: string }>(`/api/conversations/${conversationId}`);
+    await expect.poll(async () => (await stored()).title).toBe("Renamed notes");
+    await expect.poll(() => page.title()).toBe("Renamed notes · Parley");
+    await page.reload();
+    await expect
+      .poll(() => page.getByRole("link", { name: "Renamed notes" }).getAttribute("aria-current"))
+      .toBe("page");
+    expect(await page.locator(".sidebar-problem").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("shows model output as text: no script, event handler, javascript: link, or image from it runs or loads", async () => {
     const { context, page, errors } = await openChat();
     const payload = [
@@ -262,6 +327,43 @@ describe("the chat page", () => {
     await expect.poll(() => page.url()).toMatch(/\/c\/conv_/);
     await page.keyboard.press("Control+Shift+O");
     await expect.poll(() => new URL(page.url()).pathname).toBe("/");
+    await context.close();
+  });
+
+  it("opens API keys and usage from the settings: keys are not needed in single-user mode, usage lists replies by model", async () => {
+    const { context, page, errors } = await openChat();
+    // A reply of its own, so that the usage has a row for the tiny model whatever ran before.
+    await chooseModel(page, "tiny");
+    await sendMessage(page, "count me");
+    await expect.poll(() => lastReply(page).getAttribute("data-status")).toBe("complete");
+    await page.getByRole("button", { name: "Settings" }).click();
+    await page.getByRole("button", { name: "API keys" }).click();
+    await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/settings/keys");
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "single-user mode" }).count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Create key" }).count()).toBe(0);
+
+    await page.getByRole("link", { name: "Usage" }).click();
+    await page.getByRole("heading", { name: "Usage", level: 1 }).waitFor();
+    expect(await page.title()).toBe("Usage · Parley");
+    const table = page.getByRole("table", { name: "Usage by day and model" });
+    await table.waitFor();
+    const models = await table.locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(models).toContain("tiny");
+    const stored = await parley.json<{ totals: { replies: number } }>("/api/usage");
+    const replies = page.locator(".usage-totals > div").filter({ hasText: "Replies" }).locator("dd");
+    expect(await replies.textContent()).toBe(String(stored.totals.replies));
+    await page.getByRole("combobox", { name: "Period" }).selectOption({ label: "Last 7 days" });
+    await expect.poll(() => page.locator(".usage-bar").count()).toBe(7);
+    await page.screenshot({ path: artifactPath("usage.png") });
+
+    // Back and forward move between the pages and the chat.
+    await page.goBack();
+    await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+    await page.getByRole("button", { name: "New chat" }).click();
+    await page.getByRole("textbox", { name: "Message" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/");
+    expect(errors).toEqual([]);
     await context.close();
   });
 

@@ -1,4 +1,6 @@
 // The web app on a server with accounts: the first visit creates the admin account, then sign out and in.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
@@ -23,6 +25,12 @@ beforeAll(async () => {
   ensureWebAppBuilt();
   const dir = temporaryDirectory();
   await writeTestModels(dir);
+  // Only the tiny model: the page sends with "auto" before any model is ready, and with tiny-loop served too,
+  // auto would pick whichever engine became ready first (the looping one answers with the alphabet over and over).
+  writeFileSync(
+    path.join(dir, "parley.config.yaml"),
+    ["engine:", "  threads: 1", "models:", "  - id: tiny", "    file: ./tiny.gguf"].join("\n"),
+  );
   [parley, browser] = await Promise.all([
     startParley({ dataDir: dir, accounts: true, waitForModels: false }),
     launchChromium(),

@@ -1,10 +1,13 @@
 /**
- * The Parley web app: the sidebar and the chat, the page's address (/ for a new chat, /c/:id for a
- * conversation), and the keyboard shortcuts that work everywhere.
+ * The Parley web app: the sidebar and the chat or an account page, the page's address (/ for a new chat,
+ * /b/:slug for a new chat with a bot, /c/:id for a conversation, /settings/keys and /settings/usage), and the
+ * keyboard shortcuts that work everywhere.
  */
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import { ACCOUNT_PAGE_PATHS, type AccountPageName, accountPageFrom } from "./account/account-page-route.js";
 import { type Account, useAccount } from "./account/use-account.js";
-import type { CurrentUser } from "./api/parley-api.js";
+import type { BotListing, CurrentUser } from "./api/parley-api.js";
+import { useBotList } from "./bots/use-bot-list.js";
 import { ChatView } from "./chat/chat-view.js";
 import { TranslationProvider, useTranslation } from "./i18n/translation.js";
 import { useModelChoice } from "./model-catalog/use-model-choice.js";
@@ -16,17 +19,30 @@ import { useMediaQuery } from "./ui/use-media-query.js";
 
 const SettingsDialog = lazy(() => import("./settings/settings-dialog.js"));
 const SignInPage = lazy(() => import("./account/sign-in-page.js"));
+const ACCOUNT_PAGES = {
+  keys: lazy(() => import("./account/api-keys-page.js")),
+  usage: lazy(() => import("./account/usage-page.js")),
+} as const;
 
 const SIDEBAR_STORAGE_KEY = "parley.sidebar";
 
 type Route = {
+  /** An account page instead of the chat. */
+  page: AccountPageName | null;
   conversationId: string | null;
+  /** A new chat with this bot (slug or id). */
+  botId: string | null;
   /** A new key gives the chat a fresh session; a chat that gets its id from its first message keeps its own. */
   sessionKey: number;
 };
 
 function conversationIdFrom(pathname: string): string | null {
   const match = /^\/c\/([^/]+)\/?$/.exec(pathname);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+function botIdFrom(pathname: string): string | null {
+  const match = /^\/b\/([^/]+)\/?$/.exec(pathname);
   return match?.[1] ? decodeURIComponent(match[1]) : null;
 }
 
@@ -76,10 +92,13 @@ function AccountGate() {
 function ParleyApp({ account, current }: { account: Account; current: CurrentUser }) {
   const { t } = useTranslation();
   const [route, setRoute] = useState<Route>(() => ({
+    page: accountPageFrom(location.pathname),
     conversationId: conversationIdFrom(location.pathname),
+    botId: botIdFrom(location.pathname),
     sessionKey: 0,
   }));
   const list = useConversationList();
+  const bots = useBotList();
   const models = useModels();
   const [modelChoice, setModelChoice] = useModelChoice();
   const [theme, setTheme] = useThemePreference();
@@ -109,20 +128,41 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
   const navigate = useCallback((conversationId: string | null) => {
     const path = conversationId ? `/c/${encodeURIComponent(conversationId)}` : "/";
     if (location.pathname !== path) history.pushState(null, "", path);
-    setRoute((current) => ({ conversationId, sessionKey: current.sessionKey + 1 }));
+    setRoute((current) => ({ page: null, conversationId, botId: null, sessionKey: current.sessionKey + 1 }));
+    setDrawerOpen(false);
+  }, []);
+
+  const chatWithBot = useCallback((botId: string) => {
+    const path = `/b/${encodeURIComponent(botId)}`;
+    if (location.pathname !== path) history.pushState(null, "", path);
+    setRoute((current) => ({ page: null, conversationId: null, botId, sessionKey: current.sessionKey + 1 }));
+    setDrawerOpen(false);
+  }, []);
+
+  const openPage = useCallback((page: AccountPageName) => {
+    const path = ACCOUNT_PAGE_PATHS[page];
+    if (location.pathname !== path) history.pushState(null, "", path);
+    setRoute((current) => ({ page, conversationId: null, botId: null, sessionKey: current.sessionKey + 1 }));
+    setSettingsOpen(false);
     setDrawerOpen(false);
   }, []);
 
   useEffect(() => {
-    const onPopState = () => navigate(conversationIdFrom(location.pathname));
+    const onPopState = () => {
+      const page = accountPageFrom(location.pathname);
+      const botId = botIdFrom(location.pathname);
+      if (page) openPage(page);
+      else if (botId) chatWithBot(botId);
+      else navigate(conversationIdFrom(location.pathname));
+    };
     window.addEventListener("popstate", onPopState);
     return () => window.removeEventListener("popstate", onPopState);
-  }, [navigate]);
+  }, [navigate, openPage, chatWithBot]);
 
   const onConversationCreated = useCallback((conversationId: string) => {
     // The chat on screen got its id: the address follows, the session (and its stream) stays.
     history.replaceState(null, "", `/c/${encodeURIComponent(conversationId)}`);
-    setRoute((current) => ({ ...current, conversationId }));
+    setRoute((current) => ({ ...current, conversationId, botId: null }));
   }, []);
 
   useEffect(() => {
@@ -141,10 +181,16 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
     return () => document.removeEventListener("keydown", onKeyDown);
   }, [navigate, setSidebarOpen]);
 
-  const title = list.conversations.find((conversation) => conversation.id === route.conversationId)?.title;
+  const conversationTitle = list.conversations.find(
+    (conversation) => conversation.id === route.conversationId,
+  )?.title;
+  const title = route.page
+    ? t(route.page === "keys" ? "account.keysTitle" : "account.usageTitle")
+    : conversationTitle;
   useEffect(() => {
     document.title = title ? `${title} · Parley` : "Parley";
   }, [title]);
+  const AccountPage = route.page ? ACCOUNT_PAGES[route.page] : null;
 
   return (
     <div className={`app${sidebarOpen ? " sidebar-open" : ""}${drawer ? " is-narrow" : ""}`}>
@@ -153,6 +199,9 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
       </a>
       <Sidebar
         list={list}
+        bots={bots}
+        activeBotId={route.page ? null : route.botId}
+        onChatWithBot={(bot: BotListing) => chatWithBot(bot.slug)}
         activeId={route.conversationId}
         open={sidebarOpen}
         drawer={drawer}
@@ -166,24 +215,44 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
         onOpenSettings={() => setSettingsOpen(true)}
         accountName={current.user.email ?? null}
       />
-      <ChatView
-        key={route.sessionKey}
-        conversationId={route.conversationId}
-        models={models}
-        modelChoice={modelChoice}
-        onModelChoice={setModelChoice}
-        sidebarOpen={sidebarOpen}
-        onOpenSidebar={() => setSidebarOpen(true)}
-        onNewChat={() => navigate(null)}
-        onConversationCreated={onConversationCreated}
-        onConversationsChanged={list.reload}
-      />
+      {AccountPage ? (
+        <Suspense
+          fallback={
+            <main className="account-page" aria-busy="true">
+              <span className="spinner" aria-hidden="true" />
+            </main>
+          }
+        >
+          <AccountPage
+            key={route.sessionKey}
+            mode={current.mode}
+            sidebarOpen={sidebarOpen}
+            onOpenSidebar={() => setSidebarOpen(true)}
+            onOpenPage={openPage}
+          />
+        </Suspense>
+      ) : (
+        <ChatView
+          key={route.sessionKey}
+          conversationId={route.conversationId}
+          botId={route.botId}
+          models={models}
+          modelChoice={modelChoice}
+          onModelChoice={setModelChoice}
+          sidebarOpen={sidebarOpen}
+          onOpenSidebar={() => setSidebarOpen(true)}
+          onNewChat={() => navigate(null)}
+          onConversationCreated={onConversationCreated}
+          onConversationsChanged={list.reload}
+        />
+      )}
       {settingsOpen && (
         <Suspense fallback={null}>
           <SettingsDialog
             theme={theme}
             onTheme={setTheme}
             onClose={() => setSettingsOpen(false)}
+            onOpenPage={openPage}
             onSignOut={current.mode === "accounts" ? account.signOut : null}
           />
         </Suspense>

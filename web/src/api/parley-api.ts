@@ -1,6 +1,9 @@
 /** Parley's JSON API as the web app uses it; streamed runs go through run-stream-client.ts instead. */
+import type { PublicApiKey } from "../../../src/core/api-key.js";
+import type { Bot } from "../../../src/core/bot.js";
 import type { Conversation } from "../../../src/core/conversation.js";
 import type { Message } from "../../../src/core/message.js";
+import type { UsageTotal } from "../../../src/core/parley-store.js";
 import type { Run } from "../../../src/core/run.js";
 import type { PublicUser } from "../../../src/core/user.js";
 import { ApiError } from "./api-error.js";
@@ -32,8 +35,12 @@ export function getConversation(id: string, signal?: AbortSignal): Promise<Conve
   return requestJson(`/api/conversations/${encodeURIComponent(id)}`, { ...(signal && { signal }) });
 }
 
-export function createConversation(): Promise<Conversation> {
-  return requestJson("/api/conversations", { method: "POST", body: "{}" });
+/** A new conversation; with a bot (its id or slug), every reply in it answers as that bot. */
+export function createConversation(botId?: string): Promise<Conversation> {
+  return requestJson("/api/conversations", {
+    method: "POST",
+    body: JSON.stringify(botId === undefined ? {} : { botId }),
+  });
 }
 
 export function renameConversation(id: string, title: string): Promise<Conversation> {
@@ -80,4 +87,56 @@ export function setUpAdmin(email: string, password: string): Promise<{ user: Pub
 
 export function signOut(): Promise<void> {
   return requestJson("/api/auth/logout", { method: "POST", body: "{}" });
+}
+
+/** An API key as listed: never the key itself, which is shown once, when created. */
+export type ApiKeyListing = PublicApiKey;
+
+export type CreatedApiKey = ApiKeyListing & { key: string };
+
+export function listApiKeys(): Promise<ApiKeyListing[]> {
+  return requestJson<{ keys: ApiKeyListing[] }>("/api/keys").then((body) => body.keys);
+}
+
+export function createApiKey(name: string): Promise<CreatedApiKey> {
+  return requestJson("/api/keys", { method: "POST", body: JSON.stringify({ name }) });
+}
+
+export function revokeApiKey(id: string): Promise<void> {
+  return requestJson(`/api/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+export type UsageDay = UsageTotal;
+
+export type UsageReport = {
+  /** The first and last UTC day of the report, YYYY-MM-DD, both included. */
+  from: string;
+  to: string;
+  days: UsageDay[];
+  totals: Omit<UsageDay, "day" | "model">;
+};
+
+/** Tokens and cost by UTC day and model, from `from` to `to` (YYYY-MM-DD, both included). */
+export function getUsage(from: string, to: string, signal?: AbortSignal): Promise<UsageReport> {
+  const query = new URLSearchParams({ from, to });
+  return requestJson(`/api/usage?${query}`, { ...(signal && { signal }) });
+}
+
+/** A bot as GET /api/bots shows it: its instructions only to those who may edit it. */
+export type BotListing = Omit<Bot, "instructions"> & {
+  instructions?: string;
+  /** How the compatible APIs name it: `bot:<slug>`. */
+  modelName: string;
+  editable: boolean;
+};
+
+export function listBots(signal?: AbortSignal): Promise<BotListing[]> {
+  return requestJson<{ bots: BotListing[] }>("/api/bots", { ...(signal && { signal }) }).then(
+    (body) => body.bots,
+  );
+}
+
+/** A bot by id (`bot_...`) or slug. */
+export function getBot(idOrSlug: string, signal?: AbortSignal): Promise<BotListing> {
+  return requestJson(`/api/bots/${encodeURIComponent(idOrSlug)}`, { ...(signal && { signal }) });
 }

@@ -2,6 +2,7 @@
  * A reply from the model: Markdown that streams in with a caret, its state when it did not simply finish
  * (reconnecting, stopped, incomplete, interrupted), and under it copy, regenerate, branches and the footer.
  */
+import { memo } from "react";
 import type { ModelListing } from "../api/model-listing.js";
 import type { TreeMessage } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
@@ -25,7 +26,8 @@ type AssistantReplyProps = {
   onRegenerate: (messageId: string) => void;
 };
 
-export function AssistantReply(props: AssistantReplyProps) {
+/** Memoized: while a reply streams, the replies above it do not render again. */
+export const AssistantReply = memo(function AssistantReply(props: AssistantReplyProps) {
   const { message, siblings, model, routing, reconnecting, busy, isLast, onSelect, onRegenerate } = props;
   const { t } = useTranslation();
   const streaming = message.status === "streaming";
@@ -105,4 +107,4 @@ export function AssistantReply(props: AssistantReplyProps) {
       )}
     </div>
   );
-}
+});

@@ -19,7 +19,7 @@ import {
   resumeRunStream,
   startRunStream,
 } from "../api/run-stream-client.js";
-import type { Translate } from "../i18n/translation.js";
+import type { Translate } from "../i18n/translate.js";
 import {
   type ChatSessionAction,
   type ChatSessionState,
@@ -62,6 +62,11 @@ export class ChatSessionController {
   /** Runs whose last event this page saw: for a moment after, the server may still call them streaming. */
   readonly #endedRunIds = new Set<string>();
   readonly #pendingText = new Set<RunFollower>();
+  /**
+   * A conversation loaded while a message of this page was on its way: the server may already list that message's
+   * run under ids this page does not know yet, so what to follow is decided once every such run has started.
+   */
+  #deferredLoad: ConversationDetail | null = null;
   #flushFrame: number | null = null;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #disposed = false;
@@ -86,15 +91,8 @@ export class ChatSessionController {
       return;
     }
     if (this.#disposed) return;
-    const activeIds = new Set([...this.#followers].map((follower) => follower.assistantId));
-    dispatch({ type: "loaded", conversation, activeIds });
-    for (const message of conversation.messages) {
-      const runId = message.runId;
-      if (message.status !== "streaming" || !runId) continue;
-      if (this.#endedRunIds.has(runId) || activeIds.has(message.id)) continue;
-      // From the first event: the text shown so far stays until the replay has passed it, so none is doubled.
-      this.#follow(newFollower(message.id, null, runId), (handlers) => resumeRunStream(runId, 0, handlers));
-    }
+    if (this.#hasUnstartedRun()) this.#deferredLoad = conversation;
+    else this.#applyLoad(conversation);
   }
 
   /** Resolves false when the message could not be sent, so the composer keeps it. */
@@ -103,7 +101,7 @@ export class ChatSessionController {
     let conversationId = getState().conversationId;
     if (!conversationId) {
       try {
-        conversationId = (await createConversation()).id;
+        conversationId = (await createConversation(getState().botId ?? undefined)).id;
       } catch (error) {
         dispatch({ type: "notice", message: sendFailure(translate(), error) });
         return false;
@@ -178,10 +176,40 @@ export class ChatSessionController {
     this.#disposed = true;
     for (const follower of this.#followers) follower.stream?.close();
     this.#followers.clear();
+    this.#deferredLoad = null;
     this.#cancelFlush();
   }
 
+  /** Shows a loaded conversation and follows each of its runs in flight that no stream of this page follows yet. */
+  #applyLoad(conversation: ConversationDetail): void {
+    this.#deferredLoad = null;
+    const activeIds = new Set([...this.#followers].map((follower) => follower.assistantId));
+    const followedRunIds = new Set([...this.#followers].map((follower) => follower.runId));
+    this.#config.dispatch({ type: "loaded", conversation, activeIds });
+    for (const message of conversation.messages) {
+      const runId = message.runId;
+      if (message.status !== "streaming" || !runId) continue;
+      if (this.#endedRunIds.has(runId) || followedRunIds.has(runId) || activeIds.has(message.id)) continue;
+      followedRunIds.add(runId);
+      // From the first event: the text shown so far stays until the replay has passed it, so none is doubled.
+      this.#follow(newFollower(message.id, null, runId), (handlers) => resumeRunStream(runId, 0, handlers));
+    }
+  }
+
+  /** A message sent from this page whose run has not said its id yet (no run.start, no failure). */
+  #hasUnstartedRun(): boolean {
+    return [...this.#followers].some((follower) => follower.runId === null);
+  }
+
+  /** Applies a load held back by sends in flight, once all of them have started (or failed). */
+  #applyDeferredLoad(): void {
+    if (this.#deferredLoad && !this.#disposed && !this.#hasUnstartedRun())
+      this.#applyLoad(this.#deferredLoad);
+  }
+
   #modelBody(): Record<string, string> {
+    // A bot's conversation names no model, so the bot's own choice answers (bots/bot-replies.ts).
+    if (this.#config.getState().botId !== null) return {};
     return { model: this.#config.getModel() };
   }
 
@@ -226,6 +254,7 @@ export class ChatSessionController {
           // The first message gives a conversation its title.
           this.#config.onConversationsChanged();
         }
+        this.#applyDeferredLoad();
         if (follower.stopRequested) void this.#stop(follower);
         return;
       case "text.delta":
@@ -248,6 +277,7 @@ export class ChatSessionController {
   #onDone(follower: RunFollower, outcome: RunStreamOutcome): void {
     this.#followers.delete(follower);
     if (this.#pendingText.has(follower)) this.#flushText();
+    this.#applyDeferredLoad();
     if (this.#disposed || outcome.kind === "closed") return;
     const { dispatch, translate } = this.#config;
     dispatch({ type: "connection", messageId: follower.assistantId, state: "open" });

@@ -19,6 +19,8 @@ export type RunRouting = NonNullable<RunEventDataMap["run.start"]["routing"]>;
 
 export type ChatSessionState = {
   conversationId: string | null;
+  /** The bot this conversation talks to (its id, or its slug for a new chat opened from a link); null for none. */
+  botId: string | null;
   title: string;
   load: "new" | "loading" | "ready" | "missing" | "failed";
   loadError: string | null;
@@ -51,9 +53,13 @@ export type ChatSessionAction =
   | { type: "select"; messageId: string }
   | { type: "notice"; message: string | null };
 
-export function initialChatSession(conversationId: string | null): ChatSessionState {
+export function initialChatSession(
+  conversationId: string | null,
+  botId: string | null = null,
+): ChatSessionState {
   return {
     conversationId,
+    botId,
     title: "",
     load: conversationId ? "loading" : "new",
     loadError: null,
@@ -107,6 +113,7 @@ export function chatSessionReducer(state: ChatSessionState, action: ChatSessionA
       return {
         ...state,
         conversationId: action.conversation.id,
+        botId: action.conversation.botId ?? null,
         title: action.conversation.title,
         load: "ready",
         loadError: null,

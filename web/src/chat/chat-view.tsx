@@ -1,5 +1,7 @@
 /** The main column: header with the model picker, the conversation (or a new chat's empty state), the composer. */
 import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import { BotBadge } from "../bots/bot-badge.js";
+import { useBot } from "../bots/use-bot.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ModelPicker, modelPrice } from "../model-catalog/model-picker.js";
 import { answeringModel, requestedModel } from "../model-catalog/use-model-choice.js";
@@ -12,6 +14,8 @@ import { useChatSession } from "./use-chat-session.js";
 
 type ChatViewProps = {
   conversationId: string | null;
+  /** A new chat with this bot (id or slug); a conversation's own bot comes with it. */
+  botId: string | null;
   models: ModelsState;
   modelChoice: string;
   onModelChoice: (choice: string) => void;
@@ -30,12 +34,14 @@ export function ChatView(props: ChatViewProps) {
 
   const session = useChatSession({
     conversationId: props.conversationId,
+    botId: props.botId,
     model: requestedModel(modelChoice, models.models),
     onConversationCreated: props.onConversationCreated,
     onConversationsChanged: props.onConversationsChanged,
     onRunEnded: models.reload,
   });
   const { state, thread, streaming, controller } = session;
+  const { bot, error: botError } = useBot(state.botId);
 
   // Esc stops a streaming reply, unless something open (a menu, an edit) used the key first.
   useEffect(() => {
@@ -70,9 +76,14 @@ export function ChatView(props: ChatViewProps) {
   const answering = answeringModel(modelChoice, models.models);
   const anyReady = models.models.some((model) => model.ready);
   const unavailableReason = models.loaded && !anyReady ? t("composer.noModel") : null;
-  const modelLine = answering
-    ? `${answering.label} · ${t(`models.tier.${answering.tier}`)} · ${modelPrice(answering, t, locale)}`
+  const botModel = bot?.model
+    ? (models.models.find((model) => model.id === bot.model)?.label ?? bot.model)
     : null;
+  const modelLine = state.botId
+    ? bot && t("bots.line", { name: bot.name, model: botModel ?? t("models.auto") })
+    : answering
+      ? `${answering.label} · ${t(`models.tier.${answering.tier}`)} · ${modelPrice(answering, t, locale)}`
+      : null;
 
   let body: ReactNode;
   if (state.load === "missing") {
@@ -105,6 +116,7 @@ export function ChatView(props: ChatViewProps) {
       <EmptyState
         models={models.models}
         modelsLoaded={models.loaded}
+        bot={bot}
         onStarter={(prompt) => void send(prompt)}
       />
     );
@@ -126,7 +138,7 @@ export function ChatView(props: ChatViewProps) {
   }
 
   return (
-    <main className="chat-view" aria-label={state.title || t("sidebar.newChat")}>
+    <main className="chat-view" aria-label={state.title || bot?.name || t("sidebar.newChat")}>
       <header className="chat-header">
         {!props.sidebarOpen && (
           <button
@@ -139,7 +151,11 @@ export function ChatView(props: ChatViewProps) {
             <SidebarIcon />
           </button>
         )}
-        <ModelPicker models={models.models} choice={modelChoice} onChoose={onModelChoice} />
+        {state.botId ? (
+          <BotBadge bot={bot} error={botError} />
+        ) : (
+          <ModelPicker models={models.models} choice={modelChoice} onChoose={onModelChoice} />
+        )}
         <div className="chat-header-end">
           {!props.sidebarOpen && (
             <button
@@ -178,6 +194,7 @@ export function ChatView(props: ChatViewProps) {
         streaming={streaming}
         unavailableReason={unavailableReason}
         modelLine={modelLine}
+        {...(bot && { placeholder: t("bots.placeholder", { name: bot.name }) })}
         onSend={send}
         onStop={() => controller.stop()}
       />

@@ -12,6 +12,8 @@ type ComposerProps = {
   unavailableReason: string | null;
   /** The line under the box: the answering model, its tier and price. */
   modelLine: string | null;
+  /** Whom the message goes to, in the empty box; Parley unless told. */
+  placeholder?: string;
   /** Resolves false when the message was not sent; the text then stays in the box. */
   onSend: (content: string) => Promise<boolean>;
   onStop: () => void;
@@ -21,7 +23,7 @@ type ComposerProps = {
 export type ComposerHandle = { focus: () => void };
 
 export function Composer(props: ComposerProps) {
-  const { streaming, unavailableReason, modelLine, onSend, onStop, ref: handle } = props;
+  const { streaming, unavailableReason, modelLine, placeholder, onSend, onStop, ref: handle } = props;
   const { t } = useTranslation();
   const [draft, setDraft] = useState("");
   const textarea = useRef<HTMLTextAreaElement>(null);
@@ -61,7 +63,7 @@ export function Composer(props: ComposerProps) {
           id="composer-input"
           className="composer-input"
           aria-label={t("composer.message")}
-          placeholder={unavailableReason ?? t("composer.placeholder")}
+          placeholder={unavailableReason ?? placeholder ?? t("composer.placeholder")}
           value={draft}
           rows={1}
           onChange={(event) => setDraft(event.target.value)}

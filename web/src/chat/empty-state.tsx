@@ -2,6 +2,8 @@
  * What a new chat shows: a greeting and starter cards, or, when no model can answer, how to get one.
  */
 import type { ModelListing } from "../api/model-listing.js";
+import type { BotListing } from "../api/parley-api.js";
+import { BotGreeting } from "../bots/bot-greeting.js";
 import type { MessageKey } from "../i18n/en.js";
 import { useTranslation } from "../i18n/translation.js";
 
@@ -15,10 +17,12 @@ const STARTERS: readonly { title: MessageKey; prompt: MessageKey }[] = [
 type EmptyStateProps = {
   models: readonly ModelListing[];
   modelsLoaded: boolean;
+  /** A new chat with a bot greets with the bot and its starters. */
+  bot: BotListing | null;
   onStarter: (prompt: string) => void;
 };
 
-export function EmptyState({ models, modelsLoaded, onStarter }: EmptyStateProps) {
+export function EmptyState({ models, modelsLoaded, bot, onStarter }: EmptyStateProps) {
   const { t } = useTranslation();
   const ready = models.some((model) => model.ready);
   const starting = models.find(
@@ -54,6 +58,8 @@ export function EmptyState({ models, modelsLoaded, onStarter }: EmptyStateProps)
       </div>
     );
   }
+
+  if (bot) return <BotGreeting bot={bot} disabled={!ready} onStarter={onStarter} />;
 
   return (
     <div className="empty-state">

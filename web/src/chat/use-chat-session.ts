@@ -1,5 +1,5 @@
 /** The chat page's hook for one conversation: its state, the thread on screen, and what the user can do. */
-import { useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { TreeMessage } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ChatSessionController } from "./chat-session-controller.js";
@@ -8,6 +8,8 @@ import { visibleThread } from "./message-tree.js";
 
 export type ChatSessionConfig = {
   conversationId: string | null;
+  /** For a new chat with a bot: the bot's id or slug. */
+  botId: string | null;
   /** A model id, or "auto". */
   model: string;
   onConversationCreated: (conversationId: string) => void;
@@ -27,7 +29,9 @@ export type ChatSession = {
 
 export function useChatSession(config: ChatSessionConfig): ChatSession {
   const { t } = useTranslation();
-  const [state, dispatch] = useReducer(chatSessionReducer, config.conversationId, initialChatSession);
+  const [state, dispatch] = useReducer(chatSessionReducer, config, (initial) =>
+    initialChatSession(initial.conversationId, initial.botId),
+  );
   // The controller outlives renders; it reads the latest state and settings through these refs.
   const latest = useRef({ state, config, t });
   latest.current = { state, config, t };
@@ -53,13 +57,9 @@ export function useChatSession(config: ChatSessionConfig): ChatSession {
 
   const thread = useMemo(() => visibleThread(state.tree, state.selection), [state.tree, state.selection]);
   const streaming = thread.some((message) => message.status === "streaming");
+  // Stable, so that messages which did not change skip rendering while a reply streams.
+  const select = useCallback((messageId: string) => dispatch({ type: "select", messageId }), []);
+  const dismissNotice = useCallback(() => dispatch({ type: "notice", message: null }), []);
 
-  return {
-    state,
-    thread,
-    streaming,
-    controller,
-    select: (messageId) => dispatch({ type: "select", messageId }),
-    dismissNotice: () => dispatch({ type: "notice", message: null }),
-  };
+  return { state, thread, streaming, controller, select, dismissNotice };
 }

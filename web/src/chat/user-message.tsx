@@ -1,5 +1,5 @@
 /** A message the user sent: a bubble on the right, with edit (which branches the conversation) and copy. */
-import { type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, memo, useEffect, useRef, useState } from "react";
 import type { TreeMessage } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { CopyButton } from "../ui/copy-button.js";
@@ -14,7 +14,14 @@ type UserMessageProps = {
   onEdit: (messageId: string, content: string) => void;
 };
 
-export function UserMessage({ message, siblings, busy, onSelect, onEdit }: UserMessageProps) {
+/** Memoized: while a reply streams, the messages above it do not render again. */
+export const UserMessage = memo(function UserMessage({
+  message,
+  siblings,
+  busy,
+  onSelect,
+  onEdit,
+}: UserMessageProps) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(message.content);
@@ -87,24 +94,22 @@ export function UserMessage({ message, siblings, busy, onSelect, onEdit }: UserM
       <div className="user-bubble">{message.content}</div>
       <div className="message-actions">
         <BranchSwitcher siblings={siblings} currentId={message.id} onSelect={onSelect} disabled={busy} />
-        {/* The first message would need `parentId: null`, which POST .../messages does not take yet. */}
-        {message.parentId !== null && (
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t("message.edit")}
-            title={t("message.edit")}
-            disabled={busy}
-            onClick={() => {
-              setDraft(message.content);
-              setEditing(true);
-            }}
-          >
-            <EditIcon />
-          </button>
-        )}
+        {/* Editing the first message sends `parentId: null`: a new root, the original one arrow away. */}
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={t("message.edit")}
+          title={t("message.edit")}
+          disabled={busy}
+          onClick={() => {
+            setDraft(message.content);
+            setEditing(true);
+          }}
+        >
+          <EditIcon />
+        </button>
         <CopyButton text={() => message.content} />
       </div>
     </div>
   );
-}
+});

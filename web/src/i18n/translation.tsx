@@ -3,7 +3,8 @@
  * strings from `useTranslation()`, never from literals.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { type Dictionary, en, type MessageKey } from "./en.js";
+import { type Dictionary, en } from "./en.js";
+import type { Translate } from "./translate.js";
 import { zh } from "./zh.js";
 
 export type Language = "en" | "zh";
@@ -16,7 +17,7 @@ export const LANGUAGES: readonly { id: Language; name: string }[] = [
 const DICTIONARIES: Record<Language, Dictionary> = { en, zh };
 const STORAGE_KEY = "parley.language";
 
-export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
+export type { Translate } from "./translate.js";
 
 type TranslationContextValue = {
   language: Language;

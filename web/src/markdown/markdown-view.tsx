@@ -4,12 +4,21 @@
  */
 
 import type { Token } from "marked";
-import { type MouseEvent, memo, useMemo, useState, useSyncExternalStore } from "react";
+import {
+  type MouseEvent,
+  memo,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from "react";
 import { useTranslation } from "../i18n/translation.js";
 import { copyText } from "../ui/copy-text.js";
 import { highlighterVersion, subscribeToHighlighter } from "./code-highlighter.js";
 import { MarkdownBlockSplitter } from "./markdown-block-splitter.js";
 import { lexMarkdown, type MarkdownLabels } from "./markdown-parser.js";
+import { morphChildren } from "./morph-children.js";
 import { renderMarkdownBlock } from "./render-markdown-block.js";
 
 const COPIED_MS = 1500;
@@ -58,15 +67,15 @@ export function MarkdownView({ text, streaming }: { text: string; streaming: boo
 type MarkdownBlockProps = { token: Token; labels: MarkdownLabels; highlighterVersion: number };
 
 const MarkdownBlock = memo(
-  function MarkdownBlock({ token, labels }: MarkdownBlockProps) {
-    const html = renderMarkdownBlock(token, labels);
-    return (
-      <div
-        className="markdown-block"
-        // biome-ignore lint/security/noDangerouslySetInnerHtml: the HTML is escaped by the renderer and sanitized by DOMPurify.
-        dangerouslySetInnerHTML={{ __html: html }}
-      />
-    );
+  function MarkdownBlock({ token, labels, highlighterVersion }: MarkdownBlockProps) {
+    const element = useRef<HTMLDivElement>(null);
+    // The block being written changes at its end: only the nodes that differ are replaced (morph-children.ts).
+    // `highlighterVersion` is read so that a block renders again, coloured, once highlight.js has loaded.
+    useLayoutEffect(() => {
+      if (element.current && highlighterVersion >= 0)
+        morphChildren(element.current, renderMarkdownBlock(token, labels));
+    }, [token, labels, highlighterVersion]);
+    return <div className="markdown-block" ref={element} />;
   },
   (before, after) =>
     before.token.raw === after.token.raw &&

@@ -1,5 +1,5 @@
 /**
- * Turns Markdown blocks of a reply into safe HTML. Model output is untrusted: the parser already shows raw HTML
+ * Turns Markdown blocks of a reply into safe DOM. Model output is untrusted: the parser already shows raw HTML
  * as text; DOMPurify then removes anything that could run or load, should something get through.
  */
 import DOMPurify from "dompurify";
@@ -32,6 +32,10 @@ const SANITIZE_CONFIG = {
   ],
 };
 
-export function renderMarkdownBlock(token: Token, labels: MarkdownLabels): string {
-  return purifier.sanitize(parseMarkdownTokens([token], labels), SANITIZE_CONFIG);
+/** The block as sanitized DOM nodes, ready to insert: no second HTML parse, as setting innerHTML would do. */
+export function renderMarkdownBlock(token: Token, labels: MarkdownLabels): DocumentFragment {
+  return purifier.sanitize(parseMarkdownTokens([token], labels), {
+    ...SANITIZE_CONFIG,
+    RETURN_DOM_FRAGMENT: true,
+  });
 }

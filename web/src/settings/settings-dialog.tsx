@@ -1,5 +1,9 @@
-/** Settings: the UI language and the theme. Loaded only when opened, so the chat page does not carry it. */
+/**
+ * Settings: the UI language, the theme, and the way to the account pages (API keys, usage). Loaded only when
+ * opened, so the chat page does not carry it.
+ */
 import { useEffect, useRef } from "react";
+import type { AccountPageName } from "../account/account-page-route.js";
 import { LANGUAGES, type Language, useTranslation } from "../i18n/translation.js";
 import { CloseIcon } from "../ui/icons.js";
 import type { ThemePreference } from "./theme-preference.js";
@@ -8,6 +12,7 @@ type SettingsDialogProps = {
   theme: ThemePreference;
   onTheme: (theme: ThemePreference) => void;
   onClose: () => void;
+  onOpenPage: (page: AccountPageName) => void;
   /** Present when there are accounts to sign out of. */
   onSignOut: (() => Promise<void>) | null;
 };
@@ -18,7 +23,13 @@ const THEMES = [
   { id: "dark", label: "settings.themeDark" },
 ] as const;
 
-export default function SettingsDialog({ theme, onTheme, onClose, onSignOut }: SettingsDialogProps) {
+export default function SettingsDialog({
+  theme,
+  onTheme,
+  onClose,
+  onOpenPage,
+  onSignOut,
+}: SettingsDialogProps) {
   const { t, language, setLanguage } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
 
@@ -66,6 +77,17 @@ export default function SettingsDialog({ theme, onTheme, onClose, onSignOut }: S
               {t(option.label)}
             </label>
           ))}
+        </div>
+      </fieldset>
+      <fieldset className="settings-row">
+        <legend>{t("settings.account")}</legend>
+        <div className="settings-links">
+          <button type="button" className="button secondary small" onClick={() => onOpenPage("keys")}>
+            {t("settings.apiKeys")}
+          </button>
+          <button type="button" className="button secondary small" onClick={() => onOpenPage("usage")}>
+            {t("settings.usage")}
+          </button>
         </div>
       </fieldset>
       {onSignOut && (

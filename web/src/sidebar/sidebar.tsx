@@ -1,20 +1,24 @@
 /**
- * The left column: New chat, search, the conversations by day, bots (soon), and settings. Collapsible on a
+ * The left column: New chat, search, the bots, the conversations by day, and settings. Collapsible on a
  * wide screen; a drawer over the chat on a narrow one.
  */
 import { type Ref, useEffect, useRef, useState } from "react";
 import type { Conversation } from "../../../src/core/conversation.js";
-import { ApiError } from "../api/api-error.js";
-import { deleteConversation, renameConversation } from "../api/parley-api.js";
+import { type BotListing, deleteConversation, renameConversation } from "../api/parley-api.js";
+import { BotGallery } from "../bots/bot-gallery.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
-import { BotIcon, CloseIcon, NewChatIcon, SearchIcon, SettingsIcon, SidebarIcon } from "../ui/icons.js";
+import { CloseIcon, NewChatIcon, SearchIcon, SettingsIcon, SidebarIcon } from "../ui/icons.js";
 import { ConversationItem } from "./conversation-item.js";
 import { groupConversations } from "./group-conversations.js";
 import type { ConversationList } from "./use-conversation-list.js";
 
 type SidebarProps = {
   list: ConversationList;
+  bots: readonly BotListing[];
+  /** The bot of a new chat on screen. */
+  activeBotId: string | null;
+  onChatWithBot: (bot: BotListing) => void;
   activeId: string | null;
   open: boolean;
   drawer: boolean;
@@ -48,14 +52,7 @@ export function Sidebar(props: SidebarProps) {
       setProblem(null);
     } catch (error) {
       if (before) list.patch(id, { title: before.title });
-      // A server without the rename route answers its generic "No route" 404.
-      const unsupported =
-        error instanceof ApiError && error.code === "not_found" && /No route/.test(error.message);
-      setProblem(
-        unsupported
-          ? t("sidebar.renameUnsupported")
-          : t("sidebar.actionFailed", { message: (error as Error).message }),
-      );
+      setProblem(t("sidebar.actionFailed", { message: (error as Error).message }));
     }
     list.reload();
   };
@@ -127,11 +124,7 @@ export function Sidebar(props: SidebarProps) {
             {navigator.platform.startsWith("Mac") ? "⌘K" : "Ctrl K"}
           </span>
         </search>
-        <div className="sidebar-bots" title={t("sidebar.botsSoon")}>
-          <BotIcon />
-          <span>{t("sidebar.bots")}</span>
-          <span className="soon-badge">{t("sidebar.soon")}</span>
-        </div>
+        <BotGallery bots={props.bots} activeBotId={props.activeBotId} onChatWithBot={props.onChatWithBot} />
         <div className="conversation-groups">
           {problem && (
             <div className="sidebar-problem" role="alert">

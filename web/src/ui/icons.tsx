@@ -117,12 +117,6 @@ export const ArrowDownIcon = () => (
     <path d="m19 12-7 7-7-7" />
   </Icon>
 );
-export const BotIcon = () => (
-  <Icon>
-    <rect x="4" y="8" width="16" height="12" rx="3" />
-    <path d="M12 8V4M8 13h.01M16 13h.01M9 17h6" />
-  </Icon>
-);
 export const TrashIcon = () => (
   <Icon size={16}>
     <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />

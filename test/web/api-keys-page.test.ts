@@ -1,0 +1,124 @@
+// The API keys page on a server with accounts: create a key (shown once, copied), use it, revoke it.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
+import {
+  artifactPath,
+  ensureWebAppBuilt,
+  launchChromium,
+  newChatPage,
+  useBrowserTestTimeouts,
+} from "./browser-test-support.js";
+
+const EMAIL = "keys@example.com";
+const PASSWORD = "correct horse battery staple";
+
+let parley: ParleyProcess;
+let browser: Browser;
+
+useBrowserTestTimeouts();
+
+beforeAll(async () => {
+  ensureWebAppBuilt();
+  // No models: the page is about keys, and no reply is asked for.
+  [parley, browser] = await Promise.all([
+    startParley({ dataDir: temporaryDirectory(), accounts: true, waitForModels: false }),
+    launchChromium(),
+  ]);
+  const setup = await parley.api("/api/auth/setup", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
+  });
+  expect(setup.status).toBeLessThan(300);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await parley?.stop();
+});
+
+/** Who the server takes a request with this key for: the status, and the email when it answers 200. */
+async function whoIs(key: string): Promise<{ status: number; email?: string }> {
+  const response = await fetch(`${parley.url}/api/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+  if (response.status !== 200) return { status: response.status };
+  const body = (await response.json()) as { user: { email: string } };
+  return { status: 200, email: body.user.email };
+}
+
+describe("the API keys page", () => {
+  it("creates a key shown once with a copy button, the key works, and once revoked it does not", async () => {
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await page.goto("/settings/keys");
+    await page.getByLabel("Email").fill(EMAIL);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+
+    await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+    expect(await page.getByText("No keys yet.").count()).toBe(1);
+    await page.getByRole("textbox", { name: "Key name" }).fill("ci scripts");
+    await page.getByRole("button", { name: "Create key" }).click();
+
+    const shown = page.getByRole("textbox", { name: "New API key" });
+    await shown.waitFor();
+    const key = await shown.inputValue();
+    expect(key).toMatch(/^pk_/);
+    expect(await page.getByText("you will not see it again").count()).toBe(1);
+    await page.getByRole("button", { name: "Copy key" }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    await page.screenshot({ path: artifactPath("api-key-created.png") });
+
+    // The key is the user's: the server knows who it is.
+    expect(await whoIs(key)).toEqual({ status: 200, email: EMAIL });
+
+    // Once dismissed, the key is nowhere on the page any more: only its prefix is listed.
+    await page.getByRole("button", { name: "Done, I have copied it" }).click();
+    await shown.waitFor({ state: "detached" });
+    expect(await page.locator("body").textContent()).not.toContain(key);
+    const values = await page
+      .locator("input")
+      .evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+    expect(values).not.toContain(key);
+    const row = page.getByRole("row", { name: /ci scripts/ });
+    expect(await row.locator("code").textContent()).toBe(`${key.slice(0, 10)}…`);
+    await page.reload();
+    // Its use just now is listed as its last use.
+    await expect.poll(() => row.locator("td").nth(2).textContent()).not.toBe("Never");
+    expect(await row.locator("td").nth(3).textContent()).toBe("Active");
+
+    await page.getByRole("button", { name: "Revoke ci scripts" }).click();
+    const dialog = page.getByRole("dialog", { name: "Revoke this key?" });
+    expect(await dialog.textContent()).toContain(`${key.slice(0, 10)}…`);
+    await dialog.getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => row.locator("td").nth(3).textContent()).toMatch(/^Revoked /);
+    expect(await page.getByRole("button", { name: "Revoke ci scripts" }).count()).toBe(0);
+    expect(await whoIs(key)).toEqual({ status: 401 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("asks before revoking, and keeps the key when the user cancels", async () => {
+    const { context, page } = await newChatPage(browser, parley.url);
+    const login = await context.request.post(`${parley.url}/api/auth/login`, {
+      data: { email: EMAIL, password: PASSWORD },
+      headers: { origin: parley.url },
+    });
+    expect(login.status()).toBe(200);
+    await page.goto("/");
+    await page.getByRole("button", { name: "Settings" }).click();
+    await page.getByRole("button", { name: "API keys" }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe("/settings/keys");
+    await page.getByRole("textbox", { name: "Key name" }).fill("kept");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = await page.getByRole("textbox", { name: "New API key" }).inputValue();
+    await page.getByRole("button", { name: "Done, I have copied it" }).click();
+
+    await page.getByRole("button", { name: "Revoke kept" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    expect(await page.getByRole("row", { name: /kept/ }).locator("td").nth(3).textContent()).toBe("Active");
+    expect((await whoIs(key)).status).toBe(200);
+    await context.close();
+  });
+});

@@ -1,0 +1,74 @@
+/** The frame of an account page (API keys, usage): a header with the page's title and tabs, and a centred column. */
+import type { ReactNode } from "react";
+import type { AuthMode } from "../api/parley-api.js";
+import { useTranslation } from "../i18n/translation.js";
+import { SidebarIcon } from "../ui/icons.js";
+import { ACCOUNT_PAGE_PATHS, type AccountPageName } from "./account-page-route.js";
+import "./account-pages.css";
+
+/** What app.tsx gives each account page. */
+export type AccountPageProps = {
+  mode: AuthMode;
+  sidebarOpen: boolean;
+  onOpenSidebar: () => void;
+  onOpenPage: (page: AccountPageName) => void;
+};
+
+const TABS: readonly { page: AccountPageName; label: "account.keysTitle" | "account.usageTitle" }[] = [
+  { page: "keys", label: "account.keysTitle" },
+  { page: "usage", label: "account.usageTitle" },
+];
+
+export function AccountPageFrame({
+  page,
+  title,
+  props,
+  children,
+}: {
+  page: AccountPageName;
+  title: string;
+  props: AccountPageProps;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <main className="account-page" aria-labelledby="account-page-title">
+      <header className="chat-header">
+        {!props.sidebarOpen && (
+          <button
+            type="button"
+            className="icon-button header-sidebar-button"
+            aria-label={t("sidebar.open")}
+            title={t("sidebar.open")}
+            onClick={props.onOpenSidebar}
+          >
+            <SidebarIcon />
+          </button>
+        )}
+        <nav className="account-tabs" aria-label={t("account.pages")}>
+          {TABS.map((tab) => (
+            <a
+              key={tab.page}
+              href={ACCOUNT_PAGE_PATHS[tab.page]}
+              className="account-tab"
+              aria-current={tab.page === page ? "page" : undefined}
+              onClick={(event) => {
+                if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+                event.preventDefault();
+                props.onOpenPage(tab.page);
+              }}
+            >
+              {t(tab.label)}
+            </a>
+          ))}
+        </nav>
+      </header>
+      <div className="account-scroller">
+        <div className="account-column">
+          <h1 id="account-page-title">{title}</h1>
+          {children}
+        </div>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,15 @@
+/** The account pages' addresses: small enough for the chat page to carry, while the pages themselves load on demand. */
+export type AccountPageName = "keys" | "usage";
+
+export const ACCOUNT_PAGE_PATHS: Readonly<Record<AccountPageName, string>> = {
+  keys: "/settings/keys",
+  usage: "/settings/usage",
+};
+
+export function accountPageFrom(pathname: string): AccountPageName | null {
+  const trimmed = pathname.replace(/\/+$/, "");
+  for (const [page, path] of Object.entries(ACCOUNT_PAGE_PATHS)) {
+    if (trimmed === path) return page as AccountPageName;
+  }
+  return null;
+}

@@ -1,0 +1,254 @@
+/**
+ * API keys: the user's keys (name, prefix, created, last used, revoked), a form to create one, shown once with a
+ * copy button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
+ */
+import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
+import { ApiError } from "../api/api-error.js";
+import {
+  type ApiKeyListing,
+  type CreatedApiKey,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from "../api/parley-api.js";
+import { useTranslation } from "../i18n/translation.js";
+import { ConfirmDialog } from "../ui/confirm-dialog.js";
+import { CopyButton } from "../ui/copy-button.js";
+import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+
+type KeyList =
+  | { kind: "loading" }
+  | { kind: "failed"; message: string }
+  | { kind: "ready"; keys: ApiKeyListing[] };
+
+export default function ApiKeysPage(props: AccountPageProps) {
+  const { t, locale } = useTranslation();
+  const [list, setList] = useState<KeyList>({ kind: "loading" });
+  // The server answers single_user_mode to a create; the mode the page was told about says so before anyone tries.
+  const [singleUser, setSingleUser] = useState(props.mode === "single-user");
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const [revoking, setRevoking] = useState<ApiKeyListing | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      const keys = await listApiKeys();
+      // Newest first: the key just created is at the top, next to where it was shown.
+      setList({ kind: "ready", keys: [...keys].sort((a, b) => b.createdAt - a.createdAt) });
+    } catch (error) {
+      setList({ kind: "failed", message: messageOf(error) });
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const create = async (name: string): Promise<boolean> => {
+    setProblem(null);
+    try {
+      setCreated(await createApiKey(name));
+      void reload();
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "single_user_mode") setSingleUser(true);
+      else setProblem(t("keys.actionFailed", { message: messageOf(error) }));
+      return false;
+    }
+  };
+
+  const revoke = async (key: ApiKeyListing) => {
+    setRevoking(null);
+    setProblem(null);
+    try {
+      await revokeApiKey(key.id);
+      if (created?.id === key.id) setCreated(null);
+    } catch (error) {
+      setProblem(t("keys.actionFailed", { message: messageOf(error) }));
+    }
+    void reload();
+  };
+
+  const formatTime = (time: number) =>
+    new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(time);
+
+  return (
+    <AccountPageFrame page="keys" title={t("account.keysTitle")} props={props}>
+      <p className="account-intro">{t("keys.intro")}</p>
+
+      {singleUser ? (
+        <div className="account-notice" role="status">
+          {t("keys.singleUser")}
+        </div>
+      ) : created ? (
+        <NewKeyPanel created={created} onDone={() => setCreated(null)} />
+      ) : (
+        <CreateKeyForm onCreate={create} />
+      )}
+
+      {problem && (
+        <div className="account-problem" role="alert">
+          {problem}
+        </div>
+      )}
+
+      <section className="account-section" aria-labelledby="keys-list-title">
+        <h2 id="keys-list-title">{t("keys.listTitle")}</h2>
+        {list.kind === "loading" && (
+          <p className="account-muted" role="status">
+            <span className="spinner" aria-hidden="true" /> {t("auth.checking")}
+          </p>
+        )}
+        {list.kind === "failed" && (
+          <div className="account-problem" role="alert">
+            <span>{t("keys.loadFailed", { message: list.message })}</span>{" "}
+            <button type="button" className="button secondary small" onClick={() => void reload()}>
+              {t("auth.retry")}
+            </button>
+          </div>
+        )}
+        {list.kind === "ready" && list.keys.length === 0 && (
+          <p className="account-muted">{t("keys.empty")}</p>
+        )}
+        {list.kind === "ready" && list.keys.length > 0 && (
+          <div className="account-table-scroller">
+            <table className="account-table keys-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("keys.columnName")}</th>
+                  <th scope="col">{t("keys.columnKey")}</th>
+                  <th scope="col">{t("keys.columnCreated")}</th>
+                  <th scope="col">{t("keys.columnLastUsed")}</th>
+                  <th scope="col">{t("keys.columnStatus")}</th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t("keys.columnActions")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.keys.map((key) => (
+                  <tr key={key.id} className={key.revokedAt ? "is-revoked" : undefined} data-key-id={key.id}>
+                    <th scope="row">{key.name}</th>
+                    <td>
+                      <code>{t("keys.prefix", { prefix: key.prefix })}</code>
+                    </td>
+                    <td>{formatTime(key.createdAt)}</td>
+                    <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : t("keys.never")}</td>
+                    <td>
+                      {key.revokedAt ? (
+                        t("keys.revokedOn", { date: formatTime(key.revokedAt) })
+                      ) : (
+                        <span className="key-active">{t("keys.active")}</span>
+                      )}
+                    </td>
+                    <td className="account-table-action">
+                      {!key.revokedAt && (
+                        <button
+                          type="button"
+                          className="button secondary small"
+                          aria-label={t("keys.revokeLabel", { name: key.name })}
+                          onClick={() => setRevoking(key)}
+                        >
+                          {t("keys.revoke")}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      {revoking && (
+        <ConfirmDialog
+          title={t("keys.revokeConfirmTitle")}
+          body={t("keys.revokeConfirmBody", { name: revoking.name, prefix: revoking.prefix })}
+          confirmLabel={t("keys.revoke")}
+          cancelLabel={t("keys.cancel")}
+          onConfirm={() => void revoke(revoking)}
+          onCancel={() => setRevoking(null)}
+        />
+      )}
+    </AccountPageFrame>
+  );
+}
+
+function CreateKeyForm({ onCreate }: { onCreate: (name: string) => Promise<boolean> }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const nameId = useId();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    if (await onCreate(name.trim())) setName("");
+    setBusy(false);
+  };
+
+  return (
+    <form className="account-section create-key-form" onSubmit={submit} aria-labelledby="create-key-title">
+      <h2 id="create-key-title">{t("keys.createTitle")}</h2>
+      <div className="create-key-row">
+        <label htmlFor={nameId} className="visually-hidden">
+          {t("keys.name")}
+        </label>
+        <input
+          id={nameId}
+          className="text-input"
+          value={name}
+          maxLength={200}
+          placeholder={t("keys.namePlaceholder")}
+          onChange={(event) => setName(event.target.value)}
+        />
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? t("keys.creating") : t("keys.create")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The one time the key is shown: in full, with a copy button and a plain warning. */
+function NewKeyPanel({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
+  const { t } = useTranslation();
+  const keyId = useId();
+  return (
+    <section className="account-section new-key-panel" aria-labelledby="new-key-title">
+      <h2 id="new-key-title">{t("keys.createdTitle", { name: created.name })}</h2>
+      <p className="new-key-warning" role="status">
+        {t("keys.createdWarning")}
+      </p>
+      <div className="new-key-row">
+        <label htmlFor={keyId} className="visually-hidden">
+          {t("keys.keyLabel")}
+        </label>
+        <input
+          id={keyId}
+          className="text-input new-key-value"
+          value={created.key}
+          readOnly
+          spellCheck={false}
+          onFocus={(event) => event.target.select()}
+        />
+        <CopyButton
+          text={() => created.key}
+          label={t("keys.copyKey")}
+          className="button secondary"
+          showLabel
+        />
+      </div>
+      <div className="dialog-actions">
+        <button type="button" className="button primary" onClick={onDone}>
+          {t("keys.done")}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

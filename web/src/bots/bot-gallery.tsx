@@ -1,0 +1,61 @@
+/** The sidebar's bots, pinned above the conversations: each opens a new chat with that bot. */
+import { useState } from "react";
+import type { BotListing } from "../api/parley-api.js";
+import { useTranslation } from "../i18n/translation.js";
+
+/** Shown before "Show all": the list should not push the conversations out of sight. */
+const FIRST_SHOWN = 4;
+
+type BotGalleryProps = {
+  bots: readonly BotListing[];
+  /** The bot of the chat on screen (its id or slug). */
+  activeBotId: string | null;
+  onChatWithBot: (bot: BotListing) => void;
+};
+
+export function BotGallery({ bots, activeBotId, onChatWithBot }: BotGalleryProps) {
+  const { t } = useTranslation();
+  const [expanded, setExpanded] = useState(false);
+  if (bots.length === 0) return null;
+  const shown = expanded ? bots : bots.slice(0, FIRST_SHOWN);
+  return (
+    <section className="bot-gallery" aria-labelledby="bot-gallery-title">
+      <h2 id="bot-gallery-title">{t("sidebar.bots")}</h2>
+      <ul>
+        {shown.map((bot) => {
+          const active = bot.id === activeBotId || bot.slug === activeBotId;
+          return (
+            <li key={bot.id}>
+              <a
+                href={`/b/${encodeURIComponent(bot.slug)}`}
+                className={`bot-link${active ? " is-active" : ""}`}
+                title={bot.description || bot.name}
+                aria-label={t("bots.chatWith", { name: bot.name })}
+                onClick={(event) => {
+                  if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+                  event.preventDefault();
+                  onChatWithBot(bot);
+                }}
+              >
+                <span className="bot-avatar" aria-hidden="true">
+                  {bot.avatar}
+                </span>
+                <span className="bot-name">{bot.name}</span>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+      {bots.length > FIRST_SHOWN && (
+        <button
+          type="button"
+          className="bot-gallery-more"
+          aria-expanded={expanded}
+          onClick={() => setExpanded((value) => !value)}
+        >
+          {expanded ? t("bots.showFewer") : t("bots.showAll", { count: bots.length })}
+        </button>
+      )}
+    </section>
+  );
+}
