@@ -1,6 +1,7 @@
 /** Maps what the @anthropic-ai/sdk throws to Parley's ProviderError, in one place. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "@anthropic-ai/sdk";
 import { ProviderError } from "../../core/app-error.js";
+import { upstreamTimeout, upstreamUnreachable } from "../connection-failure.js";
 import { retryAfterDetails } from "../resilient/retry-after.js";
 
 /** In-band `error` events carry a type but no status; these types are passing conditions worth a retry. */
@@ -8,20 +9,8 @@ const RETRYABLE_ERROR_TYPES = new Set(["overloaded_error", "api_error", "rate_li
 
 export function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError("The model did not answer in time.", {
-      code: "upstream_timeout",
-      cause: error,
-      isRetryable: true,
-    });
-  }
-  if (error instanceof APIConnectionError) {
-    return new ProviderError(`Could not reach the model: ${error.message}`, {
-      code: "upstream_unreachable",
-      cause: error,
-      isRetryable: true,
-    });
-  }
+  if (error instanceof APIConnectionTimeoutError) return upstreamTimeout(error);
+  if (error instanceof APIConnectionError) return upstreamUnreachable(error);
   if (error instanceof APIError) {
     const message = error.apiMessage ?? error.message;
     const inBand = error.status === undefined;

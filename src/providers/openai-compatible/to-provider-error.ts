@@ -1,24 +1,13 @@
 /** Maps what the openai SDK throws to Parley's ProviderError, in one place. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { ProviderError } from "../../core/app-error.js";
+import { upstreamTimeout, upstreamUnreachable } from "../connection-failure.js";
 import { retryAfterDetails } from "../resilient/retry-after.js";
 
 export function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError("The model did not answer in time.", {
-      code: "upstream_timeout",
-      cause: error,
-      isRetryable: true,
-    });
-  }
-  if (error instanceof APIConnectionError) {
-    return new ProviderError(`Could not reach the model: ${error.message}`, {
-      code: "upstream_unreachable",
-      cause: error,
-      isRetryable: true,
-    });
-  }
+  if (error instanceof APIConnectionTimeoutError) return upstreamTimeout(error);
+  if (error instanceof APIConnectionError) return upstreamUnreachable(error);
   if (error instanceof APIError) {
     const body = error.error === undefined ? undefined : JSON.stringify(error.error);
     const upstreamCode = (error.error as { code?: unknown } | undefined)?.code;
