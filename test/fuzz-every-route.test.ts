@@ -52,7 +52,7 @@ const ROUTES: [string, (id: string) => string][] = [
 const ids = fc.oneof(
   fc.constant("CONVERSATION"),
   fc.string({ maxLength: 40 }),
-  fc.constantFrom("..", "%2e%2e", "\u0000", "conv_" + "x".repeat(300), "-1", "0", "null", "__proto__"),
+  fc.constantFrom("..", "%2e%2e", "\u0000", `conv_${"x".repeat(300)}`, "-1", "0", "null", "__proto__"),
 );
 
 const bodies = fc.oneof(

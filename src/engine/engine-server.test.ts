@@ -5,9 +5,9 @@ import OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EngineHealth, type EngineServer, startEngine } from "./engine-server.js";
-import { writeTinyModel } from "./tiny-model.js";
+import { tinyModelReply, writeTinyModel } from "./tiny-model.js";
 
-const alphabet = "abcdefghijklmnopqrstuvwxyz";
+const alphabet = tinyModelReply;
 
 let directory: string;
 let tinyModelPath: string;

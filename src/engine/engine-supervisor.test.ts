@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ModelUnavailableError } from "../core/app-error.js";
 import { type EngineStatus, EngineSupervisor, type EngineSupervisorConfig } from "./engine-supervisor.js";
 import { writeGguf } from "./gguf-writer.js";
-import { buildTinyModel, writeTinyModel } from "./tiny-model.js";
+import { buildTinyModel, tinyModelReply, writeTinyModel } from "./tiny-model.js";
 
-const alphabet = "abcdefghijklmnopqrstuvwxyz";
+const alphabet = tinyModelReply;
 /** Runs the engine entry through tsx without the CLI, as the supervisor's injectable command allows. */
 const engineMainCommand = [
   process.execPath,

@@ -1,5 +1,7 @@
 /** A test client for Parley's run streams: reads SSE from fetch (POST or GET) with eventsource-parser. */
+
 import { EventSourceParserStream } from "eventsource-parser/stream";
+import { tinyModelReply } from "../../src/engine/tiny-model.js";
 
 export type ReceivedEvent = { id: number; event: string; data: Record<string, unknown> };
 
@@ -56,4 +58,5 @@ export function textOf(events: readonly ReceivedEvent[]): string {
     .join("");
 }
 
-export const ALPHABET = "abcdefghijklmnopqrstuvwxyz";
+/** The tiny test model's whole reply, as the model writer defines it. */
+export const ALPHABET = tinyModelReply;

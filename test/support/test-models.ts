@@ -5,6 +5,9 @@ import { writeTinyModel } from "../../src/engine/tiny-model.js";
 
 export type TestModelsOptions = {
   sequences?: number;
+  contextSize?: number;
+  /** The longest reply; the looping model writes this many tokens. */
+  maxOutputTokens?: number;
   /** More models to list in the config, as id -> file relative to `dir`. */
   extraModels?: Record<string, string>;
   shutdownGraceSeconds?: number;
@@ -20,7 +23,7 @@ export async function writeTestModels(dir: string, options: TestModelsOptions = 
       "engine:",
       "  threads: 1",
       `  sequences: ${options.sequences ?? 4}`,
-      "  contextSize: 2048",
+      `  contextSize: ${options.contextSize ?? 2048}`,
       "models:",
       "  - id: tiny",
       "    file: ./tiny.gguf",
@@ -31,7 +34,7 @@ export async function writeTestModels(dir: string, options: TestModelsOptions = 
         `    file: ${file}`,
       ]),
       "runs:",
-      "  maxOutputTokens: 1500",
+      `  maxOutputTokens: ${options.maxOutputTokens ?? 1500}`,
       `  shutdownGraceSeconds: ${options.shutdownGraceSeconds ?? 10}`,
     ].join("\n"),
   );

@@ -1,6 +1,6 @@
 /** Shared by the browser tests: a built web app, Debian's chromium through playwright-core, and an artifacts folder. */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
   type Browser,
@@ -14,7 +14,7 @@ import { REPO_ROOT } from "../support/parley-process.js";
 import { writeTestModels } from "../support/test-models.js";
 
 export const ARTIFACTS_DIR = path.join(REPO_ROOT, "test/web/artifacts");
-export const ALPHABET = "abcdefghijklmnopqrstuvwxyz";
+export { ALPHABET } from "../support/sse-client.js";
 
 /**
  * A browser, a server and its engines share two cores with whatever else runs: waits are generous, so a busy
@@ -41,23 +41,7 @@ export function ensureWebAppBuilt(): void {
  * long enough to stop, cut or reload a reply mid-way even on a busy machine.
  */
 export async function writeBrowserTestModels(dir: string): Promise<void> {
-  await writeTestModels(dir);
-  writeFileSync(
-    path.join(dir, "parley.config.yaml"),
-    [
-      "engine:",
-      "  threads: 1",
-      "  sequences: 2",
-      "  contextSize: 4096",
-      "models:",
-      "  - id: tiny",
-      "    file: ./tiny.gguf",
-      "  - id: tiny-loop",
-      "    file: ./tiny-loop.gguf",
-      "runs:",
-      "  maxOutputTokens: 4000",
-    ].join("\n"),
-  );
+  await writeTestModels(dir, { sequences: 2, contextSize: 4096, maxOutputTokens: 4000 });
 }
 
 export function launchChromium(): Promise<Browser> {
