@@ -131,8 +131,13 @@ describe("a streaming reply in the browser", () => {
     await page.reload();
     const reply = lastReply(page);
     await expect.poll(() => reply.getAttribute("data-status")).toBe("streaming");
-    // Scrolling up stops the page from following the reply; "Jump to latest" brings it back.
-    await page.locator(".message-scroller").hover();
+    // Scrolling up stops the page from following the reply; "Jump to latest" brings it back. On a slow machine
+    // the reattached reply may not fill the view yet, and there is nothing to scroll until it does.
+    const scroller = page.locator(".message-scroller");
+    await expect
+      .poll(() => scroller.evaluate((element) => element.scrollHeight > element.clientHeight + 200))
+      .toBe(true);
+    await scroller.hover();
     await page.mouse.wheel(0, -3000);
     const jump = page.getByRole("button", { name: "Jump to latest" });
     await jump.waitFor();
