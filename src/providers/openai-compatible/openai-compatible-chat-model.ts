@@ -4,6 +4,7 @@ import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { isAbortError, ProviderError } from "../../core/app-error.js";
 import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
+import { toOpenAIMessages } from "./to-openai-messages.js";
 import { toProviderError } from "./to-provider-error.js";
 import { fetchWatchingStreamEnd, type StreamEnd } from "./watch-stream-end.js";
 
@@ -43,7 +44,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
         .chat.completions.create(
           {
             model: this.modelId,
-            messages: options.prompt.map((message) => ({ role: message.role, content: message.content })),
+            messages: toOpenAIMessages(options.prompt),
             stream: true,
             stream_options: { include_usage: true },
             ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
