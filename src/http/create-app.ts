@@ -1,4 +1,5 @@
 /** Builds Parley's Fastify app: the JSON API, run streams, health, and one error shape for all of them. */
+import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { BotService } from "../bots/bot-service.js";
 import { KnowledgeService } from "../bots/knowledge-service.js";
@@ -26,6 +27,9 @@ import { registerUserRoutes } from "./routes/user-routes.js";
 import { type Limits, RunAdmission } from "./run-admission.js";
 import { registerWebApp } from "./serve-web-app.js";
 import { registerStrictJsonParser } from "./strict-json-parser.js";
+
+/** The largest single uploaded file: a long PDF or a large photo fits; anything bigger is refused with 413. */
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
 export type AppConfig = {
   store: ParleyStore;
@@ -55,6 +59,11 @@ export function createApp(config: AppConfig): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   registerStrictJsonParser(app);
+  // Uploads (knowledge files, image attachments) come as multipart/form-data; a route reads them with
+  // request.file() or request.parts(). Limits are per request so a huge or endless upload is cut, not buffered.
+  app.register(multipart, {
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 10, fields: 20, fieldSize: 100_000 },
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     reply
