@@ -26,6 +26,22 @@ export type Message = {
   updatedAt: number;
 };
 
+/**
+ * A file a user message carries (an image, for now): what the uploader called it and what its bytes are.
+ * Stored apart from the message (a file can be attached to several messages), and listed with it.
+ */
+export type Attachment = {
+  id: string;
+  /** The name it was uploaded with; only for showing. */
+  name: string;
+  /** Judged from the bytes, never taken from the upload's name or declared type. */
+  mediaType: string;
+  bytes: number;
+  /** Pixels, read from the image's header. */
+  width?: number;
+  height?: number;
+};
+
 /** The fields a run may change on its assistant message. */
 export type MessagePatch = Partial<
   Pick<Message, "content" | "status" | "model" | "finishReason" | "usage" | "timings" | "error" | "updatedAt">

@@ -3,7 +3,7 @@ import type { ApiKey } from "./api-key.js";
 import type { Bot, BotDefinition, BotVersion } from "./bot.js";
 import type { Conversation } from "./conversation.js";
 import type { KnowledgeDocument, KnowledgeSentence, RetrievedSentence } from "./knowledge.js";
-import type { Message, MessagePatch } from "./message.js";
+import type { Attachment, Message, MessagePatch } from "./message.js";
 import type { Run, RunPatch } from "./run.js";
 import type { RunEvent } from "./run-event.js";
 import type { Session } from "./session.js";
@@ -45,7 +45,10 @@ export interface RunRepository {
 export type StoredRunEvent = RunEvent & { runId: string };
 
 export interface RunEventRepository {
-  /** Appends events in one transaction; (runId, id) is unique, so a replayed append fails loudly. */
+  /**
+   * Appends events in one transaction. Ids must grow within a run (the event log, the one writer, sees to it);
+   * a batch appended twice fails loudly on the stored ids.
+   */
   append(events: readonly StoredRunEvent[]): Promise<void>;
   /** Events of the run with an id greater than `afterId`, in order. */
   listAfter(runId: string, afterId: number): Promise<StoredRunEvent[]>;
@@ -150,6 +153,21 @@ export interface KnowledgeRepository {
   search(botId: string, query: string, limit: number): Promise<RetrievedSentence[]>;
 }
 
+/** An uploaded file as stored: the attachment, whose it is, and when it came. */
+export type StoredFile = Attachment & { userId: string; createdAt: number };
+
+export interface FileRepository {
+  /** Stores the file's record and its bytes together. */
+  create(file: StoredFile, bytes: Uint8Array): Promise<void>;
+  /** The record only, without reading the bytes. */
+  get(id: string): Promise<StoredFile | undefined>;
+  bytes(id: string): Promise<Uint8Array | undefined>;
+  /** Records that the message carries these files, in this order; NotFoundError for an unknown message or file. */
+  attach(messageId: string, fileIds: readonly string[]): Promise<void>;
+  /** The files the conversation's messages carry, by message id, each list in the order it was attached. */
+  listAttached(conversationId: string): Promise<Map<string, StoredFile[]>>;
+}
+
 export interface ParleyStore {
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
@@ -161,6 +179,7 @@ export interface ParleyStore {
   readonly apiKeys: ApiKeyRepository;
   readonly bots: BotRepository;
   readonly knowledge: KnowledgeRepository;
+  readonly files: FileRepository;
   /** Runs `work` in one database transaction. */
   transaction<T>(work: (store: ParleyStore) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { BotService } from "../bots/bot-service.js";
 import { KnowledgeService } from "../bots/knowledge-service.js";
 import type { ParleyStore } from "../core/parley-store.js";
+import { FileService } from "../files/file-service.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
 import type { RunService } from "../runs/run-service.js";
@@ -16,6 +17,7 @@ import { handleError } from "./error-handler.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerBotRoutes } from "./routes/bot-routes.js";
 import { registerConversationRoutes } from "./routes/conversation-routes.js";
+import { registerFileRoutes } from "./routes/file-routes.js";
 import { registerKeyRoutes } from "./routes/key-routes.js";
 import { registerKnowledgeRoutes } from "./routes/knowledge-routes.js";
 import { registerMessageRoutes } from "./routes/message-routes.js";
@@ -84,6 +86,7 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerBotRoutes(app, { bots, catalog });
   registerKnowledgeRoutes(app, { knowledge: new KnowledgeService({ store, bots }) });
   registerMessageRoutes(app, { runs, admission, pingIntervalMs });
+  registerFileRoutes(app, { files: new FileService({ store }) });
   registerRunRoutes(app, { runs, pingIntervalMs });
   registerUsageRoutes(app, { store });
   registerMetricsRoutes(app, { registry: config.metrics.registry });

@@ -6,6 +6,21 @@ export type ChatPrompt = readonly ChatPromptMessage[];
 export type ChatPromptMessage = {
   role: "system" | "user" | "assistant";
   content: string;
+  /**
+   * Images the message shows the model, before its text (user messages only). Only models whose catalog
+   * modalities include `image` are sent any; routing sees to that.
+   */
+  images?: readonly ChatImage[];
+};
+
+/** An image inline in a prompt, as both wire formats take it: the bytes in base64. */
+export type ChatImage = {
+  mediaType: string;
+  /** The image's bytes, base64-encoded. */
+  data: string;
+  /** Pixels, when known: the token cost of an image depends on them. */
+  width?: number;
+  height?: number;
 };
 
 export type ChatCallOptions = {

@@ -7,11 +7,13 @@ import type { Conversation } from "../core/conversation.js";
 import { newId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
 import { threadTo } from "../core/message-thread.js";
-import type { ParleyStore } from "../core/parley-store.js";
+import type { ParleyStore, StoredFile } from "../core/parley-store.js";
 import { chooseModel, type Tier } from "../core/routing-policy.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
-import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
+import { FileService } from "../files/file-service.js";
+import { hasImages, withoutImages } from "../files/prompt-images.js";
+import type { ChatCallOptions, ChatPrompt, ChatPromptMessage } from "../providers/chat-model.js";
 import { EventLog } from "./event-log.js";
 import { executeRun } from "./execute-run.js";
 import { fitPrompt } from "./fit-prompt.js";
@@ -37,6 +39,8 @@ export type StartReplyOptions = {
   conversationId: string;
   /** The new user message. */
   content: string;
+  /** Ids of the user's uploaded files the message carries (images it shows the model). */
+  attachments?: readonly string[];
   /**
    * Where the user message hangs in the tree: defaults to the newest message of the conversation; null makes
    * it a new root, a sibling of the first message (an edit of the first message).
@@ -73,7 +77,17 @@ type RunPlan = {
   routing?: { requested: string; reason: string };
   context: { promptTokens: number; trimmedMessages: number };
   call: RunCallOptions;
-  persist: false | { conversation?: Conversation; messages: Message[]; title?: string };
+  persist:
+    | false
+    | {
+        conversation?: Conversation;
+        messages: Message[];
+        title?: string;
+        /** Files sent inline (on the compatible APIs), kept like uploads so the stored exchange keeps its images. */
+        files?: { file: StoredFile; bytes: Uint8Array }[];
+        /** Which files each new message carries. */
+        attachments?: { messageId: string; fileIds: string[] }[];
+      };
   /** The bot the reply speaks as. */
   botId?: string;
   citations?: CitationSources;
@@ -95,12 +109,14 @@ export class RunService {
   readonly #live = new Map<string, LiveRun>();
   readonly #tokens = new TokenCounter();
   readonly #eventLog: EventLog;
+  readonly #files: FileService;
 
   readonly #finished = new Map<string, Promise<void>>();
   #closing = false;
 
   constructor(config: RunServiceConfig) {
     this.#config = config;
+    this.#files = new FileService({ store: config.store });
     this.#eventLog = new EventLog({
       store: config.store,
       flushMs: config.eventLogFlushMs,
@@ -126,18 +142,28 @@ export class RunService {
     const conversation = await this.#ownConversation(options.userId, options.conversationId);
     const messages = await store.messages.listByConversation(conversation.id);
     const parentId = this.#parentFor(messages, conversation.id, options.parentId);
+    const attached = await this.#files.attachable(options.userId, options.attachments ?? []);
     const userMessage = newMessage(conversation.id, parentId, "user", options.content, Date.now());
     const bot = await this.#config.bots?.forConversation(conversation, options.userId);
-    const turn = await this.#botTurn(bot, options, promptFor([...messages, userMessage], userMessage.id), {});
+    const prompt = await this.#promptFor(
+      conversation.id,
+      [...messages, userMessage],
+      userMessage.id,
+      attached,
+    );
+    const turn = await this.#botTurn(bot, options, prompt, {});
     return this.#begin({
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#route(turn.requested, turn.prompt, turn.call)),
+      ...(await this.#route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
       call: turn.call,
       persist: {
         messages: [userMessage],
-        ...(conversation.title === "" && { title: titleFrom(userMessage.content) }),
+        ...(conversation.title === "" && {
+          title: titleFrom(userMessage.content || attached.map((file) => file.name).join(", ")),
+        }),
+        attachments: [{ messageId: userMessage.id, fileIds: attached.map((file) => file.id) }],
       },
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
@@ -165,12 +191,17 @@ export class RunService {
     const model = options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined);
     const bot = await this.#config.bots?.forConversation(conversation, options.userId);
     const requested = { ...(model !== undefined && { model }), ...(options.tier && { tier: options.tier }) };
-    const turn = await this.#botTurn(bot, requested, promptFor(messages, userMessage.id), {});
+    const turn = await this.#botTurn(
+      bot,
+      requested,
+      await this.#promptFor(conversation.id, messages, userMessage.id),
+      {},
+    );
     return this.#begin({
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#route(turn.requested, turn.prompt, turn.call)),
+      ...(await this.#route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
       call: turn.call,
       persist: { messages: [] },
       ...(bot && { botId: bot.botId }),
@@ -196,15 +227,24 @@ export class RunService {
     const conversation: Conversation = {
       id: newId("conv"),
       userId: options.userId,
-      title: titleFrom(last.content),
+      title: titleFrom(last.content || (last.images?.length ? "Image" : "")),
       botId: bot?.botId ?? null,
       botVersion: bot?.version ?? null,
       createdAt: now,
       updatedAt: now,
     };
     const chain: Message[] = [];
+    const files: { file: StoredFile; bytes: Uint8Array }[] = [];
+    const attachments: { messageId: string; fileIds: string[] }[] = [];
     for (const message of options.messages) {
-      chain.push(newMessage(conversation.id, chain.at(-1)?.id ?? null, message.role, message.content, now));
+      const parentId = chain.at(-1)?.id ?? null;
+      const stored = newMessage(conversation.id, parentId, message.role, message.content, now);
+      chain.push(stored);
+      const inline = inlineFiles(options.userId, message, now);
+      files.push(...inline);
+      if (inline.length > 0) {
+        attachments.push({ messageId: stored.id, fileIds: inline.map(({ file }) => file.id) });
+      }
     }
     const userMessage = chain.at(-1) as Message;
     const turn = await this.#botTurn(bot, bot ? {} : options, options.messages, options.call);
@@ -212,9 +252,9 @@ export class RunService {
       userId: options.userId,
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#route(turn.requested, turn.prompt, turn.call)),
+      ...(await this.#route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
       call: turn.call,
-      persist: options.store ? { conversation, messages: chain } : false,
+      persist: options.store ? { conversation, messages: chain, files, attachments } : false,
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
     });
@@ -308,17 +348,34 @@ export class RunService {
    * Picks the model (the one asked for, or by policy for `auto` or a tier) and fits the prompt into its
    * context window, leaving out the oldest turns if it must; a prompt that cannot fit is refused here,
    * before anything is sent, rather than failing upstream.
+   *
+   * Images need a model that reads them: without a model asked for, the policy picks the cheapest that does; a
+   * model asked for that cannot is refused when the new message has images, and is sent the conversation's
+   * earlier images as a note that they were there.
    */
   async #route(
     requested: { model?: string; tier?: Tier },
     prompt: ChatPrompt,
     call: RunCallOptions,
+    sectioned?: BotTurn["sectioned"],
   ): Promise<Pick<RunPlan, "entry" | "prompt" | "routing" | "context">> {
+    if (sectioned) {
+      // A long article is routed by one section's prompt, then answered section by section (bots/).
+      const routed = await this.#route(requested, sectioned.routingPrompt, call);
+      const { entry } = routed;
+      const budget = {
+        contextWindow: entry.info.contextWindow,
+        countTokens: (p: ChatPrompt) => this.#tokens.count(entry, p),
+      };
+      return { ...routed, entry: { ...entry, chatModel: sectioned.wrap(entry.chatModel, budget) }, prompt };
+    }
     const { catalog } = this.#config;
     const reserveFor = (window: number) =>
       call.maxOutputTokens ?? Math.min(this.#config.maxOutputTokens, Math.floor(window / 4));
+    const needsImage = hasImages(prompt);
     const auto =
-      requested.model === "auto" || (requested.model === undefined && requested.tier !== undefined);
+      requested.model === "auto" ||
+      (requested.model === undefined && (requested.tier !== undefined || needsImage));
     let entry: CatalogEntry;
     let routing: RunPlan["routing"];
     if (auto) {
@@ -327,12 +384,16 @@ export class RunService {
       const candidates = await Promise.all(
         listed.map(async (model) => ({
           ...model,
-          promptTokens: await this.#tokens.count(catalog.entry(model.id) as CatalogEntry, prompt),
+          // A model that cannot see the images is out anyway; its tokenizer is not sent them.
+          promptTokens:
+            needsImage && !model.modalities.includes("image")
+              ? 0
+              : await this.#tokens.count(catalog.entry(model.id) as CatalogEntry, prompt),
         })),
       );
       const decision = chooseModel(candidates, {
         reserveTokens: Math.min(...candidates.map((candidate) => reserveFor(candidate.contextWindow))),
-        needsImage: false,
+        needsImage,
         ...(requested.tier && { minimumTier: requested.tier }),
       });
       if (decision.modelId === null) {
@@ -345,9 +406,14 @@ export class RunService {
     } else {
       entry = catalog.resolve(requested.model);
     }
+    let sent = prompt;
+    if (needsImage && !entry.info.modalities.includes("image")) {
+      if (hasImages(prompt.slice(-1))) throw this.#cannotSeeImages(entry);
+      sent = withoutImages(prompt);
+    }
 
     const window = entry.info.contextWindow;
-    const fitted = await fitPrompt(prompt, window - reserveFor(window), (candidate) =>
+    const fitted = await fitPrompt(sent, window - reserveFor(window), (candidate) =>
       this.#tokens.count(entry, candidate),
     );
     if (!fitted) {
@@ -366,6 +432,45 @@ export class RunService {
       ...(routing && { routing }),
       context: { promptTokens: fitted.promptTokens, trimmedMessages: fitted.trimmedMessages },
     };
+  }
+
+  #cannotSeeImages(entry: CatalogEntry): BadRequestError {
+    const seeing = this.#config.catalog
+      .list()
+      .filter((model) => model.modalities.includes("image"))
+      .map((model) => JSON.stringify(model.id));
+    return new BadRequestError(
+      `Model ${JSON.stringify(entry.info.id)} cannot see images, and this message has some. ${
+        seeing.length > 0
+          ? `Models that can: ${seeing.join(", ")}; or send "model": "auto" to let Parley choose one.`
+          : "No model of this server reads images; send the message without them."
+      }`,
+      { code: "model_cannot_see_images", details: { model: entry.info.id } },
+    );
+  }
+
+  /**
+   * The thread up to the user message, as the model sees it, each message with the images of the files it
+   * carries; empty replies (failed before any text) are left out. `newFiles` are those of the user message
+   * when it is new, not yet stored.
+   */
+  async #promptFor(
+    conversationId: string,
+    messages: readonly Message[],
+    userMessageId: string,
+    newFiles: readonly StoredFile[] = [],
+  ): Promise<ChatPrompt> {
+    const attached = await this.#config.store.files.listAttached(conversationId);
+    if (newFiles.length > 0) attached.set(userMessageId, [...newFiles]);
+    const thread = threadTo(messages, userMessageId);
+    const prompt: ChatPromptMessage[] = [];
+    for (const message of thread) {
+      const files = attached.get(message.id) ?? [];
+      if (message.content === "" && files.length === 0) continue;
+      const images = files.length > 0 ? await this.#files.promptImages(files) : [];
+      prompt.push({ role: message.role, content: message.content, ...(images.length > 0 && { images }) });
+    }
+    return prompt;
   }
 
   #parentFor(
@@ -412,7 +517,11 @@ export class RunService {
       };
       await store.transaction(async (transaction) => {
         if (persist.conversation) await transaction.conversations.create(persist.conversation);
+        for (const { file, bytes } of persist.files ?? []) await transaction.files.create(file, bytes);
         for (const message of persist.messages) await transaction.messages.create(message);
+        for (const { messageId, fileIds } of persist.attachments ?? []) {
+          await transaction.files.attach(messageId, fileIds);
+        }
         await transaction.messages.create(assistantMessage);
         await transaction.runs.create(run);
         await transaction.conversations.update(plan.conversationId, {
@@ -483,11 +592,22 @@ function newMessage(
   };
 }
 
-/** The thread up to the user message, as the model sees it; empty replies (failed before any text) are left out. */
-function promptFor(messages: readonly Message[], userMessageId: string): ChatPrompt {
-  return threadTo(messages, userMessageId)
-    .filter((message) => message.content !== "")
-    .map((message) => ({ role: message.role, content: message.content }));
+/** The images a message sent on a compatible API carried, as files of the user's, so the stored exchange keeps them. */
+function inlineFiles(userId: string, message: ChatPromptMessage, now: number) {
+  return (message.images ?? []).map((image, index) => {
+    const bytes = Buffer.from(image.data, "base64");
+    const file: StoredFile = {
+      id: newId("file"),
+      userId,
+      name: `image-${index + 1}.${image.mediaType.slice("image/".length).replace("jpeg", "jpg")}`,
+      mediaType: image.mediaType,
+      bytes: bytes.length,
+      ...(image.width !== undefined && { width: image.width }),
+      ...(image.height !== undefined && { height: image.height }),
+      createdAt: now,
+    };
+    return { file, bytes };
+  });
 }
 
 function titleFrom(content: string): string {

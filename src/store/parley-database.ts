@@ -139,6 +139,26 @@ export type KnowledgeSentenceTable = {
   end_offset: number;
 };
 
+/** An uploaded file with its bytes; `data` is last so reading the record alone leaves the bytes on disk. */
+export type FileTable = {
+  id: string;
+  user_id: string;
+  name: string;
+  media_type: string;
+  byte_count: number;
+  width: number | null;
+  height: number | null;
+  created_at: EpochMillisecondsColumn;
+  data: Uint8Array;
+};
+
+/** Which files a message carries, in order. */
+export type MessageAttachmentTable = {
+  message_id: string;
+  position: number;
+  file_id: string;
+};
+
 export type ParleyDatabase = {
   conversations: ConversationTable;
   messages: MessageTable;
@@ -151,4 +171,6 @@ export type ParleyDatabase = {
   bot_versions: BotVersionTable;
   knowledge_documents: KnowledgeDocumentTable;
   knowledge_sentences: KnowledgeSentenceTable;
+  files: FileTable;
+  message_attachments: MessageAttachmentTable;
 };

@@ -256,4 +256,49 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.dropTable("bots").execute();
     },
   },
+  "0005-files": {
+    async up(database: Kysely<unknown>): Promise<void> {
+      // The bytes live in the database, not as files under the data dir: images are capped at a few MB, and
+      // one store keeps a file's record and bytes in one transaction (no orphan or half-written file after a
+      // crash), in one backup, and reachable from every instance once the store is PostgreSQL.
+      const bytesType = database.getExecutor().adapter instanceof SqliteAdapter ? "blob" : "bytea";
+      await database.schema
+        .createTable("files")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        // A plain id like conversations.user_id: single-user mode's "local" is no row of `users`.
+        .addColumn("user_id", "text", (column) => column.notNull())
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("media_type", "text", (column) => column.notNull())
+        .addColumn("byte_count", "integer", (column) => column.notNull())
+        .addColumn("width", "integer")
+        .addColumn("height", "integer")
+        .addColumn("created_at", "bigint", (column) => column.notNull())
+        // Last, so a query for the record alone never reads the bytes' overflow pages.
+        .addColumn("data", bytesType, (column) => column.notNull())
+        .execute();
+      await database.schema.createIndex("files_user_id").on("files").column("user_id").execute();
+
+      await database.schema
+        .createTable("message_attachments")
+        .addColumn("message_id", "text", (column) =>
+          column.notNull().references("messages.id").onDelete("cascade"),
+        )
+        .addColumn("position", "integer", (column) => column.notNull())
+        .addColumn("file_id", "text", (column) => column.notNull().references("files.id"))
+        // The key serves listing a message's attachments and the cascade from messages.
+        .addPrimaryKeyConstraint("message_attachments_primary_key", ["message_id", "position"])
+        .execute();
+      // Without it, the foreign-key check of deleting a file scans every attachment.
+      await database.schema
+        .createIndex("message_attachments_file_id")
+        .on("message_attachments")
+        .column("file_id")
+        .execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.dropTable("message_attachments").execute();
+      await database.schema.dropTable("files").execute();
+    },
+  },
 };

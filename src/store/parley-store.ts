@@ -5,6 +5,7 @@ import type { ParleyStore } from "../core/parley-store.js";
 import { createApiKeyRepository } from "./api-key-repository.js";
 import { createBotRepository } from "./bot-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
+import { createFileRepository } from "./file-repository.js";
 import { createKnowledgeRepository } from "./knowledge-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import type { ParleyDatabase } from "./parley-database.js";
@@ -81,6 +82,7 @@ function createRepositories(database: Kysely<ParleyDatabase>) {
     apiKeys: createApiKeyRepository(database),
     bots: createBotRepository(database),
     knowledge: createKnowledgeRepository(database),
+    files: createFileRepository(database),
   };
 }
 

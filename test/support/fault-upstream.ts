@@ -54,6 +54,11 @@ export const FAULTS = [
   "unknown-events",
   /** 200 one-character deltas, `slowDeltaMs` apart: something to stop mid-way. */
   "slow",
+  /**
+   * The reply is the last user message, word by word: a stand-in for a translation that shows which text each
+   * request carried. `echoFailures` can make one of its requests strike as `error-event` does.
+   */
+  "echo",
 ] as const;
 
 export type Fault = (typeof FAULTS)[number] | `status-${number}`;
@@ -75,6 +80,8 @@ export type FaultUpstreamConfig = {
   slowDeltaMs?: number;
   /** Deltas sent before `cut`, `stall`, `malformed` and `error-event` strike. */
   deltasBeforeFault?: number;
+  /** For `echo` models named here: which of their requests (1 for the first) ends with an in-band error. */
+  echoFailures?: Record<string, number>;
 };
 
 export type UpstreamApi = "openai" | "anthropic";
@@ -103,7 +110,8 @@ export type FaultUpstream = {
   close(): Promise<void>;
 };
 
-type Turn = { role: string; content: string };
+/** `images` counts the turn's image parts (OpenAI `image_url`, Anthropic `image`), which its text leaves out. */
+type Turn = { role: string; content: string; images: number };
 
 /** What a request asks for, in the same shape for both wire formats. */
 type ParsedRequest = {
@@ -149,6 +157,7 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
   const requests: RecordedRequest[] = [];
   const calls = new Map<string, number>();
   const firstSeen = new Map<string, number>();
+  const requestsPerModel = new Map<string, number>();
   let closing = false;
 
   const server = createServer((request, response) => {
@@ -204,7 +213,12 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
     const call = (calls.get(key) ?? 0) + 1;
     calls.set(key, call);
     if (!firstSeen.has(key)) firstSeen.set(key, performance.now());
-    const fault = parsed.fault;
+    const modelRequest = (requestsPerModel.get(parsed.model) ?? 0) + 1;
+    requestsPerModel.set(parsed.model, modelRequest);
+    const fault =
+      parsed.fault === "echo" && modelRequest === config.echoFailures?.[parsed.model]
+        ? "error-event"
+        : parsed.fault;
 
     const statusFault = /^status-(\d{3})$/.exec(fault);
     if (statusFault) {
@@ -218,6 +232,11 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
         sendError(response, api, 400, invalid);
         return;
       }
+    }
+    const invalidImage = imageProblem(api, body);
+    if (invalidImage) {
+      sendError(response, api, 400, invalidImage);
+      return;
     }
     switch (fault) {
       case "reset":
@@ -341,7 +360,9 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
         ? "x".repeat(200)
         : parsed.fault === "content-filter"
           ? "Hello"
-          : replyTextOf(parsed.model);
+          : parsed.fault === "echo"
+            ? ([...parsed.turns].reverse().find((turn) => turn.role === "user")?.content ?? "")
+            : replyTextOf(parsed.model);
     const last = parsed.turns.at(-1);
     if (last?.role === "assistant")
       full = full.startsWith(last.content) ? full.slice(last.content.length) : "";
@@ -560,6 +581,7 @@ function parseRequest(api: UpstreamApi, body: Record<string, unknown>): ParsedRe
   const turns = messages.map((message) => ({
     role: String(message.role),
     content: textOf(message.content),
+    images: imagePartsOf(message.content).length,
   }));
   const stop = api === "openai" ? body.stop : body.stop_sequences;
   const maxTokens = api === "openai" ? (body.max_completion_tokens ?? body.max_tokens) : body.max_tokens;
@@ -593,7 +615,7 @@ function anthropicRequestProblem(body: Record<string, unknown>, parsed: ParsedRe
     if (index > 0 && parsed.turns[index - 1]?.role === turn.role) {
       return 'messages: roles must alternate between "user" and "assistant", but found multiple consecutive turns of the same role';
     }
-    if (turn.content === "" && index !== parsed.turns.length - 1) {
+    if (turn.content === "" && turn.images === 0 && index !== parsed.turns.length - 1) {
       return `messages.${index}: all messages must have non-empty content except for the optional final assistant message`;
     }
   }
@@ -602,6 +624,51 @@ function anthropicRequestProblem(body: Record<string, unknown>, parsed: ParsedRe
     return "messages: final assistant content cannot end with trailing whitespace";
   }
   return undefined;
+}
+
+/** The image types both APIs read. */
+const IMAGE_MEDIA_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/**
+ * The checks of the real APIs on images: in user messages only, and each one well-formed (an OpenAI `image_url`
+ * with a base64 data URL or a web address; an Anthropic base64 source of one of the four types).
+ */
+function imageProblem(api: UpstreamApi, body: Record<string, unknown>): string | undefined {
+  const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+  for (const [index, message] of messages.entries()) {
+    for (const part of imagePartsOf(message.content)) {
+      if (message.role !== "user") return `messages.${index}: images are only allowed in user messages`;
+      if (api === "openai") {
+        const url = (part.image_url as { url?: unknown } | undefined)?.url;
+        if (
+          typeof url !== "string" ||
+          !/^(data:image\/[a-z]+;base64,[A-Za-z0-9+/]+=*|https?:\/\/.+)$/.test(url)
+        ) {
+          return `messages.${index}: Invalid image URL: expected a base64 data URL or a web address`;
+        }
+      } else {
+        const source = part.source as { type?: unknown; media_type?: unknown; data?: unknown } | undefined;
+        if (source?.type !== "base64")
+          return `messages.${index}: image source.type must be "base64" or "url"`;
+        if (!IMAGE_MEDIA_TYPES.includes(String(source.media_type))) {
+          return `messages.${index}: image source.media_type: Input should be ${IMAGE_MEDIA_TYPES.map((type) => `'${type}'`).join(", ")}`;
+        }
+        if (typeof source.data !== "string" || !/^[A-Za-z0-9+/]+=*$/.test(source.data)) {
+          return `messages.${index}: image source.data: Input should be base64`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The image parts of a message's content, in either wire format. */
+export function imagePartsOf(content: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(content)) return [];
+  return content.filter(
+    (part): part is Record<string, unknown> =>
+      typeof part === "object" && part !== null && (part.type === "image_url" || part.type === "image"),
+  );
 }
 
 function sendError(

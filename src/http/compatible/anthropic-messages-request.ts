@@ -1,12 +1,29 @@
 /** Validates an Anthropic Messages request body into Parley's terms. */
 import { z } from "zod";
+import { imageFromBase64, imageFromUrl } from "../../files/inline-image.js";
 import type { ChatPromptMessage } from "../../providers/chat-model.js";
 import { parseInput } from "../parse-body.js";
-import { type CompatibleRequest, textOf } from "./compatible-request.js";
+import { type CompatibleRequest, onlyUserImages, textOf } from "./compatible-request.js";
 
 const textBlock = z.object({
   type: z.literal("text", "only text content blocks are supported"),
   text: z.string(),
+});
+
+const imageBlock = z.object({
+  type: z.literal("image"),
+  source: z.discriminatedUnion(
+    "type",
+    [
+      z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }),
+      z.object({ type: z.literal("url"), url: z.string() }),
+    ],
+    { error: 'must be {"type": "base64", "media_type", "data"}' },
+  ),
+});
+
+const contentBlock = z.discriminatedUnion("type", [textBlock, imageBlock], {
+  error: 'only "text" and "image" content blocks are supported',
 });
 
 const body = z.object({
@@ -14,7 +31,10 @@ const body = z.object({
   max_tokens: z.number().int().positive(),
   messages: z
     .array(
-      z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(textBlock)]) }),
+      z.object({
+        role: z.enum(["user", "assistant"]),
+        content: z.union([z.string(), z.array(contentBlock)]),
+      }),
     )
     .min(1, "must hold at least one message"),
   system: z.union([z.string(), z.array(textBlock)]).optional(),
@@ -31,7 +51,7 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
   const system = textOf(request.system);
   const messages: ChatPromptMessage[] = [
     ...(system ? [{ role: "system" as const, content: system }] : []),
-    ...request.messages.map((item) => ({ role: item.role, content: textOf(item.content) })),
+    ...request.messages.map(toPromptMessage),
   ];
   return {
     model: request.model,
@@ -45,4 +65,21 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
     stream: request.stream === true,
     store: request.store !== false,
   };
+}
+
+/** Text blocks are joined; `image` blocks (base64) become the message's images, in order. */
+function toPromptMessage(item: z.infer<typeof body>["messages"][number], index: number): ChatPromptMessage {
+  const images = Array.isArray(item.content)
+    ? item.content.flatMap((block, at) => {
+        if (block.type !== "image") return [];
+        const what = `The image at \`messages.${index}.content.${at}.source\``;
+        return [
+          block.source.type === "base64"
+            ? imageFromBase64(block.source.data, what, block.source.media_type)
+            : imageFromUrl(block.source.url, what),
+        ];
+      })
+    : [];
+  onlyUserImages(item.role, images, index);
+  return { role: item.role, content: textOf(item.content), ...(images.length > 0 && { images }) };
 }

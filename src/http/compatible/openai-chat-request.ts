@@ -1,16 +1,26 @@
 /** Validates an OpenAI Chat Completions request body into Parley's terms. */
 import { z } from "zod";
+import { imageFromUrl } from "../../files/inline-image.js";
+import type { ChatPromptMessage } from "../../providers/chat-model.js";
 import { parseInput } from "../parse-body.js";
-import { type CompatibleRequest, textOf } from "./compatible-request.js";
+import { type CompatibleRequest, onlyUserImages, textOf } from "./compatible-request.js";
 
-const textPart = z.object({
-  type: z.literal("text", "only text content parts are supported"),
-  text: z.string(),
-});
+const contentPart = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.literal("text"), text: z.string() }),
+    z.object({
+      type: z.literal("image_url"),
+      // `detail` is accepted and not passed on: Parley sends every image whole.
+      image_url: z.object({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() }),
+    }),
+  ],
+  { error: 'only "text" and "image_url" content parts are supported' },
+);
 
 const message = z.object({
   role: z.enum(["system", "developer", "user", "assistant"]),
-  content: z.union([z.string(), z.array(textPart)]).nullish(),
+  content: z.union([z.string(), z.array(contentPart)]).nullish(),
 });
 
 const body = z.object({
@@ -37,10 +47,7 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
   const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
   return {
     model: request.model,
-    messages: request.messages.map((item) => ({
-      role: item.role === "developer" ? "system" : item.role,
-      content: textOf(item.content),
-    })),
+    messages: request.messages.map(toPromptMessage),
     call: {
       ...(maxOutputTokens != null && { maxOutputTokens }),
       ...(request.temperature != null && { temperature: request.temperature }),
@@ -53,4 +60,23 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
     // Parley keeps the exchange as a conversation unless the caller opts out.
     store: request.store !== false,
   };
+}
+
+/** Text parts are joined; `image_url` parts (data URLs) become the message's images, in order. */
+function toPromptMessage(item: z.infer<typeof message>, index: number): ChatPromptMessage {
+  const role = item.role === "developer" ? "system" : item.role;
+  const images = Array.isArray(item.content)
+    ? item.content.flatMap((part, at) =>
+        part.type === "image_url"
+          ? [
+              imageFromUrl(
+                part.image_url.url,
+                `The image at \`messages.${index}.content.${at}.image_url.url\``,
+              ),
+            ]
+          : [],
+      )
+    : [];
+  onlyUserImages(role, images, index);
+  return { role, content: textOf(item.content), ...(images.length > 0 && { images }) };
 }

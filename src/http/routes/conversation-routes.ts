@@ -7,6 +7,7 @@ import type { Conversation } from "../../core/conversation.js";
 import { newId } from "../../core/ids.js";
 import { childrenOf } from "../../core/message-thread.js";
 import type { ParleyStore } from "../../core/parley-store.js";
+import { toAttachment } from "../../files/file-service.js";
 import type { RunService } from "../../runs/run-service.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
@@ -79,6 +80,7 @@ export function registerConversationRoutes(
     const { id } = parseInput(idParams, request.params, "path");
     const conversation = await ownConversation(userId, id);
     const messages = await store.messages.listByConversation(id);
+    const attached = await store.files.listAttached(id);
     const children = childrenOf(messages);
     return {
       ...conversation,
@@ -89,6 +91,8 @@ export function registerConversationRoutes(
           ...message,
           ...(live && message.status === "streaming" && { content: live.text }),
           children: children.get(message.id) ?? [],
+          // Read the bytes of each with GET /api/files/:id.
+          attachments: (attached.get(message.id) ?? []).map(toAttachment),
         };
       }),
     };

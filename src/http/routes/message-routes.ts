@@ -1,6 +1,7 @@
 /** Posting a message and regenerating a reply: each starts a run streamed back as SSE on the same response. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { MAX_ATTACHMENTS } from "../../files/file-service.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
 import { principalOf } from "../auth/request-principal.js";
@@ -10,18 +11,26 @@ import { streamRunEvents } from "../stream-run-events.js";
 
 const MAX_CONTENT_CHARACTERS = 500_000;
 
-const messageBody = z.object({
-  content: z
-    .string()
-    .max(MAX_CONTENT_CHARACTERS, `must be at most ${MAX_CONTENT_CHARACTERS} characters`)
-    .refine((content) => content.trim() !== "", "must not be empty"),
-  /** null starts a new root branch (an edit of the first message); absent continues from the newest message. */
-  parentId: z.string().min(1).max(200).nullable().optional(),
-  /** A model id, or "auto" to let Parley choose. */
-  model: z.string().min(1).max(200).optional(),
-  /** The lowest tier "auto" may choose from. */
-  tier: z.enum(["fast", "balanced", "smart"]).optional(),
-});
+const messageBody = z
+  .object({
+    content: z.string().max(MAX_CONTENT_CHARACTERS, `must be at most ${MAX_CONTENT_CHARACTERS} characters`),
+    /** Ids of the user's uploaded files (POST /api/files) the message shows the model, in order. */
+    attachments: z
+      .array(z.string().min(1).max(200))
+      .max(MAX_ATTACHMENTS, `at most ${MAX_ATTACHMENTS} files`)
+      .optional(),
+    /** null starts a new root branch (an edit of the first message); absent continues from the newest message. */
+    parentId: z.string().min(1).max(200).nullable().optional(),
+    /** A model id, or "auto" to let Parley choose. */
+    model: z.string().min(1).max(200).optional(),
+    /** The lowest tier "auto" may choose from. */
+    tier: z.enum(["fast", "balanced", "smart"]).optional(),
+  })
+  // An image may speak for itself ("what is this?" is implied); without one, there must be text.
+  .refine((body) => body.content.trim() !== "" || (body.attachments?.length ?? 0) > 0, {
+    path: ["content"],
+    message: "must not be empty (unless the message has attachments)",
+  });
 
 const regenerateBody = z.object({
   model: z.string().min(1).max(200).optional(),
