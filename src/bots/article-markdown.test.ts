@@ -33,4 +33,24 @@ describe("article Markdown", () => {
     );
     expect(markdown).toContain("```rust\nfn main() {\n}\n```");
   });
+
+  it("puts the page's title first when Readability dropped the <h1> as its copy, above the first section's heading", () => {
+    const { markdown } = articleMarkdown(
+      `<html><head><title>Queues in Depth | Notes</title></head><body><article><h1>Queues in Depth</h1>
+      <h2>Why queues</h2><p>${filler}</p><h2>Ordering</h2><p>${filler}</p></article></body></html>`,
+      "https://notes.example/queues",
+    );
+    expect(markdown.startsWith("# Queues in Depth\n\n## Why queues\n\n")).toBe(true);
+  });
+
+  it("leaves relative links as written when there is no page URL (an uploaded file)", () => {
+    const { markdown } = articleMarkdown(
+      `<html><body><article><h1>Guide</h1><p>${filler} See <a href="../api">the API</a> and <a href="javascript:x()">this</a>.</p>
+      <p><img src="img/chart.svg" alt="Chart"> ${filler}</p></article></body></html>`,
+      undefined,
+    );
+    expect(markdown).toContain("[the API](../api)");
+    expect(markdown).toContain("![Chart](img/chart.svg)");
+    expect(markdown).not.toContain("javascript:");
+  });
 });

@@ -32,7 +32,8 @@ type PageDocument = {
   querySelectorAll(selector: string): ArrayLike<Element>;
 };
 
-export function articleMarkdown(html: string, pageUrl: string): ArticleMarkdown {
+/** `pageUrl` resolves relative links and images; without one (an uploaded file) they are left as they are. */
+export function articleMarkdown(html: string, pageUrl: string | undefined): ArticleMarkdown {
   // linkedom builds a document only from a whole page; a bare fragment gets the page around it.
   const page = /<html[\s>]/i.test(html)
     ? html
@@ -41,21 +42,46 @@ export function articleMarkdown(html: string, pageUrl: string): ArticleMarkdown 
   const base = baseUrlOf(document, pageUrl);
   makeUrlsAbsolute(document, base);
   markCodeLanguages(document);
+  // Read before Readability, which changes the document.
+  const pageHeading = document.querySelector("h1")?.textContent ?? "";
   const article = new Readability(document as unknown as Document, { keepClasses: false }).parse();
-  const title = (article?.title ?? document.title ?? "").trim() || new URL(pageUrl).hostname;
+  const title =
+    (article?.title ?? document.title ?? "").trim() ||
+    (pageUrl === undefined ? "" : new URL(pageUrl).hostname);
   // A page Readability cannot make sense of is still worth its body text.
   const content =
     (article?.textContent?.trim() ? article.content : undefined) ?? document.body?.innerHTML ?? "";
   let markdown = htmlToMarkdown(content);
-  // Readability demotes the article's own <h1> to a level-2 heading; it is the title, so it leads at level 1.
-  const leadingHeading = /^#{1,6}\s+/.exec(markdown);
-  markdown = leadingHeading ? `# ${markdown.slice(leadingHeading[0].length)}` : `# ${title}\n\n${markdown}`;
+  // Readability demotes the article's own <h1> to a level-2 heading; it is the title, so it leads at level 1. When
+  // it dropped the <h1> as a copy of the page title, the first heading is a section's, and the title goes first.
+  const leadingHeading = /^#{1,6}\s+(.*)/.exec(markdown);
+  if (
+    leadingHeading &&
+    (title === "" || [title, pageHeading].some((text) => isSameTitle(leadingHeading[1] ?? "", text)))
+  ) {
+    markdown = `# ${markdown.slice(leadingHeading[0].length - (leadingHeading[1] ?? "").length)}`;
+  } else if (title !== "") {
+    // The page's own heading, when it names the article, reads better than a <title> with the site's name in it.
+    markdown = `# ${isSameTitle(pageHeading, title) ? pageHeading.trim() : title}\n\n${markdown}`;
+  }
   return {
     title,
     byline: article?.byline?.trim() || null,
     siteName: article?.siteName?.trim() || null,
     markdown,
   };
+}
+
+/** "Tables and Fences" names the same as the title "Tables and Fences | Site", or the heading "Tables and fences". */
+function isSameTitle(heading: string, title: string): boolean {
+  const words = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
+  const a = words(heading);
+  const b = words(title);
+  return a !== "" && b !== "" && (a === b || b.startsWith(`${a} `) || b.endsWith(` ${a}`));
 }
 
 /** Markdown for an HTML fragment, with Parley's rules for code blocks. */
@@ -121,7 +147,7 @@ function addTableRules(turndown: TurndownService): void {
   });
 }
 
-function baseUrlOf(document: PageDocument, pageUrl: string): string {
+function baseUrlOf(document: PageDocument, pageUrl: string | undefined): string | undefined {
   const href = document.querySelector("base[href]")?.getAttribute("href");
   if (!href) return pageUrl;
   try {
@@ -132,7 +158,7 @@ function baseUrlOf(document: PageDocument, pageUrl: string): string {
 }
 
 /** linkedom has no base URL to resolve against, so links and images are made absolute by hand. */
-function makeUrlsAbsolute(document: PageDocument, base: string) {
+function makeUrlsAbsolute(document: PageDocument, base: string | undefined) {
   for (const link of Array.from(document.querySelectorAll("a[href]"))) {
     const absolute = absoluteUrl(link.getAttribute("href") ?? "", base);
     if (absolute === undefined || /^(javascript|data|vbscript):/i.test(absolute))
@@ -153,13 +179,14 @@ function makeUrlsAbsolute(document: PageDocument, base: string) {
   }
 }
 
-function absoluteUrl(reference: string, base: string): string | undefined {
+/** Without a base, an absolute URL is normalized and a relative one kept as written. */
+function absoluteUrl(reference: string, base: string | undefined): string | undefined {
   if (reference.trim() === "") return undefined;
   if (reference.startsWith("#")) return reference;
   try {
     return new URL(reference, base).href;
   } catch {
-    return undefined;
+    return base === undefined ? reference.trim() : undefined;
   }
 }
 

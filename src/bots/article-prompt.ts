@@ -17,6 +17,12 @@ const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`\u3000-\u303f\uff00-\uffef]+/gi;
 
 export type ArticleRequest = { url: string; note: string };
 
+/** An article block `articlePrompt` wrote into a message: `head + body + close + after` is the whole message. */
+export type ArticleBlock = { head: string; body: string; close: string; after: string };
+
+const ARTICLE_OPEN = /<article url="[^"\n]*" title="[^"\n]*">\n/;
+const ARTICLE_CLOSE = "\n</article>";
+
 /** The link a message asks about, when it is a link and at most a short note; undefined otherwise. */
 export function articleRequestIn(content: string): ArticleRequest | undefined {
   const found = [...new Set((content.match(URL_PATTERN) ?? []).map(trimTrailingPunctuation))];
@@ -26,10 +32,29 @@ export function articleRequestIn(content: string): ArticleRequest | undefined {
   return note.length <= MAX_NOTE_CHARACTERS ? { url, note } : undefined;
 }
 
-/** The message as the model should see it: with the article fetched, or with the reason it could not be. */
+/** The article in a message as `articlePrompt` wrote it; undefined for a message without one. */
+export function articleBlockIn(content: string): ArticleBlock | undefined {
+  const open = ARTICLE_OPEN.exec(content);
+  if (!open) return undefined;
+  const start = open.index + open[0].length;
+  const close = content.lastIndexOf(ARTICLE_CLOSE);
+  if (close < start) return undefined;
+  return {
+    head: content.slice(0, start),
+    body: content.slice(start, close),
+    close: ARTICLE_CLOSE,
+    after: content.slice(close + ARTICLE_CLOSE.length),
+  };
+}
+
+/**
+ * The message as the model should see it: with the article fetched, or with the reason it could not be. An article
+ * longer than `maxCharacters` is cut at a paragraph, and the model is told.
+ */
 export async function articlePrompt(
   content: string,
   fetchArticle: (url: string) => Promise<FetchedArticle>,
+  maxCharacters = MAX_ARTICLE_CHARACTERS,
 ): Promise<string> {
   const request = articleRequestIn(content);
   if (!request) return content;
@@ -40,7 +65,7 @@ export async function articlePrompt(
     if (!AppError.is(error)) throw error;
     return `${content}\n\n(Parley tried to fetch ${request.url} and could not: ${error.message})`;
   }
-  const { text, cut } = cutAtParagraph(article.markdown, MAX_ARTICLE_CHARACTERS);
+  const { text, cut } = cutAtParagraph(article.markdown, maxCharacters);
   return [
     ...(request.note === "" ? [] : [request.note, ""]),
     `<article url="${attribute(article.finalUrl)}" title="${attribute(article.title)}">`,

@@ -1,6 +1,7 @@
 /**
  * What a bot adds to a reply: its instructions as the system prompt, its default model, tier and temperature,
- * and its tools' work on the user's message (the article behind a link). Runs call it while building a prompt.
+ * its tools' work on the user's message (the article behind a link), and for the translator a long article
+ * translated section by section. Runs call it while building a prompt.
  */
 import { AppError, BadRequestError } from "../core/app-error.js";
 import { type BotVersion, slugOfBotModel } from "../core/bot.js";
@@ -11,8 +12,18 @@ import type { ParleyStore } from "../core/parley-store.js";
 import type { Tier } from "../core/routing-policy.js";
 import type { ChatCallOptions, ChatPrompt, ChatPromptMessage } from "../providers/chat-model.js";
 import { articlePrompt } from "./article-prompt.js";
+import { TECH_ARTICLE_TRANSLATOR } from "./built-in/tech-article-translator.js";
 import { type FetchedArticle, fetchUrl } from "./fetch-url.js";
 import { knowledgePrompt } from "./knowledge-prompt.js";
+import { type SectionedReply, sectionedTranslation } from "./sectioned-translation-model.js";
+
+export type { SectionedReply } from "./sectioned-translation-model.js";
+
+/**
+ * The longest article the translator fetches: it works section by section, so the window does not bound it, but
+ * every section is a model call (about 60 of them for this many characters at a 2,048-token output budget).
+ */
+const MAX_TRANSLATED_ARTICLE_CHARACTERS = 250_000;
 
 export type BotRepliesConfig = {
   store: ParleyStore;
@@ -31,6 +42,8 @@ export type BotTurn = {
   call: Pick<ChatCallOptions, "temperature">;
   /** What the reply may cite, when the bot's knowledge gave it sentences to cite. */
   citations?: CitationSources;
+  /** For the translator and a long article: routed by one section, answered section by section as one reply. */
+  sectioned?: SectionedReply;
 };
 
 /** The bot of a conversation was deleted, or its owner stopped sharing it. */
@@ -92,24 +105,34 @@ export class BotReplies {
   async turn(bot: BotVersion, prompt: ChatPrompt, requested: RequestedModel): Promise<BotTurn> {
     let messages = [...prompt];
     const last = messages.at(-1);
+    const translator = await this.#isTranslator(bot);
     const knowledge =
       last?.role === "user" ? await knowledgePrompt(this.#config.store, bot.botId, last.content) : undefined;
     if (bot.tools.includes("fetch_url") && last?.role === "user") {
       messages[messages.length - 1] = {
         ...last,
-        content: await articlePrompt(last.content, this.#fetchArticle),
+        content: translator
+          ? await articlePrompt(last.content, this.#fetchArticle, MAX_TRANSLATED_ARTICLE_CHARACTERS)
+          : await articlePrompt(last.content, this.#fetchArticle),
       };
     }
     const system = [bot.instructions.trim(), knowledge?.text ?? ""]
       .filter((part) => part !== "")
       .join("\n\n");
     messages = withInstructions(system, messages);
+    const sectioned = translator ? sectionedTranslation(messages) : undefined;
     return {
       prompt: messages,
       requested: this.#requested(bot, requested),
       call: bot.temperature === null ? {} : { temperature: bot.temperature },
       ...(knowledge && { citations: knowledge.sources }),
+      ...(sectioned && { sectioned }),
     };
+  }
+
+  /** The built-in translator, however an admin has edited it, translates long articles section by section. */
+  async #isTranslator(bot: BotVersion): Promise<boolean> {
+    return (await this.#config.store.bots.get(bot.botId))?.builtIn === TECH_ARTICLE_TRANSLATOR.key;
   }
 
   /** A model or tier named in the request wins; otherwise the bot's, if the catalog still serves its model. */

@@ -1,19 +1,29 @@
-/** A bot's knowledge files: added as text, Markdown or HTML, split into sentences with offsets, indexed for search. */
+/**
+ * A bot's knowledge files: added as text, Markdown, HTML or PDF (sent as JSON or uploaded), split into sentences with
+ * offsets, indexed for search.
+ */
 import { BadRequestError, NotFoundError } from "../core/app-error.js";
 import type { Bot } from "../core/bot.js";
 import { newId } from "../core/ids.js";
-import type { KnowledgeDocument, KnowledgeSentence } from "../core/knowledge.js";
+import type { KnowledgeDocument, KnowledgeSentence, KnowledgeSourceMediaType } from "../core/knowledge.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Principal } from "../core/principal.js";
 import { splitSentences } from "../core/sentence-split.js";
-import { htmlToMarkdown } from "./article-markdown.js";
+import { articleMarkdown, htmlToMarkdown } from "./article-markdown.js";
 import type { BotService } from "./bot-service.js";
+import { type KnowledgeFile, readKnowledgeFile } from "./knowledge-file.js";
 
 export type NewKnowledgeDocument = {
   title: string;
   content: string;
-  mediaType: "text/plain" | "text/markdown" | "text/html";
+  mediaType: KnowledgeSourceMediaType;
 };
+
+/** The longest text a document may have, however it came; about 250,000 words. */
+export const MAX_DOCUMENT_CHARACTERS = 1_000_000;
+
+/** Longer names are cut when a file's name becomes its title. */
+const MAX_TITLE_CHARACTERS = 300;
 
 /** A document as lists show it: without its text. */
 export type KnowledgeDocumentSummary = Omit<KnowledgeDocument, "content">;
@@ -34,7 +44,27 @@ export class KnowledgeService {
     input: NewKnowledgeDocument,
   ): Promise<KnowledgeDocument> {
     const bot = await this.#bots.editable(principal, botIdOrSlug);
-    const content = input.mediaType === "text/html" ? htmlToMarkdown(input.content) : input.content;
+    return this.#add(bot, input);
+  }
+
+  /**
+   * Adds an uploaded file (text, Markdown, HTML or PDF, told from its bytes and name) to a bot the caller may edit;
+   * its title defaults to the file's name.
+   */
+  async addFile(
+    principal: Principal,
+    botIdOrSlug: string,
+    file: KnowledgeFile & { title?: string },
+  ): Promise<KnowledgeDocument> {
+    // Permission first: reading a PDF is the expensive part.
+    const bot = await this.#bots.editable(principal, botIdOrSlug);
+    const { content, mediaType } = await readKnowledgeFile(file, MAX_DOCUMENT_CHARACTERS);
+    const title = file.title?.trim() || file.fileName.trim().slice(0, MAX_TITLE_CHARACTERS) || "Untitled";
+    return this.#add(bot, { title, content, mediaType });
+  }
+
+  async #add(bot: Bot, input: NewKnowledgeDocument): Promise<KnowledgeDocument> {
+    const content = input.mediaType === "text/html" ? markdownOfHtml(input.content) : input.content;
     const spans = splitSentences(content);
     if (spans.length === 0) {
       throw new BadRequestError("The document has no text to learn from.", { code: "empty_document" });
@@ -80,6 +110,14 @@ export class KnowledgeService {
     if (!document || document.botId !== bot.id) throw new NotFoundError("Document", documentId);
     return document;
   }
+}
+
+/**
+ * A whole page goes through Readability, as fetched articles do, so its navigation, footers and banners are not
+ * retrieved as knowledge; a fragment is all content and is converted as it is.
+ */
+function markdownOfHtml(html: string): string {
+  return /<(html|body)[\s>]/i.test(html) ? articleMarkdown(html, undefined).markdown : htmlToMarkdown(html);
 }
 
 function summaryOf(document: KnowledgeDocument): KnowledgeDocumentSummary {

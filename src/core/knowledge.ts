@@ -2,6 +2,9 @@
 
 export type KnowledgeMediaType = "text/plain" | "text/markdown";
 
+/** What a document may be added as; HTML is stored as Markdown. */
+export type KnowledgeSourceMediaType = KnowledgeMediaType | "text/html";
+
 export type KnowledgeDocument = {
   id: string;
   botId: string;

@@ -1,6 +1,6 @@
 /**
- * A small web site for fetch_url tests: a technical article page on 127.0.0.2 (which a test config allows), and
- * a redirect from it to 127.0.0.1 (which stays refused).
+ * A small web site for fetch_url tests: a technical article page on 127.0.0.2 (which a test config allows), a long
+ * one that no small context window holds at once, and a redirect to 127.0.0.1 (which stays refused).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,6 +28,62 @@ export const ARTICLE_HTML = `<!doctype html>
   <footer>© 2024 Dev Notes</footer>
 </body></html>`;
 
+export const LONG_ARTICLE_PATH = "/posts/distributed-queues";
+
+/** The level-2 headings of the long article, in order; the third section holds LONG_ARTICLE_CODE. */
+export const LONG_ARTICLE_SECTIONS = [
+  "Why queues",
+  "Delivery guarantees",
+  "A consumer loop",
+  "Backpressure",
+  "Ordering and partitions",
+  "Retries and dead letters",
+  "Observability",
+  "Operating at scale",
+];
+
+export const LONG_ARTICLE_CODE = `async def consume(queue):
+    while True:
+        message = await queue.receive()
+
+        try:
+            await handle(message)
+        except TransientError:
+            await queue.retry(message, delay=backoff(message.attempts))
+        else:
+            await queue.ack(message)`;
+
+/** About 2,800 characters of prose per section: the whole article is about 23,000. */
+function sectionHtml(title: string, index: number): string {
+  const sentences = (topic: string, count: number) =>
+    Array.from(
+      { length: count },
+      (_, n) =>
+        `${topic} matters in practice, as step ${n + 1} of this section shows with a concrete case from a production system that handles millions of messages a day.`,
+    ).join(" ");
+  const paragraphs = [0, 1, 2, 3].map(
+    (n) =>
+      `<p>${sentences(`${title} (part ${n + 1})`, 4)} See the <a href="/docs/${index}-${n}">reference for ${title.toLowerCase()}</a>.</p>`,
+  );
+  const code = index === 2 ? `<pre><code class="language-python">${LONG_ARTICLE_CODE}</code></pre>` : "";
+  const image =
+    index === 4
+      ? `<p><img src="/images/partitions.png" alt="Partitions and consumers"> ${sentences("Partitioning", 2)}</p>`
+      : "";
+  return `<h2>${title}</h2>${paragraphs.slice(0, 2).join("")}${code}${image}${paragraphs.slice(2).join("")}`;
+}
+
+export const LONG_ARTICLE_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Distributed Queues in Depth | Dev Notes</title></head>
+<body>
+  <nav><a href="/">Home</a> · <a href="/archive">Archive</a></nav>
+  <main><article>
+    <h1>Distributed Queues in Depth</h1>
+    ${LONG_ARTICLE_SECTIONS.map(sectionHtml).join("\n    ")}
+  </article></main>
+  <footer>© 2024 Dev Notes</footer>
+</body></html>`;
+
 export type ArticleSite = {
   /** http://127.0.0.2:<port> */
   origin: string;
@@ -42,6 +98,9 @@ export async function startArticleSite(): Promise<ArticleSite> {
     if (request.url === ARTICLE_PATH) {
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       response.end(ARTICLE_HTML);
+    } else if (request.url === LONG_ARTICLE_PATH) {
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end(LONG_ARTICLE_HTML);
     } else if (request.url === "/to-loopback") {
       response.writeHead(302, { location: "http://127.0.0.1/secret" });
       response.end();
