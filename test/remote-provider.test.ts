@@ -153,7 +153,9 @@ describe("a remote OpenAI-compatible provider from the config", () => {
         /^parley_upstream_attempts_total\{model="remote-balanced",endpoint="remote:[^"]+",outcome="finished"\} (\d+)$/m,
       ),
     ).toBeGreaterThanOrEqual(1);
-    expect(value(/^parley_circuit_breaker_state\{endpoint="remote:[^"]+"\} (\d+)$/m)).toBe(0);
+    expect(
+      value(/^parley_circuit_breaker_state\{model="remote-balanced",endpoint="remote:[^"]+"\} (\d+)$/m),
+    ).toBe(0);
     expect(
       value(/^parley_tokens_total\{model="remote-balanced",direction="output"\} (\d+)$/m),
     ).toBeGreaterThanOrEqual(2);

@@ -1,6 +1,6 @@
 /**
  * Wraps each served model in failover: its own endpoints first, then its fallbacks' endpoints, with retries,
- * timeouts and one circuit breaker per endpoint shared by every chain that calls it.
+ * timeouts and one circuit breaker per model at each endpoint, shared by every chain that calls that model there.
  */
 import type { ParleyConfig } from "../config/config-schema.js";
 import { CircuitBreaker } from "../providers/resilient/circuit-breaker.js";
@@ -16,17 +16,20 @@ export function resilientCatalogEntries(
   metrics: RunMetrics,
 ): CatalogEntry[] {
   const byId = new Map(models.map((model) => [model.info.id, model]));
+  // Per model, not per endpoint alone: one model's rate limit or overload (a 429, a 503 from a busy model) says
+  // nothing about the other models the same provider serves, and must not shut them out too.
   const breakers = new Map<string, CircuitBreaker>();
-  const breakerFor = (endpointId: string) => {
-    let breaker = breakers.get(endpointId);
+  const breakerFor = (model: string, endpoint: string) => {
+    const key = `${model}\u0000${endpoint}`;
+    let breaker = breakers.get(key);
     if (!breaker) {
       breaker = new CircuitBreaker({
         failureThreshold: failover.breakerFailureThreshold,
         coolDownMs: failover.breakerCoolDownMs,
-        onStateChange: (_from, to) => metrics.breakerState(endpointId, to),
+        onStateChange: (_from, to) => metrics.breakerState({ model, endpoint }, to),
       });
-      breakers.set(endpointId, breaker);
-      metrics.breakerState(endpointId, breaker.state);
+      breakers.set(key, breaker);
+      metrics.breakerState({ model, endpoint }, breaker.state);
     }
     return breaker;
   };
@@ -35,7 +38,7 @@ export function resilientCatalogEntries(
       id: model.info.id,
       chatModel: endpoint.chatModel,
       endpointId: endpoint.endpointId,
-      breaker: breakerFor(endpoint.endpointId),
+      breaker: breakerFor(model.info.id, endpoint.endpointId),
       supportsPrefill: endpoint.supportsPrefill,
     }));
   const retryPolicy = new RetryPolicy({
@@ -49,6 +52,7 @@ export function resilientCatalogEntries(
     info: model.info,
     status: model.status,
     ...(model.countTokens && { countTokens: model.countTokens }),
+    circuits: () => model.endpoints.map((endpoint) => breakerFor(model.info.id, endpoint.endpointId).state),
     chatModel: new ResilientChatModel({
       modelId: model.info.id,
       candidates: [

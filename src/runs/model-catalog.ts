@@ -3,6 +3,8 @@ import { BadRequestError, ModelUnavailableError } from "../core/app-error.js";
 import type { Timings } from "../core/run-event.js";
 import type { Pricing } from "../core/usage-cost.js";
 import type { ChatModel, ChatPrompt } from "../providers/chat-model.js";
+import type { CircuitState } from "../providers/resilient/circuit-breaker.js";
+import { ModelSpeed, type SpeedSummary } from "./model-speed.js";
 
 export type ModelTier = "fast" | "balanced" | "smart";
 
@@ -26,23 +28,32 @@ export type CatalogEntry = {
   status: () => ModelStatus;
   /** Exact prompt tokens, for models that can say (Parley's engine); others are estimated. */
   countTokens?: (prompt: ChatPrompt) => Promise<number>;
+  /** The circuit breaker state of each of the model's own endpoints (not its fallbacks'), read live. */
+  circuits?: () => readonly CircuitState[];
 };
+
+/**
+ * Whether the model can answer now: `unavailable` when it is not ready or every endpoint's breaker is open (a
+ * request then goes straight to its fallbacks, or fails), `degraded` when some endpoints are open or on trial.
+ */
+export type Availability = "available" | "degraded" | "unavailable";
 
 export type CatalogListing = ModelInfo & {
   ready: boolean;
   status: ModelStatus;
-  speed: { ttftMsP50: number | null; tokensPerSecondP50: number | null; samples: number };
+  availability: Availability;
+  /** The model's endpoints counted by breaker state. */
+  circuits: { closed: number; halfOpen: number; open: number };
+  speed: SpeedSummary;
 };
 
 /** Shown wherever Parley has no model to answer with. */
 export const NO_MODEL_HINT =
   "No model is installed. Download one with `npm run parley -- pull qwen3-0.6b`, or serve a GGUF file you have with `npm start -- --model path/to/model.gguf` (or PARLEY_MODEL=path/to/model.gguf).";
 
-const SPEED_SAMPLES = 100;
-
 export class ModelCatalog {
   readonly #entries: Map<string, CatalogEntry>;
-  readonly #speed = new Map<string, { ttftMs: number[]; tokensPerSecond: number[] }>();
+  readonly #speed = new ModelSpeed();
 
   constructor(entries: readonly CatalogEntry[]) {
     this.#entries = new Map(entries.map((entry) => [entry.info.id, entry]));
@@ -68,7 +79,20 @@ export class ModelCatalog {
   list(): CatalogListing[] {
     return [...this.#entries.values()].map((entry) => {
       const status = entry.status();
-      return { ...entry.info, ready: status.state === "ready", status, speed: this.#speedOf(entry.info.id) };
+      const states = entry.circuits?.() ?? [];
+      const circuits = {
+        closed: states.filter((state) => state === "closed").length,
+        halfOpen: states.filter((state) => state === "half-open").length,
+        open: states.filter((state) => state === "open").length,
+      };
+      return {
+        ...entry.info,
+        ready: status.state === "ready",
+        status,
+        availability: availabilityOf(status, circuits),
+        circuits,
+        speed: this.#speed.summary(entry.info.id),
+      };
     });
   }
 
@@ -91,35 +115,19 @@ export class ModelCatalog {
     return entry;
   }
 
+  /** Told of each reply that finished (not stopped), under the model that answered it. */
   recordSpeed(modelId: string, timings: Timings): void {
-    const samples = this.#speed.get(modelId) ?? { ttftMs: [], tokensPerSecond: [] };
-    this.#speed.set(modelId, samples);
-    if (timings.ttftMs !== null) pushBounded(samples.ttftMs, timings.ttftMs);
-    if (timings.tokensPerSecond !== null) pushBounded(samples.tokensPerSecond, timings.tokensPerSecond);
+    this.#speed.record(modelId, timings);
   }
 
   #defaultEntry(): CatalogEntry {
     const entries = [...this.#entries.values()];
     return entries.find((entry) => entry.status().state === "ready") ?? (entries[0] as CatalogEntry);
   }
-
-  #speedOf(modelId: string): CatalogListing["speed"] {
-    const samples = this.#speed.get(modelId);
-    return {
-      ttftMsP50: median(samples?.ttftMs ?? []),
-      tokensPerSecondP50: median(samples?.tokensPerSecond ?? []),
-      samples: samples?.tokensPerSecond.length ?? 0,
-    };
-  }
 }
 
-function pushBounded(values: number[], value: number): void {
-  values.push(value);
-  if (values.length > SPEED_SAMPLES) values.shift();
-}
-
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+function availabilityOf(status: ModelStatus, circuits: CatalogListing["circuits"]): Availability {
+  const endpoints = circuits.closed + circuits.halfOpen + circuits.open;
+  if (status.state !== "ready" || (endpoints > 0 && circuits.open === endpoints)) return "unavailable";
+  return circuits.open + circuits.halfOpen > 0 ? "degraded" : "available";
 }

@@ -53,8 +53,8 @@ export class RunMetrics {
   });
   readonly #breakerState = new Gauge({
     name: "parley_circuit_breaker_state",
-    help: "Each endpoint's circuit breaker: 0 closed, 1 half-open, 2 open.",
-    labelNames: ["endpoint"] as const,
+    help: "The circuit breaker of each model at each endpoint: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["model", "endpoint"] as const,
     registers: [this.registry],
   });
 
@@ -96,7 +96,9 @@ export class RunMetrics {
     if (report.error) this.#upstreamErrors.inc({ ...labels, code: report.error.code });
   }
 
-  breakerState(endpoint: string, state: CircuitState): void {
-    this.#breakerState.set({ endpoint }, state === "closed" ? 0 : state === "half-open" ? 1 : 2);
+  breakerState(labels: { model: string; endpoint: string }, state: CircuitState): void {
+    // Rebuilt so the labels print in the order the other upstream metrics use, whatever the caller's order.
+    const { model, endpoint } = labels;
+    this.#breakerState.set({ model, endpoint }, state === "closed" ? 0 : state === "half-open" ? 1 : 2);
   }
 }

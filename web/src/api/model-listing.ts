@@ -11,6 +11,9 @@ export type ModelListing = {
   modalities: readonly string[];
   ready: boolean;
   status: { state: "ready" | "starting" | "restarting" | "failed" | "stopped"; message?: string };
+  /** From `status` and the circuit breakers of the model's own endpoints. */
+  availability: "available" | "degraded" | "unavailable";
+  circuits: { closed: number; halfOpen: number; open: number };
   speed: { ttftMsP50: number | null; tokensPerSecondP50: number | null; samples: number };
 };
 
