@@ -165,4 +165,36 @@ describe("the chat session state", () => {
     expect(thread(failed)).toEqual(["u1", "a1"]);
     expect(failed.tree.messages.a1?.children).toEqual([]);
   });
+  it("keeps a reply's citations once per mark, even when a resumed stream replays them", () => {
+    const cite = (id: number, marker: string) =>
+      ({
+        type: "runEvent",
+        messageId: "a1",
+        event: {
+          id,
+          event: "citation",
+          data: { documentId: "doc", title: "Guide", start: 0, end: 4, citedText: "text", marker },
+        },
+      }) as const;
+    const end = {
+      type: "runEvent",
+      messageId: "a2",
+      event: {
+        id: 9,
+        event: "run.end",
+        data: {
+          finishReason: "stop",
+          usage: { inputTokens: 1, outputTokens: 1 },
+          timings: { ttftMs: null, tokensPerSecond: null },
+          model: "m",
+        },
+      },
+    } as const;
+    const state = run(initialChatSession("conv"), cite(3, "S2"), cite(5, "S1"), cite(3, "S2"), end);
+    expect(state.citations.a1?.map((citation) => citation.marker)).toEqual(["S2", "S1"]);
+    // A reply that ended without citing anything is known to have none: nothing to read again.
+    expect(state.citations.a2).toEqual([]);
+    const read = run(state, { type: "citationsRead", messageId: "a3", citations: [] });
+    expect(read.citations.a3).toEqual([]);
+  });
 });

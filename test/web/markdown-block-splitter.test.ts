@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { MarkdownBlockSplitter } from "../../web/src/markdown/markdown-block-splitter.js";
 import { lexMarkdown, parseMarkdownTokens } from "../../web/src/markdown/markdown-parser.js";
 
-const LABELS = { copyCode: "Copy", plainCode: "text", image: "Image" };
+const LABELS = { copyCode: "Copy", plainCode: "text", image: "Image", citation: "Source {number}: {title}" };
 
 const BLOCKS = [
   "A paragraph with **bold**, `code` and a [link](https://example.com).",
@@ -17,6 +17,7 @@ const BLOCKS = [
   "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |",
   "---",
   "<b>raw html</b> stays text",
+  "A cited sentence [S1] and two more [S2, S3].",
 ];
 
 const reply = fc

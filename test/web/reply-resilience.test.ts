@@ -81,11 +81,11 @@ async function startLoopingReply(page: Page) {
   return reply;
 }
 
-/** The reply's exact Markdown, as its Copy button puts it on the clipboard. */
+/** The reply's exact Markdown, as its "Copy as Markdown" button puts it on the clipboard. */
 async function copiedReply(page: Page): Promise<string> {
   const reply = lastReply(page);
   await reply.hover();
-  await reply.locator(".reply-actions").getByRole("button", { name: "Copy" }).click();
+  await reply.locator(".reply-actions").getByRole("button", { name: "Copy as Markdown" }).click();
   return (await page.evaluate("navigator.clipboard.readText()")) as string;
 }
 

@@ -1,12 +1,14 @@
 /**
- * The Parley web app: the sidebar and the chat or an account page, the page's address (/ for a new chat,
- * /b/:slug for a new chat with a bot, /c/:id for a conversation, /settings/keys and /settings/usage), and the
- * keyboard shortcuts that work everywhere.
+ * The Parley web app: the sidebar and the chat, an account page or a bot page, the page's address (/ for a new
+ * chat, /b/:slug for a new chat with a bot, /c/:id for a conversation, /settings/keys and /settings/usage, /bots
+ * for the bots gallery, /bots/new and /bots/:id/edit for the bot editor), and the keyboard shortcuts that work
+ * everywhere.
  */
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ACCOUNT_PAGE_PATHS, type AccountPageName, accountPageFrom } from "./account/account-page-route.js";
 import { type Account, useAccount } from "./account/use-account.js";
 import type { BotListing, CurrentUser } from "./api/parley-api.js";
+import { type BotPage, botPageFrom, botPagePath } from "./bots/bot-page-route.js";
 import { useBotList } from "./bots/use-bot-list.js";
 import { ChatView } from "./chat/chat-view.js";
 import { TranslationProvider, useTranslation } from "./i18n/translation.js";
@@ -24,11 +26,16 @@ const ACCOUNT_PAGES = {
   usage: lazy(() => import("./account/usage-page.js")),
 } as const;
 
+const BotGalleryPage = lazy(() => import("./bots/bot-gallery-page.js"));
+const BotEditorPage = lazy(() => import("./bots/bot-editor-page.js"));
+
 const SIDEBAR_STORAGE_KEY = "parley.sidebar";
 
 type Route = {
   /** An account page instead of the chat. */
   page: AccountPageName | null;
+  /** The bots gallery or the bot editor instead of the chat. */
+  botPage: BotPage | null;
   conversationId: string | null;
   /** A new chat with this bot (slug or id). */
   botId: string | null;
@@ -93,6 +100,7 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
   const { t } = useTranslation();
   const [route, setRoute] = useState<Route>(() => ({
     page: accountPageFrom(location.pathname),
+    botPage: botPageFrom(location.pathname),
     conversationId: conversationIdFrom(location.pathname),
     botId: botIdFrom(location.pathname),
     sessionKey: 0,
@@ -128,36 +136,75 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
   const navigate = useCallback((conversationId: string | null) => {
     const path = conversationId ? `/c/${encodeURIComponent(conversationId)}` : "/";
     if (location.pathname !== path) history.pushState(null, "", path);
-    setRoute((current) => ({ page: null, conversationId, botId: null, sessionKey: current.sessionKey + 1 }));
+    setRoute((current) => ({
+      page: null,
+      botPage: null,
+      conversationId,
+      botId: null,
+      sessionKey: current.sessionKey + 1,
+    }));
     setDrawerOpen(false);
   }, []);
 
   const chatWithBot = useCallback((botId: string) => {
     const path = `/b/${encodeURIComponent(botId)}`;
     if (location.pathname !== path) history.pushState(null, "", path);
-    setRoute((current) => ({ page: null, conversationId: null, botId, sessionKey: current.sessionKey + 1 }));
+    setRoute((current) => ({
+      page: null,
+      botPage: null,
+      conversationId: null,
+      botId,
+      sessionKey: current.sessionKey + 1,
+    }));
     setDrawerOpen(false);
   }, []);
 
   const openPage = useCallback((page: AccountPageName) => {
     const path = ACCOUNT_PAGE_PATHS[page];
     if (location.pathname !== path) history.pushState(null, "", path);
-    setRoute((current) => ({ page, conversationId: null, botId: null, sessionKey: current.sessionKey + 1 }));
+    setRoute((current) => ({
+      page,
+      botPage: null,
+      conversationId: null,
+      botId: null,
+      sessionKey: current.sessionKey + 1,
+    }));
     setSettingsOpen(false);
     setDrawerOpen(false);
+  }, []);
+
+  const openBotPage = useCallback((botPage: BotPage) => {
+    const path = botPagePath(botPage);
+    if (location.pathname !== path) history.pushState(null, "", path);
+    setRoute((current) => ({
+      page: null,
+      botPage,
+      conversationId: null,
+      botId: null,
+      sessionKey: current.sessionKey + 1,
+    }));
+    setDrawerOpen(false);
+  }, []);
+
+  const onBotCreated = useCallback((botId: string) => {
+    // The editor on screen got its bot: the address follows, the editor (and its preview) stays.
+    history.replaceState(null, "", botPagePath({ kind: "editor", botId }));
+    setRoute((current) => ({ ...current, botPage: { kind: "editor", botId } }));
   }, []);
 
   useEffect(() => {
     const onPopState = () => {
       const page = accountPageFrom(location.pathname);
+      const botPage = botPageFrom(location.pathname);
       const botId = botIdFrom(location.pathname);
       if (page) openPage(page);
+      else if (botPage) openBotPage(botPage);
       else if (botId) chatWithBot(botId);
       else navigate(conversationIdFrom(location.pathname));
     };
     window.addEventListener("popstate", onPopState);
     return () => window.removeEventListener("popstate", onPopState);
-  }, [navigate, openPage, chatWithBot]);
+  }, [navigate, openPage, openBotPage, chatWithBot]);
 
   const onConversationCreated = useCallback((conversationId: string) => {
     // The chat on screen got its id: the address follows, the session (and its stream) stays.
@@ -186,11 +233,18 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
   )?.title;
   const title = route.page
     ? t(route.page === "keys" ? "account.keysTitle" : "account.usageTitle")
-    : conversationTitle;
+    : route.botPage
+      ? t(route.botPage.kind === "gallery" ? "botGallery.title" : "botEditor.title")
+      : conversationTitle;
   useEffect(() => {
     document.title = title ? `${title} · Parley` : "Parley";
   }, [title]);
   const AccountPage = route.page ? ACCOUNT_PAGES[route.page] : null;
+  const pageFallback = (
+    <main className="account-page" aria-busy="true">
+      <span className="spinner" aria-hidden="true" />
+    </main>
+  );
 
   return (
     <div className={`app${sidebarOpen ? " sidebar-open" : ""}${drawer ? " is-narrow" : ""}`}>
@@ -199,9 +253,11 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
       </a>
       <Sidebar
         list={list}
-        bots={bots}
+        bots={bots.bots}
         activeBotId={route.page ? null : route.botId}
         onChatWithBot={(bot: BotListing) => chatWithBot(bot.slug)}
+        galleryOpen={route.botPage?.kind === "gallery"}
+        onOpenGallery={() => openBotPage({ kind: "gallery" })}
         activeId={route.conversationId}
         open={sidebarOpen}
         drawer={drawer}
@@ -215,14 +271,32 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
         onOpenSettings={() => setSettingsOpen(true)}
         accountName={current.user.email ?? null}
       />
-      {AccountPage ? (
-        <Suspense
-          fallback={
-            <main className="account-page" aria-busy="true">
-              <span className="spinner" aria-hidden="true" />
-            </main>
-          }
-        >
+      {route.botPage ? (
+        <Suspense fallback={pageFallback}>
+          {route.botPage.kind === "gallery" ? (
+            <BotGalleryPage
+              key={route.sessionKey}
+              userId={current.user.id}
+              sidebarOpen={sidebarOpen}
+              onOpenSidebar={() => setSidebarOpen(true)}
+              onChatWithBot={(bot) => chatWithBot(bot.slug)}
+              onOpenBotPage={openBotPage}
+            />
+          ) : (
+            <BotEditorPage
+              key={route.sessionKey}
+              botId={route.botPage.botId}
+              models={models}
+              sidebarOpen={sidebarOpen}
+              onOpenSidebar={() => setSidebarOpen(true)}
+              onOpenBotPage={openBotPage}
+              onCreated={onBotCreated}
+              onBotsChanged={bots.reload}
+            />
+          )}
+        </Suspense>
+      ) : AccountPage ? (
+        <Suspense fallback={pageFallback}>
           <AccountPage
             key={route.sessionKey}
             mode={current.mode}

@@ -14,10 +14,13 @@ export type TreeMessage = Message & { children: string[] };
 
 export type ConversationDetail = Conversation & { messages: TreeMessage[] };
 
-async function requestJson<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** A JSON request to Parley's API: the answer's body, or an ApiError with the server's code and message. */
+export async function requestJson<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   headers.set("accept", "application/json");
-  if (init.body !== undefined) headers.set("content-type", "application/json");
+  // A FormData body sets its own multipart content type, with the boundary.
+  if (init.body !== undefined && !(init.body instanceof FormData))
+    headers.set("content-type", "application/json");
   const response = await fetch(path, { ...init, headers });
   if (!response.ok) throw await ApiError.fromResponse(response);
   if (response.status === 204) return undefined as T;

@@ -1,4 +1,7 @@
-/** The sidebar's bots, pinned above the conversations: each opens a new chat with that bot. */
+/**
+ * The sidebar's bots, pinned above the conversations: each opens a new chat with that bot; "Explore bots" opens
+ * the whole gallery, with search, categories and the way to make a bot.
+ */
 import { useState } from "react";
 import type { BotListing } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
@@ -11,16 +14,38 @@ type BotGalleryProps = {
   /** The bot of the chat on screen (its id or slug). */
   activeBotId: string | null;
   onChatWithBot: (bot: BotListing) => void;
+  /** The gallery page is on screen. */
+  galleryOpen: boolean;
+  onOpenGallery: () => void;
 };
 
-export function BotGallery({ bots, activeBotId, onChatWithBot }: BotGalleryProps) {
+export function BotGallery({
+  bots,
+  activeBotId,
+  onChatWithBot,
+  galleryOpen,
+  onOpenGallery,
+}: BotGalleryProps) {
   const { t } = useTranslation();
   const [expanded, setExpanded] = useState(false);
-  if (bots.length === 0) return null;
   const shown = expanded ? bots : bots.slice(0, FIRST_SHOWN);
   return (
     <section className="bot-gallery" aria-labelledby="bot-gallery-title">
-      <h2 id="bot-gallery-title">{t("sidebar.bots")}</h2>
+      <div className="bot-gallery-header">
+        <h2 id="bot-gallery-title">{t("sidebar.bots")}</h2>
+        <a
+          href="/bots"
+          className={`bot-gallery-explore${galleryOpen ? " is-active" : ""}`}
+          aria-current={galleryOpen ? "page" : undefined}
+          onClick={(event) => {
+            if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+            event.preventDefault();
+            onOpenGallery();
+          }}
+        >
+          {t("sidebar.exploreBots")}
+        </a>
+      </div>
       <ul>
         {shown.map((bot) => {
           const active = bot.id === activeBotId || bot.slug === activeBotId;

@@ -1,16 +1,21 @@
 /**
- * A reply from the model: Markdown that streams in with a caret, its state when it did not simply finish
- * (reconnecting, stopped, incomplete, interrupted), and under it copy, regenerate, branches and the footer.
+ * A reply from the model: Markdown that streams in with a caret, its citation marks, its state when it did not
+ * simply finish (reconnecting, stopped, incomplete, interrupted), its follow-up questions as chips, and under it
+ * copy as Markdown, regenerate, branches and the footer.
  */
-import { memo } from "react";
+import { memo, useMemo } from "react";
 import type { ModelListing } from "../api/model-listing.js";
 import type { TreeMessage } from "../api/parley-api.js";
+import type { Citation } from "../api/run-citations.js";
+import { attachMarks, citationMarksOf, withoutOpenMark } from "../citations/citation-marks.js";
 import { useTranslation } from "../i18n/translation.js";
 import { MarkdownView } from "../markdown/markdown-view.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { RegenerateIcon } from "../ui/icons.js";
 import { BranchSwitcher } from "./branch-switcher.js";
 import type { RunRouting } from "./chat-session-state.js";
+import { FollowUpChips } from "./follow-up-chips.js";
+import { splitFollowUps } from "./follow-up-questions.js";
 import { ReplyFooter } from "./reply-footer.js";
 
 type AssistantReplyProps = {
@@ -22,16 +27,35 @@ type AssistantReplyProps = {
   /** Another reply in the thread is being written: no new run may start. */
   busy: boolean;
   isLast: boolean;
+  /**
+   * The reply's checked citations: undefined while they are being read, or outside a bot's conversation
+   * (`citable` false), where marks like [S3] are just text.
+   */
+  citations: readonly Citation[] | undefined;
+  citable: boolean;
   onSelect: (messageId: string) => void;
   onRegenerate: (messageId: string) => void;
+  onCitation: (citation: Citation, number: number, mark: HTMLElement) => void;
+  onFollowUp: (question: string) => void;
 };
 
 /** Memoized: while a reply streams, the replies above it do not render again. */
 export const AssistantReply = memo(function AssistantReply(props: AssistantReplyProps) {
   const { message, siblings, model, routing, reconnecting, busy, isLast, onSelect, onRegenerate } = props;
+  const { citations, citable, onCitation, onFollowUp } = props;
   const { t } = useTranslation();
   const streaming = message.status === "streaming";
   const failed = message.status === "incomplete" || message.status === "interrupted";
+  const { body, questions } = useMemo(
+    () => splitFollowUps(message.content, streaming),
+    [message.content, streaming],
+  );
+  const marks = useMemo(() => (citable ? citationMarksOf(citations ?? []) : null), [citable, citations]);
+  const openCitation = (marker: string, button: HTMLElement) => {
+    const citation = citations?.find((candidate) => candidate.marker === marker);
+    const number = marks?.get(marker)?.number;
+    if (citation && number !== undefined) onCitation(citation, number, button);
+  };
 
   return (
     <div
@@ -50,7 +74,12 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
             <span className="visually-hidden">{t("message.thinking")}</span>
           </div>
         ) : (
-          <MarkdownView text={message.content} streaming={streaming} />
+          <MarkdownView
+            text={citable ? attachMarks(streaming ? withoutOpenMark(body) : body) : body}
+            streaming={streaming}
+            citations={marks}
+            onCitation={openCitation}
+          />
         )}
       </div>
       {reconnecting && streaming && (
@@ -83,10 +112,11 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
           </button>
         </div>
       )}
+      {isLast && <FollowUpChips questions={questions} disabled={busy} onAsk={onFollowUp} />}
       {!streaming && (
         <div className="message-actions reply-actions">
           <BranchSwitcher siblings={siblings} currentId={message.id} onSelect={onSelect} disabled={busy} />
-          <CopyButton text={() => message.content} />
+          <CopyButton text={() => message.content} label={t("message.copyMarkdown")} />
           <button
             type="button"
             className="icon-button"

@@ -1,6 +1,7 @@
 /** What the chat page knows about one conversation, and how server answers and run events change it. */
 import type { RunEvent, RunEventDataMap } from "../../../src/core/run-event.js";
 import type { ConversationDetail, TreeMessage } from "../api/parley-api.js";
+import type { Citation } from "../api/run-citations.js";
 import type { ConnectionState } from "../api/run-stream-client.js";
 import {
   addMessage,
@@ -30,6 +31,11 @@ export type ChatSessionState = {
   reconnecting: Readonly<Record<string, true>>;
   /** How "auto" chose the model of a reply this page started, by assistant message id (the server keeps no record). */
   routing: Readonly<Record<string, RunRouting>>;
+  /**
+   * The checked citations of replies, by assistant message id, in the order the reply cites them: from the run's
+   * events as it streams, or read again from a stored reply's run. A reply not listed has not been read yet.
+   */
+  citations: Readonly<Record<string, readonly Citation[]>>;
   /** The last failure to show above the composer. */
   notice: string | null;
 };
@@ -49,6 +55,7 @@ export type ChatSessionAction =
   | { type: "runNotStarted"; temporaryUserId: string | null; temporaryAssistantId: string }
   | { type: "runText"; messageId: string; text: string }
   | { type: "runEvent"; messageId: string; event: RunEvent }
+  | { type: "citationsRead"; messageId: string; citations: readonly Citation[] }
   | { type: "connection"; messageId: string; state: ConnectionState }
   | { type: "select"; messageId: string }
   | { type: "notice"; message: string | null };
@@ -67,6 +74,7 @@ export function initialChatSession(
     selection: {},
     reconnecting: {},
     routing: {},
+    citations: {},
     notice: null,
   };
 }
@@ -172,7 +180,13 @@ export function chatSessionReducer(state: ChatSessionState, action: ChatSessionA
       return { ...state, tree: updateMessage(state.tree, action.messageId, { content: action.text }) };
     }
     case "runEvent":
-      return { ...state, tree: applyRunEvent(state.tree, action.messageId, action.event) };
+      return {
+        ...state,
+        tree: applyRunEvent(state.tree, action.messageId, action.event),
+        citations: withRunCitation(state.citations, action.messageId, action.event),
+      };
+    case "citationsRead":
+      return { ...state, citations: { ...state.citations, [action.messageId]: action.citations } };
     case "connection": {
       const reconnecting = { ...state.reconnecting };
       if (action.state === "reconnecting") reconnecting[action.messageId] = true;
@@ -211,6 +225,25 @@ function applyRunEvent(tree: MessageTree, messageId: string, event: RunEvent): M
     default:
       return tree;
   }
+}
+
+/**
+ * A `citation` event adds to its reply's citations (once per mark: a resumed stream replays them); the run's end
+ * says the reply's citations are all known, even when it has none.
+ */
+function withRunCitation(
+  citations: ChatSessionState["citations"],
+  messageId: string,
+  event: RunEvent,
+): ChatSessionState["citations"] {
+  const known = citations[messageId];
+  if (event.event === "citation") {
+    if (known?.some((citation) => citation.marker === event.data.marker)) return citations;
+    return { ...citations, [messageId]: [...(known ?? []), event.data] };
+  }
+  if ((event.event === "run.end" || event.event === "run.error") && !known)
+    return { ...citations, [messageId]: [] };
+  return citations;
 }
 
 /**

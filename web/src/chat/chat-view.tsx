@@ -1,5 +1,9 @@
-/** The main column: header with the model picker, the conversation (or a new chat's empty state), the composer. */
-import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+/**
+ * The main column: header with the model picker (or the bot), the conversation (or a new chat's empty state), the
+ * composer; and beside it, once a citation mark is clicked, the cited source.
+ */
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import type { Citation } from "../api/run-citations.js";
 import { BotBadge } from "../bots/bot-badge.js";
 import { useBot } from "../bots/use-bot.js";
 import { useTranslation } from "../i18n/translation.js";
@@ -11,6 +15,10 @@ import { Composer, type ComposerHandle } from "./composer.js";
 import { EmptyState } from "./empty-state.js";
 import { MessageList } from "./message-list.js";
 import { useChatSession } from "./use-chat-session.js";
+
+const CitationPanel = lazy(() => import("../citations/citation-panel.js"));
+
+type OpenCitation = { citation: Citation; number: number; mark: HTMLElement };
 
 type ChatViewProps = {
   conversationId: string | null;
@@ -24,6 +32,8 @@ type ChatViewProps = {
   onNewChat: () => void;
   onConversationCreated: (conversationId: string) => void;
   onConversationsChanged: () => void;
+  /** Shown inside another page (the bot editor's preview): a section rather than the page's main, no autofocus. */
+  preview?: boolean;
 };
 
 export function ChatView(props: ChatViewProps) {
@@ -42,6 +52,7 @@ export function ChatView(props: ChatViewProps) {
   });
   const { state, thread, streaming, controller } = session;
   const { bot, error: botError } = useBot(state.botId);
+  const [openCitation, setOpenCitation] = useState<OpenCitation | null>(null);
 
   // Esc stops a streaming reply, unless something open (a menu, an edit) used the key first.
   useEffect(() => {
@@ -53,9 +64,10 @@ export function ChatView(props: ChatViewProps) {
     return () => document.removeEventListener("keydown", onKeyDown);
   }, [streaming, controller]);
 
+  const preview = props.preview === true;
   useEffect(() => {
-    if (window.matchMedia("(hover: hover)").matches) composer.current?.focus();
-  }, []);
+    if (!preview && window.matchMedia("(hover: hover)").matches) composer.current?.focus();
+  }, [preview]);
 
   const send = useCallback(
     async (content: string) => {
@@ -72,6 +84,16 @@ export function ChatView(props: ChatViewProps) {
     [controller],
   );
   const regenerate = useCallback((messageId: string) => controller.regenerate(messageId), [controller]);
+  const showCitation = useCallback(
+    (citation: Citation, number: number, mark: HTMLElement) => setOpenCitation({ citation, number, mark }),
+    [],
+  );
+  const closeCitation = () => {
+    // Back to the mark that opened it, for keyboard users (if the reply is still on screen).
+    if (openCitation?.mark.isConnected) openCitation.mark.focus();
+    setOpenCitation(null);
+  };
+  const askFollowUp = useCallback((question: string) => void send(question), [send]);
 
   const answering = answeringModel(modelChoice, models.models);
   const anyReady = models.models.some((model) => model.ready);
@@ -128,76 +150,96 @@ export function ChatView(props: ChatViewProps) {
         models={models.models}
         reconnecting={state.reconnecting}
         routing={state.routing}
+        citations={state.citations}
+        citable={state.botId !== null}
         busy={streaming}
         followSignal={followSignal}
         onSelect={session.select}
         onEdit={edit}
         onRegenerate={regenerate}
+        onCitation={showCitation}
+        onFollowUp={askFollowUp}
       />
     );
   }
 
+  const Column = preview ? "section" : "main";
   return (
-    <main className="chat-view" aria-label={state.title || bot?.name || t("sidebar.newChat")}>
-      <header className="chat-header">
-        {!props.sidebarOpen && (
-          <button
-            type="button"
-            className="icon-button header-sidebar-button"
-            aria-label={t("sidebar.open")}
-            title={t("sidebar.open")}
-            onClick={props.onOpenSidebar}
-          >
-            <SidebarIcon />
-          </button>
-        )}
-        {state.botId ? (
-          <BotBadge bot={bot} error={botError} />
-        ) : (
-          <ModelPicker models={models.models} choice={modelChoice} onChoose={onModelChoice} />
-        )}
-        <div className="chat-header-end">
+    <>
+      <Column
+        className={`chat-view${preview ? " is-preview" : ""}`}
+        aria-label={state.title || bot?.name || t("sidebar.newChat")}
+      >
+        <header className="chat-header">
           {!props.sidebarOpen && (
             <button
               type="button"
-              className="icon-button"
-              aria-label={t("sidebar.newChat")}
-              title={t("sidebar.newChat")}
-              onClick={props.onNewChat}
+              className="icon-button header-sidebar-button"
+              aria-label={t("sidebar.open")}
+              title={t("sidebar.open")}
+              onClick={props.onOpenSidebar}
             >
-              <NewChatIcon />
+              <SidebarIcon />
             </button>
           )}
-        </div>
-      </header>
-      {body}
-      {state.notice && (
-        <div className="notice" role="alert">
-          <span>{state.notice}</span>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t("message.dismiss")}
-            onClick={session.dismissNotice}
-          >
-            <CloseIcon />
-          </button>
-        </div>
+          {state.botId ? (
+            <BotBadge bot={bot} error={botError} />
+          ) : (
+            <ModelPicker models={models.models} choice={modelChoice} onChoose={onModelChoice} />
+          )}
+          <div className="chat-header-end">
+            {!props.sidebarOpen && (
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t("sidebar.newChat")}
+                title={t("sidebar.newChat")}
+                onClick={props.onNewChat}
+              >
+                <NewChatIcon />
+              </button>
+            )}
+          </div>
+        </header>
+        {body}
+        {state.notice && (
+          <div className="notice" role="alert">
+            <span>{state.notice}</span>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={t("message.dismiss")}
+              onClick={session.dismissNotice}
+            >
+              <CloseIcon />
+            </button>
+          </div>
+        )}
+        {models.error && models.models.length === 0 && (
+          <div className="notice" role="alert">
+            {t("models.loadFailed", { message: models.error })}
+          </div>
+        )}
+        <Composer
+          ref={composer}
+          streaming={streaming}
+          unavailableReason={unavailableReason}
+          modelLine={modelLine}
+          {...(bot && { placeholder: t("bots.placeholder", { name: bot.name }) })}
+          onSend={send}
+          onStop={() => controller.stop()}
+        />
+      </Column>
+      {openCitation && state.botId && (
+        <Suspense fallback={null}>
+          <CitationPanel
+            botId={state.botId}
+            citation={openCitation.citation}
+            number={openCitation.number}
+            onClose={closeCitation}
+          />
+        </Suspense>
       )}
-      {models.error && models.models.length === 0 && (
-        <div className="notice" role="alert">
-          {t("models.loadFailed", { message: models.error })}
-        </div>
-      )}
-      <Composer
-        ref={composer}
-        streaming={streaming}
-        unavailableReason={unavailableReason}
-        modelLine={modelLine}
-        {...(bot && { placeholder: t("bots.placeholder", { name: bot.name }) })}
-        onSend={send}
-        onStop={() => controller.stop()}
-      />
-    </main>
+    </>
   );
 }

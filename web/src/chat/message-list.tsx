@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ModelListing } from "../api/model-listing.js";
 import type { TreeMessage } from "../api/parley-api.js";
+import type { Citation } from "../api/run-citations.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ArrowDownIcon } from "../ui/icons.js";
 import { AssistantReply } from "./assistant-reply.js";
@@ -21,17 +22,23 @@ type MessageListProps = {
   models: readonly ModelListing[];
   reconnecting: Readonly<Record<string, true>>;
   routing: Readonly<Record<string, RunRouting>>;
+  citations: Readonly<Record<string, readonly Citation[]>>;
+  /** A bot's conversation: its replies' marks like [S3] are citations. */
+  citable: boolean;
   busy: boolean;
   /** Changes when the user sends, to bring the end into view whatever the scroll position was. */
   followSignal: number;
   onSelect: (messageId: string) => void;
   onEdit: (messageId: string, content: string) => void;
   onRegenerate: (messageId: string) => void;
+  onCitation: (citation: Citation, number: number, mark: HTMLElement) => void;
+  onFollowUp: (question: string) => void;
 };
 
 export function MessageList(props: MessageListProps) {
   const { thread, tree, models, reconnecting, routing, busy, followSignal, onSelect, onEdit, onRegenerate } =
     props;
+  const { citations, citable, onCitation, onFollowUp } = props;
   const { t } = useTranslation();
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -91,8 +98,12 @@ export function MessageList(props: MessageListProps) {
               reconnecting={reconnecting[message.id] === true}
               busy={busy}
               isLast={message === last}
+              citations={citations[message.id]}
+              citable={citable}
               onSelect={onSelect}
               onRegenerate={onRegenerate}
+              onCitation={onCitation}
+              onFollowUp={onFollowUp}
             />
           ),
         )}

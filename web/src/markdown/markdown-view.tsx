@@ -1,6 +1,6 @@
 /**
  * A reply rendered as Markdown. While it streams, only the blocks at its end are lexed and rendered again;
- * settled blocks keep their DOM. Code blocks get their copy buttons here, through one click handler.
+ * settled blocks keep their DOM. Code blocks' copy buttons and citation marks work here, through one click handler.
  */
 
 import type { Token } from "marked";
@@ -17,13 +17,22 @@ import { useTranslation } from "../i18n/translation.js";
 import { copyText } from "../ui/copy-text.js";
 import { highlighterVersion, subscribeToHighlighter } from "./code-highlighter.js";
 import { MarkdownBlockSplitter } from "./markdown-block-splitter.js";
-import { lexMarkdown, type MarkdownLabels } from "./markdown-parser.js";
+import { type CitationMarks, lexMarkdown, type MarkdownLabels } from "./markdown-parser.js";
 import { morphChildren } from "./morph-children.js";
 import { renderMarkdownBlock } from "./render-markdown-block.js";
 
 const COPIED_MS = 1500;
 
-export function MarkdownView({ text, streaming }: { text: string; streaming: boolean }) {
+type MarkdownViewProps = {
+  text: string;
+  streaming: boolean;
+  /** The reply's checked citations by mark; null when `[S3]` is plain text (no bot's knowledge behind it). */
+  citations?: CitationMarks | null;
+  /** A citation mark was clicked: its mark (`S3`) and the button, to give the focus back to. */
+  onCitation?: (marker: string, button: HTMLElement) => void;
+};
+
+export function MarkdownView({ text, streaming, citations = null, onCitation }: MarkdownViewProps) {
   const { t } = useTranslation();
   const [splitter] = useState(() => new MarkdownBlockSplitter());
   const version = useSyncExternalStore(subscribeToHighlighter, highlighterVersion);
@@ -33,11 +42,21 @@ export function MarkdownView({ text, streaming }: { text: string; streaming: boo
     [splitter, text, streaming],
   );
   const labels = useMemo<MarkdownLabels>(
-    () => ({ copyCode: t("message.copyCode"), plainCode: t("message.plainCode"), image: t("message.image") }),
+    () => ({
+      copyCode: t("message.copyCode"),
+      plainCode: t("message.plainCode"),
+      image: t("message.image"),
+      citation: t("citation.mark"),
+    }),
     [t],
   );
 
   const onClick = async (event: MouseEvent<HTMLDivElement>) => {
+    const mark = (event.target as Element).closest<HTMLButtonElement>("button[data-citation]");
+    if (mark?.dataset.citation) {
+      onCitation?.(mark.dataset.citation, mark);
+      return;
+    }
     const button = (event.target as Element).closest<HTMLButtonElement>("button[data-copy-code]");
     const code = button?.closest(".code-block")?.querySelector("code");
     if (!button || !code) return;
@@ -51,34 +70,47 @@ export function MarkdownView({ text, streaming }: { text: string; streaming: boo
   };
 
   return (
-    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: delegates clicks of the code blocks' own buttons, which are keyboard-reachable.
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: delegates clicks of the code blocks' copy buttons and the citation marks, which are buttons themselves.
     <div className={`markdown${streaming ? " is-streaming" : ""}`} onClick={onClick}>
       {blocks.map((token, index) =>
         token.type === "space" ? null : (
           // Blocks only ever get added at the end, so a block's position is its identity.
-          // biome-ignore lint/suspicious/noArrayIndexKey: see above.
-          <MarkdownBlock key={index} token={token} labels={labels} highlighterVersion={version} />
+          <MarkdownBlock
+            // biome-ignore lint/suspicious/noArrayIndexKey: see above.
+            key={index}
+            token={token}
+            labels={labels}
+            highlighterVersion={version}
+            citations={citations}
+          />
         ),
       )}
     </div>
   );
 }
 
-type MarkdownBlockProps = { token: Token; labels: MarkdownLabels; highlighterVersion: number };
+type MarkdownBlockProps = {
+  token: Token;
+  labels: MarkdownLabels;
+  highlighterVersion: number;
+  citations: CitationMarks | null;
+};
 
 const MarkdownBlock = memo(
-  function MarkdownBlock({ token, labels, highlighterVersion }: MarkdownBlockProps) {
+  function MarkdownBlock({ token, labels, highlighterVersion, citations }: MarkdownBlockProps) {
     const element = useRef<HTMLDivElement>(null);
     // The block being written changes at its end: only the nodes that differ are replaced (morph-children.ts).
     // `highlighterVersion` is read so that a block renders again, coloured, once highlight.js has loaded.
     useLayoutEffect(() => {
       if (element.current && highlighterVersion >= 0)
-        morphChildren(element.current, renderMarkdownBlock(token, labels));
-    }, [token, labels, highlighterVersion]);
+        morphChildren(element.current, renderMarkdownBlock(token, labels, citations));
+    }, [token, labels, highlighterVersion, citations]);
     return <div className="markdown-block" ref={element} />;
   },
   (before, after) =>
     before.token.raw === after.token.raw &&
     before.labels === after.labels &&
-    before.highlighterVersion === after.highlighterVersion,
+    before.highlighterVersion === after.highlighterVersion &&
+    // A citation arrives after the text that cites it: only blocks with a mark render again.
+    (before.citations === after.citations || !after.token.raw.includes("[S")),
 );

@@ -4,7 +4,7 @@
  */
 import DOMPurify from "dompurify";
 import type { Token } from "marked";
-import { type MarkdownLabels, parseMarkdownTokens } from "./markdown-parser.js";
+import { type CitationMarks, type MarkdownLabels, parseMarkdownTokens } from "./markdown-parser.js";
 
 const purifier = DOMPurify(window);
 purifier.addHook("afterSanitizeAttributes", (node) => {
@@ -33,8 +33,12 @@ const SANITIZE_CONFIG = {
 };
 
 /** The block as sanitized DOM nodes, ready to insert: no second HTML parse, as setting innerHTML would do. */
-export function renderMarkdownBlock(token: Token, labels: MarkdownLabels): DocumentFragment {
-  return purifier.sanitize(parseMarkdownTokens([token], labels), {
+export function renderMarkdownBlock(
+  token: Token,
+  labels: MarkdownLabels,
+  citations: CitationMarks | null = null,
+): DocumentFragment {
+  return purifier.sanitize(parseMarkdownTokens([token], labels, citations), {
     ...SANITIZE_CONFIG,
     RETURN_DOM_FRAGMENT: true,
   });

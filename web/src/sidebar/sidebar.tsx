@@ -19,6 +19,9 @@ type SidebarProps = {
   /** The bot of a new chat on screen. */
   activeBotId: string | null;
   onChatWithBot: (bot: BotListing) => void;
+  /** The bots gallery page is on screen. */
+  galleryOpen: boolean;
+  onOpenGallery: () => void;
   activeId: string | null;
   open: boolean;
   drawer: boolean;
@@ -124,7 +127,13 @@ export function Sidebar(props: SidebarProps) {
             {navigator.platform.startsWith("Mac") ? "⌘K" : "Ctrl K"}
           </span>
         </search>
-        <BotGallery bots={props.bots} activeBotId={props.activeBotId} onChatWithBot={props.onChatWithBot} />
+        <BotGallery
+          bots={props.bots}
+          activeBotId={props.activeBotId}
+          onChatWithBot={props.onChatWithBot}
+          galleryOpen={props.galleryOpen}
+          onOpenGallery={props.onOpenGallery}
+        />
         <div className="conversation-groups">
           {problem && (
             <div className="sidebar-problem" role="alert">

@@ -1,0 +1,80 @@
+/** The bot editor's form as data: a bot's fields while they are being changed, and what a save sends. */
+import type { BotTool, BotVisibility } from "../../../src/core/bot.js";
+import type { Tier } from "../../../src/core/routing-policy.js";
+import type { BotFields } from "../api/bot-api.js";
+import type { BotListing } from "../api/parley-api.js";
+
+export type BotDraft = {
+  name: string;
+  /** Empty for a new bot: the server derives it from the name. */
+  slug: string;
+  description: string;
+  avatar: string;
+  instructions: string;
+  /** As typed; empty lines are dropped when saved. */
+  conversationStarters: string[];
+  /** A catalog model id, "auto", or null for Parley's default. */
+  model: string | null;
+  tier: Tier | null;
+  temperature: number | null;
+  tools: BotTool[];
+  visibility: BotVisibility;
+};
+
+/** The server's limit on conversation starters. */
+export const MAX_STARTERS = 8;
+
+/** A new bot starts private: nobody else sees it until its maker shares it. */
+export const NEW_BOT_DRAFT: BotDraft = {
+  name: "",
+  slug: "",
+  description: "",
+  avatar: "🤖",
+  instructions: "",
+  conversationStarters: [""],
+  model: null,
+  tier: null,
+  temperature: null,
+  tools: [],
+  visibility: "private",
+};
+
+export function draftOf(bot: BotListing): BotDraft {
+  return {
+    name: bot.name,
+    slug: bot.slug,
+    description: bot.description,
+    avatar: bot.avatar,
+    instructions: bot.instructions ?? "",
+    conversationStarters: bot.conversationStarters.length > 0 ? [...bot.conversationStarters] : [""],
+    model: bot.model,
+    tier: bot.tier,
+    temperature: bot.temperature,
+    tools: [...bot.tools],
+    visibility: bot.visibility,
+  };
+}
+
+/** What a save sends: trimmed text, no empty starters, no slug for a new bot that leaves it to the server. */
+export function fieldsOf(draft: BotDraft): BotFields & { name: string } {
+  const slug = draft.slug.trim();
+  return {
+    name: draft.name.trim(),
+    ...(slug !== "" && { slug }),
+    description: draft.description.trim(),
+    avatar: draft.avatar.trim(),
+    instructions: draft.instructions,
+    conversationStarters: draft.conversationStarters.map((starter) => starter.trim()).filter(Boolean),
+    model: draft.model,
+    tier: draft.tier,
+    temperature: draft.temperature,
+    tools: draft.tools,
+    visibility: draft.visibility,
+  };
+}
+
+/** Whether saving the draft would change the bot (what is typed, as it would be saved). */
+export function isChanged(draft: BotDraft, saved: BotListing | null): boolean {
+  if (saved === null) return true;
+  return JSON.stringify(fieldsOf(draft)) !== JSON.stringify(fieldsOf(draftOf(saved)));
+}
