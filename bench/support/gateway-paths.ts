@@ -146,7 +146,7 @@ export async function startParleyInFrontOf(
   try {
     headers = await parleyCredentials(dir, "auth" in schema);
     // Its models are remote and ready at once; checkPathsServe() proves it, with the credentials.
-    parley = await startParley({ dataDir: dir, waitForModels: false });
+    parley = await startParley({ dataDir: dir, waitForModels: false, accounts: "auth" in schema });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

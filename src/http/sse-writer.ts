@@ -51,12 +51,15 @@ export class SseWriter {
     return this.#closed.signal.aborted;
   }
 
-  /** Resolves once the bytes are handed to the socket, waiting for it to drain if the client reads slowly. */
-  /** `immediate` for a stream's opening event, so the first token after it is not held back. */
-  async write(message: SseMessage, options?: { immediate?: boolean }): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Hands the frame to the socket (or the coalescing window). Returns a promise only when the client reads too
+   * slowly and the writer should wait for it to drain; `immediate` is for a stream's opening event, so the first
+   * token after it is not held back.
+   */
+  write(message: SseMessage, options?: { immediate?: boolean }): Promise<void> | undefined {
+    if (this.closed) return undefined;
     this.#coalescer.write(encodeSse(message), options);
-    if (this.#response.writableNeedDrain) await this.#drained();
+    return this.#response.writableNeedDrain ? this.#drained() : undefined;
   }
 
   comment(text: string): void {
@@ -95,11 +98,15 @@ export function encodeSse(message: SseMessage): string {
   let frame = "";
   if (message.id !== undefined) frame += `id: ${singleLine("id", String(message.id))}\n`;
   if (message.event !== undefined) frame += `event: ${singleLine("event", message.event)}\n`;
+  // JSON never holds a raw line break, so nearly every frame takes the first branch.
+  if (!LINE_BREAK.test(message.data)) return `${frame}data: ${message.data}\n\n`;
   for (const line of message.data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
   return `${frame}\n`;
 }
 
+const LINE_BREAK = /[\r\n]/;
+
 function singleLine(field: string, value: string): string {
-  if (/[\r\n]/.test(value)) throw new Error(`An SSE ${field} must not contain a line break.`);
+  if (LINE_BREAK.test(value)) throw new Error(`An SSE ${field} must not contain a line break.`);
   return value;
 }

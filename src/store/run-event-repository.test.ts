@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
 import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
@@ -6,13 +7,14 @@ import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
 const stores = useTemporaryStores();
 
-async function storeWithRun(): Promise<{ store: ParleyStore; runId: string }> {
-  const store = await stores.open();
+async function storeWithRun(): Promise<{ store: ParleyStore; runId: string; sqlitePath: string }> {
+  const sqlitePath = stores.databasePath();
+  const store = await stores.open(sqlitePath);
   const conversation = sampleConversation();
   await store.conversations.create(conversation);
   const run = sampleRun(conversation.id);
   await store.runs.create(run);
-  return { store, runId: run.id };
+  return { store, runId: run.id, sqlitePath };
 }
 
 function textDeltas(runId: string, firstId: number, count: number): StoredRunEvent[] {
@@ -78,14 +80,45 @@ describe("run event repository", () => {
     expect((await store.runEvents.listAfter(runId, 0)).every((event) => event.runId === runId)).toBe(true);
   });
 
-  it("rejects an append that repeats a stored (runId, id) and stores none of that append", async () => {
+  it("rejects an append that repeats stored events and stores none of that append", async () => {
     const { store, runId } = await storeWithRun();
     await store.runEvents.append(textDeltas(runId, 1, 3));
+    await store.runEvents.append([
+      { runId, id: 4, event: "usage", data: { inputTokens: 1, outputTokens: 3 } },
+    ]);
 
-    await expect(store.runEvents.append(textDeltas(runId, 3, 2))).rejects.toBeInstanceOf(ConflictError);
-    await expect(store.runEvents.append(textDeltas(runId, 1, 1))).rejects.toThrow(/already stored/);
-    expect(await store.runEvents.lastId(runId)).toBe(3);
-    expect(await store.runEvents.listAfter(runId, 0)).toEqual(textDeltas(runId, 1, 3));
+    await expect(store.runEvents.append(textDeltas(runId, 1, 3))).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      store.runEvents.append([{ runId, id: 4, event: "usage", data: { inputTokens: 1, outputTokens: 3 } }]),
+    ).rejects.toThrow(/already stored/);
+    expect(await store.runEvents.lastId(runId)).toBe(4);
+    expect((await store.runEvents.listAfter(runId, 0)).map((event) => event.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("stores consecutive deltas as one row yet replays each under its own id, from any point", async () => {
+    const { store, runId, sqlitePath } = await storeWithRun();
+    await store.runEvents.append([
+      ...textDeltas(runId, 1, 4),
+      { runId, id: 5, event: "usage", data: { inputTokens: 1, outputTokens: 4 } },
+    ]);
+    await store.runEvents.append(textDeltas(runId, 6, 1));
+    const database = new Database(sqlitePath, { readonly: true });
+    const rows = database.prepare("SELECT id, event FROM run_events WHERE run_id = ? ORDER BY id").all(runId);
+    database.close();
+    expect(rows).toEqual([
+      { id: 4, event: "text.delta[]" },
+      { id: 5, event: "usage" },
+      { id: 6, event: "text.delta" },
+    ]);
+    for (let afterId = 0; afterId <= 6; afterId++) {
+      const replayed = await store.runEvents.listAfter(runId, afterId);
+      expect(replayed.map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6].filter((id) => id > afterId));
+    }
+    expect(await store.runEvents.listAfter(runId, 2)).toEqual([
+      ...textDeltas(runId, 3, 2),
+      { runId, id: 5, event: "usage", data: { inputTokens: 1, outputTokens: 4 } },
+      ...textDeltas(runId, 6, 1),
+    ]);
   });
 
   it("appends a batch larger than one INSERT takes, all or nothing", async () => {

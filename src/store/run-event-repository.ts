@@ -6,6 +6,13 @@ import { constraintViolationOf } from "./constraint-violation.js";
 import type { ParleyDatabase, RunEventTable } from "./parley-database.js";
 
 /**
+ * Consecutive text deltas of a run are stored as one row under this event name: its id is the last delta's,
+ * and its data the texts in order, so every delta keeps its own id when replayed. A streaming reply then
+ * costs a row per write of the event log, not a row per token.
+ */
+const MERGED_DELTAS = "text.delta[]";
+
+/**
  * Rows per INSERT. Four parameters a row keeps a statement far below SQLite's 32766 and pg's 65535
  * parameter limits; a live run appends a handful of events at a time, so this only splits bulk copies.
  */
@@ -15,7 +22,7 @@ export function createRunEventRepository(database: Kysely<ParleyDatabase>): RunE
   return {
     async append(events) {
       if (events.length === 0) return;
-      const rows = events.map(toRow);
+      const rows = toRows(events);
       try {
         if (rows.length <= ROWS_PER_INSERT) {
           // One statement is atomic on its own: no transaction round trips on the streaming hot path.
@@ -49,9 +56,7 @@ export function createRunEventRepository(database: Kysely<ParleyDatabase>): RunE
         .where("id", ">", afterId)
         .orderBy("id")
         .execute();
-      return rows.map(
-        (row) => ({ runId, id: row.id, event: row.event, data: JSON.parse(row.data_json) }) as StoredRunEvent,
-      );
+      return rows.flatMap((row) => fromRow(runId, afterId, row));
     },
 
     async lastId(runId) {
@@ -65,8 +70,51 @@ export function createRunEventRepository(database: Kysely<ParleyDatabase>): RunE
   };
 }
 
-function toRow(event: StoredRunEvent): Insertable<RunEventTable> {
-  return { run_id: event.runId, id: event.id, event: event.event, data_json: JSON.stringify(event.data) };
+function toRows(events: readonly StoredRunEvent[]): Insertable<RunEventTable>[] {
+  const rows: Insertable<RunEventTable>[] = [];
+  let index = 0;
+  while (index < events.length) {
+    const event = events[index] as StoredRunEvent;
+    const texts: string[] = [];
+    let next = event;
+    // A run of deltas with consecutive ids folds into one row (ids must stay recoverable from the last one).
+    while (
+      next?.event === "text.delta" &&
+      next.runId === event.runId &&
+      next.id === event.id + texts.length
+    ) {
+      texts.push(next.data.text);
+      next = events[index + texts.length] as StoredRunEvent;
+    }
+    if (texts.length > 1) {
+      const last = events[index + texts.length - 1] as StoredRunEvent;
+      rows.push({ run_id: event.runId, id: last.id, event: MERGED_DELTAS, data_json: JSON.stringify(texts) });
+      index += texts.length;
+    } else {
+      rows.push({
+        run_id: event.runId,
+        id: event.id,
+        event: event.event,
+        data_json: JSON.stringify(event.data),
+      });
+      index += 1;
+    }
+  }
+  return rows;
+}
+
+function fromRow(
+  runId: string,
+  afterId: number,
+  row: { id: number; event: string; data_json: string },
+): StoredRunEvent[] {
+  const data: unknown = JSON.parse(row.data_json);
+  if (row.event !== MERGED_DELTAS) return [{ runId, id: row.id, event: row.event, data } as StoredRunEvent];
+  const texts = data as string[];
+  const firstId = row.id - texts.length + 1;
+  return texts
+    .map((text, offset) => ({ runId, id: firstId + offset, event: "text.delta" as const, data: { text } }))
+    .filter((event) => event.id > afterId);
 }
 
 async function insertInChunks(

@@ -43,6 +43,8 @@ export async function startParley(options: StartParleyOptions = {}): Promise<Par
   const child = spawn(
     process.execPath,
     [
+      // Extra node flags for one server, e.g. --cpu-prof when profiling a benchmark (NODE_OPTIONS refuses it).
+      ...(process.env.PARLEY_TEST_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
       PARLEY_BIN,
       "serve",
       "--port",

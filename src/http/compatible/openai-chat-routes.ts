@@ -63,37 +63,33 @@ async function streamChunks(live: LiveRun, chat: OpenAIChatRequest, sse: SseWrit
     created: createdOf(live),
     model: live.record.model,
   };
-  // The opening chunk goes out at once, so the first token after it is not held in the coalescing window.
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, immediate = false) =>
-    sse.write(
-      {
-        data: JSON.stringify({
-          ...base,
-          choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-        }),
-      },
-      { immediate },
-    );
+  // Every chunk of a stream repeats the same fields: their JSON is made once, and each delta only fills in its text.
+  const head = JSON.stringify(base).slice(0, -1);
+  const contentChunk = (text: string) =>
+    `${head},"choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"finish_reason":null,"logprobs":null}]}`;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
+    JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] });
   try {
     for await (const event of live.read(0, leave)) {
-      if (event.event === "run.start") {
-        await chunk({ role: "assistant", content: "" }, null, true);
-      } else if (event.event === "text.delta") {
-        await chunk({ content: event.data.text });
+      let drained: Promise<void> | undefined;
+      if (event.event === "text.delta") {
+        drained = sse.write({ data: contentChunk(event.data.text) });
+      } else if (event.event === "run.start") {
+        // The opening chunk goes out at once, so the first token after it is not held in the coalescing window.
+        drained = sse.write({ data: chunk({ role: "assistant", content: "" }) }, { immediate: true });
       } else if (event.event === "run.end") {
-        await chunk({}, finishReasonOf(event.data.finishReason));
+        sse.write({ data: chunk({}, finishReasonOf(event.data.finishReason)) });
         if (chat.includeUsage)
-          await sse.write({
-            data: JSON.stringify({ ...base, choices: [], usage: usageOf(event.data.usage) }),
-          });
-        await sse.write({ data: "[DONE]" });
+          sse.write({ data: JSON.stringify({ ...base, choices: [], usage: usageOf(event.data.usage) }) });
+        drained = sse.write({ data: "[DONE]" });
       } else if (event.event === "run.error") {
         // After streaming began, a failure is reported in-band, and the missing [DONE] marks the reply as cut.
         const status = statusOfRunError(event.data.code);
-        await sse.write({
+        drained = sse.write({
           data: JSON.stringify(openAIErrorBody(event.data.code, event.data.message, status)),
         });
       }
+      if (drained) await drained;
     }
   } finally {
     sse.end();

@@ -1,12 +1,21 @@
-/** A ChatModel on any server that speaks the OpenAI Chat Completions API, Parley's own engine processes included. */
-import OpenAI from "openai";
+/**
+ * A ChatModel on any server that speaks the OpenAI Chat Completions API, Parley's own engine processes included.
+ *
+ * The request goes out on undici directly, and the event stream is read off its Node stream with
+ * eventsource-parser, rather than through the openai SDK: on this hot path the SDK's fetch and web-streams
+ * layers cost about three times the CPU of everything else Parley does per token, and they hid whether a stream
+ * really ended with `[DONE]`. The SDK's types still describe the wire format.
+ */
+import { createParser } from "eventsource-parser";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { request } from "undici";
 import { isAbortError, ProviderError } from "../../core/app-error.js";
 import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
+import { upstreamAgent } from "../upstream-agent.js";
+import { openAIHttpError, openAIStreamError } from "./openai-http-error.js";
 import { toOpenAIMessages } from "./to-openai-messages.js";
 import { toProviderError } from "./to-provider-error.js";
-import { fetchWatchingStreamEnd, type StreamEnd } from "./watch-stream-end.js";
 
 export type OpenAICompatibleChatModelConfig = {
   /** The model name sent upstream. */
@@ -21,66 +30,91 @@ export type OpenAICompatibleChatModelConfig = {
    * `{ continue_final_message: true, add_generation_prompt: false }`. Parley's engine and llama.cpp need none.
    */
   prefillRequestFields?: Record<string, unknown>;
-  /** Milliseconds to wait for the response headers (the SDK's timeout ends there; TimeoutChatModel watches chunks). */
+  /** Milliseconds to wait for the response headers (TimeoutChatModel watches the stream after that). */
   timeoutMs?: number;
 };
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+/** An error response is read only this far: enough for any real error message, never an endless body. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 export class OpenAICompatibleChatModel implements ChatModel {
   readonly modelId: string;
   readonly #config: OpenAICompatibleChatModelConfig;
-  #client: OpenAI | undefined;
-  readonly #streamEnds = new WeakMap<Response, StreamEnd>();
+  readonly #headers: Record<string, string>;
 
   constructor(config: OpenAICompatibleChatModelConfig) {
     this.modelId = config.modelId;
     this.#config = config;
+    this.#headers = {
+      ...config.headers,
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      ...(config.apiKey && { authorization: `Bearer ${config.apiKey}` }),
+    };
   }
 
   async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
     let finishReason: FinishReason | "content_filter" | undefined;
-    let streamEnd: StreamEnd | undefined;
+    let sawDone = false;
+    let responded = false;
     try {
-      const { data: stream, response } = await this.#clientFor()
-        .chat.completions.create(
-          {
-            model: this.modelId,
-            messages: toOpenAIMessages(options.prompt),
-            stream: true,
-            stream_options: { include_usage: true },
-            ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
-            ...(options.temperature !== undefined && { temperature: options.temperature }),
-            ...(options.topP !== undefined && { top_p: options.topP }),
-            ...(options.seed !== undefined && { seed: options.seed }),
-            ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
-            ...(options.prompt.at(-1)?.role === "assistant" && this.#config.prefillRequestFields),
-          },
-          { signal: options.signal },
-        )
-        .withResponse();
-      streamEnd = this.#streamEnds.get(response);
-      for await (const chunk of stream) {
-        const choice = chunk.choices[0];
-        const text = choice?.delta?.content;
-        if (text) yield { type: "text.delta", text };
-        if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
-        if (chunk.usage) yield usagePart(chunk.usage);
+      const response = await request(this.#url(), {
+        method: "POST",
+        headers: this.#headers,
+        body: JSON.stringify(this.#body(options)),
+        signal: options.signal,
+        dispatcher: upstreamAgent,
+        headersTimeout: this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        // Gaps between chunks are TimeoutChatModel's to judge; a model may think silently for a long while.
+        bodyTimeout: 0,
+      });
+      responded = true;
+      if (response.statusCode >= 300) {
+        const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
+        yield { type: "error", error: openAIHttpError(response.statusCode, response.headers, text) };
+        return;
+      }
+      const datas: string[] = [];
+      const parser = createParser({ onEvent: (event) => datas.push(event.data) });
+      const decoder = new TextDecoder();
+      for await (const bytes of response.body) {
+        parser.feed(decoder.decode(bytes as Uint8Array, { stream: true }));
+        for (const data of datas) {
+          if (data === "[DONE]") {
+            sawDone = true;
+            continue;
+          }
+          const chunk = parseChunk(data);
+          if ("error" in chunk && chunk.error) {
+            // Returning ends the loop, which destroys the body and so closes the connection.
+            yield { type: "error", error: openAIStreamError(chunk.error) };
+            return;
+          }
+          const choice = chunk.choices?.[0];
+          const text = choice?.delta?.content;
+          if (text) yield { type: "text.delta", text };
+          if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
+          if (chunk.usage) yield usagePart(chunk.usage);
+        }
+        datas.length = 0;
       }
     } catch (error) {
       if (options.signal?.aborted || isAbortError(error)) {
         yield { type: "finish", reason: "stopped" };
         return;
       }
-      yield { type: "error", error: toProviderError(error) };
+      yield { type: "error", error: toProviderError(error, responded) };
       return;
     }
     if (options.signal?.aborted) {
       yield { type: "finish", reason: "stopped" };
-    } else if (finishReason === undefined || streamEnd?.sawDone === false) {
+    } else if (finishReason === undefined || !sawDone) {
       // The connection closed before the upstream said the reply was finished (a finish_reason and then
       // `[DONE]`): this reply was cut, however complete its text may look.
       yield {
         type: "error",
-        error: toProviderError(new Error("The model's stream ended before the reply was finished.")),
+        error: toProviderError(new Error("The model's stream ended before the reply was finished."), true),
       };
     } else if (finishReason === "content_filter") {
       yield {
@@ -95,22 +129,59 @@ export class OpenAICompatibleChatModel implements ChatModel {
     }
   }
 
-  #clientFor(): OpenAI {
+  #url(): string {
     const baseURL =
       typeof this.#config.baseURL === "function" ? this.#config.baseURL() : this.#config.baseURL;
-    if (this.#client?.baseURL !== baseURL) {
-      this.#client = new OpenAI({
-        baseURL,
-        apiKey: this.#config.apiKey ?? "not-needed",
-        defaultHeaders: this.#config.headers,
-        // Parley decides about retries and fallbacks itself; the SDK must not resend a request on its own.
-        maxRetries: 0,
-        timeout: this.#config.timeoutMs ?? 600_000,
-        fetch: fetchWatchingStreamEnd(this.#streamEnds),
-      });
-    }
-    return this.#client;
+    return `${baseURL.replace(/\/+$/, "")}/chat/completions`;
   }
+
+  #body(options: ChatCallOptions): Record<string, unknown> {
+    return {
+      model: this.modelId,
+      messages: toOpenAIMessages(options.prompt),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
+      ...(options.temperature !== undefined && { temperature: options.temperature }),
+      ...(options.topP !== undefined && { top_p: options.topP }),
+      ...(options.seed !== undefined && { seed: options.seed }),
+      ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
+      ...(options.prompt.at(-1)?.role === "assistant" && this.#config.prefillRequestFields),
+    };
+  }
+}
+
+type StreamChunk = Partial<ChatCompletionChunk> & { error?: unknown };
+
+function parseChunk(data: string): StreamChunk {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    throw new ProviderError(`The model sent a malformed chunk: ${data.slice(0, 200)}`, { isRetryable: true });
+  }
+  if (typeof chunk !== "object" || chunk === null) {
+    throw new ProviderError(`The model sent a chunk that is not an object: ${data.slice(0, 200)}`, {
+      isRetryable: true,
+    });
+  }
+  return chunk as StreamChunk;
+}
+
+async function readLimited(
+  body: AsyncIterable<unknown> & { destroy(): void },
+  maxBytes: number,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  for await (const chunk of body) {
+    const piece = chunk as Uint8Array;
+    bytes += piece.byteLength;
+    text += decoder.decode(piece, { stream: true });
+    if (bytes >= maxBytes) break;
+  }
+  return text + decoder.decode();
 }
 
 function mapFinishReason(

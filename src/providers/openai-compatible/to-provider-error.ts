@@ -1,28 +1,19 @@
-/** Maps what the openai SDK throws to Parley's ProviderError, in one place. */
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
+/** Maps what fails while calling an OpenAI-compatible upstream over HTTP to Parley's ProviderError, in one place. */
 import { ProviderError } from "../../core/app-error.js";
 import { upstreamTimeout, upstreamUnreachable } from "../connection-failure.js";
-import { retryAfterDetails } from "../resilient/retry-after.js";
 
-export function toProviderError(error: unknown): ProviderError {
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
+
+/**
+ * `responded` tells whether the upstream had answered with headers: before that, a failed connection means the
+ * upstream could not be reached; after, the reply's stream broke off.
+ */
+export function toProviderError(error: unknown, responded: boolean): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof APIConnectionTimeoutError) return upstreamTimeout(error);
-  if (error instanceof APIConnectionError) return upstreamUnreachable(error);
-  if (error instanceof APIError) {
-    const body = error.error === undefined ? undefined : JSON.stringify(error.error);
-    const upstreamCode = (error.error as { code?: unknown } | undefined)?.code;
-    return new ProviderError(
-      `The model failed${error.status ? ` with HTTP ${error.status}` : ""}: ${error.message}`,
-      {
-        code: upstreamCode === "context_length_exceeded" ? "context_length_exceeded" : "upstream_error",
-        statusCode: error.status,
-        responseBody: body,
-        cause: error,
-        details: retryAfterDetails(error.headers),
-      },
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  // Errors without a status (a connection reset mid-stream, a parse failure) are transient more often than not.
-  return new ProviderError(`The model's stream failed: ${message}`, { cause: error, isRetryable: true });
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  if (typeof code === "string" && TIMEOUT_CODES.has(code)) return upstreamTimeout(cause);
+  if (!responded) return upstreamUnreachable(cause);
+  // A connection reset mid-stream or a parse failure is transient more often than not.
+  return new ProviderError(`The model's stream failed: ${cause.message}`, { cause, isRetryable: true });
 }

@@ -40,13 +40,16 @@ export class TimeoutChatModel implements ChatModel {
     const controller = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     const iterator = this.#inner.stream({ ...options, signal })[Symbol.asyncIterator]();
+    // One timer per phase, pushed back at each part: a stream of thousands of parts must not cost a timer each.
+    let deadline = new Deadline(this.#firstTokenTimeoutMs);
     let begun = false;
     let finished = false;
     try {
       while (true) {
-        const limit = begun ? this.#idleTimeoutMs : this.#firstTokenTimeoutMs;
+        // The wait starts when the next part is asked for, so a slow reader is never taken for a stalled model.
+        if (begun) deadline.postpone();
         const next = iterator.next();
-        const result = await raceTimer(next, limit);
+        const result = await Promise.race([next, deadline.passed]);
         if (result === TIMED_OUT) {
           // The inner stream may still settle later; nobody waits for it, so it must not reject unhandled.
           next.catch(() => {});
@@ -54,6 +57,7 @@ export class TimeoutChatModel implements ChatModel {
             yield { type: "finish", reason: "stopped" };
             return;
           }
+          const limit = deadline.milliseconds;
           const error = begun
             ? new ProviderError(`The model's stream stalled: no data for ${limit} ms.`, {
                 code: "upstream_idle_timeout",
@@ -71,10 +75,15 @@ export class TimeoutChatModel implements ChatModel {
           finished = true;
           return;
         }
-        begun = true;
+        if (!begun) {
+          begun = true;
+          deadline.cancel();
+          deadline = new Deadline(this.#idleTimeoutMs);
+        }
         yield result.value;
       }
     } finally {
+      deadline.cancel();
       if (!finished) {
         // Stopped early (a timeout, or the reader left): cancel the upstream request and let the inner stream
         // unwind in the background, since its pending read may only end once the abort reaches the socket.
@@ -85,14 +94,24 @@ export class TimeoutChatModel implements ChatModel {
   }
 }
 
-async function raceTimer<T>(promise: Promise<T>, milliseconds: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), milliseconds);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+/** A promise that resolves `milliseconds` after it was made or last postponed, unless cancelled. */
+class Deadline {
+  readonly milliseconds: number;
+  readonly passed: Promise<typeof TIMED_OUT>;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(milliseconds: number) {
+    this.milliseconds = milliseconds;
+    this.passed = new Promise((resolve) => {
+      this.#timer = setTimeout(() => resolve(TIMED_OUT), milliseconds);
+    });
+  }
+
+  postpone(): void {
+    this.#timer?.refresh();
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
   }
 }
