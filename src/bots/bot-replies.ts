@@ -15,6 +15,7 @@ import { articlePrompt } from "./article-prompt.js";
 import { TECH_ARTICLE_TRANSLATOR } from "./built-in/tech-article-translator.js";
 import { type FetchedArticle, fetchUrl } from "./fetch-url.js";
 import { knowledgePrompt } from "./knowledge-prompt.js";
+import type { KnowledgeSearch } from "./knowledge-search.js";
 import { type SectionedReply, sectionedTranslation } from "./sectioned-translation-model.js";
 
 export type { SectionedReply } from "./sectioned-translation-model.js";
@@ -31,6 +32,8 @@ export type BotRepliesConfig = {
   hasModel: (modelId: string) => boolean;
   /** The `fetch_url` tool; by default it refuses every internal address. */
   fetchArticle?: (url: string) => Promise<FetchedArticle>;
+  /** How questions find knowledge sentences; by their words alone unless an embedding model is configured. */
+  knowledgeSearch?: KnowledgeSearch;
 };
 
 export type RequestedModel = { model?: string; tier?: Tier };
@@ -107,7 +110,9 @@ export class BotReplies {
     const last = messages.at(-1);
     const translator = await this.#isTranslator(bot);
     const knowledge =
-      last?.role === "user" ? await knowledgePrompt(this.#config.store, bot.botId, last.content) : undefined;
+      last?.role === "user"
+        ? await knowledgePrompt(this.#config.store, bot.botId, last.content, this.#config.knowledgeSearch)
+        : undefined;
     if (bot.tools.includes("fetch_url") && last?.role === "user") {
       messages[messages.length - 1] = {
         ...last,

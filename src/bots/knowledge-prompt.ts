@@ -5,6 +5,7 @@
 import type { Citation, CitationSource, CitationSources } from "../core/citation-check.js";
 import type { RetrievedSentence } from "../core/knowledge.js";
 import type { ParleyStore } from "../core/parley-store.js";
+import { type KnowledgeSearch, wordSearch } from "./knowledge-search.js";
 
 /** Enough to answer most questions from a few passages, little enough to leave the window to the conversation. */
 export const RETRIEVED_SENTENCES = 8;
@@ -16,8 +17,9 @@ export async function knowledgePrompt(
   store: ParleyStore,
   botId: string,
   question: string,
+  search: KnowledgeSearch = wordSearch(store),
 ): Promise<KnowledgePrompt | undefined> {
-  const found = await store.knowledge.search(botId, question, RETRIEVED_SENTENCES);
+  const found = await search(botId, question, RETRIEVED_SENTENCES);
   if (found.length === 0) return undefined;
 
   const documents = new Map<string, CitationSource>();

@@ -1,6 +1,6 @@
 /**
  * A bot's knowledge files: added as text, Markdown, HTML or PDF (sent as JSON or uploaded), split into sentences with
- * offsets, indexed for search.
+ * offsets, indexed for search by words, and embedded for search by meaning when an embedding model is configured.
  */
 import { BadRequestError, NotFoundError } from "../core/app-error.js";
 import type { Bot } from "../core/bot.js";
@@ -11,6 +11,7 @@ import type { Principal } from "../core/principal.js";
 import { splitSentences } from "../core/sentence-split.js";
 import { articleMarkdown, htmlToMarkdown } from "./article-markdown.js";
 import type { BotService } from "./bot-service.js";
+import type { KnowledgeEmbeddings } from "./knowledge-embeddings.js";
 import { type KnowledgeFile, readKnowledgeFile } from "./knowledge-file.js";
 
 export type NewKnowledgeDocument = {
@@ -31,10 +32,16 @@ export type KnowledgeDocumentSummary = Omit<KnowledgeDocument, "content">;
 export class KnowledgeService {
   readonly #store: ParleyStore;
   readonly #bots: BotService;
+  readonly #embeddings: KnowledgeEmbeddings | undefined;
 
-  constructor(config: { store: ParleyStore; bots: BotService }) {
+  constructor(config: {
+    store: ParleyStore;
+    bots: BotService;
+    embeddings?: KnowledgeEmbeddings | undefined;
+  }) {
     this.#store = config.store;
     this.#bots = config.bots;
+    this.#embeddings = config.embeddings;
   }
 
   /** Adds a document to a bot the caller may edit. HTML is kept as Markdown, the form replies cite from. */
@@ -85,6 +92,8 @@ export class KnowledgeService {
       text: content.slice(span.start, span.end),
     }));
     await this.#store.knowledge.add(document, sentences);
+    // In the background: the document is stored and searchable by words now, whatever the embedding model does.
+    this.#embeddings?.schedule();
     return document;
   }
 

@@ -38,6 +38,7 @@ program
   .option("--sequences <number>", "conversations decoded in parallel", integer)
   .option("--context-size <number>", "tokens of context per sequence", integer)
   .option("--gpu", "use a GPU when llama.cpp finds one")
+  .option("--embedding", "serve embeddings only (POST /v1/embeddings), with no chat context")
   .action(async (options) => (await import("./engine-command.js")).runEngineCommand(options));
 
 program

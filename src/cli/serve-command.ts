@@ -6,9 +6,12 @@ import { createAddressPolicy } from "../bots/address-policy.js";
 import { BotReplies } from "../bots/bot-replies.js";
 import { BotService } from "../bots/bot-service.js";
 import { fetchUrl } from "../bots/fetch-url.js";
+import { KnowledgeEmbeddings } from "../bots/knowledge-embeddings.js";
+import { hybridSearch } from "../bots/knowledge-search.js";
 import { seedBuiltInBots } from "../bots/seed-built-in-bots.js";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
 import { createApp } from "../http/create-app.js";
+import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
 import { RunMetrics } from "../runs/run-metrics.js";
 import { RunService } from "../runs/run-service.js";
@@ -42,6 +45,29 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   );
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
 
+  // With an embedding model, knowledge sentences get vectors and questions find them by meaning as well as words.
+  const embeddingEngine =
+    config.knowledge.embeddingModel === undefined ? undefined : local.engine(config.knowledge.embeddingModel);
+  const knowledgeLogger = logger.child({ component: "knowledge" });
+  const knowledgeLog = {
+    info: (message: string) => knowledgeLogger.info(message),
+    warn: (message: string, error?: unknown) => knowledgeLogger.warn({ err: error }, message),
+  };
+  const knowledgeEmbeddings =
+    embeddingEngine &&
+    new KnowledgeEmbeddings({
+      store,
+      embedder: new OpenAICompatibleEmbedder({
+        model: embeddingEngine.modelId,
+        baseURL: () => embeddingEngine.baseURL,
+      }),
+      log: knowledgeLog,
+    });
+  // Sentences added while the engine was down, or before the model was configured, are embedded once it is ready.
+  embeddingEngine?.onStatusChange((status) => {
+    if (status === "ready") knowledgeEmbeddings?.schedule();
+  });
+
   const fetchConfig = config.tools.fetchUrl;
   const fetchPolicy = createAddressPolicy({ allow: fetchConfig.allowedAddresses });
   const botReplies = new BotReplies({
@@ -53,6 +79,8 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
         timeoutMs: fetchConfig.timeoutSeconds * 1000,
         maxBytes: fetchConfig.maxBytes,
       }),
+    knowledgeSearch:
+      knowledgeEmbeddings && hybridSearch({ store, embeddings: knowledgeEmbeddings, log: knowledgeLog }),
   });
   const runs = new RunService({
     store,
@@ -79,6 +107,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     pingIntervalMs: config.http.pingIntervalSeconds * 1000,
     logger: logger.child({ component: "http" }),
     webDistDir: path.join(import.meta.dirname, "../../web/dist"),
+    knowledgeEmbeddings,
   });
   const address = await app.listen({ host: config.host, port: config.port });
   if (config.auth.mode === "single-user") {
@@ -102,6 +131,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     logger.info({ signal }, "shutting down: finishing running replies");
     await runs.shutdown(config.runs.shutdownGraceSeconds * 1000);
     await app.close();
+    await knowledgeEmbeddings?.stop();
     await local.stop();
     await store.close();
     process.exit(0);

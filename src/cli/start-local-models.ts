@@ -1,4 +1,7 @@
-/** Starts a supervised engine process for each local model and describes each as a served model. */
+/**
+ * Starts a supervised engine process for each local model and describes each chat model as a served model; an
+ * embedding model's engine serves embeddings only and stays out of the chat catalog.
+ */
 import type { Logger } from "pino";
 import type { LocalModelConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
@@ -8,14 +11,20 @@ import type { ModelState } from "../runs/model-catalog.js";
 import type { ServedModel } from "./served-model.js";
 
 export type LocalModels = {
+  /** The chat models. */
   models: ServedModel[];
+  /** The engine of a local model (chat or embedding), by id. */
+  engine(modelId: string): EngineSupervisor | undefined;
   stop(): Promise<void>;
 };
 
 export function startLocalModels(
   models: readonly (Pick<LocalModelConfig, "id" | "file" | "tier"> &
     Partial<
-      Pick<LocalModelConfig, "label" | "contextSize" | "sequences" | "threads" | "pricing" | "fallbacks">
+      Pick<
+        LocalModelConfig,
+        "label" | "contextSize" | "sequences" | "threads" | "pricing" | "fallbacks" | "embedding"
+      >
     >)[],
   engine: LoadedConfig["engine"],
   logger: Logger,
@@ -30,6 +39,7 @@ export function startLocalModels(
       sequences: model.sequences ?? engine.sequences,
       contextSize,
       gpu: engine.gpu,
+      embedding: model.embedding ?? false,
       log: (level, message) => log[level](message),
     });
     supervisor.onStatusChange((status) =>
@@ -75,11 +85,12 @@ export function startLocalModels(
           supervisor.status !== "ready" && { message: supervisor.lastError }),
       }),
     };
-    return { supervisor, served };
+    return { supervisor, served, embedding: model.embedding ?? false };
   });
   for (const { supervisor } of supervisors) supervisor.start();
   return {
-    models: supervisors.map(({ served }) => served),
+    models: supervisors.filter(({ embedding }) => !embedding).map(({ served }) => served),
+    engine: (modelId) => supervisors.find(({ supervisor }) => supervisor.modelId === modelId)?.supervisor,
     stop: async () => {
       await Promise.all(supervisors.map(({ supervisor }) => supervisor.stop()));
     },

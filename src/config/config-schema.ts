@@ -32,6 +32,11 @@ export const localModelSchema = z.object({
   /** Conversations decoded in parallel (batched) by this model's engine. */
   sequences: z.number().int().min(1).max(64).optional(),
   threads: z.number().int().min(1).max(256).optional(),
+  /**
+   * An embedding model (nomic-embed, bge...): its engine serves only `/v1/embeddings`, with no chat context, and it
+   * is not offered for chat. Name it in `knowledge.embeddingModel` to use it.
+   */
+  embedding: z.boolean().optional(),
 });
 
 export const remoteModelSchema = z
@@ -152,13 +157,25 @@ export const configSchema = z
         maxAttempts: z.number().int().min(1).max(10).default(3),
         baseDelayMs: z.number().int().min(0).default(500),
         maxDelayMs: z.number().int().min(0).default(8000),
-        /** Longest wait a provider's Retry-After may ask for before Parley tries elsewhere instead. */
+        /** The longest Retry-After obeyed: a longer one is cut to this, then the same model is tried again. */
         maxRetryAfterMs: z.number().int().min(0).default(20_000),
         firstTokenTimeoutMs: z.number().int().min(100).default(120_000),
         /** A stream silent this long mid-reply counts as cut. */
         idleTimeoutMs: z.number().int().min(100).default(20_000),
         breakerFailureThreshold: z.number().int().min(1).default(5),
         breakerCoolDownMs: z.number().int().min(100).default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    /** How bots' knowledge files are searched. */
+    knowledge: z
+      .object({
+        /**
+         * A local model (best one marked `embedding: true`) that embeds every passage of a knowledge file: questions
+         * then also find passages that share no word with them, and retrieval fuses the word (BM25) ranking with
+         * the similarity ranking. Without one, retrieval is by words alone.
+         */
+        embeddingModel: modelId.optional(),
       })
       .strict()
       .prefault({}),
@@ -231,6 +248,15 @@ export const configSchema = z
       }
       seen.add(model.id);
     }
+    const embeddingModel = config.knowledge.embeddingModel;
+    if (embeddingModel !== undefined && !config.models.some((model) => model.id === embeddingModel)) {
+      context.addIssue({
+        code: "custom",
+        path: ["knowledge", "embeddingModel"],
+        message: `no local model (under models:) has the id "${embeddingModel}"; embeddings come from a local engine`,
+      });
+    }
+    const embeddingOnly = new Set(config.models.filter((model) => model.embedding).map((model) => model.id));
     for (const model of models) {
       model.fallbacks.forEach((fallback, index) => {
         if (!seen.has(fallback)) {
@@ -238,6 +264,12 @@ export const configSchema = z
             code: "custom",
             path: [...model.path, "fallbacks", index],
             message: `no model has the id "${fallback}"`,
+          });
+        } else if (embeddingOnly.has(fallback)) {
+          context.addIssue({
+            code: "custom",
+            path: [...model.path, "fallbacks", index],
+            message: `"${fallback}" is an embedding model (embedding: true) and cannot answer chats`,
           });
         }
       });

@@ -1,4 +1,5 @@
 /** A message in a conversation's tree; an assistant message is written by exactly one run. */
+import type { Citation } from "./citation-check.js";
 import type { FinishReason, Timings, Usage } from "./run-event.js";
 
 export type MessageRole = "system" | "user" | "assistant";
@@ -22,6 +23,11 @@ export type Message = {
   usage: Usage | null;
   timings: Timings | null;
   error: { code: string; message: string } | null;
+  /**
+   * A bot's reply from its knowledge: the citations its run sent (each checked against its source), in the order
+   * the reply first cites them. Absent for any other message.
+   */
+  citations?: Citation[];
   createdAt: number;
   updatedAt: number;
 };
@@ -44,5 +50,16 @@ export type Attachment = {
 
 /** The fields a run may change on its assistant message. */
 export type MessagePatch = Partial<
-  Pick<Message, "content" | "status" | "model" | "finishReason" | "usage" | "timings" | "error" | "updatedAt">
+  Pick<
+    Message,
+    | "content"
+    | "status"
+    | "model"
+    | "finishReason"
+    | "usage"
+    | "timings"
+    | "error"
+    | "citations"
+    | "updatedAt"
+  >
 >;

@@ -3,6 +3,7 @@ import type { ApiKey } from "./api-key.js";
 import type { Bot, BotDefinition, BotVersion } from "./bot.js";
 import type { Conversation } from "./conversation.js";
 import type { KnowledgeDocument, KnowledgeSentence, RetrievedSentence } from "./knowledge.js";
+import type { SentenceEmbedding, SimilarSentence } from "./knowledge-embedding.js";
 import type { Attachment, Message, MessagePatch } from "./message.js";
 import type { Run, RunPatch } from "./run.js";
 import type { RunEvent } from "./run-event.js";
@@ -151,6 +152,19 @@ export interface KnowledgeRepository {
   delete(id: string): Promise<boolean>;
   /** The sentences of the bot's documents that best match the words of `query` (BM25), best first. */
   search(botId: string, query: string, limit: number): Promise<RetrievedSentence[]>;
+  /** Stores the vectors `model` made for sentences of the document, replacing any it had from that model. */
+  addEmbeddings(documentId: string, model: string, embeddings: readonly SentenceEmbedding[]): Promise<void>;
+  /** Whether any of the bot's sentences has a vector from `model`: a question is embedded only if so. */
+  hasEmbeddings(botId: string, model: string): Promise<boolean>;
+  /** The bot's sentences with a vector from `model`, the most similar to `vector` (cosine) first. */
+  searchSimilar(
+    botId: string,
+    model: string,
+    vector: Float32Array,
+    limit: number,
+  ): Promise<SimilarSentence[]>;
+  /** Up to `limit` sentences, of any bot, that have no vector from `model` yet: oldest document first, in order. */
+  listUnembedded(model: string, limit: number): Promise<KnowledgeSentence[]>;
 }
 
 /** An uploaded file as stored: the attachment, whose it is, and when it came. */

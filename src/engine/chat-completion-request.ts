@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { BadRequestError } from "../core/app-error.js";
 import type { EngineChatMessage } from "./chat-prompt-tokens.js";
+import { requestIssueError } from "./request-issue.js";
 
 export type ChatCompletionRequest = {
   messages: EngineChatMessage[];
@@ -48,17 +49,7 @@ const requestSchema = z.object({
 
 export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest {
   const parsed = requestSchema.safeParse(body, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = issue && issue.path.length > 0 ? formatPath(issue.path) : undefined;
-    const missing = issue?.code === "invalid_type" && issue.input === undefined;
-    throw new BadRequestError(
-      missing
-        ? `Missing required parameter: '${param}'.`
-        : `Invalid '${param ?? "body"}': ${issue?.message ?? "invalid"}.`,
-      { code: missing ? "missing_required_parameter" : "invalid_value", details: { param } },
-    );
-  }
+  if (!parsed.success) throw requestIssueError(parsed.error);
   const input = parsed.data;
   const messages = input.messages.map(
     (message): EngineChatMessage => ({
@@ -93,11 +84,4 @@ function contentText(content: string | { text: string }[] | null | undefined): s
   if (content == null) return "";
   if (typeof content === "string") return content;
   return content.map((part) => part.text).join("");
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = "";
-  for (const key of path)
-    text += typeof key === "number" ? `[${key}]` : text === "" ? String(key) : `.${String(key)}`;
-  return text;
 }

@@ -21,6 +21,11 @@ export type EngineConfig = {
   /** false runs on the CPU only; "auto" uses a GPU when llama.cpp finds one. */
   gpu?: false | "auto";
   /**
+   * Serve `/v1/embeddings` only: no chat context (and none of its memory) is made, and the embedding context is
+   * made at start. Any engine serves embeddings; this is for a dedicated embedding model.
+   */
+  embeddingOnly?: boolean;
+  /**
    * Sampling temperature of requests that send none. 0.8 is llama.cpp server's default: OpenAI's 1.0
    * makes small local models wander. 0 is greedy.
    */
@@ -63,6 +68,7 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
     sequences: positiveInteger(config.sequences, "sequences") ?? defaultEngineSequences,
     contextSize: positiveInteger(config.contextSize, "contextSize"),
     gpu: config.gpu ?? false,
+    embeddingOnly: config.embeddingOnly ?? false,
     defaultTemperature: temperature(config.defaultTemperature) ?? defaultEngineTemperature,
     maxQueue: nonNegativeInteger(config.maxQueue, "maxQueue") ?? defaultEngineMaxQueue,
     log: config.log ?? ((line) => process.stderr.write(`${line}\n`)),

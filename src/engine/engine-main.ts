@@ -17,6 +17,7 @@ const { values } = parseArgs({
     "max-queue": { type: "string" },
     temperature: { type: "string" },
     gpu: { type: "boolean" },
+    embedding: { type: "boolean" },
   },
 });
 
@@ -47,6 +48,7 @@ try {
     maxQueue: number("max-queue", values["max-queue"]),
     temperature: number("temperature", values.temperature),
     gpu: values.gpu,
+    embedding: values.embedding,
   });
 } catch (error) {
   process.stderr.write(`engine: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,13 +1,14 @@
-/** The local engine's HTTP server: one GGUF model behind an OpenAI-compatible API on node:http. */
+/** The local engine's HTTP server: one GGUF model behind an OpenAI-compatible API (chat, embeddings) on node:http. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AppError } from "../core/app-error.js";
+import { AppError, BadRequestError } from "../core/app-error.js";
 import { ChatCompletionHandler, type EngineCounters } from "./chat-completion-handler.js";
 import { parseChatCompletionRequest } from "./chat-completion-request.js";
 import { chatPromptTokens } from "./chat-prompt-tokens.js";
-import { type EngineConfig, resolveEngineConfig } from "./engine-config.js";
+import { EmbeddingHandler } from "./embedding-handler.js";
+import { type EngineConfig, type ResolvedEngineConfig, resolveEngineConfig } from "./engine-config.js";
 import { readJsonBody, sendError, sendJson } from "./engine-http.js";
-import { type EngineModel, loadEngineModel } from "./engine-model.js";
+import { type EngineModel, type LoadedModel, loadLlamaModel, withChatContext } from "./engine-model.js";
 import { assertLoadableGguf } from "./gguf-requirements.js";
 import { SequencePool } from "./sequence-pool.js";
 
@@ -36,35 +37,56 @@ export async function startEngine(config: EngineConfig): Promise<EngineServer> {
   const resolved = resolveEngineConfig(config);
   // llama.cpp aborts the whole process on some malformed files; refuse them with a message instead.
   await assertLoadableGguf(resolved.modelPath);
-  const engineModel = await loadEngineModel(resolved);
-  const pool = new SequencePool(engineModel.sequences, { maxQueue: resolved.maxQueue });
-  const chatCompletions = new ChatCompletionHandler({
-    engineModel,
-    pool,
+  const loaded = await loadLlamaModel(resolved);
+  const engineModel = resolved.embeddingOnly ? undefined : await withChatContext(loaded, resolved);
+  const embeddings = new EmbeddingHandler({
+    model: loaded.model,
     modelId: resolved.modelId,
-    defaultTemperature: resolved.defaultTemperature,
+    threads: resolved.threads,
+    contextSize: resolved.contextSize,
     log: resolved.log,
   });
+  if (resolved.embeddingOnly) {
+    try {
+      await embeddings.context();
+    } catch (error) {
+      await loaded.dispose();
+      throw error;
+    }
+  }
+  const chat = engineModel && chatSide(engineModel, resolved);
   const health = (): EngineHealth => ({
     ok: true,
     model: resolved.modelId,
-    contextSize: engineModel.contextSize,
+    contextSize: engineModel?.contextSize ?? embeddings.contextSize ?? 0,
     threads: resolved.threads,
-    sequences: { total: pool.size, busy: pool.busy, queued: pool.queued },
-    ...chatCompletions.counters,
+    sequences: { total: chat?.pool.size ?? 0, busy: chat?.pool.busy ?? 0, queued: chat?.pool.queued ?? 0 },
+    ...(chat?.completions.counters ?? noChatCounters),
   });
+  const chatOnly = (): ChatSide => {
+    if (chat) return chat;
+    throw new BadRequestError(
+      `The model ${JSON.stringify(resolved.modelId)} is served for embeddings only; use POST /v1/embeddings.`,
+      { code: "not_a_chat_model", details: { param: "model" } },
+    );
+  };
   const created = Math.floor(Date.now() / 1000);
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? "/").split("?", 1)[0];
     if (path === "/v1/chat/completions") {
       if (request.method !== "POST") return methodNotAllowed(response, "POST");
-      return chatCompletions.handle(request, response);
+      return chatOnly().completions.handle(request, response);
+    }
+    if (path === "/v1/embeddings") {
+      if (request.method !== "POST") return methodNotAllowed(response, "POST");
+      return embeddings.handle(request, response);
     }
     if (path === "/v1/tokenize") {
       // Parley's extension: the prompt's token count as the chat template renders it, so the server can
       // fit a conversation into the context window before it sends anything.
       if (request.method !== "POST") return methodNotAllowed(response, "POST");
+      const { engineModel } = chatOnly();
       const chat = parseChatCompletionRequest({
         max_tokens: 1,
         ...((await readJsonBody(request)) as object),
@@ -96,15 +118,18 @@ export async function startEngine(config: EngineConfig): Promise<EngineServer> {
     route(request, response).catch((error: unknown) => {
       if (!response.headersSent && !response.destroyed) sendError(response, error);
       else response.destroy();
-      resolved.log(
-        `engine request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
+      // AppErrors are answers (a 400, a 405); anything else is a defect worth its stack.
+      if (!(error instanceof AppError)) {
+        resolved.log(
+          `engine request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+      }
     });
   });
   try {
     await listen(server, resolved.port, resolved.host);
   } catch (error) {
-    await engineModel.dispose();
+    await loaded.dispose();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -118,18 +143,46 @@ export async function startEngine(config: EngineConfig): Promise<EngineServer> {
     modelId: resolved.modelId,
     health,
     close: () => {
-      closing ??= closeEngine(server, chatCompletions, engineModel);
+      closing ??= closeEngine(server, [chat?.completions, embeddings], loaded);
       return closing;
     },
   };
 }
 
-async function closeEngine(server: Server, chatCompletions: ChatCompletionHandler, engineModel: EngineModel) {
+/** What an engine that chats has beyond its model. */
+type ChatSide = { engineModel: EngineModel; pool: SequencePool; completions: ChatCompletionHandler };
+
+function chatSide(engineModel: EngineModel, resolved: ResolvedEngineConfig): ChatSide {
+  const pool = new SequencePool(engineModel.sequences, { maxQueue: resolved.maxQueue });
+  const completions = new ChatCompletionHandler({
+    engineModel,
+    pool,
+    modelId: resolved.modelId,
+    defaultTemperature: resolved.defaultTemperature,
+    log: resolved.log,
+  });
+  return { engineModel, pool, completions };
+}
+
+const noChatCounters: EngineCounters = {
+  requests: 0,
+  completedRequests: 0,
+  abortedRequests: 0,
+  promptTokens: 0,
+  cachedPromptTokens: 0,
+  generatedTokens: 0,
+};
+
+async function closeEngine(
+  server: Server,
+  handlers: readonly ({ stop(): Promise<void> } | undefined)[],
+  loaded: LoadedModel,
+) {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  await chatCompletions.stop();
+  await Promise.all(handlers.map((handler) => handler?.stop()));
   server.closeAllConnections();
   await closed;
-  await engineModel.dispose();
+  await loaded.dispose();
 }
 
 function methodNotAllowed(response: ServerResponse, allowed: string): void {

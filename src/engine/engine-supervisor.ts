@@ -18,6 +18,8 @@ export type EngineSupervisorConfig = {
   sequences?: number;
   contextSize?: number;
   gpu?: boolean;
+  /** Start the engine for embeddings only (`--embedding`): no chat context. */
+  embedding?: boolean;
   /**
    * The program and leading arguments that run `parley engine`; the supervisor appends `--model`, `--port 0`
    * and the options above. Defaults to this repository's `bin/parley.js engine` under the current Node.
@@ -50,7 +52,7 @@ export const defaultEngineCommand: readonly string[] = [
 ];
 
 type Settings = Required<
-  Omit<EngineSupervisorConfig, "threads" | "sequences" | "contextSize" | "onStatusChange">
+  Omit<EngineSupervisorConfig, "threads" | "sequences" | "contextSize" | "embedding" | "onStatusChange">
 >;
 
 /** One spawned engine process and what the supervisor learned about it. */
@@ -211,6 +213,7 @@ export class EngineSupervisor {
     if (this.#config.sequences !== undefined) args.push("--sequences", String(this.#config.sequences));
     if (this.#config.contextSize !== undefined) args.push("--context-size", String(this.#config.contextSize));
     if (settings.gpu) args.push("--gpu");
+    if (this.#config.embedding) args.push("--embedding");
 
     // The IPC channel carries no messages: the engine exits when it closes, so a supervisor that is
     // SIGKILLed leaves no orphan engine holding the model in memory.

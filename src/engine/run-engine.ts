@@ -11,6 +11,8 @@ export type RunEngineOptions = {
   sequences?: number;
   contextSize?: number;
   gpu?: boolean;
+  /** Serve embeddings only, with no chat context. */
+  embedding?: boolean;
   maxQueue?: number;
   /** Temperature of requests that send none (default 0.8). */
   temperature?: number;
@@ -32,6 +34,7 @@ export async function runEngine(options: RunEngineOptions): Promise<EngineServer
     sequences: options.sequences,
     contextSize: options.contextSize,
     gpu: options.gpu ? "auto" : false,
+    embeddingOnly: options.embedding,
     maxQueue: options.maxQueue,
     defaultTemperature: options.temperature,
   });

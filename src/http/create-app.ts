@@ -2,6 +2,7 @@
 import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { BotService } from "../bots/bot-service.js";
+import type { KnowledgeEmbeddings } from "../bots/knowledge-embeddings.js";
 import { KnowledgeService } from "../bots/knowledge-service.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { FileService } from "../files/file-service.js";
@@ -46,6 +47,8 @@ export type AppConfig = {
   limits: Limits;
   /** The built web app (web/dist), served at `/`; absent for an API-only server. */
   webDistDir?: string;
+  /** Embeds added knowledge documents, when an embedding model is configured. */
+  knowledgeEmbeddings?: KnowledgeEmbeddings;
 };
 
 export function createApp(config: AppConfig): FastifyInstance {
@@ -84,7 +87,9 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerModelRoutes(app, { catalog });
   registerConversationRoutes(app, { store, runs, bots });
   registerBotRoutes(app, { bots, catalog });
-  registerKnowledgeRoutes(app, { knowledge: new KnowledgeService({ store, bots }) });
+  registerKnowledgeRoutes(app, {
+    knowledge: new KnowledgeService({ store, bots, embeddings: config.knowledgeEmbeddings }),
+  });
   registerMessageRoutes(app, { runs, admission, pingIntervalMs });
   registerFileRoutes(app, { files: new FileService({ store }) });
   registerRunRoutes(app, { runs, pingIntervalMs });

@@ -8,6 +8,10 @@ const sources: CitationSources = {
     ["S1", { documentId: "doc_1", title: "Guide", start: 27, end: 45, citedText: "Timers fire later." }],
     // Offsets that no longer match the document (it changed after the prompt was built).
     ["S2", { documentId: "doc_1", title: "Guide", start: 0, end: 10, citedText: "Event loops run" }],
+    [
+      "S3",
+      { documentId: "doc_1", title: "Guide", start: 0, end: 26, citedText: "Event loops run callbacks." },
+    ],
   ]),
   documents: new Map([["doc_1", { documentId: "doc_1", title: "Guide", content }]]),
 };
@@ -28,5 +32,16 @@ describe("citations from a streamed reply", () => {
     ]);
     expect(tracker.push(" Again [S1].")).toEqual([]);
     expect(tracker.counts).toEqual({ sent: 1, dropped: 2 });
+  });
+
+  it("keeps every citation it sent, in order, for the reply's message; the dropped ones are not among them", () => {
+    const tracker = new CitationTracker(sources);
+    expect(tracker.accepted).toEqual([]);
+    tracker.push("Wrong [S2], made up [S7], right [S1], again [S1]");
+    tracker.push(" and [S3].");
+    expect(tracker.accepted.map((citation) => [citation.marker, citation.start, citation.end])).toEqual([
+      ["S1", 27, 45],
+      ["S3", 0, 26],
+    ]);
   });
 });

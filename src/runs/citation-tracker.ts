@@ -11,7 +11,7 @@ export class CitationTracker {
   readonly #scanner = new CitationMarkerScanner();
   /** One event per sentence: a sentence cited twice is one source, shown once. */
   readonly #seen = new Set<string>();
-  #sent = 0;
+  readonly #accepted: Citation[] = [];
   #dropped = 0;
 
   constructor(sources: CitationSources) {
@@ -28,7 +28,7 @@ export class CitationTracker {
       const citation = sentence && { ...sentence, marker };
       if (citation && isFaithfulCitation(citation, this.#sources.documents.get(citation.documentId))) {
         citations.push(citation);
-        this.#sent++;
+        this.#accepted.push(citation);
       } else {
         this.#dropped++;
       }
@@ -36,7 +36,12 @@ export class CitationTracker {
     return citations;
   }
 
+  /** Every citation sent so far, in order: what the reply's message keeps, so a reload needs no replay of events. */
+  get accepted(): Citation[] {
+    return [...this.#accepted];
+  }
+
   get counts(): { sent: number; dropped: number } {
-    return { sent: this.#sent, dropped: this.#dropped };
+    return { sent: this.#accepted.length, dropped: this.#dropped };
   }
 }

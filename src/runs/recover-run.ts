@@ -1,4 +1,5 @@
 /** Ends a run that a crashed or killed server left in flight, from what its event log kept. */
+import type { Citation } from "../core/citation-check.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 
@@ -8,7 +9,11 @@ export const INTERRUPTED_MESSAGE =
 export async function recoverRun(store: ParleyStore, run: Run): Promise<void> {
   const events = await store.runEvents.listAfter(run.id, 0);
   let text = "";
-  for (const event of events) if (event.event === "text.delta") text += event.data.text;
+  const citations: Citation[] = [];
+  for (const event of events) {
+    if (event.event === "text.delta") text += event.data.text;
+    else if (event.event === "citation") citations.push(event.data);
+  }
   const last = events.at(-1);
   const endedAt = Date.now();
 
@@ -22,6 +27,7 @@ export async function recoverRun(store: ParleyStore, run: Run): Promise<void> {
         finishReason: last.data.finishReason,
         usage: last.data.usage,
         timings: last.data.timings,
+        ...(citations.length > 0 && { citations }),
         updatedAt: endedAt,
       });
       await transaction.runs.update(run.id, { status: stopped ? "stopped" : "completed", endedAt });
@@ -44,6 +50,7 @@ export async function recoverRun(store: ParleyStore, run: Run): Promise<void> {
       content: text,
       status: interrupted ? "interrupted" : "incomplete",
       error: { code: error.code, message: error.message },
+      ...(citations.length > 0 && { citations }),
       updatedAt: endedAt,
     });
     await transaction.runs.update(run.id, { status: interrupted ? "interrupted" : "failed", endedAt });

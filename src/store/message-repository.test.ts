@@ -21,6 +21,17 @@ describe("message repository", () => {
       usage: { inputTokens: 12, outputTokens: 26, costUsd: 0.000_12 },
       timings: { ttftMs: 41, tokensPerSecond: null },
       error: { code: "upstream_error", message: "The engine went away" },
+      citations: [
+        {
+          documentId: "doc_1",
+          title: "Guide",
+          start: 27,
+          end: 45,
+          citedText: "Timers fire later.",
+          marker: "S1",
+        },
+        { documentId: "doc_2", title: "Notes «β»", start: 0, end: 4, citedText: "Loop" },
+      ],
       createdAt: 1_700_000_000_123,
       updatedAt: 1_700_000_000_456,
     });
@@ -115,6 +126,38 @@ describe("message repository", () => {
       timings: { ttftMs: 12, tokensPerSecond: 300 },
       error: null,
       updatedAt: 12,
+    });
+  });
+
+  it("keeps the citations a run's final update gives its reply, an empty list included, and lists them", async () => {
+    const store = await stores.open();
+    const conversation = sampleConversation();
+    await store.conversations.create(conversation);
+    const cited = sampleMessage(conversation.id, { role: "assistant", status: "streaming", createdAt: 1 });
+    const uncited = sampleMessage(conversation.id, { role: "assistant", status: "streaming", createdAt: 2 });
+    const plain = sampleMessage(conversation.id, { role: "assistant", status: "streaming", createdAt: 3 });
+    for (const message of [cited, uncited, plain]) await store.messages.create(message);
+    const citation = {
+      documentId: "doc_1",
+      title: "Guide",
+      start: 27,
+      end: 45,
+      citedText: "Timers fire later.",
+      marker: "S1",
+    };
+
+    await store.messages.update(cited.id, { status: "complete", citations: [citation] });
+    await store.messages.update(uncited.id, { status: "complete", citations: [] });
+    await store.messages.update(plain.id, { status: "complete" });
+    // A later patch that does not name citations leaves them alone.
+    await store.messages.update(cited.id, { content: "Timers fire later [S1]." });
+
+    const listed = await store.messages.listByConversation(conversation.id);
+    expect(listed.map((message) => message.citations)).toEqual([[citation], [], undefined]);
+    expect(listed[2]).not.toHaveProperty("citations");
+    expect(await store.messages.get(cited.id)).toMatchObject({
+      content: "Timers fire later [S1].",
+      citations: [citation],
     });
   });
 

@@ -1,6 +1,7 @@
 /** Messages of conversation trees in the database, mapped to and from the core `Message`. */
 import type { Kysely, Selectable, Updateable } from "kysely";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
+import type { Citation } from "../core/citation-check.js";
 import type { Message, MessageRole, MessageStatus } from "../core/message.js";
 import type { MessageRepository } from "../core/parley-store.js";
 import type { FinishReason, Timings, Usage } from "../core/run-event.js";
@@ -28,6 +29,7 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
             ...usageColumns(message.usage),
             timings_json: toJsonColumn(message.timings),
             error_json: toJsonColumn(message.error),
+            citations_json: toJsonColumn(message.citations),
             created_at: message.createdAt,
             updated_at: message.updatedAt,
           })
@@ -69,6 +71,7 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
         Object.assign(values, { usage_json: toJsonColumn(patch.usage), ...usageColumns(patch.usage) });
       if (patch.timings !== undefined) values.timings_json = toJsonColumn(patch.timings);
       if (patch.error !== undefined) values.error_json = toJsonColumn(patch.error);
+      if (patch.citations !== undefined) values.citations_json = toJsonColumn(patch.citations);
       if (patch.updatedAt !== undefined) values.updated_at = patch.updatedAt;
       if (Object.keys(values).length === 0) return;
       const result = await database
@@ -82,6 +85,7 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
 }
 
 function toMessage(row: Selectable<MessageTable>): Message {
+  const citations = fromJsonColumn<Citation[]>(row.citations_json);
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -95,6 +99,7 @@ function toMessage(row: Selectable<MessageTable>): Message {
     usage: fromJsonColumn<Usage>(row.usage_json),
     timings: fromJsonColumn<Timings>(row.timings_json),
     error: fromJsonColumn<{ code: string; message: string }>(row.error_json),
+    ...(citations && { citations }),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

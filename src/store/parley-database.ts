@@ -38,6 +38,7 @@ export type MessageTable = {
   usage_json: JsonTextColumn;
   timings_json: JsonTextColumn;
   error_json: JsonTextColumn;
+  citations_json: JsonTextColumn;
   input_tokens: number | null;
   output_tokens: number | null;
   cost_nano_usd: ColumnType<number | string | bigint | null, number | null, number | null>;
@@ -139,6 +140,14 @@ export type KnowledgeSentenceTable = {
   end_offset: number;
 };
 
+/** A sentence's vector from one embedding model: `vector` holds float32 values (4 bytes each, little-endian). */
+export type KnowledgeEmbeddingTable = {
+  document_id: string;
+  position: number;
+  model: string;
+  vector: Uint8Array;
+};
+
 /** An uploaded file with its bytes; `data` is last so reading the record alone leaves the bytes on disk. */
 export type FileTable = {
   id: string;
@@ -171,6 +180,7 @@ export type ParleyDatabase = {
   bot_versions: BotVersionTable;
   knowledge_documents: KnowledgeDocumentTable;
   knowledge_sentences: KnowledgeSentenceTable;
+  knowledge_embeddings: KnowledgeEmbeddingTable;
   files: FileTable;
   message_attachments: MessageAttachmentTable;
 };

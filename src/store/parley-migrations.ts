@@ -301,4 +301,60 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.dropTable("files").execute();
     },
   },
+  "0006-message-citations": {
+    // A bot's reply keeps the citations its run sent, so a reloaded conversation shows them without replaying the
+    // run's events. JSON text: read whole with the message, never queried.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("messages").addColumn("citations_json", "text").execute();
+      // Replies written before this column kept their citations only in their runs' event logs: copied over once,
+      // in the order they were sent (each assistant message has exactly one run).
+      const { rows } = await sql<{ message_id: string; data_json: string }>`
+        select runs.assistant_message_id as message_id, run_events.data_json
+        from run_events join runs on runs.id = run_events.run_id
+        where run_events.event = 'citation'
+        order by run_events.run_id, run_events.id`.execute(database);
+      const citationsByMessage = new Map<string, unknown[]>();
+      for (const row of rows) {
+        const citations = citationsByMessage.get(row.message_id) ?? [];
+        citations.push(JSON.parse(row.data_json));
+        citationsByMessage.set(row.message_id, citations);
+      }
+      for (const [messageId, citations] of citationsByMessage) {
+        await sql`update messages set citations_json = ${JSON.stringify(citations)} where id = ${messageId}`.execute(
+          database,
+        );
+      }
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("messages").dropColumn("citations_json").execute();
+    },
+  },
+  "0007-knowledge-embeddings": {
+    // A vector per sentence and embedding model, as float32 bytes. The model is part of the key: after
+    // knowledge.embeddingModel changes, the old model's vectors are never compared with the new one's.
+    async up(database: Kysely<unknown>): Promise<void> {
+      const bytesType = database.getExecutor().adapter instanceof SqliteAdapter ? "blob" : "bytea";
+      await database.schema
+        .createTable("knowledge_embeddings")
+        .addColumn("document_id", "text", (column) => column.notNull())
+        .addColumn("position", "integer", (column) => column.notNull())
+        .addColumn("model", "text", (column) => column.notNull())
+        .addColumn("vector", bytesType, (column) => column.notNull())
+        .addPrimaryKeyConstraint("knowledge_embeddings_primary_key", ["document_id", "position", "model"])
+        // Deleting a document deletes its sentences, and they their vectors.
+        .addForeignKeyConstraint(
+          "knowledge_embeddings_sentence",
+          ["document_id", "position"],
+          "knowledge_sentences",
+          ["document_id", "position"],
+          (constraint) => constraint.onDelete("cascade"),
+        )
+        .execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.dropTable("knowledge_embeddings").execute();
+    },
+  },
 };

@@ -1,5 +1,6 @@
 // A bot picked from the gallery: its starters, a reply that cites the bot's knowledge as numbered marks, and the
-// source panel that opens on a mark with the cited sentence highlighted, live, after a reload, and on a phone.
+// source panel that opens on a mark with the cited sentence highlighted, live, after a reload (from the stored
+// message, without reading the run again), and on a phone.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -123,11 +124,29 @@ describe("citations of a bot's knowledge in the web app", () => {
     await expect.poll(() => panel.count()).toBe(0);
     expect(await mark.evaluate((element) => element === document.activeElement)).toBe(true);
 
-    // A stored reply keeps its citations: read again from its run after a reload.
+    // A stored reply keeps its citations with its message: after a reload its marks come from the loaded
+    // conversation, and no run's events are read again.
+    const runEventReads: string[] = [];
+    page.on("request", (request) => {
+      if (/^\/api\/runs\/[^/]+\/events$/.test(new URL(request.url()).pathname))
+        runEventReads.push(request.url());
+    });
+    const conversationLoad = page.waitForResponse(
+      (response) =>
+        response.request().method() === "GET" &&
+        /^\/api\/conversations\/[^/]+$/.test(new URL(response.url()).pathname),
+    );
     await page.reload();
+    const loaded = (await (await conversationLoad).json()) as {
+      messages: { role: string; citations?: { citedText: string; marker?: string }[] }[];
+    };
+    expect(loaded.messages.find((message) => message.role === "assistant")?.citations).toEqual([
+      expect.objectContaining({ citedText: CITED, marker: "S1" }),
+    ]);
     const stored = lastReply(page).getByRole("button", { name: "Source 1: Event loop guide" });
     await stored.click();
     await expect.poll(() => sourcePanel(page).locator("mark.citation-highlight").textContent()).toBe(CITED);
+    expect(runEventReads).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

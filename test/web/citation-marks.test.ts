@@ -1,13 +1,8 @@
 // Citation marks in replies: numbered in the order the checked citations came, rendered as buttons only where the
 // server checked them, and never shown half-written or raw.
 import { describe, expect, it } from "vitest";
-import type { Citation } from "../../web/src/api/run-citations.js";
-import {
-  attachMarks,
-  citationMarksOf,
-  hasCitationMark,
-  withoutOpenMark,
-} from "../../web/src/citations/citation-marks.js";
+import type { Citation } from "../../src/core/citation-check.js";
+import { attachMarks, citationMarksOf, withoutOpenMark } from "../../web/src/citations/citation-marks.js";
 import { lexMarkdown, parseMarkdownTokens } from "../../web/src/markdown/markdown-parser.js";
 
 const LABELS = { copyCode: "Copy", plainCode: "text", image: "Image", citation: "Source {number}: {title}" };
@@ -53,7 +48,5 @@ describe("citation marks", () => {
 
   it("puts marks right after the text they cite", () => {
     expect(attachMarks("It fires late [S1] and [S2, S3].")).toBe("It fires late[S1] and[S2, S3].");
-    expect(hasCitationMark("late [S12]")).toBe(true);
-    expect(hasCitationMark("late [see S12]")).toBe(false);
   });
 });

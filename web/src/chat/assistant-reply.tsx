@@ -4,9 +4,9 @@
  * copy as Markdown, regenerate, branches and the footer.
  */
 import { memo, useMemo } from "react";
+import type { Citation } from "../../../src/core/citation-check.js";
 import type { ModelListing } from "../api/model-listing.js";
 import type { TreeMessage } from "../api/parley-api.js";
-import type { Citation } from "../api/run-citations.js";
 import { attachMarks, citationMarksOf, withoutOpenMark } from "../citations/citation-marks.js";
 import { useTranslation } from "../i18n/translation.js";
 import { MarkdownView } from "../markdown/markdown-view.js";
@@ -28,8 +28,8 @@ type AssistantReplyProps = {
   busy: boolean;
   isLast: boolean;
   /**
-   * The reply's checked citations: undefined while they are being read, or outside a bot's conversation
-   * (`citable` false), where marks like [S3] are just text.
+   * The reply's checked citations: undefined while none is known yet (a reply this page streams, before its first
+   * citation or its end), or outside a bot's conversation (`citable` false), where marks like [S3] are just text.
    */
   citations: readonly Citation[] | undefined;
   citable: boolean;

@@ -12,7 +12,6 @@ import {
   stopRun,
   type TreeMessage,
 } from "../api/parley-api.js";
-import { readRunCitations } from "../api/run-citations.js";
 import {
   type RunStream,
   type RunStreamHandlers,
@@ -20,7 +19,6 @@ import {
   resumeRunStream,
   startRunStream,
 } from "../api/run-stream-client.js";
-import { hasCitationMark } from "../citations/citation-marks.js";
 import type { Translate } from "../i18n/translate.js";
 import {
   type ChatSessionAction,
@@ -69,10 +67,6 @@ export class ChatSessionController {
    * run under ids this page does not know yet, so what to follow is decided once every such run has started.
    */
   #deferredLoad: ConversationDetail | null = null;
-  /** Stored replies whose citations are being read (or were), so that each is read once. */
-  readonly #citationReads = new Set<string>();
-  /** Citations are read one reply at a time: a long conversation should not open dozens of streams at once. */
-  #citationQueue: Promise<void> = Promise.resolve();
   #flushFrame: number | null = null;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #disposed = false;
@@ -175,7 +169,6 @@ export class ChatSessionController {
   /** Called when the page shows the session (again: React may mount it twice in development). */
   activate(): void {
     this.#disposed = false;
-    this.#citationReads.clear();
   }
 
   /** Leaves the page: closes the streams (the runs go on at the server). */
@@ -200,28 +193,6 @@ export class ChatSessionController {
       followedRunIds.add(runId);
       // From the first event: the text shown so far stays until the replay has passed it, so none is doubled.
       this.#follow(newFollower(message.id, null, runId), (handlers) => resumeRunStream(runId, 0, handlers));
-    }
-    this.#readStoredCitations(conversation);
-  }
-
-  /**
-   * A stored reply of a bot's conversation that cites its knowledge: its citations come from its run's event log
-   * (the stored message has only the text). Replies this page streamed, or is streaming, already have theirs.
-   */
-  #readStoredCitations(conversation: ConversationDetail): void {
-    if (conversation.botId === null) return;
-    for (const message of conversation.messages) {
-      const { id, runId } = message;
-      if (message.role !== "assistant" || message.status === "streaming" || !runId) continue;
-      if (this.#citationReads.has(id) || this.#config.getState().citations[id]) continue;
-      if (!hasCitationMark(message.content)) continue;
-      this.#citationReads.add(id);
-      this.#citationQueue = this.#citationQueue.then(async () => {
-        if (this.#disposed) return;
-        // A reply whose run cannot be read shows its text without marks rather than marks that open nothing.
-        const citations = await readRunCitations(runId).catch(() => []);
-        if (!this.#disposed) this.#config.dispatch({ type: "citationsRead", messageId: id, citations });
-      });
     }
   }
 

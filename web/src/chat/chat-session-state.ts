@@ -1,7 +1,7 @@
 /** What the chat page knows about one conversation, and how server answers and run events change it. */
+import type { Citation } from "../../../src/core/citation-check.js";
 import type { RunEvent, RunEventDataMap } from "../../../src/core/run-event.js";
 import type { ConversationDetail, TreeMessage } from "../api/parley-api.js";
-import type { Citation } from "../api/run-citations.js";
 import type { ConnectionState } from "../api/run-stream-client.js";
 import {
   addMessage,
@@ -33,7 +33,7 @@ export type ChatSessionState = {
   routing: Readonly<Record<string, RunRouting>>;
   /**
    * The checked citations of replies, by assistant message id, in the order the reply cites them: from the run's
-   * events as it streams, or read again from a stored reply's run. A reply not listed has not been read yet.
+   * events as it streams, or as the stored reply lists them. A reply not listed has none known yet.
    */
   citations: Readonly<Record<string, readonly Citation[]>>;
   /** The last failure to show above the composer. */
@@ -55,7 +55,6 @@ export type ChatSessionAction =
   | { type: "runNotStarted"; temporaryUserId: string | null; temporaryAssistantId: string }
   | { type: "runText"; messageId: string; text: string }
   | { type: "runEvent"; messageId: string; event: RunEvent }
-  | { type: "citationsRead"; messageId: string; citations: readonly Citation[] }
   | { type: "connection"; messageId: string; state: ConnectionState }
   | { type: "select"; messageId: string }
   | { type: "notice"; message: string | null };
@@ -126,6 +125,7 @@ export function chatSessionReducer(state: ChatSessionState, action: ChatSessionA
         load: "ready",
         loadError: null,
         tree: mergeServerTree(state.tree, action.conversation.messages, action.activeIds),
+        citations: withStoredCitations(state.citations, action.conversation.messages, action.activeIds),
       };
     case "loadFailed":
       return { ...state, load: action.missing ? "missing" : "failed", loadError: action.message };
@@ -185,8 +185,6 @@ export function chatSessionReducer(state: ChatSessionState, action: ChatSessionA
         tree: applyRunEvent(state.tree, action.messageId, action.event),
         citations: withRunCitation(state.citations, action.messageId, action.event),
       };
-    case "citationsRead":
-      return { ...state, citations: { ...state.citations, [action.messageId]: action.citations } };
     case "connection": {
       const reconnecting = { ...state.reconnecting };
       if (action.state === "reconnecting") reconnecting[action.messageId] = true;
@@ -244,6 +242,29 @@ function withRunCitation(
   if ((event.event === "run.end" || event.event === "run.error") && !known)
     return { ...citations, [messageId]: [] };
   return citations;
+}
+
+/**
+ * The citations a loaded conversation's replies are stored with (or, for one still being written, those sent so
+ * far), except for replies this page is streaming itself: their own events say. A list the page holds already
+ * stays when it is at least as long as the stored one (each mark is cited once, in the same order), so the marks
+ * on screen do not render again.
+ */
+function withStoredCitations(
+  citations: ChatSessionState["citations"],
+  serverMessages: readonly TreeMessage[],
+  activeIds: ReadonlySet<string>,
+): ChatSessionState["citations"] {
+  let merged: Record<string, readonly Citation[]> | null = null;
+  for (const message of serverMessages) {
+    const stored = message.citations;
+    if (!stored || activeIds.has(message.id)) continue;
+    const known = citations[message.id];
+    if (known && known.length >= stored.length) continue;
+    merged ??= { ...citations };
+    merged[message.id] = stored;
+  }
+  return merged ?? citations;
 }
 
 /**

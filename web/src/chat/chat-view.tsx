@@ -3,7 +3,7 @@
  * composer; and beside it, once a citation mark is clicked, the cited source.
  */
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from "react";
-import type { Citation } from "../api/run-citations.js";
+import type { Citation } from "../../../src/core/citation-check.js";
 import { BotBadge } from "../bots/bot-badge.js";
 import { useBot } from "../bots/use-bot.js";
 import { useTranslation } from "../i18n/translation.js";

@@ -3,9 +3,9 @@
  * then a "Jump to latest" button brings them back.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { Citation } from "../../../src/core/citation-check.js";
 import type { ModelListing } from "../api/model-listing.js";
 import type { TreeMessage } from "../api/parley-api.js";
-import type { Citation } from "../api/run-citations.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ArrowDownIcon } from "../ui/icons.js";
 import { AssistantReply } from "./assistant-reply.js";

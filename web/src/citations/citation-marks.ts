@@ -1,18 +1,14 @@
 /**
  * The marks a bot's reply cites its knowledge with ([S3], or [S3, S7] for several; src/core/citation-markers.ts),
  * and the numbers they show as: 1, 2, 3 ... in the order the reply first cites each checked source. The server
- * sends a `citation` event for each mark that checked out, in that order; a mark without one is never shown.
+ * sends a `citation` event for each mark that checked out, in that order, and keeps the same list with the stored
+ * reply; a mark without one is never shown.
  */
-import type { Citation } from "../api/run-citations.js";
+import type { Citation } from "../../../src/core/citation-check.js";
 import type { CitationMarks } from "../markdown/markdown-parser.js";
 
-const MARK = /\[S\d{1,6}(?:\s*,\s*S\d{1,6})*\]/;
 /** The start of a mark at the very end of a streaming text: its rest is on its way. */
 const OPEN_MARK_AT_END = /\[(?:S\d{0,6}(?:\s*,\s*(?:S\d{0,6})?)*)?$/;
-
-export function hasCitationMark(text: string): boolean {
-  return MARK.test(text);
-}
 
 /** Each checked citation's number and source title, by the mark the reply wrote for it. */
 export function citationMarksOf(citations: readonly Citation[]): CitationMarks {

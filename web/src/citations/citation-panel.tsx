@@ -3,9 +3,9 @@
  * text, with the cited sentence highlighted and scrolled into view. Loaded the first time a mark is clicked.
  */
 import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { Citation } from "../../../src/core/citation-check.js";
 import type { KnowledgeDocument } from "../../../src/core/knowledge.js";
 import { getKnowledgeDocument } from "../api/bot-api.js";
-import type { Citation } from "../api/run-citations.js";
 import { useTranslation } from "../i18n/translation.js";
 import { CloseIcon } from "../ui/icons.js";
 import "./citation-panel.css";

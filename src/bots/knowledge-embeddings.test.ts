@@ -1,0 +1,178 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SINGLE_USER } from "../core/principal.js";
+import { type EngineServer, startEngine } from "../engine/engine-server.js";
+import { tinyModelShape, writeTinyModel } from "../engine/tiny-model.js";
+import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
+import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
+import { BotService } from "./bot-service.js";
+import { KnowledgeEmbeddings, type KnowledgeLog } from "./knowledge-embeddings.js";
+import { RETRIEVED_SENTENCES } from "./knowledge-prompt.js";
+import { hybridSearch, wordSearch } from "./knowledge-search.js";
+import { KnowledgeService } from "./knowledge-service.js";
+
+/**
+ * Knowledge with an embedding model: a real store, and the real tiny model in an engine serving embeddings. The tiny
+ * model's vectors carry no meaning, so these tests prove the plumbing (every sentence gets a vector, questions are
+ * embedded and fused with BM25, failures lose nothing) rather than the quality of the similarity.
+ */
+const stores = useTemporaryStores();
+let directory: string;
+let engine: EngineServer;
+/** An address where a server was and is no more: connections to it are refused, as to an engine that died. */
+let goneBaseURL: string;
+
+const HANDBOOK = [
+  "The Harbor cluster serves the checkout service.",
+  "Backups are taken every night at two o'clock.",
+  "Each snapshot is kept for thirty days.",
+  "Monitoring alerts page the on-call engineer.",
+  "Replicas live in three zones.",
+  "Restores finish within fifteen minutes for small databases.",
+].join(" ");
+
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), "parley-knowledge-embeddings-"));
+  const modelPath = path.join(directory, "tiny.gguf");
+  await writeTinyModel(modelPath);
+  engine = await startEngine({
+    modelPath,
+    modelId: "tiny-embed",
+    threads: 1,
+    embeddingOnly: true,
+    log: () => {},
+  });
+  const gone = createServer();
+  await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
+  goneBaseURL = `http://127.0.0.1:${(gone.address() as AddressInfo).port}/v1`;
+  await new Promise((resolve) => gone.close(resolve));
+});
+
+afterAll(async () => {
+  await engine?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+function recordingLog() {
+  const warnings: { message: string; error: unknown }[] = [];
+  const log: KnowledgeLog = { info: () => {}, warn: (message, error) => warnings.push({ message, error }) };
+  return { log, warnings };
+}
+
+async function setUp(baseURL: () => string | undefined = () => engine.baseURL) {
+  const databasePath = stores.databasePath();
+  const store = await stores.open(databasePath);
+  const { log, warnings } = recordingLog();
+  const embeddings = new KnowledgeEmbeddings({
+    store,
+    embedder: new OpenAICompatibleEmbedder({ model: "tiny-embed", baseURL }),
+    // Small batches, so a document takes several requests.
+    batchSize: 4,
+    log,
+  });
+  const bots = new BotService({ store });
+  const knowledge = new KnowledgeService({ store, bots, embeddings });
+  const bot = await bots.create(SINGLE_USER, { name: "Harbor operations" });
+  return { databasePath, store, embeddings, knowledge, bot, log, warnings };
+}
+
+function embeddingRows(databasePath: string): { position: number; bytes: number; model: string }[] {
+  const database = new Database(databasePath, { readonly: true });
+  try {
+    return database
+      .prepare("select position, length(vector) as bytes, model from knowledge_embeddings order by position")
+      .all() as { position: number; bytes: number; model: string }[];
+  } finally {
+    database.close();
+  }
+}
+
+describe("knowledge with an embedding model", () => {
+  it("stores a float32 vector of the model's size for every sentence of an added document", async () => {
+    const { databasePath, store, embeddings, knowledge, bot, warnings } = await setUp();
+    const document = await knowledge.add(SINGLE_USER, bot.id, {
+      title: "Handbook",
+      content: HANDBOOK,
+      mediaType: "text/plain",
+    });
+    await embeddings.idle();
+    expect(warnings).toEqual([]);
+    expect(document.sentenceCount).toBe(6);
+    expect(embeddingRows(databasePath)).toEqual(
+      Array.from({ length: 6 }, (_, position) => ({
+        position,
+        bytes: tinyModelShape.embeddingLength * 4,
+        model: "tiny-embed",
+      })),
+    );
+    expect(await store.knowledge.listUnembedded("tiny-embed", 10)).toEqual([]);
+  });
+
+  it("still retrieves the sentence that answers a question first, and finds sentences that share no word with it", async () => {
+    const { store, embeddings, knowledge, bot, log } = await setUp();
+    await knowledge.add(SINGLE_USER, bot.id, {
+      title: "Handbook",
+      content: HANDBOOK,
+      mediaType: "text/plain",
+    });
+    await embeddings.idle();
+    const search = hybridSearch({ store, embeddings, log });
+
+    const found = await search(bot.id, "When are backups taken?", RETRIEVED_SENTENCES);
+    expect(found[0]?.text).toBe("Backups are taken every night at two o'clock.");
+    // Every sentence has a vector, so the similarity ranking brings the ones BM25 missed too.
+    expect(found).toHaveLength(6);
+    expect(found.map((sentence) => sentence.score)).toEqual(
+      [...found.map((sentence) => sentence.score)].sort((a, b) => a - b),
+    );
+
+    expect(await wordSearch(store)(bot.id, "xylophone quartet", RETRIEVED_SENTENCES)).toEqual([]);
+    expect(await search(bot.id, "xylophone quartet", 3)).toHaveLength(3);
+  });
+
+  it("keeps a document whose sentences cannot be embedded, searchable by words, and embeds them once the model answers", async () => {
+    let baseURL = goneBaseURL;
+    const { databasePath, store, embeddings, knowledge, bot, log, warnings } = await setUp(() => baseURL);
+    const document = await knowledge.add(SINGLE_USER, bot.id, {
+      title: "Handbook",
+      content: HANDBOOK,
+      mediaType: "text/plain",
+    });
+    await embeddings.idle();
+
+    expect(await knowledge.get(SINGLE_USER, bot.id, document.id)).toMatchObject({ content: HANDBOOK });
+    expect(embeddingRows(databasePath)).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(/could not embed knowledge sentences with tiny-embed/);
+    expect(warnings[0]?.error).toMatchObject({ code: "upstream_unreachable" });
+
+    // Without vectors, questions are found by words, and are not sent to the model at all.
+    const search = hybridSearch({ store, embeddings, log });
+    const question = "When are backups taken?";
+    const byWords = await store.knowledge.search(bot.id, question, RETRIEVED_SENTENCES);
+    expect(await search(bot.id, question, RETRIEVED_SENTENCES)).toEqual(byWords);
+    expect(warnings).toHaveLength(1);
+
+    baseURL = engine.baseURL;
+    embeddings.schedule();
+    await embeddings.idle();
+    expect(embeddingRows(databasePath)).toHaveLength(document.sentenceCount);
+    expect((await search(bot.id, question, RETRIEVED_SENTENCES))[0]?.text).toBe(
+      "Backups are taken every night at two o'clock.",
+    );
+
+    // The model goes away again: questions are found by words, with one warning, not one per question.
+    baseURL = goneBaseURL;
+    for (let asked = 0; asked < 2; asked++) {
+      expect(await search(bot.id, question, RETRIEVED_SENTENCES)).toEqual(byWords);
+    }
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      expect.stringMatching(/could not embed knowledge sentences/),
+      expect.stringMatching(/could not embed a question/),
+    ]);
+  });
+});

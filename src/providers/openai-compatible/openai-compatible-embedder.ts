@@ -1,0 +1,99 @@
+/** A TextEmbedder over `POST /embeddings` in the OpenAI format: Parley's local engine, or any server that speaks it. */
+import { ModelUnavailableError, ProviderError } from "../../core/app-error.js";
+import { upstreamTimeout, upstreamUnreachable } from "../connection-failure.js";
+import type { EmbedOptions, TextEmbedder } from "../text-embedder.js";
+import { openAIHttpError } from "./openai-http-error.js";
+
+export type OpenAICompatibleEmbedderConfig = {
+  model: string;
+  /** The API's base (`.../v1`), or a function that gives it: a local engine's port is known only while it runs. */
+  baseURL: string | (() => string | undefined);
+  apiKey?: string;
+  /** Longest wait for one request's answer (default 120 s: a batch on a CPU takes seconds). */
+  timeoutMs?: number;
+};
+
+type EmbeddingsBody = { data?: { index?: unknown; embedding?: unknown }[] };
+
+export class OpenAICompatibleEmbedder implements TextEmbedder {
+  readonly model: string;
+  readonly #config: OpenAICompatibleEmbedderConfig;
+
+  constructor(config: OpenAICompatibleEmbedderConfig) {
+    this.model = config.model;
+    this.#config = config;
+  }
+
+  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const baseURL = typeof this.#config.baseURL === "string" ? this.#config.baseURL : this.#config.baseURL();
+    if (baseURL === undefined) {
+      throw new ModelUnavailableError(`The embedding model "${this.model}" is not ready yet.`);
+    }
+    const timeout = AbortSignal.timeout(this.#config.timeoutMs ?? 120_000);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${baseURL.replace(/\/+$/, "")}/embeddings`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(this.#config.apiKey !== undefined && { authorization: `Bearer ${this.#config.apiKey}` }),
+        },
+        body: JSON.stringify({
+          model: this.model,
+          input: texts,
+          encoding_format: "float",
+          // A sentence longer than the model's window is cut to fit rather than refused (Parley's engine, TEI and
+          // Ollama read this; embedding its beginning is what sentence-transformers does too).
+          truncate: true,
+        }),
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timeout.aborted) throw upstreamTimeout(error);
+      throw upstreamUnreachable(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (!response.ok) {
+      throw openAIHttpError(
+        response.status,
+        { "retry-after": response.headers.get("retry-after") ?? undefined },
+        text,
+      );
+    }
+    return vectorsOf(text, texts.length);
+  }
+}
+
+/** The vectors of a response body in input order, after checking it has one numeric vector per input. */
+function vectorsOf(text: string, count: number): Float32Array[] {
+  let body: EmbeddingsBody;
+  try {
+    body = JSON.parse(text) as EmbeddingsBody;
+  } catch {
+    throw malformed("its body is not JSON");
+  }
+  const data = Array.isArray(body?.data) ? body.data : [];
+  if (data.length !== count) throw malformed(`it has ${data.length} embeddings for ${count} inputs`);
+  const vectors: (Float32Array | undefined)[] = new Array(count);
+  data.forEach((item, order) => {
+    const index = typeof item?.index === "number" ? item.index : order;
+    const embedding = item?.embedding;
+    if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every(Number.isFinite)) {
+      throw malformed(`embedding ${index} is not a list of numbers`);
+    }
+    if (index < 0 || index >= count || vectors[index] !== undefined)
+      throw malformed(`index ${index} is wrong`);
+    vectors[index] = Float32Array.from(embedding as number[]);
+  });
+  return vectors as Float32Array[];
+}
+
+function malformed(why: string): ProviderError {
+  return new ProviderError(`The embedding model answered with a malformed response: ${why}.`, {
+    code: "upstream_malformed_response",
+  });
+}

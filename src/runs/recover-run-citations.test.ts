@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
+import type { RunEvent } from "../core/run-event.js";
+import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
+import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
+import { recoverRun } from "./recover-run.js";
+
+const stores = useTemporaryStores();
+
+const citation = {
+  documentId: "doc_1",
+  title: "Guide",
+  start: 27,
+  end: 45,
+  citedText: "Timers fire later.",
+  marker: "S1",
+};
+
+async function runLeftInFlight(store: ParleyStore, events: RunEvent[]) {
+  const conversation = sampleConversation();
+  await store.conversations.create(conversation);
+  const user = sampleMessage(conversation.id, { role: "user" });
+  const assistant = sampleMessage(conversation.id, {
+    role: "assistant",
+    parentId: user.id,
+    content: "",
+    status: "streaming",
+  });
+  await store.messages.create(user);
+  await store.messages.create(assistant);
+  const run = sampleRun(conversation.id, { userMessageId: user.id, assistantMessageId: assistant.id });
+  await store.runs.create(run);
+  await store.runEvents.append(events.map((event): StoredRunEvent => ({ ...event, runId: run.id })));
+  return { run, assistantId: assistant.id };
+}
+
+const startAndCite: RunEvent[] = [
+  {
+    id: 1,
+    event: "run.start",
+    data: {
+      runId: "run_x",
+      conversationId: "conv_x",
+      userMessageId: "msg_u",
+      assistantMessageId: "msg_a",
+      model: "tiny",
+    },
+  },
+  { id: 2, event: "text.delta", data: { text: "Timers fire later [S1]." } },
+  { id: 3, event: "citation", data: citation },
+];
+
+describe("recovering a run a dead server left in flight", () => {
+  it("keeps the citations its event log holds with the interrupted reply", async () => {
+    const store = await stores.open();
+    const { run, assistantId } = await runLeftInFlight(store, startAndCite);
+    await recoverRun(store, run);
+    expect(await store.messages.get(assistantId)).toMatchObject({
+      status: "interrupted",
+      content: "Timers fire later [S1].",
+      citations: [citation],
+    });
+  });
+
+  it("keeps them when the run had ended but its outcome was not yet written", async () => {
+    const store = await stores.open();
+    const { run, assistantId } = await runLeftInFlight(store, [
+      ...startAndCite,
+      {
+        id: 4,
+        event: "run.end",
+        data: {
+          finishReason: "stop",
+          usage: { inputTokens: 3, outputTokens: 5 },
+          timings: { ttftMs: 1, tokensPerSecond: null },
+          model: "tiny",
+          citations: { sent: 1, dropped: 0 },
+        },
+      },
+    ]);
+    await recoverRun(store, run);
+    expect(await store.messages.get(assistantId)).toMatchObject({
+      status: "complete",
+      citations: [citation],
+    });
+  });
+});
