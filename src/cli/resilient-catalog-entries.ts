@@ -40,6 +40,8 @@ export function resilientCatalogEntries(
       endpointId: endpoint.endpointId,
       breaker: breakerFor(model.info.id, endpoint.endpointId),
       supportsPrefill: endpoint.supportsPrefill,
+      // A chain whose primary sees images must not fail over to a fallback that cannot.
+      modalities: model.info.modalities,
     }));
   const retryPolicy = new RetryPolicy({
     maxAttempts: failover.maxAttempts,

@@ -6,6 +6,8 @@ export type Principal = {
   role: UserRole;
   via: "session" | "api-key" | "single-user";
   apiKeyId?: string;
+  /** The limits an admin set for this user, read with the account; absent or null means the server's defaults. */
+  limits?: { requestsPerMinute: number | null; tokensPerDay: number | null };
 };
 
 /** The one user of a server in single-user mode (loopback only, no accounts). */

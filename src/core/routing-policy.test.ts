@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseModel, type RoutingCandidate } from "./routing-policy.js";
+import { type Availability, chooseModel, type RoutingCandidate } from "./routing-policy.js";
 
 const model = (overrides: Partial<RoutingCandidate> & Pick<RoutingCandidate, "id">): RoutingCandidate => ({
   tier: "fast",
@@ -58,13 +58,98 @@ describe("chooseModel", () => {
     expect(chooseModel(down, { reserveTokens: 0, needsImage: false }).modelId).toBe("fast-dear");
   });
 
-  it("says why when nothing fits", () => {
+  it("says why when nothing fits, and that the request itself must change", () => {
     const huge = catalog.map((candidate) => ({ ...candidate, promptTokens: 500_000 }));
     expect(chooseModel(huge, { reserveTokens: 1000, needsImage: false })).toEqual({
       modelId: null,
       reason:
-        "the prompt does not fit any ready model (the largest holds 199000 prompt tokens with room for the reply)",
+        "the prompt does not fit any model (the largest holds 199000 prompt tokens with room for the reply)",
+      unavailable: [],
     });
-    expect(chooseModel([], { reserveTokens: 0, needsImage: false }).reason).toBe("no model is ready");
+    expect(chooseModel([], { reserveTokens: 0, needsImage: false }).reason).toBe("no model is served");
+    const textOnly = catalog.filter((candidate) => !candidate.modalities.includes("image"));
+    expect(chooseModel(textOnly, { reserveTokens: 0, needsImage: true }).reason).toBe(
+      "no model reads images",
+    );
+    expect(chooseModel(textOnly, { reserveTokens: 0, needsImage: false, minimumTier: "smart" }).reason).toBe(
+      "no model of the smart tier or above is served",
+    );
+  });
+});
+
+describe("chooseModel with live availability", () => {
+  const withAvailability = (availability: Record<string, Availability>) =>
+    catalog.map((candidate) => ({ ...candidate, availability: availability[candidate.id] ?? "available" }));
+
+  it("passes over an unavailable cheapest model for the next cheapest that fits, and says so", () => {
+    const decision = chooseModel(withAvailability({ "fast-cheap": "unavailable" }), {
+      reserveTokens: 1000,
+      needsImage: false,
+    });
+    expect(decision).toEqual({
+      modelId: "fast-dear",
+      reason:
+        "fast tier, the cheapest model that holds 100 prompt tokens (of 3 that fit); passed over fast-cheap (unavailable right now)",
+    });
+  });
+
+  it("prefers an available model to a degraded one, even of a higher tier", () => {
+    const decision = chooseModel(withAvailability({ "fast-cheap": "degraded", "fast-dear": "unavailable" }), {
+      reserveTokens: 1000,
+      needsImage: false,
+    });
+    expect(decision.modelId).toBe("balanced");
+    expect(decision.reason).toMatch(
+      /; passed over fast-cheap \(degraded right now\), fast-dear \(unavailable right now\)$/,
+    );
+  });
+
+  it("takes a degraded model when no fitting model is fully available, and says it is degraded", () => {
+    const decision = chooseModel(
+      withAvailability({
+        "fast-cheap": "unavailable",
+        "fast-dear": "degraded",
+        balanced: "degraded",
+        smart: "unavailable",
+      }),
+      { reserveTokens: 1000, needsImage: false },
+    );
+    expect(decision.modelId).toBe("fast-dear");
+    expect(decision.reason).toMatch(
+      /passed over fast-cheap \(unavailable right now\); fast-dear is degraded/,
+    );
+  });
+
+  it("treats a model that is not ready as unavailable, whatever its breakers say", () => {
+    const decision = chooseModel(
+      catalog.map((candidate) => ({ ...candidate, ready: candidate.id !== "fast-cheap" })),
+      { reserveTokens: 0, needsImage: false },
+    );
+    expect(decision.modelId).toBe("fast-dear");
+    expect(decision.reason).toMatch(/passed over fast-cheap \(unavailable right now\)/);
+  });
+
+  it("never picks an unavailable model: when every fitting model is unavailable it names them instead", () => {
+    const decision = chooseModel(withAvailability({ balanced: "unavailable", smart: "unavailable" }), {
+      reserveTokens: 1000,
+      needsImage: true,
+    });
+    expect(decision).toEqual({
+      modelId: null,
+      reason: "every model that fits is unavailable right now (balanced, smart)",
+      unavailable: ["balanced", "smart"],
+    });
+  });
+
+  it("does not count an unavailable model that would not fit anyway as a reason to wait", () => {
+    // The smart model is down, but the prompt fits no model's window: the request must change, not wait.
+    const huge = withAvailability({ smart: "unavailable" }).map((candidate) => ({
+      ...candidate,
+      promptTokens: 500_000,
+    }));
+    expect(chooseModel(huge, { reserveTokens: 0, needsImage: false })).toMatchObject({
+      modelId: null,
+      unavailable: [],
+    });
   });
 });

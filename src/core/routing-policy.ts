@@ -1,10 +1,17 @@
 /**
  * `auto` routing, as the Claude 3 family is meant to be used: the cheapest tier that can do the job. A model
- * fits when it is ready, reads the request's kinds of input, and holds the prompt with room for the reply.
+ * fits when it reads the request's kinds of input and holds the prompt with room for the reply; among those that
+ * fit, one that can answer now wins over one that is degraded, and one that is unavailable is never chosen.
  */
 export type Tier = "fast" | "balanced" | "smart";
 
 export const TIERS: readonly Tier[] = ["fast", "balanced", "smart"];
+
+/**
+ * Whether a model can answer now: `unavailable` when it is not ready or every endpoint's breaker is open,
+ * `degraded` when some of its endpoints are shut out or on trial.
+ */
+export type Availability = "available" | "degraded" | "unavailable";
 
 export type RoutingCandidate = {
   id: string;
@@ -14,6 +21,8 @@ export type RoutingCandidate = {
   pricing: { inputPerMillion: number; outputPerMillion: number };
   modalities: readonly string[];
   ready: boolean;
+  /** From the model's circuit breakers; `available` when absent. A model that is not ready is unavailable. */
+  availability?: Availability;
   /** The prompt's size in this model's tokens. */
   promptTokens: number;
 };
@@ -26,30 +35,64 @@ export type RoutingRequest = {
   minimumTier?: Tier;
 };
 
-export type RoutingDecision = { modelId: string; reason: string } | { modelId: null; reason: string };
+export type RoutingDecision =
+  | { modelId: string; reason: string }
+  | {
+      modelId: null;
+      reason: string;
+      /**
+       * The models that fit the request but cannot answer now: when there are any, the request is fine and
+       * only needs waiting for (a 503), where none fitting at all means the request must change (a 400).
+       */
+      unavailable: readonly string[];
+    };
 
 export function chooseModel(
   candidates: readonly RoutingCandidate[],
   request: RoutingRequest,
 ): RoutingDecision {
   const lowest = TIERS.indexOf(request.minimumTier ?? "fast");
-  const fitting = candidates.filter(
-    (candidate) =>
-      candidate.ready &&
-      TIERS.indexOf(candidate.tier) >= lowest &&
-      (!request.needsImage || candidate.modalities.includes("image")) &&
-      candidate.promptTokens + request.reserveTokens <= candidate.contextWindow,
-  );
-  // Lowest tier first, then the cheapest; the catalog's order breaks ties.
-  const [best] = [...fitting].sort(
-    (a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier) || blendedPrice(a) - blendedPrice(b),
-  );
-  if (!best) return { modelId: null, reason: whyNone(candidates, request) };
-  const others = fitting.length - 1;
+  // Lowest tier first, then the cheapest; the catalog's order breaks ties. This is the choice when all is well.
+  const fitting = candidates
+    .filter(
+      (candidate) =>
+        TIERS.indexOf(candidate.tier) >= lowest &&
+        (!request.needsImage || candidate.modalities.includes("image")) &&
+        candidate.promptTokens + request.reserveTokens <= candidate.contextWindow,
+    )
+    .sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier) || blendedPrice(a) - blendedPrice(b));
+  if (fitting.length === 0) return { modelId: null, reason: whyNone(candidates, request), unavailable: [] };
+
+  const answering = fitting.filter((candidate) => availabilityOf(candidate) !== "unavailable");
+  // Available before degraded: a degraded model answers, but with some endpoints shut out it is likelier to fail.
+  const best = answering.find((candidate) => availabilityOf(candidate) === "available") ?? answering.at(0);
+  if (!best) {
+    const unavailable = fitting.map((candidate) => candidate.id);
+    return {
+      modelId: null,
+      reason: `every model that fits is unavailable right now (${unavailable.join(", ")})`,
+      unavailable,
+    };
+  }
+
+  const others = answering.length - 1;
+  const passedOver = fitting
+    .slice(0, fitting.indexOf(best))
+    .map((candidate) => `${candidate.id} (${availabilityOf(candidate)} right now)`);
   return {
     modelId: best.id,
-    reason: `${best.tier} tier, the cheapest ${request.needsImage ? "image-reading " : ""}model that holds ${best.promptTokens} prompt tokens${others > 0 ? ` (of ${fitting.length} that fit)` : ""}`,
+    reason: [
+      `${best.tier} tier, the cheapest ${request.needsImage ? "image-reading " : ""}model that holds ${best.promptTokens} prompt tokens${others > 0 ? ` (of ${answering.length} that fit)` : ""}`,
+      ...(passedOver.length > 0 ? [`passed over ${passedOver.join(", ")}`] : []),
+      ...(availabilityOf(best) === "degraded"
+        ? [`${best.id} is degraded, but no model that fits is fully available`]
+        : []),
+    ].join("; "),
   };
+}
+
+function availabilityOf(candidate: RoutingCandidate): Availability {
+  return candidate.ready ? (candidate.availability ?? "available") : "unavailable";
 }
 
 /** Prompts are usually much longer than replies, so input price weighs three times as much. */
@@ -58,10 +101,13 @@ function blendedPrice(candidate: RoutingCandidate): number {
 }
 
 function whyNone(candidates: readonly RoutingCandidate[], request: RoutingRequest): string {
-  const ready = candidates.filter((candidate) => candidate.ready);
-  if (ready.length === 0) return "no model is ready";
-  const seeing = ready.filter((candidate) => !request.needsImage || candidate.modalities.includes("image"));
-  if (seeing.length === 0) return "no ready model reads images";
+  if (candidates.length === 0) return "no model is served";
+  const lowest = TIERS.indexOf(request.minimumTier ?? "fast");
+  const scope = request.minimumTier ? ` of the ${request.minimumTier} tier or above` : "";
+  const inTier = candidates.filter((candidate) => TIERS.indexOf(candidate.tier) >= lowest);
+  if (inTier.length === 0) return `no model${scope} is served`;
+  const seeing = inTier.filter((candidate) => !request.needsImage || candidate.modalities.includes("image"));
+  if (seeing.length === 0) return `no model${scope} reads images`;
   const widest = Math.max(...seeing.map((candidate) => candidate.contextWindow - request.reserveTokens));
-  return `the prompt does not fit any ready model (the largest holds ${widest} prompt tokens with room for the reply)`;
+  return `the prompt does not fit any model${scope} (the largest holds ${widest} prompt tokens with room for the reply)`;
 }

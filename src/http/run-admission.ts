@@ -27,9 +27,9 @@ export class RunAdmission {
   async admit(principal: Principal): Promise<void> {
     // One person on their own machine needs no limits against themselves.
     if (principal.via === "single-user") return;
-    const user = await this.#store.users.get(principal.userId);
-    const perMinute = user?.requestsPerMinute ?? this.#defaults.requestsPerMinute;
-    const perDay = user?.tokensPerDay ?? this.#defaults.tokensPerDay;
+    // The account was read to authenticate the request; its limits came with it.
+    const perMinute = principal.limits?.requestsPerMinute ?? this.#defaults.requestsPerMinute;
+    const perDay = principal.limits?.tokensPerDay ?? this.#defaults.tokensPerDay;
 
     for (const key of [
       `user:${principal.userId}`,

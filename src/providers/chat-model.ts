@@ -32,6 +32,12 @@ export type ChatCallOptions = {
   seed?: number;
   /** Aborting ends the upstream request; the stream then ends with a `finish` of reason `stopped`. */
   signal?: AbortSignal;
+  /**
+   * Called when the upstream has answered the request (its response began), before any part: the moment to do
+   * work that must not delay the request itself, such as writing the exchange down. It may be called again for
+   * each retry or fallback; the first call is the one that matters.
+   */
+  onResponseStart?: () => void;
 };
 
 /**

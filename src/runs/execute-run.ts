@@ -19,8 +19,12 @@ export type ExecuteRunConfig = {
   entry: CatalogEntry;
   prompt: ChatPrompt;
   call: Omit<ChatCallOptions, "prompt" | "signal">;
-  /** Where the run's events and outcome are written; absent for an exchange that is not stored. */
-  persistence: { store: ParleyStore; eventLog: EventLog } | undefined;
+  /**
+   * Where the run's events and outcome are written; absent for an exchange that is not stored. `written`
+   * settles once the run's own rows are stored (they are written while the model starts), and rejects if
+   * they could not be: then there is nothing to update.
+   */
+  persistence: { store: ParleyStore; eventLog: EventLog; written: Promise<void> } | undefined;
   catalog: ModelCatalog;
   metrics: RunMetrics;
   tokenCounter: TokenCounter;
@@ -30,6 +34,8 @@ export type ExecuteRunConfig = {
   /** What the reply may cite from its bot's knowledge; its marks become checked `citation` events. */
   citations?: CitationSources;
   context: RunEventDataMap["run.start"]["context"];
+  /** Called once the upstream has begun to answer (see ChatCallOptions.onResponseStart). */
+  onResponseStart?: () => void;
 };
 
 type Outcome =
@@ -60,7 +66,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   // The model that answered: the requested one, unless failover continued on a fallback.
   let answeredBy = entry.info;
   try {
-    for await (const part of entry.chatModel.stream({ ...config.call, prompt, signal: live.signal })) {
+    const options = { ...config.call, prompt, signal: live.signal, onResponseStart: config.onResponseStart };
+    for await (const part of entry.chatModel.stream(options)) {
       if (part.type === "model.start") {
         answeredBy = config.catalog.info(part.candidateId) ?? answeredBy;
       } else if (part.type === "text.delta") {
@@ -75,7 +82,12 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
         for (const citation of citations?.push(part.text) ?? []) live.push("citation", citation);
       } else if (part.type === "usage") {
         usage = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
-        if (answeredBy.id === entry.info.id)
+        // The reported input describes this prompt only when the catalog's own model took it whole: not a
+        // fallback's, nor a wrapper's that sent it in parts (a long article, section by section).
+        if (
+          answeredBy.id === entry.info.id &&
+          config.catalog.entry(entry.info.id)?.chatModel === entry.chatModel
+        )
           config.tokenCounter.calibrate(entry.info.id, prompt, part.inputTokens);
       } else if (part.type === "finish") {
         outcome = { kind: "end", finishReason: part.reason };
@@ -152,6 +164,11 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   });
 
   if (!config.persistence) return;
+  try {
+    await config.persistence.written;
+  } catch {
+    return;
+  }
   await config.persistence.eventLog.flush();
   await config.persistence.store.transaction(async (store) => {
     await store.messages.update(live.record.assistantMessageId, {
@@ -160,6 +177,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       model: answeredBy.id,
       usage: finalUsage,
       timings,
+      // Kept with the message (also for a stopped or cut reply): a reload shows them without replaying the run.
+      ...(citations && { citations: citations.accepted }),
       updatedAt: endedAt,
     });
     await store.runs.update(live.id, { status: runStatus, endedAt });

@@ -1,5 +1,6 @@
 /** The models Parley serves: what each is, whether it can answer now, how fast it has been, and how to call it. */
 import { BadRequestError, ModelUnavailableError } from "../core/app-error.js";
+import type { Availability } from "../core/routing-policy.js";
 import type { Timings } from "../core/run-event.js";
 import type { Pricing } from "../core/usage-cost.js";
 import type { ChatModel, ChatPrompt } from "../providers/chat-model.js";
@@ -35,8 +36,9 @@ export type CatalogEntry = {
 /**
  * Whether the model can answer now: `unavailable` when it is not ready or every endpoint's breaker is open (a
  * request then goes straight to its fallbacks, or fails), `degraded` when some endpoints are open or on trial.
+ * `auto` routing reads it (core/routing-policy.ts), so it is defined there.
  */
-export type Availability = "available" | "degraded" | "unavailable";
+export type { Availability };
 
 export type CatalogListing = ModelInfo & {
   ready: boolean;

@@ -103,6 +103,11 @@ export type RegenerateOptions = {
 };
 
 const TITLE_LENGTH = 80;
+/**
+ * The longest a new run's rows wait for its upstream to begin answering before they are written anyway. The
+ * request that started the run waits for them, so this bounds what an upstream slow to answer adds to it.
+ */
+const WRITE_DELAY_LIMIT_MS = 20;
 
 export class RunService {
   readonly #config: RunServiceConfig;
@@ -383,6 +388,7 @@ export class RunService {
       if (listed.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
       const candidates = await Promise.all(
         listed.map(async (model) => ({
+          // With its live availability: the policy passes over a model whose breakers are open or engine is down.
           ...model,
           // A model that cannot see the images is out anyway; its tokenizer is not sent them.
           promptTokens:
@@ -397,6 +403,14 @@ export class RunService {
         ...(requested.tier && { minimumTier: requested.tier }),
       });
       if (decision.modelId === null) {
+        // Models that fit but cannot answer now: the request is fine and only needs to wait, so a 503 rather
+        // than a request doomed to fail upstream (or a 400 telling the user to change what was right).
+        if (decision.unavailable.length > 0) {
+          throw new ModelUnavailableError(
+            `No model can take this request right now: ${decision.reason}, its upstream failing or its engine not ready. Try again in a little while.`,
+            { details: { models: decision.unavailable } },
+          );
+        }
         throw new BadRequestError(`No model can take this request: ${decision.reason}.`, {
           code: "no_model_fits",
         });
@@ -419,7 +433,7 @@ export class RunService {
     if (!fitted) {
       const longer = catalog
         .list()
-        .filter((model) => model.contextWindow > window && model.ready)
+        .filter((model) => model.contextWindow > window && model.availability !== "unavailable")
         .map((model) => `${model.id} (${model.contextWindow} tokens)`);
       throw new BadRequestError(
         `This message is too long for ${entry.info.id}: with the system prompt it does not fit the ${window}-token context window, leaving room for the reply. Shorten it${longer.length > 0 ? `, or choose a model with a longer context: ${longer.join(", ")}` : ""}.`,
@@ -506,40 +520,40 @@ export class RunService {
       endedAt: null,
     };
 
-    if (plan.persist) {
-      const { persist } = plan;
-      const assistantMessage: Message = {
-        ...newMessage(plan.conversationId, plan.userMessageId, "assistant", "", now),
-        id: run.assistantMessageId,
-        status: "streaming",
-        model: run.model,
-        runId: run.id,
-      };
-      await store.transaction(async (transaction) => {
-        if (persist.conversation) await transaction.conversations.create(persist.conversation);
-        for (const { file, bytes } of persist.files ?? []) await transaction.files.create(file, bytes);
-        for (const message of persist.messages) await transaction.messages.create(message);
-        for (const { messageId, fileIds } of persist.attachments ?? []) {
-          await transaction.files.attach(messageId, fileIds);
-        }
-        await transaction.messages.create(assistantMessage);
-        await transaction.runs.create(run);
-        await transaction.conversations.update(plan.conversationId, {
-          updatedAt: now,
-          ...(persist.title !== undefined && { title: persist.title }),
-        });
-      });
-    }
-
     const eventLog = plan.persist ? this.#eventLog : undefined;
-    const live = new LiveRun(run, (event) => eventLog?.add(run.id, event));
+    // Events of a run wait here until its rows exist, then go to the event log as they come.
+    let waiting: RunEvent[] | undefined = [];
+    const live = new LiveRun(run, (event) => {
+      if (waiting) waiting.push(event);
+      else eventLog?.add(run.id, event);
+    });
     this.#live.set(run.id, live);
+    // The model is called first, and the run written down once the upstream has the request (its response
+    // began, or WRITE_DELAY_LIMIT_MS passed): the database's work then delays neither the request nor, on a
+    // busy machine, the upstream reading it, and storing the exchange adds nothing to the time to first token.
+    const { persist } = plan;
+    let upstreamAnswering: () => void = () => {};
+    const written = persist
+      ? new Promise<void>((resolve) => {
+          const limit = setTimeout(resolve, WRITE_DELAY_LIMIT_MS);
+          upstreamAnswering = () => {
+            clearTimeout(limit);
+            resolve();
+          };
+        })
+          .then(() => this.#write(persist, run, now))
+          .then(() => {
+            for (const event of waiting ?? []) eventLog?.add(run.id, event);
+            waiting = undefined;
+          })
+      : undefined;
+    if (!written) waiting = undefined;
     const finished = executeRun({
       live,
       entry: plan.entry,
       prompt: plan.prompt,
       call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
-      persistence: eventLog && { store, eventLog },
+      persistence: eventLog && written && { store, eventLog, written },
       tokenCounter: this.#tokens,
       ...(plan.routing && { routing: plan.routing }),
       ...(plan.botId && { botId: plan.botId }),
@@ -547,6 +561,7 @@ export class RunService {
       context: plan.context,
       catalog,
       metrics: this.#config.metrics,
+      onResponseStart: () => upstreamAnswering(),
     })
       .catch((error) => this.#config.onError(error, `finishing run ${run.id}`))
       .finally(() => {
@@ -554,7 +569,44 @@ export class RunService {
         this.#finished.delete(run.id);
       });
     this.#finished.set(run.id, finished);
+    if (written) {
+      try {
+        await written;
+      } catch (error) {
+        // Nothing was stored and no one follows the run yet: cancel the model call and report the failure.
+        live.requestEnd("stopped");
+        throw error;
+      }
+    }
     return live;
+  }
+
+  /** Stores what a run adds: the exchange's new messages (and conversation, files), the reply and the run. */
+  async #write(persist: Exclude<RunPlan["persist"], false>, run: Run, now: number): Promise<void> {
+    const assistantMessage: Message = {
+      ...newMessage(run.conversationId, run.userMessageId, "assistant", "", now),
+      id: run.assistantMessageId,
+      status: "streaming",
+      model: run.model,
+      runId: run.id,
+    };
+    await this.#config.store.transaction(async (transaction) => {
+      if (persist.conversation) await transaction.conversations.create(persist.conversation);
+      for (const { file, bytes } of persist.files ?? []) await transaction.files.create(file, bytes);
+      for (const message of persist.messages) await transaction.messages.create(message);
+      for (const { messageId, fileIds } of persist.attachments ?? []) {
+        await transaction.files.attach(messageId, fileIds);
+      }
+      await transaction.messages.create(assistantMessage);
+      await transaction.runs.create(run);
+      // A conversation made just now already says so; an older one is touched, and titled if it had none.
+      if (!persist.conversation) {
+        await transaction.conversations.update(run.conversationId, {
+          updatedAt: now,
+          ...(persist.title !== undefined && { title: persist.title }),
+        });
+      }
+    });
   }
 
   #assertWithin(afterId: number, lastId: number, ended: boolean): void {

@@ -8,6 +8,7 @@ import { AppError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { type Principal, SINGLE_USER } from "../../core/principal.js";
 import { sha256Hex } from "../../core/secret-hash.js";
+import type { User } from "../../core/user.js";
 import { sessionTokenOf } from "./session-cookie.js";
 
 export type AuthMode = "accounts" | "single-user";
@@ -46,7 +47,13 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
         // Last use is informative; it must never slow down or fail the request.
         void store.apiKeys.touch(stored.id, now).catch(() => {});
       }
-      return { userId: user.id, role: user.role, via: "api-key", apiKeyId: stored.id };
+      return {
+        userId: user.id,
+        role: user.role,
+        via: "api-key",
+        apiKeyId: stored.id,
+        limits: limitsOf(user),
+      };
     }
 
     const token = sessionTokenOf(request);
@@ -57,7 +64,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       const user = await store.users.get(session.userId);
       if (!user) throw new UnauthenticatedError("This session's account no longer exists.");
       assertSameOrigin(request);
-      return { userId: user.id, role: user.role, via: "session" };
+      return { userId: user.id, role: user.role, via: "session", limits: limitsOf(user) };
     }
     throw new UnauthenticatedError();
   };
@@ -92,4 +99,8 @@ export function assertSameOrigin(request: FastifyRequest): void {
   } else if (origin === "null") {
     throw new ForbiddenError("Requests from an opaque origin may not change anything here.");
   }
+}
+
+function limitsOf(user: User): NonNullable<Principal["limits"]> {
+  return { requestsPerMinute: user.requestsPerMinute, tokensPerDay: user.tokensPerDay };
 }

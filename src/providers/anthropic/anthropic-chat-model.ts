@@ -64,6 +64,7 @@ export class AnthropicChatModel implements ChatModel {
     let skipLeadingWhitespace = trimmedPrefillWhitespace !== "";
     try {
       const stream = await this.#client.messages.create(request, { signal: options.signal });
+      options.onResponseStart?.();
       for await (const event of stream) {
         // Event types this code does not know (the API adds them over time) are skipped on purpose.
         switch (event.type) {

@@ -70,6 +70,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
         bodyTimeout: 0,
       });
       responded = true;
+      options.onResponseStart?.();
       if (response.statusCode >= 300) {
         const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
         yield { type: "error", error: openAIHttpError(response.statusCode, response.headers, text) };

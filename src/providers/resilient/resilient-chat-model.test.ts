@@ -5,12 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type FaultUpstream,
+  imagePartsOf,
   startFaultUpstream,
   type UpstreamApi,
 } from "../../../test/support/fault-upstream.js";
 import type { ProviderError } from "../../core/app-error.js";
+import { samplePng } from "../../files/test-support/sample-images.js";
 import { AnthropicChatModel } from "../anthropic/anthropic-chat-model.js";
-import type { ChatModel, ChatStreamPart, ModelStartPart } from "../chat-model.js";
+import type { ChatImage, ChatModel, ChatStreamPart, ModelStartPart } from "../chat-model.js";
 import { OpenAICompatibleChatModel } from "../openai-compatible/openai-compatible-chat-model.js";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
 import { type AttemptReport, ResilientChatModel } from "./resilient-chat-model.js";
@@ -37,6 +39,7 @@ type CandidateSpec = {
   supportsPrefill?: boolean;
   breaker?: CircuitBreaker;
   endpointId?: string;
+  modalities?: string[];
 };
 
 type ChainOptions = {
@@ -71,6 +74,7 @@ function chain(api: UpstreamApi, candidates: (string | CandidateSpec)[], options
         ...(spec.breaker && { breaker: spec.breaker }),
         ...(spec.endpointId && { endpointId: spec.endpointId }),
         ...(spec.supportsPrefill !== undefined && { supportsPrefill: spec.supportsPrefill }),
+        ...(spec.modalities && { modalities: spec.modalities }),
       };
     }),
     retryPolicy: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, ...options.policy }),
@@ -90,10 +94,16 @@ type Outcome = {
   elapsedMs: number;
 };
 
-async function ask(model: ResilientChatModel, question: string): Promise<Outcome> {
+async function ask(
+  model: ResilientChatModel,
+  question: string,
+  images?: readonly ChatImage[],
+): Promise<Outcome> {
   const startedAt = performance.now();
   const parts: ChatStreamPart[] = [];
-  for await (const part of model.stream({ prompt: [{ role: "user", content: question }] })) {
+  for await (const part of model.stream({
+    prompt: [{ role: "user", content: question, ...(images && { images }) }],
+  })) {
     parts.push(part);
   }
   const end = parts.at(-1);
@@ -469,5 +479,73 @@ describe.each(["openai", "anthropic"] as const)("ResilientChatModel over the %s 
       outputTokens: reported.reduce((total, usage) => total + usage.outputTokens, 0),
     });
     expect(model.modelId).toBe(primary);
+  });
+
+  describe("a prompt with images", () => {
+    const seeing = ["text", "image"];
+    const textOnly = ["text"];
+    const png: ChatImage = {
+      mediaType: "image/png",
+      data: samplePng(4, 3).toString("base64"),
+      width: 4,
+      height: 3,
+    };
+
+    it("fails over past a fallback that cannot see images to one that can, and sends it the image", async () => {
+      const primary = name("503", "img-primary");
+      const blind = name("ok", "img-blind");
+      const sighted = name("ok", "img-sighted");
+      const { model, reports } = chain(api, [
+        { model: primary, modalities: seeing },
+        { model: blind, modalities: textOnly },
+        { model: sighted, modalities: seeing },
+      ]);
+      const outcome = await ask(model, "What is in this picture?", [png]);
+      expect(outcome.text).toBe(`Hello from ${sighted}.`);
+      expect(outcome.end).toEqual({ type: "finish", reason: "stop" });
+      expect(outcome.models.map((part) => part.candidateId)).toEqual([sighted]);
+      expect(upstream.requestsFor(blind)).toHaveLength(0);
+      // The skip is no call: it is neither reported nor counted against the blind model.
+      expect(reports.map((report) => report.candidateId)).not.toContain(blind);
+      const sent = upstream.requestsFor(sighted)[0]?.body.messages as { content: unknown }[];
+      expect(imagePartsOf(sent.at(-1)?.content)).toHaveLength(1);
+
+      // The same chain without an image takes the first fallback, as before.
+      const plain = await ask(model, "Just text");
+      expect(plain.text).toBe(`Hello from ${blind}.`);
+    });
+
+    it("does not continue a cut reply on a fallback that cannot see images, and says why it stayed cut", async () => {
+      const primary = name("cut", "img-cut");
+      const blind = name("ok", "img-cut-blind");
+      const { model } = chain(api, [
+        { model: primary, modalities: seeing },
+        { model: blind, modalities: textOnly },
+      ]);
+      const outcome = await ask(model, "Describe this", [png]);
+      expect(outcome.text).toBe("Hello from");
+      expect(outcome.error).toMatchObject({ code: "reply_incomplete" });
+      expect(outcome.error?.message).toContain(
+        `no fallback model could continue it (models that cannot see the prompt's images were not tried: ${blind})`,
+      );
+      expect(upstream.requestsFor(blind)).toHaveLength(0);
+    });
+
+    it("ends with the primary's failure when every fallback is blind, naming the fallbacks not tried", async () => {
+      const primary = name("503", "img-alone");
+      const blind = [name("ok", "img-alone-blind-1"), name("ok", "img-alone-blind-2")];
+      const { model } = chain(api, [
+        { model: primary, modalities: seeing },
+        ...blind.map((id) => ({ model: id, modalities: textOnly })),
+      ]);
+      const outcome = await ask(model, "Look", [png]);
+      expect(outcome.text).toBe("");
+      expect(outcome.error).toMatchObject({ code: "upstream_error", statusCode: 503, isRetryable: true });
+      expect(outcome.error?.message).toMatch(
+        new RegExp(`Models that cannot see the prompt's images were not tried: ${blind.join(", ")}\\.$`),
+      );
+      for (const id of blind) expect(upstream.requestsFor(id)).toHaveLength(0);
+      expect(upstream.requestsFor(primary)).toHaveLength(2);
+    });
   });
 });

@@ -29,6 +29,12 @@ export type FailoverCandidate = {
    * Default true.
    */
   supportsPrefill?: boolean;
+  /**
+   * The kinds of input the model reads (the catalog's modalities). A prompt with images skips a candidate that
+   * lacks `image`: a fallback that cannot see them would answer as if they were not there. Absent, it is assumed
+   * to read whatever the prompt holds.
+   */
+  modalities?: readonly string[];
 };
 
 export type AttemptOutcome = "finished" | "failed" | "refused" | "stopped";
@@ -68,7 +74,7 @@ export type ResilientChatModelConfig = {
 type UsagePart = Extract<ChatStreamPart, { type: "usage" }>;
 
 type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supportsPrefill">> &
-  Pick<FailoverCandidate, "breaker" | "endpointId">;
+  Pick<FailoverCandidate, "breaker" | "endpointId"> & { seesImages: boolean };
 
 /** What one call to one candidate came to. */
 type AttemptResult = { deliveredText: string; usage: UsagePart | undefined } & (
@@ -96,6 +102,7 @@ export class ResilientChatModel implements ChatModel {
       breaker: candidate.breaker,
       endpointId: candidate.endpointId,
       supportsPrefill: candidate.supportsPrefill ?? true,
+      seesImages: candidate.modalities?.includes("image") ?? true,
     }));
     this.#policy = config.retryPolicy ?? new RetryPolicy();
     this.#onAttempt = config.onAttempt;
@@ -106,34 +113,32 @@ export class ResilientChatModel implements ChatModel {
    * one `usage`, the sum over every call this reply cost, just before the closing `finish` or `error`.
    */
   async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    /** The usage of every call this reply cost so far, sent once, just before the reply's last part. */
     const tally: { usage: UsagePart | undefined } = { usage: undefined };
-    for await (const part of this.#reply(options, tally)) {
-      if ((part.type === "finish" || part.type === "error") && tally.usage) yield tally.usage;
-      yield part;
-    }
-  }
-
-  /** The reply without its usage, which is added up in `tally` as calls end. */
-  async *#reply(
-    options: ChatCallOptions,
-    tally: { usage: UsagePart | undefined },
-  ): AsyncGenerator<Exclude<ChatStreamPart, UsagePart>> {
     const signal = options.signal;
     /** All text the reader has been given, from every model so far. */
     let delivered = "";
     /** The failure that cut the reply once text had gone out. */
     let cut: ProviderError | undefined;
     let lastError: ProviderError | undefined;
+    const showsImages = options.prompt.some((message) => (message.images?.length ?? 0) > 0);
+    /** Candidates passed over because they cannot see the prompt's images: not calls, so not reported. */
+    const blind: string[] = [];
 
     for (const candidate of this.#candidates) {
       const continuation = delivered !== "";
       if (continuation && !candidate.supportsPrefill) continue;
+      if (showsImages && !candidate.seesImages) {
+        blind.push(candidate.id);
+        continue;
+      }
       const prompt: ChatPrompt = continuation
         ? [...options.prompt, { role: "assistant", content: delivered }]
         : options.prompt;
 
       for (let attempt = 1; ; attempt++) {
         if (signal?.aborted) {
+          if (tally.usage) yield tally.usage;
           yield { type: "finish", reason: "stopped" };
           return;
         }
@@ -175,6 +180,7 @@ export class ResilientChatModel implements ChatModel {
             { ...report, outcome: "stopped", deliveredCharacters, durationMs, ...usage },
             candidate,
           );
+          if (tally.usage) yield tally.usage;
           yield { type: "finish", reason: "stopped" };
           return;
         }
@@ -184,6 +190,7 @@ export class ResilientChatModel implements ChatModel {
             { ...report, outcome: "finished", deliveredCharacters, durationMs, ...usage },
             candidate,
           );
+          if (tally.usage) yield tally.usage;
           yield result.end;
           return;
         }
@@ -201,6 +208,7 @@ export class ResilientChatModel implements ChatModel {
         if (deliveredText !== "") {
           // Cut mid-reply. A refusal mid-way (a content filter) is final; anything else goes on elsewhere.
           if (!this.#policy.isRetryable(error)) {
+            if (tally.usage) yield tally.usage;
             yield { type: "error", error };
             return;
           }
@@ -213,6 +221,7 @@ export class ResilientChatModel implements ChatModel {
             // prompt it makes): the reply stays cut, and the error says so.
             const refusedPrefill = continuation && error.code !== "content_filtered";
             const why = `${candidate.id} refused to continue it (${error.message})`;
+            if (tally.usage) yield tally.usage;
             yield { type: "error", error: refusedPrefill ? incompleteError(delivered, cut, why) : error };
             return;
           }
@@ -222,19 +231,32 @@ export class ResilientChatModel implements ChatModel {
         const decision = this.#policy.decide({ attempt, error, deliveredText: false });
         if (!decision.retry) break;
         if (!(await pause(decision.delayMs, signal))) {
+          if (tally.usage) yield tally.usage;
           yield { type: "finish", reason: "stopped" };
           return;
         }
       }
     }
 
+    const notTried = blind.length > 0 ? ` (${blindNote(blind)})` : "";
     if (delivered !== "") {
-      yield { type: "error", error: incompleteError(delivered, cut, "no fallback model could continue it") };
+      if (tally.usage) yield tally.usage;
+      yield {
+        type: "error",
+        error: incompleteError(delivered, cut, `no fallback model could continue it${notTried}`),
+      };
       return;
     }
+    if (!lastError) {
+      const error = new ProviderError(`No model was available to answer${notTried}.`, { isRetryable: true });
+      if (tally.usage) yield tally.usage;
+      yield { type: "error", error };
+      return;
+    }
+    if (tally.usage) yield tally.usage;
     yield {
       type: "error",
-      error: lastError ?? new ProviderError("No model was available to answer.", { isRetryable: true }),
+      error: blind.length > 0 ? withNote(lastError, `${blindNote(blind)}.`) : lastError,
     };
   }
 
@@ -307,6 +329,22 @@ function incompleteError(delivered: string, cut: ProviderError | undefined, why:
       details: { deliveredCharacters: delivered.length },
     },
   );
+}
+
+function blindNote(blind: readonly string[]): string {
+  return `models that cannot see the prompt's images were not tried: ${blind.join(", ")}`;
+}
+
+/** The same failure, with a sentence more on why the chain could not get past it. */
+function withNote(error: ProviderError, note: string): ProviderError {
+  return new ProviderError(`${error.message} ${note[0]?.toUpperCase()}${note.slice(1)}`, {
+    code: error.code,
+    statusCode: error.statusCode,
+    responseBody: error.responseBody,
+    isRetryable: error.isRetryable,
+    cause: error,
+    details: error.details,
+  });
 }
 
 function circuitOpenError(candidateId: string): ProviderError {

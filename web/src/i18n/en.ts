@@ -227,6 +227,9 @@ export const en = {
   "models.state.restarting": "Engine restarting",
   "models.state.failed": "Engine failed",
   "models.state.stopped": "Engine stopped",
+  "models.degraded": "Some of its servers are failing: replies may be slower, or come from a fallback model",
+  "models.unavailable":
+    "Unavailable right now: its servers keep failing, so Parley is not calling it for a while",
   "models.loadFailed": "Could not load models: {message}",
   "models.line": "{tier} · {price}",
 

@@ -1,6 +1,7 @@
 /**
  * The model picker in the chat header: "Auto", then the models grouped by tier, each with its price, context
- * window and measured speed. Models that cannot answer now are listed, disabled, with the reason.
+ * window and measured speed. Models that cannot answer now are listed, disabled, with the reason; a degraded
+ * model (some of its servers failing) stays choosable, with a muted warning mark that says why.
  */
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import { MODEL_TIERS, type ModelListing } from "../api/model-listing.js";
@@ -84,6 +85,9 @@ export function ModelPicker({ models, choice, onChoose }: ModelPickerProps) {
         onClick={() => setOpen((value) => !value)}
       >
         <span className="model-picker-label">{currentLabel}</span>
+        {current && current.availability !== "available" && (
+          <AvailabilityMark label={availabilityNote(current, t)} />
+        )}
         {current && (
           <span className={`tier-badge tier-${current.tier}`}>{t(`models.tier.${current.tier}`)}</span>
         )}
@@ -125,7 +129,10 @@ export function ModelPicker({ models, choice, onChoose }: ModelPickerProps) {
                     title={model.label}
                     badge={model.provider === "local" ? t("models.local") : t("models.remote")}
                     details={modelDetails(model, t, locale)}
-                    disabledReason={model.ready ? undefined : unavailableReason(model, t)}
+                    {...(model.availability === "degraded" && { warning: availabilityNote(model, t) })}
+                    disabledReason={
+                      model.availability === "unavailable" ? availabilityNote(model, t) : undefined
+                    }
                   />
                 ))}
               </div>
@@ -144,6 +151,8 @@ function ModelOption(props: {
   title: string;
   badge?: string;
   details: string;
+  /** Why the model may answer worse than usual: shown as a muted mark, with this as its label and tooltip. */
+  warning?: string;
   disabledReason?: string | undefined;
 }) {
   const disabled = props.disabledReason !== undefined;
@@ -153,6 +162,7 @@ function ModelOption(props: {
       tabIndex={-1}
       aria-selected={props.selected}
       aria-disabled={disabled || undefined}
+      title={props.disabledReason ?? props.warning}
       data-model-id={props.id}
       className="model-option"
       onClick={() => !disabled && props.onChoose(props.id)}
@@ -163,6 +173,7 @@ function ModelOption(props: {
       <div className="model-option-main">
         <span className="model-option-title">{props.title}</span>
         {props.badge && <span className="model-option-badge">{props.badge}</span>}
+        {props.warning && <AvailabilityMark label={props.warning} />}
         {props.selected && (
           <span className="model-option-check">
             <CheckIcon />
@@ -197,8 +208,36 @@ function modelDetails(model: ModelListing, t: Translate, locale: string): string
   ].join(" · ");
 }
 
-function unavailableReason(model: ModelListing, t: Translate): string {
-  const state = model.status.state === "ready" ? "starting" : model.status.state;
-  const reason = t(`models.state.${state}`);
-  return model.status.message ? `${reason}: ${model.status.message}` : reason;
+/**
+ * Why a model is not fully available: its engine's state when it is not ready, otherwise what its servers'
+ * circuit breakers say (all shut out: unavailable; some: degraded).
+ */
+function availabilityNote(model: ModelListing, t: Translate): string {
+  if (!model.ready) {
+    const state = model.status.state === "ready" ? "starting" : model.status.state;
+    const reason = t(`models.state.${state}`);
+    return model.status.message ? `${reason}: ${model.status.message}` : reason;
+  }
+  return t(model.availability === "unavailable" ? "models.unavailable" : "models.degraded");
+}
+
+/** A small warning triangle, muted: the model still answers, but may be slower or answered by a fallback. */
+function AvailabilityMark({ label }: { label: string }) {
+  return (
+    <span className="model-availability-mark" role="img" aria-label={label} title={label}>
+      <svg
+        width="14"
+        height="14"
+        viewBox="0 0 24 24"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        aria-hidden="true"
+      >
+        <path d="M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z" />
+        <path d="M12 9v4" />
+        <path d="M12 17h.01" />
+      </svg>
+    </span>
+  );
 }

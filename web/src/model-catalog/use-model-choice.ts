@@ -31,16 +31,21 @@ export function requestedModel(choice: string, models: readonly ModelListing[]):
 
 /**
  * The model that will likely answer: the chosen one, or for auto what the server's policy picks for a short
- * prompt: the lowest tier, then the cheapest, among the ready models. The reply's footer says what it was.
+ * prompt: among the models that can answer now, available before degraded, then the lowest tier, then the
+ * cheapest. The reply's footer says what it was.
  */
 export function answeringModel(choice: string, models: readonly ModelListing[]): ModelListing | undefined {
   const requested = requestedModel(choice, models);
   if (requested !== AUTO_MODEL) return models.find((model) => model.id === requested);
   const blended = (model: ModelListing) => 3 * model.pricing.inputPerMillion + model.pricing.outputPerMillion;
-  const ready = models.filter((model) => model.ready);
+  const degraded = (model: ModelListing) => (model.availability === "degraded" ? 1 : 0);
+  const answering = models.filter((model) => model.ready && model.availability !== "unavailable");
   return (
-    [...ready].sort(
-      (a, b) => MODEL_TIERS.indexOf(a.tier) - MODEL_TIERS.indexOf(b.tier) || blended(a) - blended(b),
+    [...answering].sort(
+      (a, b) =>
+        degraded(a) - degraded(b) ||
+        MODEL_TIERS.indexOf(a.tier) - MODEL_TIERS.indexOf(b.tier) ||
+        blended(a) - blended(b),
     )[0] ?? models[0]
   );
 }

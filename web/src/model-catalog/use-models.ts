@@ -1,4 +1,7 @@
-/** The model catalog from GET /api/models, polled while an engine is starting so the page sees it get ready. */
+/**
+ * The model catalog from GET /api/models, polled while an engine is starting so the page sees it get ready, and
+ * more slowly while a model's servers are failing, so the picker sees it come back.
+ */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ModelListing } from "../api/model-listing.js";
 import { listModels } from "../api/parley-api.js";
@@ -13,6 +16,8 @@ export type ModelsState = {
 };
 
 const POLL_WHILE_STARTING_MS = 2000;
+/** A circuit breaker stays open for its cool-down (30 s by default); looking twice as often is enough. */
+const POLL_WHILE_FAILING_MS = 15_000;
 const POLL_AFTER_ERROR_MS = 5000;
 
 export function useModels(): ModelsState {
@@ -36,7 +41,9 @@ export function useModels(): ModelsState {
         const settling = list.models.some(
           (model) => model.status.state === "starting" || model.status.state === "restarting",
         );
+        const failing = list.models.some((model) => model.availability !== "available");
         if (settling) timer.current = setTimeout(reload, POLL_WHILE_STARTING_MS);
+        else if (failing) timer.current = setTimeout(reload, POLL_WHILE_FAILING_MS);
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
