@@ -3,7 +3,7 @@ import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTICLE_PATH, type ArticleSite, startArticleSite } from "./support/article-site.js";
-import { type FakeUpstream, startFakeOpenAIUpstream } from "./support/fake-openai-upstream.js";
+import { CITING_REPLY, type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
 import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
 import { openStream, textOf } from "./support/sse-client.js";
 
@@ -11,14 +11,14 @@ import { openStream, textOf } from "./support/sse-client.js";
  * Bots in replies, end to end: a real server, a remote model on a fake upstream that records what it is sent, and
  * a local web site for the translator's fetch_url.
  */
-let upstream: FakeUpstream;
+let upstream: FaultUpstream;
 let site: ArticleSite;
 let parley: ParleyProcess;
 
 type UpstreamMessage = { role: string; content: string };
 
 beforeAll(async () => {
-  upstream = await startFakeOpenAIUpstream();
+  upstream = await startFaultUpstream();
   site = await startArticleSite();
   const dir = temporaryDirectory();
   writeFileSync(
@@ -27,7 +27,7 @@ beforeAll(async () => {
       "providers:",
       "  - id: remote",
       "    type: openai-compatible",
-      `    baseURL: ${upstream.baseURL}`,
+      `    baseURL: ${upstream.openAIBaseURL}`,
       "    apiKey: test-key",
       "    models:",
       "      - id: remote-main",
@@ -100,7 +100,7 @@ describe("a conversation with a bot", () => {
     ]);
     expect(sent.temperature).toBe(0.25);
     expect(events[0]).toMatchObject({ event: "run.start", data: { botId, model: "remote-other" } });
-    expect(textOf(events)).toBe("Hello world");
+    expect(textOf(events)).toBe(upstream.replyText("ok"));
 
     // The next turn carries the whole thread after the instructions; a model named in the message wins.
     const second = await reply(conversation.id, "And the map?", { model: "remote-main" });
@@ -176,7 +176,7 @@ describe("a bot with knowledge", () => {
     );
     expect(system).not.toContain("Microtasks");
 
-    expect(textOf(events)).toBe("Timers fire after their delay [S1]. Also see [S99].");
+    expect(textOf(events)).toBe(CITING_REPLY);
     const citations = events.filter((event) => event.event === "citation");
     expect(citations.map((event) => event.data)).toEqual([
       {
@@ -251,7 +251,7 @@ describe("bots on the OpenAI-compatible API, through the official openai client"
         { role: "user", content: "Ahoy?" },
       ],
     });
-    expect(completion.choices[0]?.message.content).toBe("Hello world");
+    expect(completion.choices[0]?.message.content).toBe(upstream.replyText("ok"));
     const sent = upstream.requests.at(-1)?.body as { messages: UpstreamMessage[] };
     expect(sent.messages).toEqual([
       { role: "system", content: "You are a polite butler.\n\nKeep it short." },
@@ -273,7 +273,7 @@ describe("bots on the OpenAI-compatible API, through the official openai client"
     });
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    expect(text).toBe("Hello world");
+    expect(text).toBe(upstream.replyText("ok"));
     const sent = upstream.requests.at(-1)?.body as { messages: UpstreamMessage[] };
     expect(sent.messages[0]?.content).toMatch(/Code Tutor.*Socratic/s);
 
@@ -290,7 +290,7 @@ describe("the Tech article translator", () => {
     });
     const url = `${site.origin}${ARTICLE_PATH}`;
     const { events, sent } = await reply(conversation.id, `${url} 请翻译成中文`);
-    expect(textOf(events)).toBe("Hello world");
+    expect(textOf(events)).toBe(upstream.replyText("ok"));
     expect(site.requests).toContain(ARTICLE_PATH);
 
     const [system, user] = sent.messages;

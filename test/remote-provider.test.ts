@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeOpenAIUpstream } from "./support/fake-openai-upstream.js";
+import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
 import {
   createConversation,
   type ParleyProcess,
@@ -10,11 +10,11 @@ import {
 } from "./support/parley-process.js";
 import { openStream, textOf } from "./support/sse-client.js";
 
-let upstream: FakeUpstream;
+let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  upstream = await startFakeOpenAIUpstream();
+  upstream = await startFaultUpstream();
   const dir = temporaryDirectory();
   writeFileSync(
     path.join(dir, "parley.config.yaml"),
@@ -22,7 +22,7 @@ beforeAll(async () => {
       "providers:",
       "  - id: remote",
       "    type: openai-compatible",
-      `    baseURL: ${upstream.baseURL}`,
+      `    baseURL: ${upstream.openAIBaseURL}`,
       "    apiKey: test-key",
       "    models:",
       "      - id: remote-balanced",
@@ -72,15 +72,15 @@ describe("a remote OpenAI-compatible provider from the config", () => {
 
   it("answers through the upstream under its own model name and records usage and cost", async () => {
     const { conversationId, events } = await reply("remote-balanced");
-    expect(textOf(events)).toBe("Hello world");
+    expect(textOf(events)).toBe(upstream.replyText("ok"));
     const request = upstream.requests.at(-1);
     expect(request?.model).toBe("ok");
     expect(request?.body.messages).toEqual([{ role: "user", content: "hello upstream" }]);
-    // 5 input tokens at $3/M and 2 output tokens at $15/M.
+    // The upstream counts a word as a token: 2 input tokens at $3/M and 3 output tokens at $15/M.
     const end = events.at(-1);
     expect(end).toMatchObject({
       event: "run.end",
-      data: { usage: { inputTokens: 5, outputTokens: 2, costUsd: 0.000045 } },
+      data: { usage: { inputTokens: 2, outputTokens: 3, costUsd: 0.000051 } },
     });
     const conversation = await parley.json<{ messages: { role: string; usage: unknown; model: string }[] }>(
       `/api/conversations/${conversationId}`,
@@ -88,19 +88,20 @@ describe("a remote OpenAI-compatible provider from the config", () => {
     const stored = conversation.messages.find((message) => message.role === "assistant");
     expect(stored).toMatchObject({
       model: "remote-balanced",
-      usage: { inputTokens: 5, outputTokens: 2, costUsd: 0.000045 },
+      usage: { inputTokens: 2, outputTokens: 3, costUsd: 0.000051 },
     });
   });
 
   it("never passes off a cut stream as complete: run.error, partial text kept and marked incomplete", async () => {
     const { conversationId, events } = await reply("remote-cut");
-    expect(textOf(events)).toBe("Hel");
+    // The upstream cuts the connection after two of the reply's three words.
+    expect(textOf(events)).toBe("Hello from");
     expect(events.at(-1)).toMatchObject({ event: "run.error", data: { retryable: true } });
     const conversation = await parley.json<{ messages: { role: string; content: string; status: string }[] }>(
       `/api/conversations/${conversationId}`,
     );
     expect(conversation.messages.find((message) => message.role === "assistant")).toMatchObject({
-      content: "Hel",
+      content: "Hello from",
       status: "incomplete",
     });
   });
@@ -121,8 +122,8 @@ describe("a remote OpenAI-compatible provider from the config", () => {
     const balanced = usage.days.find((day) => day.model === "remote-balanced");
     expect(balanced).toMatchObject({ day: today, replies: repliesOf(before.days) + 2 });
     const replies = balanced?.replies ?? 0;
-    expect(balanced?.inputTokens).toBe(5 * replies);
-    expect(balanced?.costUsd).toBeCloseTo(0.000045 * replies, 12);
+    expect(balanced?.inputTokens).toBe(2 * replies);
+    expect(balanced?.costUsd).toBeCloseTo(0.000051 * replies, 12);
     const response = await parley.api("/api/usage?from=yesterday");
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(

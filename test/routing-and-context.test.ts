@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../src/engine/tiny-model.js";
-import { type FakeUpstream, startFakeOpenAIUpstream } from "./support/fake-openai-upstream.js";
+import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
 import {
   createConversation,
   type ParleyProcess,
@@ -11,11 +11,11 @@ import {
 } from "./support/parley-process.js";
 import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
 
-let upstream: FakeUpstream;
+let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  upstream = await startFakeOpenAIUpstream();
+  upstream = await startFaultUpstream();
   const dir = temporaryDirectory();
   await writeTinyModel(path.join(dir, "tiny.gguf"));
   writeFileSync(
@@ -30,7 +30,7 @@ beforeAll(async () => {
       "providers:",
       "  - id: remote",
       "    type: openai-compatible",
-      `    baseURL: ${upstream.baseURL}`,
+      `    baseURL: ${upstream.openAIBaseURL}`,
       "    models:",
       "      - {id: remote-balanced, upstreamModel: ok, tier: balanced, contextWindow: 16000, pricing: {input: 3, output: 15}}",
       "      - {id: remote-smart, upstreamModel: ok, tier: smart, contextWindow: 200000, pricing: {input: 15, output: 75}}",
@@ -72,7 +72,7 @@ describe("auto routing", () => {
   it("sends a prompt longer than the fast model's window to one that holds it", async () => {
     const { events } = await ask({ content: LONG, model: "auto" });
     expect(events[0]).toMatchObject({ data: { model: "remote-balanced", routing: { requested: "auto" } } });
-    expect(textOf(events)).toBe("Hello world");
+    expect(textOf(events)).toBe(upstream.replyText("ok"));
   });
 
   it("starts from the tier asked for", async () => {

@@ -4,7 +4,8 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { ConfigError } from "../core/app-error.js";
 
-const BUSY_TIMEOUT_MILLISECONDS = 5_000;
+/** How long an ordinary statement waits for another process's write lock before failing with "database is locked". */
+export const BUSY_TIMEOUT_MILLISECONDS = 5_000;
 
 export function openSqliteDatabase(sqlitePath: string): Database.Database {
   const inMemory = sqlitePath === ":memory:" || sqlitePath === "";

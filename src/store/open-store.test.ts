@@ -57,16 +57,24 @@ describe("openStore", () => {
     }
   });
 
-  it("lets several processes open the same new file at once: one migrates, the others wait and find it done", async () => {
+  it("lets six processes open the same new file at once: one migrates, the others wait and find it done", async () => {
     const sqlitePath = stores.databasePath();
-    // Far enough ahead that every child has loaded before the moment comes.
-    const startAt = Date.now() + 3_000;
-    const outputs = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        runToEnd(process.execPath, ["--import", "tsx", openScript, sqlitePath, String(startAt)]),
-      ),
+    const children = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ["--import", "tsx", openScript, sqlitePath], {
+        cwd: projectRoot,
+        stdio: ["pipe", "pipe", "inherit"],
+      }),
     );
-    expect(outputs).toEqual(["opened\n", "opened\n", "opened\n", "opened\n"]);
+    const outputs = children.map(outputOf);
+    // Loading takes a while and varies with the machine's load; all of them start opening only once all are ready.
+    try {
+      await Promise.all(children.map((child) => lineFrom(child, "ready")));
+    } finally {
+      // Also when one failed to load: no child is left waiting for the word.
+      for (const child of children) child.stdin?.end("go\n");
+    }
+
+    expect(await Promise.all(outputs)).toEqual(Array(6).fill("ready\nopened\n"));
     expect(appliedMigrations(sqlitePath)).toHaveLength(Object.keys(parleyMigrations).length);
   });
 
@@ -207,14 +215,27 @@ function killAfterSomeBatches(
   });
 }
 
-function runToEnd(command: string, args: string[]): Promise<string> {
+/** Everything the child writes to stdout until it exits. */
+function outputOf(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: projectRoot, stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
     child.on("error", reject);
     child.on("exit", () => resolve(output));
+  });
+}
+
+function lineFrom(child: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.split("\n").includes(line)) resolve();
+    });
+    child.on("exit", (code) =>
+      reject(new Error(`The child exited (code ${code}) before it printed ${line}`)),
+    );
   });
 }

@@ -1,9 +1,10 @@
 /** Opens Parley's database from configuration, migrates it to the latest schema and returns the storage port. */
+import Database from "better-sqlite3";
 import { Kysely } from "kysely";
-import { ConfigError } from "../core/app-error.js";
+import { AppError, ConfigError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
-import { openSqliteDatabase } from "./open-sqlite-database.js";
+import { BUSY_TIMEOUT_MILLISECONDS, openSqliteDatabase } from "./open-sqlite-database.js";
 import type { ParleyDatabase } from "./parley-database.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { createParleyStore } from "./parley-store.js";
@@ -12,22 +13,52 @@ import { withStatementCache } from "./statement-cache.js";
 /** SQLite in a local file by default; a PostgreSQL URL (DATABASE_URL) when several instances share state. */
 export type StoreConfig = { sqlitePath: string } | { databaseUrl: string };
 
+/**
+ * How long opening waits for another process that is migrating the same file. All pending migrations run in
+ * one immediate transaction, so every other process opening the file (a second server, the CLI) waits for the
+ * write lock until they are done. A new file's whole schema takes some 50 ms on an idle machine, but on a loaded
+ * one it has outlasted the 5 s an ordinary write waits, and a process opening the file beside it failed with
+ * "database is locked". Waiting longer is safe: a process that dies mid-migration releases its lock at once
+ * and its transaction rolls back, so only a live, working migration is waited for.
+ */
+const MIGRATION_BUSY_TIMEOUT_MILLISECONDS = 60_000;
+
 export async function openStore(config: StoreConfig): Promise<ParleyStore> {
-  const database = "databaseUrl" in config ? openPostgres(config.databaseUrl) : openSqlite(config.sqlitePath);
+  const database =
+    "databaseUrl" in config ? openPostgres(config.databaseUrl) : await openSqlite(config.sqlitePath);
+  return createParleyStore(database);
+}
+
+async function openSqlite(sqlitePath: string): Promise<Kysely<ParleyDatabase>> {
+  const sqlite = openSqliteDatabase(sqlitePath);
+  const database = new Kysely<ParleyDatabase>({
+    dialect: new ParleySqliteDialect({ database: withStatementCache(sqlite) }),
+  });
+  sqlite.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MILLISECONDS}`);
   try {
     await migrateToLatest(database);
   } catch (error) {
     await database.destroy();
-    throw error;
+    throw isBusy(error) ? lockedWhileMigrating(sqlitePath, error) : error;
   }
-  return createParleyStore(database);
+  // Once the schema is there, a request should fail soon rather than hang behind a stuck writer.
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MILLISECONDS}`);
+  return database;
 }
 
-function openSqlite(sqlitePath: string): Kysely<ParleyDatabase> {
-  const sqlite = openSqliteDatabase(sqlitePath);
-  return new Kysely<ParleyDatabase>({
-    dialect: new ParleySqliteDialect({ database: withStatementCache(sqlite) }),
-  });
+function isBusy(error: unknown): boolean {
+  const cause = error instanceof AppError ? error.cause : error;
+  return cause instanceof Database.SqliteError && cause.code.startsWith("SQLITE_BUSY");
+}
+
+function lockedWhileMigrating(sqlitePath: string, error: unknown): AppError {
+  return new AppError(
+    "migration_failed",
+    `Another process kept the database at ${JSON.stringify(sqlitePath)} locked for over ` +
+      `${MIGRATION_BUSY_TIMEOUT_MILLISECONDS / 1_000} s while this one waited to bring its schema up to date. ` +
+      "Stop the other Parley process using this file, or try again once it has finished.",
+    { cause: error },
+  );
 }
 
 function openPostgres(databaseUrl: string): Kysely<ParleyDatabase> {

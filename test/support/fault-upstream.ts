@@ -59,7 +59,15 @@ export const FAULTS = [
    * request carried. `echoFailures` can make one of its requests strike as `error-event` does.
    */
   "echo",
+  /**
+   * A reply that cites a bot's knowledge: `CITING_REPLY`, each `[S` mark split across two deltas. `[S1]` names
+   * the first sentence the model was shown; `[S99]` names none.
+   */
+  "cite",
 ] as const;
+
+/** The whole text a `cite` reply has. */
+export const CITING_REPLY = "Timers fire after their delay [S1]. Also see [S99].";
 
 export type Fault = (typeof FAULTS)[number] | `status-${number}`;
 
@@ -362,7 +370,9 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
           ? "Hello"
           : parsed.fault === "echo"
             ? ([...parsed.turns].reverse().find((turn) => turn.role === "user")?.content ?? "")
-            : replyTextOf(parsed.model);
+            : parsed.fault === "cite"
+              ? CITING_REPLY
+              : replyTextOf(parsed.model);
     const last = parsed.turns.at(-1);
     if (last?.role === "assistant")
       full = full.startsWith(last.content) ? full.slice(last.content.length) : "";
@@ -377,7 +387,12 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
         break;
       }
     }
-    let deltas = parsed.fault === "slow" ? full.split("") : splitWords(full);
+    let deltas =
+      parsed.fault === "slow"
+        ? full.split("")
+        : parsed.fault === "cite"
+          ? full.split(/(?=\[S)|(?<=\[S)/)
+          : splitWords(full);
     if (parsed.maxTokens !== undefined && deltas.length > parsed.maxTokens) {
       deltas = deltas.slice(0, parsed.maxTokens);
       stop = "length";

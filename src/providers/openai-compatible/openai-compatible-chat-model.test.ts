@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeOpenAIUpstream } from "../../../test/support/fake-openai-upstream.js";
+import { type FaultUpstream, startFaultUpstream } from "../../../test/support/fault-upstream.js";
 import { ProviderError } from "../../core/app-error.js";
 import type { ChatStreamPart } from "../chat-model.js";
 import { OpenAICompatibleChatModel } from "./openai-compatible-chat-model.js";
 
-let upstream: FakeUpstream;
+let upstream: FaultUpstream;
 
 beforeAll(async () => {
-  upstream = await startFakeOpenAIUpstream();
+  upstream = await startFaultUpstream();
 });
 
 afterAll(async () => {
@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 async function collect(modelId: string, signal?: AbortSignal, onPart?: (part: ChatStreamPart) => void) {
-  const model = new OpenAICompatibleChatModel({ modelId, baseURL: upstream.baseURL });
+  const model = new OpenAICompatibleChatModel({ modelId, baseURL: upstream.openAIBaseURL });
   const parts: ChatStreamPart[] = [];
   for await (const part of model.stream({ prompt: [{ role: "user", content: "hi" }], signal })) {
     parts.push(part);
@@ -29,8 +29,9 @@ describe("OpenAICompatibleChatModel against an OpenAI-format upstream over HTTP"
     const parts = await collect("ok");
     expect(parts).toEqual([
       { type: "text.delta", text: "Hello" },
-      { type: "text.delta", text: " world" },
-      { type: "usage", inputTokens: 5, outputTokens: 2 },
+      { type: "text.delta", text: " from" },
+      { type: "text.delta", text: " ok." },
+      { type: "usage", inputTokens: 1, outputTokens: 3 },
       { type: "finish", reason: "stop" },
     ]);
     expect(upstream.requests.at(-1)?.body).toMatchObject({
@@ -41,7 +42,10 @@ describe("OpenAICompatibleChatModel against an OpenAI-format upstream over HTTP"
 
   it("reports a stream cut before the finish as a retryable error, never as a finished reply", async () => {
     const parts = await collect("cut");
-    expect(parts[0]).toEqual({ type: "text.delta", text: "Hel" });
+    expect(parts.slice(0, 2)).toEqual([
+      { type: "text.delta", text: "Hello" },
+      { type: "text.delta", text: " from" },
+    ]);
     const last = parts.at(-1);
     expect(last?.type).toBe("error");
     expect(parts.some((part) => part.type === "finish")).toBe(false);
@@ -51,10 +55,10 @@ describe("OpenAICompatibleChatModel against an OpenAI-format upstream over HTTP"
   });
 
   it("maps HTTP errors with their status and body, and a context overflow as not retryable", async () => {
-    const [serverError] = await collect("error-500");
+    const [serverError] = await collect("status-500");
     const failure = (serverError as { error: ProviderError }).error;
     expect(failure).toMatchObject({ statusCode: 500, isRetryable: true });
-    expect(failure.responseBody).toContain("upstream exploded");
+    expect(failure.responseBody).toContain("The upstream answered 500 as asked.");
 
     const [overflow] = await collect("context");
     expect((overflow as { error: ProviderError }).error).toMatchObject({

@@ -1,16 +1,15 @@
 /**
- * Child process of the concurrent-open test in open-store.test.ts: waits for a shared start time so that
- * several processes open the same new database file together, then prints "opened" or the error.
- * Usage: node --import tsx open-store-at.ts <sqlite path> <epoch milliseconds to start at>
+ * Child process of the concurrent-open test in open-store.test.ts: loads, prints "ready", waits for the first bytes on
+ * stdin so that several processes open the same new database file together, then prints "opened" or the error.
+ * Usage: node --import tsx open-store-at.ts <sqlite path>
  */
+import { once } from "node:events";
 import { openStore } from "../open-store.js";
 
-const [sqlitePath, startAtText] = process.argv.slice(2);
-if (sqlitePath === undefined || startAtText === undefined) {
-  throw new Error("usage: open-store-at.ts <sqlite path> <epoch milliseconds to start at>");
-}
-const delay = Number(startAtText) - Date.now();
-if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+const [sqlitePath] = process.argv.slice(2);
+if (sqlitePath === undefined) throw new Error("usage: open-store-at.ts <sqlite path>");
+process.stdout.write("ready\n");
+await once(process.stdin, "data");
 try {
   const store = await openStore({ sqlitePath });
   await store.conversations.list({ userId: "local" });
