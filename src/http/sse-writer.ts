@@ -18,6 +18,9 @@ export type SseWriterConfig = {
 /** A few ms: invisible to a reader, and a fast local model's tokens then cost a write per batch, not each. */
 export const DEFAULT_COALESCE_MS = 10;
 
+/** The reason every closed stream's signal carries: made once, since an abort without one builds an error each time. */
+const STREAM_CLOSED = new Error("The event stream was closed.");
+
 export type SseMessage = { id?: string | number; event?: string; data: string };
 
 export class SseWriter {
@@ -89,7 +92,7 @@ export class SseWriter {
   #onClose(): void {
     clearInterval(this.#ping);
     this.#coalescer.discard();
-    if (!this.closed) this.#closed.abort();
+    if (!this.closed) this.#closed.abort(STREAM_CLOSED);
   }
 }
 

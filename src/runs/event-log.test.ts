@@ -3,6 +3,7 @@ import type { ParleyStore } from "../core/parley-store.js";
 import type { RunEvent } from "../core/run-event.js";
 import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
+import { BatchedWrites } from "./batched-writes.js";
 import { EventLog } from "./event-log.js";
 
 const stores = useTemporaryStores();
@@ -31,7 +32,11 @@ describe("EventLog", () => {
   it("writes added events on its own within the flush window, batched", async () => {
     const { store, runId } = await storeWithRun();
     const errors: unknown[] = [];
-    const log = new EventLog({ store, flushMs: 20, onError: (error) => errors.push(error) });
+    const log = new EventLog({
+      writes: new BatchedWrites(store),
+      flushMs: 20,
+      onError: (error) => errors.push(error),
+    });
     for (let id = 1; id <= 5; id++) log.add(runId, delta(id));
     expect(await store.runEvents.lastId(runId)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 80));
@@ -41,7 +46,7 @@ describe("EventLog", () => {
 
   it("keeps order across overlapping flushes and stores everything by the last one", async () => {
     const { store, runId } = await storeWithRun();
-    const log = new EventLog({ store, flushMs: 1000, onError: () => {} });
+    const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 1000, onError: () => {} });
     const flushes: Promise<void>[] = [];
     for (let id = 1; id <= 50; id++) {
       log.add(runId, delta(id));
@@ -57,7 +62,11 @@ describe("EventLog", () => {
     const { store, runId, conversationId } = await storeWithRun();
     const { runId: other } = await createRun(store);
     const errors: unknown[] = [];
-    const log = new EventLog({ store, flushMs: 5, onError: (error) => errors.push(error) });
+    const log = new EventLog({
+      writes: new BatchedWrites(store),
+      flushMs: 5,
+      onError: (error) => errors.push(error),
+    });
     await store.conversations.delete(conversationId);
     log.add(runId, delta(1));
     log.add(other, delta(1));
@@ -67,5 +76,22 @@ describe("EventLog", () => {
     expect(errors).toEqual([]);
     expect(await store.runEvents.lastId(runId)).toBe(0);
     expect(await store.runEvents.lastId(other)).toBe(2);
+  });
+
+  it("hands back one run's unwritten events for its caller to write, and still writes the other runs'", async () => {
+    const { store, runId } = await storeWithRun();
+    const { runId: other } = await createRun(store);
+    const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 10_000, onError: () => {} });
+    log.add(runId, delta(1));
+    log.add(other, delta(1));
+    log.add(runId, delta(2));
+    expect(log.take(runId).map((event) => [event.runId, event.id])).toEqual([
+      [runId, 1],
+      [runId, 2],
+    ]);
+    expect(log.take(runId)).toEqual([]);
+    await log.flush();
+    expect(await store.runEvents.lastId(runId)).toBe(0);
+    expect(await store.runEvents.lastId(other)).toBe(1);
   });
 });

@@ -3,11 +3,13 @@
  * live runs per window, so a hundred streams cost one insert every window rather than a hundred.
  */
 import { NotFoundError } from "../core/app-error.js";
-import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
+import type { StoredRunEvent } from "../core/parley-store.js";
 import type { RunEvent } from "../core/run-event.js";
+import type { BatchedWrites } from "./batched-writes.js";
 
 export type EventLogConfig = {
-  store: ParleyStore;
+  /** The events go out with the other writes of the moment, in one transaction. */
+  writes: BatchedWrites;
   flushMs: number;
   onError: (error: unknown) => void;
 };
@@ -27,6 +29,13 @@ export class EventLog {
     this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);
   }
 
+  /** Takes back the run's events not yet handed to the store, for a caller that writes them itself. */
+  take(runId: string): StoredRunEvent[] {
+    const taken = this.#pending.filter((event) => event.runId === runId);
+    if (taken.length > 0) this.#pending = this.#pending.filter((event) => event.runId !== runId);
+    return taken;
+  }
+
   /** Writes everything added so far, for every run; resolves when it is stored. Writes never overlap or reorder. */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
@@ -40,7 +49,7 @@ export class EventLog {
   async #write(batch: StoredRunEvent[]): Promise<void> {
     if (batch.length === 0) return;
     try {
-      await this.#config.store.runEvents.append(batch);
+      await this.#config.writes.write((store) => store.runEvents.append(batch));
     } catch (error) {
       if (error instanceof NotFoundError) {
         // A run deleted with its conversation fails the whole batch: write the others run by run.
@@ -59,7 +68,7 @@ export class EventLog {
     for (const event of batch) byRun.set(event.runId, [...(byRun.get(event.runId) ?? []), event]);
     for (const events of byRun.values()) {
       try {
-        await this.#config.store.runEvents.append(events);
+        await this.#config.writes.write((store) => store.runEvents.append(events));
       } catch (error) {
         // The run is gone, and there is nothing left to write its events to.
         if (!(error instanceof NotFoundError)) this.#config.onError(error);

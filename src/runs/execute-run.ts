@@ -2,10 +2,10 @@
 import { AppError, ProviderError } from "../core/app-error.js";
 import type { CitationSources } from "../core/citation-check.js";
 import type { MessagePatch } from "../core/message.js";
-import type { ParleyStore } from "../core/parley-store.js";
 import type { FinishReason, RunEventDataMap, Timings, Usage } from "../core/run-event.js";
 import { costOf } from "../core/usage-cost.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
+import type { BatchedWrites } from "./batched-writes.js";
 import { CitationTracker } from "./citation-tracker.js";
 import type { EventLog } from "./event-log.js";
 import type { LiveRun } from "./live-run.js";
@@ -24,7 +24,7 @@ export type ExecuteRunConfig = {
    * settles once the run's own rows are stored (they are written while the model starts), and rejects if
    * they could not be: then there is nothing to update.
    */
-  persistence: { store: ParleyStore; eventLog: EventLog; written: Promise<void> } | undefined;
+  persistence: { writes: BatchedWrites; eventLog: EventLog; written: Promise<void> } | undefined;
   catalog: ModelCatalog;
   metrics: RunMetrics;
   tokenCounter: TokenCounter;
@@ -123,34 +123,28 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
 
   let messagePatch: MessagePatch;
   let runStatus: RunOutcome;
+  let announce: () => void;
   const endedAt = Date.now();
   if (outcome.kind === "end") {
-    live.push("usage", finalUsage);
-    live.push("run.end", {
-      finishReason: outcome.finishReason,
-      usage: finalUsage,
-      timings,
-      model: answeredBy.id,
-      ...(citations && { citations: citations.counts }),
-    });
-    messagePatch = {
-      status: outcome.finishReason === "stopped" ? "stopped" : "complete",
-      finishReason: outcome.finishReason,
+    const { finishReason } = outcome;
+    announce = () => {
+      live.push("usage", finalUsage);
+      live.push("run.end", {
+        finishReason,
+        usage: finalUsage,
+        timings,
+        model: answeredBy.id,
+        ...(citations && { citations: citations.counts }),
+      });
     };
-    runStatus = outcome.finishReason === "stopped" ? "stopped" : "completed";
-    if (outcome.finishReason !== "stopped") config.catalog.recordSpeed(answeredBy.id, timings);
+    messagePatch = { status: finishReason === "stopped" ? "stopped" : "complete", finishReason };
+    runStatus = finishReason === "stopped" ? "stopped" : "completed";
+    if (finishReason !== "stopped") config.catalog.recordSpeed(answeredBy.id, timings);
   } else {
-    live.push("run.error", {
-      code: outcome.code,
-      message: outcome.message,
-      retryable: outcome.retryable,
-      model: answeredBy.id,
-    });
-    const interrupted = outcome.code === "interrupted";
-    messagePatch = {
-      status: interrupted ? "interrupted" : "incomplete",
-      error: { code: outcome.code, message: outcome.message },
-    };
+    const { code, message, retryable } = outcome;
+    announce = () => live.push("run.error", { code, message, retryable, model: answeredBy.id });
+    const interrupted = code === "interrupted";
+    messagePatch = { status: interrupted ? "interrupted" : "incomplete", error: { code, message } };
     runStatus = interrupted ? "interrupted" : "failed";
   }
 
@@ -163,26 +157,40 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     costUsd: finalUsage.costUsd ?? 0,
   });
 
-  if (!config.persistence) return;
-  try {
-    await config.persistence.written;
-  } catch {
+  const persistence = config.persistence;
+  if (!persistence || !(await settled(persistence.written))) {
+    announce();
     return;
   }
-  await config.persistence.eventLog.flush();
-  await config.persistence.store.transaction(async (store) => {
-    await store.messages.update(live.record.assistantMessageId, {
-      ...messagePatch,
-      content: live.text,
-      model: answeredBy.id,
-      usage: finalUsage,
-      timings,
-      // Kept with the message (also for a stopped or cut reply): a reload shows them without replaying the run.
-      ...(citations && { citations: citations.accepted }),
-      updatedAt: endedAt,
+  try {
+    // The reply is written down as finished before its readers hear that it is, so a client that asks for the
+    // conversation the moment the stream ends finds the whole reply. Its last events go in the same commit.
+    await persistence.writes.write(async (store) => {
+      await store.runEvents.append(persistence.eventLog.take(live.id));
+      await store.messages.update(live.record.assistantMessageId, {
+        ...messagePatch,
+        content: live.text,
+        model: answeredBy.id,
+        usage: finalUsage,
+        timings,
+        // Kept with the message (also for a stopped or cut reply): a reload shows them without replaying the run.
+        ...(citations && { citations: citations.accepted }),
+        updatedAt: endedAt,
+      });
+      await store.runs.update(live.id, { status: runStatus, endedAt });
     });
-    await store.runs.update(live.id, { status: runStatus, endedAt });
-  });
+  } finally {
+    announce();
+  }
+  await persistence.eventLog.flush();
+}
+
+/** True once the promise resolved, false if it rejected. */
+function settled(promise: Promise<void>): Promise<boolean> {
+  return promise.then(
+    () => true,
+    () => false,
+  );
 }
 
 function errorOutcome(error: unknown): Outcome {

@@ -70,21 +70,26 @@ export class LiveRun {
   /** Every event after `afterId`, then each new one as it comes, until the run's last event or the signal. */
   async *read(afterId: number, signal?: AbortSignal): AsyncGenerator<RunEvent> {
     let cursor = afterId;
-    while (!signal?.aborted) {
-      while (cursor < this.events.length) {
-        const event = this.events[cursor++] as RunEvent;
-        yield event;
-        if (isTerminalEvent(event)) return;
+    let wake: (() => void) | undefined;
+    // One listener for the whole read: a reader waits once per event, and adding one each time costs more
+    // than the event itself.
+    const onAbort = () => wake?.();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      while (!signal?.aborted) {
+        while (cursor < this.events.length) {
+          const event = this.events[cursor++] as RunEvent;
+          yield event;
+          if (isTerminalEvent(event)) return;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.#waiters.add(resolve);
+        });
       }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          signal?.removeEventListener("abort", wake);
-          this.#waiters.delete(wake);
-          resolve();
-        };
-        this.#waiters.add(wake);
-        signal?.addEventListener("abort", wake, { once: true });
-      });
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (wake) this.#waiters.delete(wake);
     }
   }
 }

@@ -14,6 +14,7 @@ import type { RunEvent } from "../core/run-event.js";
 import { FileService } from "../files/file-service.js";
 import { hasImages, withoutImages } from "../files/prompt-images.js";
 import type { ChatCallOptions, ChatPrompt, ChatPromptMessage } from "../providers/chat-model.js";
+import { BatchedWrites } from "./batched-writes.js";
 import { EventLog } from "./event-log.js";
 import { executeRun } from "./execute-run.js";
 import { fitPrompt } from "./fit-prompt.js";
@@ -114,6 +115,7 @@ export class RunService {
   readonly #live = new Map<string, LiveRun>();
   readonly #tokens = new TokenCounter();
   readonly #eventLog: EventLog;
+  readonly #writes: BatchedWrites;
   readonly #files: FileService;
 
   readonly #finished = new Map<string, Promise<void>>();
@@ -122,8 +124,9 @@ export class RunService {
   constructor(config: RunServiceConfig) {
     this.#config = config;
     this.#files = new FileService({ store: config.store });
+    this.#writes = new BatchedWrites(config.store);
     this.#eventLog = new EventLog({
-      store: config.store,
+      writes: this.#writes,
       flushMs: config.eventLogFlushMs,
       onError: (error) => config.onError(error, "writing the event log"),
     });
@@ -506,7 +509,7 @@ export class RunService {
   }
 
   async #begin(plan: RunPlan): Promise<LiveRun> {
-    const { store, catalog } = this.#config;
+    const { catalog } = this.#config;
     const now = Date.now();
     const run: Run = {
       id: newId("run"),
@@ -553,7 +556,7 @@ export class RunService {
       entry: plan.entry,
       prompt: plan.prompt,
       call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
-      persistence: eventLog && written && { store, eventLog, written },
+      persistence: eventLog && written && { writes: this.#writes, eventLog, written },
       tokenCounter: this.#tokens,
       ...(plan.routing && { routing: plan.routing }),
       ...(plan.botId && { botId: plan.botId }),
@@ -590,7 +593,7 @@ export class RunService {
       model: run.model,
       runId: run.id,
     };
-    await this.#config.store.transaction(async (transaction) => {
+    await this.#writes.write(async (transaction) => {
       if (persist.conversation) await transaction.conversations.create(persist.conversation);
       for (const { file, bytes } of persist.files ?? []) await transaction.files.create(file, bytes);
       for (const message of persist.messages) await transaction.messages.create(message);

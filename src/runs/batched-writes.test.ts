@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { ParleyStore } from "../core/parley-store.js";
+import { sampleConversation, sampleMessage } from "../store/test-support/sample-records.js";
+import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
+import { BatchedWrites } from "./batched-writes.js";
+
+const stores = useTemporaryStores();
+
+/** The real store, counting the transactions it is asked for. */
+function counting(store: ParleyStore): { store: ParleyStore; transactions: () => number } {
+  let transactions = 0;
+  const counted = new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === "transaction") {
+        return (work: Parameters<ParleyStore["transaction"]>[0]) => {
+          transactions++;
+          return target.transaction(work);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  return { store: counted, transactions: () => transactions };
+}
+
+describe("BatchedWrites", () => {
+  it("commits the writes asked for in the same turn together, in one transaction", async () => {
+    const { store, transactions } = counting(await stores.open());
+    const writes = new BatchedWrites(store);
+    const conversations = [sampleConversation(), sampleConversation(), sampleConversation()];
+    await Promise.all(
+      conversations.map((conversation) => writes.write((tx) => tx.conversations.create(conversation))),
+    );
+    expect(transactions()).toBe(1);
+    for (const conversation of conversations) {
+      expect(await store.conversations.get(conversation.id)).toMatchObject({ id: conversation.id });
+    }
+
+    // A later turn starts a new batch.
+    await writes.write((tx) => tx.conversations.update(conversations[0]?.id ?? "", { title: "Renamed" }));
+    expect(transactions()).toBe(2);
+    expect((await store.conversations.get(conversations[0]?.id ?? ""))?.title).toBe("Renamed");
+  });
+
+  it("fails only the write that failed: the others in its batch are stored", async () => {
+    const store = await stores.open();
+    const writes = new BatchedWrites(store);
+    const conversation = sampleConversation();
+    const orphan = sampleMessage("conv_that_does_not_exist", { role: "user" });
+    const results = await Promise.allSettled([
+      writes.write((tx) => tx.conversations.create(conversation)),
+      writes.write(async (tx) => {
+        await tx.messages.create(sampleMessage(conversation.id, { role: "user", content: "kept?" }));
+        await tx.messages.create(orphan);
+      }),
+      writes.write((tx) =>
+        tx.messages.create(sampleMessage(conversation.id, { role: "user", content: "kept" })),
+      ),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const stored = await store.messages.listByConversation(conversation.id);
+    // The failed write is undone whole, its first message included.
+    expect(stored.map((message) => message.content)).toEqual(["kept"]);
+  });
+});
