@@ -2,15 +2,18 @@
 import type { PublicApiKey } from "../../../src/core/api-key.js";
 import type { Bot } from "../../../src/core/bot.js";
 import type { Conversation } from "../../../src/core/conversation.js";
-import type { Message } from "../../../src/core/message.js";
+import type { Attachment, Message } from "../../../src/core/message.js";
 import type { UsageTotal } from "../../../src/core/parley-store.js";
 import type { Run } from "../../../src/core/run.js";
 import type { PublicUser } from "../../../src/core/user.js";
 import { ApiError } from "./api-error.js";
 import type { ModelList } from "./model-listing.js";
 
-/** A message as GET /api/conversations/:id returns it: with the ids of its children in the tree. */
-export type TreeMessage = Message & { children: string[] };
+/**
+ * A message as GET /api/conversations/:id returns it: with the ids of its children in the tree, and the files a
+ * user message carries (images, in the order they were attached).
+ */
+export type TreeMessage = Message & { children: string[]; attachments?: Attachment[] };
 
 export type ConversationDetail = Conversation & { messages: TreeMessage[] };
 

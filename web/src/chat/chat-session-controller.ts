@@ -3,6 +3,7 @@
  * every reply in flight attached to its run, including runs already going when the page opened. It changes the
  * page only by dispatching actions to the session reducer.
  */
+import type { Attachment } from "../../../src/core/message.js";
 import type { RunEvent } from "../../../src/core/run-event.js";
 import { ApiError } from "../api/api-error.js";
 import {
@@ -24,6 +25,7 @@ import {
   type ChatSessionAction,
   type ChatSessionState,
   isTemporary,
+  type OutgoingMessage,
   temporaryMessage,
 } from "./chat-session-state.js";
 import { visibleThread } from "./message-tree.js";
@@ -51,6 +53,8 @@ type RunFollower = {
   text: string;
   stopRequested: boolean;
   stream: RunStream | null;
+  /** A new message's text and images: back to the composer if the server refuses to start its run. */
+  unsent: OutgoingMessage | null;
 };
 
 /** Text arrives token by token; the page takes it at most once per frame, or every 100 ms in a hidden tab. */
@@ -95,8 +99,11 @@ export class ChatSessionController {
     else this.#applyLoad(conversation);
   }
 
-  /** Resolves false when the message could not be sent, so the composer keeps it. */
-  async send(content: string): Promise<boolean> {
+  /**
+   * Resolves false when the message could not be sent, so the composer keeps it; a refusal of its POST comes
+   * later and gives it back through the state's `unsent`. `attachments` are uploaded images, shown in order.
+   */
+  async send(content: string, attachments: readonly Attachment[] = []): Promise<boolean> {
     const { dispatch, getState, translate } = this.#config;
     let conversationId = getState().conversationId;
     if (!conversationId) {
@@ -112,29 +119,44 @@ export class ChatSessionController {
     }
     const state = getState();
     const parent = visibleThread(state.tree, state.selection).at(-1) ?? null;
-    const user = temporaryMessage("user", parent?.id ?? null, content, null);
+    const user = temporaryMessage("user", parent?.id ?? null, content, null, attachments);
     const assistant = temporaryMessage("assistant", user.id, "", null);
     this.#start(
       conversationId,
       "/messages",
-      { content, ...(parent && { parentId: parent.id }), ...this.#modelBody() },
+      {
+        content,
+        ...(attachments.length > 0 && { attachments: attachments.map((file) => file.id) }),
+        ...(parent && { parentId: parent.id }),
+        ...this.#modelBody(),
+      },
       user,
       assistant,
+      { content, attachments },
     );
     return true;
   }
 
-  /** Sends a changed copy of a user message as its new sibling: the original and its replies stay, one arrow away. */
-  edit(messageId: string, content: string): void {
+  /**
+   * Sends a changed copy of a user message as its new sibling: the original and its replies stay, one arrow away.
+   * The copy carries the original's images unless `attachments` says which of them to keep.
+   */
+  edit(messageId: string, content: string, attachments?: readonly Attachment[]): void {
     const { conversationId, tree } = this.#config.getState();
     const original = tree.messages[messageId];
     if (!conversationId || !original) return;
-    const user = temporaryMessage("user", original.parentId, content, null);
+    const kept = attachments ?? original.attachments ?? [];
+    const user = temporaryMessage("user", original.parentId, content, null, kept);
     const assistant = temporaryMessage("assistant", user.id, "", null);
     this.#start(
       conversationId,
       "/messages",
-      { content, parentId: original.parentId, ...this.#modelBody() },
+      {
+        content,
+        ...(kept.length > 0 && { attachments: kept.map((file) => file.id) }),
+        parentId: original.parentId,
+        ...this.#modelBody(),
+      },
       user,
       assistant,
     );
@@ -219,9 +241,10 @@ export class ChatSessionController {
     body: Record<string, unknown>,
     user: TreeMessage | null,
     assistant: TreeMessage,
+    unsent: OutgoingMessage | null = null,
   ): void {
     this.#config.dispatch({ type: "runQueued", user, assistant });
-    this.#follow(newFollower(assistant.id, user?.id ?? null, null), (handlers) =>
+    this.#follow(newFollower(assistant.id, user?.id ?? null, null, unsent), (handlers) =>
       startRunStream(`/api/conversations/${encodeURIComponent(conversationId)}${path}`, body, handlers),
     );
   }
@@ -289,6 +312,7 @@ export class ChatSessionController {
         type: "runNotStarted",
         temporaryUserId: follower.temporaryUserId,
         temporaryAssistantId: follower.assistantId,
+        unsent: follower.unsent,
       });
       dispatch({ type: "notice", message: sendFailure(translate(), outcome.error) });
     } else if (outcome.kind === "failed" && !isExplainedByStoredState(outcome.error)) {
@@ -342,8 +366,13 @@ export class ChatSessionController {
   }
 }
 
-function newFollower(assistantId: string, temporaryUserId: string | null, runId: string | null): RunFollower {
-  return { assistantId, temporaryUserId, runId, text: "", stopRequested: false, stream: null };
+function newFollower(
+  assistantId: string,
+  temporaryUserId: string | null,
+  runId: string | null,
+  unsent: OutgoingMessage | null = null,
+): RunFollower {
+  return { assistantId, temporaryUserId, runId, text: "", stopRequested: false, stream: null, unsent };
 }
 
 /**

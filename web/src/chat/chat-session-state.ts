@@ -1,5 +1,6 @@
 /** What the chat page knows about one conversation, and how server answers and run events change it. */
 import type { Citation } from "../../../src/core/citation-check.js";
+import type { Attachment } from "../../../src/core/message.js";
 import type { RunEvent, RunEventDataMap } from "../../../src/core/run-event.js";
 import type { ConversationDetail, TreeMessage } from "../api/parley-api.js";
 import type { ConnectionState } from "../api/run-stream-client.js";
@@ -38,7 +39,14 @@ export type ChatSessionState = {
   citations: Readonly<Record<string, readonly Citation[]>>;
   /** The last failure to show above the composer. */
   notice: string | null;
+  /** A message the server refused to start (a 4xx on its POST), given back to the composer to change and resend. */
+  unsent: UnsentMessage | null;
 };
+
+/** What the composer held when it sent: its text and the images it carried. */
+export type OutgoingMessage = { content: string; attachments: readonly Attachment[] };
+
+export type UnsentMessage = OutgoingMessage & { temporaryId: string };
 
 export type ChatSessionAction =
   | { type: "loading" }
@@ -52,7 +60,14 @@ export type ChatSessionAction =
       temporaryAssistantId: string;
       start: RunEventDataMap["run.start"];
     }
-  | { type: "runNotStarted"; temporaryUserId: string | null; temporaryAssistantId: string }
+  | {
+      type: "runNotStarted";
+      temporaryUserId: string | null;
+      temporaryAssistantId: string;
+      /** A new message's text and images, for the composer to take back; null for an edit or a regenerate. */
+      unsent?: OutgoingMessage | null;
+    }
+  | { type: "unsentTaken" }
   | { type: "runText"; messageId: string; text: string }
   | { type: "runEvent"; messageId: string; event: RunEvent }
   | { type: "connection"; messageId: string; state: ConnectionState }
@@ -75,6 +90,7 @@ export function initialChatSession(
     routing: {},
     citations: {},
     notice: null,
+    unsent: null,
   };
 }
 
@@ -87,6 +103,7 @@ export function temporaryMessage(
   parentId: string | null,
   content: string,
   model: string | null,
+  attachments: readonly Attachment[] = [],
 ): TreeMessage {
   const now = Date.now();
   return {
@@ -105,6 +122,7 @@ export function temporaryMessage(
     createdAt: now,
     updatedAt: now,
     children: [],
+    attachments: [...attachments],
   };
 }
 
@@ -168,8 +186,14 @@ export function chatSessionReducer(state: ChatSessionState, action: ChatSessionA
     case "runNotStarted": {
       let tree = removeMessage(state.tree, action.temporaryAssistantId);
       if (action.temporaryUserId) tree = removeMessage(tree, action.temporaryUserId);
-      return { ...state, tree };
+      const unsent =
+        action.unsent && action.temporaryUserId
+          ? { ...action.unsent, temporaryId: action.temporaryUserId }
+          : state.unsent;
+      return { ...state, tree, unsent };
     }
+    case "unsentTaken":
+      return state.unsent ? { ...state, unsent: null } : state;
     case "runText": {
       const message = state.tree.messages[action.messageId];
       if (!message) return state;

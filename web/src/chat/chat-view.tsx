@@ -4,17 +4,20 @@
  */
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import type { Citation } from "../../../src/core/citation-check.js";
+import type { Attachment } from "../api/file-api.js";
 import { BotBadge } from "../bots/bot-badge.js";
 import { useBot } from "../bots/use-bot.js";
-import { useTranslation } from "../i18n/translation.js";
+import { type Translate, useTranslation } from "../i18n/translation.js";
+import { type ImageSight, imageSight } from "../model-catalog/image-sight.js";
 import { ModelPicker, modelPrice } from "../model-catalog/model-picker.js";
-import { answeringModel, requestedModel } from "../model-catalog/use-model-choice.js";
+import { AUTO_MODEL, answeringModel, requestedModel } from "../model-catalog/use-model-choice.js";
 import type { ModelsState } from "../model-catalog/use-models.js";
 import { CloseIcon, NewChatIcon, SidebarIcon } from "../ui/icons.js";
-import { Composer, type ComposerHandle } from "./composer.js";
+import { Composer, type ComposerHandle, type ImageWarning } from "./composer.js";
 import { EmptyState } from "./empty-state.js";
 import { MessageList } from "./message-list.js";
 import { useChatSession } from "./use-chat-session.js";
+import { useFileDrop } from "./use-file-drop.js";
 
 const CitationPanel = lazy(() => import("../citations/citation-panel.js"));
 
@@ -53,6 +56,8 @@ export function ChatView(props: ChatViewProps) {
   const { state, thread, streaming, controller } = session;
   const { bot, error: botError } = useBot(state.botId);
   const [openCitation, setOpenCitation] = useState<OpenCitation | null>(null);
+  // Images dropped anywhere on the chat go to the composer.
+  const drop = useFileDrop((files) => composer.current?.addFiles(files));
 
   // Esc stops a streaming reply, unless something open (a menu, an edit) used the key first.
   useEffect(() => {
@@ -70,16 +75,16 @@ export function ChatView(props: ChatViewProps) {
   }, [preview]);
 
   const send = useCallback(
-    async (content: string) => {
+    async (content: string, attachments: readonly Attachment[] = []) => {
       setFollowSignal((value) => value + 1);
-      return controller.send(content);
+      return controller.send(content, attachments);
     },
     [controller],
   );
   const edit = useCallback(
-    (messageId: string, content: string) => {
+    (messageId: string, content: string, attachments: readonly Attachment[]) => {
       setFollowSignal((value) => value + 1);
-      controller.edit(messageId, content);
+      controller.edit(messageId, content, attachments);
     },
     [controller],
   );
@@ -101,6 +106,15 @@ export function ChatView(props: ChatViewProps) {
   const botModel = bot?.model
     ? (models.models.find((model) => model.id === bot.model)?.label ?? bot.model)
     : null;
+  const imageWarning = imageWarningFor(
+    imageSight(
+      state.botId ? (bot?.model ?? AUTO_MODEL) : requestedModel(modelChoice, models.models),
+      models.models,
+    ),
+    state.botId ? (bot?.name ?? null) : null,
+    t,
+    () => onModelChoice(AUTO_MODEL),
+  );
   const modelLine = state.botId
     ? bot && t("bots.line", { name: bot.name, model: botModel ?? t("models.auto") })
     : answering
@@ -169,7 +183,13 @@ export function ChatView(props: ChatViewProps) {
       <Column
         className={`chat-view${preview ? " is-preview" : ""}`}
         aria-label={state.title || bot?.name || t("sidebar.newChat")}
+        {...drop.handlers}
       >
+        {drop.dragging && (
+          <div className="drop-overlay" aria-hidden="true">
+            <span>{t("attachments.drop")}</span>
+          </div>
+        )}
         <header className="chat-header">
           {!props.sidebarOpen && (
             <button
@@ -226,6 +246,9 @@ export function ChatView(props: ChatViewProps) {
           unavailableReason={unavailableReason}
           modelLine={modelLine}
           {...(bot && { placeholder: t("bots.placeholder", { name: bot.name }) })}
+          imageWarning={imageWarning}
+          unsent={state.unsent}
+          onUnsentTaken={session.unsentTaken}
           onSend={send}
           onStop={() => controller.stop()}
         />
@@ -242,4 +265,29 @@ export function ChatView(props: ChatViewProps) {
       )}
     </>
   );
+}
+
+/** What to say when the message's images go to a model that cannot see them; null when they can be seen. */
+function imageWarningFor(
+  sight: ImageSight,
+  botName: string | null,
+  t: Translate,
+  useAuto: () => void,
+): ImageWarning | null {
+  switch (sight.kind) {
+    case "sees":
+      return null;
+    case "none":
+      return { text: t("attachments.noModelSees") };
+    case "blind":
+      // A bot answers with its own model: the user cannot switch it from the chat.
+      if (botName) return { text: t("attachments.botBlind", { name: botName, model: sight.model.label }) };
+      return {
+        text: t("attachments.modelBlind", {
+          model: sight.model.label,
+          models: sight.seeing.map((model) => model.label).join(", "),
+        }),
+        onUseAuto: useAuto,
+      };
+  }
 }

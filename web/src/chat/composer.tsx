@@ -1,10 +1,27 @@
 /**
  * The message box at the bottom: grows with its text up to 40% of the screen, Enter sends, Shift+Enter adds a
- * line, and while a reply streams the send button is the stop button.
+ * line, and while a reply streams the send button is the stop button. Images come by the attach button, a paste,
+ * or a drop on the chat (ComposerHandle.addFiles); each uploads at once and shows as a chip until sent.
  */
-import { type KeyboardEvent, type Ref, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
+import {
+  type ClipboardEvent,
+  type KeyboardEvent,
+  type Ref,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from "react";
+import { type Attachment, IMAGE_ACCEPT } from "../api/file-api.js";
 import { useTranslation } from "../i18n/translation.js";
-import { SendIcon, StopIcon } from "../ui/icons.js";
+import { AttachIcon, SendIcon, StopIcon } from "../ui/icons.js";
+import type { UnsentMessage } from "./chat-session-state.js";
+import { ComposerImages, ImageRefusals } from "./composer-images.js";
+import { useImageUploads } from "./use-image-uploads.js";
+
+/** Why the images may not be seen by the model the message goes to, and the way out when there is one. */
+export type ImageWarning = { text: string; onUseAuto?: () => void };
 
 type ComposerProps = {
   streaming: boolean;
@@ -14,21 +31,40 @@ type ComposerProps = {
   modelLine: string | null;
   /** Whom the message goes to, in the empty box; Parley unless told. */
   placeholder?: string;
-  /** Resolves false when the message was not sent; the text then stays in the box. */
-  onSend: (content: string) => Promise<boolean>;
+  /** Shown while the message carries images, when the model it goes to cannot see them. */
+  imageWarning: ImageWarning | null;
+  /** A sent message the server refused: it comes back into the box, when the box is empty. */
+  unsent: UnsentMessage | null;
+  onUnsentTaken: () => void;
+  /** Resolves false when the message was not sent; the text and images then stay in the box. */
+  onSend: (content: string, attachments: readonly Attachment[]) => Promise<boolean>;
   onStop: () => void;
   ref?: Ref<ComposerHandle>;
 };
 
-export type ComposerHandle = { focus: () => void };
+export type ComposerHandle = { focus: () => void; addFiles: (files: readonly File[]) => void };
 
 export function Composer(props: ComposerProps) {
-  const { streaming, unavailableReason, modelLine, placeholder, onSend, onStop, ref: handle } = props;
+  const { streaming, unavailableReason, modelLine, placeholder, imageWarning, onSend, onStop } = props;
+  const { unsent, onUnsentTaken, ref: handle } = props;
   const { t } = useTranslation();
   const [draft, setDraft] = useState("");
   const textarea = useRef<HTMLTextAreaElement>(null);
+  const filePicker = useRef<HTMLInputElement>(null);
+  const uploads = useImageUploads(t);
+  const { add: addFiles, reset: resetImages } = uploads;
 
-  useImperativeHandle(handle, () => ({ focus: () => textarea.current?.focus() }), []);
+  useImperativeHandle(
+    handle,
+    () => ({
+      focus: () => textarea.current?.focus(),
+      addFiles: (files) => {
+        addFiles(files);
+        textarea.current?.focus();
+      },
+    }),
+    [addFiles],
+  );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the height follows the text.
   useLayoutEffect(() => {
@@ -38,13 +74,30 @@ export function Composer(props: ComposerProps) {
     element.style.height = `${Math.min(element.scrollHeight, window.innerHeight * 0.4)}px`;
   }, [draft]);
 
-  const canSend = draft.trim() !== "" && !streaming && unavailableReason === null;
+  // A refused message comes back to be changed (say, sent to another model), unless something new was started.
+  const empty = draft === "" && uploads.images.length === 0;
+  useEffect(() => {
+    if (!unsent) return;
+    if (empty) {
+      setDraft(unsent.content);
+      resetImages(unsent.attachments);
+    }
+    onUnsentTaken();
+  }, [unsent, empty, resetImages, onUnsentTaken]);
+
+  const hasContent = draft.trim() !== "" || uploads.ready.length > 0;
+  const canSend = hasContent && !uploads.pending && !streaming && unavailableReason === null;
 
   const send = async () => {
     if (!canSend) return;
     const content = draft.trim();
+    const attachments = uploads.ready;
     setDraft("");
-    if (!(await onSend(content))) setDraft((current) => (current === "" ? content : current));
+    resetImages();
+    if (!(await onSend(content, attachments))) {
+      setDraft((current) => (current === "" ? content : current));
+      if (attachments.length > 0) resetImages(attachments);
+    }
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -55,42 +108,87 @@ export function Composer(props: ComposerProps) {
     }
   };
 
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...event.clipboardData.files];
+    // Text copied from an office app may come with a picture of itself: then the text is what was meant.
+    if (files.length === 0 || event.clipboardData.getData("text/plain") !== "") return;
+    event.preventDefault();
+    addFiles(files);
+  };
+
   return (
     <div className="composer">
+      {imageWarning && uploads.images.length > 0 && (
+        <div className="composer-warning" role="status">
+          <span>{imageWarning.text}</span>
+          {imageWarning.onUseAuto && (
+            <button type="button" className="button secondary" onClick={imageWarning.onUseAuto}>
+              {t("attachments.useAuto")}
+            </button>
+          )}
+        </div>
+      )}
+      <ImageRefusals refusals={uploads.refusals} onDismiss={uploads.remove} />
       <div className="composer-box">
-        <textarea
-          ref={textarea}
-          id="composer-input"
-          className="composer-input"
-          aria-label={t("composer.message")}
-          placeholder={unavailableReason ?? placeholder ?? t("composer.placeholder")}
-          value={draft}
-          rows={1}
-          onChange={(event) => setDraft(event.target.value)}
-          onKeyDown={onKeyDown}
-        />
-        {streaming ? (
+        <ComposerImages images={uploads.images} onRemove={uploads.remove} />
+        <div className="composer-row">
           <button
             type="button"
-            className="composer-button is-stop"
-            aria-label={t("composer.stop")}
-            title={t("composer.stop")}
-            onClick={onStop}
+            className="icon-button composer-attach"
+            aria-label={t("attachments.attach")}
+            title={t("attachments.attach")}
+            onClick={() => filePicker.current?.click()}
           >
-            <StopIcon />
+            <AttachIcon />
           </button>
-        ) : (
-          <button
-            type="button"
-            className="composer-button"
-            aria-label={t("composer.send")}
-            title={t("composer.send")}
-            disabled={!canSend}
-            onClick={() => void send()}
-          >
-            <SendIcon />
-          </button>
-        )}
+          <input
+            ref={filePicker}
+            type="file"
+            accept={IMAGE_ACCEPT}
+            multiple
+            hidden
+            onChange={(event) => {
+              addFiles([...(event.target.files ?? [])]);
+              // The same file may be picked again after it was removed.
+              event.target.value = "";
+              textarea.current?.focus();
+            }}
+          />
+          <textarea
+            ref={textarea}
+            id="composer-input"
+            className="composer-input"
+            aria-label={t("composer.message")}
+            placeholder={unavailableReason ?? placeholder ?? t("composer.placeholder")}
+            value={draft}
+            rows={1}
+            onChange={(event) => setDraft(event.target.value)}
+            onKeyDown={onKeyDown}
+            onPaste={onPaste}
+          />
+          {streaming ? (
+            <button
+              type="button"
+              className="composer-button is-stop"
+              aria-label={t("composer.stop")}
+              title={t("composer.stop")}
+              onClick={onStop}
+            >
+              <StopIcon />
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="composer-button"
+              aria-label={t("composer.send")}
+              title={uploads.pending ? t("attachments.waitForUploads") : t("composer.send")}
+              disabled={!canSend}
+              onClick={() => void send()}
+            >
+              <SendIcon />
+            </button>
+          )}
+        </div>
       </div>
       <div className="composer-line">
         {modelLine && <span>{modelLine}</span>}

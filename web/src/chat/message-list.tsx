@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { Citation } from "../../../src/core/citation-check.js";
+import type { Attachment } from "../api/file-api.js";
 import type { ModelListing } from "../api/model-listing.js";
 import type { TreeMessage } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
@@ -29,7 +30,7 @@ type MessageListProps = {
   /** Changes when the user sends, to bring the end into view whatever the scroll position was. */
   followSignal: number;
   onSelect: (messageId: string) => void;
-  onEdit: (messageId: string, content: string) => void;
+  onEdit: (messageId: string, content: string, attachments: readonly Attachment[]) => void;
   onRegenerate: (messageId: string) => void;
   onCitation: (citation: Citation, number: number, mark: HTMLElement) => void;
   onFollowUp: (question: string) => void;

@@ -25,6 +25,8 @@ export type ChatSession = {
   controller: ChatSessionController;
   select: (messageId: string) => void;
   dismissNotice: () => void;
+  /** The composer took back the message the server refused (`state.unsent`). */
+  unsentTaken: () => void;
 };
 
 export function useChatSession(config: ChatSessionConfig): ChatSession {
@@ -60,6 +62,7 @@ export function useChatSession(config: ChatSessionConfig): ChatSession {
   // Stable, so that messages which did not change skip rendering while a reply streams.
   const select = useCallback((messageId: string) => dispatch({ type: "select", messageId }), []);
   const dismissNotice = useCallback(() => dispatch({ type: "notice", message: null }), []);
+  const unsentTaken = useCallback(() => dispatch({ type: "unsentTaken" }), []);
 
-  return { state, thread, streaming, controller, select, dismissNotice };
+  return { state, thread, streaming, controller, select, dismissNotice, unsentTaken };
 }

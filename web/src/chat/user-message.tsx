@@ -1,17 +1,24 @@
-/** A message the user sent: a bubble on the right, with edit (which branches the conversation) and copy. */
+/**
+ * A message the user sent: its images and a bubble on the right, with edit (which branches the conversation; the
+ * edited copy keeps the images, unless some are taken off) and copy.
+ */
 import { type KeyboardEvent, memo, useEffect, useRef, useState } from "react";
+import type { Attachment } from "../api/file-api.js";
 import type { TreeMessage } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { EditIcon } from "../ui/icons.js";
 import { BranchSwitcher } from "./branch-switcher.js";
+import { MessageImages } from "./message-images.js";
+
+const NO_IMAGES: readonly Attachment[] = [];
 
 type UserMessageProps = {
   message: TreeMessage;
   siblings: readonly string[];
   busy: boolean;
   onSelect: (messageId: string) => void;
-  onEdit: (messageId: string, content: string) => void;
+  onEdit: (messageId: string, content: string, attachments: readonly Attachment[]) => void;
 };
 
 /** Memoized: while a reply streams, the messages above it do not render again. */
@@ -25,6 +32,8 @@ export const UserMessage = memo(function UserMessage({
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(message.content);
+  const images = message.attachments ?? NO_IMAGES;
+  const [keptImages, setKeptImages] = useState(images);
   const textarea = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
@@ -41,11 +50,13 @@ export const UserMessage = memo(function UserMessage({
     element.style.height = `${element.scrollHeight}px`;
   });
 
+  const canSubmit = (draft.trim() !== "" || keptImages.length > 0) && !busy;
   const submit = () => {
     const content = draft.trim();
-    if (!content || busy) return;
+    if (!canSubmit) return;
     setEditing(false);
-    if (content !== message.content.trim()) onEdit(message.id, content);
+    if (content !== message.content.trim() || keptImages.length !== images.length)
+      onEdit(message.id, content, keptImages);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -63,6 +74,10 @@ export const UserMessage = memo(function UserMessage({
     return (
       <div className="message user-message is-editing">
         <div className="user-edit">
+          <MessageImages
+            images={keptImages}
+            onRemove={(id) => setKeptImages((current) => current.filter((image) => image.id !== id))}
+          />
           <textarea
             ref={textarea}
             aria-label={t("message.editLabel")}
@@ -75,12 +90,7 @@ export const UserMessage = memo(function UserMessage({
             <button type="button" className="button secondary" onClick={() => setEditing(false)}>
               {t("message.cancel")}
             </button>
-            <button
-              type="button"
-              className="button primary"
-              disabled={!draft.trim() || busy}
-              onClick={submit}
-            >
+            <button type="button" className="button primary" disabled={!canSubmit} onClick={submit}>
               {t("message.save")}
             </button>
           </div>
@@ -91,7 +101,8 @@ export const UserMessage = memo(function UserMessage({
 
   return (
     <div className="message user-message" data-message-id={message.id}>
-      <div className="user-bubble">{message.content}</div>
+      <MessageImages images={images} />
+      {message.content !== "" && <div className="user-bubble">{message.content}</div>}
       <div className="message-actions">
         <BranchSwitcher siblings={siblings} currentId={message.id} onSelect={onSelect} disabled={busy} />
         {/* Editing the first message sends `parentId: null`: a new root, the original one arrow away. */}
@@ -103,6 +114,7 @@ export const UserMessage = memo(function UserMessage({
           disabled={busy}
           onClick={() => {
             setDraft(message.content);
+            setKeptImages(images);
             setEditing(true);
           }}
         >
