@@ -92,11 +92,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
             yield { type: "error", error: openAIStreamError(chunk.error) };
             return;
           }
-          const choice = chunk.choices?.[0];
+          // Checked field by field rather than by a schema: this runs for every token of every reply.
+          const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
           const text = choice?.delta?.content;
-          if (text) yield { type: "text.delta", text };
-          if (choice?.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
-          if (chunk.usage) yield usagePart(chunk.usage);
+          if (typeof text === "string" && text !== "") yield { type: "text.delta", text };
+          if (typeof choice?.finish_reason === "string") finishReason = mapFinishReason(choice.finish_reason);
+          if (typeof chunk.usage?.prompt_tokens === "number") yield usagePart(chunk.usage);
         }
         datas.length = 0;
       }
@@ -197,7 +198,7 @@ function usagePart(usage: NonNullable<ChatCompletionChunk["usage"]>): ChatStream
   return {
     type: "usage",
     inputTokens: usage.prompt_tokens,
-    outputTokens: usage.completion_tokens,
-    ...(cached !== undefined && { cachedInputTokens: cached }),
+    outputTokens: typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0,
+    ...(typeof cached === "number" && { cachedInputTokens: cached }),
   };
 }
