@@ -7,6 +7,8 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     testTimeout: 60_000,
+    // A throwaway PostgreSQL cluster for the store's PostgreSQL variants (PARLEY_TEST_POSTGRES=skip skips them).
+    globalSetup: ["test/support/postgres-test-cluster.ts"],
     hookTimeout: 60_000,
     // CI reads the counts from this file to print one plain closing line.
     reporters: process.env.CI ? ["default", ["json", { outputFile: "test-results.json" }]] : ["default"],

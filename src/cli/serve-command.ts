@@ -15,8 +15,10 @@ import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
 import { RunMetrics } from "../runs/run-metrics.js";
 import { RunService } from "../runs/run-service.js";
+import { withoutPassword } from "../store/open-postgres-database.js";
 import { openStore } from "../store/open-store.js";
 import { findModelFiles } from "./find-model-files.js";
+import { storeConfigOf } from "./open-configured-store.js";
 import { remoteModels } from "./remote-models.js";
 import { resilientCatalogEntries } from "./resilient-catalog-entries.js";
 import { startLocalModels } from "./start-local-models.js";
@@ -25,7 +27,8 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const config = loadConfig({ flags });
   const logger = pino({ name: "parley" });
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openStore({ sqlitePath: path.join(config.dataDir, "parley.db") });
+  const storeConfig = storeConfigOf(config);
+  const store = await openStore(storeConfig);
   const seeded = await seedBuiltInBots(store);
   if (seeded.length > 0) logger.info({ bots: seeded }, "added the built-in bots");
 
@@ -120,7 +123,13 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     );
   }
   logger.info(
-    { url: address, models: models.map((model) => model.id), config: config.configFile },
+    {
+      url: address,
+      models: models.map((model) => model.id),
+      config: config.configFile,
+      database:
+        "databaseUrl" in storeConfig ? withoutPassword(storeConfig.databaseUrl) : storeConfig.sqlitePath,
+    },
     "Parley is serving",
   );
 

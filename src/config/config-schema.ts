@@ -102,6 +102,17 @@ export const configSchema = z
     host: z.string().min(1).default("127.0.0.1"),
     port: port.default(3000),
     dataDir: z.string().min(1).default("./data"),
+    /**
+     * Where conversations, accounts and bots are kept: unset, a SQLite file in dataDir (parley.db); a PostgreSQL URL
+     * (postgres://user:password@host:5432/parley, or PARLEY_DATABASE_URL) for instances that share their state.
+     */
+    database: z
+      .string()
+      .regex(
+        /^postgres(ql)?:\/\/\S+$/i,
+        "use a PostgreSQL URL such as postgres://user:password@host:5432/parley, or leave `database` and PARLEY_DATABASE_URL unset to keep data in dataDir/parley.db",
+      )
+      .optional(),
     modelsDir: z.string().min(1).default("./models"),
     engine: z
       .object({

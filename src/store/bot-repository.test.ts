@@ -3,9 +3,7 @@ import { ConflictError, NotFoundError } from "../core/app-error.js";
 import type { Bot } from "../core/bot.js";
 import { newId } from "../core/ids.js";
 import { sampleConversation } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-const stores = useTemporaryStores();
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
 function sampleBot(overrides: Partial<Bot> = {}): Bot {
   return {
@@ -30,7 +28,9 @@ function sampleBot(overrides: Partial<Bot> = {}): Bot {
   };
 }
 
-describe("bot repository", () => {
+describe.each(storeDialects)("bot repository on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
   it("stores a bot as version 1 and reads it back by id, slug and version", async () => {
     const store = await stores.open();
     const bot = sampleBot({ slug: "helper" });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
 import { sampleConversation, sampleMessage, sampleRun } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
-const stores = useTemporaryStores();
+describe.each(storeDialects)("conversation repository on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
 
-describe("conversation repository", () => {
   it("stores a conversation and reads it back unchanged", async () => {
     const store = await stores.open();
     const conversation = sampleConversation({ title: "Trip to Lisbon", botId: "bot_travel" });
@@ -97,6 +97,14 @@ describe("conversation repository", () => {
     await store.conversations.create(sampleConversation({ title: "ÄRGER mit Übersetzungen" }));
     expect(await store.conversations.list({ userId: "local", query: "ärger" })).toHaveLength(1);
     expect(await store.conversations.list({ userId: "local", query: "ÜBERSETZUNGEN" })).toHaveLength(1);
+  });
+
+  it("stores text holding a NUL character instead of failing; PostgreSQL, which cannot hold one, keeps U+FFFD", async () => {
+    const store = await stores.open();
+    const conversation = sampleConversation({ title: "before\u0000after" });
+    await store.conversations.create(conversation);
+    const stored = dialect === "postgres" ? "before\uFFFDafter" : conversation.title;
+    expect((await store.conversations.get(conversation.id))?.title).toBe(stored);
   });
 
   it("deletes a conversation with its messages, runs and run events", async () => {

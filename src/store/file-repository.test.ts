@@ -3,9 +3,7 @@ import { NotFoundError } from "../core/app-error.js";
 import { newId } from "../core/ids.js";
 import type { StoredFile } from "../core/parley-store.js";
 import { sampleConversation, sampleMessage } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-const stores = useTemporaryStores();
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
 function sampleFile(overrides: Partial<StoredFile> = {}): StoredFile {
   return {
@@ -21,7 +19,9 @@ function sampleFile(overrides: Partial<StoredFile> = {}): StoredFile {
   };
 }
 
-describe("file repository", () => {
+describe.each(storeDialects)("file repository on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
   it("stores a file's record and bytes and reads each back unchanged", async () => {
     const store = await stores.open();
     const file = sampleFile();

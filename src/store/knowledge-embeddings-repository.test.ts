@@ -1,9 +1,6 @@
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { addSampleDocument, createSampleBot } from "./test-support/sample-knowledge.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-const stores = useTemporaryStores();
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
 const GUIDE =
   "The event loop runs one callback at a time. Timers fire after their delay has passed. " +
@@ -13,20 +10,17 @@ function vector(...values: number[]): Float32Array {
   return Float32Array.from(values);
 }
 
-function countEmbeddingRows(databasePath: string): number {
-  const database = new Database(databasePath, { readonly: true });
-  try {
-    return (database.prepare("select count(*) as count from knowledge_embeddings").get() as { count: number })
-      .count;
-  } finally {
-    database.close();
-  }
-}
+describe.each(storeDialects)("knowledge embeddings in the store on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
 
-describe("knowledge embeddings in the store", () => {
+  async function countEmbeddingRows(location: string): Promise<number> {
+    const [row] = await stores.query(location, "select count(*) as count from knowledge_embeddings");
+    return Number(row?.count);
+  }
+
   it("stores one float32 vector per sentence and model, and finds the bot's sentences most similar first", async () => {
-    const databasePath = stores.databasePath();
-    const store = await stores.open(databasePath);
+    const location = await stores.newDatabase();
+    const store = await stores.open(location);
     const bot = await createSampleBot(store);
     const other = await createSampleBot(store);
     const { document } = await addSampleDocument(store, bot.id, "Event loop guide", GUIDE);
@@ -44,7 +38,7 @@ describe("knowledge embeddings in the store", () => {
     await store.knowledge.addEmbeddings(elsewhere.id, "embed-a", [{ position: 0, vector: vector(0, 1, 0) }]);
     // Another model's vectors live in another space and are not searched with this one's.
     await store.knowledge.addEmbeddings(document.id, "embed-b", [{ position: 2, vector: vector(0, 1, 0) }]);
-    expect(countEmbeddingRows(databasePath)).toBe(5);
+    expect(await countEmbeddingRows(location)).toBe(5);
 
     const found = await store.knowledge.searchSimilar(bot.id, "embed-a", vector(0, 2, 0), 2);
     expect(found.map((sentence) => [sentence.position, sentence.similarity])).toEqual([
@@ -67,21 +61,21 @@ describe("knowledge embeddings in the store", () => {
   });
 
   it("replaces a sentence's vector when it is embedded again, and drops the vectors with their document", async () => {
-    const databasePath = stores.databasePath();
-    const store = await stores.open(databasePath);
+    const location = await stores.newDatabase();
+    const store = await stores.open(location);
     const bot = await createSampleBot(store);
     const { document } = await addSampleDocument(store, bot.id, "Guide", GUIDE);
     await store.knowledge.addEmbeddings(document.id, "embed", [{ position: 0, vector: vector(1, 0) }]);
     await store.knowledge.addEmbeddings(document.id, "embed", [{ position: 0, vector: vector(0, 1) }]);
-    expect(countEmbeddingRows(databasePath)).toBe(1);
+    expect(await countEmbeddingRows(location)).toBe(1);
     const [only] = await store.knowledge.searchSimilar(bot.id, "embed", vector(0, 1), 5);
     expect(only?.similarity).toBeCloseTo(1, 6);
 
     await store.knowledge.delete(document.id);
-    expect(countEmbeddingRows(databasePath)).toBe(0);
+    expect(await countEmbeddingRows(location)).toBe(0);
     // Vectors that come back after their document was deleted are dropped, not an error.
     await store.knowledge.addEmbeddings(document.id, "embed", [{ position: 0, vector: vector(1, 0) }]);
-    expect(countEmbeddingRows(databasePath)).toBe(0);
+    expect(await countEmbeddingRows(location)).toBe(0);
   });
 
   it("lists the sentences a model has not embedded yet, oldest document first and in order", async () => {

@@ -4,9 +4,7 @@ import { newId } from "../core/ids.js";
 import type { KnowledgeDocument, KnowledgeSentence } from "../core/knowledge.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { splitSentences } from "../core/sentence-split.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-const stores = useTemporaryStores();
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
 async function createBot(store: ParleyStore): Promise<Bot> {
   const bot: Bot = {
@@ -57,7 +55,9 @@ const GUIDE =
   "The event loop runs one callback at a time. Timers fire after their delay has passed. " +
   "Microtasks run before the next macrotask. Rendering happens between tasks in a browser.";
 
-describe("knowledge repository", () => {
+describe.each(storeDialects)("knowledge repository on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
   it("finds the sentence that answers a question, best first, with exact offsets and its document's title", async () => {
     const store = await stores.open();
     const bot = await createBot(store);
@@ -77,6 +77,32 @@ describe("knowledge repository", () => {
     ).toEqual([0]);
     expect(await store.knowledge.search(bot.id, "quantum chromodynamics", 5)).toEqual([]);
     expect(await store.knowledge.search(bot.id, '"); drop table bots; -- NEAR AND *', 5)).toEqual([]);
+  });
+
+  it("ranks a sentence with a rare word of the question above one that repeats a common word", async () => {
+    const store = await stores.open();
+    const bot = await createBot(store);
+    await addDocument(
+      store,
+      bot.id,
+      "Loops",
+      "The loop runs, the loop waits, and the loop runs again. The loop sleeps. The loop ends. Timers fire late.",
+    );
+    const found = await store.knowledge.search(bot.id, "loop timers", 5);
+    // The order among the loop sentences is each database's own balance of repetition against length.
+    expect(found[0]?.position).toBe(3);
+    expect(found.map((sentence) => sentence.position).sort()).toEqual([0, 1, 2, 3]);
+    const scores = found.map((sentence) => sentence.score);
+    expect(scores).toEqual([...scores].sort((a, b) => a - b));
+  });
+
+  it("finds words with or without their accents, either way round", async () => {
+    const store = await stores.open();
+    const bot = await createBot(store);
+    await addDocument(store, bot.id, "Menu", "Crème brûlée is on the menu. The cafe opens at nine.");
+    expect((await store.knowledge.search(bot.id, "creme brulee", 5)).map((hit) => hit.position)).toEqual([0]);
+    expect((await store.knowledge.search(bot.id, "Brûlée", 5)).map((hit) => hit.position)).toEqual([0]);
+    expect((await store.knowledge.search(bot.id, "café", 5)).map((hit) => hit.position)).toEqual([1]);
   });
 
   it("searches one bot's documents only, and forgets a deleted document or bot", async () => {

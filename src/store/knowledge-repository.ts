@@ -1,27 +1,30 @@
 /**
- * Bots' knowledge documents in the database, their sentences, BM25-ranked full-text search over them, and their
- * sentences' vectors from an embedding model with similarity search.
+ * Bots' knowledge documents in the database, their sentences, BM25-ranked full-text search over them (each
+ * database's own, see knowledge-text-index.ts), and their sentences' vectors from an embedding model with
+ * similarity search.
  */
-import { type Kysely, type Selectable, sql } from "kysely";
-import type {
-  KnowledgeDocument,
-  KnowledgeMediaType,
-  KnowledgeSentence,
-  RetrievedSentence,
-} from "../core/knowledge.js";
+import { type Kysely, PostgresAdapter, type Selectable } from "kysely";
+import type { KnowledgeDocument, KnowledgeMediaType, KnowledgeSentence } from "../core/knowledge.js";
 import { cosineSimilarity, type SimilarSentence } from "../core/knowledge-embedding.js";
 import type { KnowledgeRepository } from "../core/parley-store.js";
 import { fromFloat32Column, toFloat32Column } from "./float32-column.js";
+import { type KnowledgeTextIndex, queryTerms } from "./knowledge-text-index.js";
 import type { KnowledgeDocumentTable, ParleyDatabase } from "./parley-database.js";
+import { postgresKnowledgeTextIndex } from "./postgres-knowledge-text-index.js";
+import { sqliteKnowledgeTextIndex } from "./sqlite-knowledge-text-index.js";
 import { withinTransaction } from "./within-transaction.js";
-
-/** Words that make up a search; more than this many adds noise, not recall. */
-const MAX_QUERY_TERMS = 32;
 
 /** Rows per insert of vectors: well under SQLite's limit of bound parameters. */
 const EMBEDDINGS_PER_INSERT = 200;
 
+/** Rows per insert of sentences (four parameters each); on PostgreSQL, each insert is a round trip. */
+const SENTENCES_PER_INSERT = 1_000;
+
 export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): KnowledgeRepository {
+  const textIndex: KnowledgeTextIndex =
+    database.getExecutor().adapter instanceof PostgresAdapter
+      ? postgresKnowledgeTextIndex
+      : sqliteKnowledgeTextIndex;
   return {
     async add(document, sentences) {
       await withinTransaction(database, async (transaction) => {
@@ -37,21 +40,28 @@ export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): Kno
             created_at: document.createdAt,
           })
           .execute();
-        for (const sentence of sentences) {
+        for (let start = 0; start < sentences.length; start += SENTENCES_PER_INSERT) {
           await transaction
             .insertInto("knowledge_sentences")
-            .values({
-              document_id: document.id,
-              position: sentence.position,
-              start_offset: sentence.start,
-              end_offset: sentence.end,
-            })
+            .values(
+              sentences.slice(start, start + SENTENCES_PER_INSERT).map((sentence) => ({
+                document_id: document.id,
+                position: sentence.position,
+                start_offset: sentence.start,
+                end_offset: sentence.end,
+              })),
+            )
             .execute();
-          await sql`insert into knowledge_sentences_fts (text, bot_id, document_id, position)
-            values (${sentence.text}, ${document.botId}, ${document.id}, ${sentence.position})`.execute(
-            transaction,
-          );
         }
+        await textIndex.add(
+          transaction,
+          sentences.map((sentence) => ({
+            botId: document.botId,
+            documentId: document.id,
+            position: sentence.position,
+            text: sentence.text,
+          })),
+        );
       });
     },
 
@@ -76,41 +86,13 @@ export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): Kno
     },
 
     async delete(id) {
-      // Its sentences go through ON DELETE CASCADE, their index entries through a trigger.
+      // Its sentences go through ON DELETE CASCADE, their index entries with them (a trigger on SQLite).
       const result = await database.deleteFrom("knowledge_documents").where("id", "=", id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
 
     async search(botId, query, limit) {
-      const match = matchExpression(query);
-      if (match === undefined) return [];
-      const { rows } = await sql<{
-        document_id: string;
-        position: number;
-        start_offset: number;
-        end_offset: number;
-        text: string;
-        title: string;
-        score: number;
-      }>`select f.document_id, s.position, s.start_offset, s.end_offset, f.text, d.title,
-            bm25(knowledge_sentences_fts) as score
-          from knowledge_sentences_fts f
-          join knowledge_sentences s on s.document_id = f.document_id and s.position = f.position
-          join knowledge_documents d on d.id = f.document_id
-          where knowledge_sentences_fts match ${match} and f.bot_id = ${botId}
-          order by score, f.document_id, s.position
-          limit ${limit}`.execute(database);
-      return rows.map(
-        (row): RetrievedSentence => ({
-          documentId: row.document_id,
-          position: Number(row.position),
-          start: Number(row.start_offset),
-          end: Number(row.end_offset),
-          text: row.text,
-          title: row.title,
-          score: Number(row.score),
-        }),
-      );
+      return textIndex.search(database, botId, queryTerms(query), limit);
     },
 
     async addEmbeddings(documentId, model, embeddings) {
@@ -257,15 +239,6 @@ async function documentsById(
     .where("id", "in", unique)
     .execute();
   return new Map(rows.map((row) => [row.id, { title: row.title, content: row.content }]));
-}
-
-/**
- * An FTS5 query that matches any word of `query`, each quoted so that none is read as FTS5 syntax
- * (AND, NEAR, a column name, a stray quote). BM25 then ranks sentences with more, and rarer, words first.
- */
-function matchExpression(query: string): string | undefined {
-  const terms = [...new Set(query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, MAX_QUERY_TERMS);
-  return terms.length === 0 ? undefined : terms.map((term) => `"${term}"`).join(" OR ");
 }
 
 function toDocument(row: Selectable<KnowledgeDocumentTable>): KnowledgeDocument {

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
 import type { Message } from "../core/message.js";
 import { sampleConversation, sampleMessage } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
-const stores = useTemporaryStores();
+describe.each(storeDialects)("message repository on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
 
-describe("message repository", () => {
   it("stores every field of a message and reads it back unchanged", async () => {
     const store = await stores.open();
     const conversation = sampleConversation();

@@ -1,55 +1,56 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { describe, expect, it } from "vitest";
-import { AppError, ConfigError } from "../core/app-error.js";
+import { ConfigError } from "../core/app-error.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
+import { openPostgresDatabase } from "./open-postgres-database.js";
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import { openStore } from "./open-store.js";
 import { parleyMigrations } from "./parley-migrations.js";
 import { sampleConversation, sampleMessage } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
-const stores = useTemporaryStores();
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 const appendScript = fileURLToPath(new URL("./test-support/append-events-until-killed.ts", import.meta.url));
 const openScript = fileURLToPath(new URL("./test-support/open-store-at.ts", import.meta.url));
 
-function appliedMigrations(sqlitePath: string): unknown[] {
-  const database = new Database(sqlitePath, { readonly: true });
-  try {
-    return database.prepare("select name, timestamp from kysely_migration order by name").all();
-  } finally {
-    database.close();
-  }
-}
+describe.each(storeDialects)("openStore on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
 
-describe("openStore", () => {
-  it("creates the schema in a new file, and a reopened store keeps the data without migrating again", async () => {
-    const sqlitePath = stores.databasePath();
-    const first = await stores.open(sqlitePath);
+  const appliedMigrations = (location: string) =>
+    stores.query(location, "select name, timestamp from kysely_migration order by name");
+
+  /** The database without Parley's store around it, as another version of Parley would open it. */
+  async function openBare(location: string): Promise<Kysely<unknown>> {
+    if (dialect === "postgres") return openPostgresDatabase(location) as Promise<Kysely<unknown>>;
+    return new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(location) }) });
+  }
+
+  it("creates the schema in a new database, and a reopened store keeps the data without migrating again", async () => {
+    const location = await stores.newDatabase();
+    const first = await stores.open(location);
     const conversation = sampleConversation();
     const message = sampleMessage(conversation.id);
     await first.conversations.create(conversation);
     await first.messages.create(message);
     await first.close();
-    const migrationsAfterFirstOpen = appliedMigrations(sqlitePath);
+    const migrationsAfterFirstOpen = await appliedMigrations(location);
     expect(migrationsAfterFirstOpen).toEqual(
       Object.keys(parleyMigrations).map((name) => ({ name, timestamp: expect.any(String) })),
     );
 
-    const second = await stores.open(sqlitePath);
+    const second = await stores.open(location);
     expect(await second.conversations.get(conversation.id)).toEqual(conversation);
     expect(await second.messages.listByConversation(conversation.id)).toEqual([message]);
     await second.close();
     // Same rows with the same timestamps: nothing ran again.
-    expect(appliedMigrations(sqlitePath)).toEqual(migrationsAfterFirstOpen);
+    expect(await appliedMigrations(location)).toEqual(migrationsAfterFirstOpen);
 
-    const database = new Kysely<unknown>({
-      dialect: new SqliteDialect({ database: new Database(sqlitePath) }),
-    });
+    const database = await openBare(location);
     try {
       expect(await migrateToLatest(database)).toEqual([]);
     } finally {
@@ -57,10 +58,10 @@ describe("openStore", () => {
     }
   });
 
-  it("lets six processes open the same new file at once: one migrates, the others wait and find it done", async () => {
-    const sqlitePath = stores.databasePath();
+  it("lets six processes open the same new database at once: one migrates, the others wait and find it done", async () => {
+    const location = await stores.newDatabase();
     const children = Array.from({ length: 6 }, () =>
-      spawn(process.execPath, ["--import", "tsx", openScript, sqlitePath], {
+      spawn(process.execPath, ["--import", "tsx", openScript, location], {
         cwd: projectRoot,
         stdio: ["pipe", "pipe", "inherit"],
       }),
@@ -75,22 +76,30 @@ describe("openStore", () => {
     }
 
     expect(await Promise.all(outputs)).toEqual(Array(6).fill("ready\nopened\n"));
-    expect(appliedMigrations(sqlitePath)).toHaveLength(Object.keys(parleyMigrations).length);
+    expect(await appliedMigrations(location)).toHaveLength(Object.keys(parleyMigrations).length);
   });
 
   it("says which version to run when the database holds a migration this code does not know", async () => {
-    const sqlitePath = stores.databasePath();
-    await (await stores.open(sqlitePath)).close();
-    const database = new Database(sqlitePath);
-    database
-      .prepare("insert into kysely_migration (name, timestamp) values (?, ?)")
-      .run("9999-from-the-future", new Date().toISOString());
-    database.close();
+    const location = await stores.newDatabase();
+    await (await stores.open(location)).close();
+    const database = await openBare(location);
+    try {
+      await database
+        .insertInto("kysely_migration" as never)
+        .values({ name: "9999-from-the-future", timestamp: new Date().toISOString() } as never)
+        .execute();
+    } finally {
+      await database.destroy();
+    }
 
-    const opening = openStore({ sqlitePath });
+    const opening = stores.open(location);
     await expect(opening).rejects.toMatchObject({ code: "migration_failed" });
     await expect(opening).rejects.toThrow(/migrated by a different version of Parley/);
   });
+});
+
+describe("openStore on a SQLite file", () => {
+  const stores = useTemporaryStores("sqlite");
 
   it("creates the parent directory of a new database file", async () => {
     const sqlitePath = `${stores.databasePath()}.d/nested/parley.db`;
@@ -118,15 +127,6 @@ describe("openStore", () => {
     const opening = openStore({ sqlitePath });
     await expect(opening).rejects.toBeInstanceOf(ConfigError);
     await expect(opening).rejects.toThrow(/Cannot open the SQLite database at .*not a database/);
-  });
-
-  it("refuses PostgreSQL for now with an error that says so, and rejects other URLs", async () => {
-    const postgres = openStore({ databaseUrl: "postgres://parley:secret@localhost:5432/parley" });
-    await expect(postgres).rejects.toBeInstanceOf(AppError);
-    await expect(postgres).rejects.toThrow("PostgreSQL support is not built yet");
-    await expect(openStore({ databaseUrl: "mysql://localhost/parley" })).rejects.toThrow(
-      /must be a PostgreSQL URL/,
-    );
   });
 
   describe("after the writing process is killed with SIGKILL", () => {
@@ -174,6 +174,41 @@ describe("openStore", () => {
     });
   });
 });
+
+describe("openStore given a PostgreSQL URL", () => {
+  it("refuses a database URL that is not PostgreSQL, and says what to give instead", async () => {
+    const opening = openStore({ databaseUrl: "mysql://parley:secret@localhost/parley" });
+    await expect(opening).rejects.toBeInstanceOf(ConfigError);
+    await expect(opening).rejects.toThrow(/is not a PostgreSQL URL\. Use one such as postgres:\/\//);
+    await expect(opening).rejects.not.toThrow(/secret/);
+  });
+
+  it("says clearly when the server cannot be reached, naming the URL without its password", async () => {
+    const port = await closedPort();
+    const opening = openStore({ databaseUrl: `postgres://parley:secret@127.0.0.1:${port}/parley` });
+    await expect(opening).rejects.toBeInstanceOf(ConfigError);
+    await expect(opening).rejects.toThrow(
+      new RegExp(
+        `Cannot connect to the PostgreSQL database at postgres://parley:\\*\\*\\*@127\\.0\\.0\\.1:${port}/parley: .*ECONNREFUSED`,
+      ),
+    );
+    await expect(opening).rejects.not.toThrow(/secret/);
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
 
 /** Lets the child commit a good number of batches, then kills it at a moment that is likely mid-append. */
 function killAfterSomeBatches(

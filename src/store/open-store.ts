@@ -1,16 +1,20 @@
 /** Opens Parley's database from configuration, migrates it to the latest schema and returns the storage port. */
 import Database from "better-sqlite3";
 import { Kysely } from "kysely";
-import { AppError, ConfigError } from "../core/app-error.js";
+import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
+import { openPostgresDatabase } from "./open-postgres-database.js";
 import { BUSY_TIMEOUT_MILLISECONDS, openSqliteDatabase } from "./open-sqlite-database.js";
 import type { ParleyDatabase } from "./parley-database.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { createParleyStore } from "./parley-store.js";
 import { withStatementCache } from "./statement-cache.js";
 
-/** SQLite in a local file by default; a PostgreSQL URL (DATABASE_URL) when several instances share state. */
+/**
+ * SQLite in a local file by default; a PostgreSQL URL (`database`, PARLEY_DATABASE_URL) when several instances
+ * share state.
+ */
 export type StoreConfig = { sqlitePath: string } | { databaseUrl: string };
 
 /**
@@ -25,7 +29,7 @@ const MIGRATION_BUSY_TIMEOUT_MILLISECONDS = 60_000;
 
 export async function openStore(config: StoreConfig): Promise<ParleyStore> {
   const database =
-    "databaseUrl" in config ? openPostgres(config.databaseUrl) : await openSqlite(config.sqlitePath);
+    "databaseUrl" in config ? await openPostgres(config.databaseUrl) : await openSqlite(config.sqlitePath);
   return createParleyStore(database);
 }
 
@@ -61,16 +65,17 @@ function lockedWhileMigrating(sqlitePath: string, error: unknown): AppError {
   );
 }
 
-function openPostgres(databaseUrl: string): Kysely<ParleyDatabase> {
-  if (!/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new ConfigError(
-      "DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/parley; " +
-        "leave it unset to keep data in the local SQLite file.",
-    );
+/**
+ * Several instances may start together on a new database: Kysely's migrator holds a PostgreSQL advisory lock and
+ * runs all pending migrations in one transaction, so one of them migrates and the others wait, then find it done.
+ */
+async function openPostgres(databaseUrl: string): Promise<Kysely<ParleyDatabase>> {
+  const database = await openPostgresDatabase(databaseUrl);
+  try {
+    await migrateToLatest(database);
+  } catch (error) {
+    await database.destroy();
+    throw error;
   }
-  // The schema, migrations and queries are portable; only the pg dialect wiring is missing.
-  throw new ConfigError(
-    "PostgreSQL support is not built yet. Unset DATABASE_URL to keep data in the local SQLite file.",
-    { details: { feature: "postgresql" } },
-  );
+  return database;
 }

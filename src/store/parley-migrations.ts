@@ -4,7 +4,8 @@ import { type Kysely, type Migration, SqliteAdapter, sql } from "kysely";
 /**
  * Kysely runs these in the order of their names, so names start with a zero-padded number.
  * Never edit a migration that has shipped: add a new one.
- * Only portable column types (text, bigint, integer) so the same history builds SQLite and PostgreSQL.
+ * Only portable column types (text, bigint, integer) so the same history builds SQLite and PostgreSQL; where a
+ * database needs its own kind (bytes, full-text search), the migration asks which one it runs on.
  */
 export const parleyMigrations: Record<string, Migration> = {
   "0001-initial-schema": {
@@ -231,8 +232,9 @@ export const parleyMigrations: Record<string, Migration> = {
         .addColumn("end_offset", "integer", (column) => column.notNull())
         .addPrimaryKeyConstraint("knowledge_sentences_primary_key", ["document_id", "position"])
         .execute();
-      // Full-text search is the one part each database does its own way: SQLite's FTS5 here (BM25 ranking,
-      // Porter stemming so "loops" finds "loop"); PostgreSQL gets a tsvector index when its dialect lands.
+      // Full-text search is the one part each database does its own way: SQLite's FTS5 (BM25 ranking, Porter
+      // stemming so "loops" finds "loop"), PostgreSQL a tsvector with a GIN index (english stemming), both in a
+      // table named knowledge_sentences_fts with the sentence's text, bot and key (see knowledge-text-index.ts).
       if (database.getExecutor().adapter instanceof SqliteAdapter) {
         await sql`create virtual table knowledge_sentences_fts using fts5(
           text, bot_id unindexed, document_id unindexed, position unindexed,
@@ -241,6 +243,34 @@ export const parleyMigrations: Record<string, Migration> = {
         // A virtual table takes no part in ON DELETE CASCADE, so a trigger keeps it in step, also when a bot goes.
         await sql`create trigger knowledge_documents_delete_fts after delete on knowledge_documents
           begin delete from knowledge_sentences_fts where document_id = old.id; end`.execute(database);
+      } else {
+        // This branch was added with the PostgreSQL store, before any PostgreSQL database existed to have run 0004.
+        await database.schema
+          .createTable("knowledge_sentences_fts")
+          .addColumn("document_id", "text", (column) => column.notNull())
+          .addColumn("position", "integer", (column) => column.notNull())
+          .addColumn("bot_id", "text", (column) => column.notNull())
+          .addColumn("text", "text", (column) => column.notNull())
+          // Written by the repository from the text with its accents removed, as FTS5's remove_diacritics does.
+          .addColumn("search", sql`tsvector`, (column) => column.notNull())
+          .addPrimaryKeyConstraint("knowledge_sentences_fts_primary_key", ["document_id", "position"])
+          // A real table, so the sentence's own cascade removes its entry, also when the document or bot goes.
+          .addForeignKeyConstraint(
+            "knowledge_sentences_fts_sentence",
+            ["document_id", "position"],
+            "knowledge_sentences",
+            ["document_id", "position"],
+            (constraint) => constraint.onDelete("cascade"),
+          )
+          .execute();
+        await sql`create index knowledge_sentences_fts_search on knowledge_sentences_fts using gin (search)`.execute(
+          database,
+        );
+        await database.schema
+          .createIndex("knowledge_sentences_fts_bot_id")
+          .on("knowledge_sentences_fts")
+          .column("bot_id")
+          .execute();
       }
     },
 
@@ -248,6 +278,8 @@ export const parleyMigrations: Record<string, Migration> = {
       if (database.getExecutor().adapter instanceof SqliteAdapter) {
         await sql`drop trigger knowledge_documents_delete_fts`.execute(database);
         await sql`drop table knowledge_sentences_fts`.execute(database);
+      } else {
+        await database.schema.dropTable("knowledge_sentences_fts").execute();
       }
       await database.schema.dropTable("knowledge_sentences").execute();
       await database.schema.dropTable("knowledge_documents").execute();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { sampleConversation, sampleMessage, sampleRun } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
-const stores = useTemporaryStores();
+describe.each(storeDialects)("parley store transactions on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
 
-describe("parley store transactions", () => {
   it("commits every write of the work together and returns its result", async () => {
     const store = await stores.open();
     const conversation = sampleConversation();

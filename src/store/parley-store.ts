@@ -20,8 +20,9 @@ type OpenTransaction = ControlledTransaction<ParleyDatabase, string[]>;
 /**
  * The store that owns `database`: `close()` destroys it.
  *
- * While a transaction runs, SQLite's single connection belongs to it, so work inside `transaction()` must use
- * the store it is given: a query through the outer store would wait for the transaction to end, forever.
+ * Work inside `transaction()` must use the store it is given. On SQLite the transaction holds the single
+ * connection, so a query through the outer store would wait for the transaction to end, forever; on PostgreSQL it
+ * would run on another connection of the pool, outside the transaction, and could wait on its locks just the same.
  */
 export function createParleyStore(database: Kysely<ParleyDatabase>): ParleyStore {
   return {

@@ -1,21 +1,8 @@
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
 import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
 import { sampleConversation, sampleRun } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-const stores = useTemporaryStores();
-
-async function storeWithRun(): Promise<{ store: ParleyStore; runId: string; sqlitePath: string }> {
-  const sqlitePath = stores.databasePath();
-  const store = await stores.open(sqlitePath);
-  const conversation = sampleConversation();
-  await store.conversations.create(conversation);
-  const run = sampleRun(conversation.id);
-  await store.runs.create(run);
-  return { store, runId: run.id, sqlitePath };
-}
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
 function textDeltas(runId: string, firstId: number, count: number): StoredRunEvent[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -26,7 +13,19 @@ function textDeltas(runId: string, firstId: number, count: number): StoredRunEve
   }));
 }
 
-describe("run event repository", () => {
+describe.each(storeDialects)("run event repository on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
+  async function storeWithRun(): Promise<{ store: ParleyStore; runId: string; location: string }> {
+    const location = await stores.newDatabase();
+    const store = await stores.open(location);
+    const conversation = sampleConversation();
+    await store.conversations.create(conversation);
+    const run = sampleRun(conversation.id);
+    await store.runs.create(run);
+    return { store, runId: run.id, location };
+  }
+
   it("appends events and replays those after an id, in order, with their data intact", async () => {
     const { store, runId } = await storeWithRun();
     const start: StoredRunEvent = {
@@ -96,15 +95,17 @@ describe("run event repository", () => {
   });
 
   it("stores consecutive deltas as one row yet replays each under its own id, from any point", async () => {
-    const { store, runId, sqlitePath } = await storeWithRun();
+    const { store, runId, location } = await storeWithRun();
     await store.runEvents.append([
       ...textDeltas(runId, 1, 4),
       { runId, id: 5, event: "usage", data: { inputTokens: 1, outputTokens: 4 } },
     ]);
     await store.runEvents.append(textDeltas(runId, 6, 1));
-    const database = new Database(sqlitePath, { readonly: true });
-    const rows = database.prepare("SELECT id, event FROM run_events WHERE run_id = ? ORDER BY id").all(runId);
-    database.close();
+    const rows = await stores.query(
+      location,
+      "SELECT id, event FROM run_events WHERE run_id = ? ORDER BY id",
+      [runId],
+    );
     expect(rows).toEqual([
       { id: 4, event: "text.delta[]" },
       { id: 5, event: "usage" },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
 import { sampleConversation, sampleRun } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
-const stores = useTemporaryStores();
+describe.each(storeDialects)("run repository on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
 
-describe("run repository", () => {
   it("stores a run, reads it back, and patches its status and end", async () => {
     const store = await stores.open();
     const conversation = sampleConversation();

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { sampleConversation, sampleMessage } from "./test-support/sample-records.js";
-import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
-const stores = useTemporaryStores();
 const DAY = 86_400_000;
 const day1 = Date.UTC(2026, 10, 27, 10);
 const day2 = Date.UTC(2026, 10, 28, 23, 59);
 
-describe("usage totals", () => {
+describe.each(storeDialects)("usage totals on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
   it("sums assistant replies by UTC day and model, with exact cost, leaving out user messages and other days", async () => {
     const store = await stores.open();
     const conversation = sampleConversation();
