@@ -2,7 +2,8 @@
 import type { ReactNode } from "react";
 import type { AuthMode } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
-import { SidebarIcon } from "../ui/icons.js";
+import { AppLink } from "../ui/app-link.js";
+import { PageHeader } from "../ui/page-header.js";
 import { ACCOUNT_PAGE_PATHS, type AccountPageName } from "./account-page-route.js";
 import "./account-pages.css";
 
@@ -33,36 +34,21 @@ export function AccountPageFrame({
   const { t } = useTranslation();
   return (
     <main className="account-page" aria-labelledby="account-page-title">
-      <header className="chat-header">
-        {!props.sidebarOpen && (
-          <button
-            type="button"
-            className="icon-button header-sidebar-button"
-            aria-label={t("sidebar.open")}
-            title={t("sidebar.open")}
-            onClick={props.onOpenSidebar}
-          >
-            <SidebarIcon />
-          </button>
-        )}
+      <PageHeader sidebarOpen={props.sidebarOpen} onOpenSidebar={props.onOpenSidebar}>
         <nav className="account-tabs" aria-label={t("account.pages")}>
           {TABS.map((tab) => (
-            <a
+            <AppLink
               key={tab.page}
               href={ACCOUNT_PAGE_PATHS[tab.page]}
               className="account-tab"
               aria-current={tab.page === page ? "page" : undefined}
-              onClick={(event) => {
-                if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-                event.preventDefault();
-                props.onOpenPage(tab.page);
-              }}
+              onOpen={() => props.onOpenPage(tab.page)}
             >
               {t(tab.label)}
-            </a>
+            </AppLink>
           ))}
         </nav>
-      </header>
+      </PageHeader>
       <div className="account-scroller">
         <div className="account-column">
           <h1 id="account-page-title">{title}</h1>

@@ -3,14 +3,15 @@
  * copy button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
-import { ApiError } from "../api/api-error.js";
 import {
   type ApiKeyListing,
   type CreatedApiKey,
   createApiKey,
   listApiKeys,
   revokeApiKey,
-} from "../api/parley-api.js";
+} from "../api/account-api.js";
+import { ApiError } from "../api/api-error.js";
+import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { CopyButton } from "../ui/copy-button.js";
@@ -36,7 +37,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
       // Newest first: the key just created is at the top, next to where it was shown.
       setList({ kind: "ready", keys: [...keys].sort((a, b) => b.createdAt - a.createdAt) });
     } catch (error) {
-      setList({ kind: "failed", message: messageOf(error) });
+      setList({ kind: "failed", message: errorMessage(error) });
     }
   }, []);
 
@@ -52,7 +53,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
       return true;
     } catch (error) {
       if (error instanceof ApiError && error.code === "single_user_mode") setSingleUser(true);
-      else setProblem(t("keys.actionFailed", { message: messageOf(error) }));
+      else setProblem(t("keys.actionFailed", { message: errorMessage(error) }));
       return false;
     }
   };
@@ -64,7 +65,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
       await revokeApiKey(key.id);
       if (created?.id === key.id) setCreated(null);
     } catch (error) {
-      setProblem(t("keys.actionFailed", { message: messageOf(error) }));
+      setProblem(t("keys.actionFailed", { message: errorMessage(error) }));
     }
     void reload();
   };
@@ -247,8 +248,4 @@ function NewKeyPanel({ created, onDone }: { created: CreatedApiKey; onDone: () =
       </div>
     </section>
   );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

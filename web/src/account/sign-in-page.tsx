@@ -1,5 +1,6 @@
 /** Sign in, or on a new server create the admin account. Loaded only when needed, so the chat page does not carry it. */
 import { type FormEvent, useId, useState } from "react";
+import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
 
 type SignInPageProps = {
@@ -23,7 +24,7 @@ export default function SignInPage({ needsSetup, onSubmit }: SignInPageProps) {
     try {
       await onSubmit(email.trim(), password, needsSetup);
     } catch (error) {
-      setProblem(error instanceof Error ? error.message : String(error));
+      setProblem(errorMessage(error));
       setBusy(false);
     }
   };

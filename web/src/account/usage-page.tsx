@@ -3,7 +3,8 @@
  * day. Loaded only when opened, so the chat page does not carry it.
  */
 import { useEffect, useId, useMemo, useState } from "react";
-import { getUsage, type UsageDay, type UsageReport } from "../api/parley-api.js";
+import { getUsage, type UsageDay, type UsageReport } from "../api/account-api.js";
+import { errorMessage } from "../api/error-message.js";
 import { formatCost, formatCount } from "../chat/format-metrics.js";
 import type { MessageKey } from "../i18n/en.js";
 import { useTranslation } from "../i18n/translation.js";
@@ -45,8 +46,7 @@ export default function UsagePage(props: AccountPageProps) {
     getUsage(from, to, controller.signal).then(
       (report) => setState({ kind: "ready", report }),
       (error: unknown) => {
-        if (!controller.signal.aborted)
-          setState({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+        if (!controller.signal.aborted) setState({ kind: "failed", message: errorMessage(error) });
       },
     );
     return () => controller.abort();

@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useState } from "react";
 import { ApiError } from "../api/api-error.js";
+import { errorMessage } from "../api/error-message.js";
 import {
   type CurrentUser,
   getAuthStatus,
@@ -36,7 +37,7 @@ export function useAccount(): Account {
       setState({ kind: "signed-in", current: await getCurrentUser() });
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 401)) {
-        setState({ kind: "unreachable", message: error instanceof Error ? error.message : String(error) });
+        setState({ kind: "unreachable", message: errorMessage(error) });
         return;
       }
       try {

@@ -1,9 +1,10 @@
-/** Parley's JSON API as the web app uses it; streamed runs go through run-stream-client.ts instead. */
-import type { PublicApiKey } from "../../../src/core/api-key.js";
+/**
+ * Parley's JSON API as the chat page uses it; streamed runs go through run-stream-client.ts instead, and the parts
+ * only pages loaded on demand use are apart (bot-api.ts, account-api.ts), so the chat page does not carry them.
+ */
 import type { Bot } from "../../../src/core/bot.js";
 import type { Conversation } from "../../../src/core/conversation.js";
 import type { Attachment, Message } from "../../../src/core/message.js";
-import type { UsageTotal } from "../../../src/core/parley-store.js";
 import type { Run } from "../../../src/core/run.js";
 import type { PublicUser } from "../../../src/core/user.js";
 import { ApiError } from "./api-error.js";
@@ -93,39 +94,6 @@ export function setUpAdmin(email: string, password: string): Promise<{ user: Pub
 
 export function signOut(): Promise<void> {
   return requestJson("/api/auth/logout", { method: "POST", body: "{}" });
-}
-
-/** An API key as listed: never the key itself, which is shown once, when created. */
-export type ApiKeyListing = PublicApiKey;
-
-export type CreatedApiKey = ApiKeyListing & { key: string };
-
-export function listApiKeys(): Promise<ApiKeyListing[]> {
-  return requestJson<{ keys: ApiKeyListing[] }>("/api/keys").then((body) => body.keys);
-}
-
-export function createApiKey(name: string): Promise<CreatedApiKey> {
-  return requestJson("/api/keys", { method: "POST", body: JSON.stringify({ name }) });
-}
-
-export function revokeApiKey(id: string): Promise<void> {
-  return requestJson(`/api/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
-}
-
-export type UsageDay = UsageTotal;
-
-export type UsageReport = {
-  /** The first and last UTC day of the report, YYYY-MM-DD, both included. */
-  from: string;
-  to: string;
-  days: UsageDay[];
-  totals: Omit<UsageDay, "day" | "model">;
-};
-
-/** Tokens and cost by UTC day and model, from `from` to `to` (YYYY-MM-DD, both included). */
-export function getUsage(from: string, to: string, signal?: AbortSignal): Promise<UsageReport> {
-  const query = new URLSearchParams({ from, to });
-  return requestJson(`/api/usage?${query}`, { ...(signal && { signal }) });
 }
 
 /** A bot as GET /api/bots shows it: its instructions only to those who may edit it. */

@@ -1,25 +1,13 @@
 /** The bot editor's form as data: a bot's fields while they are being changed, and what a save sends. */
-import type { BotTool, BotVisibility } from "../../../src/core/bot.js";
-import type { Tier } from "../../../src/core/routing-policy.js";
+import type { BotDefinition } from "../../../src/core/bot.js";
 import type { BotFields } from "../api/bot-api.js";
 import type { BotListing } from "../api/parley-api.js";
 
-export type BotDraft = {
-  name: string;
-  /** Empty for a new bot: the server derives it from the name. */
-  slug: string;
-  description: string;
-  avatar: string;
-  instructions: string;
-  /** As typed; empty lines are dropped when saved. */
-  conversationStarters: string[];
-  /** A catalog model id, "auto", or null for Parley's default. */
-  model: string | null;
-  tier: Tier | null;
-  temperature: number | null;
-  tools: BotTool[];
-  visibility: BotVisibility;
-};
+/**
+ * A bot's fields as the form holds them: the slug is empty for a new bot (the server derives it from the name), and
+ * the conversation starters are as typed (empty lines are dropped when saved).
+ */
+export type BotDraft = BotDefinition;
 
 /** The server's limit on conversation starters. */
 export const MAX_STARTERS = 8;

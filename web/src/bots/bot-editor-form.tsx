@@ -3,8 +3,11 @@ import type { BotVisibility } from "../../../src/core/bot.js";
 import type { Tier } from "../../../src/core/routing-policy.js";
 import type { ModelListing } from "../api/model-listing.js";
 import { useTranslation } from "../i18n/translation.js";
+import { IconButton } from "../ui/icon-button.js";
 import { CloseIcon } from "../ui/icons.js";
+import { BotCheckField } from "./bot-check-field.js";
 import { type BotDraft, MAX_STARTERS } from "./bot-draft.js";
+import { BotTextField } from "./bot-text-field.js";
 
 /** A few avatars to pick with one click; any emoji can be typed. */
 const AVATARS = ["🤖", "🧭", "🧑‍🏫", "📚", "✍️", "🔬", "💡", "🌐"];
@@ -23,6 +26,7 @@ type BotEditorFormProps = {
 
 export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormProps) {
   const { t } = useTranslation();
+  const bound = { draft, onChange };
   const starters = draft.conversationStarters;
   const setStarter = (index: number, value: string) =>
     onChange({ conversationStarters: starters.map((starter, at) => (at === index ? value : starter)) });
@@ -32,26 +36,14 @@ export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormP
   return (
     <>
       <div className="bot-editor-identity">
-        <div className="bot-editor-field bot-editor-avatar">
-          <label htmlFor="bot-avatar">{t("botEditor.avatar")}</label>
-          <input
-            id="bot-avatar"
-            value={draft.avatar}
-            maxLength={16}
-            onChange={(event) => onChange({ avatar: event.target.value })}
-          />
-        </div>
-        <div className="bot-editor-field">
-          <label htmlFor="bot-name">{t("botEditor.name")}</label>
-          <input
-            id="bot-name"
-            value={draft.name}
-            required
-            maxLength={100}
-            placeholder={t("botEditor.namePlaceholder")}
-            onChange={(event) => onChange({ name: event.target.value })}
-          />
-        </div>
+        <BotTextField field="avatar" className="bot-editor-avatar" maxLength={16} {...bound} />
+        <BotTextField
+          field="name"
+          required
+          maxLength={100}
+          placeholder={t("botEditor.namePlaceholder")}
+          {...bound}
+        />
       </div>
       <fieldset className="avatar-picks">
         <legend className="visually-hidden">{t("botEditor.avatarPicks")}</legend>
@@ -69,44 +61,22 @@ export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormP
         ))}
       </fieldset>
 
-      <div className="bot-editor-field">
-        <label htmlFor="bot-slug">{t("botEditor.slug")}</label>
-        <input
-          id="bot-slug"
-          value={draft.slug}
-          maxLength={64}
-          pattern="[a-z0-9]+(-[a-z0-9]+)*"
-          placeholder={isNew ? t("botEditor.slugPlaceholder") : ""}
-          aria-describedby="bot-slug-hint"
-          onChange={(event) => onChange({ slug: event.target.value })}
-        />
-        <p id="bot-slug-hint" className="bot-editor-hint">
-          {t("botEditor.slugHint")}
-        </p>
-      </div>
-
-      <div className="bot-editor-field">
-        <label htmlFor="bot-description">{t("botEditor.description")}</label>
-        <textarea
-          id="bot-description"
-          rows={2}
-          maxLength={2000}
-          value={draft.description}
-          onChange={(event) => onChange({ description: event.target.value })}
-        />
-      </div>
-
-      <div className="bot-editor-field">
-        <label htmlFor="bot-instructions">{t("botEditor.instructions")}</label>
-        <textarea
-          id="bot-instructions"
-          rows={8}
-          maxLength={50000}
-          value={draft.instructions}
-          placeholder={t("botEditor.instructionsPlaceholder")}
-          onChange={(event) => onChange({ instructions: event.target.value })}
-        />
-      </div>
+      <BotTextField
+        field="slug"
+        maxLength={64}
+        pattern="[a-z0-9]+(-[a-z0-9]+)*"
+        placeholder={isNew ? t("botEditor.slugPlaceholder") : ""}
+        hint={t("botEditor.slugHint")}
+        {...bound}
+      />
+      <BotTextField field="description" rows={2} maxLength={2000} {...bound} />
+      <BotTextField
+        field="instructions"
+        rows={8}
+        maxLength={50000}
+        placeholder={t("botEditor.instructionsPlaceholder")}
+        {...bound}
+      />
 
       <fieldset className="bot-editor-field">
         <legend>{t("botEditor.starters")}</legend>
@@ -120,15 +90,12 @@ export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormP
               aria-label={t("botEditor.starter", { number: index + 1 })}
               onChange={(event) => setStarter(index, event.target.value)}
             />
-            <button
-              type="button"
-              className="icon-button"
-              aria-label={t("botEditor.removeStarter", { number: index + 1 })}
-              title={t("botEditor.removeStarter", { number: index + 1 })}
+            <IconButton
+              label={t("botEditor.removeStarter", { number: index + 1 })}
               onClick={() => onChange({ conversationStarters: starters.filter((_, at) => at !== index) })}
             >
               <CloseIcon />
-            </button>
+            </IconButton>
           </div>
         ))}
         {starters.length < MAX_STARTERS && (
@@ -183,16 +150,12 @@ export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormP
         )}
       </div>
 
-      <fieldset className="bot-editor-field">
-        <legend>{t("botEditor.temperature")}</legend>
-        <label className="bot-editor-check">
-          <input
-            type="checkbox"
-            checked={draft.temperature === null}
-            onChange={(event) => onChange({ temperature: event.target.checked ? null : FIRST_TEMPERATURE })}
-          />
-          {t("botEditor.temperatureDefault")}
-        </label>
+      <BotCheckField
+        legend={t("botEditor.temperature")}
+        label={t("botEditor.temperatureDefault")}
+        checked={draft.temperature === null}
+        onChange={(checked) => onChange({ temperature: checked ? null : FIRST_TEMPERATURE })}
+      >
         {draft.temperature !== null && (
           <div className="temperature-row">
             <input
@@ -207,19 +170,14 @@ export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormP
             <output>{draft.temperature.toFixed(1)}</output>
           </div>
         )}
-      </fieldset>
+      </BotCheckField>
 
-      <fieldset className="bot-editor-field">
-        <legend>{t("botEditor.tools")}</legend>
-        <label className="bot-editor-check">
-          <input
-            type="checkbox"
-            checked={draft.tools.includes("fetch_url")}
-            onChange={(event) => onChange({ tools: event.target.checked ? ["fetch_url"] : [] })}
-          />
-          {t("botEditor.toolFetchUrl")}
-        </label>
-      </fieldset>
+      <BotCheckField
+        legend={t("botEditor.tools")}
+        label={t("botEditor.toolFetchUrl")}
+        checked={draft.tools.includes("fetch_url")}
+        onChange={(checked) => onChange({ tools: checked ? ["fetch_url"] : [] })}
+      />
 
       <fieldset className="bot-editor-field">
         <legend>{t("botEditor.visibility")}</legend>

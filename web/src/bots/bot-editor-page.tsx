@@ -6,11 +6,14 @@
 import { useEffect, useState } from "react";
 import { ApiError } from "../api/api-error.js";
 import { createBot, deleteBot, updateBot } from "../api/bot-api.js";
+import { errorMessage } from "../api/error-message.js";
 import { type BotListing, getBot } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import type { ModelsState } from "../model-catalog/use-models.js";
+import { AppLink } from "../ui/app-link.js";
+import { BusyStatus } from "../ui/busy-status.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
-import { SidebarIcon } from "../ui/icons.js";
+import { PageHeader } from "../ui/page-header.js";
 import { type BotDraft, draftOf, fieldsOf, isChanged, NEW_BOT_DRAFT } from "./bot-draft.js";
 import { BotEditorForm } from "./bot-editor-form.js";
 import type { BotPage } from "./bot-page-route.js";
@@ -58,7 +61,7 @@ export default function BotEditorPage(props: BotEditorPageProps) {
         setLoad({ kind: "ready" });
       },
       (error: unknown) => {
-        if (!controller.signal.aborted) setLoad({ kind: "failed", message: messageOf(error) });
+        if (!controller.signal.aborted) setLoad({ kind: "failed", message: errorMessage(error) });
       },
     );
     return () => controller.abort();
@@ -78,7 +81,7 @@ export default function BotEditorPage(props: BotEditorPageProps) {
     } catch (error) {
       const conflict = error instanceof ApiError && error.status === 409 && saved !== null;
       setProblem(
-        conflict ? t("botEditor.conflict") : t("botEditor.saveFailed", { message: messageOf(error) }),
+        conflict ? t("botEditor.conflict") : t("botEditor.saveFailed", { message: errorMessage(error) }),
       );
     } finally {
       setSaving(false);
@@ -93,42 +96,24 @@ export default function BotEditorPage(props: BotEditorPageProps) {
       props.onBotsChanged();
       props.onOpenBotPage({ kind: "gallery" });
     } catch (error) {
-      setProblem(t("botEditor.deleteFailed", { message: messageOf(error) }));
+      setProblem(t("botEditor.deleteFailed", { message: errorMessage(error) }));
     }
   };
 
   const title = saved === null ? t("botEditor.newTitle") : t("botEditor.editTitle", { name: saved.name });
   return (
     <main className="bot-page bot-editor-page" aria-labelledby="bot-editor-title">
-      <header className="chat-header">
-        {!props.sidebarOpen && (
-          <button
-            type="button"
-            className="icon-button header-sidebar-button"
-            aria-label={t("sidebar.open")}
-            title={t("sidebar.open")}
-            onClick={props.onOpenSidebar}
-          >
-            <SidebarIcon />
-          </button>
-        )}
-        <a
+      <PageHeader sidebarOpen={props.sidebarOpen} onOpenSidebar={props.onOpenSidebar}>
+        <AppLink
           className="bot-page-back"
           href="/bots"
-          onClick={(event) => {
-            if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-            event.preventDefault();
-            props.onOpenBotPage({ kind: "gallery" });
-          }}
+          onOpen={() => props.onOpenBotPage({ kind: "gallery" })}
         >
           {t("botEditor.backToGallery")}
-        </a>
-      </header>
+        </AppLink>
+      </PageHeader>
       {load.kind === "loading" && (
-        <div className="bot-page-status" role="status">
-          <span className="spinner" aria-hidden="true" />
-          {t("botEditor.loading")}
-        </div>
+        <BusyStatus className="bot-page-status">{t("botEditor.loading")}</BusyStatus>
       )}
       {load.kind === "failed" && (
         <div className="bot-page-status" role="alert">
@@ -206,8 +191,4 @@ export default function BotEditorPage(props: BotEditorPageProps) {
       )}
     </main>
   );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

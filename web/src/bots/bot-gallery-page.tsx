@@ -3,9 +3,13 @@
  * category; the way to make a bot, and to edit one's own. Loaded on demand, with its styles.
  */
 import { useEffect, useState } from "react";
+import { errorMessage } from "../api/error-message.js";
 import { type BotListing, listBots } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
-import { EditIcon, SearchIcon, SidebarIcon } from "../ui/icons.js";
+import { AppLink } from "../ui/app-link.js";
+import { BusyStatus } from "../ui/busy-status.js";
+import { EditIcon, SearchIcon } from "../ui/icons.js";
+import { PageHeader } from "../ui/page-header.js";
 import { BOT_CATEGORIES, type BotCategory, botCategoryOf, filterBots } from "./bot-categories.js";
 import type { BotPage } from "./bot-page-route.js";
 import { canChatWith } from "./use-bot-list.js";
@@ -38,8 +42,7 @@ export default function BotGalleryPage(props: BotGalleryPageProps) {
       // Admins also see built-in bots they switched off: shown, to be edited, not chatted with.
       (bots) => setListing({ kind: "ready", bots: bots.filter((bot) => canChatWith(bot) || bot.editable) }),
       (error: unknown) => {
-        if (!controller.signal.aborted)
-          setListing({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+        if (!controller.signal.aborted) setListing({ kind: "failed", message: errorMessage(error) });
       },
     );
     return () => controller.abort();
@@ -55,32 +58,17 @@ export default function BotGalleryPage(props: BotGalleryPageProps) {
 
   return (
     <main className="bot-page" aria-labelledby="bot-gallery-page-title">
-      <header className="chat-header">
-        {!props.sidebarOpen && (
-          <button
-            type="button"
-            className="icon-button header-sidebar-button"
-            aria-label={t("sidebar.open")}
-            title={t("sidebar.open")}
-            onClick={props.onOpenSidebar}
-          >
-            <SidebarIcon />
-          </button>
-        )}
+      <PageHeader sidebarOpen={props.sidebarOpen} onOpenSidebar={props.onOpenSidebar}>
         <div className="chat-header-end">
-          <a
+          <AppLink
             className="button primary"
             href="/bots/new"
-            onClick={(event) => {
-              if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-              event.preventDefault();
-              props.onOpenBotPage({ kind: "editor", botId: null });
-            }}
+            onOpen={() => props.onOpenBotPage({ kind: "editor", botId: null })}
           >
             {t("botGallery.create")}
-          </a>
+          </AppLink>
         </div>
-      </header>
+      </PageHeader>
       <div className="bot-page-scroller">
         <div className="bot-gallery-column">
           <h1 id="bot-gallery-page-title">{t("botGallery.title")}</h1>
@@ -120,10 +108,7 @@ export default function BotGalleryPage(props: BotGalleryPageProps) {
             ))}
           </fieldset>
           {listing.kind === "loading" && (
-            <div className="bot-page-status" role="status">
-              <span className="spinner" aria-hidden="true" />
-              {t("botGallery.loading")}
-            </div>
+            <BusyStatus className="bot-page-status">{t("botGallery.loading")}</BusyStatus>
           )}
           {listing.kind === "failed" && (
             <p className="bot-editor-problem" role="alert">
@@ -138,14 +123,12 @@ export default function BotGalleryPage(props: BotGalleryPageProps) {
           <ul className="bot-cards" aria-label={t("botGallery.title")}>
             {shown.map((bot) => (
               <li key={bot.id} className="bot-card">
-                <a
+                <AppLink
                   href={`/b/${encodeURIComponent(bot.slug)}`}
                   className="bot-card-link"
                   aria-label={t("bots.chatWith", { name: bot.name })}
                   aria-disabled={!canChatWith(bot) || undefined}
-                  onClick={(event) => {
-                    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-                    event.preventDefault();
+                  onOpen={() => {
                     if (canChatWith(bot)) props.onChatWithBot(bot);
                   }}
                 >
@@ -160,21 +143,17 @@ export default function BotGalleryPage(props: BotGalleryPageProps) {
                       {bot.editable && ` · ${t(`botEditor.visibility.${bot.visibility}`)}`}
                     </span>
                   </span>
-                </a>
+                </AppLink>
                 {bot.editable && (
-                  <a
+                  <AppLink
                     href={`/bots/${encodeURIComponent(bot.id)}/edit`}
                     className="icon-button bot-card-edit"
                     aria-label={t("botGallery.edit", { name: bot.name })}
                     title={t("botGallery.edit", { name: bot.name })}
-                    onClick={(event) => {
-                      if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-                      event.preventDefault();
-                      props.onOpenBotPage({ kind: "editor", botId: bot.id });
-                    }}
+                    onOpen={() => props.onOpenBotPage({ kind: "editor", botId: bot.id })}
                   >
                     <EditIcon />
-                  </a>
+                  </AppLink>
                 )}
               </li>
             ))}

@@ -5,6 +5,7 @@
 import { useState } from "react";
 import type { BotListing } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
+import { AppLink } from "../ui/app-link.js";
 
 /** Shown before "Show all": the list should not push the conversations out of sight. */
 const FIRST_SHOWN = 4;
@@ -33,40 +34,32 @@ export function BotGallery({
     <section className="bot-gallery" aria-labelledby="bot-gallery-title">
       <div className="bot-gallery-header">
         <h2 id="bot-gallery-title">{t("sidebar.bots")}</h2>
-        <a
+        <AppLink
           href="/bots"
           className={`bot-gallery-explore${galleryOpen ? " is-active" : ""}`}
           aria-current={galleryOpen ? "page" : undefined}
-          onClick={(event) => {
-            if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-            event.preventDefault();
-            onOpenGallery();
-          }}
+          onOpen={onOpenGallery}
         >
           {t("sidebar.exploreBots")}
-        </a>
+        </AppLink>
       </div>
       <ul>
         {shown.map((bot) => {
           const active = bot.id === activeBotId || bot.slug === activeBotId;
           return (
             <li key={bot.id}>
-              <a
+              <AppLink
                 href={`/b/${encodeURIComponent(bot.slug)}`}
                 className={`bot-link${active ? " is-active" : ""}`}
                 title={bot.description || bot.name}
                 aria-label={t("bots.chatWith", { name: bot.name })}
-                onClick={(event) => {
-                  if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-                  event.preventDefault();
-                  onChatWithBot(bot);
-                }}
+                onOpen={() => onChatWithBot(bot)}
               >
                 <span className="bot-avatar" aria-hidden="true">
                   {bot.avatar}
                 </span>
                 <span className="bot-name">{bot.name}</span>
-              </a>
+              </AppLink>
             </li>
           );
         })}

@@ -8,6 +8,7 @@ import { deleteConversation } from "../api/parley-api.js";
 import { ChatView } from "../chat/chat-view.js";
 import { useTranslation } from "../i18n/translation.js";
 import type { ModelsState } from "../model-catalog/use-models.js";
+import { IconButton } from "../ui/icon-button.js";
 import { RegenerateIcon } from "../ui/icons.js";
 
 type BotPreviewProps = {
@@ -44,18 +45,15 @@ export function BotPreview({ botId, version, unsaved, models }: BotPreviewProps)
           <span className="bot-preview-version">{t("botEditor.previewVersion", { version })}</span>
         )}
         {botId !== null && (
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t("botEditor.restartPreview")}
-            title={t("botEditor.restartPreview")}
+          <IconButton
+            label={t("botEditor.restartPreview")}
             onClick={() => {
               discard();
               setRestarts((value) => value + 1);
             }}
           >
             <RegenerateIcon />
-          </button>
+          </IconButton>
         )}
       </div>
       {unsaved && botId !== null && (

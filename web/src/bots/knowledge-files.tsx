@@ -9,7 +9,9 @@ import {
   listKnowledge,
   uploadKnowledgeFile,
 } from "../api/bot-api.js";
+import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
+import { IconButton } from "../ui/icon-button.js";
 import { TrashIcon } from "../ui/icons.js";
 
 /** The files the input offers; the server decides what it can read, and says why when it cannot. */
@@ -28,7 +30,7 @@ export function KnowledgeFiles({ botId }: { botId: string }) {
     try {
       setDocuments(await listKnowledge(botId));
     } catch (error) {
-      setProblem(t("knowledge.loadFailed", { message: messageOf(error) }));
+      setProblem(t("knowledge.loadFailed", { message: errorMessage(error) }));
     }
   }, [botId, t]);
 
@@ -46,7 +48,7 @@ export function KnowledgeFiles({ botId }: { botId: string }) {
         // Named like the file, without its extension: "Event loop guide", not "Event loop guide.pdf".
         await uploadKnowledgeFile(botId, file, file.name.replace(/\.[^.]+$/, "") || undefined);
       } catch (error) {
-        failed.push({ name: file.name, error: messageOf(error) });
+        failed.push({ name: file.name, error: errorMessage(error) });
       }
       setUploads((current) => current.filter((upload) => upload.name !== file.name));
     }
@@ -59,7 +61,7 @@ export function KnowledgeFiles({ botId }: { botId: string }) {
     try {
       await deleteKnowledgeDocument(botId, document.id);
     } catch (error) {
-      setProblem(t("knowledge.deleteFailed", { message: messageOf(error) }));
+      setProblem(t("knowledge.deleteFailed", { message: errorMessage(error) }));
     }
     await reload();
   };
@@ -86,15 +88,12 @@ export function KnowledgeFiles({ botId }: { botId: string }) {
                   date: dateFormat.format(document.createdAt),
                 })}
               </span>
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t("knowledge.delete", { title: document.title })}
-                title={t("knowledge.delete", { title: document.title })}
+              <IconButton
+                label={t("knowledge.delete", { title: document.title })}
                 onClick={() => void remove(document)}
               >
                 <TrashIcon />
-              </button>
+              </IconButton>
             </li>
           ))}
           {uploads.map((upload) => (
@@ -126,8 +125,4 @@ export function KnowledgeFiles({ botId }: { botId: string }) {
       <p className="bot-editor-hint">{t("knowledge.formats")}</p>
     </div>
   );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

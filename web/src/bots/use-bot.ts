@@ -1,5 +1,6 @@
 /** The bot a chat talks to, from GET /api/bots/:id (by id or slug); null while it loads or when there is none. */
 import { useEffect, useState } from "react";
+import { errorMessage } from "../api/error-message.js";
 import { type BotListing, getBot } from "../api/parley-api.js";
 
 export type BotState = { bot: BotListing | null; error: string | null };
@@ -15,8 +16,7 @@ export function useBot(idOrSlug: string | null): BotState {
     getBot(idOrSlug, controller.signal).then(
       (bot) => setState({ bot, error: null }),
       (error: unknown) => {
-        if (!controller.signal.aborted)
-          setState({ bot: null, error: error instanceof Error ? error.message : String(error) });
+        if (!controller.signal.aborted) setState({ bot: null, error: errorMessage(error) });
       },
     );
     return () => controller.abort();

@@ -10,7 +10,9 @@ import type { TreeMessage } from "../api/parley-api.js";
 import { attachMarks, citationMarksOf, withoutOpenMark } from "../citations/citation-marks.js";
 import { useTranslation } from "../i18n/translation.js";
 import { MarkdownView } from "../markdown/markdown-view.js";
+import { BusyStatus } from "../ui/busy-status.js";
 import { CopyButton } from "../ui/copy-button.js";
+import { IconButton } from "../ui/icon-button.js";
 import { RegenerateIcon } from "../ui/icons.js";
 import { BranchSwitcher } from "./branch-switcher.js";
 import type { RunRouting } from "./chat-session-state.js";
@@ -83,10 +85,7 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
         )}
       </div>
       {reconnecting && streaming && (
-        <div className="reply-state is-reconnecting" role="status">
-          <span className="spinner" aria-hidden="true" />
-          {t("message.reconnecting")}
-        </div>
+        <BusyStatus className="reply-state is-reconnecting">{t("message.reconnecting")}</BusyStatus>
       )}
       {message.status === "stopped" && (
         <div className="reply-state is-stopped" role="status">
@@ -117,16 +116,13 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
         <div className="message-actions reply-actions">
           <BranchSwitcher siblings={siblings} currentId={message.id} onSelect={onSelect} disabled={busy} />
           <CopyButton text={() => message.content} label={t("message.copyMarkdown")} />
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t("message.regenerate")}
-            title={t("message.regenerate")}
+          <IconButton
+            label={t("message.regenerate")}
             disabled={busy}
             onClick={() => onRegenerate(message.id)}
           >
             <RegenerateIcon />
-          </button>
+          </IconButton>
           <ReplyFooter message={message} model={model} routing={routing} />
         </div>
       )}

@@ -6,6 +6,7 @@
 import type { Attachment } from "../../../src/core/message.js";
 import type { RunEvent } from "../../../src/core/run-event.js";
 import { ApiError } from "../api/api-error.js";
+import { errorMessage } from "../api/error-message.js";
 import {
   type ConversationDetail,
   createConversation,
@@ -91,7 +92,7 @@ export class ChatSessionController {
     } catch (error) {
       if (this.#disposed) return;
       const missing = error instanceof ApiError && error.status === 404;
-      dispatch({ type: "loadFailed", missing, message: messageOf(error) });
+      dispatch({ type: "loadFailed", missing, message: errorMessage(error) });
       return;
     }
     if (this.#disposed) return;
@@ -338,7 +339,7 @@ export class ChatSessionController {
       if (this.#disposed) return;
       this.#config.dispatch({
         type: "notice",
-        message: this.#config.translate()("message.stopFailed", { message: messageOf(error) }),
+        message: this.#config.translate()("message.stopFailed", { message: errorMessage(error) }),
       });
     }
   }
@@ -387,9 +388,5 @@ function sendFailure(t: Translate, error: unknown): string {
   // fetch rejects with a TypeError when the network is down; the server's own refusals are ApiErrors.
   return error instanceof TypeError
     ? t("message.sendFailedOffline")
-    : t("message.sendFailed", { message: messageOf(error) });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+    : t("message.sendFailed", { message: errorMessage(error) });
 }

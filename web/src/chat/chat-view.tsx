@@ -12,7 +12,10 @@ import { type ImageSight, imageSight } from "../model-catalog/image-sight.js";
 import { ModelPicker, modelPrice } from "../model-catalog/model-picker.js";
 import { AUTO_MODEL, answeringModel, requestedModel } from "../model-catalog/use-model-choice.js";
 import type { ModelsState } from "../model-catalog/use-models.js";
-import { CloseIcon, NewChatIcon, SidebarIcon } from "../ui/icons.js";
+import { BusyStatus } from "../ui/busy-status.js";
+import { IconButton } from "../ui/icon-button.js";
+import { CloseIcon, NewChatIcon } from "../ui/icons.js";
+import { PageHeader } from "../ui/page-header.js";
 import { Composer, type ComposerHandle, type ImageWarning } from "./composer.js";
 import { EmptyState } from "./empty-state.js";
 import { MessageList } from "./message-list.js";
@@ -132,12 +135,7 @@ export function ChatView(props: ChatViewProps) {
       </div>
     );
   } else if (thread.length === 0 && state.load === "loading") {
-    body = (
-      <div className="chat-message-center" role="status">
-        <span className="spinner" aria-hidden="true" />
-        {t("message.loading")}
-      </div>
-    );
+    body = <BusyStatus className="chat-message-center">{t("message.loading")}</BusyStatus>;
   } else if (thread.length === 0 && state.load === "failed") {
     body = (
       <div className="chat-message-center" role="alert">
@@ -190,18 +188,7 @@ export function ChatView(props: ChatViewProps) {
             <span>{t("attachments.drop")}</span>
           </div>
         )}
-        <header className="chat-header">
-          {!props.sidebarOpen && (
-            <button
-              type="button"
-              className="icon-button header-sidebar-button"
-              aria-label={t("sidebar.open")}
-              title={t("sidebar.open")}
-              onClick={props.onOpenSidebar}
-            >
-              <SidebarIcon />
-            </button>
-          )}
+        <PageHeader sidebarOpen={props.sidebarOpen} onOpenSidebar={props.onOpenSidebar}>
           {state.botId ? (
             <BotBadge bot={bot} error={botError} />
           ) : (
@@ -209,18 +196,12 @@ export function ChatView(props: ChatViewProps) {
           )}
           <div className="chat-header-end">
             {!props.sidebarOpen && (
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t("sidebar.newChat")}
-                title={t("sidebar.newChat")}
-                onClick={props.onNewChat}
-              >
+              <IconButton label={t("sidebar.newChat")} onClick={props.onNewChat}>
                 <NewChatIcon />
-              </button>
+              </IconButton>
             )}
           </div>
-        </header>
+        </PageHeader>
         {body}
         {state.notice && (
           <div className="notice" role="alert">

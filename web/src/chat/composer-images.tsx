@@ -5,6 +5,7 @@
 import type { CSSProperties } from "react";
 import { fileUrl } from "../api/file-api.js";
 import { useTranslation } from "../i18n/translation.js";
+import { IconButton } from "../ui/icon-button.js";
 import { CloseIcon } from "../ui/icons.js";
 import type { ImageUpload } from "./use-image-uploads.js";
 
@@ -32,15 +33,13 @@ export function ComposerImages({ images, onRemove }: ComposerImagesProps) {
           ) : image.state === "uploading" ? (
             <UploadProgress name={image.name} progress={image.progress} />
           ) : null}
-          <button
-            type="button"
+          <IconButton
             className="image-chip-remove"
-            aria-label={t("attachments.remove", { name: image.name })}
-            title={t("attachments.remove", { name: image.name })}
+            label={t("attachments.remove", { name: image.name })}
             onClick={() => onRemove(image.key)}
           >
             <CloseIcon />
-          </button>
+          </IconButton>
         </li>
       ))}
     </ul>

@@ -15,6 +15,7 @@ import {
 } from "react";
 import { type Attachment, IMAGE_ACCEPT } from "../api/file-api.js";
 import { useTranslation } from "../i18n/translation.js";
+import { IconButton } from "../ui/icon-button.js";
 import { AttachIcon, SendIcon, StopIcon } from "../ui/icons.js";
 import type { UnsentMessage } from "./chat-session-state.js";
 import { ComposerImages, ImageRefusals } from "./composer-images.js";
@@ -132,15 +133,13 @@ export function Composer(props: ComposerProps) {
       <div className="composer-box">
         <ComposerImages images={uploads.images} onRemove={uploads.remove} />
         <div className="composer-row">
-          <button
-            type="button"
+          <IconButton
             className="icon-button composer-attach"
-            aria-label={t("attachments.attach")}
-            title={t("attachments.attach")}
+            label={t("attachments.attach")}
             onClick={() => filePicker.current?.click()}
           >
             <AttachIcon />
-          </button>
+          </IconButton>
           <input
             ref={filePicker}
             type="file"
@@ -167,15 +166,9 @@ export function Composer(props: ComposerProps) {
             onPaste={onPaste}
           />
           {streaming ? (
-            <button
-              type="button"
-              className="composer-button is-stop"
-              aria-label={t("composer.stop")}
-              title={t("composer.stop")}
-              onClick={onStop}
-            >
+            <IconButton className="composer-button is-stop" label={t("composer.stop")} onClick={onStop}>
               <StopIcon />
-            </button>
+            </IconButton>
           ) : (
             <button
               type="button"

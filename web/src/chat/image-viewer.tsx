@@ -82,6 +82,8 @@ export default function ImageViewer({ images, index: first, onClose }: ImageView
           </button>
         </>
       )}
+      {/* Not IconButton: with this chunk importing it too, the bundler moves IconButton out of the chat page's main
+          chunk into a shared one the chat page must also load, which makes the chat page bigger. */}
       <button
         type="button"
         className="icon-button image-viewer-close"

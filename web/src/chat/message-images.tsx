@@ -5,6 +5,7 @@
 import { lazy, Suspense, useState } from "react";
 import { type Attachment, fileUrl } from "../api/file-api.js";
 import { useTranslation } from "../i18n/translation.js";
+import { IconButton } from "../ui/icon-button.js";
 import { CloseIcon } from "../ui/icons.js";
 
 const ImageViewer = lazy(() => import("./image-viewer.js"));
@@ -27,15 +28,13 @@ export function MessageImages({ images, onRemove }: MessageImagesProps) {
             {onRemove ? (
               <span className="message-image">
                 <Thumbnail image={image} />
-                <button
-                  type="button"
+                <IconButton
                   className="image-chip-remove"
-                  aria-label={t("attachments.remove", { name: image.name })}
-                  title={t("attachments.remove", { name: image.name })}
+                  label={t("attachments.remove", { name: image.name })}
                   onClick={() => onRemove(image.id)}
                 >
                   <CloseIcon />
-                </button>
+                </IconButton>
               </span>
             ) : (
               <button

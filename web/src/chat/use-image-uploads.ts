@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError } from "../api/api-error.js";
+import { errorMessage } from "../api/error-message.js";
 import { type Attachment, uploadImage } from "../api/file-api.js";
 import type { Translate } from "../i18n/translate.js";
 
@@ -136,5 +137,5 @@ export function useImageUploads(t: Translate): ImageUploads {
 function refusal(t: Translate, error: unknown): string {
   if (error instanceof ApiError) return error.message;
   if (error instanceof TypeError) return t("attachments.offline");
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

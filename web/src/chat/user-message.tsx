@@ -7,6 +7,7 @@ import type { Attachment } from "../api/file-api.js";
 import type { TreeMessage } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { CopyButton } from "../ui/copy-button.js";
+import { IconButton } from "../ui/icon-button.js";
 import { EditIcon } from "../ui/icons.js";
 import { BranchSwitcher } from "./branch-switcher.js";
 import { MessageImages } from "./message-images.js";
@@ -106,11 +107,8 @@ export const UserMessage = memo(function UserMessage({
       <div className="message-actions">
         <BranchSwitcher siblings={siblings} currentId={message.id} onSelect={onSelect} disabled={busy} />
         {/* Editing the first message sends `parentId: null`: a new root, the original one arrow away. */}
-        <button
-          type="button"
-          className="icon-button"
-          aria-label={t("message.edit")}
-          title={t("message.edit")}
+        <IconButton
+          label={t("message.edit")}
           disabled={busy}
           onClick={() => {
             setDraft(message.content);
@@ -119,7 +117,7 @@ export const UserMessage = memo(function UserMessage({
           }}
         >
           <EditIcon />
-        </button>
+        </IconButton>
         <CopyButton text={() => message.content} />
       </div>
     </div>

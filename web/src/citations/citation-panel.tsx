@@ -6,7 +6,10 @@ import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from "re
 import type { Citation } from "../../../src/core/citation-check.js";
 import type { KnowledgeDocument } from "../../../src/core/knowledge.js";
 import { getKnowledgeDocument } from "../api/bot-api.js";
+import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
+import { BusyStatus } from "../ui/busy-status.js";
+import { IconButton } from "../ui/icon-button.js";
 import { CloseIcon } from "../ui/icons.js";
 import "./citation-panel.css";
 
@@ -49,9 +52,7 @@ export default function CitationPanel({ botId, citation, number, onClose }: Cita
     setState({ kind: "loading" });
     loadDocument(botId, citation.documentId).then(
       (document) => current && setState({ kind: "loaded", document }),
-      (error: unknown) =>
-        current &&
-        setState({ kind: "failed", message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => current && setState({ kind: "failed", message: errorMessage(error) }),
     );
     return () => {
       current = false;
@@ -77,12 +78,7 @@ export default function CitationPanel({ botId, citation, number, onClose }: Cita
 
   let content: ReactNode;
   if (state.kind === "loading") {
-    content = (
-      <div className="citation-panel-status" role="status">
-        <span className="spinner" aria-hidden="true" />
-        {t("citation.loading")}
-      </div>
-    );
+    content = <BusyStatus className="citation-panel-status">{t("citation.loading")}</BusyStatus>;
   } else {
     const text = state.kind === "loaded" ? state.document.content : null;
     // The offsets are checked against the text when the reply is written; should it differ now, the cited
@@ -131,16 +127,9 @@ export default function CitationPanel({ botId, citation, number, onClose }: Cita
             <span className="citation-panel-number">{t("citation.source", { number })}</span>
             <h2 id="citation-panel-title">{citation.title}</h2>
           </div>
-          <button
-            ref={closeButton}
-            type="button"
-            className="icon-button"
-            aria-label={t("citation.close")}
-            title={t("citation.close")}
-            onClick={onClose}
-          >
+          <IconButton ref={closeButton} label={t("citation.close")} onClick={onClose}>
             <CloseIcon />
-          </button>
+          </IconButton>
         </header>
         <div className="citation-panel-body" ref={body}>
           {content}

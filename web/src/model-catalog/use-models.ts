@@ -3,6 +3,7 @@
  * more slowly while a model's servers are failing, so the picker sees it come back.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
+import { errorMessage } from "../api/error-message.js";
 import type { ModelListing } from "../api/model-listing.js";
 import { listModels } from "../api/parley-api.js";
 
@@ -50,7 +51,7 @@ export function useModels(): ModelsState {
         setState((current) => ({
           ...current,
           loaded: true,
-          error: String((error as Error).message ?? error),
+          error: errorMessage(error),
         }));
         timer.current = setTimeout(reload, POLL_AFTER_ERROR_MS);
       },

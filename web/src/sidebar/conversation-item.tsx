@@ -2,6 +2,7 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { Conversation } from "../../../src/core/conversation.js";
 import { useTranslation } from "../i18n/translation.js";
+import { AppLink } from "../ui/app-link.js";
 import { EditIcon, MoreIcon, TrashIcon } from "../ui/icons.js";
 
 type ConversationItemProps = {
@@ -95,19 +96,15 @@ export function ConversationItem({
 
   return (
     <li className={`conversation-item${active ? " is-active" : ""}${menuOpen ? " has-menu" : ""}`}>
-      <a
+      <AppLink
         href={`/c/${encodeURIComponent(conversation.id)}`}
         className="conversation-link"
         aria-current={active ? "page" : undefined}
         title={title}
-        onClick={(event) => {
-          if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-          event.preventDefault();
-          onOpen(conversation.id);
-        }}
+        onOpen={() => onOpen(conversation.id)}
       >
         {title}
-      </a>
+      </AppLink>
       <button
         ref={menuButton}
         type="button"

@@ -8,6 +8,7 @@ import { type BotListing, deleteConversation, renameConversation } from "../api/
 import { BotGallery } from "../bots/bot-gallery.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
+import { IconButton } from "../ui/icon-button.js";
 import { CloseIcon, NewChatIcon, SearchIcon, SettingsIcon, SidebarIcon } from "../ui/icons.js";
 import { ConversationItem } from "./conversation-item.js";
 import { groupConversations } from "./group-conversations.js";
@@ -98,15 +99,9 @@ export function Sidebar(props: SidebarProps) {
       >
         <div className="sidebar-top">
           <span className="sidebar-brand">{t("app.name")}</span>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t("sidebar.close")}
-            title={t("sidebar.close")}
-            onClick={props.onClose}
-          >
+          <IconButton label={t("sidebar.close")} onClick={props.onClose}>
             {drawer ? <CloseIcon /> : <SidebarIcon />}
-          </button>
+          </IconButton>
         </div>
         <button type="button" className="new-chat-button" onClick={props.onNewChat}>
           <NewChatIcon />
@@ -173,15 +168,9 @@ export function Sidebar(props: SidebarProps) {
             </span>
             <span className="account-name">{props.accountName ?? t("sidebar.account")}</span>
           </span>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t("sidebar.settings")}
-            title={t("sidebar.settings")}
-            onClick={props.onOpenSettings}
-          >
+          <IconButton label={t("sidebar.settings")} onClick={props.onOpenSettings}>
             <SettingsIcon />
-          </button>
+          </IconButton>
         </div>
       </nav>
       {confirming && (

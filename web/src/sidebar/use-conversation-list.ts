@@ -1,6 +1,7 @@
 /** The sidebar's conversations from GET /api/conversations, searched as the user types. */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Conversation } from "../../../src/core/conversation.js";
+import { errorMessage } from "../api/error-message.js";
 import { listConversations } from "../api/parley-api.js";
 
 const SEARCH_DELAY_MS = 200;
@@ -38,7 +39,7 @@ export function useConversationList(): ConversationList {
       (failure: unknown) => {
         if (controller.signal.aborted) return;
         setLoaded(true);
-        setError(failure instanceof Error ? failure.message : String(failure));
+        setError(errorMessage(failure));
       },
     );
   }, []);

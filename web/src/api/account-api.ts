@@ -1,0 +1,40 @@
+/**
+ * The API keys and usage pages' part of the API, apart from parley-api.ts so that the chat page, which loads those
+ * pages on demand, does not carry it.
+ */
+import type { PublicApiKey } from "../../../src/core/api-key.js";
+import type { UsageTotal } from "../../../src/core/parley-store.js";
+import { requestJson } from "./parley-api.js";
+
+/** An API key as listed: never the key itself, which is shown once, when created. */
+export type ApiKeyListing = PublicApiKey;
+
+export type CreatedApiKey = ApiKeyListing & { key: string };
+
+export function listApiKeys(): Promise<ApiKeyListing[]> {
+  return requestJson<{ keys: ApiKeyListing[] }>("/api/keys").then((body) => body.keys);
+}
+
+export function createApiKey(name: string): Promise<CreatedApiKey> {
+  return requestJson("/api/keys", { method: "POST", body: JSON.stringify({ name }) });
+}
+
+export function revokeApiKey(id: string): Promise<void> {
+  return requestJson(`/api/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+export type UsageDay = UsageTotal;
+
+export type UsageReport = {
+  /** The first and last UTC day of the report, YYYY-MM-DD, both included. */
+  from: string;
+  to: string;
+  days: UsageDay[];
+  totals: Omit<UsageDay, "day" | "model">;
+};
+
+/** Tokens and cost by UTC day and model, from `from` to `to` (YYYY-MM-DD, both included). */
+export function getUsage(from: string, to: string, signal?: AbortSignal): Promise<UsageReport> {
+  const query = new URLSearchParams({ from, to });
+  return requestJson(`/api/usage?${query}`, { ...(signal && { signal }) });
+}
