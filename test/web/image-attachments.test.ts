@@ -153,6 +153,10 @@ describe("image attachments", () => {
     await attachByButton(page, [{ name: "blue.png", mimeType: "image/png", buffer: PNG_40X30 }]);
     await page.getByRole("progressbar", { name: "Uploading blue.png" }).waitFor();
     expect(await page.getByRole("button", { name: "Send" }).isDisabled()).toBe(true);
+    // While it uploads, the chip already shows the picture, from the browser's own copy (the page's CSP allows blob:).
+    const preview = page.locator('.image-chip[data-state="uploading"] img');
+    expect(await preview.getAttribute("src")).toMatch(/^blob:/);
+    await expect.poll(() => preview.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(40);
     release();
     await expect.poll(() => loadedWidths(readyChips(page))).toEqual([40]);
     expect(await readyChips(page).getAttribute("alt")).toBe("blue.png");

@@ -31,7 +31,10 @@ export function ComposerImages({ images, onRemove }: ComposerImagesProps) {
                 : {})}
             />
           ) : image.state === "uploading" ? (
-            <UploadProgress name={image.name} progress={image.progress} />
+            <>
+              <img src={image.preview} alt="" />
+              <UploadProgress name={image.name} progress={image.progress} />
+            </>
           ) : null}
           <IconButton
             className="image-chip-remove"

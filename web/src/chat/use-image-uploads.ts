@@ -12,7 +12,8 @@ import type { Translate } from "../i18n/translate.js";
 export const MAX_IMAGES_PER_MESSAGE = 10;
 
 export type ImageUpload =
-  | { key: string; name: string; state: "uploading"; progress: number }
+  /** `preview` is a local object URL of the file, shown until the server's copy is there. */
+  | { key: string; name: string; state: "uploading"; progress: number; preview: string }
   | { key: string; name: string; state: "ready"; file: Attachment }
   | { key: string; name: string; state: "refused"; message: string };
 
@@ -35,6 +36,14 @@ let uploadCounter = 0;
 export function useImageUploads(t: Translate): ImageUploads {
   const [uploads, setUploads] = useState<readonly ImageUpload[]>([]);
   const inFlight = useRef(new Map<string, AbortController>());
+  // Object URLs hold the file in memory until revoked: each is let go once its upload ends or is dropped.
+  const previews = useRef(new Map<string, string>());
+  const forgetPreview = useCallback((key: string) => {
+    const preview = previews.current.get(key);
+    if (preview === undefined) return;
+    URL.revokeObjectURL(preview);
+    previews.current.delete(key);
+  }, []);
   // The count that decides whether one more fits, before React has rendered the files just added.
   const counted = useRef(uploads);
   counted.current = uploads;
@@ -44,9 +53,12 @@ export function useImageUploads(t: Translate): ImageUploads {
   // Leaving the page cancels what is still on its way.
   useEffect(() => {
     const controllers = inFlight.current;
+    const urls = previews.current;
     return () => {
       for (const controller of controllers.values()) controller.abort();
       controllers.clear();
+      for (const url of urls.values()) URL.revokeObjectURL(url);
+      urls.clear();
     };
   }, []);
 
@@ -71,19 +83,24 @@ export function useImageUploads(t: Translate): ImageUploads {
           continue;
         }
         room--;
-        added.push({ key, name: file.name, state: "uploading", progress: 0 });
+        const preview = URL.createObjectURL(file);
+        previews.current.set(key, preview);
+        added.push({ key, name: file.name, state: "uploading", progress: 0, preview });
         const controller = new AbortController();
         inFlight.current.set(key, controller);
         uploadImage(file, {
           signal: controller.signal,
-          onProgress: (progress) => update(key, { key, name: file.name, state: "uploading", progress }),
+          onProgress: (progress) =>
+            update(key, { key, name: file.name, state: "uploading", progress, preview }),
         }).then(
           (uploaded) => {
             inFlight.current.delete(key);
+            forgetPreview(key);
             update(key, { key, name: file.name, state: "ready", file: uploaded });
           },
           (error: unknown) => {
             inFlight.current.delete(key);
+            forgetPreview(key);
             if (controller.signal.aborted) return;
             update(key, {
               key,
@@ -97,21 +114,24 @@ export function useImageUploads(t: Translate): ImageUploads {
       counted.current = [...counted.current, ...added];
       setUploads((current) => [...current, ...added]);
     },
-    [update],
+    [update, forgetPreview],
   );
 
   const remove = useCallback(
     (key: string) => {
       inFlight.current.get(key)?.abort();
       inFlight.current.delete(key);
+      forgetPreview(key);
       update(key, null);
     },
-    [update],
+    [update, forgetPreview],
   );
 
   const reset = useCallback((files: readonly Attachment[] = []) => {
     for (const controller of inFlight.current.values()) controller.abort();
     inFlight.current.clear();
+    for (const url of previews.current.values()) URL.revokeObjectURL(url);
+    previews.current.clear();
     const next = files.map(
       (file): ImageUpload => ({ key: `upload-${++uploadCounter}`, name: file.name, state: "ready", file }),
     );
