@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { samplePng } from "../src/files/test-support/sample-images.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
-import { openStream, textOf } from "./support/sse-client.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { faultModel, openAIProvider, VISION } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { postMessage, textOf } from "./support/sse-client.js";
 import { type UploadedFile, uploadFile, uploadImage } from "./support/upload-file.js";
 
 // Files belong to whoever uploaded them: with two users, each is a stranger to the other's files.
@@ -13,16 +14,19 @@ const alice: Record<string, string> = {};
 const bob: Record<string, string> = {};
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
-  const dir = temporaryDirectory();
-  writeRemoteConfig(dir, {
-    providers: [
-      openAIProvider("openai-like", upstream, [
-        faultModel("vision-gpt", "ok@vision-gpt", { modalities: ["text", "image"] }),
-      ]),
-    ],
-  });
-  parley = await startParley({ dataDir: dir, accounts: true, waitForModels: false });
+  const served = await startRemoteParley(
+    (upstream) => ({
+      providers: [
+        openAIProvider("openai-like", upstream, [faultModel("vision-gpt", "ok@vision-gpt", VISION)]),
+      ],
+    }),
+    { parley: { accounts: true, waitForModels: false } },
+  );
+  ({ parley, upstream } = served);
+  return served.stop;
+});
+
+beforeAll(async () => {
   const setup = await postJson({}, "/api/auth/setup", {
     email: "alice@example.com",
     password: "alice-password",
@@ -32,11 +36,6 @@ beforeAll(async () => {
   bob.cookie = cookieOf(
     await postJson({}, "/api/auth/login", { email: "bob@example.com", password: "bob-password" }),
   );
-});
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
 });
 
 function postJson(headers: Record<string, string>, pathname: string, body: unknown) {
@@ -111,11 +110,12 @@ describe("files and their owners", () => {
     const withKey = { authorization: `Bearer ${key}` };
     const file = await uploadImage(parley, samplePng(5, 5), { name: "by-key.png", headers: withKey });
     const conversationId = await conversationOf(withKey);
-    const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-      method: "POST",
-      headers: withKey,
-      body: JSON.stringify({ content: "Seen?", attachments: [file.id], model: "vision-gpt" }),
-    });
+    const stream = await postMessage(
+      parley,
+      conversationId,
+      { content: "Seen?", attachments: [file.id], model: "vision-gpt" },
+      { headers: withKey },
+    );
     expect(textOf(await stream.events())).toBe("Hello from ok@vision-gpt.");
     const stored = (await (
       await parley.api(`/api/conversations/${conversationId}`, { headers: alice })

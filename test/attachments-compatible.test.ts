@@ -1,10 +1,11 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { JPEG_3X2, samplePng } from "../src/files/test-support/sample-images.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { anthropicProvider, faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider, VISION } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
 import type { UploadedFile } from "./support/upload-file.js";
 
 // Images sent inline on the OpenAI and Anthropic compatible APIs, through the official clients, reach the model.
@@ -13,30 +14,22 @@ let parley: ParleyProcess;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
-const vision = { modalities: ["text", "image"] as ("text" | "image")[] };
-
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
-  const dir = temporaryDirectory();
-  writeRemoteConfig(dir, {
+  const served = await startRemoteParley((upstream) => ({
     providers: [
       openAIProvider("openai-like", upstream, [
         faultModel("text-gpt", "ok@text-gpt", { pricing: { input: 0.5, output: 1 } }),
-        faultModel("vision-gpt", "ok@vision-gpt", { ...vision, pricing: { input: 2, output: 8 } }),
+        faultModel("vision-gpt", "ok@vision-gpt", { ...VISION, pricing: { input: 2, output: 8 } }),
       ]),
       anthropicProvider("claude-like", upstream, [
-        faultModel("vision-claude", "ok@vision-claude", { ...vision, pricing: { input: 3, output: 15 } }),
+        faultModel("vision-claude", "ok@vision-claude", { ...VISION, pricing: { input: 3, output: 15 } }),
       ]),
     ],
-  });
-  parley = await startParley({ dataDir: dir });
+  }));
+  ({ parley, upstream } = served);
   openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: parley.url, apiKey: "unused", maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
+  return served.stop;
 });
 
 const PNG = samplePng(4, 3);

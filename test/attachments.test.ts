@@ -1,20 +1,15 @@
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTinyModel } from "../src/engine/tiny-model.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   JPEG_3X2,
   pngHeaderClaiming,
   samplePng,
   WEBP_LOSSLESS_3X2,
 } from "../src/files/test-support/sample-images.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import {
-  createConversation,
-  type ParleyProcess,
-  startParley,
-  temporaryDirectory,
-} from "./support/parley-process.js";
-import { anthropicProvider, faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
+import { type Problem, sendMessage } from "./support/ask-parley.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import { createConversation, type ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider, VISION } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
 import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
 import { type UploadedFile, uploadFile, uploadImage } from "./support/upload-file.js";
 
@@ -22,49 +17,28 @@ import { type UploadedFile, uploadFile, uploadImage } from "./support/upload-fil
 let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
-const vision = { modalities: ["text", "image"] as ("text" | "image")[] };
-
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
-  const dir = temporaryDirectory();
-  await writeTinyModel(path.join(dir, "tiny.gguf"));
-  writeRemoteConfig(dir, {
-    engine: { threads: 1, sequences: 2, contextSize: 2048 },
-    runs: { maxOutputTokens: 256 },
-    // The local model reads text only, and costs nothing: `auto` sends it whatever has no image.
-    models: [{ id: "tiny", file: "./tiny.gguf", tier: "fast" }],
-    providers: [
-      openAIProvider("openai-like", upstream, [
-        faultModel("vision-gpt", "ok@vision-gpt", { ...vision, pricing: { input: 2, output: 8 } }),
-        faultModel("text-gpt", "ok@text-gpt", { pricing: { input: 0.5, output: 1 } }),
-      ]),
-      anthropicProvider("claude-like", upstream, [
-        faultModel("vision-claude", "ok@vision-claude", { ...vision, pricing: { input: 3, output: 15 } }),
-      ]),
-    ],
-  });
-  parley = await startParley({ dataDir: dir });
+  const served = await startRemoteParley(
+    (upstream) => ({
+      engine: { threads: 1, sequences: 2, contextSize: 2048 },
+      runs: { maxOutputTokens: 256 },
+      // The local model reads text only, and costs nothing: `auto` sends it whatever has no image.
+      models: [{ id: "tiny", file: "./tiny.gguf", tier: "fast" }],
+      providers: [
+        openAIProvider("openai-like", upstream, [
+          faultModel("vision-gpt", "ok@vision-gpt", { ...VISION, pricing: { input: 2, output: 8 } }),
+          faultModel("text-gpt", "ok@text-gpt", { pricing: { input: 0.5, output: 1 } }),
+        ]),
+        anthropicProvider("claude-like", upstream, [
+          faultModel("vision-claude", "ok@vision-claude", { ...VISION, pricing: { input: 3, output: 15 } }),
+        ]),
+      ],
+    }),
+    { tinyModel: true },
+  );
+  ({ parley, upstream } = served);
+  return served.stop;
 });
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
-});
-
-type Problem = { error: { code: string; message: string } };
-
-async function post(conversationId: string, body: Record<string, unknown>) {
-  const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify(body),
-  });
-  const { status } = stream.response;
-  return {
-    status,
-    events: status === 200 ? await stream.events() : [],
-    problem: status === 200 ? undefined : ((await stream.response.json()) as Problem),
-  };
-}
 
 type StoredConversation = {
   messages: {
@@ -192,8 +166,7 @@ describe("uploading images", () => {
 describe("messages with images", () => {
   it("sends the image to the model asked for as an OpenAI image_url data URL, and stores the attachment", async () => {
     const file = await uploadImage(parley, PNG, { name: "swatch.png", type: "image/png" });
-    const conversationId = await createConversation(parley);
-    const { status, events } = await post(conversationId, {
+    const { conversationId, status, events } = await sendMessage(parley, {
       content: "What colour is this?",
       attachments: [file.id],
       model: "vision-gpt",
@@ -213,8 +186,7 @@ describe("messages with images", () => {
 
   it("sends the image to an Anthropic model as a base64 image block", async () => {
     const file = await uploadImage(parley, JPEG_3X2, { name: "photo.jpg" });
-    const conversationId = await createConversation(parley);
-    const { events } = await post(conversationId, {
+    const { events } = await sendMessage(parley, {
       content: "Describe it.",
       attachments: [file.id],
       model: "vision-claude",
@@ -233,8 +205,7 @@ describe("messages with images", () => {
 
   it("takes a message that is only an image, titled by the file's name", async () => {
     const file = await uploadImage(parley, PNG, { name: "just-look.png" });
-    const conversationId = await createConversation(parley);
-    const { status } = await post(conversationId, {
+    const { conversationId, status } = await sendMessage(parley, {
       content: "",
       attachments: [file.id],
       model: "vision-gpt",
@@ -249,13 +220,13 @@ describe("messages with images", () => {
 
   it("sends the conversation's earlier images again with the next turn and when a reply is regenerated", async () => {
     const file = await uploadImage(parley, PNG, { name: "swatch.png" });
-    const conversationId = await createConversation(parley);
-    const first = await post(conversationId, {
+    const first = await sendMessage(parley, {
       content: "Look.",
       attachments: [file.id],
       model: "vision-claude",
     });
-    await post(conversationId, { content: "And now?", model: "vision-claude" });
+    const { conversationId } = first;
+    await sendMessage(parley, { content: "And now?", model: "vision-claude" }, { conversationId });
     const messages = upstream.requestsFor("ok@vision-claude").at(-1)?.body.messages as { content: unknown }[];
     expect(messages[0]?.content).toEqual([
       { type: "image", source: { type: "base64", media_type: "image/png", data: PNG.toString("base64") } },
@@ -273,19 +244,19 @@ describe("messages with images", () => {
   });
 
   it("refuses unknown file ids and a message with neither text nor attachments, storing nothing", async () => {
-    const conversationId = await createConversation(parley);
-    const unknown = await post(conversationId, {
+    const unknown = await sendMessage(parley, {
       content: "See this",
       attachments: ["file_nope"],
       model: "vision-gpt",
     });
+    const { conversationId } = unknown;
     expect(unknown.status).toBe(400);
     expect(unknown.problem?.error).toMatchObject({ code: "invalid_attachment" });
     expect(unknown.problem?.error.message).toMatch(
       /`attachments\[0\]`: file "file_nope" was not found.*POST \/api\/files/,
     );
 
-    const empty = await post(conversationId, { content: "  ", attachments: [] });
+    const empty = await sendMessage(parley, { content: "  ", attachments: [] }, { conversationId });
     expect(empty.status).toBe(400);
     expect(empty.problem?.error.message).toMatch(/`content`: must not be empty/);
     const stored = await parley.json<StoredConversation>(`/api/conversations/${conversationId}`);
@@ -296,7 +267,7 @@ describe("messages with images", () => {
 describe("routing images to models that see", () => {
   it("auto sends an image to the cheapest image-reading model, and text to the cheaper text model", async () => {
     const file = await uploadImage(parley, PNG);
-    const withImage = await post(await createConversation(parley), {
+    const withImage = await sendMessage(parley, {
       content: "What is this?",
       attachments: [file.id],
       model: "auto",
@@ -310,20 +281,14 @@ describe("routing images to models that see", () => {
     });
     expect(textOf(withImage.events)).toBe("Hello from ok@vision-gpt.");
 
-    const textOnly = await post(await createConversation(parley), {
-      content: "What is this?",
-      model: "auto",
-    });
+    const textOnly = await sendMessage(parley, { content: "What is this?", model: "auto" });
     expect(textOnly.events[0]).toMatchObject({ data: { model: "tiny", routing: { requested: "auto" } } });
     expect(textOf(textOnly.events)).toBe(ALPHABET);
   });
 
   it("chooses an image-reading model when an image comes with no model named", async () => {
     const file = await uploadImage(parley, PNG);
-    const { events } = await post(await createConversation(parley), {
-      content: "Hm?",
-      attachments: [file.id],
-    });
+    const { events } = await sendMessage(parley, { content: "Hm?", attachments: [file.id] });
     expect(events[0]).toMatchObject({ data: { model: "vision-gpt" } });
   });
 
@@ -332,11 +297,11 @@ describe("routing images to models that see", () => {
     const conversationId = await createConversation(parley);
     const before = upstream.requests.length;
     for (const model of ["tiny", "text-gpt"]) {
-      const { status, problem } = await post(conversationId, {
-        content: "Read this",
-        attachments: [file.id],
-        model,
-      });
+      const { status, problem } = await sendMessage(
+        parley,
+        { content: "Read this", attachments: [file.id], model },
+        { conversationId },
+      );
       expect(status).toBe(400);
       expect(problem?.error.code).toBe("model_cannot_see_images");
       expect(problem?.error.message).toBe(
@@ -351,12 +316,16 @@ describe("routing images to models that see", () => {
 
   it("lets a text-only model continue a conversation with images, telling it an image was there", async () => {
     const file = await uploadImage(parley, PNG);
-    const conversationId = await createConversation(parley);
-    await post(conversationId, { content: "Look.", attachments: [file.id], model: "vision-gpt" });
-    const { status, events } = await post(conversationId, {
-      content: "Thanks, now a joke.",
-      model: "text-gpt",
+    const { conversationId } = await sendMessage(parley, {
+      content: "Look.",
+      attachments: [file.id],
+      model: "vision-gpt",
     });
+    const { status, events } = await sendMessage(
+      parley,
+      { content: "Thanks, now a joke.", model: "text-gpt" },
+      { conversationId },
+    );
     expect(status).toBe(200);
     expect(textOf(events)).toBe("Hello from ok@text-gpt.");
     const messages = upstream.requestsFor("ok@text-gpt").at(-1)?.body.messages as { content: unknown }[];

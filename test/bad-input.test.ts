@@ -1,30 +1,28 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createConversation,
-  type ParleyProcess,
-  startParley,
-  temporaryDirectory,
-} from "./support/parley-process.js";
-import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createConversation, type ParleyProcess, startParley } from "./support/parley-process.js";
+import { ALPHABET, postMessage, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
 let parley: ParleyProcess;
 let conversationId: string;
 
 beforeAll(async () => {
-  const dir = temporaryDirectory();
-  await writeTestModels(dir, { extraModels: { broken: "./broken.gguf" } });
-  // A GGUF cut after its first bytes: loading it would abort llama.cpp, so Parley must refuse it first.
-  writeFileSync(path.join(dir, "broken.gguf"), readFileSync(path.join(dir, "tiny.gguf")).subarray(0, 64));
-  parley = await startParley({ dataDir: dir, waitForModels: false });
-  await waitForState("tiny", "ready");
-  conversationId = await createConversation(parley);
+  parley = await startParley({
+    prepare: async (dir) => {
+      await writeTestModels(dir, { extraModels: { broken: "./broken.gguf" } });
+      // A GGUF cut after its first bytes: loading it would abort llama.cpp, so Parley must refuse it first.
+      writeFileSync(path.join(dir, "broken.gguf"), readFileSync(path.join(dir, "tiny.gguf")).subarray(0, 64));
+    },
+    waitForModels: false,
+  });
+  return () => parley.stop();
 });
 
-afterAll(async () => {
-  await parley?.stop();
+beforeAll(async () => {
+  await waitForState("tiny", "ready");
+  conversationId = await createConversation(parley);
 });
 
 async function waitForState(modelId: string, state: string) {
@@ -114,12 +112,7 @@ describe("bad input gets a 4xx that says what was wrong, and nothing breaks", ()
 
   it("refuses a parentId from another conversation", async () => {
     const other = await createConversation(parley);
-    const events = await (
-      await openStream(`${parley.url}/api/conversations/${other}/messages`, {
-        method: "POST",
-        body: JSON.stringify({ content: "elsewhere" }),
-      })
-    ).events();
+    const events = await (await postMessage(parley, other, { content: "elsewhere" })).events();
     const foreignParent = events[0]?.data.assistantMessageId as string;
     const error = await expectError(
       await postRaw(
@@ -166,10 +159,7 @@ describe("bad input gets a 4xx that says what was wrong, and nothing breaks", ()
 
   it("still serves correct replies after all of that", async () => {
     const events = await (
-      await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-        method: "POST",
-        body: JSON.stringify({ content: "still there?", model: "tiny" }),
-      })
+      await postMessage(parley, conversationId, { content: "still there?", model: "tiny" })
     ).events();
     expect(textOf(events)).toBe(ALPHABET);
     expect(parley.child.exitCode).toBeNull();

@@ -1,5 +1,3 @@
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ArticleSite,
@@ -8,9 +6,11 @@ import {
   LONG_ARTICLE_SECTIONS,
   startArticleSite,
 } from "./support/article-site.js";
-import { type FaultUpstream, type RecordedRequest, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { openStream, type ReceivedEvent, textOf } from "./support/sse-client.js";
+import type { FaultUpstream, RecordedRequest } from "./support/fault-upstream.js";
+import { createConversation, type ParleyProcess } from "./support/parley-process.js";
+import { faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { postMessage, type ReceivedEvent, textOf } from "./support/sse-client.js";
 
 /**
  * The Tech article translator on an article far longer than its model's context window, end to end: a real server,
@@ -31,61 +31,39 @@ let articleUrl: string;
 type UpstreamMessage = { role: string; content: string };
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream({ echoFailures: { "echo@fails": 2 }, slowDeltaMs: 20 });
   site = await startArticleSite();
   articleUrl = `${site.origin}${LONG_ARTICLE_PATH}`;
-  const dir = temporaryDirectory();
   // One model per test: each run's reported usage calibrates the token estimate of its model.
-  const model = (id: string, upstreamModel: string) => [
-    `      - id: ${id}`,
-    `        upstreamModel: ${upstreamModel}`,
-    `        contextWindow: ${CONTEXT_WINDOW}`,
-  ];
-  writeFileSync(
-    path.join(dir, "parley.config.yaml"),
-    [
-      "providers:",
-      "  - id: remote",
-      "    type: openai-compatible",
-      `    baseURL: ${upstream.openAIBaseURL}`,
-      "    apiKey: test-key",
-      "    models:",
-      // The first is Parley's default model, which a bot on the compatible API answers with.
-      ...model("echo-short", "echo@short"),
-      ...model("echo-long", "echo@long"),
-      ...model("echo-fails", "echo@fails"),
-      ...model("slow-long", "slow@long"),
-      "runs:",
-      `  maxOutputTokens: ${MAX_OUTPUT_TOKENS}`,
-      "tools:",
-      "  fetchUrl:",
-      "    allowedAddresses: [127.0.0.2]",
-    ].join("\n"),
+  const model = (id: string, upstreamModel: string) =>
+    faultModel(id, upstreamModel, { contextWindow: CONTEXT_WINDOW });
+  const served = await startRemoteParley(
+    (upstream) => ({
+      providers: [
+        openAIProvider("remote", upstream, [
+          // The first is Parley's default model, which a bot on the compatible API answers with.
+          model("echo-short", "echo@short"),
+          model("echo-long", "echo@long"),
+          model("echo-fails", "echo@fails"),
+          model("slow-long", "slow@long"),
+        ]),
+      ],
+      runs: { maxOutputTokens: MAX_OUTPUT_TOKENS },
+      tools: { fetchUrl: { allowedAddresses: ["127.0.0.2"] } },
+    }),
+    { upstream: { echoFailures: { "echo@fails": 2 }, slowDeltaMs: 20 } },
   );
-  parley = await startParley({ dataDir: dir });
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
   await site?.close();
 });
 
-async function translatorConversation(): Promise<string> {
-  const response = await parley.api("/api/conversations", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ botId: "tech-article-translator" }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
+const translatorConversation = () => createConversation(parley, { botId: "tech-article-translator" });
 
 async function translate(conversationId: string, content: string, model: string) {
-  const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify({ content, model }),
-  });
+  const stream = await postMessage(parley, conversationId, { content, model });
   expect(stream.response.status).toBe(200);
   return stream;
 }

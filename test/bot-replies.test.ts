@@ -1,11 +1,12 @@
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTICLE_PATH, type ArticleSite, startArticleSite } from "./support/article-site.js";
-import { CITING_REPLY, type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { openStream, textOf } from "./support/sse-client.js";
+import { sendMessage } from "./support/ask-parley.js";
+import { CITING_REPLY, type FaultUpstream } from "./support/fault-upstream.js";
+import { createConversation, type ParleyProcess, sendJson } from "./support/parley-process.js";
+import { faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { textOf } from "./support/sse-client.js";
 
 /**
  * Bots in replies, end to end: a real server, a remote model on a fake upstream that records what it is sent, and
@@ -18,59 +19,33 @@ let parley: ParleyProcess;
 type UpstreamMessage = { role: string; content: string };
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
   site = await startArticleSite();
-  const dir = temporaryDirectory();
-  writeFileSync(
-    path.join(dir, "parley.config.yaml"),
-    [
-      "providers:",
-      "  - id: remote",
-      "    type: openai-compatible",
-      `    baseURL: ${upstream.openAIBaseURL}`,
-      "    apiKey: test-key",
-      "    models:",
-      "      - id: remote-main",
-      "        upstreamModel: ok",
-      "        contextWindow: 32768",
-      "      - id: remote-other",
-      "        upstreamModel: ok",
-      "        contextWindow: 32768",
-      "      - id: remote-cite",
-      "        upstreamModel: cite",
-      "        contextWindow: 32768",
-      "tools:",
-      "  fetchUrl:",
-      // The test site's address only: 127.0.0.1 and every other internal address stay refused.
-      "    allowedAddresses: [127.0.0.2]",
-    ].join("\n"),
-  );
-  parley = await startParley({ dataDir: dir });
+  const served = await startRemoteParley((upstream) => ({
+    providers: [
+      openAIProvider("remote", upstream, [
+        faultModel("remote-main", "ok", { contextWindow: 32768 }),
+        faultModel("remote-other", "ok", { contextWindow: 32768 }),
+        faultModel("remote-cite", "cite", { contextWindow: 32768 }),
+      ]),
+    ],
+    // The test site's address only: 127.0.0.1 and every other internal address stay refused.
+    tools: { fetchUrl: { allowedAddresses: ["127.0.0.2"] } },
+  }));
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
   await site?.close();
 });
 
-async function post<T>(pathname: string, body: unknown, method = "POST"): Promise<T> {
-  const response = await parley.api(pathname, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, `${method} ${pathname}: ${response.status}`).toBeLessThan(300);
-  return (await response.json()) as T;
+function post<T>(pathname: string, body: unknown, method?: string): Promise<T> {
+  return sendJson<T>(parley, pathname, body, { method });
 }
 
 async function reply(conversationId: string, content: string, extra: Record<string, unknown> = {}) {
   const requestsBefore = upstream.requests.length;
-  const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify({ content, ...extra }),
-  });
-  const events = await stream.events();
+  const { events } = await sendMessage(parley, { content, ...extra }, { conversationId });
   expect(upstream.requests.length).toBe(requestsBefore + 1);
   const sent = upstream.requests.at(-1)?.body as { messages: UpstreamMessage[]; temperature?: number };
   return { events, sent };
@@ -285,11 +260,9 @@ describe("bots on the OpenAI-compatible API, through the official openai client"
 
 describe("the Tech article translator", () => {
   it("fetches the article a message links to and gives the model its Markdown with the translator's instructions", async () => {
-    const conversation = await post<{ id: string }>("/api/conversations", {
-      botId: "tech-article-translator",
-    });
+    const conversationId = await createConversation(parley, { botId: "tech-article-translator" });
     const url = `${site.origin}${ARTICLE_PATH}`;
-    const { events, sent } = await reply(conversation.id, `${url} 请翻译成中文`);
+    const { events, sent } = await reply(conversationId, `${url} 请翻译成中文`);
     expect(textOf(events)).toBe(upstream.replyText("ok"));
     expect(site.requests).toContain(ARTICLE_PATH);
 
@@ -310,16 +283,14 @@ describe("the Tech article translator", () => {
 
     // The stored message is what the user wrote; the article went only to the model.
     const stored = await parley.json<{ messages: { role: string; content: string }[] }>(
-      `/api/conversations/${conversation.id}`,
+      `/api/conversations/${conversationId}`,
     );
     expect(stored.messages[0]?.content).toBe(`${url} 请翻译成中文`);
   });
 
   it("tells the model why a link could not be fetched: a redirect to 127.0.0.1 is refused", async () => {
-    const conversation = await post<{ id: string }>("/api/conversations", {
-      botId: "tech-article-translator",
-    });
-    const { sent } = await reply(conversation.id, `${site.origin}/to-loopback`);
+    const conversationId = await createConversation(parley, { botId: "tech-article-translator" });
+    const { sent } = await reply(conversationId, `${site.origin}/to-loopback`);
     const user = sent.messages.at(-1)?.content ?? "";
     expect(user).toMatch(
       /Parley tried to fetch .*to-loopback and could not: .*127\.0\.0\.1 is a loopback address/,
@@ -328,12 +299,10 @@ describe("the Tech article translator", () => {
   });
 
   it("leaves a pasted text with links in it as it is", async () => {
-    const conversation = await post<{ id: string }>("/api/conversations", {
-      botId: "tech-article-translator",
-    });
+    const conversationId = await createConversation(parley, { botId: "tech-article-translator" });
     const text = `${"Event loops dispatch callbacks one at a time. ".repeat(10)}See ${site.origin}/a and ${site.origin}/b.`;
     const requestsBefore = site.requests.length;
-    const { sent } = await reply(conversation.id, text);
+    const { sent } = await reply(conversationId, text);
     expect(sent.messages.at(-1)?.content).toBe(text);
     expect(site.requests.length).toBe(requestsBefore);
   });

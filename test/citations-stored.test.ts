@@ -1,16 +1,14 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Citation } from "../src/core/citation-check.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import {
-  knowledgeSentencesOf,
-  type ScriptedRequest,
-  type ScriptedUpstream,
-  startScriptedUpstream,
-} from "./support/scripted-openai-upstream.js";
-import { openStream, textOf } from "./support/sse-client.js";
+import { sendMessage } from "./support/ask-parley.js";
+import type { FaultUpstream, RequestText } from "./support/fault-upstream.js";
+import { type ParleyProcess, sendJson } from "./support/parley-process.js";
+import { faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { knowledgeSentencesOf } from "./support/scripted-openai-upstream.js";
+import { textOf } from "./support/sse-client.js";
 
 /**
  * A bot's reply keeps its checked citations with its message: GET /api/conversations/:id returns them, so a
@@ -23,11 +21,11 @@ const GUIDE =
 const TIMERS = "Timers fire after their delay has passed.";
 const MICROTASKS = "Microtasks run before the next macrotask.";
 
-let upstream: ScriptedUpstream;
+let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
 /** Cites the timers and microtasks sentences by the marks the prompt gave them, and one mark it never gave. */
-function citeEverySentence({ system, turns }: ScriptedRequest): string {
+function citeEverySentence({ system, turns }: RequestText): string {
   const sentences = knowledgeSentencesOf(system);
   if (sentences.size === 0) return `You said: ${turns.at(-1)?.content ?? ""}`;
   const markOf = (start: string) => [...sentences].find(([, text]) => text.startsWith(start))?.[0] ?? "S0";
@@ -35,28 +33,18 @@ function citeEverySentence({ system, turns }: ScriptedRequest): string {
 }
 
 beforeAll(async () => {
-  upstream = await startScriptedUpstream(citeEverySentence);
-  const dir = temporaryDirectory();
-  writeFileSync(
-    path.join(dir, "parley.config.yaml"),
-    [
-      "providers:",
-      "  - id: scripted",
-      "    type: openai-compatible",
-      `    baseURL: ${upstream.baseURL}`,
-      "    apiKey: test-key",
-      "    models:",
-      "      - id: remote-cite",
-      "        upstreamModel: scripted",
-      "        contextWindow: 32768",
-    ].join("\n"),
+  const served = await startRemoteParley(
+    (upstream) => ({
+      providers: [
+        openAIProvider("scripted", upstream, [
+          faultModel("remote-cite", "scripted", { contextWindow: 32768 }),
+        ]),
+      ],
+    }),
+    { upstream: { script: citeEverySentence } },
   );
-  parley = await startParley({ dataDir: dir });
-});
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 /** The server's own database file, opened beside it (WAL lets both at it). */
@@ -70,16 +58,6 @@ function withDatabase<T>(use: (database: Database.Database) => T): T {
   }
 }
 
-async function post<T>(pathname: string, body: unknown): Promise<T> {
-  const response = await parley.api(pathname, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, `POST ${pathname}: ${response.status}`).toBeLessThan(300);
-  return (await response.json()) as T;
-}
-
 type StoredMessage = {
   id: string;
   role: string;
@@ -90,12 +68,12 @@ type StoredMessage = {
 
 describe("citations stored with a bot's reply", () => {
   it("returns the reply's checked citations with exact offsets from GET /api/conversations/:id, without its run's events; a wrong span and a made-up mark are not stored", async () => {
-    const bot = await post<{ id: string }>("/api/bots", {
+    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
       name: "Event loop expert",
       instructions: "Answer from the guide.",
       model: "remote-cite",
     });
-    const document = await post<{ id: string }>(`/api/bots/${bot.id}/knowledge`, {
+    const document = await sendJson<{ id: string }>(parley, `/api/bots/${bot.id}/knowledge`, {
       title: "Event loop guide",
       content: GUIDE,
     });
@@ -111,12 +89,11 @@ describe("citations stored with a bot's reply", () => {
     );
     expect(shifted).toBe(1);
 
-    const conversation = await post<{ id: string }>("/api/conversations", { botId: bot.id });
-    const stream = await openStream(`${parley.url}/api/conversations/${conversation.id}/messages`, {
-      method: "POST",
-      body: JSON.stringify({ content: "When do timers fire, and when do microtasks run?" }),
-    });
-    const events = await stream.events();
+    const { conversationId, events } = await sendMessage(
+      parley,
+      { content: "When do timers fire, and when do microtasks run?" },
+      { botId: bot.id },
+    );
     // The model was shown both sentences, and cited each by its mark.
     const shown = [...knowledgeSentencesOf(upstream.requests.at(-1)?.system ?? "").values()];
     expect(shown).toEqual(expect.arrayContaining([TIMERS, MICROTASKS]));
@@ -136,7 +113,7 @@ describe("citations stored with a bot's reply", () => {
     const start = events[0]?.data as { runId: string };
     withDatabase((database) => database.prepare("delete from run_events where run_id = ?").run(start.runId));
 
-    const stored = await parley.json<{ messages: StoredMessage[] }>(`/api/conversations/${conversation.id}`);
+    const stored = await parley.json<{ messages: StoredMessage[] }>(`/api/conversations/${conversationId}`);
     const [question, answer] = stored.messages;
     expect(question).not.toHaveProperty("citations");
     expect(answer?.citations).toEqual([timers]);
@@ -149,13 +126,12 @@ describe("citations stored with a bot's reply", () => {
   });
 
   it("gives an assistant message that cited nothing an empty list, and a user message none", async () => {
-    const conversation = await post<{ id: string }>("/api/conversations", {});
-    const stream = await openStream(`${parley.url}/api/conversations/${conversation.id}/messages`, {
-      method: "POST",
-      body: JSON.stringify({ content: "Hello [S1]", model: "remote-cite" }),
+    const { conversationId, events } = await sendMessage(parley, {
+      content: "Hello [S1]",
+      model: "remote-cite",
     });
-    expect(textOf(await stream.events())).toBe("You said: Hello [S1]");
-    const stored = await parley.json<{ messages: StoredMessage[] }>(`/api/conversations/${conversation.id}`);
+    expect(textOf(events)).toBe("You said: Hello [S1]");
+    const stored = await parley.json<{ messages: StoredMessage[] }>(`/api/conversations/${conversationId}`);
     expect(stored.messages.map((message) => [message.role, message.citations])).toEqual([
       ["user", undefined],
       ["assistant", []],

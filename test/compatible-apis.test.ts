@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type ParleyProcess, startParley } from "./support/parley-process.js";
 import { ALPHABET } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
@@ -10,15 +10,10 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
-  const dir = temporaryDirectory();
-  await writeTestModels(dir);
-  parley = await startParley({ dataDir: dir });
+  parley = await startParley({ prepare: (dir) => writeTestModels(dir) });
   openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: parley.url, apiKey: "unused", maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await parley?.stop();
+  return () => parley.stop();
 });
 
 const LOOP_TEXT = `${ALPHABET}\n`.repeat(100);

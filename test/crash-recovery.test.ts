@@ -6,7 +6,7 @@ import {
   startParley,
   temporaryDirectory,
 } from "./support/parley-process.js";
-import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
+import { ALPHABET, openStream, postMessage, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
 const LOOP_TEXT = `${ALPHABET}\n`.repeat(200);
@@ -22,13 +22,6 @@ async function start(dataDir: string) {
   return parley;
 }
 
-async function post(parley: ParleyProcess, conversationId: string, model: string, content: string) {
-  return openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify({ content, model }),
-  });
-}
-
 type StoredConversation = {
   title: string;
   messages: { role: string; content: string; status: string; error: { code: string } | null }[];
@@ -41,10 +34,10 @@ describe("a server killed with SIGKILL in the middle of a reply", () => {
     const first = await start(dataDir);
 
     const finished = await createConversation(first, "Finished before the crash");
-    await (await post(first, finished, "tiny", "complete me")).events();
+    await (await postMessage(first, finished, { content: "complete me", model: "tiny" })).events();
 
     const inFlight = await createConversation(first);
-    const stream = await post(first, inFlight, "tiny-loop", "keep going");
+    const stream = await postMessage(first, inFlight, { content: "keep going", model: "tiny-loop" });
     const received = await stream.events({ stopAfter: 60 });
     const runId = received[0]?.data.runId as string;
     // The event log is at most ~100 ms behind the stream.
@@ -80,7 +73,7 @@ describe("a server killed with SIGKILL in the middle of a reply", () => {
     });
 
     // The restarted server answers new messages in the same conversation.
-    const next = await (await post(second, inFlight, "tiny", "again")).events();
+    const next = await (await postMessage(second, inFlight, { content: "again", model: "tiny" })).events();
     expect(textOf(next)).toBe(ALPHABET);
   });
 });
@@ -91,7 +84,7 @@ describe("an engine killed with SIGKILL in the middle of a reply", () => {
     await writeTestModels(dataDir);
     const parley = await start(dataDir);
     const conversationId = await createConversation(parley);
-    const stream = await post(parley, conversationId, "tiny-loop", "run long");
+    const stream = await postMessage(parley, conversationId, { content: "run long", model: "tiny-loop" });
     const firstEvents = await stream.events({ stopAfter: 30 });
     const runId = firstEvents[0]?.data.runId as string;
     const loopEngine = childProcessesOf(parley.child.pid as number).find((child) =>
@@ -117,7 +110,9 @@ describe("an engine killed with SIGKILL in the middle of a reply", () => {
       "/api/models",
     );
     expect(models.find((model) => model.id === "tiny-loop")?.status.state).toBe("ready");
-    const next = await (await post(parley, conversationId, "tiny-loop", "once more")).events({
+    const next = await (
+      await postMessage(parley, conversationId, { content: "once more", model: "tiny-loop" })
+    ).events({
       stopAfter: 10,
     });
     expect(textOf(next).startsWith("abcdefg")).toBe(true);
@@ -131,7 +126,7 @@ describe("a server asked to stop with SIGTERM", () => {
     await writeTestModels(dataDir, { shutdownGraceSeconds: 120 });
     const parley = await start(dataDir);
     const conversationId = await createConversation(parley);
-    const stream = await post(parley, conversationId, "tiny-loop", "finish me");
+    const stream = await postMessage(parley, conversationId, { content: "finish me", model: "tiny-loop" });
     const head = await stream.events({ stopAfter: 3 });
     const runId = head[0]?.data.runId as string;
     const follower = await openStream(`${parley.url}/api/runs/${runId}/events`, { lastEventId: 3 });
@@ -159,7 +154,10 @@ describe("a server whose shutdown grace runs out", () => {
     await writeTestModels(dataDir, { shutdownGraceSeconds: 0 });
     const parley = await start(dataDir);
     const conversationId = await createConversation(parley);
-    const stream = await post(parley, conversationId, "tiny-loop", "too long to wait for");
+    const stream = await postMessage(parley, conversationId, {
+      content: "too long to wait for",
+      model: "tiny-loop",
+    });
     const head = await stream.events({ stopAfter: 3 });
     const follower = await openStream(`${parley.url}/api/runs/${head[0]?.data.runId}/events`, {
       lastEventId: 3,

@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Answer, ask, expectStillServing, pingsBetween } from "./support/ask-parley.js";
 import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { anthropicProvider, faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
 
 const PING_MS = 100;
 const FIRST_TOKEN_DELAY_MS = 1500;
@@ -19,50 +20,46 @@ let impatientUpstream: FaultUpstream;
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream({
-    retryAfterSeconds: 1,
-    firstTokenDelayMs: FIRST_TOKEN_DELAY_MS,
-    pingIntervalMs: 200,
-  });
   impatientUpstream = await startFaultUpstream({ retryAfterSeconds: 60 });
-  const dir = temporaryDirectory();
   const toBackup = { fallbacks: ["backup"] };
-  writeRemoteConfig(dir, {
-    http: { pingIntervalSeconds: PING_MS / 1000 },
-    failover: {
-      maxAttempts: 3,
-      baseDelayMs: BASE_DELAY_MS,
-      maxDelayMs: 1000,
-      maxRetryAfterMs: MAX_RETRY_AFTER_MS,
-      firstTokenTimeoutMs: 5000,
-      // Far shorter than the slow first token: only the wait for the first token may be long.
-      idleTimeoutMs: 400,
-      // These rows are about retries; the breaker has its own test.
-      breakerFailureThreshold: 10,
-    },
-    providers: [
-      openAIProvider("openai-like", upstream, [
-        faultModel("wait", "429-retry-after@u1"),
-        faultModel("busy", "429@u2"),
-        faultModel("busy-then-backup", "429@u2-fallback", toBackup),
-        faultModel("reset", "reset@u5", toBackup),
-        faultModel("slow-openai", "slow-first-token@u7"),
-      ]),
-      openAIProvider("impatient", impatientUpstream, [faultModel("wait-long", "429-retry-after@u1-long")]),
-      // Its requests time out after 300 ms without response headers.
-      openAIProvider("hanging", upstream, [faultModel("hang", "hang@u6", toBackup)], { timeoutMs: 300 }),
-      anthropicProvider("claude-like", upstream, [
-        faultModel("backup", "ok@backup"),
-        faultModel("slow-claude", "slow-first-token@u7-claude"),
-      ]),
-    ],
-  });
-  parley = await startParley({ dataDir: dir });
+  const served = await startRemoteParley(
+    (upstream) => ({
+      http: { pingIntervalSeconds: PING_MS / 1000 },
+      failover: {
+        maxAttempts: 3,
+        baseDelayMs: BASE_DELAY_MS,
+        maxDelayMs: 1000,
+        maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+        firstTokenTimeoutMs: 5000,
+        // Far shorter than the slow first token: only the wait for the first token may be long.
+        idleTimeoutMs: 400,
+        // These rows are about retries; the breaker has its own test.
+        breakerFailureThreshold: 10,
+      },
+      providers: [
+        openAIProvider("openai-like", upstream, [
+          faultModel("wait", "429-retry-after@u1"),
+          faultModel("busy", "429@u2"),
+          faultModel("busy-then-backup", "429@u2-fallback", toBackup),
+          faultModel("reset", "reset@u5", toBackup),
+          faultModel("slow-openai", "slow-first-token@u7"),
+        ]),
+        openAIProvider("impatient", impatientUpstream, [faultModel("wait-long", "429-retry-after@u1-long")]),
+        // Its requests time out after 300 ms without response headers.
+        openAIProvider("hanging", upstream, [faultModel("hang", "hang@u6", toBackup)], { timeoutMs: 300 }),
+        anthropicProvider("claude-like", upstream, [
+          faultModel("backup", "ok@backup"),
+          faultModel("slow-claude", "slow-first-token@u7-claude"),
+        ]),
+      ],
+    }),
+    { upstream: { retryAfterSeconds: 1, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, pingIntervalMs: 200 } },
+  );
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
   await impatientUpstream?.close();
 });
 

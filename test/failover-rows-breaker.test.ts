@@ -3,16 +3,15 @@
  * primary back), and what /api/models says meanwhile: each model's availability from its endpoints' breakers, and
  * its speed measured from the replies that finished.
  */
-import { createServer } from "node:net";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTinyModel } from "../src/engine/tiny-model.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { CatalogListing } from "../src/runs/model-catalog.js";
 import { type Answer, ask, expectStillServing } from "./support/ask-parley.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { anthropicProvider, faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
 import { ALPHABET } from "./support/sse-client.js";
+import { unusedPort } from "./support/unused-port.js";
 
 const OUTAGE_MS = 2000;
 const COOL_DOWN_MS = 500;
@@ -23,43 +22,31 @@ let parley: ParleyProcess;
 let deadURL: string;
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream({ outageMs: OUTAGE_MS });
   deadURL = `http://127.0.0.1:${await unusedPort()}/v1`;
-  const dir = temporaryDirectory();
-  await writeTinyModel(path.join(dir, "tiny.gguf"));
-  writeRemoteConfig(dir, {
-    engine: { threads: 1, sequences: 2, contextSize: 2048 },
-    models: [{ id: "tiny", file: "./tiny.gguf" }],
-    failover: { maxAttempts: 3, breakerFailureThreshold: 2, breakerCoolDownMs: COOL_DOWN_MS },
-    providers: [
-      openAIProvider("openai-like", upstream, [
-        faultModel("mainline", "outage@u15", { fallbacks: ["backup"] }),
-        faultModel("limited", "429@limited"),
-        faultModel("sibling", "ok@sibling"),
-      ]),
-      // Two endpoints serving one model; the first is down for good.
-      openAIProvider("fleet", upstream, [faultModel("fleet", "ok@fleet")], {
-        baseURL: undefined,
-        endpoints: [deadURL, upstream.openAIBaseURL],
-      }),
-      anthropicProvider("claude-like", upstream, [faultModel("backup", "ok@backup")]),
-    ],
-  });
-  parley = await startParley({ dataDir: dir });
+  const served = await startRemoteParley(
+    (upstream) => ({
+      engine: { threads: 1, sequences: 2, contextSize: 2048 },
+      models: [{ id: "tiny", file: "./tiny.gguf" }],
+      failover: { maxAttempts: 3, breakerFailureThreshold: 2, breakerCoolDownMs: COOL_DOWN_MS },
+      providers: [
+        openAIProvider("openai-like", upstream, [
+          faultModel("mainline", "outage@u15", { fallbacks: ["backup"] }),
+          faultModel("limited", "429@limited"),
+          faultModel("sibling", "ok@sibling"),
+        ]),
+        // Two endpoints serving one model; the first is down for good.
+        openAIProvider("fleet", upstream, [faultModel("fleet", "ok@fleet")], {
+          baseURL: undefined,
+          endpoints: [deadURL, upstream.openAIBaseURL],
+        }),
+        anthropicProvider("claude-like", upstream, [faultModel("backup", "ok@backup")]),
+      ],
+    }),
+    { upstream: { outageMs: OUTAGE_MS }, tinyModel: true },
+  );
+  ({ parley, upstream } = served);
+  return served.stop;
 });
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
-});
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function listing(id: string): Promise<CatalogListing> {
   const { models } = await parley.json<{ models: CatalogListing[] }>("/api/models");

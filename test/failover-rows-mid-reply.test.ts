@@ -2,16 +2,12 @@
  * Rows U9, U10, U11, U12 and U14 of reliability.md through a real Parley: a reply that stalls, breaks, ends without
  * its end marker, is too long for the model, or cannot be continued where it was cut.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Answer, ask, expectStillServing } from "./support/ask-parley.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import {
-  createConversation,
-  type ParleyProcess,
-  startParley,
-  temporaryDirectory,
-} from "./support/parley-process.js";
-import { anthropicProvider, faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Answer, ask, expectStillServing, sendMessage } from "./support/ask-parley.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
 
 const IDLE_TIMEOUT_MS = 300;
 
@@ -19,36 +15,33 @@ let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream({ deltasBeforeFault: 2 });
-  const dir = temporaryDirectory();
   const toBackup = { fallbacks: ["backup"] };
-  writeRemoteConfig(dir, {
-    failover: { maxAttempts: 2, firstTokenTimeoutMs: 5000, idleTimeoutMs: IDLE_TIMEOUT_MS },
-    providers: [
-      openAIProvider("openai-like", upstream, [
-        faultModel("stall", "stall@u9", toBackup),
-        faultModel("stall-alone", "stall@u9-alone"),
-        faultModel("garbled", "malformed@u10", toBackup),
-        faultModel("garbled-alone", "malformed@u10-alone"),
-        faultModel("no-done", "no-done@u11"),
-        faultModel("overflow", "context@u12", toBackup),
-        faultModel("narrow", "ok@narrow", { contextWindow: 256 }),
-        faultModel("cut-to-picky", "cut@u14", { fallbacks: ["picky"] }),
-        faultModel("picky", "prefill-rejected@u14"),
-      ]),
-      anthropicProvider("claude-like", upstream, [
-        faultModel("backup", "ok@backup"),
-        faultModel("garbled-claude", "malformed@u10-claude", toBackup),
-        faultModel("no-done-claude", "no-done@u11-claude", toBackup),
-      ]),
-    ],
-  });
-  parley = await startParley({ dataDir: dir });
-});
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
+  const served = await startRemoteParley(
+    (upstream) => ({
+      failover: { maxAttempts: 2, firstTokenTimeoutMs: 5000, idleTimeoutMs: IDLE_TIMEOUT_MS },
+      providers: [
+        openAIProvider("openai-like", upstream, [
+          faultModel("stall", "stall@u9", toBackup),
+          faultModel("stall-alone", "stall@u9-alone"),
+          faultModel("garbled", "malformed@u10", toBackup),
+          faultModel("garbled-alone", "malformed@u10-alone"),
+          faultModel("no-done", "no-done@u11"),
+          faultModel("overflow", "context@u12", toBackup),
+          faultModel("narrow", "ok@narrow", { contextWindow: 256 }),
+          faultModel("cut-to-picky", "cut@u14", { fallbacks: ["picky"] }),
+          faultModel("picky", "prefill-rejected@u14"),
+        ]),
+        anthropicProvider("claude-like", upstream, [
+          faultModel("backup", "ok@backup"),
+          faultModel("garbled-claude", "malformed@u10-claude", toBackup),
+          faultModel("no-done-claude", "no-done@u11-claude", toBackup),
+        ]),
+      ],
+    }),
+    { upstream: { deltasBeforeFault: 2 } },
+  );
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 type Message = { role: string; content: string };
@@ -162,17 +155,14 @@ describe("faults in the middle of a reply, through Parley", () => {
   });
 
   it("U12: a message that cannot fit the model's window is refused with a 400 naming the fix, before anything is sent", async () => {
-    const conversationId = await createConversation(parley);
-    const response = await parley.api(`/api/conversations/${conversationId}/messages`, {
-      method: "POST",
-      headers: { accept: "text/event-stream", "content-type": "application/json" },
-      body: JSON.stringify({ model: "narrow", content: "word ".repeat(2000) }),
+    const { conversationId, status, problem } = await sendMessage(parley, {
+      model: "narrow",
+      content: "word ".repeat(2000),
     });
-    expect(response.status).toBe(400);
-    const { error } = (await response.json()) as { error: { code: string; message: string } };
-    expect(error.code).toBe("context_length_exceeded");
-    expect(error.message).toContain("too long for narrow");
-    expect(error.message).toContain("backup (8192 tokens)");
+    expect(status).toBe(400);
+    expect(problem?.error.code).toBe("context_length_exceeded");
+    expect(problem?.error.message).toContain("too long for narrow");
+    expect(problem?.error.message).toContain("backup (8192 tokens)");
     expect(upstream.requestsFor("ok@narrow")).toHaveLength(0);
     await expectStillServing(parley, conversationId);
   });

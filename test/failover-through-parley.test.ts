@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ask } from "./support/ask-parley.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { anthropicProvider, faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
 import { textOf } from "./support/sse-client.js";
 
 // Parley's own wiring of failover: config -> catalog -> runs -> stored messages, against a faulty upstream.
@@ -10,26 +11,23 @@ let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream({ deltasBeforeFault: 2 });
-  const dir = temporaryDirectory();
   const toBackup = { fallbacks: ["backup"] };
-  writeRemoteConfig(dir, {
-    providers: [
-      openAIProvider("openai-like", upstream, [
-        faultModel("flaky", "500-once@flaky"),
-        faultModel("down", "503@down", toBackup),
-        faultModel("cut", "cut@cut", toBackup),
-        faultModel("filtered", "content-filter@filtered", toBackup),
-      ]),
-      anthropicProvider("claude-like", upstream, [faultModel("backup", "ok@backup")]),
-    ],
-  });
-  parley = await startParley({ dataDir: dir });
-});
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
+  const served = await startRemoteParley(
+    (upstream) => ({
+      providers: [
+        openAIProvider("openai-like", upstream, [
+          faultModel("flaky", "500-once@flaky"),
+          faultModel("down", "503@down", toBackup),
+          faultModel("cut", "cut@cut", toBackup),
+          faultModel("filtered", "content-filter@filtered", toBackup),
+        ]),
+        anthropicProvider("claude-like", upstream, [faultModel("backup", "ok@backup")]),
+      ],
+    }),
+    { upstream: { deltasBeforeFault: 2 } },
+  );
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 describe("failover through Parley, against an upstream that misbehaves on purpose", () => {

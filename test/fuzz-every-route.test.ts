@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   createConversation,
   type ParleyProcess,
@@ -12,14 +12,12 @@ let parley: ParleyProcess;
 let conversationId: string;
 
 beforeAll(async () => {
-  const dir = temporaryDirectory();
-  await writeTestModels(dir);
-  parley = await startParley({ dataDir: dir });
-  conversationId = await createConversation(parley);
+  parley = await startParley({ prepare: (dir) => writeTestModels(dir) });
+  return () => parley.stop();
 });
 
-afterAll(async () => {
-  await parley?.stop();
+beforeAll(async () => {
+  conversationId = await createConversation(parley);
 });
 
 const ROUTES: [string, (id: string) => string][] = [

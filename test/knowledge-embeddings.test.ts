@@ -1,11 +1,12 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTinyModel } from "../src/engine/tiny-model.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { openStream } from "./support/sse-client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sendMessage } from "./support/ask-parley.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import { type ParleyProcess, sendJson } from "./support/parley-process.js";
+import { faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { uploadKnowledge } from "./support/upload-file.js";
 
 /**
  * Knowledge with an embedding model, through a running `parley serve`: the tiny model is served as an embedding
@@ -24,37 +25,19 @@ const HANDBOOK = [
 ].join(" ");
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
-  const dir = temporaryDirectory();
-  await writeTinyModel(path.join(dir, "tiny.gguf"));
-  writeFileSync(
-    path.join(dir, "parley.config.yaml"),
-    [
-      "engine:",
-      "  threads: 1",
-      "models:",
-      "  - id: tiny-embed",
-      "    file: ./tiny.gguf",
-      "    embedding: true",
-      "knowledge:",
-      "  embeddingModel: tiny-embed",
-      "providers:",
-      "  - id: remote",
-      "    type: openai-compatible",
-      `    baseURL: ${upstream.openAIBaseURL}`,
-      "    apiKey: test-key",
-      "    models:",
-      "      - id: echo",
-      "        upstreamModel: echo@knowledge",
-      "        contextWindow: 32768",
-    ].join("\n"),
+  const served = await startRemoteParley(
+    (upstream) => ({
+      engine: { threads: 1 },
+      models: [{ id: "tiny-embed", file: "./tiny.gguf", embedding: true }],
+      knowledge: { embeddingModel: "tiny-embed" },
+      providers: [
+        openAIProvider("remote", upstream, [faultModel("echo", "echo@knowledge", { contextWindow: 32768 })]),
+      ],
+    }),
+    { tinyModel: true },
   );
-  parley = await startParley({ dataDir: dir });
-});
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 function embeddingRows(): number {
@@ -81,32 +64,22 @@ describe("knowledge with an embedding model, through a running server", () => {
     const { models } = await parley.json<{ models: { id: string }[] }>("/api/models");
     expect(models.map((model) => model.id)).toEqual(["echo"]);
 
-    const bot = await parley.json<{ id: string }>("/api/bots", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "Harbor", instructions: "Answer from your knowledge.", model: "echo" }),
+    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
+      name: "Harbor",
+      instructions: "Answer from your knowledge.",
+      model: "echo",
     });
-    const form = new FormData();
-    form.append("file", new Blob([HANDBOOK], { type: "text/plain" }), "handbook.txt");
-    const uploaded = await parley.api(`/api/bots/${bot.id}/knowledge`, { method: "POST", body: form });
+    const uploaded = await uploadKnowledge(parley, bot.id, [
+      { file: HANDBOOK, name: "handbook.txt", type: "text/plain" },
+    ]);
     expect(uploaded.status).toBe(201);
     const document = (await uploaded.json()) as { id: string; sentenceCount: number };
     expect(document.sentenceCount).toBe(5);
     // Embedded in the background, as soon as the embedding engine is ready.
     await until(() => embeddingRows() === document.sentenceCount);
 
-    const conversation = await parley.json<{ id: string }>("/api/conversations", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ botId: bot.id }),
-    });
-    const stream = await openStream(`${parley.url}/api/conversations/${conversation.id}/messages`, {
-      method: "POST",
-      body: JSON.stringify({ content: "When are backups taken?" }),
-    });
-    await stream.events();
-    const sent = upstream.requests.at(-1)?.body as { messages: { role: string; content: string }[] };
-    const system = sent.messages[0]?.content ?? "";
+    await sendMessage(parley, { content: "When are backups taken?" }, { botId: bot.id });
+    const system = upstream.requests.at(-1)?.system ?? "";
     expect(system).toMatch(/\[S\d\] Backups are taken every night at two o'clock\./);
     // By meaning as well as by words: sentences without a word of the question are offered too.
     expect(system).toContain("Replicas live in three zones.");

@@ -1,10 +1,12 @@
-import { writeFileSync } from "node:fs";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sendMessage } from "./support/ask-parley.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
 import { minimalPdf } from "./support/minimal-pdf.js";
-import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
-import { openStream, textOf } from "./support/sse-client.js";
+import { type ParleyProcess, sendJson } from "./support/parley-process.js";
+import { faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { textOf } from "./support/sse-client.js";
+import { type FormPart, uploadKnowledge } from "./support/upload-file.js";
 
 /**
  * Knowledge files uploaded as multipart/form-data, end to end: a real server reads text, Markdown, HTML and PDF
@@ -32,55 +34,28 @@ const HANDBOOK = minimalPdf([
 ]);
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
-  const dir = temporaryDirectory();
-  writeFileSync(
-    path.join(dir, "parley.config.yaml"),
-    [
-      "providers:",
-      "  - id: remote",
-      "    type: openai-compatible",
-      `    baseURL: ${upstream.openAIBaseURL}`,
-      "    apiKey: test-key",
-      "    models:",
-      "      - id: echo",
-      "        upstreamModel: echo@knowledge",
-      "        contextWindow: 32768",
-    ].join("\n"),
-  );
-  parley = await startParley({ dataDir: dir });
-});
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
+  const served = await startRemoteParley((upstream) => ({
+    providers: [
+      openAIProvider("remote", upstream, [faultModel("echo", "echo@knowledge", { contextWindow: 32768 })]),
+    ],
+  }));
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
 async function newBot(name: string): Promise<string> {
-  const response = await parley.api("/api/bots", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, instructions: "Answer from your knowledge.", model: "echo" }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
+  const bot = await sendJson<{ id: string }>(
+    parley,
+    "/api/bots",
+    { name, instructions: "Answer from your knowledge.", model: "echo" },
+    { status: 201 },
+  );
+  return bot.id;
 }
 
-type Part = { file: Uint8Array | string; name: string; type?: string } | { field: string; value: string };
+const upload = (botId: string, parts: FormPart[]) => uploadKnowledge(parley, botId, parts);
 
-function upload(botId: string, parts: Part[]): Promise<Response> {
-  const form = new FormData();
-  for (const part of parts) {
-    if ("field" in part) form.append(part.field, part.value);
-    else {
-      const bytes = typeof part.file === "string" ? new TextEncoder().encode(part.file) : part.file;
-      form.append("file", new Blob([Uint8Array.from(bytes)], { type: part.type ?? "" }), part.name);
-    }
-  }
-  return parley.api(`/api/bots/${botId}/knowledge`, { method: "POST", body: form });
-}
-
-async function uploaded(botId: string, parts: Part[]): Promise<Document> {
+async function uploaded(botId: string, parts: FormPart[]): Promise<Document> {
   const response = await upload(botId, parts);
   expect(response.status, await response.clone().text()).toBe(201);
   const summary = (await response.json()) as Document;
@@ -88,23 +63,10 @@ async function uploaded(botId: string, parts: Part[]): Promise<Document> {
 }
 
 async function ask(botId: string, question: string) {
-  const conversation = await parley.json<{ id: string }>("/api/conversations", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ botId }),
-  });
-  const stream = await openStream(`${parley.url}/api/conversations/${conversation.id}/messages`, {
-    method: "POST",
-    body: JSON.stringify({ content: question }),
-  });
-  const events = await stream.events();
-  const sent = upstream.requests.at(-1)?.body as
-    | { messages: { role: string; content: string }[] }
-    | undefined;
-  const system = sent?.messages[0];
+  const { events } = await sendMessage(parley, { content: question }, { botId });
   return {
     events,
-    system: system?.role === "system" ? system.content : "",
+    system: upstream.requests.at(-1)?.system ?? "",
     citations: events.filter((event) => event.event === "citation").map((event) => event.data as Citation),
   };
 }
@@ -195,7 +157,7 @@ describe("knowledge uploads", () => {
 
   it("refuses what it cannot read, each with a clear 4xx naming the problem, and stores nothing", async () => {
     const botId = await newBot("Picky");
-    const cases: [Part[], number, string, RegExp][] = [
+    const cases: [FormPart[], number, string, RegExp][] = [
       [
         [{ file: "just text", name: "fake.pdf", type: "application/pdf" }],
         400,

@@ -1,57 +1,33 @@
-import { writeFileSync } from "node:fs";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
-import {
-  createConversation,
-  type ParleyProcess,
-  startParley,
-  temporaryDirectory,
-} from "./support/parley-process.js";
-import { openStream, textOf } from "./support/sse-client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sendMessage } from "./support/ask-parley.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { textOf } from "./support/sse-client.js";
 
 let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
-  const dir = temporaryDirectory();
-  writeFileSync(
-    path.join(dir, "parley.config.yaml"),
-    [
-      "providers:",
-      "  - id: remote",
-      "    type: openai-compatible",
-      `    baseURL: ${upstream.openAIBaseURL}`,
-      "    apiKey: test-key",
-      "    models:",
-      "      - id: remote-balanced",
-      "        label: Remote Balanced",
-      "        upstreamModel: ok",
-      "        tier: balanced",
-      "        contextWindow: 8192",
-      "        pricing: {input: 3, output: 15}",
-      "      - id: remote-cut",
-      "        upstreamModel: cut",
-      "        contextWindow: 8192",
-    ].join("\n"),
-  );
-  parley = await startParley({ dataDir: dir });
+  const served = await startRemoteParley((upstream) => ({
+    providers: [
+      openAIProvider("remote", upstream, [
+        faultModel("remote-balanced", "ok", {
+          label: "Remote Balanced",
+          tier: "balanced",
+          contextWindow: 8192,
+          pricing: { input: 3, output: 15 },
+        }),
+        faultModel("remote-cut", "cut"),
+      ]),
+    ],
+  }));
+  ({ parley, upstream } = served);
+  return served.stop;
 });
 
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
-});
-
-async function reply(model: string) {
-  const conversationId = await createConversation(parley);
-  const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify({ content: "hello upstream", model }),
-  });
-  return { conversationId, events: await stream.events() };
-}
+const reply = (model: string) => sendMessage(parley, { content: "hello upstream", model });
 
 describe("a remote OpenAI-compatible provider from the config", () => {
   it("lists the remote models with their tier and prices", async () => {

@@ -1,36 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createConversation,
-  type ParleyProcess,
-  startParley,
-  temporaryDirectory,
-} from "./support/parley-process.js";
-import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createConversation, type ParleyProcess, startParley } from "./support/parley-process.js";
+import { ALPHABET, openStream, postMessage, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  const dir = temporaryDirectory();
-  await writeTestModels(dir);
-  parley = await startParley({ dataDir: dir });
+  parley = await startParley({ prepare: (dir) => writeTestModels(dir) });
+  return () => parley.stop();
 });
-
-afterAll(async () => {
-  await parley?.stop();
-});
-
-function postMessage(conversationId: string, body: Record<string, unknown>) {
-  return openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify(body),
-  });
-}
 
 describe("a reply streamed over POST + SSE from the real engine", () => {
   it("streams ids 1..N: run.start first, deltas joining to exactly the alphabet, run.end last", async () => {
     const conversationId = await createConversation(parley);
-    const stream = await postMessage(conversationId, { content: "Say the alphabet", model: "tiny" });
+    const stream = await postMessage(parley, conversationId, { content: "Say the alphabet", model: "tiny" });
     expect(stream.response.status).toBe(200);
     expect(stream.response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(stream.response.headers.get("cache-control")).toBe("no-cache, no-transform");
@@ -96,11 +79,11 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
   it("answers two conversations streaming at once on one engine, each with exactly the alphabet", async () => {
     const [first, second] = await Promise.all([createConversation(parley), createConversation(parley)]);
     const streams = await Promise.all([
-      postMessage(first as string, {
+      postMessage(parley, first as string, {
         content: "first conversation, a longer question about many things",
         model: "tiny",
       }),
-      postMessage(second as string, { content: "second", model: "tiny" }),
+      postMessage(parley, second as string, { content: "second", model: "tiny" }),
     ]);
     const [eventsA, eventsB] = await Promise.all(streams.map((stream) => stream.events()));
     expect(textOf(eventsA ?? [])).toBe(ALPHABET);
@@ -111,8 +94,8 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
 
   it("continues a conversation: the second turn hangs under the first reply", async () => {
     const conversationId = await createConversation(parley);
-    const first = await (await postMessage(conversationId, { content: "one" })).events();
-    const second = await (await postMessage(conversationId, { content: "two" })).events();
+    const first = await (await postMessage(parley, conversationId, { content: "one" })).events();
+    const second = await (await postMessage(parley, conversationId, { content: "two" })).events();
     expect(textOf(second)).toBe(ALPHABET);
     const conversation = await parley.json<{ messages: { id: string; parentId: string | null }[] }>(
       `/api/conversations/${conversationId}`,
@@ -125,7 +108,7 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
 
   it("regenerates a reply as a sibling of the first answer to the same user message", async () => {
     const conversationId = await createConversation(parley);
-    const first = await (await postMessage(conversationId, { content: "again please" })).events();
+    const first = await (await postMessage(parley, conversationId, { content: "again please" })).events();
     const start = first[0]?.data as { userMessageId: string; assistantMessageId: string };
     const stream = await openStream(
       `${parley.url}/api/conversations/${conversationId}/messages/${start.assistantMessageId}/regenerate`,
@@ -155,7 +138,7 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
   it("lists conversations newest first and finds them by title and by message text", async () => {
     const older = await createConversation(parley, "Walrus facts");
     const newer = await createConversation(parley);
-    await (await postMessage(newer, { content: "tell me about the pangolin" })).events();
+    await (await postMessage(parley, newer, { content: "tell me about the pangolin" })).events();
     const all = await parley.json<{ conversations: { id: string }[] }>("/api/conversations");
     const ids = all.conversations.map((conversation) => conversation.id);
     expect(ids.indexOf(newer)).toBeLessThan(ids.indexOf(older));
@@ -184,9 +167,9 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
 
   it("edits the first message as a new root branch when parentId is null", async () => {
     const conversationId = await createConversation(parley);
-    const first = await (await postMessage(conversationId, { content: "first try" })).events();
+    const first = await (await postMessage(parley, conversationId, { content: "first try" })).events();
     const edited = await (
-      await postMessage(conversationId, { content: "second try", parentId: null })
+      await postMessage(parley, conversationId, { content: "second try", parentId: null })
     ).events();
     expect(textOf(edited)).toBe(ALPHABET);
     const conversation = await parley.json<{
@@ -199,7 +182,7 @@ describe("a reply streamed over POST + SSE from the real engine", () => {
 
   it("deletes a conversation with its messages", async () => {
     const conversationId = await createConversation(parley);
-    await (await postMessage(conversationId, { content: "soon gone" })).events();
+    await (await postMessage(parley, conversationId, { content: "soon gone" })).events();
     expect((await parley.api(`/api/conversations/${conversationId}`, { method: "DELETE" })).status).toBe(204);
     expect((await parley.api(`/api/conversations/${conversationId}`)).status).toBe(404);
     expect((await parley.api(`/api/conversations/${conversationId}`, { method: "DELETE" })).status).toBe(404);

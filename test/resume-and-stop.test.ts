@@ -1,33 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createConversation,
-  type ParleyProcess,
-  startParley,
-  temporaryDirectory,
-} from "./support/parley-process.js";
-import { ALPHABET, openStream, type ReceivedEvent, textOf } from "./support/sse-client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createConversation, type ParleyProcess, startParley } from "./support/parley-process.js";
+import { ALPHABET, openStream, postMessage, type ReceivedEvent, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
 
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  const dir = temporaryDirectory();
   // One sequence per engine: a stopped run that kept generating would hold the only sequence.
-  await writeTestModels(dir, { sequences: 1 });
-  parley = await startParley({ dataDir: dir });
-});
-
-afterAll(async () => {
-  await parley?.stop();
+  parley = await startParley({ prepare: (dir) => writeTestModels(dir, { sequences: 1 }) });
+  return () => parley.stop();
 });
 
 async function startRun(model: string, content = "go") {
   const conversationId = await createConversation(parley);
-  const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify({ content, model }),
-  });
-  return { conversationId, stream };
+  return { conversationId, stream: await postMessage(parley, conversationId, { content, model }) };
 }
 
 function resume(runId: string, lastEventId: number) {

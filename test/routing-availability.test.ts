@@ -3,30 +3,22 @@
  * and says so, refuses with a 503 (before storing anything) when every model that fits is unavailable, and a
  * failover chain never sends a prompt with images to a fallback that cannot see them.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { samplePng } from "../src/files/test-support/sample-images.js";
 import type { CatalogListing } from "../src/runs/model-catalog.js";
-import { ask, type StoredMessage } from "./support/ask-parley.js";
-import { type FaultUpstream, imagePartsOf, startFaultUpstream } from "./support/fault-upstream.js";
-import {
-  createConversation,
-  type ParleyProcess,
-  startParley,
-  temporaryDirectory,
-} from "./support/parley-process.js";
-import { faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
-import { openStream, textOf } from "./support/sse-client.js";
+import { ask, type StoredMessage, sendMessage } from "./support/ask-parley.js";
+import { type FaultUpstream, imagePartsOf } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { faultModel, openAIProvider, VISION } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { textOf } from "./support/sse-client.js";
 import { uploadImage } from "./support/upload-file.js";
-
-const vision = { modalities: ["text", "image"] as ("text" | "image")[] };
 
 let upstream: FaultUpstream;
 let parley: ParleyProcess;
 
 beforeAll(async () => {
-  upstream = await startFaultUpstream();
-  const dir = temporaryDirectory();
-  writeRemoteConfig(dir, {
+  const served = await startRemoteParley((upstream) => ({
     // Two failed calls open a breaker, and it stays open for the whole file.
     failover: { maxAttempts: 2, breakerFailureThreshold: 2, breakerCoolDownMs: 600_000 },
     providers: [
@@ -42,37 +34,18 @@ beforeAll(async () => {
         faultModel("smart-down", "503@smart-down", { tier: "smart", pricing: { input: 15, output: 75 } }),
         // A model that sees, down for good, whose first fallback cannot see and whose second can.
         faultModel("eyes", "503@eyes", {
-          ...vision,
+          ...VISION,
           pricing: { input: 5, output: 20 },
           fallbacks: ["blind", "eyes-backup"],
         }),
         faultModel("blind", "ok@blind", { pricing: { input: 5, output: 20 } }),
-        faultModel("eyes-backup", "ok@eyes-backup", { ...vision, pricing: { input: 5, output: 20 } }),
+        faultModel("eyes-backup", "ok@eyes-backup", { ...VISION, pricing: { input: 5, output: 20 } }),
       ]),
     ],
-  });
-  parley = await startParley({ dataDir: dir });
+  }));
+  ({ parley, upstream } = served);
+  return served.stop;
 });
-
-afterAll(async () => {
-  await parley?.stop();
-  await upstream?.close();
-});
-
-type Problem = { error: { code: string; message: string; details?: Record<string, unknown> } };
-
-async function post(conversationId: string, body: Record<string, unknown>) {
-  const stream = await openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    body: JSON.stringify(body),
-  });
-  const { status } = stream.response;
-  return {
-    status,
-    events: status === 200 ? await stream.events() : [],
-    problem: status === 200 ? undefined : ((await stream.response.json()) as Problem),
-  };
-}
 
 async function availabilityOf(id: string): Promise<CatalogListing["availability"] | undefined> {
   const { models } = await parley.json<{ models: CatalogListing[] }>("/api/models");
@@ -123,8 +96,8 @@ describe("auto routing by live availability", () => {
     expect(await availabilityOf("smart-down")).toBe("unavailable");
     const callsBefore = upstream.requests.length;
 
-    const conversationId = await createConversation(parley);
-    const refused = await post(conversationId, { content: "think harder", tier: "smart" });
+    const refused = await sendMessage(parley, { content: "think harder", tier: "smart" });
+    const { conversationId } = refused;
     expect(refused.status).toBe(503);
     expect(refused.problem).toEqual({
       error: {
@@ -140,24 +113,26 @@ describe("auto routing by live availability", () => {
     expect(conversation.title).toBe("");
 
     // The same conversation takes a request that a model can answer.
-    const { events } = await post(conversationId, { content: "not so hard", model: "auto" });
+    const { events } = await sendMessage(
+      parley,
+      { content: "not so hard", model: "auto" },
+      { conversationId },
+    );
     expect(events[0]).toMatchObject({ data: { model: "next-cheapest" } });
   });
 
   it("still answers 400, not 503, when no model would fit the request even if all were up", async () => {
-    const conversationId = await createConversation(parley);
-    const refused = await post(conversationId, { content: "word ".repeat(40_000), model: "auto" });
+    const refused = await sendMessage(parley, { content: "word ".repeat(40_000), model: "auto" });
     expect(refused.status).toBe(400);
     expect(refused.problem?.error.code).toBe("no_model_fits");
-    expect(await storedMessages(conversationId)).toEqual([]);
+    expect(await storedMessages(refused.conversationId)).toEqual([]);
   });
 });
 
 describe("failover with images, through Parley", () => {
   it("skips a fallback that cannot see the images for one that can, and sends it the image", async () => {
     const file = await uploadImage(parley, samplePng(4, 3));
-    const conversationId = await createConversation(parley);
-    const { events } = await post(conversationId, {
+    const { conversationId, events } = await sendMessage(parley, {
       content: "What is in this picture?",
       attachments: [file.id],
       model: "eyes",

@@ -1,12 +1,13 @@
 /**
- * Asks a running Parley for one reply over SSE and reads back what it stored: what the client saw (events, and
- * when the `: ping` comments came) beside what the server wrote down.
+ * Asks a running Parley for one reply over SSE. `ask` reads back what it stored too: what the client saw (events,
+ * and when the `: ping` comments came) beside what the server wrote down. `sendMessage` posts any message (with
+ * attachments, a tier, to a bot) and reads its reply, or the problem that refused it.
  */
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { expect } from "vitest";
 import type { MessageStatus } from "../../src/core/message.js";
 import { createConversation, type ParleyProcess } from "./parley-process.js";
-import { type ReceivedEvent, textOf } from "./sse-client.js";
+import { postMessage, type ReceivedEvent, textOf } from "./sse-client.js";
 
 export type StoredMessage = {
   id: string;
@@ -82,6 +83,39 @@ export async function ask(
     eventTimes,
     pingTimes,
     stored: messages.find((message) => message.id === assistantMessageId),
+  };
+}
+
+/** The body of a refusal (src/core/app-error.ts). */
+export type Problem = { error: { code: string; message: string; details?: Record<string, unknown> } };
+
+export type Sent = {
+  conversationId: string;
+  status: number;
+  /** The reply's events, read to its end; none when the message was refused. */
+  events: ReceivedEvent[];
+  /** Why the message was refused; undefined when it was answered. */
+  problem: Problem | undefined;
+};
+
+/**
+ * Posts `message` (content, model, attachments...) to `conversationId`, or to a new conversation (with the bot
+ * `botId`, if given), and reads the reply to its end, or the problem that refused the message.
+ */
+export async function sendMessage(
+  parley: ParleyProcess,
+  message: Record<string, unknown>,
+  options: { conversationId?: string; botId?: string } = {},
+): Promise<Sent> {
+  const conversationId =
+    options.conversationId ?? (await createConversation(parley, { botId: options.botId }));
+  const stream = await postMessage(parley, conversationId, message);
+  const { status } = stream.response;
+  return {
+    conversationId,
+    status,
+    events: status === 200 ? await stream.events() : [],
+    problem: status === 200 ? undefined : ((await stream.response.json()) as Problem),
   };
 }
 

@@ -8,7 +8,8 @@
  * ("Hello", " from", " <model>."). A request that ends with an assistant message (a prefill) gets the rest of that
  * text when the prefill is a prefix of it, and an empty reply otherwise, as a model would when there is nothing
  * left to say. Counters that make a fault pass ("first N calls") are kept per model and conversation, where the
- * conversation is named by its first user message; `outage` is timed from the first request of that pair.
+ * conversation is named by its first user message; `outage` is timed from the first request of that pair. A
+ * `scripted` model's reply is what the test's `script` writes from the request, the way a model follows its prompt.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -64,6 +65,8 @@ export const FAULTS = [
    * the first sentence the model was shown; `[S99]` names none.
    */
   "cite",
+  /** The reply the upstream's `script` writes from what the request says, as a model follows its prompt. */
+  "scripted",
 ] as const;
 
 /** The whole text a `cite` reply has. */
@@ -90,13 +93,14 @@ export type FaultUpstreamConfig = {
   deltasBeforeFault?: number;
   /** For `echo` models named here: which of their requests (1 for the first) ends with an in-band error. */
   echoFailures?: Record<string, number>;
+  /** Writes the reply of `scripted` models. */
+  script?: (request: RequestText) => string;
 };
 
 export type UpstreamApi = "openai" | "anthropic";
 
-export type RecordedRequest = {
+export type RecordedRequest = RequestText & {
   api: UpstreamApi;
-  model: string;
   fault: string;
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
@@ -119,19 +123,22 @@ export type FaultUpstream = {
 };
 
 /** `images` counts the turn's image parts (OpenAI `image_url`, Anthropic `image`), which its text leaves out. */
-type Turn = { role: string; content: string; images: number };
+export type Turn = { role: string; content: string; images: number };
+
+/**
+ * What a request said, in the same shape for both wire formats: the model asked for, the system prompt (a bot's
+ * instructions and knowledge), and every other message in order, the last being the user's latest.
+ */
+export type RequestText = { model: string; system: string; turns: Turn[] };
 
 /** What a request asks for, in the same shape for both wire formats. */
-type ParsedRequest = {
+type ParsedRequest = RequestText & {
   api: UpstreamApi;
-  model: string;
   fault: string;
   stream: boolean;
   includeUsage: boolean;
   maxTokens: number | undefined;
   stopSequences: string[];
-  system: string;
-  turns: Turn[];
 };
 
 type Reply = {
@@ -205,6 +212,8 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
     const record: RecordedRequest = {
       api,
       model: parsed.model,
+      system: parsed.system,
+      turns: parsed.turns,
       fault: parsed.fault,
       body,
       headers: request.headers,
@@ -372,7 +381,9 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
             ? ([...parsed.turns].reverse().find((turn) => turn.role === "user")?.content ?? "")
             : parsed.fault === "cite"
               ? CITING_REPLY
-              : replyTextOf(parsed.model);
+              : parsed.fault === "scripted"
+                ? scriptedReply(parsed)
+                : replyTextOf(parsed.model);
     const last = parsed.turns.at(-1);
     if (last?.role === "assistant")
       full = full.startsWith(last.content) ? full.slice(last.content.length) : "";
@@ -398,6 +409,12 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
       stop = "length";
     }
     return { deltas, stop, stopSequence, inputTokens };
+  }
+
+  function scriptedReply({ model, system, turns }: ParsedRequest): string {
+    if (!config.script)
+      throw new Error(`${model} is scripted, but the upstream was started without a script`);
+    return config.script({ model, system, turns });
   }
 
   async function respondWhole(

@@ -23,7 +23,10 @@ export type ParleyProcess = {
 
 export type StartParleyOptions = {
   args?: string[];
+  /** Where it keeps its data and reads its config; a new temporary directory if not given. */
   dataDir?: string;
+  /** Writes what the server should find in its data directory before it starts: models, a config. */
+  prepare?: (dataDir: string) => void | Promise<void>;
   env?: Record<string, string>;
   /** Resolve once listening, without waiting for the models. */
   waitForModels?: boolean;
@@ -40,6 +43,7 @@ export function temporaryDirectory(prefix = "parley-test-"): string {
 
 export async function startParley(options: StartParleyOptions = {}): Promise<ParleyProcess> {
   const dataDir = options.dataDir ?? temporaryDirectory();
+  await options.prepare?.(dataDir);
   const child = spawn(
     process.execPath,
     [
@@ -120,13 +124,33 @@ export async function startParley(options: StartParleyOptions = {}): Promise<Par
   return parley;
 }
 
-/** Creates a conversation and returns its id. */
-export async function createConversation(parley: ParleyProcess, title?: string): Promise<string> {
-  const response = await parley.api("/api/conversations", {
-    method: "POST",
+/** Creates a conversation, with a title or a bot if asked, and returns its id. */
+export async function createConversation(
+  parley: ParleyProcess,
+  fields: string | { title?: string; botId?: string } = {},
+): Promise<string> {
+  const body = typeof fields === "string" ? { title: fields } : fields;
+  return (await sendJson<{ id: string }>(parley, "/api/conversations", body, { status: 201 })).id;
+}
+
+/**
+ * Sends `body` as JSON (a POST unless `method` says otherwise) and returns the JSON answer. An answer with another
+ * status than `status` (any 2xx if not given) fails, with what the server said.
+ */
+export async function sendJson<T = Record<string, unknown>>(
+  parley: ParleyProcess,
+  pathname: string,
+  body: unknown,
+  options: { method?: string; status?: number } = {},
+): Promise<T> {
+  const method = options.method ?? "POST";
+  const response = await parley.api(pathname, {
+    method,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(title === undefined ? {} : { title }),
+    body: JSON.stringify(body),
   });
-  const body = (await response.json()) as { id: string };
-  return body.id;
+  const expected = options.status === undefined ? response.ok : response.status === options.status;
+  if (!expected)
+    throw new Error(`${method} ${pathname} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
 }

@@ -32,6 +32,9 @@ export function faultModel(
   };
 }
 
+/** What a model that sees images adds to its `faultModel` entry: `faultModel(id, upstreamModel, { ...VISION })`. */
+export const VISION: Partial<RemoteModelInput> = { modalities: ["text", "image"] };
+
 /** An OpenAI-compatible provider at the fault upstream. */
 export function openAIProvider(
   id: string,

@@ -2,6 +2,7 @@
 
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { tinyModelReply } from "../../src/engine/tiny-model.js";
+import type { ParleyProcess } from "./parley-process.js";
 
 export type ReceivedEvent = { id: number; event: string; data: Record<string, unknown> };
 
@@ -49,6 +50,20 @@ export async function openStream(
       return received;
     },
   };
+}
+
+/** Posts `message` (its content, model, attachments...) to a conversation and opens the stream of its reply. */
+export function postMessage(
+  parley: ParleyProcess,
+  conversationId: string,
+  message: Record<string, unknown>,
+  init: { headers?: Record<string, string> } = {},
+): Promise<OpenedStream> {
+  return openStream(`${parley.url}/api/conversations/${conversationId}/messages`, {
+    method: "POST",
+    headers: init.headers,
+    body: JSON.stringify(message),
+  });
 }
 
 export function textOf(events: readonly ReceivedEvent[]): string {
