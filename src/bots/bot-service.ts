@@ -1,6 +1,6 @@
 /** Bots on behalf of a user: create, list, read, save (a new version each time) and delete, with the sharing rules. */
 import { AppError, BadRequestError, ConflictError, NotFoundError } from "../core/app-error.js";
-import type { Bot, BotDefinition, BotVersion } from "../core/bot.js";
+import { avatarFileIdOf, type Bot, type BotDefinition, type BotVersion } from "../core/bot.js";
 import { canEditBot, canReadBot, canUseBot } from "../core/bot-access.js";
 import { BOT_SLUG_RULE, isBotSlug, slugFromName } from "../core/bot-slug.js";
 import { newId } from "../core/ids.js";
@@ -15,6 +15,9 @@ export type BotChanges = Partial<BotDefinition> & {
 };
 
 export type BotListOptions = { query?: string };
+
+/** A bot's image avatar, ready to send. */
+export type BotAvatarImage = { fileId: string; mediaType: string; bytes: Uint8Array };
 
 const DEFAULTS: Omit<BotDefinition, "name" | "slug"> = {
   description: "",
@@ -45,6 +48,7 @@ export class BotService {
   async create(principal: Principal, input: NewBot): Promise<Bot> {
     const now = Date.now();
     const definition: BotDefinition = { ...DEFAULTS, ...input, slug: input.slug ?? "" };
+    await this.#checkAvatar(principal, definition.avatar);
     const bot = (slug: string): Bot => ({
       ...definition,
       slug,
@@ -98,6 +102,10 @@ export class BotService {
     const bot = await this.editable(principal, idOrSlug);
     const { expectedVersion, ...fields } = changes;
     if (fields.slug !== undefined) assertSlug(fields.slug);
+    // An avatar kept as it was is not checked again: it was the saver's image when set.
+    if (fields.avatar !== undefined && fields.avatar !== bot.avatar) {
+      await this.#checkAvatar(principal, fields.avatar);
+    }
     const definition: BotDefinition = { ...definitionOf(bot), ...fields };
     return this.#store.bots.saveVersion(bot.id, definition, {
       expectedVersion: expectedVersion ?? bot.version,
@@ -127,6 +135,42 @@ export class BotService {
     const found = await this.#store.bots.getVersion(bot.id, version);
     if (!found) throw new NotFoundError("Bot version", `${bot.id}@${version}`);
     return found;
+  }
+
+  /**
+   * The image of the bot's avatar, for whoever may see the bot. An emoji avatar, a bot the caller may not see
+   * and an image gone from the store are all "not found".
+   */
+  async avatarImage(principal: Principal, idOrSlug: string): Promise<BotAvatarImage> {
+    const bot = await this.get(principal, idOrSlug);
+    const fileId = avatarFileIdOf(bot.avatar);
+    const file = fileId === undefined ? undefined : await this.#store.files.get(fileId);
+    const bytes = file === undefined ? undefined : await this.#store.files.bytes(file.id);
+    if (!file || !bytes) {
+      throw new AppError("not_found", `Bot ${JSON.stringify(idOrSlug)} has no image avatar.`, {
+        status: 404,
+        details: { id: idOrSlug },
+      });
+    }
+    return { fileId: file.id, mediaType: file.mediaType, bytes };
+  }
+
+  /**
+   * An image avatar must be an image the saver uploaded: for a user's bot that is its owner (nobody else saves
+   * it); for a built-in bot, the admin saving it. So nobody shows another user's private file by naming its id.
+   * An unknown id and someone else's are refused alike, so the answer never says whether the file exists.
+   */
+  async #checkAvatar(principal: Principal, avatar: string): Promise<void> {
+    const fileId = avatarFileIdOf(avatar);
+    if (fileId === undefined) return;
+    const file = await this.#store.files.get(fileId);
+    // Every upload is checked to be an image; the type is checked again so that no other kind of file slips in.
+    if (!file || file.userId !== principal.userId || !file.mediaType.startsWith("image/")) {
+      throw new BadRequestError(
+        `\`avatar\`: file ${JSON.stringify(fileId)} is not among your images. Upload the image with POST /api/files and save the id it returns, or use an emoji.`,
+        { code: "invalid_avatar", details: { fileId } },
+      );
+    }
   }
 
   /** The bot (by id or slug) a new conversation of the user's will answer with. */

@@ -1,4 +1,5 @@
 /** A bot: instructions, conversation starters and defaults that shape a conversation; every save is a version. */
+import type { IdPrefix } from "./ids.js";
 import type { Tier } from "./routing-policy.js";
 
 /** `private`: the owner only; `link`: anyone who has its id or slug, not listed; `everyone`: listed for all. */
@@ -17,7 +18,7 @@ export type BotDefinition = {
   slug: string;
   name: string;
   description: string;
-  /** An emoji. */
+  /** An emoji, or the id of an image the owner uploaded (POST /api/files): see `avatarFileIdOf`. */
   avatar: string;
   /** The system prompt of every conversation with the bot. */
   instructions: string;
@@ -67,4 +68,27 @@ export function botModelName(slug: string): string {
 /** The slug a `bot:<slug>` model name asks for; undefined for any other model name. */
 export function slugOfBotModel(model: string | undefined): string | undefined {
   return model?.startsWith(BOT_MODEL_PREFIX) ? model.slice(BOT_MODEL_PREFIX.length) : undefined;
+}
+
+/** What every file id starts with; no emoji does, so an avatar that starts so names an image. */
+const FILE_ID_START = `${"file" satisfies IdPrefix}_`;
+
+/**
+ * The image an avatar names, or undefined for an emoji. The avatar stays one text rather than gaining an
+ * `avatarFileId` beside it: the stored column, every saved version (which so keeps its avatar, image or emoji),
+ * the built-in bots and the clients that set an emoji all stay as they are.
+ */
+export function avatarFileIdOf(avatar: string): string | undefined {
+  return avatar.startsWith(FILE_ID_START) ? avatar : undefined;
+}
+
+/**
+ * Where a bot's image avatar is read, for everyone who may see the bot; null for an emoji. The image's id rides
+ * along so that a new image is a new address: a browser never shows the old one from its cache.
+ */
+export function botAvatarUrl(bot: Pick<Bot, "id" | "avatar">): string | null {
+  const fileId = avatarFileIdOf(bot.avatar);
+  return fileId === undefined
+    ? null
+    : `/api/bots/${encodeURIComponent(bot.id)}/avatar?v=${encodeURIComponent(fileId)}`;
 }

@@ -1,9 +1,12 @@
-/** /api/bots: create, list and search, read by id or slug, save (a new version), delete, and the version history. */
+/**
+ * /api/bots: create, list and search, read by id or slug, save (a new version), delete, the version history, and
+ * the image of an image avatar.
+ */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { BotService } from "../../bots/bot-service.js";
 import { BadRequestError } from "../../core/app-error.js";
-import { type Bot, botModelName } from "../../core/bot.js";
+import { avatarFileIdOf, type Bot, botAvatarUrl, botModelName } from "../../core/bot.js";
 import { canEditBot } from "../../core/bot-access.js";
 import type { Principal } from "../../core/principal.js";
 import type { ModelCatalog } from "../../runs/model-catalog.js";
@@ -13,7 +16,16 @@ import { parseInput } from "../parse-body.js";
 const fields = {
   slug: z.string().min(1).max(64),
   description: z.string().max(2_000, "must be at most 2000 characters"),
-  avatar: z.string().trim().min(1).max(32, "must be one emoji"),
+  // An emoji, or the id of an image the caller uploaded (POST /api/files), which the bot service checks is theirs.
+  avatar: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(200)
+    .refine(
+      (avatar) => avatarFileIdOf(avatar) !== undefined || avatar.length <= 32,
+      "must be one emoji, or the id of an image uploaded with POST /api/files",
+    ),
   instructions: z.string().max(50_000, "must be at most 50000 characters"),
   conversationStarters: z.array(z.string().trim().min(1).max(500)).max(8, "at most 8 starters"),
   model: z.string().min(1).max(200).nullable(),
@@ -36,6 +48,13 @@ const updateBody = z
 const listQuery = z.object({ q: z.string().max(200).optional() });
 const botParams = z.object({ id: z.string().min(1).max(200) });
 const versionParams = botParams.extend({ version: z.coerce.number().int().min(1) });
+
+/**
+ * An avatar is shown to everyone who may see its bot, so only their own browser keeps it (never a shared cache),
+ * and briefly: a bot made private stops showing within minutes. The image's id is the ETag, so a browser asks
+ * again cheaply, and the address clients are given changes with the image.
+ */
+const AVATAR_CACHE_CONTROL = "private, max-age=300";
 
 export function registerBotRoutes(
   app: FastifyInstance,
@@ -93,6 +112,22 @@ export function registerBotRoutes(
     reply.status(204).send();
   });
 
+  app.get("/api/bots/:id/avatar", async (request, reply) => {
+    const principal = principalOf(request);
+    const { id } = parseInput(botParams, request.params, "path");
+    const image = await bots.avatarImage(principal, id);
+    const etag = `"${image.fileId}"`;
+    reply
+      .header("cache-control", AVATAR_CACHE_CONTROL)
+      .header("etag", etag)
+      // The type was judged from the bytes at upload; a browser must not guess another (say, HTML) from them.
+      .header("x-content-type-options", "nosniff")
+      .header("content-security-policy", "default-src 'none'; sandbox");
+    if (request.headers["if-none-match"]?.split(/\s*,\s*/).includes(etag)) return reply.status(304).send();
+    reply.header("content-type", image.mediaType);
+    return reply.send(Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength));
+  });
+
   app.get("/api/bots/:id/versions", async (request) => {
     const principal = principalOf(request);
     const { id } = parseInput(botParams, request.params, "path");
@@ -108,10 +143,17 @@ export function registerBotRoutes(
 
 /**
  * A bot as the caller may see it. Instructions are the bot maker's work: only those who may edit the bot read
- * them; everyone else gets what a chat with it shows (name, avatar, description, starters).
+ * them; everyone else gets what a chat with it shows (name, avatar, description, starters). `avatarUrl` is where
+ * an image avatar is read (null for an emoji), so clients need not know how the avatar names an image.
  */
 function botView(bot: Bot, principal: Principal) {
   const editable = canEditBot(bot, principal);
   const { instructions, ...shown } = bot;
-  return { ...shown, ...(editable && { instructions }), modelName: botModelName(bot.slug), editable };
+  return {
+    ...shown,
+    ...(editable && { instructions }),
+    avatarUrl: botAvatarUrl(bot),
+    modelName: botModelName(bot.slug),
+    editable,
+  };
 }

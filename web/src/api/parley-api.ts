@@ -99,6 +99,8 @@ export function signOut(): Promise<void> {
 /** A bot as GET /api/bots shows it: its instructions only to those who may edit it. */
 export type BotListing = Omit<Bot, "instructions"> & {
   instructions?: string;
+  /** Where its image avatar is read (the session cookie goes with it); null when the avatar is an emoji. */
+  avatarUrl: string | null;
   /** How the compatible APIs name it: `bot:<slug>`. */
   modelName: string;
   editable: boolean;

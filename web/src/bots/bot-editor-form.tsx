@@ -2,15 +2,15 @@
 import type { BotVisibility } from "../../../src/core/bot.js";
 import type { Tier } from "../../../src/core/routing-policy.js";
 import type { ModelListing } from "../api/model-listing.js";
+import type { BotListing } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { IconButton } from "../ui/icon-button.js";
 import { CloseIcon } from "../ui/icons.js";
+import { BotAvatarField } from "./bot-avatar-field.js";
 import { BotCheckField } from "./bot-check-field.js";
 import { type BotDraft, MAX_STARTERS } from "./bot-draft.js";
 import { BotTextField } from "./bot-text-field.js";
 
-/** A few avatars to pick with one click; any emoji can be typed. */
-const AVATARS = ["🤖", "🧭", "🧑‍🏫", "📚", "✍️", "🔬", "💡", "🌐"];
 const TIERS: readonly Tier[] = ["fast", "balanced", "smart"];
 const VISIBILITIES: readonly BotVisibility[] = ["private", "link", "everyone"];
 /** The temperature a bot gets when its maker first sets one: a common middle. */
@@ -19,13 +19,14 @@ const FIRST_TEMPERATURE = 0.7;
 type BotEditorFormProps = {
   draft: BotDraft;
   models: readonly ModelListing[];
-  /** A new bot: its slug may be left to the server. */
-  isNew: boolean;
+  /** The bot as last saved; null for a new bot, whose slug may be left to the server. */
+  saved: BotListing | null;
   onChange: (patch: Partial<BotDraft>) => void;
 };
 
-export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormProps) {
+export function BotEditorForm({ draft, models, saved, onChange }: BotEditorFormProps) {
   const { t } = useTranslation();
+  const isNew = saved === null;
   const bound = { draft, onChange };
   const starters = draft.conversationStarters;
   const setStarter = (index: number, value: string) =>
@@ -35,8 +36,7 @@ export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormP
 
   return (
     <>
-      <div className="bot-editor-identity">
-        <BotTextField field="avatar" className="bot-editor-avatar" maxLength={16} {...bound} />
+      <BotAvatarField draft={draft} saved={saved} onChange={onChange}>
         <BotTextField
           field="name"
           required
@@ -44,22 +44,7 @@ export function BotEditorForm({ draft, models, isNew, onChange }: BotEditorFormP
           placeholder={t("botEditor.namePlaceholder")}
           {...bound}
         />
-      </div>
-      <fieldset className="avatar-picks">
-        <legend className="visually-hidden">{t("botEditor.avatarPicks")}</legend>
-        {AVATARS.map((avatar) => (
-          <button
-            key={avatar}
-            type="button"
-            className="avatar-pick"
-            aria-label={t("botEditor.useAvatar", { avatar })}
-            aria-pressed={draft.avatar === avatar}
-            onClick={() => onChange({ avatar })}
-          >
-            {avatar}
-          </button>
-        ))}
-      </fieldset>
+      </BotAvatarField>
 
       <BotTextField
         field="slug"

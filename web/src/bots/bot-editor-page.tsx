@@ -134,7 +134,7 @@ export default function BotEditorPage(props: BotEditorPageProps) {
             <BotEditorForm
               draft={draft}
               models={props.models.models}
-              isNew={saved === null}
+              saved={saved}
               onChange={(patch) => setDraft((current) => ({ ...current, ...patch }))}
             />
             <section className="bot-editor-field" aria-labelledby="knowledge-title">

@@ -10,6 +10,7 @@ import { AppLink } from "../ui/app-link.js";
 import { BusyStatus } from "../ui/busy-status.js";
 import { EditIcon, SearchIcon } from "../ui/icons.js";
 import { PageHeader } from "../ui/page-header.js";
+import { BotAvatar } from "./bot-avatar.js";
 import { BOT_CATEGORIES, type BotCategory, botCategoryOf, filterBots } from "./bot-categories.js";
 import type { BotPage } from "./bot-page-route.js";
 import { canChatWith } from "./use-bot-list.js";
@@ -133,7 +134,7 @@ export default function BotGalleryPage(props: BotGalleryPageProps) {
                   }}
                 >
                   <span className="bot-card-avatar" aria-hidden="true">
-                    {bot.avatar}
+                    <BotAvatar bot={bot} size={32} />
                   </span>
                   <span className="bot-card-text">
                     <span className="bot-card-name">{bot.name}</span>

@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { BotListing } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { AppLink } from "../ui/app-link.js";
+import { BotAvatar } from "./bot-avatar.js";
 
 /** Shown before "Show all": the list should not push the conversations out of sight. */
 const FIRST_SHOWN = 4;
@@ -56,7 +57,7 @@ export function BotGallery({
                 onOpen={() => onChatWithBot(bot)}
               >
                 <span className="bot-avatar" aria-hidden="true">
-                  {bot.avatar}
+                  <BotAvatar bot={bot} size={20} />
                 </span>
                 <span className="bot-name">{bot.name}</span>
               </AppLink>

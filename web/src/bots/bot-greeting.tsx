@@ -1,6 +1,7 @@
 /** A new chat with a bot: its avatar, name and description, and its conversation starters as cards. */
 import type { BotListing } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
+import { BotAvatar } from "./bot-avatar.js";
 
 type BotGreetingProps = {
   bot: BotListing;
@@ -15,7 +16,7 @@ export function BotGreeting({ bot, disabled, onStarter }: BotGreetingProps) {
     <div className="empty-state">
       <div className="empty-greeting">
         <div className="bot-greeting-avatar" aria-hidden="true">
-          {bot.avatar}
+          <BotAvatar bot={bot} size={48} />
         </div>
         <h1>{bot.name}</h1>
         <p>{bot.description || t("bots.noDescription")}</p>
