@@ -292,6 +292,51 @@ describe("limits", () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(86_400);
   });
+
+  it("counts what was used whether it was stored, deleted since, or never stored", async () => {
+    const created = await call(alice, "/api/users", {
+      body: { email: "erin@example.com", password: "erin-password" },
+    });
+    expect(created.status).toBe(201);
+    const erinId = ((await created.json()) as { user: { id: string } }).user.id;
+    // One tiny reply uses about 48 tokens: the first two requests fit under 60, the third does not.
+    const limited = await call(alice, `/api/users/${erinId}`, {
+      method: "PATCH",
+      body: { tokensPerDay: 60 },
+    });
+    expect(limited.status).toBe(200);
+    const erin = {
+      cookie: cookieOf(
+        await call({}, "/api/auth/login", { body: { email: "erin@example.com", password: "erin-password" } }),
+      ),
+    };
+    const key = (
+      (await (await call(erin, "/api/keys", { body: { name: "script" } })).json()) as { key: string }
+    ).key;
+
+    const conversation = (
+      (await (await call(erin, "/api/conversations", { body: {} })).json()) as { id: string }
+    ).id;
+    const stored = await call(erin, `/api/conversations/${conversation}/messages`, {
+      body: { content: "hi", model: "tiny" },
+    });
+    expect(stored.status).toBe(200);
+    await stored.text();
+    expect((await call(erin, `/api/conversations/${conversation}`, { method: "DELETE" })).status).toBe(204);
+
+    const unstored = await call({ key }, "/v1/chat/completions", {
+      body: { model: "tiny", messages: [{ role: "user", content: "hi" }], store: false },
+    });
+    expect(unstored.status).toBe(200);
+
+    const over = await call({ key }, "/v1/chat/completions", {
+      body: { model: "tiny", messages: [{ role: "user", content: "hi" }] },
+    });
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as { error: { message: string } }).error.message).toMatch(
+      /token quota of 60 is used up \((9\d|1\d\d) tokens\)/,
+    );
+  });
 });
 
 describe("single-user mode", () => {

@@ -10,6 +10,7 @@ import { KnowledgeEmbeddings } from "../bots/knowledge-embeddings.js";
 import { hybridSearch } from "../bots/knowledge-search.js";
 import { seedBuiltInBots } from "../bots/seed-built-in-bots.js";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
+import { newId } from "../core/ids.js";
 import { createApp } from "../http/create-app.js";
 import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
@@ -85,6 +86,8 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     knowledgeSearch:
       knowledgeEmbeddings && hybridSearch({ store, embeddings: knowledgeEmbeddings, log: knowledgeLog }),
   });
+  // New at each start: this process among the servers sharing the database, on the runs it writes.
+  const instanceId = newId("inst");
   const runs = new RunService({
     store,
     catalog,
@@ -93,10 +96,19 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     maxOutputTokens: config.runs.maxOutputTokens,
     onError: (error, context) => logger.error({ err: error }, `failed ${context}`),
     bots: botReplies,
+    instance: {
+      id: instanceId,
+      heartbeatMs: config.runs.heartbeatSeconds * 1000,
+      staleAfterMs: (config.runs.heartbeatTimeoutSeconds ?? 3 * config.runs.heartbeatSeconds) * 1000,
+      recoveryIntervalMs: config.runs.recoverySweepSeconds * 1000,
+      onRecovered: (recovered) =>
+        logger.warn(
+          { runs: recovered.map((run) => ({ id: run.id, instance: run.instanceId })) },
+          "ended replies left in flight by a server that stopped (a crash or a kill) as interrupted",
+        ),
+    },
   });
-  const recovered = await runs.recoverInterrupted();
-  if (recovered > 0)
-    logger.warn({ runs: recovered }, "ended replies left in flight by an earlier stop as interrupted");
+  await runs.start();
 
   const app = createApp({
     store,
@@ -125,6 +137,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   logger.info(
     {
       url: address,
+      instance: instanceId,
       models: models.map((model) => model.id),
       config: config.configFile,
       database:

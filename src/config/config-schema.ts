@@ -227,8 +227,33 @@ export const configSchema = z
         /** Seconds that SIGTERM waits for running replies before ending them as interrupted. */
         shutdownGraceSeconds: z.number().min(0).default(10),
         maxOutputTokens: z.number().int().min(1).default(2048),
+        /**
+         * Seconds between this server's heartbeats in the database, by which servers sharing it tell which
+         * replies are still being written and which a dead server left.
+         */
+        heartbeatSeconds: z.number().min(0.1).default(5),
+        /**
+         * Seconds without a heartbeat after which a server counts as dead and another ends its replies as
+         * interrupted; three heartbeats unless set.
+         */
+        heartbeatTimeoutSeconds: z.number().positive().optional(),
+        /** Seconds between looks for replies a dead server left in flight (there is one at start as well). */
+        recoverySweepSeconds: z.number().min(0.1).default(10),
       })
       .strict()
+      .superRefine((runs, context) => {
+        // A limit within one interval would take a live server whose next beat is due for a dead one.
+        if (
+          runs.heartbeatTimeoutSeconds !== undefined &&
+          runs.heartbeatTimeoutSeconds <= runs.heartbeatSeconds
+        ) {
+          context.addIssue({
+            code: "custom",
+            path: ["heartbeatTimeoutSeconds"],
+            message: `must be longer than heartbeatSeconds (${runs.heartbeatSeconds}), a few times as long`,
+          });
+        }
+      })
       .prefault({}),
   })
   .strict()

@@ -1,7 +1,7 @@
 /** Identifiers: a short type prefix, then a time-ordered random part, so ids sort by creation. */
 import { randomFillSync } from "node:crypto";
 
-export type IdPrefix = "conv" | "msg" | "run" | "user" | "key" | "bot" | "doc" | "file";
+export type IdPrefix = "conv" | "msg" | "run" | "user" | "key" | "bot" | "doc" | "file" | "inst";
 
 let lastTime = 0;
 let counter = 0;

@@ -5,7 +5,7 @@ import type { Conversation } from "./conversation.js";
 import type { KnowledgeDocument, KnowledgeSentence, RetrievedSentence } from "./knowledge.js";
 import type { SentenceEmbedding, SimilarSentence } from "./knowledge-embedding.js";
 import type { Attachment, Message, MessagePatch } from "./message.js";
-import type { Run, RunPatch } from "./run.js";
+import type { OwnedRun, Run, RunPatch } from "./run.js";
 import type { RunEvent } from "./run-event.js";
 import type { Session } from "./session.js";
 import type { User } from "./user.js";
@@ -37,10 +37,55 @@ export interface MessageRepository {
 }
 
 export interface RunRepository {
-  create(run: Run): Promise<void>;
+  /** `instanceId`: the server instance that writes the run (see InstanceRepository); none leaves it unknown. */
+  create(run: Run, instanceId?: string): Promise<void>;
   get(id: string): Promise<Run | undefined>;
   update(id: string, patch: RunPatch): Promise<void>;
+  /**
+   * Ends a run that is still running, in one conditional update; false when it had already ended (another
+   * instance recovered it while its own was paused), in which case that outcome stands.
+   */
+  end(id: string, outcome: { status: Exclude<Run["status"], "running">; endedAt: number }): Promise<boolean>;
   listByStatus(status: Run["status"]): Promise<Run[]>;
+  /**
+   * Running runs whose writer is gone, oldest first: its instance unseen for over `staleAfterMs` (by the
+   * database's clock), forgotten (it shut down), or unknown (a run stored before instances were recorded).
+   */
+  listOrphaned(staleAfterMs: number): Promise<OwnedRun[]>;
+  /**
+   * Makes `to` the instance of a running run that `from` still has (null: no instance recorded), in one
+   * conditional update; false when another instance took it first or the run has ended. Of several instances
+   * recovering the same run, only the one this answers true for may write its outcome.
+   */
+  takeOver(id: string, from: string | null, to: string): Promise<boolean>;
+}
+
+/** A server process among those sharing the database, as it recorded itself. */
+export type ServerInstance = {
+  /** New at each start of the process. */
+  id: string;
+  /**
+   * Names the table of processes `pid` is in (on Linux, the machine's boot and the PID namespace), null when
+   * unknown. An instance in the same one can tell by `pid` whether the process still runs, without waiting for
+   * its heartbeat to go stale.
+   */
+  pidNamespace: string | null;
+  pid: number;
+};
+
+/**
+ * The server instances sharing the database, each with a heartbeat, so that one can tell which runs another
+ * has stopped writing.
+ */
+export interface InstanceRepository {
+  /** Records that the instance is alive now, by the database's clock; the first beat adds it. */
+  beat(instance: ServerInstance): Promise<void>;
+  /** Every instance recorded: those alive, and those that died without removing themselves. */
+  list(): Promise<ServerInstance[]>;
+  /** Forgets the instance (a clean shutdown): runs still marked as its own are orphaned at once. */
+  remove(id: string): Promise<void>;
+  /** Forgets instances unseen for over `staleAfterMs` that have no running run left; returns how many. */
+  removeStale(staleAfterMs: number): Promise<number>;
 }
 
 export type StoredRunEvent = RunEvent & { runId: string };
@@ -71,9 +116,28 @@ export type UsageTotal = {
   costUsd: number;
 };
 
+/** What one reply used, charged to a user on the UTC day it ended. */
+export type UsageEntry = {
+  userId: string;
+  model: string;
+  /** Epoch milliseconds: the UTC day it counts for. */
+  at: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+};
+
+/**
+ * A ledger of what replies used, by user, UTC day and model: written when a reply ends (stored or not), and kept
+ * when its conversation is deleted, so totals and quotas count everything that was used, and cost a lookup of a
+ * few rows however many replies there were.
+ */
 export interface UsageRepository {
-  /** Totals by day and model, oldest day first. */
+  record(entry: UsageEntry): Promise<void>;
+  /** Totals by day and model, oldest day first; `from` and `to` are rounded to whole UTC days. */
   totals(options: UsageTotalsOptions): Promise<UsageTotal[]>;
+  /** Input and output tokens the user used on the UTC day of `at`. */
+  tokensOnDay(userId: string, at: number): Promise<number>;
 }
 
 export interface UserRepository {
@@ -187,6 +251,7 @@ export interface ParleyStore {
   readonly messages: MessageRepository;
   readonly runs: RunRepository;
   readonly runEvents: RunEventRepository;
+  readonly instances: InstanceRepository;
   readonly usage: UsageRepository;
   readonly users: UserRepository;
   readonly sessions: SessionRepository;

@@ -16,3 +16,9 @@ export type Run = {
 };
 
 export type RunPatch = Partial<Pick<Run, "status" | "endedAt">>;
+
+/**
+ * A run with the server instance writing it, as crash recovery sees it; null for a run stored before instances
+ * were recorded. Kept apart from `Run`, which clients are shown: which process writes a reply is no concern of theirs.
+ */
+export type OwnedRun = Run & { instanceId: string | null };

@@ -47,12 +47,7 @@ export class RunAdmission {
     if (perDay !== null) {
       const now = Date.now();
       const startOfDay = Math.floor(now / DAY_MS) * DAY_MS;
-      const days = await this.#store.usage.totals({
-        from: startOfDay,
-        to: now + 1,
-        userId: principal.userId,
-      });
-      const used = days.reduce((sum, day) => sum + day.inputTokens + day.outputTokens, 0);
+      const used = await this.#store.usage.tokensOnDay(principal.userId, now);
       if (used >= perDay) {
         const retryAfterSeconds = Math.ceil((startOfDay + DAY_MS - now) / 1000);
         throw new RateLimitedError(

@@ -1,5 +1,5 @@
 /** Drives one run: calls the model, turns its stream into run events, and writes the outcome down. */
-import { AppError, ProviderError } from "../core/app-error.js";
+import { AppError, ConflictError, ProviderError } from "../core/app-error.js";
 import type { CitationSources } from "../core/citation-check.js";
 import type { MessagePatch } from "../core/message.js";
 import type { FinishReason, RunEventDataMap, Timings, Usage } from "../core/run-event.js";
@@ -24,7 +24,9 @@ export type ExecuteRunConfig = {
    * settles once the run's own rows are stored (they are written while the model starts), and rejects if
    * they could not be: then there is nothing to update.
    */
-  persistence: { writes: BatchedWrites; eventLog: EventLog; written: Promise<void> } | undefined;
+  persistence: { eventLog: EventLog; written: Promise<void> } | undefined;
+  /** Where the run's usage is charged (for every run, stored or not) and its outcome written. */
+  writes: BatchedWrites;
   catalog: ModelCatalog;
   metrics: RunMetrics;
   tokenCounter: TokenCounter;
@@ -157,32 +159,50 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     costUsd: finalUsage.costUsd ?? 0,
   });
 
-  const persistence = config.persistence;
-  if (!persistence || !(await settled(persistence.written))) {
-    announce();
-    return;
+  const { writes, persistence } = config;
+  // What the reply used counts against its user's quota whether or not the exchange is stored, and stays
+  // counted if its conversation is deleted.
+  const charged = writes.write((store) =>
+    store.usage.record({
+      userId: live.record.userId,
+      model: answeredBy.id,
+      at: endedAt,
+      inputTokens: finalUsage.inputTokens,
+      outputTokens: finalUsage.outputTokens,
+      costUsd: finalUsage.costUsd ?? 0,
+    }),
+  );
+  // The reply is written down as finished (and charged) before its readers hear that it is: a client that asks
+  // for the conversation, or sends the next request, the moment the stream ends finds the whole reply counted.
+  const writing = [charged];
+  if (persistence && (await settled(persistence.written))) {
+    writing.push(
+      writes.write(async (store) => {
+        // Its last events go in the same commit.
+        await store.runEvents.append(persistence.eventLog.take(live.id));
+        await store.messages.update(live.record.assistantMessageId, {
+          ...messagePatch,
+          content: live.text,
+          model: answeredBy.id,
+          usage: finalUsage,
+          timings,
+          // Kept with the message (also for a stopped or cut reply): a reload shows them without replaying the run.
+          ...(citations && { citations: citations.accepted }),
+          updatedAt: endedAt,
+        });
+        // Only while it is still running: if other instances took this server for dead and recovered the run
+        // (it was paused), their outcome stands, and this write is undone whole.
+        if (!(await store.runs.end(live.id, { status: runStatus, endedAt }))) {
+          throw new ConflictError(`Run ${live.id} was already ended by another server's recovery.`);
+        }
+      }),
+    );
   }
-  try {
-    // The reply is written down as finished before its readers hear that it is, so a client that asks for the
-    // conversation the moment the stream ends finds the whole reply. Its last events go in the same commit.
-    await persistence.writes.write(async (store) => {
-      await store.runEvents.append(persistence.eventLog.take(live.id));
-      await store.messages.update(live.record.assistantMessageId, {
-        ...messagePatch,
-        content: live.text,
-        model: answeredBy.id,
-        usage: finalUsage,
-        timings,
-        // Kept with the message (also for a stopped or cut reply): a reload shows them without replaying the run.
-        ...(citations && { citations: citations.accepted }),
-        updatedAt: endedAt,
-      });
-      await store.runs.update(live.id, { status: runStatus, endedAt });
-    });
-  } finally {
-    announce();
-  }
-  await persistence.eventLog.flush();
+  const outcomes = await Promise.allSettled(writing);
+  announce();
+  if (persistence) await persistence.eventLog.flush();
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** True once the promise resolved, false if it rejected. */

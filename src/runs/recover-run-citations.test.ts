@@ -54,7 +54,7 @@ describe("recovering a run a dead server left in flight", () => {
   it("keeps the citations its event log holds with the interrupted reply", async () => {
     const store = await stores.open();
     const { run, assistantId } = await runLeftInFlight(store, startAndCite);
-    await recoverRun(store, run);
+    await recoverRun(store, run, "inst_test");
     expect(await store.messages.get(assistantId)).toMatchObject({
       status: "interrupted",
       content: "Timers fire later [S1].",
@@ -78,7 +78,7 @@ describe("recovering a run a dead server left in flight", () => {
         },
       },
     ]);
-    await recoverRun(store, run);
+    await recoverRun(store, run, "inst_test");
     expect(await store.messages.get(assistantId)).toMatchObject({
       status: "complete",
       citations: [citation],

@@ -9,7 +9,7 @@ import type { Message } from "../core/message.js";
 import { threadTo } from "../core/message-thread.js";
 import type { ParleyStore, StoredFile } from "../core/parley-store.js";
 import { chooseModel, type Tier } from "../core/routing-policy.js";
-import type { Run } from "../core/run.js";
+import type { OwnedRun, Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
 import { FileService } from "../files/file-service.js";
 import { hasImages, withoutImages } from "../files/prompt-images.js";
@@ -18,8 +18,11 @@ import { BatchedWrites } from "./batched-writes.js";
 import { EventLog } from "./event-log.js";
 import { executeRun } from "./execute-run.js";
 import { fitPrompt } from "./fit-prompt.js";
+import { InstanceHeartbeat } from "./instance-heartbeat.js";
 import { LiveRun } from "./live-run.js";
+import { isRunningHere, localInstance } from "./local-process.js";
 import { type CatalogEntry, type ModelCatalog, NO_MODEL_HINT } from "./model-catalog.js";
+import { PeriodicTask } from "./periodic-task.js";
 import { recoverRun } from "./recover-run.js";
 import type { RunMetrics } from "./run-metrics.js";
 import { TokenCounter } from "./token-counter.js";
@@ -33,6 +36,28 @@ export type RunServiceConfig = {
   onError: (error: unknown, context: string) => void;
   /** Bots: their instructions, defaults and tools in the replies of their conversations; none without it. */
   bots?: BotReplies;
+  /** This server process among those sharing the database. */
+  instance: RunInstanceConfig;
+};
+
+/**
+ * How a server owns the runs it writes, and recovers those of servers that died: each run records the instance
+ * that writes it, each instance beats in the database while it lives, and a run whose instance stopped beating
+ * (or died on this machine, or left no trace) is ended as interrupted by whichever live instance sees it first.
+ */
+export type RunInstanceConfig = {
+  /**
+   * New at each start (newId("inst")): a restarted server is another instance, its earlier life a dead one
+   * whose runs it recovers like any other's.
+   */
+  id: string;
+  heartbeatMs: number;
+  /** How long an instance may go without a heartbeat before its runs are recovered: a few heartbeats. */
+  staleAfterMs: number;
+  /** How often to look for runs to recover, besides at start. */
+  recoveryIntervalMs: number;
+  /** Told of the runs this instance ended for dead ones. */
+  onRecovered?: (runs: OwnedRun[]) => void;
 };
 
 export type StartReplyOptions = {
@@ -120,9 +145,24 @@ export class RunService {
 
   readonly #finished = new Map<string, Promise<void>>();
   #closing = false;
+  readonly #heartbeat: InstanceHeartbeat;
+  readonly #recovery: PeriodicTask;
 
   constructor(config: RunServiceConfig) {
     this.#config = config;
+    this.#heartbeat = new InstanceHeartbeat({
+      store: config.store,
+      instance: localInstance(config.instance.id),
+      intervalMs: config.instance.heartbeatMs,
+      onError: (error) => config.onError(error, "recording this instance's heartbeat"),
+    });
+    this.#recovery = new PeriodicTask({
+      intervalMs: config.instance.recoveryIntervalMs,
+      task: async () => {
+        await this.recoverInterrupted();
+      },
+      onError: (error) => config.onError(error, "recovering runs of dead instances"),
+    });
     this.#files = new FileService({ store: config.store });
     this.#writes = new BatchedWrites(config.store);
     this.#eventLog = new EventLog({
@@ -132,15 +172,50 @@ export class RunService {
     });
   }
 
+  /** Runs still generating; one whose end was announced and is only being written down no longer counts. */
   get activeRuns(): number {
-    return this.#live.size;
+    let active = 0;
+    for (const live of this.#live.values()) if (!live.ended) active++;
+    return active;
   }
 
-  /** Ends runs a crashed server left in flight as `interrupted`, keeping the text their event log holds. */
+  /**
+   * Records this instance and starts its heartbeat, ends the runs dead instances left in flight, and goes on
+   * looking for such runs while it serves. Returns how many it ended now. Call once, before taking requests.
+   */
+  async start(): Promise<number> {
+    await this.#heartbeat.start();
+    const recovered = await this.recoverInterrupted();
+    this.#recovery.start();
+    return recovered;
+  }
+
+  /**
+   * Ends as `interrupted`, keeping the text their event log holds, the runs that servers which died (a crash,
+   * SIGKILL, a lost machine) left in flight; the replies live instances are writing are left alone. Returns how
+   * many this instance ended: of several instances looking at once, each run is ended by one.
+   */
   async recoverInterrupted(): Promise<number> {
-    const runs = await this.#config.store.runs.listByStatus("running");
-    for (const run of runs) await recoverRun(this.#config.store, run);
-    return runs.length;
+    const { store, instance } = this.#config;
+    // An instance of this machine whose process is gone is known dead without waiting for its heartbeat to go
+    // stale (a server restarted after a crash; the one server of a SQLite file): forgotten, its runs are orphans.
+    for (const other of await store.instances.list()) {
+      if (other.id !== instance.id && isRunningHere(other) === false) await store.instances.remove(other.id);
+    }
+    const recovered: OwnedRun[] = [];
+    for (const run of await store.runs.listOrphaned(instance.staleAfterMs)) {
+      // Never this instance's own: they are live here, even if its heartbeat lagged behind a slow database.
+      if (run.instanceId === instance.id) continue;
+      try {
+        if (await recoverRun(store, run, instance.id)) recovered.push(run);
+      } catch (error) {
+        // The others are still recovered; this one is tried again at the next look.
+        this.#config.onError(error, `recovering run ${run.id}`);
+      }
+    }
+    await store.instances.removeStale(instance.staleAfterMs);
+    if (recovered.length > 0) instance.onRecovered?.(recovered);
+    return recovered.length;
   }
 
   /** Stores the user's message and starts the assistant's reply to it. */
@@ -315,6 +390,8 @@ export class RunService {
   /** Takes no new runs, lets running ones finish within `graceMs`, then ends the rest as interrupted. */
   async shutdown(graceMs: number): Promise<void> {
     this.#closing = true;
+    // A server on its way out takes on no other's runs; it keeps beating while its own still run.
+    const recoveryStopped = this.#recovery.stop();
     const all = () => Promise.all(this.#finished.values());
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"late">((resolve) => {
@@ -325,6 +402,13 @@ export class RunService {
     if (outcome === "late") {
       for (const run of this.#live.values()) run.requestEnd("interrupted");
       await all();
+    }
+    try {
+      await recoveryStopped;
+      await this.#heartbeat.stop();
+    } catch (error) {
+      // Left in the table, the instance is taken for dead once its heartbeat is stale; shutting down goes on.
+      this.#config.onError(error, "removing this instance from the database");
     }
   }
 
@@ -556,7 +640,8 @@ export class RunService {
       entry: plan.entry,
       prompt: plan.prompt,
       call: { maxOutputTokens: this.#config.maxOutputTokens, ...plan.call },
-      persistence: eventLog && written && { writes: this.#writes, eventLog, written },
+      persistence: eventLog && written && { eventLog, written },
+      writes: this.#writes,
       tokenCounter: this.#tokens,
       ...(plan.routing && { routing: plan.routing }),
       ...(plan.botId && { botId: plan.botId }),
@@ -601,7 +686,7 @@ export class RunService {
         await transaction.files.attach(messageId, fileIds);
       }
       await transaction.messages.create(assistantMessage);
-      await transaction.runs.create(run);
+      await transaction.runs.create(run, this.#config.instance.id);
       // A conversation made just now already says so; an older one is touched, and titled if it had none.
       if (!persist.conversation) {
         await transaction.conversations.update(run.conversationId, {

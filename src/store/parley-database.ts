@@ -56,6 +56,28 @@ export type RunTable = {
   status: string;
   created_at: EpochMillisecondsColumn;
   ended_at: NullableEpochMillisecondsColumn;
+  /** The instance writing the run (a row of `instances` while it lives); null for runs from before 0008. */
+  instance_id: string | null;
+};
+
+/** A server process sharing the database; `last_seen_at` is its heartbeat, by the database's clock. */
+export type InstanceTable = {
+  id: string;
+  pid_namespace: string | null;
+  pid: number;
+  started_at: EpochMillisecondsColumn;
+  last_seen_at: EpochMillisecondsColumn;
+};
+
+/** The usage ledger: what a user's replies used on one UTC day (day_number = epoch ms / 86,400,000) with one model. */
+export type UsageDailyTable = {
+  user_id: string;
+  day_number: number;
+  model: string;
+  replies: ColumnType<number | string | bigint, number, number>;
+  input_tokens: ColumnType<number | string | bigint, number, number>;
+  output_tokens: ColumnType<number | string | bigint, number, number>;
+  cost_nano_usd: ColumnType<number | string | bigint, number, number>;
 };
 
 export type RunEventTable = {
@@ -173,6 +195,8 @@ export type ParleyDatabase = {
   messages: MessageTable;
   runs: RunTable;
   run_events: RunEventTable;
+  instances: InstanceTable;
+  usage_daily: UsageDailyTable;
   users: UserTable;
   sessions: SessionTable;
   api_keys: ApiKeyTable;

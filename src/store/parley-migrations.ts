@@ -389,4 +389,63 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.dropTable("knowledge_embeddings").execute();
     },
   },
+  "0008-run-instances": {
+    // Several servers share one PostgreSQL database, so a run left `running` may be another live server's reply
+    // rather than a crash's leftover. Each server process records itself with a heartbeat, and each run the
+    // process writing it: recovery ends only runs whose process has stopped beating. The same schema serves
+    // SQLite, where the one process restarting after its crash finds its earlier life's runs orphaned.
+    async up(database: Kysely<unknown>): Promise<void> {
+      // A table of instances, not a heartbeat column on runs: one write per process every few seconds, however
+      // many replies it streams, and none on the rows the replies themselves are writing.
+      await database.schema
+        .createTable("instances")
+        .addColumn("id", "text", (column) => column.primaryKey())
+        // Where the process runs: an instance on the same machine sees at once that it died (a restart after a
+        // crash, the one server of a SQLite file), others when its heartbeat goes stale.
+        .addColumn("pid_namespace", "text")
+        .addColumn("pid", "integer", (column) => column.notNull())
+        .addColumn("started_at", "bigint", (column) => column.notNull())
+        .addColumn("last_seen_at", "bigint", (column) => column.notNull())
+        .execute();
+      // Not a foreign key: a run outlives the process that wrote it, whose row is removed when it stops. Runs
+      // from before this migration have none, and count as orphaned when still `running`.
+      await database.schema.alterTable("runs").addColumn("instance_id", "text").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("runs").dropColumn("instance_id").execute();
+      await database.schema.dropTable("instances").execute();
+    },
+  },
+  "0009-usage-daily": {
+    // Usage was summed from the day's messages on every quota check: a cost that grew with the day's replies,
+    // blind to exchanges not stored and undone by deleting a conversation. A ledger by user, day and model is
+    // added to as each reply ends and read in a few rows. The replies stored so far are carried over.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema
+        .createTable("usage_daily")
+        .addColumn("user_id", "text", (column) => column.notNull())
+        .addColumn("day_number", "integer", (column) => column.notNull())
+        .addColumn("model", "text", (column) => column.notNull())
+        .addColumn("replies", "bigint", (column) => column.notNull())
+        .addColumn("input_tokens", "bigint", (column) => column.notNull())
+        .addColumn("output_tokens", "bigint", (column) => column.notNull())
+        .addColumn("cost_nano_usd", "bigint", (column) => column.notNull())
+        .addPrimaryKeyConstraint("usage_daily_primary_key", ["user_id", "day_number", "model"])
+        .execute();
+      // Integer division of a bigint by an integer truncates in SQLite and PostgreSQL alike.
+      await sql`
+        INSERT INTO usage_daily (user_id, day_number, model, replies, input_tokens, output_tokens, cost_nano_usd)
+        SELECT c.user_id, m.created_at / 86400000, COALESCE(m.model, 'unknown'), COUNT(*),
+               SUM(m.input_tokens), SUM(COALESCE(m.output_tokens, 0)), SUM(COALESCE(m.cost_nano_usd, 0))
+        FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.role = 'assistant' AND m.input_tokens IS NOT NULL
+        GROUP BY c.user_id, m.created_at / 86400000, COALESCE(m.model, 'unknown')
+      `.execute(database);
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.dropTable("usage_daily").execute();
+    },
+  },
 };

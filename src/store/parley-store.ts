@@ -6,6 +6,7 @@ import { createApiKeyRepository } from "./api-key-repository.js";
 import { createBotRepository } from "./bot-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
 import { createFileRepository } from "./file-repository.js";
+import { createInstanceRepository } from "./instance-repository.js";
 import { createKnowledgeRepository } from "./knowledge-repository.js";
 import { createMessageRepository } from "./message-repository.js";
 import type { ParleyDatabase } from "./parley-database.js";
@@ -77,6 +78,7 @@ function createRepositories(database: Kysely<ParleyDatabase>) {
     messages: createMessageRepository(database),
     runs: createRunRepository(database),
     runEvents: createRunEventRepository(database),
+    instances: createInstanceRepository(database),
     usage: createUsageRepository(database),
     users: createUserRepository(database),
     sessions: createSessionRepository(database),

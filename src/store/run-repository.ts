@@ -2,13 +2,14 @@
 import type { Kysely, Selectable, Updateable } from "kysely";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
 import type { RunRepository } from "../core/parley-store.js";
-import type { Run, RunStatus } from "../core/run.js";
+import type { OwnedRun, Run, RunStatus } from "../core/run.js";
 import { constraintViolationOf } from "./constraint-violation.js";
+import { databaseNowMinus } from "./database-now.js";
 import type { ParleyDatabase, RunTable } from "./parley-database.js";
 
 export function createRunRepository(database: Kysely<ParleyDatabase>): RunRepository {
   return {
-    async create(run) {
+    async create(run, instanceId) {
       try {
         await database
           .insertInto("runs")
@@ -22,6 +23,7 @@ export function createRunRepository(database: Kysely<ParleyDatabase>): RunReposi
             status: run.status,
             created_at: run.createdAt,
             ended_at: run.endedAt,
+            instance_id: instanceId ?? null,
           })
           .execute();
       } catch (error) {
@@ -48,6 +50,16 @@ export function createRunRepository(database: Kysely<ParleyDatabase>): RunReposi
       if (result.numUpdatedRows === 0n) throw new NotFoundError("Run", id);
     },
 
+    async end(id, outcome) {
+      const result = await database
+        .updateTable("runs")
+        .set({ status: outcome.status, ended_at: outcome.endedAt })
+        .where("id", "=", id)
+        .where("status", "=", "running")
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async listByStatus(status) {
       const rows = await database
         .selectFrom("runs")
@@ -57,6 +69,38 @@ export function createRunRepository(database: Kysely<ParleyDatabase>): RunReposi
         .orderBy("id")
         .execute();
       return rows.map(toRun);
+    },
+
+    async listOrphaned(staleAfterMs) {
+      // The left join finds no instance both for a run without one and for one whose instance was removed.
+      const rows = await database
+        .selectFrom("runs")
+        .leftJoin("instances", "instances.id", "runs.instance_id")
+        .selectAll("runs")
+        .where("runs.status", "=", "running")
+        .where((where) =>
+          where.or([
+            where("instances.id", "is", null),
+            where("instances.last_seen_at", "<", databaseNowMinus(database, staleAfterMs)),
+          ]),
+        )
+        .orderBy("runs.created_at")
+        .orderBy("runs.id")
+        .execute();
+      return rows.map((row): OwnedRun => ({ ...toRun(row), instanceId: row.instance_id }));
+    },
+
+    async takeOver(id, from, to) {
+      // The condition is checked against the row as it is when the update runs: on PostgreSQL a second
+      // instance's update waits for the first one's transaction and then finds the run no longer `from`'s.
+      const result = await database
+        .updateTable("runs")
+        .set({ instance_id: to })
+        .where("id", "=", id)
+        .where("status", "=", "running")
+        .where("instance_id", from === null ? "is" : "=", from)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
   };
 }

@@ -1,65 +1,112 @@
+import { Kysely, Migrator } from "kysely";
 import { describe, expect, it } from "vitest";
-import { sampleConversation, sampleMessage } from "./test-support/sample-records.js";
+import { openSqliteDatabase } from "./open-sqlite-database.js";
+import { parleyMigrations } from "./parley-migrations.js";
+import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
 const DAY = 86_400_000;
 const day1 = Date.UTC(2026, 10, 27, 10);
 const day2 = Date.UTC(2026, 10, 28, 23, 59);
 
-describe.each(storeDialects)("usage totals on %s", (dialect) => {
+describe.each(storeDialects)("usage ledger on %s", (dialect) => {
   const stores = useTemporaryStores(dialect);
 
-  it("sums assistant replies by UTC day and model, with exact cost, leaving out user messages and other days", async () => {
+  it("sums replies by UTC day and model, with exact cost, for one user or everyone, leaving out other days", async () => {
     const store = await stores.open();
-    const conversation = sampleConversation();
-    await store.conversations.create(conversation);
-    const reply = (
+    const charge = (
+      userId: string,
       model: string,
-      createdAt: number,
-      inputTokens: number,
-      outputTokens: number,
-      costUsd?: number,
-    ) =>
-      store.messages.create(
-        sampleMessage(conversation.id, {
-          role: "assistant",
-          model,
-          createdAt,
-          usage: { inputTokens, outputTokens, ...(costUsd !== undefined && { costUsd }) },
-        }),
-      );
-    await reply("big", day1, 100, 10, 0.00045);
-    await reply("big", day1 + 3600_000, 200, 20, 0.0009);
-    await reply("small", day1, 50, 5, 0);
-    await reply("big", day2, 1, 1, 0.1);
-    await reply("big", day2 + DAY, 999, 999, 9);
-    await store.messages.create(
-      sampleMessage(conversation.id, { role: "user", createdAt: day1, usage: null }),
-    );
+      at: number,
+      input: number,
+      output: number,
+      costUsd: number,
+    ) => store.usage.record({ userId, model, at, inputTokens: input, outputTokens: output, costUsd });
+    await charge("user_a", "big", day1, 100, 10, 0.00045);
+    await charge("user_a", "big", day1 + 3600_000, 200, 20, 0.0009);
+    await charge("user_a", "small", day1, 50, 5, 0);
+    await charge("user_b", "big", day1, 7, 3, 0.25);
+    await charge("user_a", "big", day2, 1, 1, 0.1);
+    await charge("user_a", "big", day2 + DAY, 999, 999, 9);
 
-    const totals = await store.usage.totals({ from: Date.UTC(2026, 10, 27), to: Date.UTC(2026, 10, 29) });
-    expect(totals).toEqual([
+    const range = { from: Date.UTC(2026, 10, 27), to: Date.UTC(2026, 10, 29) };
+    expect(await store.usage.totals({ ...range, userId: "user_a" })).toEqual([
       { day: "2026-11-27", model: "big", replies: 2, inputTokens: 300, outputTokens: 30, costUsd: 0.00135 },
       { day: "2026-11-27", model: "small", replies: 1, inputTokens: 50, outputTokens: 5, costUsd: 0 },
       { day: "2026-11-28", model: "big", replies: 1, inputTokens: 1, outputTokens: 1, costUsd: 0.1 },
     ]);
+    expect((await store.usage.totals(range))[0]).toEqual({
+      day: "2026-11-27",
+      model: "big",
+      replies: 3,
+      inputTokens: 307,
+      outputTokens: 33,
+      costUsd: 0.25135,
+    });
   });
 
-  it("counts usage written by an update, as a run does when it ends", async () => {
+  it("tells a user's tokens on one UTC day, from a few rows whatever the number of replies", async () => {
     const store = await stores.open();
-    const conversation = sampleConversation();
-    await store.conversations.create(conversation);
-    const message = sampleMessage(conversation.id, {
-      role: "assistant",
-      model: "m",
-      createdAt: day1,
-      usage: null,
+    for (let reply = 0; reply < 50; reply++) {
+      await store.usage.record({
+        userId: "user_a",
+        model: reply % 2 === 0 ? "big" : "small",
+        at: day1 + reply * 1000,
+        inputTokens: 10,
+        outputTokens: 2,
+        costUsd: 0.001,
+      });
+    }
+    await store.usage.record({
+      userId: "user_b",
+      model: "big",
+      at: day1,
+      inputTokens: 5,
+      outputTokens: 5,
+      costUsd: 0,
     });
-    await store.messages.create(message);
-    expect(await store.usage.totals({ from: 0, to: day2 })).toEqual([]);
-    await store.messages.update(message.id, { usage: { inputTokens: 7, outputTokens: 3, costUsd: 0.25 } });
-    expect(await store.usage.totals({ from: 0, to: day2 })).toMatchObject([
-      { replies: 1, inputTokens: 7, costUsd: 0.25 },
+    expect(await store.usage.tokensOnDay("user_a", day1)).toBe(600);
+    expect(await store.usage.tokensOnDay("user_a", day2)).toBe(0);
+    expect(await store.usage.tokensOnDay("user_c", day1)).toBe(0);
+  });
+});
+
+describe("migration 0009-usage-daily", () => {
+  const stores = useTemporaryStores();
+
+  it("carries over the usage of replies stored before it, by user, day and model", async () => {
+    const sqlitePath = stores.databasePath();
+    const sqlite = openSqliteDatabase(sqlitePath);
+    const database = new Kysely<unknown>({ dialect: new ParleySqliteDialect({ database: sqlite }) });
+    try {
+      const migrator = new Migrator({
+        db: database,
+        provider: { getMigrations: async () => parleyMigrations },
+      });
+      expect((await migrator.migrateTo("0008-run-instances")).error).toBeUndefined();
+      const addConversation = sqlite.prepare(
+        "insert into conversations (id, user_id, title, created_at, updated_at) values (?, ?, 'Old chat', 1, 1)",
+      );
+      addConversation.run("conv_a", "user_a");
+      addConversation.run("conv_b", "user_b");
+      const addMessage = sqlite.prepare(
+        `insert into messages (id, conversation_id, parent_id, role, content, status, model, created_at, updated_at,
+           input_tokens, output_tokens, cost_nano_usd)
+         values (?, ?, null, ?, '', 'complete', ?, ?, ?, ?, ?, ?)`,
+      );
+      addMessage.run("msg_1", "conv_a", "assistant", "big", day1, day1, 100, 10, 450_000);
+      addMessage.run("msg_2", "conv_a", "assistant", "big", day1 + 1, day1 + 1, 200, 20, 900_000);
+      addMessage.run("msg_3", "conv_a", "user", null, day1, day1, null, null, null);
+      addMessage.run("msg_4", "conv_b", "assistant", "small", day2, day2, 5, 1, null);
+      addMessage.run("msg_5", "conv_b", "assistant", "small", day2, day2, null, null, null);
+    } finally {
+      await database.destroy();
+    }
+
+    const store = await stores.open(sqlitePath);
+    expect(await store.usage.totals({ from: 0, to: day2 + DAY, userId: "user_a" })).toEqual([
+      { day: "2026-11-27", model: "big", replies: 2, inputTokens: 300, outputTokens: 30, costUsd: 0.00135 },
     ]);
+    expect(await store.usage.tokensOnDay("user_b", day2)).toBe(6);
   });
 });

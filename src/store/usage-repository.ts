@@ -1,49 +1,85 @@
-/** Token and cost totals of assistant replies, summed by the database per UTC day and model. */
-import { type Kysely, sql } from "kysely";
+/**
+ * The usage ledger: one row per user, UTC day and model, added to as replies end. Quota checks and usage pages
+ * read a few rows, never the day's messages.
+ */
+import type { Kysely } from "kysely";
 import type { UsageRepository } from "../core/parley-store.js";
 import type { ParleyDatabase } from "./parley-database.js";
 
 const DAY_MS = 86_400_000;
+/** Cost is kept in nano-dollars as a bigint: exact sums, and no float column type that differs by database. */
+const NANO_USD_PER_USD = 1e9;
 
 export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRepository {
   return {
-    async totals({ from, to, userId }) {
-      // Integer division of a bigint by an integer truncates in SQLite and PostgreSQL alike.
-      const dayNumber = sql<number | string>`created_at / ${sql.lit(DAY_MS)}`;
-      const rows = await database
-        .selectFrom("messages")
-        .select([
-          dayNumber.as("day_number"),
-          "model",
-          (expression) => expression.fn.countAll<number | string>().as("replies"),
-          (expression) => expression.fn.sum<number | string>("input_tokens").as("input_tokens"),
-          (expression) => expression.fn.sum<number | string>("output_tokens").as("output_tokens"),
-          (expression) => expression.fn.sum<number | string | null>("cost_nano_usd").as("cost_nano_usd"),
-        ])
-        .where("role", "=", "assistant")
-        .where("input_tokens", "is not", null)
-        .where("created_at", ">=", from)
-        .where("created_at", "<", to)
-        .$if(userId !== undefined, (query) =>
-          query.where("conversation_id", "in", (subquery) =>
-            subquery
-              .selectFrom("conversations")
-              .select("id")
-              .where("user_id", "=", userId as string),
-          ),
+    async record(entry) {
+      const row = {
+        user_id: entry.userId,
+        day_number: dayNumberOf(entry.at),
+        model: entry.model,
+        replies: 1,
+        input_tokens: entry.inputTokens,
+        output_tokens: entry.outputTokens,
+        cost_nano_usd: Math.round(entry.costUsd * NANO_USD_PER_USD),
+      };
+      await database
+        .insertInto("usage_daily")
+        .values(row)
+        .onConflict((conflict) =>
+          conflict.columns(["user_id", "day_number", "model"]).doUpdateSet((update) => ({
+            replies: update("usage_daily.replies", "+", 1),
+            input_tokens: update("usage_daily.input_tokens", "+", row.input_tokens),
+            output_tokens: update("usage_daily.output_tokens", "+", row.output_tokens),
+            cost_nano_usd: update("usage_daily.cost_nano_usd", "+", row.cost_nano_usd),
+          })),
         )
-        .groupBy([dayNumber, "model"])
+        .execute();
+    },
+
+    async totals({ from, to, userId }) {
+      const rows = await database
+        .selectFrom("usage_daily")
+        .select((expression) => [
+          "day_number",
+          "model",
+          expression.fn.sum<number | string>("replies").as("replies"),
+          expression.fn.sum<number | string>("input_tokens").as("input_tokens"),
+          expression.fn.sum<number | string>("output_tokens").as("output_tokens"),
+          expression.fn.sum<number | string>("cost_nano_usd").as("cost_nano_usd"),
+        ])
+        .where("day_number", ">=", dayNumberOf(from))
+        .where("day_number", "<", Math.ceil(to / DAY_MS))
+        .$if(userId !== undefined, (query) => query.where("user_id", "=", userId as string))
+        .groupBy(["day_number", "model"])
         .orderBy("day_number")
         .orderBy("model")
         .execute();
       return rows.map((row) => ({
         day: new Date(Number(row.day_number) * DAY_MS).toISOString().slice(0, 10),
-        model: row.model ?? "unknown",
+        model: row.model,
         replies: Number(row.replies),
         inputTokens: Number(row.input_tokens),
         outputTokens: Number(row.output_tokens),
-        costUsd: Number(row.cost_nano_usd ?? 0) / 1e9,
+        costUsd: Number(row.cost_nano_usd) / NANO_USD_PER_USD,
       }));
     },
+
+    async tokensOnDay(userId, at) {
+      const row = await database
+        .selectFrom("usage_daily")
+        .select((expression) =>
+          expression.fn
+            .sum<number | string>(expression("input_tokens", "+", expression.ref("output_tokens")))
+            .as("tokens"),
+        )
+        .where("user_id", "=", userId)
+        .where("day_number", "=", dayNumberOf(at))
+        .executeTakeFirst();
+      return Number(row?.tokens ?? 0);
+    },
   };
+}
+
+function dayNumberOf(at: number): number {
+  return Math.floor(at / DAY_MS);
 }
