@@ -44,6 +44,21 @@ const ROUTES: [string, (id: string) => string][] = [
   ["GET", (id) => `/api/bots/${id}/versions/${id}`],
   ["POST", (id) => `/api/bots/${id}/knowledge`],
   ["DELETE", (id) => `/api/bots/${id}/knowledge/${id}`],
+  ["GET", (id) => `/api/bots/${id}/knowledge`],
+  ["GET", (id) => `/api/bots/${id}/knowledge/${id}`],
+  ["GET", (id) => `/api/bots/${id}/versions`],
+  ["GET", (id) => `/api/bots/${id}/avatar`],
+  ["PATCH", (id) => `/api/conversations/${id}`],
+  ["POST", () => "/api/files"],
+  ["GET", (id) => `/api/files/${id}`],
+  ["GET", () => "/api/users"],
+  ["POST", () => "/api/users"],
+  ["PATCH", (id) => `/api/users/${id}`],
+  ["POST", () => "/api/auth/setup"],
+  ["POST", () => "/api/auth/logout"],
+  ["GET", () => "/api/auth/me"],
+  ["GET", () => "/api/models"],
+  ["GET", () => "/v1/models"],
 ];
 
 /** Ids: real ones, random text, path tricks and very long strings, all percent-encoded as a client would. */
