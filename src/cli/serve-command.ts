@@ -14,6 +14,10 @@ import { newId } from "../core/ids.js";
 import { createApp } from "../http/create-app.js";
 import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
+import { RedisConnection, withoutPassword as redisWithoutPassword } from "../runs/redis-connection.js";
+import { RedisEventStream } from "../runs/redis-event-stream.js";
+import { RedisRateLimiter } from "../runs/redis-rate-limiter.js";
+import { RedisRunStops } from "../runs/redis-run-stops.js";
 import { RunMetrics } from "../runs/run-metrics.js";
 import { RunService } from "../runs/run-service.js";
 import { withoutPassword } from "../store/open-postgres-database.js";
@@ -32,6 +36,37 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const store = await openStore(storeConfig);
   const seeded = await seedBuiltInBots(store);
   if (seeded.length > 0) logger.info({ bots: seeded }, "added the built-in bots");
+
+  // With Redis, the servers sharing the database follow and stop each other's runs and count limits together.
+  const redisLogger = logger.child({ component: "redis" });
+  const redis =
+    config.redis === undefined
+      ? undefined
+      : await RedisConnection.open(config.redis, (error) =>
+          redisLogger.error({ err: error }, "the connection to Redis failed; reconnecting"),
+        );
+  const shared = redis && {
+    connection: redis,
+    events: new RedisEventStream({
+      connection: redis,
+      onError: (error) =>
+        redisLogger.error(
+          { err: error },
+          "failed sending run events to Redis; other servers read them from the database",
+        ),
+    }),
+    stops: new RedisRunStops(redis),
+  };
+  const rateLimiter =
+    redis &&
+    new RedisRateLimiter({
+      connection: redis,
+      onError: (error) =>
+        redisLogger.error(
+          { err: error },
+          "Redis failed counting rate limits; counting on this server alone until it answers",
+        ),
+    });
 
   // With no model configured, serve whatever `parley pull` put in the models folder.
   const models =
@@ -96,6 +131,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     maxOutputTokens: config.runs.maxOutputTokens,
     onError: (error, context) => logger.error({ err: error }, `failed ${context}`),
     bots: botReplies,
+    ...(shared && { redis: shared }),
     instance: {
       id: instanceId,
       heartbeatMs: config.runs.heartbeatSeconds * 1000,
@@ -123,6 +159,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     logger: logger.child({ component: "http" }),
     webDistDir: path.join(import.meta.dirname, "../../web/dist"),
     knowledgeEmbeddings,
+    ...(rateLimiter && { rateLimiter }),
   });
   const address = await app.listen({ host: config.host, port: config.port });
   if (config.auth.mode === "single-user") {
@@ -142,6 +179,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
       config: config.configFile,
       database:
         "databaseUrl" in storeConfig ? withoutPassword(storeConfig.databaseUrl) : storeConfig.sqlitePath,
+      ...(config.redis !== undefined && { redis: redisWithoutPassword(config.redis) }),
     },
     "Parley is serving",
   );
@@ -153,6 +191,10 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     logger.info({ signal }, "shutting down: finishing running replies");
     await runs.shutdown(config.runs.shutdownGraceSeconds * 1000);
     await app.close();
+    // The last events reach Redis before it is let go.
+    await shared?.events.flush();
+    shared?.stops.close();
+    await redis?.close();
     await knowledgeEmbeddings?.stop();
     await local.stop();
     await store.close();

@@ -113,6 +113,18 @@ export const configSchema = z
         "use a PostgreSQL URL such as postgres://user:password@host:5432/parley, or leave `database` and PARLEY_DATABASE_URL unset to keep data in dataDir/parley.db",
       )
       .optional(),
+    /**
+     * Redis for servers that share a PostgreSQL database (redis://[:password@]host:6379[/db], or PARLEY_REDIS_URL):
+     * a live reply can be followed, resumed and stopped from any server, and per-minute limits are counted once
+     * for all of them. Unset, each server keeps both to itself.
+     */
+    redis: z
+      .string()
+      .regex(
+        /^rediss?:\/\/\S+$/i,
+        "use a Redis URL such as redis://redis.example:6379 (rediss:// for TLS), or leave `redis` and PARLEY_REDIS_URL unset to run without Redis",
+      )
+      .optional(),
     modelsDir: z.string().min(1).default("./models"),
     engine: z
       .object({

@@ -112,6 +112,7 @@ function applyEnvironment(config: Record<string, unknown>, env: NodeJS.ProcessEn
   if (env.PARLEY_HOST) config.host = env.PARLEY_HOST;
   if (env.PARLEY_DATA_DIR) config.dataDir = env.PARLEY_DATA_DIR;
   if (env.PARLEY_DATABASE_URL) config.database = env.PARLEY_DATABASE_URL;
+  if (env.PARLEY_REDIS_URL) config.redis = env.PARLEY_REDIS_URL;
   if (env.PARLEY_MODELS_DIR) config.modelsDir = env.PARLEY_MODELS_DIR;
   if (env.PARLEY_THREADS !== undefined)
     setEngine(config, "threads", integerFromEnvironment("PARLEY_THREADS", env.PARLEY_THREADS));

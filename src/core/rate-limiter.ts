@@ -2,9 +2,18 @@
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/**
+ * Where the buckets are kept: in this process (RateLimiter), or somewhere all servers share (a Redis store) so that
+ * several servers behind a load balancer allow a user the limit once, not once per server.
+ */
+export interface RequestRateLimiter {
+  /** Takes one request from `key`'s bucket of `perMinute`; refuses, with when to come back, if it is empty. */
+  take(key: string, perMinute: number): RateDecision | Promise<RateDecision>;
+}
+
 type Bucket = { tokens: number; updatedAt: number };
 
-export class RateLimiter {
+export class RateLimiter implements RequestRateLimiter {
   readonly #buckets = new Map<string, Bucket>();
   readonly #now: () => number;
 

@@ -5,6 +5,7 @@ import type { BotService } from "../bots/bot-service.js";
 import type { KnowledgeEmbeddings } from "../bots/knowledge-embeddings.js";
 import { KnowledgeService } from "../bots/knowledge-service.js";
 import type { ParleyStore } from "../core/parley-store.js";
+import type { RequestRateLimiter } from "../core/rate-limiter.js";
 import { FileService } from "../files/file-service.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
@@ -49,6 +50,8 @@ export type AppConfig = {
   webDistDir?: string;
   /** Embeds added knowledge documents, when an embedding model is configured. */
   knowledgeEmbeddings?: KnowledgeEmbeddings;
+  /** Where per-minute limits are counted: shared by the servers (Redis), or this process's memory when absent. */
+  rateLimiter?: RequestRateLimiter;
 };
 
 export function createApp(config: AppConfig): FastifyInstance {
@@ -77,7 +80,11 @@ export function createApp(config: AppConfig): FastifyInstance {
   });
 
   const { store, runs, bots, catalog, pingIntervalMs } = config;
-  const admission = new RunAdmission({ store, defaults: config.limits });
+  const admission = new RunAdmission({
+    store,
+    defaults: config.limits,
+    ...(config.rateLimiter && { limiter: config.rateLimiter }),
+  });
   requirePrincipal(app, createAuthenticator({ store, mode: config.auth.mode }));
 
   app.get("/healthz", async () => ({ ok: true }));

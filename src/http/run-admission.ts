@@ -2,7 +2,7 @@
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Principal } from "../core/principal.js";
-import { RateLimiter } from "../core/rate-limiter.js";
+import { RateLimiter, type RequestRateLimiter } from "../core/rate-limiter.js";
 
 const DAY_MS = 86_400_000;
 
@@ -17,11 +17,13 @@ export class RateLimitedError extends AppError {
 export class RunAdmission {
   readonly #store: ParleyStore;
   readonly #defaults: Limits;
-  readonly #limiter = new RateLimiter();
+  readonly #limiter: RequestRateLimiter;
 
-  constructor(config: { store: ParleyStore; defaults: Limits }) {
+  /** `limiter`: where the per-minute buckets are kept; this process's memory unless given (one server alone). */
+  constructor(config: { store: ParleyStore; defaults: Limits; limiter?: RequestRateLimiter }) {
     this.#store = config.store;
     this.#defaults = config.defaults;
+    this.#limiter = config.limiter ?? new RateLimiter();
   }
 
   async admit(principal: Principal): Promise<void> {
@@ -35,7 +37,7 @@ export class RunAdmission {
       `user:${principal.userId}`,
       ...(principal.apiKeyId ? [`key:${principal.apiKeyId}`] : []),
     ]) {
-      const decision = this.#limiter.take(key, perMinute);
+      const decision = await this.#limiter.take(key, perMinute);
       if (!decision.allowed) {
         throw new RateLimitedError(
           `Too many requests: the limit is ${perMinute} replies a minute. Try again in ${decision.retryAfterSeconds} s.`,

@@ -1,6 +1,6 @@
 /** Starts, follows, stops and recovers runs: the server-owned life of every assistant reply. */
 import type { BotReplies, BotTurn, RequestedModel } from "../bots/bot-replies.js";
-import { BadRequestError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
+import { AppError, BadRequestError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
 import type { BotVersion } from "../core/bot.js";
 import type { CitationSources } from "../core/citation-check.js";
 import type { Conversation } from "../core/conversation.js";
@@ -10,7 +10,7 @@ import { threadTo } from "../core/message-thread.js";
 import type { ParleyStore, StoredFile } from "../core/parley-store.js";
 import { chooseModel, type Tier } from "../core/routing-policy.js";
 import type { OwnedRun, Run } from "../core/run.js";
-import type { RunEvent } from "../core/run-event.js";
+import { isTerminalEvent, type RunEvent } from "../core/run-event.js";
 import { FileService } from "../files/file-service.js";
 import { hasImages, withoutImages } from "../files/prompt-images.js";
 import type { ChatCallOptions, ChatPrompt, ChatPromptMessage } from "../providers/chat-model.js";
@@ -24,6 +24,10 @@ import { isRunningHere, localInstance } from "./local-process.js";
 import { type CatalogEntry, type ModelCatalog, NO_MODEL_HINT } from "./model-catalog.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { recoverRun } from "./recover-run.js";
+import type { RedisConnection } from "./redis-connection.js";
+import type { RedisEventStream } from "./redis-event-stream.js";
+import { followRunElsewhere } from "./redis-run-follower.js";
+import type { RedisRunStops } from "./redis-run-stops.js";
 import type { RunMetrics } from "./run-metrics.js";
 import { TokenCounter } from "./token-counter.js";
 
@@ -38,6 +42,17 @@ export type RunServiceConfig = {
   bots?: BotReplies;
   /** This server process among those sharing the database. */
   instance: RunInstanceConfig;
+  /**
+   * Redis shared with the other servers: live runs' events go to it as well, so that a run can be followed,
+   * resumed and stopped from any server. Without it, only from the one writing it.
+   */
+  redis?: SharedRunsConfig;
+};
+
+export type SharedRunsConfig = {
+  connection: RedisConnection;
+  events: RedisEventStream;
+  stops: RedisRunStops;
 };
 
 /**
@@ -129,6 +144,8 @@ export type RegenerateOptions = {
 };
 
 const TITLE_LENGTH = 80;
+/** The longest a stop asked of another server waits for the run to end before it answers with the run as it is. */
+const STOP_ELSEWHERE_WAIT_MS = 30_000;
 /**
  * The longest a new run's rows wait for its upstream to begin answering before they are written anyway. The
  * request that started the run waits for them, so this bounds what an upstream slow to answer adds to it.
@@ -185,6 +202,8 @@ export class RunService {
    */
   async start(): Promise<number> {
     await this.#heartbeat.start();
+    // Stops asked of other servers for the runs this one writes.
+    await this.#config.redis?.stops.listen((runId) => this.#live.get(runId)?.requestEnd("stopped"));
     const recovered = await this.recoverInterrupted();
     this.#recovery.start();
     return recovered;
@@ -365,26 +384,104 @@ export class RunService {
     userId: string,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<RunEvent> | Iterable<RunEvent> | null> {
-    await this.getRun(runId, userId);
+    const run = await this.getRun(runId, userId);
     const live = this.#live.get(runId);
     if (live) {
       this.#assertWithin(afterId, live.lastEventId, live.ended);
       return afterId === live.lastEventId && live.ended ? null : live.read(afterId, signal);
     }
     const lastId = await this.#config.store.runEvents.lastId(runId);
+    const { redis } = this.#config;
+    if (redis) {
+      const elsewhere = await this.#readElsewhere(redis, run, afterId, lastId, signal);
+      if (elsewhere !== undefined) return elsewhere;
+    }
     this.#assertWithin(afterId, lastId, true);
     if (afterId === lastId) return null;
     return this.#config.store.runEvents.listAfter(runId, afterId);
   }
 
   async stop(runId: string, userId: string): Promise<Run> {
-    await this.getRun(runId, userId);
+    const run = await this.getRun(runId, userId);
     const live = this.#live.get(runId);
     if (live) {
       live.requestEnd("stopped");
       await this.#finished.get(runId);
+    } else if (this.#config.redis && run.status === "running") {
+      await this.#stopElsewhere(this.#config.redis, run);
     }
     return this.getRun(runId, userId);
+  }
+
+  /**
+   * A run another server writes (running in the database), or one it has just ended whose last events are on Redis
+   * before they are in the database: followed from both. Undefined when the database's log alone has it all.
+   */
+  async #readElsewhere(
+    redis: SharedRunsConfig,
+    run: Run,
+    afterId: number,
+    storedLastId: number,
+    signal: AbortSignal | undefined,
+  ): Promise<AsyncIterable<RunEvent> | null | undefined> {
+    const running = run.status === "running";
+    // Redis away: a running run is still followed, from the database's log.
+    const newest = await redis.events.last(run.id).catch((error: unknown) => {
+      this.#config.onError(error, `reading run ${run.id} from Redis`);
+      return undefined;
+    });
+    const lastId = Math.max(storedLastId, newest?.id ?? 0);
+    if (!running && lastId === storedLastId) return undefined;
+    // Ended, and the log has its end: the log is the record. (Its writer died with events on Redis that never
+    // reached the log, and recovery ended it after the last one that had.)
+    if (!running && (await this.#storedEnd(run.id, storedLastId))) return undefined;
+    this.#assertWithin(afterId, lastId, !running);
+    if (afterId === lastId && newest && isTerminalEvent(newest)) return null;
+    return followRunElsewhere({
+      store: this.#config.store,
+      events: redis.events,
+      connection: redis.connection,
+      runId: run.id,
+      afterId,
+      ...(signal && { signal }),
+    });
+  }
+
+  /** Whether the run's stored log ends with its last event. */
+  async #storedEnd(runId: string, storedLastId: number): Promise<boolean> {
+    if (storedLastId === 0) return false;
+    const [last] = await this.#config.store.runEvents.listAfter(runId, storedLastId - 1);
+    return last !== undefined && isTerminalEvent(last);
+  }
+
+  /** Asks the server writing the run to stop it, and waits (a while) for its end, as a stop here does. */
+  async #stopElsewhere(redis: SharedRunsConfig, run: Run): Promise<void> {
+    const [storedLastId, newest] = await Promise.all([
+      this.#config.store.runEvents.lastId(run.id),
+      redis.events.last(run.id).catch(() => undefined),
+    ]);
+    if (newest && isTerminalEvent(newest)) return;
+    try {
+      await redis.stops.request(run.id);
+    } catch (error) {
+      throw new AppError(
+        "stop_unavailable",
+        "This reply is being written by another server, and the stop could not be passed on to it (Redis did not answer). Try again in a moment.",
+        { status: 503, cause: error },
+      );
+    }
+    // Its end is the stop done: the server writing it records the outcome before it sends the last event.
+    const events = followRunElsewhere({
+      store: this.#config.store,
+      events: redis.events,
+      connection: redis.connection,
+      runId: run.id,
+      afterId: Math.max(storedLastId, newest?.id ?? 0),
+      signal: AbortSignal.timeout(STOP_ELSEWHERE_WAIT_MS),
+    });
+    for await (const _event of events) {
+      // Only the end matters here.
+    }
   }
 
   /** Takes no new runs, lets running ones finish within `graceMs`, then ends the rest as interrupted. */
@@ -610,7 +707,10 @@ export class RunService {
     const eventLog = plan.persist ? this.#eventLog : undefined;
     // Events of a run wait here until its rows exist, then go to the event log as they come.
     let waiting: RunEvent[] | undefined = [];
+    // A stored run's events also go to Redis at once, for other servers to follow; an unstored exchange stays here.
+    const shared = plan.persist ? this.#config.redis?.events : undefined;
     const live = new LiveRun(run, (event) => {
+      shared?.append(run.id, event);
       if (waiting) waiting.push(event);
       else eventLog?.add(run.id, event);
     });
