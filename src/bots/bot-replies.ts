@@ -16,9 +16,9 @@ import { TECH_ARTICLE_TRANSLATOR } from "./built-in/tech-article-translator.js";
 import { type FetchedArticle, fetchUrl } from "./fetch-url.js";
 import { knowledgePrompt } from "./knowledge-prompt.js";
 import type { KnowledgeSearch } from "./knowledge-search.js";
-import { type SectionedReply, sectionedTranslation } from "./sectioned-translation-model.js";
+import { type SectionedReply, sectionedTranslation } from "./sectioned-translation.js";
 
-export type { SectionedReply } from "./sectioned-translation-model.js";
+export type { SectionedReply } from "./sectioned-translation.js";
 
 /**
  * The longest article the translator fetches: it works section by section, so the window does not bound it, but

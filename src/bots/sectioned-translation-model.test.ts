@@ -7,7 +7,7 @@ import { type FaultUpstream, startFaultUpstream } from "../../test/support/fault
 import type { ChatPrompt, ChatStreamPart } from "../providers/chat-model.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
 import { TokenCounter } from "../runs/token-counter.js";
-import { SectionedTranslationModel, sectionedTranslation } from "./sectioned-translation-model.js";
+import { SectionedTranslationModel } from "./sectioned-translation-model.js";
 
 let upstream: FaultUpstream;
 const counter = new TokenCounter();
@@ -135,24 +135,5 @@ describe("the section-by-section translator", () => {
     expect(parts).toHaveLength(1);
     expect(parts[0]).toMatchObject({ type: "error", error: { code: "context_length_exceeded" } });
     expect(upstream.requestsFor("echo@tiny")).toHaveLength(0);
-  });
-
-  it("is only offered for a message long enough to need it, and routes by its first section", () => {
-    const short: ChatPrompt = [{ role: "user", content: prose("Short") }];
-    expect(sectionedTranslation(short)).toBeUndefined();
-    const long = [
-      "Into Japanese:",
-      "",
-      '<article url="https://x.example/a" title="A">',
-      ["# A", ...["One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight"].map(prose)].join("\n\n"),
-      "</article>",
-    ].join("\n");
-    const routing =
-      sectionedTranslation([{ role: "user", content: long }])?.routingPrompt.at(-1)?.content ?? "";
-    expect(
-      routing.startsWith('Into Japanese:\n\n<article url="https://x.example/a" title="A">\n# A\n\n'),
-    ).toBe(true);
-    expect(routing.endsWith("\n</article>")).toBe(true);
-    expect(routing.length).toBeLessThan(long.length);
   });
 });

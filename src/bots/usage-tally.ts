@@ -1,0 +1,37 @@
+/**
+ * The usage of a reply written in several model calls: each call's usage is taken out of its stream and summed,
+ * so the reply reports one `usage`, as a reply from one call would.
+ */
+import type { ChatStreamPart } from "../providers/chat-model.js";
+
+export type UsagePart = Extract<ChatStreamPart, { type: "usage" }>;
+
+export class UsageTally {
+  #usage: UsagePart | undefined;
+
+  /** The sum so far; undefined while no call has reported usage. */
+  get usage(): UsagePart | undefined {
+    return this.#usage;
+  }
+
+  /** Passes a stream on without its usage, which is added to the tally instead. */
+  async *withoutUsage(
+    stream: AsyncIterable<ChatStreamPart>,
+  ): AsyncGenerator<Exclude<ChatStreamPart, UsagePart>> {
+    for await (const part of stream) {
+      if (part.type === "usage") this.#usage = this.#usage ? sumUsage(this.#usage, part) : part;
+      else yield part;
+    }
+  }
+}
+
+function sumUsage(a: UsagePart, b: UsagePart): UsagePart {
+  return {
+    type: "usage",
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    ...((a.cachedInputTokens !== undefined || b.cachedInputTokens !== undefined) && {
+      cachedInputTokens: (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0),
+    }),
+  };
+}
