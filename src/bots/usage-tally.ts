@@ -3,8 +3,9 @@
  * so the reply reports one `usage`, as a reply from one call would.
  */
 import type { ChatStreamPart } from "../providers/chat-model.js";
+import { sumUsage, type UsagePart } from "../providers/sum-usage.js";
 
-export type UsagePart = Extract<ChatStreamPart, { type: "usage" }>;
+export type { UsagePart };
 
 export class UsageTally {
   #usage: UsagePart | undefined;
@@ -23,15 +24,4 @@ export class UsageTally {
       else yield part;
     }
   }
-}
-
-function sumUsage(a: UsagePart, b: UsagePart): UsagePart {
-  return {
-    type: "usage",
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    ...((a.cachedInputTokens !== undefined || b.cachedInputTokens !== undefined) && {
-      cachedInputTokens: (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0),
-    }),
-  };
 }

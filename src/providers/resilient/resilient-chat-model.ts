@@ -11,6 +11,7 @@ import type {
   ChatStreamPart,
   ModelStartPart,
 } from "../chat-model.js";
+import { sumUsage, type UsagePart } from "../sum-usage.js";
 import type { CircuitBreaker, CircuitState } from "./circuit-breaker.js";
 import { RetryPolicy } from "./retry-policy.js";
 import { type StreamTimeoutsConfig, TimeoutChatModel } from "./timeout-chat-model.js";
@@ -70,8 +71,6 @@ export type ResilientChatModelConfig = {
   timeouts?: StreamTimeoutsConfig | false;
   onAttempt?: (report: AttemptReport) => void;
 };
-
-type UsagePart = Extract<ChatStreamPart, { type: "usage" }>;
 
 type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supportsPrefill">> &
   Pick<FailoverCandidate, "breaker" | "endpointId"> & { seesImages: boolean };
@@ -358,19 +357,6 @@ function asProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError(`The model failed: ${message}`, { cause: error, isRetryable: false });
-}
-
-function sumUsage(total: UsagePart, more: UsagePart): UsagePart {
-  const cached =
-    total.cachedInputTokens === undefined && more.cachedInputTokens === undefined
-      ? undefined
-      : (total.cachedInputTokens ?? 0) + (more.cachedInputTokens ?? 0);
-  return {
-    type: "usage",
-    inputTokens: total.inputTokens + more.inputTokens,
-    outputTokens: total.outputTokens + more.outputTokens,
-    ...(cached !== undefined && { cachedInputTokens: cached }),
-  };
 }
 
 /** Resolves true after `milliseconds`, or false as soon as the caller aborts. */
