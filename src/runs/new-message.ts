@@ -1,0 +1,28 @@
+/** A message of a conversation as it is first written: complete, with no model, run or usage of its own. */
+import { newId } from "../core/ids.js";
+import type { Message } from "../core/message.js";
+
+export function newMessage(
+  conversationId: string,
+  parentId: string | null,
+  role: Message["role"],
+  content: string,
+  now: number,
+): Message {
+  return {
+    id: newId("msg"),
+    conversationId,
+    parentId,
+    role,
+    content,
+    status: "complete",
+    model: null,
+    runId: null,
+    finishReason: null,
+    usage: null,
+    timings: null,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

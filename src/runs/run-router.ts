@@ -1,0 +1,140 @@
+/**
+ * Picks the model of a run (the one asked for, or by policy for `auto` or a tier) and fits the prompt into its
+ * context window, leaving out the oldest turns if it must; a prompt that cannot fit is refused here, before
+ * anything is sent, rather than failing upstream.
+ *
+ * Images need a model that reads them: without a model asked for, the policy picks the cheapest that does; a
+ * model asked for that cannot is refused when the new message has images, and is sent the conversation's earlier
+ * images as a note that they were there.
+ */
+import type { BotTurn } from "../bots/bot-replies.js";
+import { BadRequestError, ModelUnavailableError } from "../core/app-error.js";
+import { chooseModel, type Tier } from "../core/routing-policy.js";
+import { hasImages, withoutImages } from "../files/prompt-images.js";
+import type { ChatPrompt } from "../providers/chat-model.js";
+import { fitPrompt } from "./fit-prompt.js";
+import { type CatalogEntry, type ModelCatalog, NO_MODEL_HINT } from "./model-catalog.js";
+import type { RunCallOptions, RunPlan } from "./run-plan.js";
+import type { TokenCounter } from "./token-counter.js";
+
+export type RunRouterConfig = {
+  catalog: ModelCatalog;
+  tokens: TokenCounter;
+  /** The most a reply may take of the window when the request does not say. */
+  maxOutputTokens: number;
+};
+
+export type RoutedRun = Pick<RunPlan, "entry" | "prompt" | "routing" | "context">;
+
+export class RunRouter {
+  readonly #config: RunRouterConfig;
+
+  constructor(config: RunRouterConfig) {
+    this.#config = config;
+  }
+
+  async route(
+    requested: { model?: string; tier?: Tier },
+    prompt: ChatPrompt,
+    call: RunCallOptions,
+    sectioned?: BotTurn["sectioned"],
+  ): Promise<RoutedRun> {
+    const { catalog, tokens } = this.#config;
+    if (sectioned) {
+      // A long article is routed by one section's prompt, then answered section by section (bots/).
+      const routed = await this.route(requested, sectioned.routingPrompt, call);
+      const { entry } = routed;
+      const budget = {
+        contextWindow: entry.info.contextWindow,
+        countTokens: (p: ChatPrompt) => tokens.count(entry, p),
+      };
+      return { ...routed, entry: { ...entry, chatModel: sectioned.wrap(entry.chatModel, budget) }, prompt };
+    }
+    const reserveFor = (window: number) =>
+      call.maxOutputTokens ?? Math.min(this.#config.maxOutputTokens, Math.floor(window / 4));
+    const needsImage = hasImages(prompt);
+    const auto =
+      requested.model === "auto" ||
+      (requested.model === undefined && (requested.tier !== undefined || needsImage));
+    let entry: CatalogEntry;
+    let routing: RunPlan["routing"];
+    if (auto) {
+      const listed = catalog.list();
+      if (listed.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
+      const candidates = await Promise.all(
+        listed.map(async (model) => ({
+          // With its live availability: the policy passes over a model whose breakers are open or engine is down.
+          ...model,
+          // A model that cannot see the images is out anyway; its tokenizer is not sent them.
+          promptTokens:
+            needsImage && !model.modalities.includes("image")
+              ? 0
+              : await tokens.count(catalog.entry(model.id) as CatalogEntry, prompt),
+        })),
+      );
+      const decision = chooseModel(candidates, {
+        reserveTokens: Math.min(...candidates.map((candidate) => reserveFor(candidate.contextWindow))),
+        needsImage,
+        ...(requested.tier && { minimumTier: requested.tier }),
+      });
+      if (decision.modelId === null) {
+        // Models that fit but cannot answer now: the request is fine and only needs to wait, so a 503 rather
+        // than a request doomed to fail upstream (or a 400 telling the user to change what was right).
+        if (decision.unavailable.length > 0) {
+          throw new ModelUnavailableError(
+            `No model can take this request right now: ${decision.reason}, its upstream failing or its engine not ready. Try again in a little while.`,
+            { details: { models: decision.unavailable } },
+          );
+        }
+        throw new BadRequestError(`No model can take this request: ${decision.reason}.`, {
+          code: "no_model_fits",
+        });
+      }
+      entry = catalog.resolve(decision.modelId);
+      routing = { requested: requested.tier ? `tier:${requested.tier}` : "auto", reason: decision.reason };
+    } else {
+      entry = catalog.resolve(requested.model);
+    }
+    let sent = prompt;
+    if (needsImage && !entry.info.modalities.includes("image")) {
+      if (hasImages(prompt.slice(-1))) throw this.#cannotSeeImages(entry);
+      sent = withoutImages(prompt);
+    }
+
+    const window = entry.info.contextWindow;
+    const fitted = await fitPrompt(sent, window - reserveFor(window), (candidate) =>
+      tokens.count(entry, candidate),
+    );
+    if (!fitted) {
+      const longer = catalog
+        .list()
+        .filter((model) => model.contextWindow > window && model.availability !== "unavailable")
+        .map((model) => `${model.id} (${model.contextWindow} tokens)`);
+      throw new BadRequestError(
+        `This message is too long for ${entry.info.id}: with the system prompt it does not fit the ${window}-token context window, leaving room for the reply. Shorten it${longer.length > 0 ? `, or choose a model with a longer context: ${longer.join(", ")}` : ""}.`,
+        { code: "context_length_exceeded" },
+      );
+    }
+    return {
+      entry,
+      prompt: fitted.prompt,
+      ...(routing && { routing }),
+      context: { promptTokens: fitted.promptTokens, trimmedMessages: fitted.trimmedMessages },
+    };
+  }
+
+  #cannotSeeImages(entry: CatalogEntry): BadRequestError {
+    const seeing = this.#config.catalog
+      .list()
+      .filter((model) => model.modalities.includes("image"))
+      .map((model) => JSON.stringify(model.id));
+    return new BadRequestError(
+      `Model ${JSON.stringify(entry.info.id)} cannot see images, and this message has some. ${
+        seeing.length > 0
+          ? `Models that can: ${seeing.join(", ")}; or send "model": "auto" to let Parley choose one.`
+          : "No model of this server reads images; send the message without them."
+      }`,
+      { code: "model_cannot_see_images", details: { model: entry.info.id } },
+    );
+  }
+}
