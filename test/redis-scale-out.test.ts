@@ -23,6 +23,7 @@ const skipped = process.env.PARLEY_TEST_REDIS === "skip" || process.env.PARLEY_T
 let upstream: FaultUpstream;
 let first: ParleyProcess;
 let second: ParleyProcess;
+let startInstance: () => Promise<ParleyProcess>;
 /** The admin's session, good on both instances (sessions live in the shared database). */
 let admin: string;
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   if (skipped) return;
   upstream = await startFaultUpstream({ slowDeltaMs: SLOW_DELTA_MS });
   const databaseUrl = await databases.create();
-  const startInstance = async () => {
+  startInstance = async () => {
     const dataDir = temporaryDirectory();
     writeRemoteConfig(dataDir, {
       providers: [
@@ -38,6 +39,8 @@ beforeAll(async () => {
       ],
       // The slow reply is cut by a stop, never by a timeout on a loaded machine.
       failover: { idleTimeoutMs: 10_000 },
+      // A killed instance is found out (and its reply recovered) within a second.
+      runs: { heartbeatSeconds: 0.5, heartbeatTimeoutSeconds: 2, recoverySweepSeconds: 0.5 },
     });
     return startParley({
       dataDir,
@@ -155,6 +158,35 @@ describe("instances sharing PostgreSQL and Redis", () => {
     expect(reply?.status).toBe("stopped");
     expect(reply?.content).toBe(textOf(replay));
     expect(reply?.content.length).toBeLessThan(SLOW_REPLY.length);
+  });
+
+  it("ends a reply whose instance was killed, followed from another, after every event the follower saw, keeping all its text", async () => {
+    const doomed = await startInstance();
+    try {
+      const { conversationId, runId, head } = await startSlowReply(doomed, 5);
+      const following = (
+        await openStream(`${second.url}/api/runs/${runId}/events`, {
+          headers: { cookie: admin },
+          lastEventId: head.length,
+        })
+      ).events();
+      // Killed mid-reply: what it had published to Redis may be ahead of what it had stored.
+      await new Promise((resolve) => setTimeout(resolve, 40 * SLOW_DELTA_MS));
+      await doomed.stop("SIGKILL");
+
+      const all = [...head, ...(await following)];
+      expectOnceInOrder(all);
+      expect(all.at(-1)).toMatchObject({ event: "run.error", data: { code: "interrupted" } });
+      const seen = textOf(all);
+      expect(seen.length).toBeGreaterThan(10);
+      const conversation = await second.json<{
+        messages: { role: string; status: string; content: string }[];
+      }>(`/api/conversations/${conversationId}`, { headers: { cookie: admin } });
+      const reply = conversation.messages.find((message) => message.role === "assistant");
+      expect(reply).toMatchObject({ status: "interrupted", content: seen });
+    } finally {
+      await doomed.stop("SIGKILL").catch(() => {});
+    }
   });
 
   it(`shares a per-minute limit of ${LIMIT_PER_MINUTE}: requests to both instances count once, and the next gets 429 on either`, async () => {

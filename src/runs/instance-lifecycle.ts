@@ -4,6 +4,7 @@
  */
 import type { ParleyStore } from "../core/parley-store.js";
 import type { OwnedRun } from "../core/run.js";
+import type { RunEvent } from "../core/run-event.js";
 import { InstanceHeartbeat } from "./instance-heartbeat.js";
 import { isRunningHere, localInstance } from "./local-process.js";
 import { PeriodicTask } from "./periodic-task.js";
@@ -33,6 +34,11 @@ export type InstanceLifecycleConfig = {
   store: ParleyStore;
   instance: RunInstanceConfig;
   onError: (error: unknown, context: string) => void;
+  /**
+   * A run's events as its server published them to the other servers (Redis): newer than its stored event log
+   * when that server died between two writes of the log. Followers elsewhere may have seen them already.
+   */
+  publishedEvents?: (runId: string) => Promise<RunEvent[]>;
 };
 
 export class InstanceLifecycle {
@@ -96,7 +102,14 @@ export class InstanceLifecycle {
       // Never this instance's own: they are live here, even if its heartbeat lagged behind a slow database.
       if (run.instanceId === instance.id) continue;
       try {
-        if (await recoverRun(store, run, instance.id)) recovered.push(run);
+        // Redis down costs only the text it alone held; the run is still ended.
+        const published = await (this.#config.publishedEvents?.(run.id) ?? Promise.resolve([])).catch(
+          (error: unknown) => {
+            this.#config.onError(error, `reading run ${run.id}'s published events`);
+            return [];
+          },
+        );
+        if (await recoverRun(store, run, instance.id, published)) recovered.push(run);
       } catch (error) {
         // The others are still recovered; this one is tried again at the next look.
         this.#config.onError(error, `recovering run ${run.id}`);

@@ -2,6 +2,7 @@
 import type { Citation } from "../core/citation-check.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { OwnedRun, Run } from "../core/run.js";
+import type { RunEvent } from "../core/run-event.js";
 
 export const INTERRUPTED_MESSAGE =
   "Parley stopped while this reply was being written; the text so far is kept.";
@@ -15,10 +16,18 @@ export async function recoverRun(
   store: ParleyStore,
   run: Run | OwnedRun,
   recoveredBy: string,
+  published: readonly RunEvent[] = [],
 ): Promise<boolean> {
   return store.transaction(async (transaction) => {
     const from = "instanceId" in run ? run.instanceId : null;
     if (!(await transaction.runs.takeOver(run.id, from, recoveredBy))) return false;
+    // What the dead server had already sent to other servers' readers (through Redis) but not yet stored joins
+    // the log first: the reply keeps that text, and the closing event comes after every id a reader has seen.
+    const storedLastId = await transaction.runEvents.lastId(run.id);
+    const unsaved = published.filter((event) => event.id > storedLastId);
+    if (unsaved.length > 0) {
+      await transaction.runEvents.append(unsaved.map((event) => ({ ...event, runId: run.id })));
+    }
     await endRun(transaction, run);
     return true;
   });

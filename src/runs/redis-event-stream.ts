@@ -53,6 +53,12 @@ export class RedisEventStream {
     return this.#sending;
   }
 
+  /** Every event of the run that Redis still holds, in order; empty when its stream has expired. */
+  async all(runId: string): Promise<RunEvent[]> {
+    const entries = await this.#config.connection.client.xrange(keyOf(runId), "-", "+");
+    return entries.map(eventOf);
+  }
+
   /** The run's newest event on Redis; undefined when it has none (or its stream has expired). */
   async last(runId: string): Promise<RunEvent | undefined> {
     const entries = await this.#config.connection.client.xrevrange(keyOf(runId), "+", "-", "COUNT", 1);

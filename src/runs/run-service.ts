@@ -97,10 +97,12 @@ export class RunService {
   constructor(config: RunServiceConfig) {
     this.#config = config;
     const tokens = new TokenCounter();
+    const published = config.redis?.events;
     this.#instance = new InstanceLifecycle({
       store: config.store,
       instance: config.instance,
       onError: config.onError,
+      ...(published && { publishedEvents: (runId: string) => published.all(runId) }),
     });
     this.#files = new FileService({ store: config.store });
     this.#router = new RunRouter({
