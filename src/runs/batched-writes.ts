@@ -1,15 +1,14 @@
 /**
  * Writes of many runs gathered into one database transaction. Under load, dozens of runs start and end within
  * the same few milliseconds; written alone, each would cost a commit that rewrites the same hot index pages
- * (a run's rows touch every index's newest page), while together they cost one. Each write is a savepoint of
- * its own inside the batch, so one that fails undoes only itself and fails only its caller.
+ * (a run's rows touch every index's newest page), while together they cost one. A write that fails fails only
+ * its caller: the batch is then written again write by write. So a write must do nothing but its database work,
+ * which may run twice.
  */
 import type { ParleyStore } from "../core/parley-store.js";
 
 type Work = (store: ParleyStore) => Promise<void>;
 type PendingWrite = { work: Work; resolve: () => void; reject: (error: unknown) => void };
-
-const SUCCEEDED = Symbol("succeeded");
 
 export class BatchedWrites {
   readonly store: ParleyStore;
@@ -39,34 +38,20 @@ export class BatchedWrites {
   }
 
   async #commit(batch: PendingWrite[]): Promise<void> {
-    const [only] = batch;
-    if (batch.length === 1 && only) {
-      // Alone, a write needs no savepoint of its own.
-      await this.store.transaction(only.work).then(only.resolve, only.reject);
-      return;
-    }
-    const outcomes: unknown[] = [];
     try {
       await this.store.transaction(async (transaction) => {
-        for (const { work } of batch) {
-          // A nested transaction is a savepoint: a failed write is rolled back alone.
-          outcomes.push(
-            await transaction.transaction(work).then(
-              () => SUCCEEDED,
-              (error: unknown) => error,
-            ),
-          );
-        }
+        for (const { work } of batch) await work(transaction);
       });
     } catch (error) {
-      // The commit itself failed (a locked or full disk): nothing of the batch is stored.
-      for (const write of batch) write.reject(error);
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      // One write failed and the whole batch was rolled back: each goes again on its own, so that only the one
+      // that fails fails. Rare, so the common case pays for no savepoint per write.
+      for (const write of batch) await this.store.transaction(write.work).then(write.resolve, write.reject);
       return;
     }
-    batch.forEach((write, index) => {
-      const outcome = outcomes[index];
-      if (outcome === SUCCEEDED) write.resolve();
-      else write.reject(outcome);
-    });
+    for (const write of batch) write.resolve();
   }
 }

@@ -176,10 +176,11 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   // for the conversation, or sends the next request, the moment the stream ends finds the whole reply counted.
   const writing = [charged];
   if (persistence && (await settled(persistence.written))) {
+    // Its last events go in the same commit.
+    const lastEvents = persistence.eventLog.take(live.id);
     writing.push(
       writes.write(async (store) => {
-        // Its last events go in the same commit.
-        await store.runEvents.append(persistence.eventLog.take(live.id));
+        await store.runEvents.append(lastEvents);
         await store.messages.update(live.record.assistantMessageId, {
           ...messagePatch,
           content: live.text,
