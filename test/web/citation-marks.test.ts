@@ -32,6 +32,10 @@ describe("citation marks", () => {
       '<sup class="citation-ref"><button type="button" class="citation-mark" data-citation="S4" ' +
       'aria-label="Source 1: Guide &lt;1&gt;" title="Guide &lt;1&gt;">1</button></sup>';
     expect(rendered).toBe(`<p>Timers fire late ${button}. Made up ${button}.</p>\n`);
+    // Right after a word, as attachMarks leaves them, and on a line of its own in a long paragraph.
+    const marks = citationMarksOf([citation("S4", "Guide <1>")]);
+    expect(html("late[S4].", marks)).toBe(`<p>late${button}.</p>\n`);
+    expect(html(`${"abc\n".repeat(50)}[S4]`, marks)).toContain(`<br>${button}</p>`);
   });
 
   it("keeps [S3] as plain text in a reply that cites no knowledge, and inside code", () => {

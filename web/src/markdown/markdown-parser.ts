@@ -44,7 +44,8 @@ const markdown = new Marked({
     {
       name: "citationMark",
       level: "inline",
-      start: (source) => source.match(/\[S\d/)?.index,
+      // No `start`: inline text already stops before every "[" (a link may begin there), and at that place this
+      // tokenizer is tried first. A start function would rescan the rest of the block for each text token.
       tokenizer(source) {
         const match = CITATION_MARK.exec(source);
         if (!match) return undefined;
