@@ -1,54 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Bot } from "../core/bot.js";
-import { newId } from "../core/ids.js";
-import type { KnowledgeDocument, KnowledgeSentence } from "../core/knowledge.js";
 import type { ParleyStore } from "../core/parley-store.js";
-import { splitSentences } from "../core/sentence-split.js";
+import { addSampleDocument, createSampleBot } from "./test-support/sample-knowledge.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
 
-async function createBot(store: ParleyStore): Promise<Bot> {
-  const bot: Bot = {
-    id: newId("bot"),
-    ownerId: "local",
-    slug: `bot-${Math.random().toString(36).slice(2, 10)}`,
-    name: "Guide",
-    description: "",
-    avatar: "📘",
-    instructions: "",
-    conversationStarters: [],
-    model: null,
-    tier: null,
-    temperature: null,
-    tools: [],
-    visibility: "private",
-    version: 1,
-    builtIn: null,
-    createdAt: 1,
-    updatedAt: 1,
-  };
-  await store.bots.create(bot, "local");
-  return bot;
-}
-
+/** A document added as the knowledge service adds it; the test needs only the document. */
 async function addDocument(store: ParleyStore, botId: string, title: string, content: string) {
-  const spans = splitSentences(content);
-  const document: KnowledgeDocument = {
-    id: newId("doc"),
-    botId,
-    title,
-    mediaType: "text/markdown",
-    content,
-    sentenceCount: spans.length,
-    createdAt: Date.now(),
-  };
-  const sentences: KnowledgeSentence[] = spans.map((span, position) => ({
-    documentId: document.id,
-    position,
-    ...span,
-    text: content.slice(span.start, span.end),
-  }));
-  await store.knowledge.add(document, sentences);
-  return document;
+  return (await addSampleDocument(store, botId, title, content)).document;
 }
 
 const GUIDE =
@@ -60,7 +17,7 @@ describe.each(storeDialects)("knowledge repository on %s", (dialect) => {
 
   it("finds the sentence that answers a question, best first, with exact offsets and its document's title", async () => {
     const store = await stores.open();
-    const bot = await createBot(store);
+    const bot = await createSampleBot(store);
     const document = await addDocument(store, bot.id, "Event loop guide", GUIDE);
     const [best, ...rest] = await store.knowledge.search(bot.id, "When do timers fire?", 5);
     expect(best).toMatchObject({
@@ -81,7 +38,7 @@ describe.each(storeDialects)("knowledge repository on %s", (dialect) => {
 
   it("ranks a sentence with a rare word of the question above one that repeats a common word", async () => {
     const store = await stores.open();
-    const bot = await createBot(store);
+    const bot = await createSampleBot(store);
     await addDocument(
       store,
       bot.id,
@@ -98,7 +55,7 @@ describe.each(storeDialects)("knowledge repository on %s", (dialect) => {
 
   it("finds words with or without their accents, either way round", async () => {
     const store = await stores.open();
-    const bot = await createBot(store);
+    const bot = await createSampleBot(store);
     await addDocument(store, bot.id, "Menu", "Crème brûlée is on the menu. The cafe opens at nine.");
     expect((await store.knowledge.search(bot.id, "creme brulee", 5)).map((hit) => hit.position)).toEqual([0]);
     expect((await store.knowledge.search(bot.id, "Brûlée", 5)).map((hit) => hit.position)).toEqual([0]);
@@ -107,8 +64,8 @@ describe.each(storeDialects)("knowledge repository on %s", (dialect) => {
 
   it("searches one bot's documents only, and forgets a deleted document or bot", async () => {
     const store = await stores.open();
-    const first = await createBot(store);
-    const second = await createBot(store);
+    const first = await createSampleBot(store);
+    const second = await createSampleBot(store);
     const kept = await addDocument(store, first.id, "Guide", GUIDE);
     const other = await addDocument(store, second.id, "Other", "Timers are also discussed here.");
     expect((await store.knowledge.search(first.id, "timers", 5)).map((hit) => hit.documentId)).toEqual([
