@@ -165,20 +165,7 @@ export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): Kno
       );
       return best.flatMap(({ row, similarity }): SimilarSentence[] => {
         const document = documents.get(row.document_id);
-        if (!document) return [];
-        const start = Number(row.start_offset);
-        const end = Number(row.end_offset);
-        return [
-          {
-            documentId: row.document_id,
-            position: Number(row.position),
-            start,
-            end,
-            text: document.content.slice(start, end),
-            title: document.title,
-            similarity,
-          },
-        ];
+        return document ? [{ ...sentenceIn(document, row), title: document.title, similarity }] : [];
       });
     },
 
@@ -209,18 +196,7 @@ export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): Kno
       );
       return rows.flatMap((row): KnowledgeSentence[] => {
         const document = documents.get(row.document_id);
-        if (!document) return [];
-        const start = Number(row.start_offset);
-        const end = Number(row.end_offset);
-        return [
-          {
-            documentId: row.document_id,
-            position: Number(row.position),
-            start,
-            end,
-            text: document.content.slice(start, end),
-          },
-        ];
+        return document ? [sentenceIn(document, row)] : [];
       });
     },
   };
@@ -250,5 +226,21 @@ function toDocument(row: Selectable<KnowledgeDocumentTable>): KnowledgeDocument 
     content: row.content,
     sentenceCount: Number(row.sentence_count),
     createdAt: Number(row.created_at),
+  };
+}
+
+/** A sentence's row with its text cut from its document, which the offsets index. */
+function sentenceIn(
+  document: { content: string },
+  row: { document_id: string; position: unknown; start_offset: unknown; end_offset: unknown },
+): KnowledgeSentence {
+  const start = Number(row.start_offset);
+  const end = Number(row.end_offset);
+  return {
+    documentId: row.document_id,
+    position: Number(row.position),
+    start,
+    end,
+    text: document.content.slice(start, end),
   };
 }
