@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
 import type { RunEvent } from "../core/run-event.js";
-import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { recoverRun } from "./recover-run.js";
+import { runLeftInFlight } from "./test-support/run-left-in-flight.js";
 
 const stores = useTemporaryStores();
 
@@ -15,24 +14,6 @@ const citation = {
   citedText: "Timers fire later.",
   marker: "S1",
 };
-
-async function runLeftInFlight(store: ParleyStore, events: RunEvent[]) {
-  const conversation = sampleConversation();
-  await store.conversations.create(conversation);
-  const user = sampleMessage(conversation.id, { role: "user" });
-  const assistant = sampleMessage(conversation.id, {
-    role: "assistant",
-    parentId: user.id,
-    content: "",
-    status: "streaming",
-  });
-  await store.messages.create(user);
-  await store.messages.create(assistant);
-  const run = sampleRun(conversation.id, { userMessageId: user.id, assistantMessageId: assistant.id });
-  await store.runs.create(run);
-  await store.runEvents.append(events.map((event): StoredRunEvent => ({ ...event, runId: run.id })));
-  return { run, assistantId: assistant.id };
-}
 
 const startAndCite: RunEvent[] = [
   {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { StoredRunEvent } from "../core/parley-store.js";
 import type { RunEvent } from "../core/run-event.js";
-import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { recoverRun } from "./recover-run.js";
+import { runLeftInFlight } from "./test-support/run-left-in-flight.js";
 
 const stores = useTemporaryStores();
 
@@ -12,27 +11,14 @@ const delta = (id: number, text: string): RunEvent => ({ id, event: "text.delta"
 describe("recovering a run whose server had published more than it stored", () => {
   it("keeps the text only the other servers' readers had seen, and closes after the last id they saw", async () => {
     const store = await stores.open();
-    const conversation = sampleConversation();
-    await store.conversations.create(conversation);
-    const user = sampleMessage(conversation.id, { role: "user" });
-    const assistant = sampleMessage(conversation.id, {
-      role: "assistant",
-      parentId: user.id,
-      content: "",
-      status: "streaming",
-    });
-    await store.messages.create(user);
-    await store.messages.create(assistant);
-    const run = sampleRun(conversation.id, { userMessageId: user.id, assistantMessageId: assistant.id });
-    await store.runs.create(run);
     const stored = [delta(1, "Hello"), delta(2, " from")];
-    await store.runEvents.append(stored.map((event): StoredRunEvent => ({ ...event, runId: run.id })));
+    const { run, assistantId } = await runLeftInFlight(store, stored);
 
     // Redis held the stored two and two more the server published before it died.
     const published = [...stored, delta(3, " the"), delta(4, " stream")];
     expect(await recoverRun(store, run, "inst_recovering", published)).toBe(true);
 
-    expect(await store.messages.get(assistant.id)).toMatchObject({
+    expect(await store.messages.get(assistantId)).toMatchObject({
       status: "interrupted",
       content: "Hello from the stream",
     });
