@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { lineFrom, outputOf } from "../../test/support/child-processes.js";
 import type { StoredRunEvent } from "../core/parley-store.js";
 import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
 import { storeDialects, useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
@@ -74,27 +75,3 @@ describe.each(storeDialects)("instances recovering the same orphaned run at once
     ]);
   });
 });
-
-function outputOf(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("exit", () => resolve(output));
-  });
-}
-
-function lineFrom(child: ChildProcess, line: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.split("\n").includes(line)) resolve();
-    });
-    child.on("exit", (code) =>
-      reject(new Error(`The child exited (code ${code}) before it printed ${line}`)),
-    );
-  });
-}

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { describe, expect, it } from "vitest";
+import { lineFrom, outputOf } from "../../test/support/child-processes.js";
 import { ConfigError } from "../core/app-error.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
 import { openPostgresDatabase } from "./open-postgres-database.js";
@@ -247,30 +248,5 @@ function killAfterSomeBatches(
       }
       resolve({ runId, lastReportedId });
     });
-  });
-}
-
-/** Everything the child writes to stdout until it exits. */
-function outputOf(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("exit", () => resolve(output));
-  });
-}
-
-function lineFrom(child: ChildProcess, line: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.split("\n").includes(line)) resolve();
-    });
-    child.on("exit", (code) =>
-      reject(new Error(`The child exited (code ${code}) before it printed ${line}`)),
-    );
   });
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 /** Finds the child processes of a process (the engines a server started) on Linux, for fault-injection tests. */
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -28,4 +29,30 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Everything the child writes to stdout until it exits. */
+export function outputOf(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", () => resolve(output));
+  });
+}
+
+/** Resolves once the child has printed `line` on a line of its own; rejects if it exits first. */
+export function lineFrom(child: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.split("\n").includes(line)) resolve();
+    });
+    child.on("exit", (code) =>
+      reject(new Error(`The child exited (code ${code}) before it printed ${line}`)),
+    );
+  });
 }
