@@ -1,31 +1,12 @@
 // A bot's image avatar: uploaded in the editor, saved with the bot, and shown as the bot's picture in the gallery,
 // the sidebar, the chat header and the greeting (an <img> named after the bot) instead of an emoji.
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { samplePng } from "../../src/files/test-support/sample-images.js";
-import {
-  artifactPath,
-  ensureWebAppBuilt,
-  launchChromium,
-  newChatPage,
-  useBrowserTestTimeouts,
-} from "./browser-test-support.js";
-import { type ScriptedParley, startScriptedParley } from "./scripted-parley.js";
+import { artifactPath, newChatPage } from "./browser-test-support.js";
+import { useScriptedParleyInBrowser } from "./scripted-parley.js";
 
-let server: ScriptedParley;
-let browser: Browser;
-
-useBrowserTestTimeouts();
-
-beforeAll(async () => {
-  ensureWebAppBuilt();
-  [server, browser] = await Promise.all([startScriptedParley(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const scripted = useScriptedParleyInBrowser();
 
 // An odd size, so an image shown at its full pixel size can only be this upload.
 const AVATAR = samplePng(6, 4, [20, 140, 90]);
@@ -43,7 +24,7 @@ function preview(page: Page) {
 
 describe("a bot's image avatar", () => {
   it("is uploaded in the editor, saved with the bot, and shown in the gallery, the chat header and the greeting", async () => {
-    const { context, page, errors } = await newChatPage(browser, server.parley.url);
+    const { context, page, errors } = await newChatPage(scripted.browser, scripted.server.parley.url);
     await page.goto("/bots/new");
     await page.getByLabel("Name", { exact: true }).fill("Owl guide");
 
@@ -65,7 +46,7 @@ describe("a bot's image avatar", () => {
     await page.getByText("Saved as version 1").waitFor();
 
     const botId = new URL(page.url()).pathname.split("/")[2] as string;
-    const saved = await server.parley.json<{ slug: string; avatar: string; avatarUrl: string }>(
+    const saved = await scripted.server.parley.json<{ slug: string; avatar: string; avatarUrl: string }>(
       `/api/bots/${botId}`,
     );
     expect(saved.avatar).toMatch(/^file_/);

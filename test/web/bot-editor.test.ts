@@ -1,31 +1,12 @@
 // The bot editor: a bot made from the gallery's "Create a bot", its preview chat answering as the saved bot and
 // restarting with each saved version, knowledge files uploaded from the page, and the bot in the gallery after.
-import type { Browser, Page, Request } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page, Request } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { minimalPdf } from "../support/minimal-pdf.js";
-import {
-  artifactPath,
-  ensureWebAppBuilt,
-  launchChromium,
-  newChatPage,
-  useBrowserTestTimeouts,
-} from "./browser-test-support.js";
-import { SCRIPTED_MODEL, type ScriptedParley, startScriptedParley } from "./scripted-parley.js";
+import { artifactPath, newChatPage } from "./browser-test-support.js";
+import { SCRIPTED_MODEL, useScriptedParleyInBrowser } from "./scripted-parley.js";
 
-let server: ScriptedParley;
-let browser: Browser;
-
-useBrowserTestTimeouts();
-
-beforeAll(async () => {
-  ensureWebAppBuilt();
-  [server, browser] = await Promise.all([startScriptedParley(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const scripted = useScriptedParleyInBrowser();
 
 type StoredBot = {
   id: string;
@@ -54,7 +35,7 @@ function previewReply(page: Page) {
 
 describe("the bot editor", () => {
   it("creates a bot whose preview chat answers, restarts the preview with each save, and lists it in the gallery", async () => {
-    const { context, page, errors } = await newChatPage(browser, server.parley.url);
+    const { context, page, errors } = await newChatPage(scripted.browser, scripted.server.parley.url);
     await page.goto("/");
     await page.getByRole("link", { name: "Explore", exact: true }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe("/bots");
@@ -74,7 +55,7 @@ describe("the bot editor", () => {
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/bots\/bot_[^/]+\/edit$/);
     const botId = new URL(page.url()).pathname.split("/")[2] as string;
     await page.getByText("Saved as version 1").waitFor();
-    const created = await server.parley.json<StoredBot>(`/api/bots/${botId}`);
+    const created = await scripted.server.parley.json<StoredBot>(`/api/bots/${botId}`);
     expect(created).toMatchObject({
       name: "Trip planner",
       slug: "trip-planner",
@@ -95,7 +76,7 @@ describe("the bot editor", () => {
     expect((await previewReply(page).locator(".markdown").textContent())?.trim()).toBe(
       "You said: Plan a weekend in Kyoto",
     );
-    expect(server.upstream.requests.at(-1)?.system).toBe("Plan trips, day by day.");
+    expect(scripted.server.upstream.requests.at(-1)?.system).toBe("Plan trips, day by day.");
 
     // An edit is unsaved until saved; saving makes version 2 and a fresh preview chat with it.
     await page.getByLabel("Name", { exact: true }).fill("Trip planner Pro");
@@ -115,9 +96,9 @@ describe("the bot editor", () => {
     const files = page.getByRole("list", { name: "Knowledge files" });
     await files.getByText("kyoto", { exact: true }).waitFor();
     expect(await files.getByText("3 sentences", { exact: false }).count()).toBe(1);
-    const { documents } = await server.parley.json<{ documents: { title: string; mediaType: string }[] }>(
-      `/api/bots/${botId}/knowledge`,
-    );
+    const { documents } = await scripted.server.parley.json<{
+      documents: { title: string; mediaType: string }[];
+    }>(`/api/bots/${botId}/knowledge`);
     expect(documents).toMatchObject([{ title: "kyoto", mediaType: "text/markdown" }]);
 
     // The preview answers from it, with a citation that opens its source over the preview.
@@ -144,7 +125,8 @@ describe("the bot editor", () => {
     await expect
       .poll(
         async () =>
-          (await server.parley.json<{ conversations: unknown[] }>("/api/conversations")).conversations,
+          (await scripted.server.parley.json<{ conversations: unknown[] }>("/api/conversations"))
+            .conversations,
       )
       .toEqual([]);
     expect(errors).toEqual([]);
@@ -152,12 +134,12 @@ describe("the bot editor", () => {
   });
 
   it("uploads a PDF as multipart/form-data in the field `file`, and lists the document the server read from it", async () => {
-    const bot = await server.parley.json<{ id: string }>("/api/bots", {
+    const bot = await scripted.server.parley.json<{ id: string }>("/api/bots", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: "Manual reader" }),
     });
-    const { context, page } = await newChatPage(browser, server.parley.url);
+    const { context, page } = await newChatPage(scripted.browser, scripted.server.parley.url);
     // Chromium does not show a test the body of a request that carries a file: the page's FormData is read instead.
     await page.addInitScript(() => {
       const sent: unknown[] = [];
@@ -204,10 +186,10 @@ describe("the bot editor", () => {
     const files = page.getByRole("list", { name: "Knowledge files" });
     await files.getByText("manual", { exact: true }).waitFor();
     expect(await files.getByText("2 sentences", { exact: false }).count()).toBe(1);
-    const { documents } = await server.parley.json<{ documents: { id: string; title: string }[] }>(
+    const { documents } = await scripted.server.parley.json<{ documents: { id: string; title: string }[] }>(
       `/api/bots/${bot.id}/knowledge`,
     );
-    const stored = await server.parley.json<{ content: string }>(
+    const stored = await scripted.server.parley.json<{ content: string }>(
       `/api/bots/${bot.id}/knowledge/${documents[0]?.id}`,
     );
     expect(stored.content).toContain("Parley reads manuals. Every page counts.");

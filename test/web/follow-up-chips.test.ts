@@ -1,35 +1,14 @@
 // The Topic explorer's follow-up questions: shown as chips under its reply (the marker and the list hidden), and a
 // click on one sends that question.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  artifactPath,
-  ensureWebAppBuilt,
-  lastReply,
-  launchChromium,
-  newChatPage,
-  useBrowserTestTimeouts,
-} from "./browser-test-support.js";
-import { followUpsFor, type ScriptedParley, startScriptedParley } from "./scripted-parley.js";
+import { describe, expect, it } from "vitest";
+import { artifactPath, lastReply, newChatPage } from "./browser-test-support.js";
+import { followUpsFor, useScriptedParleyInBrowser } from "./scripted-parley.js";
 
-let server: ScriptedParley;
-let browser: Browser;
-
-useBrowserTestTimeouts();
-
-beforeAll(async () => {
-  ensureWebAppBuilt();
-  [server, browser] = await Promise.all([startScriptedParley(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const scripted = useScriptedParleyInBrowser();
 
 describe("follow-up questions in the web app", () => {
   it("shows the Topic explorer's follow-up questions as chips, and a chip sends its question", async () => {
-    const { context, page, errors } = await newChatPage(browser, server.parley.url);
+    const { context, page, errors } = await newChatPage(scripted.browser, scripted.server.parley.url);
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await page.goto("/b/topic-explorer");
     const starter = "Teach me the basics of information theory.";
@@ -55,7 +34,10 @@ describe("follow-up questions in the web app", () => {
     await page.getByRole("button", { name: question }).click();
     await expect.poll(() => page.locator(".user-bubble").last().textContent()).toBe(question);
     await expect.poll(() => lastReply(page).getAttribute("data-status")).toBe("complete");
-    expect(server.upstream.requests.at(-1)?.turns.at(-1)).toEqual({ role: "user", content: question });
+    expect(scripted.server.upstream.requests.at(-1)?.turns.at(-1)).toEqual({
+      role: "user",
+      content: question,
+    });
     // Only the latest reply offers chips: the new one, about the question just asked.
     expect(await chips().allTextContents()).toEqual(followUpsFor(question));
     expect(await page.getByRole("list", { name: "Follow-up questions" }).count()).toBe(1);

@@ -6,6 +6,8 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { FOLLOW_UP_MARKER } from "../../src/bots/built-in/topic-explorer.js";
 import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
 import {
@@ -14,11 +16,30 @@ import {
   type ScriptedUpstream,
   startScriptedUpstream,
 } from "../support/scripted-openai-upstream.js";
+import { ensureWebAppBuilt, launchChromium, useBrowserTestTimeouts } from "./browser-test-support.js";
 
 /** The catalog id of the scripted model. */
 export const SCRIPTED_MODEL = "remote-scripted";
 
 export type ScriptedParley = { parley: ParleyProcess; upstream: ScriptedUpstream; stop(): Promise<void> };
+
+/**
+ * Call once at the top of a browser test file: a scripted Parley and a browser, started before its tests and
+ * stopped after them. Read their fields inside tests and hooks only.
+ */
+export function useScriptedParleyInBrowser(): { server: ScriptedParley; browser: Browser } {
+  const started = {} as { server: ScriptedParley; browser: Browser };
+  useBrowserTestTimeouts();
+  beforeAll(async () => {
+    ensureWebAppBuilt();
+    [started.server, started.browser] = await Promise.all([startScriptedParley(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await started.browser?.close();
+    await started.server?.stop();
+  });
+  return started;
+}
 
 export async function startScriptedParley(): Promise<ScriptedParley> {
   const upstream = await startScriptedUpstream(scriptedReply);
