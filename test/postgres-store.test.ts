@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import {
 } from "./support/parley-process.js";
 import { ALPHABET, openStream, type ReceivedEvent, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
+import { unusedPort } from "./support/unused-port.js";
 
 const started: ParleyProcess[] = [];
 
@@ -136,7 +136,7 @@ describe("parley serve given a database it cannot use", () => {
   });
 
   it("says which server it cannot reach, without the password, and exits", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const starting = startParley({
       env: { PARLEY_DATABASE_URL: `postgres://parley:secret@127.0.0.1:${port}/parley` },
     });
@@ -146,19 +146,3 @@ describe("parley serve given a database it cannot use", () => {
     await expect(starting).rejects.not.toThrow(/secret/);
   });
 });
-
-/** A port on 127.0.0.1 that nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}

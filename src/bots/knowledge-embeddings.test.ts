@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unusedPort } from "../../test/support/unused-port.js";
 import { SINGLE_USER } from "../core/principal.js";
 import { type EngineServer, startEngine } from "../engine/engine-server.js";
 import { tinyModelShape, writeTinyModel } from "../engine/tiny-model.js";
@@ -46,10 +46,7 @@ beforeAll(async () => {
     embeddingOnly: true,
     log: () => {},
   });
-  const gone = createServer();
-  await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
-  goneBaseURL = `http://127.0.0.1:${(gone.address() as AddressInfo).port}/v1`;
-  await new Promise((resolve) => gone.close(resolve));
+  goneBaseURL = `http://127.0.0.1:${await unusedPort()}/v1`;
 });
 
 afterAll(async () => {

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { describe, expect, it } from "vitest";
 import { lineFrom, outputOf } from "../../test/support/child-processes.js";
+import { unusedPort } from "../../test/support/unused-port.js";
 import { ConfigError } from "../core/app-error.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
 import { openPostgresDatabase } from "./open-postgres-database.js";
@@ -185,7 +185,7 @@ describe("openStore given a PostgreSQL URL", () => {
   });
 
   it("says clearly when the server cannot be reached, naming the URL without its password", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const opening = openStore({ databaseUrl: `postgres://parley:secret@127.0.0.1:${port}/parley` });
     await expect(opening).rejects.toBeInstanceOf(ConfigError);
     await expect(opening).rejects.toThrow(
@@ -196,20 +196,6 @@ describe("openStore given a PostgreSQL URL", () => {
     await expect(opening).rejects.not.toThrow(/secret/);
   });
 });
-
-/** A port on 127.0.0.1 that nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** Lets the child commit a good number of batches, then kills it at a moment that is likely mid-append. */
 function killAfterSomeBatches(

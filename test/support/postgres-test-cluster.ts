@@ -12,10 +12,10 @@
  */
 import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { unusedPort } from "./unused-port.js";
 
 const run = promisify(execFile);
 
@@ -38,7 +38,7 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   const runAs = userInfo().uid === 0 ? SYSTEM_USER : undefined;
   try {
     if (runAs !== undefined) await run("chown", [`${runAs}:`, directory]);
-    const port = await freePort();
+    const port = await unusedPort();
     await runBinary(runAs, path.join(binaries, "initdb"), [
       `--pgdata=${dataDirectory}`,
       `--username=${USER}`,
@@ -124,21 +124,6 @@ function memoryBackedDirectory(): string {
   } catch {
     return tmpdir();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 function readLog(directory: string): string {

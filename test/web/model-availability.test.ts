@@ -1,7 +1,6 @@
 // The model picker shows each model's live availability, in a real browser against a real `parley serve` whose
 // remote models are served by the fault upstream: a model with one of its two servers shut out by its breaker is
 // marked degraded (muted, still choosable), and a model whose only server keeps failing is disabled, saying why.
-import { createServer } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogListing } from "../../src/runs/model-catalog.js";
@@ -9,6 +8,7 @@ import { ask } from "../support/ask-parley.js";
 import { type FaultUpstream, startFaultUpstream } from "../support/fault-upstream.js";
 import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
 import { faultModel, openAIProvider, writeRemoteConfig } from "../support/remote-config.js";
+import { unusedPort } from "../support/unused-port.js";
 import {
   artifactPath,
   ensureWebAppBuilt,
@@ -66,14 +66,6 @@ afterAll(async () => {
   await parley?.stop();
   await upstream?.close();
 });
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function openPicker(page: Page): Promise<void> {
   await page.goto("/");
