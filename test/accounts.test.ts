@@ -270,6 +270,33 @@ describe("limits", () => {
     );
   });
 
+  it("applies a user's new limit to the very next request of a key that was just used", async () => {
+    const created = await call(alice, "/api/users", {
+      body: { email: "frank@example.com", password: "frank-password" },
+    });
+    const frankId = ((await created.json()) as { user: { id: string } }).user.id;
+    const frank = {
+      cookie: cookieOf(
+        await call({}, "/api/auth/login", {
+          body: { email: "frank@example.com", password: "frank-password" },
+        }),
+      ),
+    };
+    const key = ((await (await call(frank, "/api/keys", { body: {} })).json()) as { key: string }).key;
+    const complete = () =>
+      call({ key }, "/v1/chat/completions", {
+        body: { model: "tiny", messages: [{ role: "user", content: "hi" }], store: false },
+      });
+    expect((await complete()).status).toBe(200);
+    // The key's account was read a moment ago; the new limit must not wait for that reading to age.
+    await call(alice, `/api/users/${frankId}`, { method: "PATCH", body: { requestsPerMinute: 1 } });
+    // A bucket holds at most a minute's worth of the new limit: one more request, then none.
+    expect((await complete()).status).toBe(200);
+    const over = await complete();
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
   it("answers a request past the daily token quota with 429 until midnight UTC", async () => {
     const carolLogin = await call({}, "/api/auth/login", {
       body: { email: "carol@example.com", password: "carol-password" },

@@ -11,6 +11,7 @@ import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
 import type { RunService } from "../runs/run-service.js";
 import { type AuthMode, createAuthenticator } from "./auth/authenticate.js";
+import { KeyPrincipalCache } from "./auth/key-principal-cache.js";
 import { requirePrincipal } from "./auth/request-principal.js";
 import { registerAnthropicMessagesRoutes } from "./compatible/anthropic-messages-routes.js";
 import { registerCompatibleModelsRoutes } from "./compatible/compatible-models-routes.js";
@@ -85,12 +86,13 @@ export function createApp(config: AppConfig): FastifyInstance {
     defaults: config.limits,
     ...(config.rateLimiter && { limiter: config.rateLimiter }),
   });
-  requirePrincipal(app, createAuthenticator({ store, mode: config.auth.mode }));
+  const keys = new KeyPrincipalCache();
+  requirePrincipal(app, createAuthenticator({ store, mode: config.auth.mode, keys }));
 
   app.get("/healthz", async () => ({ ok: true }));
   registerAuthRoutes(app, { store, ...config.auth });
-  registerKeyRoutes(app, { store });
-  registerUserRoutes(app, { store });
+  registerKeyRoutes(app, { store, keys });
+  registerUserRoutes(app, { store, keys });
   registerModelRoutes(app, { catalog });
   registerConversationRoutes(app, { store, runs, bots });
   registerBotRoutes(app, { bots, catalog });

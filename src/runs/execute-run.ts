@@ -53,6 +53,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   let usage: Usage | undefined;
   let outcome: Outcome | undefined;
   const citations = config.citations && new CitationTracker(config.citations);
+  const interTokenGap = config.metrics.interTokenGaps(entry.info.id);
 
   live.push("run.start", {
     runId: live.id,
@@ -73,10 +74,10 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       if (part.type === "model.start") {
         answeredBy = config.catalog.info(part.candidateId) ?? answeredBy;
       } else if (part.type === "text.delta") {
-        if (live.signal.aborted) continue;
+        // (The run's own field, not its signal's `aborted`: this is read for every token.)
+        if (live.endRequest) continue;
         const now = performance.now();
-        if (lastTokenAt !== undefined)
-          config.metrics.interTokenGap(entry.info.id, (now - lastTokenAt) / 1000);
+        if (lastTokenAt !== undefined) interTokenGap((now - lastTokenAt) / 1000);
         firstTokenAt ??= now;
         lastTokenAt = now;
         deltas++;

@@ -73,10 +73,14 @@ export class LiveRun {
     let wake: (() => void) | undefined;
     // One listener for the whole read: a reader waits once per event, and adding one each time costs more
     // than the event itself.
-    const onAbort = () => wake?.();
+    let left = signal?.aborted === true;
+    const onAbort = () => {
+      left = true;
+      wake?.();
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      while (!signal?.aborted) {
+      while (!left) {
         while (cursor < this.events.length) {
           const event = this.events[cursor++] as RunEvent;
           yield event;

@@ -2,6 +2,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CircuitState } from "../providers/resilient/circuit-breaker.js";
 import type { AttemptReport } from "../providers/resilient/resilient-chat-model.js";
+import { TokenGapHistogram } from "./token-gap-histogram.js";
 
 export type RunOutcome = "completed" | "stopped" | "failed" | "interrupted";
 
@@ -20,10 +21,9 @@ export class RunMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly #interTokenLatency = new Histogram({
+  readonly #interTokenLatency = new TokenGapHistogram({
     name: "parley_inter_token_latency_seconds",
     help: "Time between consecutive text deltas of a run.",
-    labelNames: ["model"] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
@@ -70,8 +70,9 @@ export class RunMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: "parley_" });
   }
 
-  interTokenGap(model: string, seconds: number): void {
-    this.#interTokenLatency.observe({ model }, seconds);
+  /** Records the gaps between one run's text deltas; the model's series is looked up once, not per token. */
+  interTokenGaps(model: string): (seconds: number) => void {
+    return this.#interTokenLatency.recorder(model);
   }
 
   runEnded(report: {

@@ -9,6 +9,7 @@ import type { ParleyStore } from "../../core/parley-store.js";
 import { type Principal, SINGLE_USER } from "../../core/principal.js";
 import { sha256Hex } from "../../core/secret-hash.js";
 import type { User } from "../../core/user.js";
+import type { KeyPrincipalCache } from "./key-principal-cache.js";
 import { sessionTokenOf } from "./session-cookie.js";
 
 export type AuthMode = "accounts" | "single-user";
@@ -28,32 +29,37 @@ export class ForbiddenError extends AppError {
 /** Last use is shown to the minute; writing it on every request would cost a database write per request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode }) {
-  const { store } = config;
+export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode; keys: KeyPrincipalCache }) {
+  const { store, keys } = config;
   const touchedAt = new Map<string, number>();
   return async function authenticate(request: FastifyRequest): Promise<Principal> {
     if (config.mode === "single-user") return SINGLE_USER;
 
     const key = apiKeyOf(request);
     if (key !== undefined) {
-      const stored = await store.apiKeys.getByHash(sha256Hex(key));
+      const keyHash = sha256Hex(key);
+      const now = Date.now();
+      const known = keys.get(keyHash, now);
+      if (known) return known;
+      const stored = await store.apiKeys.getByHash(keyHash);
       if (!stored || stored.revokedAt !== null)
         throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
       const user = await store.users.get(stored.userId);
       if (!user) throw new UnauthenticatedError("This API key's account no longer exists.");
-      const now = Date.now();
       if (now - (touchedAt.get(stored.id) ?? 0) >= TOUCH_INTERVAL_MS) {
         touchedAt.set(stored.id, now);
-        // Last use is informative; it must never slow down or fail the request.
+        // Last use is informative (shown to the minute); it must never slow down or fail the request.
         void store.apiKeys.touch(stored.id, now).catch(() => {});
       }
-      return {
+      const principal: Principal = {
         userId: user.id,
         role: user.role,
         via: "api-key",
         apiKeyId: stored.id,
         limits: limitsOf(user),
       };
+      keys.set(keyHash, principal, now);
+      return principal;
     }
 
     const token = sessionTokenOf(request);

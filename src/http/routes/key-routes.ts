@@ -5,14 +5,18 @@ import { publicApiKey } from "../../core/api-key.js";
 import { BadRequestError, NotFoundError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { createApiKey } from "../auth/accounts.js";
+import type { KeyPrincipalCache } from "../auth/key-principal-cache.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 
 const createBody = z.object({ name: z.string().max(200).default("") });
 const keyParams = z.object({ id: z.string().min(1).max(200) });
 
-export function registerKeyRoutes(app: FastifyInstance, deps: { store: ParleyStore }): void {
-  const { store } = deps;
+export function registerKeyRoutes(
+  app: FastifyInstance,
+  deps: { store: ParleyStore; keys: KeyPrincipalCache },
+): void {
+  const { store, keys } = deps;
 
   app.post("/api/keys", async (request, reply) => {
     const { userId, via } = principalOf(request);
@@ -36,6 +40,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: { store: ParleySto
     const { userId } = principalOf(request);
     const { id } = parseInput(keyParams, request.params, "path");
     if (!(await store.apiKeys.revoke(userId, id, Date.now()))) throw new NotFoundError("API key", id);
+    keys.forgetKey(id);
     reply.status(204).send();
   });
 }

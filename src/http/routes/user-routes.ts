@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { publicUser } from "../../core/user.js";
 import { createAccount } from "../auth/accounts.js";
+import type { KeyPrincipalCache } from "../auth/key-principal-cache.js";
 import { adminOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 
@@ -19,8 +20,11 @@ const patchBody = z.object({
 });
 const userParams = z.object({ id: z.string().min(1).max(200) });
 
-export function registerUserRoutes(app: FastifyInstance, deps: { store: ParleyStore }): void {
-  const { store } = deps;
+export function registerUserRoutes(
+  app: FastifyInstance,
+  deps: { store: ParleyStore; keys: KeyPrincipalCache },
+): void {
+  const { store, keys } = deps;
 
   app.get("/api/users", async (request) => {
     adminOf(request);
@@ -39,6 +43,8 @@ export function registerUserRoutes(app: FastifyInstance, deps: { store: ParleySt
     const { id } = parseInput(userParams, request.params, "path");
     const body = parseInput(patchBody, request.body);
     await store.users.update(id, body);
+    // The user's keys carry their role and limits: the next request reads the new ones.
+    keys.forgetUser(id);
     const user = await store.users.get(id);
     return { user: user && publicUser(user) };
   });

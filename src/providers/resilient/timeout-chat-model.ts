@@ -15,7 +15,11 @@ export type StreamTimeoutsConfig = {
 export const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 120_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 20_000;
 
-const TIMED_OUT = Symbol("timed out");
+/**
+ * Why the inner call is cancelled when the reader stops early: made once, because an abort without a reason
+ * builds a DOMException, stack trace and all, and nearly every stream ends by its reader stopping at the finish.
+ */
+const READER_STOPPED = new Error("The reader stopped before the stream ended.");
 
 /**
  * The connect and headers timeout belongs to the provider (its SDK's `timeout`, ProviderError code
@@ -26,92 +30,130 @@ const TIMED_OUT = Symbol("timed out");
 export class TimeoutChatModel implements ChatModel {
   readonly modelId: string;
   readonly #inner: ChatModel;
-  readonly #firstTokenTimeoutMs: number;
-  readonly #idleTimeoutMs: number;
+  readonly #limits: { firstTokenTimeoutMs: number; idleTimeoutMs: number };
 
   constructor(inner: ChatModel, config: StreamTimeoutsConfig = {}) {
     this.modelId = inner.modelId;
     this.#inner = inner;
-    this.#firstTokenTimeoutMs = config.firstTokenTimeoutMs ?? DEFAULT_FIRST_TOKEN_TIMEOUT_MS;
-    this.#idleTimeoutMs = config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#limits = {
+      firstTokenTimeoutMs: config.firstTokenTimeoutMs ?? DEFAULT_FIRST_TOKEN_TIMEOUT_MS,
+      idleTimeoutMs: config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    };
   }
 
-  async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
-    const controller = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-    const iterator = this.#inner.stream({ ...options, signal })[Symbol.asyncIterator]();
-    // One timer per phase, pushed back at each part: a stream of thousands of parts must not cost a timer each.
-    let deadline = new Deadline(this.#firstTokenTimeoutMs);
-    let begun = false;
-    let finished = false;
-    try {
-      while (true) {
-        // The wait starts when the next part is asked for, so a slow reader is never taken for a stalled model.
-        if (begun) deadline.postpone();
-        const next = iterator.next();
-        const result = await Promise.race([next, deadline.passed]);
-        if (result === TIMED_OUT) {
-          // The inner stream may still settle later; nobody waits for it, so it must not reject unhandled.
-          next.catch(() => {});
-          if (options.signal?.aborted) {
-            yield { type: "finish", reason: "stopped" };
-            return;
-          }
-          const limit = deadline.milliseconds;
-          const error = begun
-            ? new ProviderError(`The model's stream stalled: no data for ${limit} ms.`, {
-                code: "upstream_idle_timeout",
-                isRetryable: true,
-              })
-            : new ProviderError(`The model did not start its reply within ${limit} ms.`, {
-                code: "upstream_timeout",
-                isRetryable: true,
-              });
-          controller.abort(error);
-          yield { type: "error", error };
-          return;
-        }
-        if (result.done) {
-          finished = true;
-          return;
-        }
-        if (!begun) {
-          begun = true;
-          deadline.cancel();
-          deadline = new Deadline(this.#idleTimeoutMs);
-        }
-        yield result.value;
-      }
-    } finally {
-      deadline.cancel();
-      if (!finished) {
-        // Stopped early (a timeout, or the reader left): cancel the upstream request and let the inner stream
-        // unwind in the background, since its pending read may only end once the abort reaches the socket.
-        controller.abort();
-        iterator.return?.().catch(() => {});
-      }
-    }
+  stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    return { [Symbol.asyncIterator]: () => new TimedStream(this.#inner, options, this.#limits) };
   }
 }
 
-/** A promise that resolves `milliseconds` after it was made or last postponed, unless cancelled. */
-class Deadline {
-  readonly milliseconds: number;
-  readonly passed: Promise<typeof TIMED_OUT>;
-  #timer: NodeJS.Timeout | undefined;
+/**
+ * The inner stream's parts, each raced against one timer. Written as an iterator rather than a generator over
+ * Promise.race: this runs for every token, and a race per part costs two promises and leaves a reaction on the
+ * timer's promise each time.
+ */
+class TimedStream implements AsyncIterator<ChatStreamPart> {
+  readonly #controller = new AbortController();
+  readonly #inner: AsyncIterator<ChatStreamPart>;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #onCallerAbort: () => void;
+  readonly #idleTimeoutMs: number;
+  #limitMs: number;
+  #timer: NodeJS.Timeout;
+  #begun = false;
+  /** The inner stream has said how it ended (a finish or error part), or was given up on. */
+  #ended = false;
+  #closed = false;
+  /** Settles the read in progress, if any; the timer settles it with the timeout instead. */
+  #pending: ((result: IteratorResult<ChatStreamPart>) => void) | undefined;
 
-  constructor(milliseconds: number) {
-    this.milliseconds = milliseconds;
-    this.passed = new Promise((resolve) => {
-      this.#timer = setTimeout(() => resolve(TIMED_OUT), milliseconds);
+  constructor(
+    inner: ChatModel,
+    options: ChatCallOptions,
+    limits: { firstTokenTimeoutMs: number; idleTimeoutMs: number },
+  ) {
+    this.#callerSignal = options.signal;
+    this.#onCallerAbort = () => this.#controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) this.#controller.abort(options.signal.reason);
+    else options.signal?.addEventListener("abort", this.#onCallerAbort, { once: true });
+    this.#inner = inner.stream({ ...options, signal: this.#controller.signal })[Symbol.asyncIterator]();
+    this.#idleTimeoutMs = limits.idleTimeoutMs;
+    this.#limitMs = limits.firstTokenTimeoutMs;
+    // One timer for the whole stream, pushed back at each read: thousands of parts must not cost a timer each.
+    this.#timer = setTimeout(() => this.#timedOut(), this.#limitMs);
+  }
+
+  next(): Promise<IteratorResult<ChatStreamPart>> {
+    if (this.#closed) return Promise.resolve({ done: true, value: undefined });
+    // The wait starts when the next part is asked for, so a slow reader is never taken for a stalled model.
+    if (this.#begun) this.#timer.refresh();
+    return new Promise((resolve, reject) => {
+      this.#pending = resolve;
+      this.#inner.next().then(
+        (result) => {
+          if (this.#pending !== resolve) return;
+          this.#pending = undefined;
+          if (result.done) this.#close();
+          else this.#passed(result.value);
+          resolve(result);
+        },
+        (error) => {
+          if (this.#pending !== resolve) return;
+          this.#pending = undefined;
+          this.#close();
+          reject(error);
+        },
+      );
     });
   }
 
-  postpone(): void {
-    this.#timer?.refresh();
+  return(): Promise<IteratorResult<ChatStreamPart>> {
+    this.#close();
+    return Promise.resolve({ done: true, value: undefined });
   }
 
-  cancel(): void {
+  #passed(part: ChatStreamPart): void {
+    if (part.type === "finish" || part.type === "error") this.#ended = true;
+    if (this.#begun) return;
+    this.#begun = true;
+    this.#limitMs = this.#idleTimeoutMs;
     clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#timedOut(), this.#limitMs);
+  }
+
+  #timedOut(): void {
+    const resolve = this.#pending;
+    // No read in progress: the reader is slow, not the model; the next read starts the wait again.
+    if (resolve === undefined || this.#closed) return;
+    this.#pending = undefined;
+    if (this.#callerSignal?.aborted) {
+      this.#close();
+      resolve({ done: false, value: { type: "finish", reason: "stopped" } });
+      return;
+    }
+    const limit = this.#limitMs;
+    const error = this.#begun
+      ? new ProviderError(`The model's stream stalled: no data for ${limit} ms.`, {
+          code: "upstream_idle_timeout",
+          isRetryable: true,
+        })
+      : new ProviderError(`The model did not start its reply within ${limit} ms.`, {
+          code: "upstream_timeout",
+          isRetryable: true,
+        });
+    this.#controller.abort(error);
+    this.#close();
+    resolve({ done: false, value: { type: "error", error } });
+  }
+
+  /** Ends the stream for its reader; an inner call still going is cancelled and left to unwind on its own. */
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+    if (!this.#ended && !this.#controller.signal.aborted) this.#controller.abort(READER_STOPPED);
+    // Its pending read may only end once the abort reaches the socket; nobody waits for it, so it must not
+    // reject unhandled.
+    this.#inner.return?.().catch(() => {});
   }
 }

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import type { Principal } from "../../core/principal.js";
+import { KeyPrincipalCache } from "./key-principal-cache.js";
+
+const alice: Principal = { userId: "user_a", role: "user", via: "api-key", apiKeyId: "key_a" };
+const bob: Principal = { userId: "user_b", role: "user", via: "api-key", apiKeyId: "key_b" };
+
+describe("KeyPrincipalCache", () => {
+  it("answers for a key only within the entry's lifetime, so a change made elsewhere takes effect", () => {
+    const cache = new KeyPrincipalCache(5_000);
+    cache.set("hash-a", alice, 1_000);
+    expect(cache.get("hash-a", 5_999)).toBe(alice);
+    expect(cache.get("hash-a", 6_000)).toBeUndefined();
+    expect(cache.get("hash-a", 1_000)).toBeUndefined();
+  });
+
+  it("forgets a revoked key and every key of a changed user at once", () => {
+    const cache = new KeyPrincipalCache(5_000);
+    cache.set("hash-a", alice, 0);
+    cache.set("hash-a2", { ...alice, apiKeyId: "key_a2" }, 0);
+    cache.set("hash-b", bob, 0);
+    cache.forgetKey("key_b");
+    expect(cache.get("hash-b", 1)).toBeUndefined();
+    expect(cache.get("hash-a", 1)).toBe(alice);
+    cache.forgetUser("user_a");
+    expect(cache.get("hash-a", 1)).toBeUndefined();
+    expect(cache.get("hash-a2", 1)).toBeUndefined();
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Who recently seen API keys act for, so that a client streaming one request after another does not pay two
+ * database reads each time. Revoking a key, or changing its user, through this server forgets it at once; a
+ * change made elsewhere (the CLI, another instance) takes effect within the lifetime of an entry.
+ */
+import type { Principal } from "../../core/principal.js";
+
+/** Short enough that a key revoked from the CLI stops working within seconds. */
+export const KEY_PRINCIPAL_LIFETIME_MS = 5_000;
+/** A bound on memory against requests with many different keys; the oldest entry goes first. */
+const MAX_ENTRIES = 10_000;
+
+type Entry = { principal: Principal; expiresAt: number };
+
+export class KeyPrincipalCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #lifetimeMs: number;
+
+  constructor(lifetimeMs = KEY_PRINCIPAL_LIFETIME_MS) {
+    this.#lifetimeMs = lifetimeMs;
+  }
+
+  get(keyHash: string, now: number): Principal | undefined {
+    const entry = this.#entries.get(keyHash);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > now) return entry.principal;
+    this.#entries.delete(keyHash);
+    return undefined;
+  }
+
+  set(keyHash: string, principal: Principal, now: number): void {
+    this.#entries.delete(keyHash);
+    this.#entries.set(keyHash, { principal, expiresAt: now + this.#lifetimeMs });
+    if (this.#entries.size > MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  forgetKey(apiKeyId: string): void {
+    for (const [hash, entry] of this.#entries) {
+      if (entry.principal.apiKeyId === apiKeyId) this.#entries.delete(hash);
+    }
+  }
+
+  forgetUser(userId: string): void {
+    for (const [hash, entry] of this.#entries) {
+      if (entry.principal.userId === userId) this.#entries.delete(hash);
+    }
+  }
+}
