@@ -42,6 +42,26 @@ describe("BatchedWrites", () => {
     expect((await store.conversations.get(conversations[0]?.id ?? ""))?.title).toBe("Renamed");
   });
 
+  it("under a steady stream of writes, commits at most once per interval and loses none", async () => {
+    const { store, transactions } = counting(await stores.open());
+    const writes = new BatchedWrites(store, { minCommitIntervalMs: 20 });
+    const conversations = Array.from({ length: 30 }, () => sampleConversation());
+    const startedAt = performance.now();
+    const written: Promise<void>[] = [];
+    for (const conversation of conversations) {
+      written.push(writes.write((tx) => tx.conversations.create(conversation)));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await Promise.all(written);
+    const elapsedMs = performance.now() - startedAt;
+    // One commit at once, then at most one per 20 ms: far fewer than one per write.
+    expect(transactions()).toBeLessThanOrEqual(Math.ceil(elapsedMs / 20) + 1);
+    expect(transactions()).toBeLessThan(conversations.length / 2);
+    for (const conversation of conversations) {
+      expect(await store.conversations.get(conversation.id)).toMatchObject({ id: conversation.id });
+    }
+  });
+
   it("fails only the write that failed: the others in its batch are stored", async () => {
     const store = await stores.open();
     const writes = new BatchedWrites(store);

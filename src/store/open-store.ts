@@ -10,12 +10,21 @@ import type { ParleyDatabase } from "./parley-database.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { createParleyStore } from "./parley-store.js";
 import { withStatementCache } from "./statement-cache.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 
 /**
  * SQLite in a local file by default; a PostgreSQL URL (`database`, PARLEY_DATABASE_URL) when several instances
  * share state.
  */
 export type StoreConfig = { sqlitePath: string } | { databaseUrl: string };
+
+export type OpenStoreOptions = {
+  /**
+   * For a long-running server: a worker thread copies SQLite's write-ahead log into the database file, so the
+   * server's thread never stops for it (see WalCheckpointer). Short commands leave it to SQLite.
+   */
+  backgroundCheckpoints?: boolean;
+};
 
 /**
  * How long opening waits for another process that is migrating the same file. All pending migrations run in
@@ -27,13 +36,29 @@ export type StoreConfig = { sqlitePath: string } | { databaseUrl: string };
  */
 const MIGRATION_BUSY_TIMEOUT_MILLISECONDS = 60_000;
 
-export async function openStore(config: StoreConfig): Promise<ParleyStore> {
-  const database =
-    "databaseUrl" in config ? await openPostgres(config.databaseUrl) : await openSqlite(config.sqlitePath);
-  return createParleyStore(database);
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<ParleyStore> {
+  if ("databaseUrl" in config) return createParleyStore(await openPostgres(config.databaseUrl));
+  const { database, sqlite } = await openSqlite(config.sqlitePath);
+  const store = createParleyStore(database);
+  if (!options.backgroundCheckpoints || isInMemory(config.sqlitePath)) return store;
+  const checkpointer = new WalCheckpointer(sqlite, config.sqlitePath);
+  return {
+    ...store,
+    async close() {
+      // The worker's connection goes first, so that closing the last one checkpoints and removes the log.
+      await checkpointer.stop();
+      await store.close();
+    },
+  };
 }
 
-async function openSqlite(sqlitePath: string): Promise<Kysely<ParleyDatabase>> {
+function isInMemory(sqlitePath: string): boolean {
+  return sqlitePath === ":memory:" || sqlitePath === "";
+}
+
+async function openSqlite(
+  sqlitePath: string,
+): Promise<{ database: Kysely<ParleyDatabase>; sqlite: Database.Database }> {
   const sqlite = openSqliteDatabase(sqlitePath);
   const database = new Kysely<ParleyDatabase>({
     dialect: new ParleySqliteDialect({ database: withStatementCache(sqlite) }),
@@ -47,7 +72,7 @@ async function openSqlite(sqlitePath: string): Promise<Kysely<ParleyDatabase>> {
   }
   // Once the schema is there, a request should fail soon rather than hang behind a stuck writer.
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MILLISECONDS}`);
-  return database;
+  return { database, sqlite };
 }
 
 function isBusy(error: unknown): boolean {
