@@ -62,6 +62,21 @@ describe("BatchedWrites", () => {
     }
   });
 
+  it("never holds back a write a client waits on, and takes along the writes waiting to be spaced", async () => {
+    const { store, transactions } = counting(await stores.open());
+    const writes = new BatchedWrites(store, { minCommitIntervalMs: 60_000 });
+    await writes.write((tx) => tx.conversations.create(sampleConversation()));
+    const spaced = sampleConversation();
+    const waited = writes.write((tx) => tx.conversations.create(spaced));
+    const prompt = sampleConversation();
+    await writes.write((tx) => tx.conversations.create(prompt), { promptly: true });
+    // Both went in the prompt write's batch, a minute before the spacing would have let the first one go.
+    await waited;
+    expect(transactions()).toBe(2);
+    expect(await store.conversations.get(spaced.id)).toMatchObject({ id: spaced.id });
+    expect(await store.conversations.get(prompt.id)).toMatchObject({ id: prompt.id });
+  });
+
   it("fails only the write that failed: the others in its batch are stored", async () => {
     const store = await stores.open();
     const writes = new BatchedWrites(store);

@@ -8,7 +8,8 @@
  * Under load the batches are also spaced: a commit rewrites every page its writes touched, the same few hot pages
  * each time, so ten commits of one run each cost nearly ten times one commit of ten runs. A write after a quiet
  * spell goes at once; one that follows a commit closely waits for the rest of the interval and takes along every
- * write asked for meanwhile.
+ * write asked for meanwhile. A write a client is waiting on (a new run's rows, before its stream can begin) is
+ * never held back: it closes the batch at the end of this turn, with whatever has gathered.
  */
 import type { ParleyStore } from "../core/parley-store.js";
 
@@ -22,7 +23,11 @@ export class BatchedWrites {
   readonly store: ParleyStore;
   readonly #minCommitIntervalMs: number;
   #queue: PendingWrite[] = [];
-  #scheduled = false;
+  /** When the open batch closes: at the end of this turn, or when the interval since the last batch has passed. */
+  #closing:
+    | { kind: "turn"; handle: NodeJS.Immediate }
+    | { kind: "timer"; handle: NodeJS.Timeout }
+    | undefined;
   #lastBatchAt = Number.NEGATIVE_INFINITY;
   /** Batches are written one after another, in the order their writes were asked for. */
   #writing: Promise<void> = Promise.resolve();
@@ -32,25 +37,32 @@ export class BatchedWrites {
     this.#minCommitIntervalMs = config.minCommitIntervalMs ?? MIN_COMMIT_INTERVAL_MS;
   }
 
-  /** Runs `work` in the next batch's transaction; resolves once that transaction has committed. */
-  write(work: Work): Promise<void> {
+  /**
+   * Runs `work` in the next batch's transaction; resolves once that transaction has committed. `promptly` is for a
+   * write a client waits on: its batch is not spaced from the last.
+   */
+  write(work: Work, options?: { promptly?: boolean }): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ work, resolve, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      // The batch closes after this turn of the event loop, or once the interval since the last has passed:
-      // every write asked for meanwhile joins it.
-      const close = () => {
-        this.#scheduled = false;
-        this.#lastBatchAt = performance.now();
-        const batch = this.#queue;
-        this.#queue = [];
-        this.#writing = this.#writing.then(() => this.#commit(batch));
-      };
-      const wait = this.#lastBatchAt + this.#minCommitIntervalMs - performance.now();
-      if (wait > 0) setTimeout(close, wait);
-      else setImmediate(close);
+      if (this.#closing?.kind === "turn") return;
+      const wait = options?.promptly ? 0 : this.#lastBatchAt + this.#minCommitIntervalMs - performance.now();
+      if (wait > 0) {
+        if (this.#closing === undefined)
+          this.#closing = { kind: "timer", handle: setTimeout(() => this.#close(), wait) };
+        return;
+      }
+      if (this.#closing?.kind === "timer") clearTimeout(this.#closing.handle);
+      // Every write asked for during the rest of this turn of the event loop joins the batch.
+      this.#closing = { kind: "turn", handle: setImmediate(() => this.#close()) };
     });
+  }
+
+  #close(): void {
+    this.#closing = undefined;
+    this.#lastBatchAt = performance.now();
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#writing = this.#writing.then(() => this.#commit(batch));
   }
 
   async #commit(batch: PendingWrite[]): Promise<void> {

@@ -169,22 +169,26 @@ export class RunLauncher {
       model: run.model,
       runId: run.id,
     };
-    await this.#writes.write(async (transaction) => {
-      if (persist.conversation) await transaction.conversations.create(persist.conversation);
-      for (const { file, bytes } of persist.files ?? []) await transaction.files.create(file, bytes);
-      for (const message of persist.messages) await transaction.messages.create(message);
-      for (const { messageId, fileIds } of persist.attachments ?? []) {
-        await transaction.files.attach(messageId, fileIds);
-      }
-      await transaction.messages.create(assistantMessage);
-      await transaction.runs.create(run, this.#config.instanceId);
-      // A conversation made just now already says so; an older one is touched, and titled if it had none.
-      if (!persist.conversation) {
-        await transaction.conversations.update(run.conversationId, {
-          updatedAt: now,
-          ...(persist.title !== undefined && { title: persist.title }),
-        });
-      }
-    });
+    // The request that started the run waits for these rows before its stream begins: never spaced.
+    await this.#writes.write(
+      async (transaction) => {
+        if (persist.conversation) await transaction.conversations.create(persist.conversation);
+        for (const { file, bytes } of persist.files ?? []) await transaction.files.create(file, bytes);
+        for (const message of persist.messages) await transaction.messages.create(message);
+        for (const { messageId, fileIds } of persist.attachments ?? []) {
+          await transaction.files.attach(messageId, fileIds);
+        }
+        await transaction.messages.create(assistantMessage);
+        await transaction.runs.create(run, this.#config.instanceId);
+        // A conversation made just now already says so; an older one is touched, and titled if it had none.
+        if (!persist.conversation) {
+          await transaction.conversations.update(run.conversationId, {
+            updatedAt: now,
+            ...(persist.title !== undefined && { title: persist.title }),
+          });
+        }
+      },
+      { promptly: true },
+    );
   }
 }
