@@ -8,6 +8,8 @@ import { useTemporaryStores } from "../store/test-support/use-temporary-stores.j
 import { RedisConnection } from "./redis-connection.js";
 import { RedisEventStream } from "./redis-event-stream.js";
 import { followRunElsewhere } from "./redis-run-follower.js";
+import { RedisRunStops } from "./redis-run-stops.js";
+import { RedisRunsElsewhere } from "./redis-runs-elsewhere.js";
 
 const redis = useTestRedis();
 const stores = useTemporaryStores("sqlite");
@@ -167,5 +169,32 @@ describe("following a run another server writes", () => {
     await following;
     expect(Date.now() - leftAt).toBeLessThan(500);
     expect(ids(received)).toEqual([1, 2]);
+  });
+});
+
+describe("resuming on this server a run another server writes", () => {
+  function elsewhere(runStore: ParleyStore, connection: RedisConnection, events: RedisEventStream) {
+    return new RedisRunsElsewhere({
+      store: runStore,
+      redis: { connection, events, stops: new RedisRunStops(connection) },
+      onError: (error) => expect.fail(String(error)),
+    });
+  }
+
+  it("follows a reader who saw an event before Redis had it, from just after that event", async () => {
+    const { store: runStore, run, connection, events, all } = await setUp();
+    await toRedis(events, run, all.slice(0, 4));
+    // The writer sent event 5 to its reader a moment before Redis had it, and the reader came here at once.
+    setTimeout(() => void toRedis(events, run, all.slice(4)), 50);
+    const followed = await elsewhere(runStore, connection, events).read(run, 5, 0, undefined);
+    expect(ids(await collect(followed as AsyncIterable<RunEvent>))).toEqual([6, 7, 8, 9, 10]);
+  });
+
+  it("refuses, after a moment, a resume from an event the run never sent", async () => {
+    const { store: runStore, run, connection, events, all } = await setUp();
+    await toRedis(events, run, all.slice(0, 4));
+    await expect(elsewhere(runStore, connection, events).read(run, 40, 0, undefined)).rejects.toMatchObject({
+      code: "invalid_last_event_id",
+    });
   });
 });

@@ -1,4 +1,5 @@
 /** Follows and stops, through Redis, the runs another server writes. */
+import { setTimeout as sleep } from "node:timers/promises";
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
@@ -23,6 +24,13 @@ export type RedisRunsElsewhereConfig = {
 
 /** The longest a stop asked of another server waits for the run to end before it answers with the run as it is. */
 const STOP_ELSEWHERE_WAIT_MS = 30_000;
+/**
+ * How long a resume from an event this server cannot see yet waits for it. The server writing the run sends an
+ * event to its readers and to Redis at the same moment, so a reader that moves to this server at once may be a
+ * few milliseconds ahead of Redis; an id that has not appeared after this long was never sent.
+ */
+const CATCH_UP_WAIT_MS = 2_000;
+const CATCH_UP_POLL_MS = 10;
 
 export class RedisRunsElsewhere {
   readonly #config: RedisRunsElsewhereConfig;
@@ -44,10 +52,9 @@ export class RedisRunsElsewhere {
     const { store, redis } = this.#config;
     const running = run.status === "running";
     // Redis away: a running run is still followed, from the database's log.
-    const newest = await redis.events.last(run.id).catch((error: unknown) => {
-      this.#config.onError(error, `reading run ${run.id} from Redis`);
-      return undefined;
-    });
+    let newest = await this.#newest(run.id);
+    if (running && afterId > Math.max(storedLastId, newest?.id ?? 0))
+      newest = await this.#catchUp(run.id, afterId);
     const lastId = Math.max(storedLastId, newest?.id ?? 0);
     if (!running && lastId === storedLastId) return undefined;
     // Ended, and the log has its end: the log is the record. (Its writer died with events on Redis that never
@@ -94,6 +101,24 @@ export class RedisRunsElsewhere {
     for await (const _event of events) {
       // Only the end matters here.
     }
+  }
+
+  async #newest(runId: string): Promise<RunEvent | undefined> {
+    return this.#config.redis.events.last(runId).catch((error: unknown) => {
+      this.#config.onError(error, `reading run ${runId} from Redis`);
+      return undefined;
+    });
+  }
+
+  /** The run's newest event on Redis once it is `afterId` or later, or after CATCH_UP_WAIT_MS, whichever is first. */
+  async #catchUp(runId: string, afterId: number): Promise<RunEvent | undefined> {
+    const deadline = Date.now() + CATCH_UP_WAIT_MS;
+    let newest: RunEvent | undefined;
+    do {
+      await sleep(CATCH_UP_POLL_MS);
+      newest = await this.#newest(runId);
+    } while ((newest?.id ?? 0) < afterId && Date.now() < deadline);
+    return newest;
   }
 
   /** Whether the run's stored log ends with its last event. */
