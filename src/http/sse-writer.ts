@@ -39,9 +39,8 @@ export class SseWriter {
     );
     response.on("close", () => this.#onClose());
     response.writeHead(200, SSE_HEADERS);
-    // Headers and the first bytes go out at once, so proxies and clients see the stream open.
-    response.flushHeaders();
-    // Straight to the socket, so the first real event is not held back by the coalescing window.
+    // Headers and the first bytes go out at once, in one write, so proxies and clients see the stream open; and
+    // straight to the socket, so the first real event is not held back by the coalescing window.
     response.write(": ping\n\n");
     this.#ping = setInterval(() => this.comment("ping"), config.pingIntervalMs);
     this.#ping.unref();

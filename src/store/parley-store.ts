@@ -48,9 +48,8 @@ export function createParleyStore(database: Kysely<ParleyDatabase>): ParleyStore
  * own writes in a transaction can be called from inside another one and still undo only its own part.
  */
 function createTransactionStore(transaction: OpenTransaction, depth: number): ParleyStore {
-  return {
-    ...createRepositories(transaction),
-    async transaction(work) {
+  return Object.assign(lazyRepositories(transaction), {
+    async transaction(work: Parameters<ParleyStore["transaction"]>[0]) {
       const name = `parley_savepoint_${depth}`;
       await transaction.savepoint(name).execute();
       try {
@@ -69,24 +68,53 @@ function createTransactionStore(transaction: OpenTransaction, depth: number): Pa
         "close() was called on the store of a transaction; close the store that opened the transaction.",
       );
     },
-  };
+  }) as ParleyStore;
 }
 
-function createRepositories(database: Kysely<ParleyDatabase>) {
-  return {
-    conversations: createConversationRepository(database),
-    messages: createMessageRepository(database),
-    runs: createRunRepository(database),
-    runEvents: createRunEventRepository(database),
-    instances: createInstanceRepository(database),
-    usage: createUsageRepository(database),
-    users: createUserRepository(database),
-    sessions: createSessionRepository(database),
-    apiKeys: createApiKeyRepository(database),
-    bots: createBotRepository(database),
-    knowledge: createKnowledgeRepository(database),
-    files: createFileRepository(database),
-  };
+type Repositories = Omit<ParleyStore, "transaction" | "close">;
+
+const repositoryFactories: {
+  [Name in keyof Repositories]: (database: Kysely<ParleyDatabase>) => Repositories[Name];
+} = {
+  conversations: createConversationRepository,
+  messages: createMessageRepository,
+  runs: createRunRepository,
+  runEvents: createRunEventRepository,
+  instances: createInstanceRepository,
+  usage: createUsageRepository,
+  users: createUserRepository,
+  sessions: createSessionRepository,
+  apiKeys: createApiKeyRepository,
+  bots: createBotRepository,
+  knowledge: createKnowledgeRepository,
+  files: createFileRepository,
+};
+
+function createRepositories(database: Kysely<ParleyDatabase>): Repositories {
+  const repositories = {} as Record<keyof Repositories, unknown>;
+  for (const name of Object.keys(repositoryFactories) as (keyof Repositories)[]) {
+    repositories[name] = repositoryFactories[name](database);
+  }
+  return repositories as Repositories;
+}
+
+/**
+ * Repositories made on first use. A transaction store is made for every batch of writes, which touches two or
+ * three of the twelve; making them all each time cost more than some of the writes.
+ */
+function lazyRepositories(database: Kysely<ParleyDatabase>): Repositories {
+  const repositories = {} as Repositories;
+  for (const name of Object.keys(repositoryFactories) as (keyof Repositories)[]) {
+    let made: unknown;
+    Object.defineProperty(repositories, name, {
+      enumerable: true,
+      get: () => {
+        made ??= repositoryFactories[name](database);
+        return made;
+      },
+    });
+  }
+  return repositories;
 }
 
 /** The error that made the transaction fail matters more than one from rolling it back. */
