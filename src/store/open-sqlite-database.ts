@@ -17,7 +17,7 @@ export function openSqliteDatabase(sqlitePath: string): Database.Database {
     // Another process (a backup, the CLI) may hold the lock for a moment; wait rather than fail at once.
     database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MILLISECONDS}`);
     // WAL lets readers go on during writes, and a killed process loses only what it had not committed.
-    database.pragma("journal_mode = WAL");
+    useWriteAheadLog(database);
     // In WAL mode NORMAL is still safe against a process crash; only a power loss can drop the last commits.
     database.pragma("synchronous = NORMAL");
     // SQLite leaves foreign keys off unless asked, and deletes cascade through them.
@@ -34,6 +34,28 @@ export function openSqliteDatabase(sqlitePath: string): Database.Database {
   useUnicodeLower(database);
   return database;
 }
+
+/**
+ * Switching a new file to WAL needs the file to itself for a moment. When several processes open a new file
+ * together, SQLite may answer "database is locked" at once rather than wait (the busy timeout does not apply
+ * where waiting could deadlock), so they take turns here instead.
+ */
+function useWriteAheadLog(database: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MILLISECONDS;
+  for (;;) {
+    try {
+      database.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      const busy = error instanceof Database.SqliteError && error.code.startsWith("SQLITE_BUSY");
+      if (!busy || Date.now() > deadline) throw error;
+      // Opening is synchronous; a short blocking pause is all this waits for.
+      Atomics.wait(PAUSE, 0, 0, 10 + Math.random() * 20);
+    }
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * SQLite's built-in lower() folds only ASCII, so "ÄRGER" would not find "ärger"; PostgreSQL's lower() folds
