@@ -7,8 +7,13 @@ import { ConfigError } from "../core/app-error.js";
 /** How long an ordinary statement waits for another process's write lock before failing with "database is locked". */
 export const BUSY_TIMEOUT_MILLISECONDS = 5_000;
 
+/** Whether the path names a database that lives in the process's memory, not a file. */
+export function isInMemorySqlitePath(sqlitePath: string): boolean {
+  return sqlitePath === ":memory:" || sqlitePath === "";
+}
+
 export function openSqliteDatabase(sqlitePath: string): Database.Database {
-  const inMemory = sqlitePath === ":memory:" || sqlitePath === "";
+  const inMemory = isInMemorySqlitePath(sqlitePath);
   let database: Database.Database | undefined;
   try {
     // A fresh install points at data/parley.db before data/ exists; creating it beats failing the first start.

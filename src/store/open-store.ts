@@ -5,7 +5,11 @@ import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
 import { openPostgresDatabase } from "./open-postgres-database.js";
-import { BUSY_TIMEOUT_MILLISECONDS, openSqliteDatabase } from "./open-sqlite-database.js";
+import {
+  BUSY_TIMEOUT_MILLISECONDS,
+  isInMemorySqlitePath,
+  openSqliteDatabase,
+} from "./open-sqlite-database.js";
 import type { ParleyDatabase } from "./parley-database.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { createParleyStore } from "./parley-store.js";
@@ -40,7 +44,7 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   if ("databaseUrl" in config) return createParleyStore(await openPostgres(config.databaseUrl));
   const { database, sqlite } = await openSqlite(config.sqlitePath);
   const store = createParleyStore(database);
-  if (!options.backgroundCheckpoints || isInMemory(config.sqlitePath)) return store;
+  if (!options.backgroundCheckpoints || isInMemorySqlitePath(config.sqlitePath)) return store;
   const checkpointer = new WalCheckpointer(sqlite, config.sqlitePath);
   return {
     ...store,
@@ -50,10 +54,6 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
       await store.close();
     },
   };
-}
-
-function isInMemory(sqlitePath: string): boolean {
-  return sqlitePath === ":memory:" || sqlitePath === "";
 }
 
 async function openSqlite(

@@ -60,7 +60,7 @@ class TimedStream implements AsyncIterator<ChatStreamPart> {
   #limitMs: number;
   #timer: NodeJS.Timeout;
   #begun = false;
-  /** The inner stream has said how it ended (a finish or error part), or was given up on. */
+  /** The inner stream has said how it ended (a finish or error part): nothing is left to cancel. */
   #ended = false;
   #closed = false;
   /** Settles the read in progress, if any; the timer settles it with the timeout instead. */
