@@ -16,11 +16,12 @@ import { uploadImage } from "./support/upload-file.js";
 
 let upstream: FaultUpstream;
 let parley: ParleyProcess;
+const COOL_DOWN_SECONDS = 600;
 
 beforeAll(async () => {
   const served = await startRemoteParley((upstream) => ({
     // Two failed calls open a breaker, and it stays open for the whole file.
-    failover: { maxAttempts: 2, breakerFailureThreshold: 2, breakerCoolDownMs: 600_000 },
+    failover: { maxAttempts: 2, breakerFailureThreshold: 2, breakerCoolDownMs: COOL_DOWN_SECONDS * 1000 },
     providers: [
       openAIProvider("openai-like", upstream, [
         // The cheapest model of the lowest tier, down for good: `auto` picks it until its breaker opens.
@@ -99,7 +100,7 @@ describe("auto routing by live availability", () => {
     const refused = await sendMessage(parley, { content: "think harder", tier: "smart" });
     const { conversationId } = refused;
     expect(refused.status).toBe(503);
-    expect(refused.problem).toEqual({
+    expect(refused.problem).toMatchObject({
       error: {
         code: "model_unavailable",
         message:
@@ -107,6 +108,11 @@ describe("auto routing by live availability", () => {
         details: { models: ["smart-down"] },
       },
     });
+    // Its breaker lets a trial call through once its cool-down has passed: that is when to come back.
+    const retryAfterSeconds = Number(refused.problem?.error.details?.retryAfterSeconds);
+    expect(refused.retryAfter).toBe(String(retryAfterSeconds));
+    expect(retryAfterSeconds).toBeGreaterThan(0);
+    expect(retryAfterSeconds).toBeLessThanOrEqual(COOL_DOWN_SECONDS);
     expect(upstream.requests).toHaveLength(callsBefore);
     expect(await storedMessages(conversationId)).toEqual([]);
     const conversation = await parley.json<{ title: string }>(`/api/conversations/${conversationId}`);

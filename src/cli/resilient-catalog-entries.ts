@@ -55,6 +55,10 @@ export function resilientCatalogEntries(
     status: model.status,
     ...(model.countTokens && { countTokens: model.countTokens }),
     circuits: () => model.endpoints.map((endpoint) => breakerFor(model.info.id, endpoint.endpointId).state),
+    msUntilTrial: () =>
+      Math.min(
+        ...model.endpoints.map((endpoint) => breakerFor(model.info.id, endpoint.endpointId).msUntilTrial),
+      ),
     chatModel: new ResilientChatModel({
       modelId: model.info.id,
       candidates: [

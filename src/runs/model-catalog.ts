@@ -31,6 +31,8 @@ export type CatalogEntry = {
   countTokens?: (prompt: ChatPrompt) => Promise<number>;
   /** The circuit breaker state of each of the model's own endpoints (not its fallbacks'), read live. */
   circuits?: () => readonly CircuitState[];
+  /** Milliseconds until one of the model's own endpoints takes a call again (its breaker lets a trial through). */
+  msUntilTrial?: () => number;
 };
 
 /**

@@ -26,6 +26,9 @@ export type RunRouterConfig = {
 
 export type RoutedRun = Pick<RunPlan, "entry" | "prompt" | "routing" | "context">;
 
+/** The wait suggested for a model that is not ready (an engine loading, restarting): it has no breaker to ask. */
+const NOT_READY_RETRY_SECONDS = 5;
+
 export class RunRouter {
   readonly #config: RunRouterConfig;
 
@@ -83,7 +86,12 @@ export class RunRouter {
         if (decision.unavailable.length > 0) {
           throw new ModelUnavailableError(
             `No model can take this request right now: ${decision.reason}, its upstream failing or its engine not ready. Try again in a little while.`,
-            { details: { models: decision.unavailable } },
+            {
+              details: {
+                models: decision.unavailable,
+                retryAfterSeconds: this.#retryAfterSeconds(decision.unavailable),
+              },
+            },
           );
         }
         throw new BadRequestError(`No model can take this request: ${decision.reason}.`, {
@@ -121,6 +129,16 @@ export class RunRouter {
       ...(routing && { routing }),
       context: { promptTokens: fitted.promptTokens, trimmedMessages: fitted.trimmedMessages },
     };
+  }
+
+  /** When the soonest of the unavailable models takes a call again: its breaker's trial, or a short wait. */
+  #retryAfterSeconds(modelIds: readonly string[]): number {
+    const waits = modelIds.map((id) => {
+      const entry = this.#config.catalog.entry(id);
+      if (entry?.status().state !== "ready") return NOT_READY_RETRY_SECONDS * 1000;
+      return entry.msUntilTrial?.() ?? NOT_READY_RETRY_SECONDS * 1000;
+    });
+    return Math.max(1, Math.ceil(Math.min(...waits) / 1000));
   }
 
   #cannotSeeImages(entry: CatalogEntry): BadRequestError {

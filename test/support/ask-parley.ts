@@ -96,6 +96,8 @@ export type Sent = {
   events: ReceivedEvent[];
   /** Why the message was refused; undefined when it was answered. */
   problem: Problem | undefined;
+  /** The Retry-After header of a refusal. */
+  retryAfter: string | null;
 };
 
 /**
@@ -116,6 +118,7 @@ export async function sendMessage(
     status,
     events: status === 200 ? await stream.events() : [],
     problem: status === 200 ? undefined : ((await stream.response.json()) as Problem),
+    retryAfter: stream.response.headers.get("retry-after"),
   };
 }
 

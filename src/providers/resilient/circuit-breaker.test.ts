@@ -34,6 +34,18 @@ describe("CircuitBreaker", () => {
     expect(breaker.tryAcquire()).toBe(false);
   });
 
+  it("says how long until an open circuit lets a trial call through, and 0 while calls may go out", () => {
+    const { breaker, advance } = breakerWithClock();
+    expect(breaker.msUntilTrial).toBe(0);
+    for (let failure = 0; failure < 3; failure++) breaker.recordFailure();
+    expect(breaker.msUntilTrial).toBe(1000);
+    advance(400);
+    expect(breaker.msUntilTrial).toBe(600);
+    advance(600);
+    expect(breaker.msUntilTrial).toBe(0);
+    expect(breaker.tryAcquire()).toBe(true);
+  });
+
   it("counts only consecutive failures: a success in between starts over", () => {
     const { breaker } = breakerWithClock();
     breaker.recordFailure();

@@ -50,6 +50,12 @@ export class CircuitBreaker {
     return this.#state;
   }
 
+  /** Milliseconds until an open circuit lets a trial call through; 0 when a call may go out now or soon. */
+  get msUntilTrial(): number {
+    if (this.state !== "open") return 0;
+    return Math.max(0, this.#coolDownMs - (this.#now() - this.#openedAt));
+  }
+
   /** True when a call may go out now; the caller then reports it with recordSuccess, recordFailure or release. */
   tryAcquire(): boolean {
     const state = this.state;
