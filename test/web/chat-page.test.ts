@@ -219,6 +219,27 @@ describe("the chat page", () => {
     await context.close();
   });
 
+  it("lists an empty conversation (one whose first message was refused) in the sidebar only while it is open", async () => {
+    await createConversation(parley, "Kept in the list");
+    const empty = await createConversation(parley);
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    const emptyLink = page.locator(`.sidebar a[href="/c/${empty}"]`);
+    await page.goto("/");
+    await expect.poll(() => page.getByRole("link", { name: "Kept in the list" }).count()).toBe(1);
+    expect(await emptyLink.count()).toBe(0);
+
+    // Open, it is listed, so it can be found and sent to again.
+    await page.goto(`/c/${empty}`);
+    await expect.poll(() => emptyLink.getAttribute("aria-current")).toBe("page");
+    expect(await emptyLink.textContent()).toBe("New chat");
+
+    // Left for another conversation, it is gone from the list.
+    await page.getByRole("link", { name: "Kept in the list" }).click();
+    await expect.poll(() => emptyLink.count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("shows model output as text: no script, event handler, javascript: link, or image from it runs or loads", async () => {
     const { context, page, errors } = await openChat();
     const payload = [

@@ -74,7 +74,12 @@ export function Sidebar(props: SidebarProps) {
     list.reload();
   };
 
-  const groups = groupConversations(list.conversations);
+  // A conversation gets its title from its first message: one without is empty, left by a first message the
+  // server refused (a quota, no model able to answer). It is shown while open, so it can be sent to again, and
+  // not otherwise.
+  const groups = groupConversations(
+    list.conversations.filter((conversation) => conversation.title !== "" || conversation.id === activeId),
+  );
 
   return (
     <>
