@@ -312,9 +312,10 @@ describe("limits", () => {
     expect((await post()).status).toBe(200);
     const over = await post();
     expect(over.status).toBe(429);
-    expect(((await over.json()) as { error: { message: string } }).error.message).toMatch(
-      /token quota of 20/,
-    );
+    const { error } = (await over.json()) as { error: { code: string; message: string } };
+    // Its own code, so a client can tell the day's quota from the per-minute limit.
+    expect(error.code).toBe("quota_exceeded");
+    expect(error.message).toMatch(/token quota of 20/);
     const retryAfter = Number(over.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(86_400);

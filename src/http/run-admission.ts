@@ -8,9 +8,17 @@ const DAY_MS = 86_400_000;
 
 export type Limits = { requestsPerMinute: number; tokensPerDay: number | null };
 
+/**
+ * 429, with when to come back. `rate_limited` for the per-minute limits, `quota_exceeded` for the daily token
+ * quota: a client (the web app, in the user's language) tells the two apart by the code.
+ */
 export class RateLimitedError extends AppError {
-  constructor(message: string, retryAfterSeconds: number) {
-    super("rate_limited", message, { status: 429, details: { retryAfterSeconds } });
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    code: "rate_limited" | "quota_exceeded" = "rate_limited",
+  ) {
+    super(code, message, { status: 429, details: { retryAfterSeconds } });
   }
 }
 
@@ -55,6 +63,7 @@ export class RunAdmission {
         throw new RateLimitedError(
           `Today's token quota of ${perDay} is used up (${used} tokens); it renews at midnight UTC.`,
           retryAfterSeconds,
+          "quota_exceeded",
         );
       }
     }

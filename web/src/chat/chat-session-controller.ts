@@ -7,6 +7,7 @@ import type { Attachment } from "../../../src/core/message.js";
 import type { RunEvent } from "../../../src/core/run-event.js";
 import { ApiError } from "../api/api-error.js";
 import { errorMessage } from "../api/error-message.js";
+import { localizedErrorMessage } from "../api/localized-error-message.js";
 import {
   type ConversationDetail,
   createConversation,
@@ -388,5 +389,5 @@ function sendFailure(t: Translate, error: unknown): string {
   // fetch rejects with a TypeError when the network is down; the server's own refusals are ApiErrors.
   return error instanceof TypeError
     ? t("message.sendFailedOffline")
-    : t("message.sendFailed", { message: errorMessage(error) });
+    : t("message.sendFailed", { message: localizedErrorMessage(t, error) });
 }

@@ -311,6 +311,12 @@ export const en = {
   "message.notFound": "This chat does not exist or was deleted.",
   "message.loadFailed": "Could not load this chat: {message}",
   "message.sendFailed": "Your message was not sent: {message}",
+  "error.rateLimited": "Too many messages in a short time. Wait a moment and try again.",
+  "error.rateLimitedFor": "Too many messages in a short time. Try again in {seconds} s.",
+  "error.quotaExceeded": "Today's token quota is used up. It renews at midnight UTC.",
+  "error.modelUnavailable": "No model can answer right now. Try again in a little while.",
+  "error.modelUnavailableFor": "No model can answer right now. Try again in {seconds} s.",
+  "error.bodyTooLarge": "This is more than the server accepts in one request.",
   "message.sendFailedOffline":
     "Your message was not sent: the network is unreachable. Check the connection and send again.",
   "message.streamFailed": "The reply stopped updating: {message}. Reload the page to see where it stands.",

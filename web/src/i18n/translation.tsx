@@ -4,7 +4,7 @@
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { type Dictionary, en } from "./en.js";
-import type { Translate } from "./translate.js";
+import { type Translate, translatorFor } from "./translate.js";
 import { zh } from "./zh.js";
 
 export type Language = "en" | "zh";
@@ -67,14 +67,7 @@ export function TranslationProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<TranslationContextValue>(() => {
-    const dictionary = DICTIONARIES[language];
-    const t: Translate = (key, values) => {
-      const template = dictionary[key] ?? en[key];
-      if (!values) return template;
-      return template.replace(/\{(\w+)\}/g, (match, name: string) =>
-        name in values ? String(values[name]) : match,
-      );
-    };
+    const t = translatorFor(DICTIONARIES[language]);
     return { language, setLanguage, t, locale: language === "zh" ? "zh-CN" : "en-US" };
   }, [language, setLanguage]);
 
