@@ -1,24 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "./message.js";
 import { childrenOf, threadTo } from "./message-thread.js";
+import { newMessage } from "./new-message.js";
 
 function message(id: string, parentId: string | null): Message {
-  return {
-    id,
-    conversationId: "conv",
-    parentId,
-    role: "user",
-    content: id,
-    status: "complete",
-    model: null,
-    runId: null,
-    finishReason: null,
-    usage: null,
-    timings: null,
-    error: null,
-    createdAt: 0,
-    updatedAt: 0,
-  };
+  return { ...newMessage("conv", parentId, "user", id, 0), id };
 }
 
 // root -> a -> (b1 | b2 -> c)

@@ -3,13 +3,13 @@ import { useTestRedis } from "../../test/support/redis-test-server.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
-import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { RedisConnection } from "./redis-connection.js";
 import { RedisEventStream } from "./redis-event-stream.js";
 import { followRunElsewhere } from "./redis-run-follower.js";
 import { RedisRunStops } from "./redis-run-stops.js";
 import { RedisRunsElsewhere } from "./redis-runs-elsewhere.js";
+import { runLeftInFlight } from "./test-support/run-left-in-flight.js";
 
 const redis = useTestRedis();
 const stores = useTemporaryStores("sqlite");
@@ -48,14 +48,7 @@ function runEvents(runId: string): RunEvent[] {
 /** A running run in the store, written by another server, and the Redis side of following it. */
 async function setUp() {
   const store = await stores.open();
-  const conversation = sampleConversation();
-  await store.conversations.create(conversation);
-  const user = sampleMessage(conversation.id);
-  const reply = sampleMessage(conversation.id, { role: "assistant", parentId: user.id, status: "streaming" });
-  await store.messages.create(user);
-  await store.messages.create(reply);
-  const run = sampleRun(conversation.id, { userMessageId: user.id, assistantMessageId: reply.id });
-  await store.runs.create(run, "inst_elsewhere");
+  const { run } = await runLeftInFlight(store, [], "inst_elsewhere");
   const connection = await RedisConnection.open(redis.url(), () => {});
   opened.push(connection);
   const events = new RedisEventStream({ connection, onError: (error) => expect.fail(String(error)) });

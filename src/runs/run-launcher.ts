@@ -1,6 +1,7 @@
 /** Launches runs and writes them down, and keeps the runs live on this server until they are fully written. */
 import { newId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
+import { newMessage } from "../core/new-message.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
@@ -9,7 +10,6 @@ import { EventLog } from "./event-log.js";
 import { executeRun } from "./execute-run.js";
 import { LiveRun } from "./live-run.js";
 import type { ModelCatalog } from "./model-catalog.js";
-import { newMessage } from "./new-message.js";
 import type { RedisEventStream } from "./redis-event-stream.js";
 import type { RunMetrics } from "./run-metrics.js";
 import type { RunPersistence, RunPlan } from "./run-plan.js";

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { describe, expect, it } from "vitest";
-import { lineFrom, outputOf } from "../../test/support/child-processes.js";
+import { runTogether } from "../../test/support/child-processes.js";
 import { unusedPort } from "../../test/support/unused-port.js";
 import { ConfigError } from "../core/app-error.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
@@ -61,22 +61,9 @@ describe.each(storeDialects)("openStore on %s", (dialect) => {
 
   it("lets six processes open the same new database at once: one migrates, the others wait and find it done", async () => {
     const location = await stores.newDatabase();
-    const children = Array.from({ length: 6 }, () =>
-      spawn(process.execPath, ["--import", "tsx", openScript, location], {
-        cwd: projectRoot,
-        stdio: ["pipe", "pipe", "inherit"],
-      }),
-    );
-    const outputs = children.map(outputOf);
-    // Loading takes a while and varies with the machine's load; all of them start opening only once all are ready.
-    try {
-      await Promise.all(children.map((child) => lineFrom(child, "ready")));
-    } finally {
-      // Also when one failed to load: no child is left waiting for the word.
-      for (const child of children) child.stdin?.end("go\n");
-    }
+    const outputs = await runTogether(openScript, Array(6).fill([location]), projectRoot);
 
-    expect(await Promise.all(outputs)).toEqual(Array(6).fill("ready\nopened\n"));
+    expect(outputs).toEqual(Array(6).fill("ready\nopened\n"));
     expect(await appliedMigrations(location)).toHaveLength(Object.keys(parleyMigrations).length);
   });
 

@@ -1,5 +1,8 @@
-import type { ChildProcess } from "node:child_process";
-/** Finds the child processes of a process (the engines a server started) on Linux, for fault-injection tests. */
+/**
+ * Child processes in tests: finding those of a process (the engines a server started) on Linux, reading what a
+ * child prints, and starting several to race each other.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 export type ChildProcessInfo = { pid: number; commandLine: string };
@@ -55,4 +58,30 @@ export function lineFrom(child: ChildProcess, line: string): Promise<void> {
       reject(new Error(`The child exited (code ${code}) before it printed ${line}`)),
     );
   });
+}
+
+/**
+ * Runs a TypeScript script once per argument list, all released at the same moment: each prints "ready" once
+ * loaded and then waits for a line on stdin, so a race between them is not decided by which loaded first (that
+ * varies with the machine's load). Resolves with everything each printed.
+ */
+export async function runTogether(
+  script: string,
+  argumentLists: readonly (readonly string[])[],
+  cwd: string,
+): Promise<string[]> {
+  const children = argumentLists.map((args) =>
+    spawn(process.execPath, ["--import", "tsx", script, ...args], {
+      cwd,
+      stdio: ["pipe", "pipe", "inherit"],
+    }),
+  );
+  const outputs = children.map(outputOf);
+  try {
+    await Promise.all(children.map((child) => lineFrom(child, "ready")));
+  } finally {
+    // Also when one failed to load: no child is left waiting for the word.
+    for (const child of children) child.stdin?.end("go\n");
+  }
+  return Promise.all(outputs);
 }

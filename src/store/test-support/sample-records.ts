@@ -2,6 +2,7 @@
 import type { Conversation } from "../../core/conversation.js";
 import { newId } from "../../core/ids.js";
 import type { Message } from "../../core/message.js";
+import { newMessage } from "../../core/new-message.js";
 import type { Run } from "../../core/run.js";
 
 export function sampleConversation(overrides: Partial<Conversation> = {}): Conversation {
@@ -19,24 +20,7 @@ export function sampleConversation(overrides: Partial<Conversation> = {}): Conve
 }
 
 export function sampleMessage(conversationId: string, overrides: Partial<Message> = {}): Message {
-  const now = Date.now();
-  return {
-    id: newId("msg"),
-    conversationId,
-    parentId: null,
-    role: "user",
-    content: "Hello",
-    status: "complete",
-    model: null,
-    runId: null,
-    finishReason: null,
-    usage: null,
-    timings: null,
-    error: null,
-    createdAt: now,
-    updatedAt: now,
-    ...overrides,
-  };
+  return { ...newMessage(conversationId, null, "user", "Hello", Date.now()), ...overrides };
 }
 
 export function sampleRun(conversationId: string, overrides: Partial<Run> = {}): Run {

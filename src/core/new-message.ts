@@ -1,6 +1,6 @@
 /** A message of a conversation as it is first written: complete, with no model, run or usage of its own. */
-import { newId } from "../core/ids.js";
-import type { Message } from "../core/message.js";
+import { newId } from "./ids.js";
+import type { Message } from "./message.js";
 
 export function newMessage(
   conversationId: string,
