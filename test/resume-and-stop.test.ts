@@ -116,6 +116,18 @@ describe("stopping a run", () => {
     await parley.api(`/api/runs/${nextEvents[0]?.data.runId}/stop`, { method: "POST" });
   });
 
+  it("reads as ended from the moment its last event arrives, while it is still being put away", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { stream } = await startRun("tiny");
+      const events = await stream.events();
+      expect(events.at(-1)?.event).toBe("run.end");
+      const run = await parley.json<{ status: string; endedAt: number | null }>(
+        `/api/runs/${events[0]?.data.runId}`,
+      );
+      expect(run).toMatchObject({ status: "completed", endedAt: expect.any(Number) });
+    }
+  });
+
   it("answers a stop of a finished run with its final status", async () => {
     const { stream } = await startRun("tiny");
     const events = await stream.events();

@@ -201,9 +201,11 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     );
   }
   const outcomes = await Promise.allSettled(writing);
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  // A failed write stored no outcome of this server's (another server's recovery may have): none is claimed here.
+  if (!failed) live.recordOutcome({ status: runStatus, endedAt });
   announce();
   if (persistence) await persistence.eventLog.flush();
-  const failed = outcomes.find((outcome) => outcome.status === "rejected");
   if (failed) throw failed.reason;
 }
 

@@ -10,7 +10,7 @@ import {
 export type EndRequest = "stopped" | "interrupted";
 
 export class LiveRun {
-  readonly record: Run;
+  #record: Run;
   readonly events: RunEvent[] = [];
   readonly #abortController = new AbortController();
   readonly #waiters = new Set<() => void>();
@@ -19,12 +19,25 @@ export class LiveRun {
   #text = "";
 
   constructor(record: Run, onEvent: (event: RunEvent) => void) {
-    this.record = record;
+    this.#record = record;
     this.#onEvent = onEvent;
   }
 
+  /** The run as stored: running until its outcome is written down, then with that outcome. */
+  get record(): Run {
+    return this.#record;
+  }
+
   get id(): string {
-    return this.record.id;
+    return this.#record.id;
+  }
+
+  /**
+   * Takes the outcome the run was written down with. Its readers hear of the end right after, and may ask at once
+   * (another server's stop answers with the run as it ended): the run must not still read as running here.
+   */
+  recordOutcome(outcome: Pick<Run, "status" | "endedAt">): void {
+    this.#record = { ...this.#record, ...outcome };
   }
 
   get text(): string {
