@@ -94,4 +94,31 @@ describe("EventLog", () => {
     expect(await store.runEvents.lastId(runId)).toBe(0);
     expect(await store.runEvents.lastId(other)).toBe(1);
   });
+
+  it("keeps a batch whose write failed, and stores it with what came after on the next flush", async () => {
+    const { store, runId } = await storeWithRun();
+    const { runId: other } = await createRun(store);
+    // The database refuses one write, as a busy one may; every other write goes through.
+    const writes = new (class extends BatchedWrites {
+      refusals = 1;
+      override write(...args: Parameters<BatchedWrites["write"]>): Promise<void> {
+        if (this.refusals-- > 0) return Promise.reject(new Error("database is locked"));
+        return super.write(...args);
+      }
+    })(store);
+    const errors: unknown[] = [];
+    const log = new EventLog({ writes, flushMs: 10_000, onError: (error) => errors.push(error) });
+    log.add(runId, delta(1));
+    log.add(other, delta(1));
+    await log.flush();
+    expect(errors).toHaveLength(1);
+    expect(await store.runEvents.lastId(runId)).toBe(0);
+    log.add(runId, delta(2));
+    log.add(other, delta(2));
+    await log.flush();
+    for (const id of [runId, other]) {
+      expect((await store.runEvents.listAfter(id, 0)).map((event) => event.id)).toEqual([1, 2]);
+    }
+    expect(log.take(runId)).toEqual([]);
+  });
 });

@@ -16,7 +16,8 @@ export type EventLogConfig = {
 
 export class EventLog {
   readonly #config: EventLogConfig;
-  #pending: StoredRunEvent[] = [];
+  /** Each run's events not yet handed to the store, in order; a run's own list, so taking it back costs nothing. */
+  #pending = new Map<string, RunEvent[]>();
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
@@ -25,15 +26,18 @@ export class EventLog {
   }
 
   add(runId: string, event: RunEvent): void {
-    this.#pending.push({ ...event, runId });
+    const events = this.#pending.get(runId);
+    if (events) events.push(event);
+    else this.#pending.set(runId, [event]);
     this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);
   }
 
   /** Takes back the run's events not yet handed to the store, for a caller that writes them itself. */
   take(runId: string): StoredRunEvent[] {
-    const taken = this.#pending.filter((event) => event.runId === runId);
-    if (taken.length > 0) this.#pending = this.#pending.filter((event) => event.runId !== runId);
-    return taken;
+    const events = this.#pending.get(runId);
+    if (!events) return [];
+    this.#pending.delete(runId);
+    return stored(runId, events);
   }
 
   /** Writes everything added so far, for every run; resolves when it is stored. Writes never overlap or reorder. */
@@ -41,15 +45,16 @@ export class EventLog {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const batch = this.#pending;
-    this.#pending = [];
+    this.#pending = new Map();
     this.#writing = this.#writing.then(() => this.#write(batch));
     return this.#writing;
   }
 
-  async #write(batch: StoredRunEvent[]): Promise<void> {
-    if (batch.length === 0) return;
+  async #write(batch: Map<string, RunEvent[]>): Promise<void> {
+    if (batch.size === 0) return;
     try {
-      await this.#config.writes.write((store) => store.runEvents.append(batch));
+      const events = [...batch].flatMap(([runId, runEvents]) => stored(runId, runEvents));
+      await this.#config.writes.write((store) => store.runEvents.append(events));
     } catch (error) {
       if (error instanceof NotFoundError) {
         // A run deleted with its conversation fails the whole batch: write the others run by run.
@@ -57,22 +62,25 @@ export class EventLog {
         return;
       }
       // Keep the batch for the next flush, so a passing failure (a busy database) loses nothing.
-      this.#pending = [...batch, ...this.#pending];
+      for (const [runId, events] of this.#pending) batch.set(runId, [...(batch.get(runId) ?? []), ...events]);
+      this.#pending = batch;
       this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);
       this.#config.onError(error);
     }
   }
 
-  async #writeRunByRun(batch: StoredRunEvent[]): Promise<void> {
-    const byRun = new Map<string, StoredRunEvent[]>();
-    for (const event of batch) byRun.set(event.runId, [...(byRun.get(event.runId) ?? []), event]);
-    for (const events of byRun.values()) {
+  async #writeRunByRun(batch: Map<string, RunEvent[]>): Promise<void> {
+    for (const [runId, events] of batch) {
       try {
-        await this.#config.writes.write((store) => store.runEvents.append(events));
+        await this.#config.writes.write((store) => store.runEvents.append(stored(runId, events)));
       } catch (error) {
         // The run is gone, and there is nothing left to write its events to.
         if (!(error instanceof NotFoundError)) this.#config.onError(error);
       }
     }
   }
+}
+
+function stored(runId: string, events: readonly RunEvent[]): StoredRunEvent[] {
+  return events.map((event) => ({ ...event, runId }));
 }

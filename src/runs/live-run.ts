@@ -16,7 +16,6 @@ export class LiveRun {
   readonly #waiters = new Set<() => void>();
   readonly #onEvent: (event: RunEvent) => void;
   #endRequest: EndRequest | undefined;
-  #text = "";
 
   constructor(record: Run, onEvent: (event: RunEvent) => void) {
     this.#record = record;
@@ -40,8 +39,11 @@ export class LiveRun {
     this.#record = { ...this.#record, ...outcome };
   }
 
+  /** The reply's text so far. Joined when asked (rarely: at the end, or for a page opened mid-reply), not per token. */
   get text(): string {
-    return this.#text;
+    let text = "";
+    for (const event of this.events) if (event.event === "text.delta") text += event.data.text;
+    return text;
   }
 
   get lastEventId(): number {
@@ -73,7 +75,6 @@ export class LiveRun {
     if (this.ended) throw new Error(`Run ${this.id} has ended; no event may follow its last.`);
     const stored = { id: this.events.length + 1, event, data } as RunEvent;
     this.events.push(stored);
-    if (stored.event === "text.delta") this.#text += stored.data.text;
     this.#onEvent(stored);
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
@@ -81,32 +82,81 @@ export class LiveRun {
   }
 
   /** Every event after `afterId`, then each new one as it comes, until the run's last event or the signal. */
-  async *read(afterId: number, signal?: AbortSignal): AsyncGenerator<RunEvent> {
-    let cursor = afterId;
-    let wake: (() => void) | undefined;
-    // One listener for the whole read: a reader waits once per event, and adding one each time costs more
-    // than the event itself.
-    let left = signal?.aborted === true;
-    const onAbort = () => {
-      left = true;
-      wake?.();
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      while (!left) {
-        while (cursor < this.events.length) {
-          const event = this.events[cursor++] as RunEvent;
-          yield event;
-          if (isTerminalEvent(event)) return;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          this.#waiters.add(resolve);
-        });
-      }
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      if (wake) this.#waiters.delete(wake);
-    }
+  read(afterId: number, signal?: AbortSignal): AsyncIterableIterator<RunEvent> {
+    return new LiveRunReader(this.events, this.#waiters, afterId, signal);
+  }
+}
+
+/**
+ * Reads a live run's events as an async iterator, written out by hand: every token of every reply passes through
+ * here, and an async generator costs several promises and microtasks per event where this costs one of each.
+ */
+class LiveRunReader implements AsyncIterableIterator<RunEvent> {
+  readonly #events: readonly RunEvent[];
+  readonly #waiters: Set<() => void>;
+  readonly #signal: AbortSignal | undefined;
+  #cursor: number;
+  /** The run's last event was read, the reader left, or the signal fired: nothing more is read. */
+  #finished = false;
+  /** Settles the read waiting for the next event, if one is. */
+  #wake: (() => void) | undefined;
+  // One listener for the whole read: a reader waits once per event, and adding one each time costs more than
+  // the event itself.
+  readonly #onAbort = () => {
+    this.#finish();
+    this.#wake?.();
+  };
+
+  constructor(events: readonly RunEvent[], waiters: Set<() => void>, afterId: number, signal?: AbortSignal) {
+    this.#events = events;
+    this.#waiters = waiters;
+    this.#cursor = afterId;
+    this.#signal = signal;
+    if (signal?.aborted) this.#finished = true;
+    else signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<RunEvent> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<RunEvent>> {
+    const result = this.#take();
+    if (result) return Promise.resolve(result);
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#waiters.delete(wake);
+        this.#wake = undefined;
+        const woken = this.#take();
+        if (woken) resolve(woken);
+        else this.#wait(wake);
+      };
+      this.#wait(wake);
+    });
+  }
+
+  return(): Promise<IteratorResult<RunEvent>> {
+    this.#finish();
+    this.#wake?.();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  /** The next result if there is one now: an event, or the end. */
+  #take(): IteratorResult<RunEvent> | undefined {
+    if (this.#finished) return { done: true, value: undefined };
+    if (this.#cursor >= this.#events.length) return undefined;
+    const event = this.#events[this.#cursor++] as RunEvent;
+    if (isTerminalEvent(event)) this.#finish();
+    return { done: false, value: event };
+  }
+
+  #wait(wake: () => void): void {
+    this.#wake = wake;
+    this.#waiters.add(wake);
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
   }
 }

@@ -76,7 +76,7 @@ type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supports
   Pick<FailoverCandidate, "breaker" | "endpointId"> & { seesImages: boolean };
 
 /** What one call to one candidate came to. */
-type AttemptResult = { deliveredText: string; usage: UsagePart | undefined } & (
+type AttemptResult = { deliveredCharacters: number; usage: UsagePart | undefined } & (
   | { kind: "finished"; end: Extract<ChatStreamPart, { type: "finish" }> }
   | { kind: "stopped" }
   | { kind: "failed"; error: ProviderError }
@@ -115,8 +115,8 @@ export class ResilientChatModel implements ChatModel {
     /** The usage of every call this reply cost so far, sent once, just before the reply's last part. */
     const tally: { usage: UsagePart | undefined } = { usage: undefined };
     const signal = options.signal;
-    /** All text the reader has been given, from every model so far. */
-    let delivered = "";
+    /** All text the reader has been given, from every model so far: its pieces, joined only for a continuation. */
+    const delivered = new DeliveredText();
     /** The failure that cut the reply once text had gone out. */
     let cut: ProviderError | undefined;
     let lastError: ProviderError | undefined;
@@ -125,14 +125,14 @@ export class ResilientChatModel implements ChatModel {
     const blind: string[] = [];
 
     for (const candidate of this.#candidates) {
-      const continuation = delivered !== "";
+      const continuation = delivered.length > 0;
       if (continuation && !candidate.supportsPrefill) continue;
       if (showsImages && !candidate.seesImages) {
         blind.push(candidate.id);
         continue;
       }
       const prompt: ChatPrompt = continuation
-        ? [...options.prompt, { role: "assistant", content: delivered }]
+        ? [...options.prompt, { role: "assistant", content: delivered.text() }]
         : options.prompt;
 
       for (let attempt = 1; ; attempt++) {
@@ -164,14 +164,14 @@ export class ResilientChatModel implements ChatModel {
         for await (const part of this.#attempt(candidate, { ...options, prompt }, continuation)) {
           if ("kind" in part) result = part;
           else {
-            if (part.type === "text.delta") delivered += part.text;
+            if (part.type === "text.delta") delivered.add(part.text);
             yield part;
           }
         }
         if (!result) throw new Error("An attempt ended without a result.");
         const durationMs = performance.now() - startedAt;
         if (result.usage) tally.usage = tally.usage ? sumUsage(tally.usage, result.usage) : result.usage;
-        const deliveredCharacters = result.deliveredText.length;
+        const { deliveredCharacters } = result;
         const usage = result.usage && { usage: result.usage };
         if (result.kind === "stopped") {
           candidate.breaker?.release();
@@ -194,7 +194,7 @@ export class ResilientChatModel implements ChatModel {
           return;
         }
 
-        const { error, deliveredText } = result;
+        const { error } = result;
         // A request the endpoint answered, even with a refusal, says it is alive.
         if (this.#policy.isRetryable(error)) candidate.breaker?.recordFailure();
         else candidate.breaker?.recordSuccess();
@@ -204,7 +204,7 @@ export class ResilientChatModel implements ChatModel {
         );
         lastError = error;
 
-        if (deliveredText !== "") {
+        if (deliveredCharacters > 0) {
           // Cut mid-reply. A refusal mid-way (a content filter) is final; anything else goes on elsewhere.
           if (!this.#policy.isRetryable(error)) {
             if (tally.usage) yield tally.usage;
@@ -238,7 +238,7 @@ export class ResilientChatModel implements ChatModel {
     }
 
     const notTried = blind.length > 0 ? ` (${blindNote(blind)})` : "";
-    if (delivered !== "") {
+    if (delivered.length > 0) {
       if (tally.usage) yield tally.usage;
       yield {
         type: "error",
@@ -275,15 +275,15 @@ export class ResilientChatModel implements ChatModel {
       ...(candidate.endpointId !== undefined && { endpointId: candidate.endpointId }),
       continuation,
     };
-    let deliveredText = "";
+    let deliveredCharacters = 0;
     let usage: UsagePart | undefined;
     let end: ChatStreamPart | undefined;
     try {
       for await (const part of candidate.chatModel.stream(options)) {
         if (part.type === "text.delta") {
           if (part.text === "") continue;
-          if (deliveredText === "") yield modelStart;
-          deliveredText += part.text;
+          if (deliveredCharacters === 0) yield modelStart;
+          deliveredCharacters += part.text.length;
           yield part;
         } else if (part.type === "usage") {
           usage = part;
@@ -298,19 +298,19 @@ export class ResilientChatModel implements ChatModel {
     }
 
     if (options.signal?.aborted || (end?.type === "finish" && end.reason === "stopped")) {
-      yield { kind: "stopped", deliveredText, usage };
+      yield { kind: "stopped", deliveredCharacters, usage };
       return;
     }
     if (end?.type === "finish") {
-      if (deliveredText === "") yield modelStart;
-      yield { kind: "finished", end, deliveredText, usage };
+      if (deliveredCharacters === 0) yield modelStart;
+      yield { kind: "finished", end, deliveredCharacters, usage };
       return;
     }
     const error =
       end?.type === "error"
         ? asProviderError(end.error)
         : new ProviderError("The model's stream ended without saying how.", { isRetryable: true });
-    yield { kind: "failed", error, deliveredText, usage };
+    yield { kind: "failed", error, deliveredCharacters, usage };
   }
 
   #report(report: Omit<AttemptReport, "breakerState">, candidate: Candidate): void {
@@ -318,7 +318,11 @@ export class ResilientChatModel implements ChatModel {
   }
 }
 
-function incompleteError(delivered: string, cut: ProviderError | undefined, why: string): ProviderError {
+function incompleteError(
+  delivered: DeliveredText,
+  cut: ProviderError | undefined,
+  why: string,
+): ProviderError {
   return new ProviderError(
     `The reply was cut off after ${delivered.length} characters${cut ? ` (${cut.message})` : ""}, and ${why}.`,
     {
@@ -366,5 +370,20 @@ async function pause(milliseconds: number, signal: AbortSignal | undefined): Pro
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The text a reply has delivered, kept as its pieces: added to for every token, read whole only on failover. */
+class DeliveredText {
+  readonly #pieces: string[] = [];
+  length = 0;
+
+  add(piece: string): void {
+    this.#pieces.push(piece);
+    this.length += piece.length;
+  }
+
+  text(): string {
+    return this.#pieces.join("");
   }
 }
