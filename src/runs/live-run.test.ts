@@ -68,6 +68,42 @@ describe("LiveRun", () => {
     expect(run.ended).toBe(false);
   });
 
+  it("follows one run with several readers, each to the end, while one that left early stops at once", async () => {
+    const run = newRun();
+    const read = async (signal?: AbortSignal) => {
+      const seen: number[] = [];
+      for await (const event of run.read(0, signal)) seen.push(event.id);
+      return seen;
+    };
+    const leave = new AbortController();
+    const [first, second, leaving] = [read(), read(), read(leave.signal)];
+    run.push("text.delta", { text: "a" });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    leave.abort();
+    expect(await leaving).toEqual([1]);
+    run.push("text.delta", { text: "b" });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+    expect(await first).toEqual([1, 2, 3]);
+    expect(await second).toEqual([1, 2, 3]);
+  });
+
+  it("lets a reader break off its loop mid-run and another read the rest", async () => {
+    const run = newRun();
+    for (const text of ["a", "b", "c"]) run.push("text.delta", { text });
+    const firstTwo: number[] = [];
+    for await (const event of run.read(0)) {
+      firstTwo.push(event.id);
+      if (firstTwo.length === 2) break;
+    }
+    expect(firstTwo).toEqual([1, 2]);
+    run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+    const rest: number[] = [];
+    for await (const event of run.read(2)) rest.push(event.id);
+    expect(rest).toEqual([3, 4]);
+    expect(run.text).toBe("abc");
+  });
+
   it("aborts the model call once when asked to stop, and remembers why", () => {
     const run = newRun();
     run.requestEnd("stopped");

@@ -13,7 +13,15 @@ export class LiveRun {
   #record: Run;
   readonly events: RunEvent[] = [];
   readonly #abortController = new AbortController();
-  readonly #waiters = new Set<() => void>();
+  /** Readers waiting for the next event. A plain array: a Set allocates on every add, delete and clear. */
+  #waiters: (() => void)[] = [];
+  readonly #waitList: WaitList = {
+    add: (wake) => this.#waiters.push(wake),
+    remove: (wake) => {
+      const index = this.#waiters.indexOf(wake);
+      if (index >= 0) this.#waiters.splice(index, 1);
+    },
+  };
   readonly #onEvent: (event: RunEvent) => void;
   #endRequest: EndRequest | undefined;
 
@@ -76,16 +84,22 @@ export class LiveRun {
     const stored = { id: this.events.length + 1, event, data } as RunEvent;
     this.events.push(stored);
     this.#onEvent(stored);
-    for (const wake of this.#waiters) wake();
-    this.#waiters.clear();
+    if (this.#waiters.length > 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
     return stored;
   }
 
   /** Every event after `afterId`, then each new one as it comes, until the run's last event or the signal. */
   read(afterId: number, signal?: AbortSignal): AsyncIterableIterator<RunEvent> {
-    return new LiveRunReader(this.events, this.#waiters, afterId, signal);
+    return new LiveRunReader(this.events, this.#waitList, afterId, signal);
   }
 }
+
+/** How a reader waits for a run's next event: a waiting reader is woken, and forgotten, by the next push. */
+type WaitList = { add(wake: () => void): void; remove(wake: () => void): void };
 
 /**
  * Reads a live run's events as an async iterator, written out by hand: every token of every reply passes through
@@ -93,23 +107,35 @@ export class LiveRun {
  */
 class LiveRunReader implements AsyncIterableIterator<RunEvent> {
   readonly #events: readonly RunEvent[];
-  readonly #waiters: Set<() => void>;
+  readonly #waitList: WaitList;
   readonly #signal: AbortSignal | undefined;
   #cursor: number;
   /** The run's last event was read, the reader left, or the signal fired: nothing more is read. */
   #finished = false;
   /** Settles the read waiting for the next event, if one is. */
-  #wake: (() => void) | undefined;
+  #resolve: ((result: IteratorResult<RunEvent>) => void) | undefined;
+  /** Called by the run's next push (which forgets it): one function for the whole read, not one per wait. */
+  readonly #onPush = () => {
+    const resolve = this.#resolve;
+    if (!resolve) return;
+    const result = this.#take();
+    if (!result) {
+      this.#waitList.add(this.#onPush);
+      return;
+    }
+    this.#resolve = undefined;
+    resolve(result);
+  };
   // One listener for the whole read: a reader waits once per event, and adding one each time costs more than
   // the event itself.
   readonly #onAbort = () => {
     this.#finish();
-    this.#wake?.();
+    this.#wakeEarly();
   };
 
-  constructor(events: readonly RunEvent[], waiters: Set<() => void>, afterId: number, signal?: AbortSignal) {
+  constructor(events: readonly RunEvent[], waitList: WaitList, afterId: number, signal?: AbortSignal) {
     this.#events = events;
-    this.#waiters = waiters;
+    this.#waitList = waitList;
     this.#cursor = afterId;
     this.#signal = signal;
     if (signal?.aborted) this.#finished = true;
@@ -124,20 +150,14 @@ class LiveRunReader implements AsyncIterableIterator<RunEvent> {
     const result = this.#take();
     if (result) return Promise.resolve(result);
     return new Promise((resolve) => {
-      const wake = () => {
-        this.#waiters.delete(wake);
-        this.#wake = undefined;
-        const woken = this.#take();
-        if (woken) resolve(woken);
-        else this.#wait(wake);
-      };
-      this.#wait(wake);
+      this.#resolve = resolve;
+      this.#waitList.add(this.#onPush);
     });
   }
 
   return(): Promise<IteratorResult<RunEvent>> {
     this.#finish();
-    this.#wake?.();
+    this.#wakeEarly();
     return Promise.resolve({ done: true, value: undefined });
   }
 
@@ -150,9 +170,11 @@ class LiveRunReader implements AsyncIterableIterator<RunEvent> {
     return { done: false, value: event };
   }
 
-  #wait(wake: () => void): void {
-    this.#wake = wake;
-    this.#waiters.add(wake);
+  /** Ends a wait before the run's next event: the read settles now, and the run no longer wakes this reader. */
+  #wakeEarly(): void {
+    if (!this.#resolve) return;
+    this.#waitList.remove(this.#onPush);
+    this.#onPush();
   }
 
   #finish(): void {

@@ -1,18 +1,18 @@
 /**
  * A ChatModel on any server that speaks the OpenAI Chat Completions API, Parley's own engine processes included.
  *
- * The request goes out on undici directly, and the event stream is read off its Node stream with
- * eventsource-parser, rather than through the openai SDK: on this hot path the SDK's fetch and web-streams
+ * The request goes out on undici's dispatcher directly (callUpstream), and the event stream is read off its chunks
+ * with eventsource-parser, rather than through the openai SDK: on this hot path the SDK's fetch and web-streams
  * layers cost about three times the CPU of everything else Parley does per token, and they hid whether a stream
  * really ended with `[DONE]`. The SDK's types still describe the wire format.
  */
 import { createParser } from "eventsource-parser";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import { request } from "undici";
 import { isAbortError, ProviderError } from "../../core/app-error.js";
 import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
 import { upstreamAgent } from "../upstream-agent.js";
+import { callUpstream } from "../upstream-call.js";
 import { openAIHttpError, openAIStreamError } from "./openai-http-error.js";
 import { toOpenAIMessages } from "./to-openai-messages.js";
 import { toProviderError } from "./to-provider-error.js";
@@ -37,6 +37,8 @@ export type OpenAICompatibleChatModelConfig = {
 const DEFAULT_TIMEOUT_MS = 600_000;
 /** An error response is read only this far: enough for any real error message, never an endless body. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Decodes a chunk that may end mid-character; made once, not for every chunk. */
+const STREAMING = { stream: true } as const;
 
 export class OpenAICompatibleChatModel implements ChatModel {
   readonly modelId: string;
@@ -59,7 +61,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
     let sawDone = false;
     let responded = false;
     try {
-      const response = await request(this.#url(), {
+      const response = await callUpstream(this.#url(), {
         method: "POST",
         headers: this.#headers,
         body: JSON.stringify(this.#body(options)),
@@ -80,7 +82,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       const parser = createParser({ onEvent: (event) => datas.push(event.data) });
       const decoder = new TextDecoder();
       for await (const bytes of response.body) {
-        parser.feed(decoder.decode(bytes as Uint8Array, { stream: true }));
+        parser.feed(decoder.decode(bytes, STREAMING));
         for (const data of datas) {
           if (data === "[DONE]") {
             sawDone = true;
@@ -170,17 +172,13 @@ function parseChunk(data: string): StreamChunk {
   return chunk as StreamChunk;
 }
 
-async function readLimited(
-  body: AsyncIterable<unknown> & { destroy(): void },
-  maxBytes: number,
-): Promise<string> {
+async function readLimited(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
   let bytes = 0;
-  for await (const chunk of body) {
-    const piece = chunk as Uint8Array;
+  for await (const piece of body) {
     bytes += piece.byteLength;
-    text += decoder.decode(piece, { stream: true });
+    text += decoder.decode(piece, STREAMING);
     if (bytes >= maxBytes) break;
   }
   return text + decoder.decode();

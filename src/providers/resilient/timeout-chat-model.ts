@@ -63,8 +63,24 @@ class TimedStream implements AsyncIterator<ChatStreamPart> {
   /** The inner stream has said how it ended (a finish or error part): nothing is left to cancel. */
   #ended = false;
   #closed = false;
-  /** Settles the read in progress, if any; the timer settles it with the timeout instead. */
-  #pending: ((result: IteratorResult<ChatStreamPart>) => void) | undefined;
+  /** Settle the read in progress, if any; the timer settles it with the timeout instead. */
+  #resolve: ((result: IteratorResult<ChatStreamPart>) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  // The inner stream's results are taken by the same two functions for every read (none is made per part). A
+  // result that comes after the read was settled otherwise (a timeout) finds it closed, and is dropped.
+  readonly #onResult = (result: IteratorResult<ChatStreamPart>) => {
+    const resolve = this.#settle();
+    if (!resolve) return;
+    if (result.done) this.#close();
+    else this.#passed(result.value);
+    resolve(result);
+  };
+  readonly #onError = (error: unknown) => {
+    const reject = this.#reject;
+    if (!this.#settle()) return;
+    this.#close();
+    reject?.(error);
+  };
 
   constructor(
     inner: ChatModel,
@@ -87,23 +103,18 @@ class TimedStream implements AsyncIterator<ChatStreamPart> {
     // The wait starts when the next part is asked for, so a slow reader is never taken for a stalled model.
     if (this.#begun) this.#timer.refresh();
     return new Promise((resolve, reject) => {
-      this.#pending = resolve;
-      this.#inner.next().then(
-        (result) => {
-          if (this.#pending !== resolve) return;
-          this.#pending = undefined;
-          if (result.done) this.#close();
-          else this.#passed(result.value);
-          resolve(result);
-        },
-        (error) => {
-          if (this.#pending !== resolve) return;
-          this.#pending = undefined;
-          this.#close();
-          reject(error);
-        },
-      );
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#inner.next().then(this.#onResult, this.#onError);
     });
+  }
+
+  /** Takes the read in progress off the stream, returning how to resolve it; undefined if none is in progress. */
+  #settle(): ((result: IteratorResult<ChatStreamPart>) => void) | undefined {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    return resolve;
   }
 
   return(): Promise<IteratorResult<ChatStreamPart>> {
@@ -121,10 +132,10 @@ class TimedStream implements AsyncIterator<ChatStreamPart> {
   }
 
   #timedOut(): void {
-    const resolve = this.#pending;
+    if (this.#closed) return;
+    const resolve = this.#settle();
     // No read in progress: the reader is slow, not the model; the next read starts the wait again.
-    if (resolve === undefined || this.#closed) return;
-    this.#pending = undefined;
+    if (resolve === undefined) return;
     if (this.#callerSignal?.aborted) {
       this.#close();
       resolve({ done: false, value: { type: "finish", reason: "stopped" } });

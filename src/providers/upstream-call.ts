@@ -1,0 +1,149 @@
+/**
+ * An HTTP call to a model's upstream on undici's dispatcher, its response body read chunk by chunk as undici
+ * parses it. Every token of every remote reply comes through here: undici's `request` would put a Node Readable
+ * and its async iterator (an async generator, several promises per chunk) between the socket and the reader,
+ * where this puts one queue.
+ */
+import type { Dispatcher } from "undici";
+
+export type UpstreamRequest = {
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+  /** Aborting it cancels the call, before or during the response. */
+  signal?: AbortSignal;
+  dispatcher: Dispatcher;
+  /** Milliseconds to wait for the response headers. */
+  headersTimeout: number;
+  /** Milliseconds to wait between body chunks; 0 for no limit. */
+  bodyTimeout: number;
+};
+
+export type UpstreamResponse = {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body's chunks in order. Leaving it before its end cancels the call, which closes the connection. */
+  body: AsyncIterableIterator<Buffer>;
+};
+
+/** Resolves once the upstream answered with headers; rejects if it could not be reached or the call was aborted. */
+export function callUpstream(url: string, request: UpstreamRequest): Promise<UpstreamResponse> {
+  const { origin, pathname, search } = new URL(url);
+  const { signal } = request;
+  return new Promise((resolve, reject) => {
+    const body = new UpstreamBody();
+    let responded = false;
+    const onAbort = () => body.controller?.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const settled = () => signal?.removeEventListener("abort", onAbort);
+    try {
+      request.dispatcher.dispatch(
+        {
+          origin,
+          path: pathname + search,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+          headersTimeout: request.headersTimeout,
+          bodyTimeout: request.bodyTimeout,
+        },
+        {
+          onRequestStart(controller) {
+            body.controller = controller;
+            if (signal?.aborted) controller.abort(signal.reason);
+          },
+          onResponseStart(_controller, statusCode, headers) {
+            responded = true;
+            resolve({ statusCode, headers, body });
+          },
+          onResponseData(_controller, chunk) {
+            body.push(chunk);
+          },
+          onResponseEnd() {
+            settled();
+            body.end();
+          },
+          onResponseError(_controller, error) {
+            settled();
+            if (responded) body.fail(error);
+            else reject(error);
+          },
+        },
+      );
+    } catch (error) {
+      settled();
+      reject(error);
+    }
+  });
+}
+
+/** Chunks queued beyond this pause the connection until the reader catches up: a slow reader holds no more. */
+const HIGH_WATER_CHUNKS = 64;
+
+/** The body's chunks, queued as undici hands them over and read as an async iterator. */
+class UpstreamBody implements AsyncIterableIterator<Buffer> {
+  controller: Dispatcher.DispatchController | undefined;
+  #chunks: Buffer[] = [];
+  #ended = false;
+  #failure: { error: Error } | undefined;
+  #paused = false;
+  /** The read waiting for the next chunk, if one is. */
+  #waiting:
+    | { resolve: (result: IteratorResult<Buffer>) => void; reject: (error: unknown) => void }
+    | undefined;
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return this;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#ended) return;
+    const waiting = this.#waiting;
+    if (waiting) {
+      this.#waiting = undefined;
+      waiting.resolve({ done: false, value: chunk });
+      return;
+    }
+    this.#chunks.push(chunk);
+    if (this.#chunks.length >= HIGH_WATER_CHUNKS && !this.#paused) {
+      this.#paused = true;
+      this.controller?.pause();
+    }
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#waiting?.resolve({ done: true, value: undefined });
+    this.#waiting = undefined;
+  }
+
+  fail(error: Error): void {
+    if (this.#ended) return;
+    this.#failure = { error };
+    this.#waiting?.reject(error);
+    this.#waiting = undefined;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      if (this.#paused && this.#chunks.length === 0) {
+        this.#paused = false;
+        this.controller?.resume();
+      }
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#ended) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<Buffer>> {
+    if (!this.#ended && !this.#failure) this.controller?.abort(new Error("The reader left the response."));
+    this.#ended = true;
+    this.#chunks = [];
+    return Promise.resolve({ done: true, value: undefined });
+  }
+}
