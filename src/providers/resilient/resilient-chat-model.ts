@@ -159,19 +159,37 @@ export class ResilientChatModel implements ChatModel {
           break;
         }
 
+        // One call: its text passes on, after a `model.start` before the first. Written out here rather than as a
+        // generator of its own, which would add a layer of promises to every token. A call that fails before any
+        // text leaves no trace in the stream; one that finishes without text still names its model.
         const startedAt = performance.now();
-        let result: AttemptResult | undefined;
-        for await (const part of this.#attempt(candidate, { ...options, prompt }, continuation)) {
-          if ("kind" in part) result = part;
-          else {
-            if (part.type === "text.delta") delivered.add(part.text);
-            yield part;
+        const modelStart = modelStartOf(candidate, continuation);
+        let deliveredCharacters = 0;
+        let callUsage: UsagePart | undefined;
+        let end: ChatStreamPart | undefined;
+        try {
+          for await (const part of candidate.chatModel.stream({ ...options, prompt })) {
+            if (part.type === "text.delta") {
+              if (part.text === "") continue;
+              if (deliveredCharacters === 0) yield modelStart;
+              deliveredCharacters += part.text.length;
+              delivered.add(part.text);
+              yield part;
+            } else if (part.type === "usage") {
+              callUsage = part;
+            } else if (part.type === "finish" || part.type === "error") {
+              end = part;
+              break;
+            }
           }
+        } catch (error) {
+          // Providers report failures as parts; a throw is a defect, but it must not take the reply down with it.
+          end = { type: "error", error };
         }
-        if (!result) throw new Error("An attempt ended without a result.");
+        const result = attemptResult(end, signal, deliveredCharacters, callUsage);
+        if (result.kind === "finished" && deliveredCharacters === 0) yield modelStart;
         const durationMs = performance.now() - startedAt;
         if (result.usage) tally.usage = tally.usage ? sumUsage(tally.usage, result.usage) : result.usage;
-        const { deliveredCharacters } = result;
         const usage = result.usage && { usage: result.usage };
         if (result.kind === "stopped") {
           candidate.breaker?.release();
@@ -259,63 +277,37 @@ export class ResilientChatModel implements ChatModel {
     };
   }
 
-  /**
-   * One call: passes its text on, after a `model.start` before the first, and ends with an AttemptResult. A call
-   * that fails before any text leaves no trace in the stream; one that finishes without text still names its model.
-   */
-  async *#attempt(
-    candidate: Candidate,
-    options: ChatCallOptions,
-    continuation: boolean,
-  ): AsyncGenerator<ModelStartPart | Extract<ChatStreamPart, { type: "text.delta" }> | AttemptResult> {
-    const modelStart: ModelStartPart = {
-      type: "model.start",
-      candidateId: candidate.id,
-      modelId: candidate.chatModel.modelId,
-      ...(candidate.endpointId !== undefined && { endpointId: candidate.endpointId }),
-      continuation,
-    };
-    let deliveredCharacters = 0;
-    let usage: UsagePart | undefined;
-    let end: ChatStreamPart | undefined;
-    try {
-      for await (const part of candidate.chatModel.stream(options)) {
-        if (part.type === "text.delta") {
-          if (part.text === "") continue;
-          if (deliveredCharacters === 0) yield modelStart;
-          deliveredCharacters += part.text.length;
-          yield part;
-        } else if (part.type === "usage") {
-          usage = part;
-        } else if (part.type === "finish" || part.type === "error") {
-          end = part;
-          break;
-        }
-      }
-    } catch (error) {
-      // Providers report failures as parts; a throw is a defect, but it must not take the reply down with it.
-      end = { type: "error", error };
-    }
-
-    if (options.signal?.aborted || (end?.type === "finish" && end.reason === "stopped")) {
-      yield { kind: "stopped", deliveredCharacters, usage };
-      return;
-    }
-    if (end?.type === "finish") {
-      if (deliveredCharacters === 0) yield modelStart;
-      yield { kind: "finished", end, deliveredCharacters, usage };
-      return;
-    }
-    const error =
-      end?.type === "error"
-        ? asProviderError(end.error)
-        : new ProviderError("The model's stream ended without saying how.", { isRetryable: true });
-    yield { kind: "failed", error, deliveredCharacters, usage };
-  }
-
   #report(report: Omit<AttemptReport, "breakerState">, candidate: Candidate): void {
     this.#onAttempt?.({ ...report, ...(candidate.breaker && { breakerState: candidate.breaker.state }) });
   }
+}
+
+function modelStartOf(candidate: Candidate, continuation: boolean): ModelStartPart {
+  return {
+    type: "model.start",
+    candidateId: candidate.id,
+    modelId: candidate.chatModel.modelId,
+    ...(candidate.endpointId !== undefined && { endpointId: candidate.endpointId }),
+    continuation,
+  };
+}
+
+/** What a call came to, from how its stream ended. */
+function attemptResult(
+  end: ChatStreamPart | undefined,
+  signal: AbortSignal | undefined,
+  deliveredCharacters: number,
+  usage: UsagePart | undefined,
+): AttemptResult {
+  if (signal?.aborted || (end?.type === "finish" && end.reason === "stopped")) {
+    return { kind: "stopped", deliveredCharacters, usage };
+  }
+  if (end?.type === "finish") return { kind: "finished", end, deliveredCharacters, usage };
+  const error =
+    end?.type === "error"
+      ? asProviderError(end.error)
+      : new ProviderError("The model's stream ended without saying how.", { isRetryable: true });
+  return { kind: "failed", error, deliveredCharacters, usage };
 }
 
 function incompleteError(
