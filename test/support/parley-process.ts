@@ -1,14 +1,12 @@
 /** Starts real `parley serve` processes for tests and reads what they log. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const PARLEY_BIN = path.join(REPO_ROOT, "bin/parley.js");
-/** The node flags `npm start` serves with: tests and benchmarks run the server as a user's `npm start` does. */
-export const SERVE_NODE_FLAGS = serveNodeFlags();
 
 export type ParleyProcess = {
   url: string;
@@ -49,7 +47,6 @@ export async function startParley(options: StartParleyOptions = {}): Promise<Par
   const child = spawn(
     process.execPath,
     [
-      ...SERVE_NODE_FLAGS,
       // Extra node flags for one server, e.g. --cpu-prof when profiling a benchmark (NODE_OPTIONS refuses it).
       ...(process.env.PARLEY_TEST_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
       PARLEY_BIN,
@@ -156,12 +153,4 @@ export async function sendJson<T = Record<string, unknown>>(
   if (!expected)
     throw new Error(`${method} ${pathname} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-function serveNodeFlags(): string[] {
-  const start: string = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts.start;
-  const flags = /^node((?: --\S+)*) bin\/parley\.js serve$/.exec(start)?.[1];
-  if (flags === undefined)
-    throw new Error(`package.json's start script is not "node [flags] bin/parley.js serve": ${start}`);
-  return flags.split(" ").filter(Boolean);
 }
