@@ -14,6 +14,7 @@ import {
   warmUpPaths,
 } from "./support/gateway-paths.js";
 import { formatNumber, markdownTable } from "./support/markdown-table.js";
+import { parleyMetricSum } from "./support/parley-metric.js";
 import { BURST_MS, type LoadResult, runStreamLoad, type StreamSample } from "./support/stream-load.js";
 import { type StreamStatistics, streamStatistics } from "./support/stream-statistics.js";
 import type { BenchmarkReport } from "./support/write-benchmark-report.js";
@@ -50,6 +51,8 @@ type PathFigures = StreamStatistics & {
   gatewayCpuMsPerStream: number;
   /** write()/writev() system calls of the gateway per stream: socket writes, and for Parley its SQLite WAL too. */
   gatewayWritesPerStream: number;
+  /** Parley only: its V8 garbage collection per stream over the windows (from its own /metrics), ms. */
+  gcMsPerStream: number;
   /** CPU that other processes on the machine used while this path was measured, in cores. */
   othersCores: number;
   connectionsOpened: number;
@@ -94,6 +97,9 @@ export async function runGatewayBenchmark(): Promise<BenchmarkReport> {
             staggerMs: level.concurrency === 1 ? 0 : STREAM_MS / 2,
             expectedDeltas: DELTAS,
             processes: processesOf(path),
+            ...(path.name === "parley" && {
+              counters: { gcSeconds: () => parleyMetricSum(path, "parley_nodejs_gc_duration_seconds_sum") },
+            }),
           });
           results.set(path.name, [...(results.get(path.name) ?? []), result]);
           progress(`c=${level.concurrency} round ${round + 1}`, path, result.measured, result);
@@ -198,6 +204,7 @@ function levelFigures(
     const streams = loads.reduce((sum, load) => sum + load.samples.length, 0);
     const gatewayCpu = loads.reduce((sum, load) => sum + (load.cpuMs.gateway ?? 0), 0);
     const gatewayWrites = loads.reduce((sum, load) => sum + (load.io.gateway?.writeCalls ?? 0), 0);
+    const gcSeconds = loads.reduce((sum, load) => sum + (load.counters.gcSeconds ?? Number.NaN), 0);
     const wallMs = loads.reduce((sum, load) => sum + load.wallMs, 0);
     return {
       ...own,
@@ -210,6 +217,7 @@ function levelFigures(
       addedTransitP99: own.transitP99 - direct.transitP99,
       gatewayCpuMsPerStream: path.name === "direct" ? Number.NaN : gatewayCpu / streams,
       gatewayWritesPerStream: path.name === "direct" ? Number.NaN : gatewayWrites / streams,
+      gcMsPerStream: (gcSeconds * 1000) / streams,
       othersCores: loads.reduce((sum, load) => sum + load.othersCpuMs, 0) / wallMs,
       connectionsOpened: Math.min(...loads.map((load) => load.connectionsOpened)),
     };
@@ -425,6 +433,7 @@ function report(input: ReportInput): BenchmarkReport {
       `Buffering: a content frame that arrives less than ${BURST_MS} ms after the previous one came in a burst (the pacing is ${PACING_MS} ms). Parley's SSE writer coalesces frames written within 10 ms of its last write; at ${PACING_MS} ms pacing it should never hold one, which the held and burst columns check.`,
       `Streams sustained: the ladder ${LADDER.join(", ")} (2 streams per slot, starts spread over ${STREAM_MS / 2} ms), per path until it fails a step; a step is sustained when every stream that did not fail got every frame in order, no gap exceeded ${MAX_GAP_MS} ms (10× the pacing) and fewer than ${MAX_ERROR_SHARE * 100}% failed. A failed step is run once more, and the path stops climbing only if it fails again.${input.budgetStoppedAt ? ` The ladder stopped before ${input.budgetStoppedAt} to keep within the time budget.` : ""}`,
       "Costs: the gateway process's time on a CPU (/proc/<pid>/task/*/schedstat) and its write system calls (/proc/<pid>/io syscw) during the load, warm-up excluded, divided by the streams run; for the direct path, nothing. Other processes' CPU: the machine's busy time (/proc/stat) minus that of the gateway, the upstream and this client, over the load's wall time: this machine is shared, and that is how much it was while the path ran.",
+      `Parley's own garbage collection over the same windows (prom-client's nodejs_gc_duration_seconds in its /metrics, every kind): ${levels.map((level) => `${formatNumber(parley(level.concurrency)?.gcMsPerStream, 2)} ms per stream at c=${level.concurrency}`).join(", ")}; at c=100 that is ${formatNumber(((parley(100)?.gcMsPerStream ?? Number.NaN) / (parley(100)?.gatewayCpuMsPerStream ?? Number.NaN)) * 100, 0)}% of its CPU. Each collection pauses every stream at once.`,
       `Took ${formatNumber(input.seconds, 0)} s.`,
     ],
     data: {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import { checkPathsServe, type GatewayPath, startGatewayPaths } from "./support/gateway-paths.js";
 import { formatNumber, markdownTable } from "./support/markdown-table.js";
+import { parleyMetricSum } from "./support/parley-metric.js";
 import { steadyResidentSetBytes } from "./support/process-memory.js";
 import { type OpenStream, openStream, waitUntilIdle } from "./support/stream-load.js";
 import type { BenchmarkReport } from "./support/write-benchmark-report.js";
@@ -122,14 +123,8 @@ async function measurePath(path: GatewayPath): Promise<PathMemory> {
 }
 
 /** Parley's own gauge of its V8 heap in use (prom-client's default metrics, under the `parley_` prefix). */
-async function parleyHeapUsedBytes(path: GatewayPath): Promise<number> {
-  try {
-    const response = await fetch(`${path.origin}/metrics`, { headers: path.headers });
-    const match = /^parley_nodejs_heap_size_used_bytes\s+(\S+)/m.exec(await response.text());
-    return match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  } catch {
-    return Number.NaN;
-  }
+function parleyHeapUsedBytes(path: GatewayPath): Promise<number> {
+  return parleyMetricSum(path, "parley_nodejs_heap_size_used_bytes");
 }
 
 function report(results: PathMemory[], peerMissing: string | undefined, seconds: number): BenchmarkReport {

@@ -188,6 +188,8 @@ export type LoadOptions = {
   expectedDeltas: number;
   /** Server processes whose CPU time the load is charged with, by name (the client is added as `client`). */
   processes: Record<string, number | undefined>;
+  /** Counters read just before and after the measured window (a server's own figures, from its /metrics). */
+  counters?: Record<string, () => Promise<number>>;
 };
 
 export type LoadResult = {
@@ -204,6 +206,8 @@ export type LoadResult = {
   /** CPU time that processes other than these used meanwhile, ms: how busy the shared machine was. */
   othersCpuMs: number;
   wallMs: number;
+  /** How much each of the options' counters grew over the window. */
+  counters: Record<string, number>;
 };
 
 /**
@@ -232,6 +236,7 @@ export async function runStreamLoad(path: GatewayPath, options: LoadOptions): Pr
     await nextTurn();
     await waitUntilIdle(Object.values(options.processes));
 
+    const countersBefore = await readCounters(options.counters);
     const before = cpuTimes(options.processes);
     const ioBefore = ioCounts(options.processes);
     const machineBefore = machineBusyMs();
@@ -256,6 +261,7 @@ export async function runStreamLoad(path: GatewayPath, options: LoadOptions): Pr
     );
     const wallMs = performance.now() - startedAt;
     const after = cpuTimes(options.processes);
+    const countersAfter = await readCounters(options.counters);
     const ioAfter = ioCounts(options.processes);
     const machineAfter = machineBusyMs();
     const cpuMs = Object.fromEntries(
@@ -280,10 +286,25 @@ export async function runStreamLoad(path: GatewayPath, options: LoadOptions): Pr
         ]),
       ),
       wallMs,
+      counters: Object.fromEntries(
+        Object.keys(countersBefore).map((name) => [
+          name,
+          (countersAfter[name] ?? 0) - (countersBefore[name] ?? 0),
+        ]),
+      ),
     };
   } finally {
     await pool.destroy();
   }
+}
+
+async function readCounters(
+  counters: Record<string, () => Promise<number>> | undefined,
+): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    Object.entries(counters ?? {}).map(async ([name, read]) => [name, await read()] as const),
+  );
+  return Object.fromEntries(entries);
 }
 
 function cpuTimes(processes: Record<string, number | undefined>): Record<string, number> {
