@@ -85,12 +85,11 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
   controller: Dispatcher.DispatchController | undefined;
   #chunks: Buffer[] = [];
   #ended = false;
-  #failure: { error: Error } | undefined;
+  #failure: Error | undefined;
   #paused = false;
-  /** The read waiting for the next chunk, if one is. */
-  #waiting:
-    | { resolve: (result: IteratorResult<Buffer>) => void; reject: (error: unknown) => void }
-    | undefined;
+  /** Settle the read waiting for the next chunk, if one is (plain fields: a wait comes with every chunk). */
+  #resolve: ((result: IteratorResult<Buffer>) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
     return this;
@@ -98,10 +97,9 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
 
   push(chunk: Buffer): void {
     if (this.#ended) return;
-    const waiting = this.#waiting;
-    if (waiting) {
-      this.#waiting = undefined;
-      waiting.resolve({ done: false, value: chunk });
+    const resolve = this.#settle();
+    if (resolve) {
+      resolve({ done: false, value: chunk });
       return;
     }
     this.#chunks.push(chunk);
@@ -113,15 +111,14 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
 
   end(): void {
     this.#ended = true;
-    this.#waiting?.resolve({ done: true, value: undefined });
-    this.#waiting = undefined;
+    this.#settle()?.({ done: true, value: undefined });
   }
 
   fail(error: Error): void {
     if (this.#ended) return;
-    this.#failure = { error };
-    this.#waiting?.reject(error);
-    this.#waiting = undefined;
+    this.#failure = error;
+    const reject = this.#reject;
+    if (this.#settle()) reject?.(error);
   }
 
   next(): Promise<IteratorResult<Buffer>> {
@@ -133,11 +130,20 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
       }
       return Promise.resolve({ done: false, value: chunk });
     }
-    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#failure) return Promise.reject(this.#failure);
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject };
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
+  }
+
+  /** Takes the waiting read off the body, returning how to resolve it; undefined if no read is waiting. */
+  #settle(): ((result: IteratorResult<Buffer>) => void) | undefined {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    return resolve;
   }
 
   return(): Promise<IteratorResult<Buffer>> {
