@@ -5,7 +5,12 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
-import { checkPathsServe, type GatewayPath, startGatewayPaths } from "./support/gateway-paths.js";
+import {
+  checkPathsServe,
+  type GatewayPath,
+  startGatewayPaths,
+  warmUpPaths,
+} from "./support/gateway-paths.js";
 import { formatNumber, markdownTable } from "./support/markdown-table.js";
 import { parleyMetricSum } from "./support/parley-metric.js";
 import { steadyResidentSetBytes } from "./support/process-memory.js";
@@ -55,14 +60,7 @@ export async function runMemoryBenchmark(): Promise<BenchmarkReport> {
 
 async function measurePath(path: GatewayPath): Promise<PathMemory> {
   // Warm up: code compiled, pools and caches at their working size, as on a server that has served before.
-  const warmupPool = new Pool(path.origin, { connections: 100 });
-  await Promise.all(
-    Array.from(
-      { length: WARMUP_STREAMS },
-      () => openStream(warmupPool, path, "instant", { expectedDeltas: DELTAS }).done,
-    ),
-  );
-  await warmupPool.destroy();
+  await warmUpPaths([path], { streams: WARMUP_STREAMS, concurrency: 100, expectedDeltas: DELTAS });
   await waitUntilIdle([path.pid]);
   await sleep(1000);
   const heapUsed: number[] = [];
