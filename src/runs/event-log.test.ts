@@ -44,6 +44,22 @@ describe("EventLog", () => {
     expect(errors).toEqual([]);
   });
 
+  it("flushRun stores one run's events at once and leaves the other runs' to their window", async () => {
+    const store = await stores.open();
+    const ending = await createRun(store);
+    const going = await createRun(store);
+    const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 10_000, onError: () => {} });
+    for (let id = 1; id <= 3; id++) {
+      log.add(ending.runId, delta(id));
+      log.add(going.runId, delta(id));
+    }
+    await log.flushRun(ending.runId);
+    expect((await store.runEvents.listAfter(ending.runId, 0)).map((event) => event.id)).toEqual([1, 2, 3]);
+    expect(await store.runEvents.lastId(going.runId)).toBe(0);
+    await log.flush();
+    expect((await store.runEvents.listAfter(going.runId, 0)).map((event) => event.id)).toEqual([1, 2, 3]);
+  });
+
   it("keeps order across overlapping flushes and stores everything by the last one", async () => {
     const { store, runId } = await storeWithRun();
     const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 1000, onError: () => {} });

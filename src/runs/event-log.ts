@@ -46,6 +46,21 @@ export class EventLog {
     this.#timer = undefined;
     const batch = this.#pending;
     this.#pending = new Map();
+    return this.#enqueue(batch);
+  }
+
+  /**
+   * Writes what one run added so far, after every earlier write; resolves when it is stored. A run that ends
+   * uses this: the other runs' events keep to their window, where a flush of everything at every run's end
+   * would split them into a row per few tokens whenever many runs end close together.
+   */
+  flushRun(runId: string): Promise<void> {
+    const events = this.#pending.get(runId);
+    this.#pending.delete(runId);
+    return this.#enqueue(new Map(events ? [[runId, events]] : []));
+  }
+
+  #enqueue(batch: Map<string, RunEvent[]>): Promise<void> {
     this.#writing = this.#writing.then(() => this.#write(batch));
     return this.#writing;
   }
@@ -53,7 +68,8 @@ export class EventLog {
   async #write(batch: Map<string, RunEvent[]>): Promise<void> {
     if (batch.size === 0) return;
     try {
-      const events = [...batch].flatMap(([runId, runEvents]) => stored(runId, runEvents));
+      const events: StoredRunEvent[] = [];
+      for (const [runId, runEvents] of batch) for (const event of runEvents) events.push({ ...event, runId });
       await this.#config.writes.write((store) => store.runEvents.append(events));
     } catch (error) {
       if (error instanceof NotFoundError) {

@@ -205,7 +205,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   // A failed write stored no outcome of this server's (another server's recovery may have): none is claimed here.
   if (!failed) live.recordOutcome({ status: runStatus, endedAt });
   announce();
-  if (persistence) await persistence.eventLog.flush();
+  if (persistence) await persistence.eventLog.flushRun(live.id);
   if (failed) throw failed.reason;
 }
 
