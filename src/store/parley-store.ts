@@ -100,21 +100,27 @@ function createRepositories(database: Kysely<ParleyDatabase>): Repositories {
 
 /**
  * Repositories made on first use. A transaction store is made for every batch of writes, which touches two or
- * three of the twelve; making them all each time cost more than some of the writes.
+ * three of the twelve; making them all each time cost more than some of the writes. The getters live on one
+ * shared prototype, so a transaction store is two fields rather than a closure and a property per repository.
  */
 function lazyRepositories(database: Kysely<ParleyDatabase>): Repositories {
-  const repositories = {} as Repositories;
-  for (const name of Object.keys(repositoryFactories) as (keyof Repositories)[]) {
-    let made: unknown;
-    Object.defineProperty(repositories, name, {
-      enumerable: true,
-      get: () => {
-        made ??= repositoryFactories[name](database);
-        return made;
-      },
-    });
-  }
-  return repositories;
+  const repositories: LazyRepositories = Object.create(lazyRepositoryGetters);
+  repositories.database = database;
+  repositories.made = {};
+  return repositories as unknown as Repositories;
+}
+
+type LazyRepositories = { database: Kysely<ParleyDatabase>; made: Partial<Repositories> };
+
+const lazyRepositoryGetters: object = Object.create(null);
+for (const name of Object.keys(repositoryFactories) as (keyof Repositories)[]) {
+  Object.defineProperty(lazyRepositoryGetters, name, {
+    get(this: LazyRepositories) {
+      const made = this.made as Record<keyof Repositories, unknown>;
+      made[name] ??= repositoryFactories[name](this.database);
+      return made[name];
+    },
+  });
 }
 
 /** The error that made the transaction fail matters more than one from rolling it back. */
