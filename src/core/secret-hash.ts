@@ -1,5 +1,5 @@
 /** Hashes for secrets: scrypt for passwords (slow on purpose), SHA-256 for random tokens and keys (already strong). */
-import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
 
@@ -23,8 +23,9 @@ export function newSecretToken(prefix: string): string {
   return `${prefix}${randomBytes(32).toString("base64url")}`;
 }
 
+/** One call, no Hash object: every API request hashes its key (Node's one-shot `hash`, from 20.12). */
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
