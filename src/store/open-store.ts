@@ -85,7 +85,9 @@ async function openSqlite(
   // The schema is in place: from here on, writes go to a second connection on a thread of their own. (The
   // migrating instance is dropped, not destroyed: destroying it would close the connection that goes on reading.)
   const writer = new SqliteWriterThread(sqlitePath);
-  const split = new Kysely<ParleyDatabase>({ dialect: new ParleySqliteDialect({ database: cached, writer }) });
+  const split = new Kysely<ParleyDatabase>({
+    dialect: new ParleySqliteDialect({ database: cached, writer }),
+  });
   return { database: split, sqlite };
 }
 

@@ -26,7 +26,9 @@ export class ParleySqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     const { writer, database } = this.#config;
-    return writer ? new WriterThreadSqliteDriver(database, writer) : new ImmediateTransactionSqliteDriver(this.#config);
+    return writer
+      ? new WriterThreadSqliteDriver(database, writer)
+      : new ImmediateTransactionSqliteDriver(this.#config);
   }
 
   override createAdapter(): DialectAdapter {
