@@ -1,6 +1,6 @@
 /** Opens Parley's database from configuration, migrates it to the latest schema and returns the storage port. */
 import Database from "better-sqlite3";
-import { Kysely } from "kysely";
+import { Kysely, sql } from "kysely";
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
@@ -88,6 +88,9 @@ async function openSqlite(
   const split = new Kysely<ParleyDatabase>({
     dialect: new ParleySqliteDialect({ database: cached, writer }),
   });
+  // Kysely starts a driver on its first query, and destroying one never started does nothing: started now, the
+  // writer thread closes with the store even if the store never wrote.
+  await sql`select 1`.execute(split);
   return { database: split, sqlite };
 }
 

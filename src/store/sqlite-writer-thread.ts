@@ -41,8 +41,9 @@ parentPort.on("message", (message) => {
     parentPort.close();
     return;
   }
-  const { id, sql, parameters } = message;
+  const { id, sql, parameters, begin } = message;
   try {
+    if (begin) prepare("begin immediate").run();
     const statement = prepare(sql);
     if (statement.reader) {
       parentPort.postMessage({ id, rows: statement.all(parameters) });
@@ -94,14 +95,17 @@ export class SqliteWriterThread {
     });
   }
 
-  /** Runs one statement on the thread's connection; results come back as Kysely's SQLite driver gives them. */
-  execute(sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
+  /**
+   * Runs one statement on the thread's connection; results come back as Kysely's SQLite driver gives them.
+   * `begin` opens an immediate transaction first, in the same message (a message costs more than a statement).
+   */
+  execute(sql: string, parameters: readonly unknown[], begin = false): Promise<QueryResult<unknown>> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, sql, parameters });
+      this.#worker.postMessage({ id, sql, parameters, begin });
     });
   }
 

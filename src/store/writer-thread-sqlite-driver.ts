@@ -89,6 +89,8 @@ class SplitConnection implements DatabaseConnection {
   readonly #writes: WriteTurns;
   /** Ends the transaction's turn; set while this connection holds one. */
   #endTurn: (() => void) | undefined;
+  /** The transaction is begun with its first statement, in the same message to the writer. */
+  #beginPending = false;
 
   constructor(database: SqliteDatabase, writer: SqliteWriterThread, writes: WriteTurns) {
     this.#database = database;
@@ -96,38 +98,55 @@ class SplitConnection implements DatabaseConnection {
     this.#writes = writes;
   }
 
+  // Immediate, as on the main connection: the write lock is taken at once, or waited for (see
+  // ParleySqliteDialect); the writer runs it just before the transaction's first statement.
   async begin(): Promise<void> {
-    const endTurn = await this.#writes.take();
-    try {
-      // Immediate, as on the main connection: the write lock is taken now, or waited for (see ParleySqliteDialect).
-      await this.#writer.execute("begin immediate", []);
-    } catch (error) {
-      endTurn();
-      throw error;
-    }
-    this.#endTurn = endTurn;
+    this.#endTurn = await this.#writes.take();
+    this.#beginPending = true;
   }
 
   async end(command: "commit" | "rollback"): Promise<void> {
     const endTurn = this.#endTurn;
-    // A rollback after a failed commit finds the transaction already ended below.
+    // A rollback after a failed commit finds the transaction already ended.
     if (!endTurn) return;
+    const begun = !this.#beginPending;
+    this.#endTurn = undefined;
+    this.#beginPending = false;
     try {
-      await this.#writer.execute(command, []);
-    } catch (error) {
-      // A commit that failed leaves SQLite's transaction open: it is rolled back before the turn passes on.
-      if (command === "commit") await this.#writer.execute("rollback", []).catch(() => {});
-      throw error;
+      // No statement ran, so no transaction was begun.
+      if (!begun) return;
+      if (command === "commit") {
+        try {
+          await this.#writer.execute("commit", []);
+        } catch (error) {
+          // A commit that failed leaves SQLite's transaction open: it is undone before the turn passes on.
+          await this.#rollback();
+          throw error;
+        }
+      } else {
+        await this.#rollback();
+      }
     } finally {
-      this.#endTurn = undefined;
       endTurn();
     }
+  }
+
+  /**
+   * Finds nothing to undo when the begin itself failed, or SQLite already rolled back on the error; its own
+   * failure would only hide the error that led to it.
+   */
+  async #rollback(): Promise<void> {
+    await this.#writer.execute("rollback", []).catch(() => {});
   }
 
   async executeQuery<Row>(compiledQuery: CompiledQuery): Promise<QueryResult<Row>> {
     const { sql, parameters } = compiledQuery;
     // Inside a transaction everything goes to the writer, so its reads see its own writes.
-    if (this.#endTurn) return (await this.#writer.execute(sql, parameters)) as QueryResult<Row>;
+    if (this.#endTurn) {
+      const begin = this.#beginPending;
+      this.#beginPending = false;
+      return (await this.#writer.execute(sql, parameters, begin)) as QueryResult<Row>;
+    }
     const statement = this.#database.prepare(sql);
     if (!isReadOnly(statement)) {
       const endTurn = await this.#writes.take();
