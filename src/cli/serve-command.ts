@@ -33,7 +33,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const logger = pino({ name: "parley" });
   mkdirSync(config.dataDir, { recursive: true });
   const storeConfig = storeConfigOf(config);
-  const store = await openStore(storeConfig, { backgroundCheckpoints: true, backgroundWrites: true });
+  const store = await openStore(storeConfig, { backgroundCheckpoints: true });
   const seeded = await seedBuiltInBots(store);
   if (seeded.length > 0) logger.info({ bots: seeded }, "added the built-in bots");
 

@@ -68,9 +68,9 @@ export class EventLog {
   async #write(batch: Map<string, RunEvent[]>): Promise<void> {
     if (batch.size === 0) return;
     try {
-      // The rows are made inside the transaction: made earlier, they would wait out the batching window (and
-      // under load, a garbage collection or two) for nothing.
-      await this.#config.writes.write((store) => store.runEvents.append(storedBatch(batch)));
+      const events: StoredRunEvent[] = [];
+      for (const [runId, runEvents] of batch) for (const event of runEvents) events.push({ ...event, runId });
+      await this.#config.writes.write((store) => store.runEvents.append(events));
     } catch (error) {
       if (error instanceof NotFoundError) {
         // A run deleted with its conversation fails the whole batch: write the others run by run.
@@ -95,12 +95,6 @@ export class EventLog {
       }
     }
   }
-}
-
-function storedBatch(batch: Map<string, RunEvent[]>): StoredRunEvent[] {
-  const events: StoredRunEvent[] = [];
-  for (const [runId, runEvents] of batch) for (const event of runEvents) events.push({ ...event, runId });
-  return events;
 }
 
 function stored(runId: string, events: readonly RunEvent[]): StoredRunEvent[] {

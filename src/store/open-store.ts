@@ -1,6 +1,6 @@
 /** Opens Parley's database from configuration, migrates it to the latest schema and returns the storage port. */
 import Database from "better-sqlite3";
-import { Kysely, sql } from "kysely";
+import { Kysely } from "kysely";
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { migrateToLatest } from "./migrate-to-latest.js";
@@ -13,7 +13,6 @@ import {
 import type { ParleyDatabase } from "./parley-database.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { createParleyStore } from "./parley-store.js";
-import { SqliteWriterThread } from "./sqlite-writer-thread.js";
 import { withStatementCache } from "./statement-cache.js";
 import { WalCheckpointer } from "./wal-checkpointer.js";
 
@@ -29,11 +28,6 @@ export type OpenStoreOptions = {
    * server's thread never stops for it (see WalCheckpointer). Short commands leave it to SQLite.
    */
   backgroundCheckpoints?: boolean;
-  /**
-   * For a long-running server: SQLite executes and commits every write on a worker thread's connection, and the
-   * server's thread only reads (see WriterThreadSqliteDriver). Short commands write on their own thread.
-   */
-  backgroundWrites?: boolean;
 };
 
 /**
@@ -48,12 +42,9 @@ const MIGRATION_BUSY_TIMEOUT_MILLISECONDS = 60_000;
 
 export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<ParleyStore> {
   if ("databaseUrl" in config) return createParleyStore(await openPostgres(config.databaseUrl));
-  const inMemory = isInMemorySqlitePath(config.sqlitePath);
-  const { database, sqlite } = await openSqlite(config.sqlitePath, {
-    writerThread: options.backgroundWrites === true && !inMemory,
-  });
+  const { database, sqlite } = await openSqlite(config.sqlitePath);
   const store = createParleyStore(database);
-  if (!options.backgroundCheckpoints || inMemory) return store;
+  if (!options.backgroundCheckpoints || isInMemorySqlitePath(config.sqlitePath)) return store;
   const checkpointer = new WalCheckpointer(sqlite, config.sqlitePath);
   return {
     ...store,
@@ -67,11 +58,11 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
 
 async function openSqlite(
   sqlitePath: string,
-  options: { writerThread: boolean },
 ): Promise<{ database: Kysely<ParleyDatabase>; sqlite: Database.Database }> {
   const sqlite = openSqliteDatabase(sqlitePath);
-  const cached = withStatementCache(sqlite);
-  const database = new Kysely<ParleyDatabase>({ dialect: new ParleySqliteDialect({ database: cached }) });
+  const database = new Kysely<ParleyDatabase>({
+    dialect: new ParleySqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   sqlite.pragma(`busy_timeout = ${MIGRATION_BUSY_TIMEOUT_MILLISECONDS}`);
   try {
     await migrateToLatest(database);
@@ -81,17 +72,7 @@ async function openSqlite(
   }
   // Once the schema is there, a request should fail soon rather than hang behind a stuck writer.
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MILLISECONDS}`);
-  if (!options.writerThread) return { database, sqlite };
-  // The schema is in place: from here on, writes go to a second connection on a thread of their own. (The
-  // migrating instance is dropped, not destroyed: destroying it would close the connection that goes on reading.)
-  const writer = new SqliteWriterThread(sqlitePath);
-  const split = new Kysely<ParleyDatabase>({
-    dialect: new ParleySqliteDialect({ database: cached, writer }),
-  });
-  // Kysely starts a driver on its first query, and destroying one never started does nothing: started now, the
-  // writer thread closes with the store even if the store never wrote.
-  await sql`select 1`.execute(split);
-  return { database: split, sqlite };
+  return { database, sqlite };
 }
 
 function isBusy(error: unknown): boolean {

@@ -1,46 +1,31 @@
-/**
- * Kysely's SQLite dialect with the changes Parley needs when more than one connection opens the same file, and
- * optionally its writes on a writer thread.
- */
+/** Kysely's SQLite dialect with the two changes Parley needs when more than one connection opens the same file. */
 import {
   CompiledQuery,
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
   SqliteAdapter,
-  type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
 } from "kysely";
-import type { SqliteWriterThread } from "./sqlite-writer-thread.js";
-import { WriterThreadSqliteDriver } from "./writer-thread-sqlite-driver.js";
 
 export class ParleySqliteDialect extends SqliteDialect {
-  readonly #config: ParleySqliteDialectConfig;
+  readonly #config: SqliteDialectConfig;
 
-  constructor(config: ParleySqliteDialectConfig) {
+  constructor(config: SqliteDialectConfig) {
     super(config);
     this.#config = config;
   }
 
   override createDriver(): Driver {
-    const { writer, database } = this.#config;
-    return writer
-      ? new WriterThreadSqliteDriver(database, writer)
-      : new ImmediateTransactionSqliteDriver(this.#config);
+    return new ImmediateTransactionSqliteDriver(this.#config);
   }
 
   override createAdapter(): DialectAdapter {
     return new TransactionalSchemaSqliteAdapter();
   }
 }
-
-export type ParleySqliteDialectConfig = SqliteDialectConfig & {
-  database: SqliteDatabase;
-  /** Where writes run, off the calling thread (see WriterThreadSqliteDriver); on `database` itself without it. */
-  writer?: SqliteWriterThread;
-};
 
 /**
  * A plain `begin` takes the write lock only at the first write. When another connection (the CLI, a second

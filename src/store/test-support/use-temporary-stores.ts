@@ -12,11 +12,10 @@ import type { ParleyStore } from "../../core/parley-store.js";
 import { openStore } from "../open-store.js";
 import { useTemporaryPostgresDatabases } from "./use-temporary-postgres-databases.js";
 
-/** `sqlite-writer-thread`: SQLite with its writes on a worker thread, as `parley serve` opens it. */
-export type StoreDialect = "sqlite" | "sqlite-writer-thread" | "postgres";
+export type StoreDialect = "sqlite" | "postgres";
 
 /** Every database the store runs on, for `describe.each(storeDialects)("... on %s", (dialect) => ...)`. */
-export const storeDialects: readonly StoreDialect[] = ["sqlite", "sqlite-writer-thread", "postgres"];
+export const storeDialects: readonly StoreDialect[] = ["sqlite", "postgres"];
 
 export type TemporaryStores = {
   dialect: StoreDialect;
@@ -57,14 +56,12 @@ export function useTemporaryStores(dialect: StoreDialect = "sqlite"): TemporaryS
     databasePath,
     async open(location) {
       const at = location ?? (await newDatabase());
-      const store = await openStore(dialect === "postgres" ? { databaseUrl: at } : { sqlitePath: at }, {
-        backgroundWrites: dialect === "sqlite-writer-thread",
-      });
+      const store = await openStore(dialect === "postgres" ? { databaseUrl: at } : { sqlitePath: at });
       openStores.add(store);
       return store;
     },
     async query(location, sqlText, parameters = []) {
-      if (dialect !== "postgres") {
+      if (dialect === "sqlite") {
         const database = new Database(location, { readonly: true });
         try {
           return database.prepare(sqlText).all(...parameters) as Record<string, unknown>[];
