@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ParleyStore } from "../core/parley-store.js";
+import { writeCommand } from "../core/write-command.js";
 import { sampleConversation, sampleMessage } from "../store/test-support/sample-records.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { BatchedWrites } from "./batched-writes.js";
@@ -29,7 +30,9 @@ describe("BatchedWrites", () => {
     const writes = new BatchedWrites(store);
     const conversations = [sampleConversation(), sampleConversation(), sampleConversation()];
     await Promise.all(
-      conversations.map((conversation) => writes.write((tx) => tx.conversations.create(conversation))),
+      conversations.map((conversation) =>
+        writes.write([writeCommand("conversations", "create", conversation)]),
+      ),
     );
     expect(transactions()).toBe(1);
     for (const conversation of conversations) {
@@ -37,7 +40,9 @@ describe("BatchedWrites", () => {
     }
 
     // A later turn starts a new batch.
-    await writes.write((tx) => tx.conversations.update(conversations[0]?.id ?? "", { title: "Renamed" }));
+    await writes.write([
+      writeCommand("conversations", "update", conversations[0]?.id ?? "", { title: "Renamed" }),
+    ]);
     expect(transactions()).toBe(2);
     expect((await store.conversations.get(conversations[0]?.id ?? ""))?.title).toBe("Renamed");
   });
@@ -49,7 +54,7 @@ describe("BatchedWrites", () => {
     const startedAt = performance.now();
     const written: Promise<void>[] = [];
     for (const conversation of conversations) {
-      written.push(writes.write((tx) => tx.conversations.create(conversation)));
+      written.push(writes.write([writeCommand("conversations", "create", conversation)]));
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     await Promise.all(written);
@@ -65,11 +70,11 @@ describe("BatchedWrites", () => {
   it("never holds back a write a client waits on, and takes along the writes waiting to be spaced", async () => {
     const { store, transactions } = counting(await stores.open());
     const writes = new BatchedWrites(store, { minCommitIntervalMs: 60_000 });
-    await writes.write((tx) => tx.conversations.create(sampleConversation()));
+    await writes.write([writeCommand("conversations", "create", sampleConversation())]);
     const spaced = sampleConversation();
-    const waited = writes.write((tx) => tx.conversations.create(spaced));
+    const waited = writes.write([writeCommand("conversations", "create", spaced)]);
     const prompt = sampleConversation();
-    await writes.write((tx) => tx.conversations.create(prompt), { promptly: true });
+    await writes.write([writeCommand("conversations", "create", prompt)], { promptly: true });
     // Both went in the prompt write's batch, a minute before the spacing would have let the first one go.
     await waited;
     expect(transactions()).toBe(2);
@@ -83,14 +88,18 @@ describe("BatchedWrites", () => {
     const conversation = sampleConversation();
     const orphan = sampleMessage("conv_that_does_not_exist", { role: "user" });
     const results = await Promise.allSettled([
-      writes.write((tx) => tx.conversations.create(conversation)),
-      writes.write(async (tx) => {
-        await tx.messages.create(sampleMessage(conversation.id, { role: "user", content: "kept?" }));
-        await tx.messages.create(orphan);
-      }),
-      writes.write((tx) =>
-        tx.messages.create(sampleMessage(conversation.id, { role: "user", content: "kept" })),
-      ),
+      writes.write([writeCommand("conversations", "create", conversation)]),
+      writes.write([
+        writeCommand(
+          "messages",
+          "create",
+          sampleMessage(conversation.id, { role: "user", content: "kept?" }),
+        ),
+        writeCommand("messages", "create", orphan),
+      ]),
+      writes.write([
+        writeCommand("messages", "create", sampleMessage(conversation.id, { role: "user", content: "kept" })),
+      ]),
     ]);
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     const stored = await store.messages.listByConversation(conversation.id);

@@ -2,8 +2,8 @@
  * Writes of many runs gathered into one database transaction. Under load, dozens of runs start and end within
  * the same few milliseconds; written alone, each would cost a commit that rewrites the same hot index pages
  * (a run's rows touch every index's newest page), while together they cost one. A write that fails fails only
- * its caller: the batch is then written again write by write. So a write must do nothing but its database work,
- * which may run twice.
+ * its caller: the batch is then written again write by write. A write is a list of store calls as plain data
+ * (WriteCommand), so a batch can also be written by another thread whole.
  *
  * Under load the batches are also spaced: a commit rewrites every page its writes touched, the same few hot pages
  * each time, so ten commits of one run each cost nearly ten times one commit of ten runs. A write after a quiet
@@ -12,15 +12,24 @@
  * never held back: it closes the batch at the end of this turn, with whatever has gathered.
  */
 import type { ParleyStore } from "../core/parley-store.js";
+import { executeWriteBatch, type WriteCommand } from "../core/write-command.js";
 
-type Work = (store: ParleyStore) => Promise<void>;
+/**
+ * Writes a batch of writes in one transaction, each write's commands in order; resolves with each write's error,
+ * or undefined for one that was written (see executeWriteBatch). On this thread's store unless given.
+ */
+export type WriteBatchExecutor = (writes: readonly (readonly WriteCommand[])[]) => Promise<unknown[]>;
 
 /** Short beside a reply's first token from a remote model (tens of ms), long beside a commit (a fraction of one). */
 export const MIN_COMMIT_INTERVAL_MS = 10;
-type PendingWrite = { work: Work; resolve: () => void; reject: (error: unknown) => void };
+type PendingWrite = {
+  commands: readonly WriteCommand[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+};
 
 export class BatchedWrites {
-  readonly store: ParleyStore;
+  readonly #execute: WriteBatchExecutor;
   readonly #minCommitIntervalMs: number;
   #queue: PendingWrite[] = [];
   /** When the open batch closes: at the end of this turn, or when the interval since the last batch has passed. */
@@ -32,18 +41,21 @@ export class BatchedWrites {
   /** Batches are written one after another, in the order their writes were asked for. */
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(store: ParleyStore, config: { minCommitIntervalMs?: number } = {}) {
-    this.store = store;
+  constructor(
+    store: ParleyStore,
+    config: { minCommitIntervalMs?: number; execute?: WriteBatchExecutor } = {},
+  ) {
+    this.#execute = config.execute ?? ((writes) => executeWriteBatch(store, writes));
     this.#minCommitIntervalMs = config.minCommitIntervalMs ?? MIN_COMMIT_INTERVAL_MS;
   }
 
   /**
-   * Runs `work` in the next batch's transaction; resolves once that transaction has committed. `promptly` is for a
-   * write a client waits on: its batch is not spaced from the last.
+   * Runs the commands in the next batch's transaction; resolves once that transaction has committed. `promptly` is
+   * for a write a client waits on: its batch is not spaced from the last.
    */
-  write(work: Work, options?: { promptly?: boolean }): Promise<void> {
+  write(commands: readonly WriteCommand[], options?: { promptly?: boolean }): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ work, resolve, reject });
+      this.#queue.push({ commands, resolve, reject });
       if (this.#closing?.kind === "turn") return;
       const wait = options?.promptly ? 0 : this.#lastBatchAt + this.#minCommitIntervalMs - performance.now();
       if (wait > 0) {
@@ -66,20 +78,16 @@ export class BatchedWrites {
   }
 
   async #commit(batch: PendingWrite[]): Promise<void> {
+    let errors: unknown[];
     try {
-      await this.store.transaction(async (transaction) => {
-        for (const { work } of batch) await work(transaction);
-      });
+      errors = await this.#execute(batch.map((write) => write.commands));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
-        return;
-      }
-      // One write failed and the whole batch was rolled back: each goes again on its own, so that only the one
-      // that fails fails. Rare, so the common case pays for no savepoint per write.
-      for (const write of batch) await this.store.transaction(write.work).then(write.resolve, write.reject);
-      return;
+      errors = batch.map(() => error);
     }
-    for (const write of batch) write.resolve();
+    batch.forEach((write, index) => {
+      const error = errors[index];
+      if (error === undefined) write.resolve();
+      else write.reject(error);
+    });
   }
 }

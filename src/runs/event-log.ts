@@ -5,6 +5,7 @@
 import { NotFoundError } from "../core/app-error.js";
 import type { StoredRunEvent } from "../core/parley-store.js";
 import type { RunEvent } from "../core/run-event.js";
+import { writeCommand } from "../core/write-command.js";
 import type { BatchedWrites } from "./batched-writes.js";
 
 export type EventLogConfig = {
@@ -68,9 +69,7 @@ export class EventLog {
   async #write(batch: Map<string, RunEvent[]>): Promise<void> {
     if (batch.size === 0) return;
     try {
-      const events: StoredRunEvent[] = [];
-      for (const [runId, runEvents] of batch) for (const event of runEvents) events.push({ ...event, runId });
-      await this.#config.writes.write((store) => store.runEvents.append(events));
+      await this.#config.writes.write([writeCommand("runEvents", "append", storedBatch(batch))]);
     } catch (error) {
       if (error instanceof NotFoundError) {
         // A run deleted with its conversation fails the whole batch: write the others run by run.
@@ -88,13 +87,19 @@ export class EventLog {
   async #writeRunByRun(batch: Map<string, RunEvent[]>): Promise<void> {
     for (const [runId, events] of batch) {
       try {
-        await this.#config.writes.write((store) => store.runEvents.append(stored(runId, events)));
+        await this.#config.writes.write([writeCommand("runEvents", "append", stored(runId, events))]);
       } catch (error) {
         // The run is gone, and there is nothing left to write its events to.
         if (!(error instanceof NotFoundError)) this.#config.onError(error);
       }
     }
   }
+}
+
+function storedBatch(batch: Map<string, RunEvent[]>): StoredRunEvent[] {
+  const events: StoredRunEvent[] = [];
+  for (const [runId, runEvents] of batch) for (const event of runEvents) events.push({ ...event, runId });
+  return events;
 }
 
 function stored(runId: string, events: readonly RunEvent[]): StoredRunEvent[] {

@@ -1,9 +1,10 @@
 /** Drives one run: calls the model, turns its stream into run events, and writes the outcome down. */
-import { AppError, ConflictError, ProviderError } from "../core/app-error.js";
+import { AppError, ProviderError } from "../core/app-error.js";
 import type { CitationSources } from "../core/citation-check.js";
 import type { MessagePatch } from "../core/message.js";
 import type { FinishReason, RunEventDataMap, Timings, Usage } from "../core/run-event.js";
 import { costOf } from "../core/usage-cost.js";
+import { writeCommand } from "../core/write-command.js";
 import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
 import type { BatchedWrites } from "./batched-writes.js";
 import { CitationTracker } from "./citation-tracker.js";
@@ -163,8 +164,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   const { writes, persistence } = config;
   // What the reply used counts against its user's quota whether or not the exchange is stored, and stays
   // counted if its conversation is deleted.
-  const charged = writes.write((store) =>
-    store.usage.record({
+  const charged = writes.write([
+    writeCommand("usage", "record", {
       userId: live.record.userId,
       model: answeredBy.id,
       at: endedAt,
@@ -172,7 +173,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       outputTokens: finalUsage.outputTokens,
       costUsd: finalUsage.costUsd ?? 0,
     }),
-  );
+  ]);
   // The reply is written down as finished (and charged) before its readers hear that it is: a client that asks
   // for the conversation, or sends the next request, the moment the stream ends finds the whole reply counted.
   const writing = [charged];
@@ -180,9 +181,9 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     // Its last events go in the same commit.
     const lastEvents = persistence.eventLog.take(live.id);
     writing.push(
-      writes.write(async (store) => {
-        await store.runEvents.append(lastEvents);
-        await store.messages.update(live.record.assistantMessageId, {
+      writes.write([
+        writeCommand("runEvents", "append", lastEvents),
+        writeCommand("messages", "update", live.record.assistantMessageId, {
           ...messagePatch,
           content: live.text,
           model: answeredBy.id,
@@ -191,13 +192,17 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
           // Kept with the message (also for a stopped or cut reply): a reload shows them without replaying the run.
           ...(citations && { citations: citations.accepted }),
           updatedAt: endedAt,
-        });
+        }),
         // Only while it is still running: if other instances took this server for dead and recovered the run
         // (it was paused), their outcome stands, and this write is undone whole.
-        if (!(await store.runs.end(live.id, { status: runStatus, endedAt }))) {
-          throw new ConflictError(`Run ${live.id} was already ended by another server's recovery.`);
-        }
-      }),
+        {
+          ...writeCommand("runs", "end", live.id, { status: runStatus, endedAt }),
+          expect: {
+            result: true,
+            conflict: `Run ${live.id} was already ended by another server's recovery.`,
+          },
+        },
+      ]),
     );
   }
   const outcomes = await Promise.allSettled(writing);

@@ -5,6 +5,7 @@ import { newMessage } from "../core/new-message.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
+import { writeCommand } from "../core/write-command.js";
 import { BatchedWrites } from "./batched-writes.js";
 import { EventLog } from "./event-log.js";
 import { executeRun } from "./execute-run.js";
@@ -171,23 +172,25 @@ export class RunLauncher {
     };
     // The request that started the run waits for these rows before its stream begins: never spaced.
     await this.#writes.write(
-      async (transaction) => {
-        if (persist.conversation) await transaction.conversations.create(persist.conversation);
-        for (const { file, bytes } of persist.files ?? []) await transaction.files.create(file, bytes);
-        for (const message of persist.messages) await transaction.messages.create(message);
-        for (const { messageId, fileIds } of persist.attachments ?? []) {
-          await transaction.files.attach(messageId, fileIds);
-        }
-        await transaction.messages.create(assistantMessage);
-        await transaction.runs.create(run, this.#config.instanceId);
+      [
+        ...(persist.conversation ? [writeCommand("conversations", "create", persist.conversation)] : []),
+        ...(persist.files ?? []).map(({ file, bytes }) => writeCommand("files", "create", file, bytes)),
+        ...persist.messages.map((message) => writeCommand("messages", "create", message)),
+        ...(persist.attachments ?? []).map(({ messageId, fileIds }) =>
+          writeCommand("files", "attach", messageId, fileIds),
+        ),
+        writeCommand("messages", "create", assistantMessage),
+        writeCommand("runs", "create", run, this.#config.instanceId),
         // A conversation made just now already says so; an older one is touched, and titled if it had none.
-        if (!persist.conversation) {
-          await transaction.conversations.update(run.conversationId, {
-            updatedAt: now,
-            ...(persist.title !== undefined && { title: persist.title }),
-          });
-        }
-      },
+        ...(persist.conversation
+          ? []
+          : [
+              writeCommand("conversations", "update", run.conversationId, {
+                updatedAt: now,
+                ...(persist.title !== undefined && { title: persist.title }),
+              }),
+            ]),
+      ],
       { promptly: true },
     );
   }
