@@ -21,7 +21,9 @@ import { RedisRunStops } from "../runs/redis-run-stops.js";
 import { RunMetrics } from "../runs/run-metrics.js";
 import { RunService } from "../runs/run-service.js";
 import { withoutPassword } from "../store/open-postgres-database.js";
+import { isInMemorySqlitePath } from "../store/open-sqlite-database.js";
 import { openStore } from "../store/open-store.js";
+import { StoreWriterThread } from "../store/store-writer-thread.js";
 import { findModelFiles } from "./find-model-files.js";
 import { storeConfigOf } from "./open-configured-store.js";
 import { remoteModels } from "./remote-models.js";
@@ -34,6 +36,11 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const storeConfig = storeConfigOf(config);
   const store = await openStore(storeConfig, { backgroundCheckpoints: true });
+  // On SQLite, the runs' writes are executed and committed on a thread of their own (see StoreWriterThread).
+  const writer =
+    "sqlitePath" in storeConfig && !isInMemorySqlitePath(storeConfig.sqlitePath)
+      ? await StoreWriterThread.start(storeConfig.sqlitePath)
+      : undefined;
   const seeded = await seedBuiltInBots(store);
   if (seeded.length > 0) logger.info({ bots: seeded }, "added the built-in bots");
 
@@ -131,6 +138,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     maxOutputTokens: config.runs.maxOutputTokens,
     onError: (error, context) => logger.error({ err: error }, `failed ${context}`),
     bots: botReplies,
+    ...(writer && { writeBatches: writer.execute }),
     ...(shared && { redis: shared }),
     instance: {
       id: instanceId,
@@ -197,6 +205,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     await redis?.close();
     await knowledgeEmbeddings?.stop();
     await local.stop();
+    await writer?.stop();
     await store.close();
     process.exit(0);
   };

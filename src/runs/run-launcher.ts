@@ -6,7 +6,7 @@ import type { ParleyStore } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
 import { writeCommand } from "../core/write-command.js";
-import { BatchedWrites } from "./batched-writes.js";
+import { BatchedWrites, type WriteBatchExecutor } from "./batched-writes.js";
 import { EventLog } from "./event-log.js";
 import { executeRun } from "./execute-run.js";
 import { LiveRun } from "./live-run.js";
@@ -25,6 +25,8 @@ export type RunLauncherConfig = {
   maxOutputTokens: number;
   /** The instance the runs are recorded as written by. */
   instanceId: string;
+  /** Where batches of writes are written; on `store` without it. */
+  writeBatches?: WriteBatchExecutor;
   /** Where stored runs' events also go, for other servers to follow; none without Redis. */
   sharedEvents?: RedisEventStream;
   onError: (error: unknown, context: string) => void;
@@ -45,7 +47,9 @@ export class RunLauncher {
 
   constructor(config: RunLauncherConfig) {
     this.#config = config;
-    this.#writes = new BatchedWrites(config.store);
+    this.#writes = new BatchedWrites(config.store, {
+      ...(config.writeBatches && { execute: config.writeBatches }),
+    });
     this.#eventLog = new EventLog({
       writes: this.#writes,
       flushMs: config.eventLogFlushMs,

@@ -13,6 +13,7 @@ import type { RunEvent } from "../core/run-event.js";
 import { FileService } from "../files/file-service.js";
 import type { ChatPrompt } from "../providers/chat-model.js";
 import { assertWithinRun } from "./assert-within-run.js";
+import type { WriteBatchExecutor } from "./batched-writes.js";
 import { conversationPrompt } from "./conversation-prompt.js";
 import { conversationTitle } from "./conversation-title.js";
 import { inlineFiles } from "./inline-files.js";
@@ -42,6 +43,8 @@ export type RunServiceConfig = {
   bots?: BotReplies;
   /** This server process among those sharing the database. */
   instance: RunInstanceConfig;
+  /** Where the runs' batched writes are written (a writer thread's connection); on `store` without it. */
+  writeBatches?: WriteBatchExecutor;
   /**
    * Redis shared with the other servers: live runs' events go to it as well, so that a run can be followed,
    * resumed and stopped from any server. Without it, only from the one writing it.
@@ -118,6 +121,7 @@ export class RunService {
       eventLogFlushMs: config.eventLogFlushMs,
       maxOutputTokens: config.maxOutputTokens,
       instanceId: config.instance.id,
+      ...(config.writeBatches && { writeBatches: config.writeBatches }),
       ...(config.redis && { sharedEvents: config.redis.events }),
       onError: config.onError,
     });

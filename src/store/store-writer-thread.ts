@@ -1,0 +1,109 @@
+/**
+ * The server's batched writes (BatchedWrites), written on a worker thread with its own connection to the SQLite
+ * file. SQLite executes and commits on the thread that calls it, and under load a batch of many streams' events
+ * and rows held the server's thread for a millisecond or more, while every stream's tokens waited. Here a batch
+ * crosses to the writer in one message and comes back as one reply; the server's thread only builds it.
+ */
+import { Worker } from "node:worker_threads";
+import type { WriteCommand } from "../core/write-command.js";
+import { revivedError, type SendableError } from "./sendable-error.js";
+
+/**
+ * The writer runs Parley's TypeScript, and the loader registered on the main thread does not reach a worker: this
+ * small module registers it there first (a data: URL is an ES module, whatever the main thread was started with).
+ */
+const BOOTSTRAP = `
+const { workerData } = await import("node:worker_threads");
+const { register } = await import(workerData.loader);
+register();
+await import(workerData.module);
+`;
+
+type Reply = "ready" | { id: number; errors: (SendableError | undefined)[] };
+type Waiting = { resolve: (errors: unknown[]) => void; reject: (error: unknown) => void };
+
+export class StoreWriterThread {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, Waiting>();
+  readonly #exited: Promise<void>;
+  #nextId = 1;
+  /** Why the writer stopped, if it did: every batch sent after that fails with it. */
+  #stopped: Error | undefined;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    // Only a batch under way keeps the process alive.
+    worker.unref();
+    worker.on("message", (reply: Reply) => {
+      if (reply !== "ready") this.#settle(reply);
+    });
+    worker.on("error", (error) => this.#stop(error));
+    this.#exited = new Promise((resolve) => {
+      worker.once("exit", () => {
+        this.#stop(new Error("The store's writer thread has stopped."));
+        resolve();
+      });
+    });
+  }
+
+  /** Opens the writer's connection to the SQLite file at `sqlitePath` (migrated already); resolves once it is open. */
+  static async start(sqlitePath: string): Promise<StoreWriterThread> {
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(BOOTSTRAP)}`), {
+      workerData: {
+        sqlitePath,
+        loader: import.meta.resolve("tsx/esm/api"),
+        module: new URL(`./store-writer-worker${extname(import.meta.url)}`, import.meta.url).href,
+      },
+    });
+    const writer = new StoreWriterThread(worker);
+    await new Promise<void>((resolve, reject) => {
+      const onReady = (reply: Reply) => {
+        if (reply !== "ready") return;
+        worker.off("message", onReady);
+        resolve();
+      };
+      worker.on("message", onReady);
+      worker.once("error", reject);
+      worker.once("exit", () =>
+        reject(new Error("The store's writer thread stopped while opening the database.")),
+      );
+    });
+    return writer;
+  }
+
+  /** Writes the batch in one transaction on the writer; resolves with each write's error, or undefined. */
+  readonly execute = (writes: readonly (readonly WriteCommand[])[]): Promise<unknown[]> => {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.#waiting.size === 0) this.#worker.ref();
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, writes });
+    });
+  };
+
+  /** Closes the writer's connection once the batches sent before are written. */
+  async stop(): Promise<void> {
+    if (!this.#stopped) this.#worker.postMessage("close");
+    await this.#exited;
+  }
+
+  #settle(reply: Exclude<Reply, "ready">): void {
+    const waiting = this.#waiting.get(reply.id);
+    if (!waiting) return;
+    this.#waiting.delete(reply.id);
+    if (this.#waiting.size === 0) this.#worker.unref();
+    waiting.resolve(reply.errors.map(revivedError));
+  }
+
+  #stop(reason: Error): void {
+    this.#stopped ??= reason;
+    for (const waiting of this.#waiting.values()) waiting.reject(reason);
+    this.#waiting.clear();
+  }
+}
+
+/** `.ts` when Parley runs from its sources, `.js` if ever compiled. */
+function extname(url: string): string {
+  return url.endsWith(".ts") ? ".ts" : ".js";
+}
