@@ -14,9 +14,8 @@ import { revivedError, type SendableError } from "./sendable-error.js";
  */
 const BOOTSTRAP = `
 const { workerData } = await import("node:worker_threads");
-const { register } = await import(workerData.loader);
-register();
-await import(workerData.module);
+const { require } = await import(workerData.loader);
+require(workerData.module, workerData.module);
 `;
 
 type Reply = "ready" | { id: number; errors: (SendableError | undefined)[] };
@@ -51,7 +50,7 @@ export class StoreWriterThread {
     const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(BOOTSTRAP)}`), {
       workerData: {
         sqlitePath,
-        loader: import.meta.resolve("tsx/esm/api"),
+        loader: import.meta.resolve("tsx/cjs/api"),
         module: new URL(`./store-writer-worker${extname(import.meta.url)}`, import.meta.url).href,
       },
     });
