@@ -10,7 +10,8 @@ import { revivedError, type SendableError } from "./sendable-error.js";
 
 /**
  * The writer runs Parley's TypeScript, and the loader registered on the main thread does not reach a worker: this
- * small module registers it there first (a data: URL is an ES module, whatever the main thread was started with).
+ * small module (a data: URL is an ES module, whatever the main thread was started with) loads the writer's module
+ * through tsx's CommonJS loader, which transforms in this thread; its ES-module loader would start a thread more.
  */
 const BOOTSTRAP = `
 const { workerData } = await import("node:worker_threads");
