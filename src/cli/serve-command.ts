@@ -11,6 +11,7 @@ import { hybridSearch } from "../bots/knowledge-search.js";
 import { seedBuiltInBots } from "../bots/seed-built-in-bots.js";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
 import { newId } from "../core/ids.js";
+import { executeWriteBatch } from "../core/write-command.js";
 import { createApp } from "../http/create-app.js";
 import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
@@ -39,7 +40,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   // On SQLite, the runs' writes are executed and committed on a thread of their own (see StoreWriterThread).
   const writer =
     "sqlitePath" in storeConfig && !isInMemorySqlitePath(storeConfig.sqlitePath)
-      ? await StoreWriterThread.start(storeConfig.sqlitePath)
+      ? await StoreWriterThread.start(storeConfig.sqlitePath, (writes) => executeWriteBatch(store, writes))
       : undefined;
   const seeded = await seedBuiltInBots(store);
   if (seeded.length > 0) logger.info({ bots: seeded }, "added the built-in bots");

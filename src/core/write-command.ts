@@ -18,6 +18,12 @@ type Expectation = { result: unknown; conflict: string };
 
 export type WriteCommand = { [R in keyof Repositories]: MethodCall<R> }[keyof Repositories];
 
+/**
+ * Writes a batch of writes in one transaction, each write's commands in order; resolves with each write's error,
+ * or undefined for one that was written (see executeWriteBatch).
+ */
+export type WriteBatchExecutor = (writes: readonly (readonly WriteCommand[])[]) => Promise<unknown[]>;
+
 /** A call of `store[repository][method](...args)`, to run later, maybe elsewhere. */
 export function writeCommand<
   R extends keyof Repositories,

@@ -12,13 +12,7 @@
  * never held back: it closes the batch at the end of this turn, with whatever has gathered.
  */
 import type { ParleyStore } from "../core/parley-store.js";
-import { executeWriteBatch, type WriteCommand } from "../core/write-command.js";
-
-/**
- * Writes a batch of writes in one transaction, each write's commands in order; resolves with each write's error,
- * or undefined for one that was written (see executeWriteBatch). On this thread's store unless given.
- */
-export type WriteBatchExecutor = (writes: readonly (readonly WriteCommand[])[]) => Promise<unknown[]>;
+import { executeWriteBatch, type WriteBatchExecutor, type WriteCommand } from "../core/write-command.js";
 
 /** Short beside a reply's first token from a remote model (tens of ms), long beside a commit (a fraction of one). */
 export const MIN_COMMIT_INTERVAL_MS = 10;
@@ -43,6 +37,7 @@ export class BatchedWrites {
 
   constructor(
     store: ParleyStore,
+    /** `execute`: where batches are written; on `store`, on this thread, unless given. */
     config: { minCommitIntervalMs?: number; execute?: WriteBatchExecutor } = {},
   ) {
     this.#execute = config.execute ?? ((writes) => executeWriteBatch(store, writes));

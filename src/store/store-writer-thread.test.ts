@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
-import { writeCommand } from "../core/write-command.js";
+import { executeWriteBatch, writeCommand } from "../core/write-command.js";
 import { StoreWriterThread } from "./store-writer-thread.js";
 import { sampleConversation, sampleMessage, sampleRun } from "./test-support/sample-records.js";
 import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
@@ -17,7 +17,7 @@ afterEach(async () => {
 async function storeAndWriter() {
   const location = await stores.newDatabase();
   const store = await stores.open(location);
-  const writer = await StoreWriterThread.start(location);
+  const writer = await StoreWriterThread.start(location, (writes) => executeWriteBatch(store, writes));
   writers.push(writer);
   return { location, store, writer };
 }
@@ -97,11 +97,13 @@ describe("StoreWriterThread", () => {
     expect((await store.conversations.get(waiting.id))?.id).toBe(waiting.id);
   });
 
-  it("fails batches sent after it stopped, rather than leaving them waiting", async () => {
-    const { writer } = await storeAndWriter();
+  it("writes the batches sent after it stopped on the fallback it was given: the server's own connection", async () => {
+    const { store, writer } = await storeAndWriter();
     await writer.stop();
-    await expect(
-      writer.execute([[writeCommand("conversations", "create", sampleConversation())]]),
-    ).rejects.toThrow("stopped");
+    const conversation = sampleConversation();
+    expect(await writer.execute([[writeCommand("conversations", "create", conversation)]])).toEqual([
+      undefined,
+    ]);
+    expect((await store.conversations.get(conversation.id))?.id).toBe(conversation.id);
   });
 });

@@ -5,7 +5,7 @@
  * crosses to the writer in one message and comes back as one reply; the server's thread only builds it.
  */
 import { Worker } from "node:worker_threads";
-import type { WriteCommand } from "../core/write-command.js";
+import type { WriteBatchExecutor } from "../core/write-command.js";
 import { revivedError, type SendableError } from "./sendable-error.js";
 
 /**
@@ -26,12 +26,14 @@ export class StoreWriterThread {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, Waiting>();
   readonly #exited: Promise<void>;
+  readonly #fallback: WriteBatchExecutor;
   #nextId = 1;
-  /** Why the writer stopped, if it did: every batch sent after that fails with it. */
+  /** Why the writer stopped, if it did: batches sent after that go to the fallback. */
   #stopped: Error | undefined;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, fallback: WriteBatchExecutor) {
     this.#worker = worker;
+    this.#fallback = fallback;
     // Only a batch under way keeps the process alive.
     worker.unref();
     worker.on("message", (reply: Reply) => {
@@ -46,8 +48,12 @@ export class StoreWriterThread {
     });
   }
 
-  /** Opens the writer's connection to the SQLite file at `sqlitePath` (migrated already); resolves once it is open. */
-  static async start(sqlitePath: string): Promise<StoreWriterThread> {
+  /**
+   * Opens the writer's connection to the SQLite file at `sqlitePath` (migrated already); resolves once it is open.
+   * `fallback` writes the batches sent once the thread has stopped, for whatever reason: the server's own
+   * connection, so that a writer lost never means replies lost.
+   */
+  static async start(sqlitePath: string, fallback: WriteBatchExecutor): Promise<StoreWriterThread> {
     const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(BOOTSTRAP)}`), {
       workerData: {
         sqlitePath,
@@ -55,7 +61,7 @@ export class StoreWriterThread {
         module: new URL(`./store-writer-worker${extname(import.meta.url)}`, import.meta.url).href,
       },
     });
-    const writer = new StoreWriterThread(worker);
+    const writer = new StoreWriterThread(worker, fallback);
     await new Promise<void>((resolve, reject) => {
       const onReady = (reply: Reply) => {
         if (reply !== "ready") return;
@@ -71,9 +77,12 @@ export class StoreWriterThread {
     return writer;
   }
 
-  /** Writes the batch in one transaction on the writer; resolves with each write's error, or undefined. */
-  readonly execute = (writes: readonly (readonly WriteCommand[])[]): Promise<unknown[]> => {
-    if (this.#stopped) return Promise.reject(this.#stopped);
+  /**
+   * Writes the batch in one transaction on the writer; resolves with each write's error, or undefined. A batch under
+   * way when the thread stops fails whole: whether it was committed is not known.
+   */
+  readonly execute: WriteBatchExecutor = (writes) => {
+    if (this.#stopped) return this.#fallback(writes);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();

@@ -30,7 +30,13 @@ async function serve(): Promise<void> {
         port.close();
         return;
       }
-      const errors = await executeWriteBatch(store, message.writes);
+      let errors: unknown[];
+      try {
+        errors = await executeWriteBatch(store, message.writes);
+      } catch (error) {
+        // Unexpected (failures come back per write), but a reply must come, and the next batches must still run.
+        errors = message.writes.map(() => error);
+      }
       port.postMessage({ id: message.id, errors: errors.map(sendableError) });
     });
   });
