@@ -40,7 +40,11 @@ export async function runWriteCommands(store: ParleyStore, commands: readonly Wr
       string,
       (...args: unknown[]) => Promise<unknown>
     >;
-    const result = await repository[command.method as string]?.(...command.args);
+    const method = repository[command.method as string];
+    // A command made by writeCommand always names a method; one that does not must fail, never write nothing.
+    if (!method)
+      throw new Error(`The store has no ${command.repository}.${String(command.method)} to write with.`);
+    const result = await method.apply(repository, command.args);
     if (command.expect && result !== command.expect.result) throw new ConflictError(command.expect.conflict);
   }
 }
