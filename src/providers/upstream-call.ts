@@ -28,7 +28,7 @@ export type UpstreamResponse = {
 
 /** Resolves once the upstream answered with headers; rejects if it could not be reached or the call was aborted. */
 export function callUpstream(url: string, request: UpstreamRequest): Promise<UpstreamResponse> {
-  const { origin, pathname, search } = new URL(url);
+  const { origin, path } = targetOf(url);
   const { signal } = request;
   return new Promise((resolve, reject) => {
     const body = new UpstreamBody();
@@ -40,7 +40,7 @@ export function callUpstream(url: string, request: UpstreamRequest): Promise<Ups
       request.dispatcher.dispatch(
         {
           origin,
-          path: pathname + search,
+          path,
           method: request.method,
           headers: request.headers,
           body: request.body ?? null,
@@ -75,6 +75,22 @@ export function callUpstream(url: string, request: UpstreamRequest): Promise<Ups
       reject(error);
     }
   });
+}
+
+/** URLs parsed so far: a server calls the same few, and parsing one on every call showed in its request path. */
+const targets = new Map<string, { origin: string; path: string }>();
+const MAX_TARGETS = 64;
+
+function targetOf(url: string): { origin: string; path: string } {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const { origin, pathname, search } = new URL(url);
+    target = { origin, path: pathname + search };
+    // Many more URLs than a configuration names: start over rather than keep them all.
+    if (targets.size >= MAX_TARGETS) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
 
 /** Chunks queued beyond this pause the connection until the reader catches up: a slow reader holds no more. */
