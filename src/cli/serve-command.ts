@@ -37,11 +37,14 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const storeConfig = storeConfigOf(config);
   const store = await openStore(storeConfig, { backgroundCheckpoints: true });
-  // On SQLite, the runs' writes are executed and committed on a thread of their own (see StoreWriterThread).
-  const writer =
+  // On SQLite, the runs' writes are executed and committed on a thread of their own (see StoreWriterThread). It
+  // takes a few hundred ms to load; the rest of the start goes on meanwhile.
+  const writerStarting =
     "sqlitePath" in storeConfig && !isInMemorySqlitePath(storeConfig.sqlitePath)
-      ? await StoreWriterThread.start(storeConfig.sqlitePath, (writes) => executeWriteBatch(store, writes))
+      ? StoreWriterThread.start(storeConfig.sqlitePath, (writes) => executeWriteBatch(store, writes))
       : undefined;
+  // A failure is reported where the writer is awaited, below, not as an unhandled rejection meanwhile.
+  writerStarting?.catch(() => {});
   const seeded = await seedBuiltInBots(store);
   if (seeded.length > 0) logger.info({ bots: seeded }, "added the built-in bots");
 
@@ -131,6 +134,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   });
   // New at each start: this process among the servers sharing the database, on the runs it writes.
   const instanceId = newId("inst");
+  const writer = await writerStarting;
   const runs = new RunService({
     store,
     catalog,
