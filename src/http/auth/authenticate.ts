@@ -32,6 +32,21 @@ const TOUCH_INTERVAL_MS = 60_000;
 export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode; keys: KeyPrincipalCache }) {
   const { store, keys } = config;
   const touchedAt = new Map<string, number>();
+  /** Who the key acts for, from the database; throws UnauthenticatedError for a key that does not hold. */
+  async function lookUpKey(keyHash: string, now: number): Promise<Principal> {
+    const stored = await store.apiKeys.getByHash(keyHash);
+    if (!stored || stored.revokedAt !== null)
+      throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
+    const user = await store.users.get(stored.userId);
+    if (!user) throw new UnauthenticatedError("This API key's account no longer exists.");
+    if (now - (touchedAt.get(stored.id) ?? 0) >= TOUCH_INTERVAL_MS) {
+      touchedAt.set(stored.id, now);
+      // Last use is informative (shown to the minute); it must never slow down or fail the request.
+      void store.apiKeys.touch(stored.id, now).catch(() => {});
+    }
+    return { userId: user.id, role: user.role, via: "api-key", apiKeyId: stored.id, limits: limitsOf(user) };
+  }
+
   return async function authenticate(request: FastifyRequest): Promise<Principal> {
     if (config.mode === "single-user") return SINGLE_USER;
 
@@ -40,24 +55,17 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       const keyHash = sha256Hex(key);
       const now = Date.now();
       const known = keys.get(keyHash, now);
-      if (known) return known;
-      const stored = await store.apiKeys.getByHash(keyHash);
-      if (!stored || stored.revokedAt !== null)
-        throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
-      const user = await store.users.get(stored.userId);
-      if (!user) throw new UnauthenticatedError("This API key's account no longer exists.");
-      if (now - (touchedAt.get(stored.id) ?? 0) >= TOUCH_INTERVAL_MS) {
-        touchedAt.set(stored.id, now);
-        // Last use is informative (shown to the minute); it must never slow down or fail the request.
-        void store.apiKeys.touch(stored.id, now).catch(() => {});
+      if (known) {
+        if (keys.dueForRefresh(keyHash, now)) {
+          // Looked up again off the request's path; a key revoked meanwhile stops working once this sees it.
+          void lookUpKey(keyHash, now).then(
+            (principal) => keys.set(keyHash, principal, now),
+            () => keys.forget(keyHash),
+          );
+        }
+        return known;
       }
-      const principal: Principal = {
-        userId: user.id,
-        role: user.role,
-        via: "api-key",
-        apiKeyId: stored.id,
-        limits: limitsOf(user),
-      };
+      const principal = await lookUpKey(keyHash, now);
       keys.set(keyHash, principal, now);
       return principal;
     }

@@ -14,6 +14,23 @@ describe("KeyPrincipalCache", () => {
     expect(cache.get("hash-a", 1_000)).toBeUndefined();
   });
 
+  it("asks once, half-way through an entry's lifetime, for a refresh, and answers meanwhile until it expires", () => {
+    const cache = new KeyPrincipalCache(5_000);
+    cache.set("hash-a", alice, 1_000);
+    expect(cache.dueForRefresh("hash-a", 3_499)).toBe(false);
+    expect(cache.dueForRefresh("hash-a", 3_500)).toBe(true);
+    expect(cache.dueForRefresh("hash-a", 3_600)).toBe(false);
+    expect(cache.get("hash-a", 5_999)).toBe(alice);
+    expect(cache.get("hash-a", 6_000)).toBeUndefined();
+    expect(cache.dueForRefresh("hash-unknown", 3_500)).toBe(false);
+
+    // A refresh that found the key still good starts a new lifetime; one that did not forgets it.
+    cache.set("hash-a", alice, 3_500);
+    expect(cache.get("hash-a", 8_499)).toBe(alice);
+    cache.forget("hash-a");
+    expect(cache.get("hash-a", 3_600)).toBeUndefined();
+  });
+
   it("forgets a revoked key and every key of a changed user at once", () => {
     const cache = new KeyPrincipalCache(5_000);
     cache.set("hash-a", alice, 0);

@@ -10,7 +10,12 @@ export const KEY_PRINCIPAL_LIFETIME_MS = 5_000;
 /** A bound on memory against requests with many different keys; the oldest entry goes first. */
 const MAX_ENTRIES = 10_000;
 
-type Entry = { principal: Principal; expiresAt: number };
+/**
+ * `refreshAt`: half-way through its lifetime, an entry still in use is looked up again in the background (see
+ * `dueForRefresh`), so a client that keeps streaming never waits for the database, and no entry is ever used past
+ * its lifetime.
+ */
+type Entry = { principal: Principal; expiresAt: number; refreshAt: number };
 
 export class KeyPrincipalCache {
   readonly #entries = new Map<string, Entry>();
@@ -30,11 +35,30 @@ export class KeyPrincipalCache {
 
   set(keyHash: string, principal: Principal, now: number): void {
     this.#entries.delete(keyHash);
-    this.#entries.set(keyHash, { principal, expiresAt: now + this.#lifetimeMs });
+    this.#entries.set(keyHash, {
+      principal,
+      expiresAt: now + this.#lifetimeMs,
+      refreshAt: now + this.#lifetimeMs / 2,
+    });
     if (this.#entries.size > MAX_ENTRIES) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
+  }
+
+  /**
+   * True once for a live entry past half its lifetime: the caller looks the key up again and `set`s it (or
+   * `forget`s it, if it no longer holds) while the entry goes on answering until it expires.
+   */
+  dueForRefresh(keyHash: string, now: number): boolean {
+    const entry = this.#entries.get(keyHash);
+    if (entry === undefined || now < entry.refreshAt) return false;
+    entry.refreshAt = Number.POSITIVE_INFINITY;
+    return true;
+  }
+
+  forget(keyHash: string): void {
+    this.#entries.delete(keyHash);
   }
 
   forgetKey(apiKeyId: string): void {

@@ -1,0 +1,48 @@
+import type { FastifyRequest } from "fastify";
+import { describe, expect, it } from "vitest";
+import { useTemporaryStores } from "../../store/test-support/use-temporary-stores.js";
+import { createAccount, createApiKey } from "./accounts.js";
+import { createAuthenticator } from "./authenticate.js";
+import { KeyPrincipalCache } from "./key-principal-cache.js";
+
+const stores = useTemporaryStores();
+
+/** What the authenticator reads of a request: an API request with the key as a bearer token. */
+function requestWithKey(key: string): FastifyRequest {
+  return {
+    method: "POST",
+    url: "/v1/chat/completions",
+    headers: { authorization: `Bearer ${key}` },
+  } as FastifyRequest;
+}
+
+describe("API key authentication", () => {
+  it("keeps answering from memory for a key in use, and stops once a revocation made elsewhere is seen, within its lifetime", async () => {
+    const store = await stores.open();
+    const user = await createAccount(store, {
+      email: "ada@example.com",
+      password: "a long password",
+      role: "user",
+    });
+    const { id, key } = await createApiKey(store, user.id, "laptop");
+    // Long beside the waits below, so a slow machine cannot let the entry expire before the test means it to.
+    const lifetimeMs = 2_000;
+    const authenticate = createAuthenticator({
+      store,
+      mode: "accounts",
+      keys: new KeyPrincipalCache(lifetimeMs),
+    });
+
+    expect(await authenticate(requestWithKey(key))).toMatchObject({ userId: user.id, apiKeyId: id });
+    // Revoked by another process (the CLI): this server's cache does not hear of it.
+    await store.apiKeys.revoke(user.id, id, Date.now());
+    expect(await authenticate(requestWithKey(key))).toMatchObject({ userId: user.id });
+
+    // Past half its lifetime, a request still answers from memory and has the key looked up again meanwhile...
+    await new Promise((resolve) => setTimeout(resolve, lifetimeMs / 2 + 50));
+    expect(await authenticate(requestWithKey(key))).toMatchObject({ userId: user.id });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // ...so the next one, still within the entry's lifetime, is refused.
+    await expect(authenticate(requestWithKey(key))).rejects.toThrow("not valid");
+  });
+});
