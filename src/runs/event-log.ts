@@ -97,9 +97,7 @@ export class EventLog {
 }
 
 function storedBatch(batch: Map<string, RunEvent[]>): StoredRunEvent[] {
-  const events: StoredRunEvent[] = [];
-  for (const [runId, runEvents] of batch) for (const event of runEvents) events.push({ ...event, runId });
-  return events;
+  return [...batch].flatMap(([runId, runEvents]) => stored(runId, runEvents));
 }
 
 function stored(runId: string, events: readonly RunEvent[]): StoredRunEvent[] {
