@@ -58,7 +58,7 @@ export class StoreWriterThread {
       workerData: {
         sqlitePath,
         loader: import.meta.resolve("tsx/cjs/api"),
-        module: new URL(`./store-writer-worker${extname(import.meta.url)}`, import.meta.url).href,
+        module: new URL("./store-writer-worker.ts", import.meta.url).href,
       },
     });
     const writer = new StoreWriterThread(worker, fallback);
@@ -110,9 +110,4 @@ export class StoreWriterThread {
     for (const waiting of this.#waiting.values()) waiting.reject(reason);
     this.#waiting.clear();
   }
-}
-
-/** `.ts` when Parley runs from its sources, `.js` if ever compiled. */
-function extname(url: string): string {
-  return url.endsWith(".ts") ? ".ts" : ".js";
 }
