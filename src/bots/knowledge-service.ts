@@ -9,7 +9,6 @@ import type { KnowledgeDocument, KnowledgeSentence, KnowledgeSourceMediaType } f
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Principal } from "../core/principal.js";
 import { splitSentences } from "../core/sentence-split.js";
-import { articleMarkdown, htmlToMarkdown } from "./article-markdown.js";
 import type { BotService } from "./bot-service.js";
 import type { KnowledgeEmbeddings } from "./knowledge-embeddings.js";
 import { type KnowledgeFile, readKnowledgeFile } from "./knowledge-file.js";
@@ -71,7 +70,7 @@ export class KnowledgeService {
   }
 
   async #add(bot: Bot, input: NewKnowledgeDocument): Promise<KnowledgeDocument> {
-    const content = input.mediaType === "text/html" ? markdownOfHtml(input.content) : input.content;
+    const content = input.mediaType === "text/html" ? await markdownOfHtml(input.content) : input.content;
     const spans = splitSentences(content);
     if (spans.length === 0) {
       throw new BadRequestError("The document has no text to learn from.", { code: "empty_document" });
@@ -125,7 +124,9 @@ export class KnowledgeService {
  * A whole page goes through Readability, as fetched articles do, so its navigation, footers and banners are not
  * retrieved as knowledge; a fragment is all content and is converted as it is.
  */
-function markdownOfHtml(html: string): string {
+async function markdownOfHtml(html: string): Promise<string> {
+  // The HTML reader (a DOM, Readability, Turndown) loads on first use: most servers never read a page.
+  const { articleMarkdown, htmlToMarkdown } = await import("./article-markdown.js");
   return /<(html|body)[\s>]/i.test(html) ? articleMarkdown(html, undefined).markdown : htmlToMarkdown(html);
 }
 

@@ -1,12 +1,15 @@
 /** The models of remote providers (OpenAI-compatible servers and Anthropic), one endpoint per base URL. */
 import type { ProviderConfig, RemoteModelConfig } from "../config/config-schema.js";
-import { AnthropicChatModel } from "../providers/anthropic/anthropic-chat-model.js";
 import type { ChatModel } from "../providers/chat-model.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
 import type { ModelInfo, ModelStatus } from "../runs/model-catalog.js";
 import type { ServedModel } from "./served-model.js";
 
-export function remoteModels(providers: readonly ProviderConfig[]): ServedModel[] {
+export async function remoteModels(providers: readonly ProviderConfig[]): Promise<ServedModel[]> {
+  // Anthropic's SDK is the largest module Parley has: loaded only for a configuration that names the provider.
+  const anthropic = providers.some((provider) => provider.type === "anthropic")
+    ? await import("../providers/anthropic/anthropic-chat-model.js")
+    : undefined;
   return providers.flatMap((provider) =>
     provider.models.map((model): ServedModel => {
       const upstreamModel = model.upstreamModel ?? model.id;
@@ -16,7 +19,7 @@ export function remoteModels(providers: readonly ProviderConfig[]): ServedModel[
           : [provider.baseURL];
       const chatModelAt = (baseURL: string): ChatModel =>
         provider.type === "anthropic"
-          ? new AnthropicChatModel({
+          ? new (anthropic as NonNullable<typeof anthropic>).AnthropicChatModel({
               modelId: upstreamModel,
               baseURL,
               ...(provider.apiKey !== undefined && { apiKey: provider.apiKey }),

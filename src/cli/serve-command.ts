@@ -91,7 +91,11 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   const local = startLocalModels(models, config.engine, logger);
   const metrics: RunMetrics = new RunMetrics({ activeRuns: (): number => runs.activeRuns });
   const catalog = new ModelCatalog(
-    resilientCatalogEntries([...local.models, ...remoteModels(config.providers)], config.failover, metrics),
+    resilientCatalogEntries(
+      [...local.models, ...(await remoteModels(config.providers))],
+      config.failover,
+      metrics,
+    ),
   );
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
 

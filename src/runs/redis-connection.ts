@@ -1,5 +1,5 @@
 /** The Redis that servers sharing a database also share: one connection for commands, others for blocking reads. */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { ConfigError } from "../core/app-error.js";
 
 /** How long a server waits for Redis at start before it gives up, saying where it looked. */
@@ -21,6 +21,8 @@ export class RedisConnection {
 
   /** Connects and checks that Redis answers; a server it cannot reach fails the start with where it looked. */
   static async open(url: string, onError: (error: unknown) => void): Promise<RedisConnection> {
+    // Loaded here, not with the module: a server without Redis never needs the client's memory or start-up time.
+    const { Redis } = await import("ioredis");
     const client = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,

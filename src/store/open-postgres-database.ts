@@ -1,6 +1,5 @@
 /** Connects Parley to a PostgreSQL database through a pg pool, for instances that share their state. */
 import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
 import { ConfigError } from "../core/app-error.js";
 import { nulSafePostgresPool } from "./nul-safe-postgres-pool.js";
 import type { ParleyDatabase } from "./parley-database.js";
@@ -23,6 +22,8 @@ export async function openPostgresDatabase(databaseUrl: string): Promise<Kysely<
         "unset to keep data in the local SQLite file.",
     );
   }
+  // Loaded here, not with the module: a server on SQLite never needs the driver's memory or its start-up time.
+  const { default: pg } = await import("pg");
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: POOL_SIZE,
