@@ -53,6 +53,8 @@ type PathFigures = StreamStatistics & {
   gatewayWritesPerStream: number;
   /** Parley only: its V8 garbage collection per stream over the windows (from its own /metrics), ms. */
   gcMsPerStream: number;
+  /** Parley only: its major collections (each pauses every stream at once) per 1,000 streams over the windows. */
+  majorGcsPer1000Streams: number;
   /** CPU that other processes on the machine used while this path was measured, in cores. */
   othersCores: number;
   connectionsOpened: number;
@@ -98,7 +100,11 @@ export async function runGatewayBenchmark(): Promise<BenchmarkReport> {
             expectedDeltas: DELTAS,
             processes: processesOf(path),
             ...(path.name === "parley" && {
-              counters: { gcSeconds: () => parleyMetricSum(path, "parley_nodejs_gc_duration_seconds_sum") },
+              counters: {
+                gcSeconds: () => parleyMetricSum(path, "parley_nodejs_gc_duration_seconds_sum"),
+                majorGcs: () =>
+                  parleyMetricSum(path, "parley_nodejs_gc_duration_seconds_count", 'kind="major"'),
+              },
             }),
           });
           results.set(path.name, [...(results.get(path.name) ?? []), result]);
@@ -205,6 +211,7 @@ function levelFigures(
     const gatewayCpu = loads.reduce((sum, load) => sum + (load.cpuMs.gateway ?? 0), 0);
     const gatewayWrites = loads.reduce((sum, load) => sum + (load.io.gateway?.writeCalls ?? 0), 0);
     const gcSeconds = loads.reduce((sum, load) => sum + (load.counters.gcSeconds ?? Number.NaN), 0);
+    const majorGcs = loads.reduce((sum, load) => sum + (load.counters.majorGcs ?? Number.NaN), 0);
     const wallMs = loads.reduce((sum, load) => sum + load.wallMs, 0);
     return {
       ...own,
@@ -218,6 +225,7 @@ function levelFigures(
       gatewayCpuMsPerStream: path.name === "direct" ? Number.NaN : gatewayCpu / streams,
       gatewayWritesPerStream: path.name === "direct" ? Number.NaN : gatewayWrites / streams,
       gcMsPerStream: (gcSeconds * 1000) / streams,
+      majorGcsPer1000Streams: (majorGcs * 1000) / streams,
       othersCores: loads.reduce((sum, load) => sum + load.othersCpuMs, 0) / wallMs,
       connectionsOpened: Math.min(...loads.map((load) => load.connectionsOpened)),
     };
@@ -433,7 +441,7 @@ function report(input: ReportInput): BenchmarkReport {
       `Buffering: a content frame that arrives less than ${BURST_MS} ms after the previous one came in a burst (the pacing is ${PACING_MS} ms). Parley's SSE writer coalesces frames written within 10 ms of its last write; at ${PACING_MS} ms pacing it should never hold one, which the held and burst columns check.`,
       `Streams sustained: the ladder ${LADDER.join(", ")} (2 streams per slot, starts spread over ${STREAM_MS / 2} ms), per path until it fails a step; a step is sustained when every stream that did not fail got every frame in order, no gap exceeded ${MAX_GAP_MS} ms (10× the pacing) and fewer than ${MAX_ERROR_SHARE * 100}% failed. A failed step is run once more, and the path stops climbing only if it fails again.${input.budgetStoppedAt ? ` The ladder stopped before ${input.budgetStoppedAt} to keep within the time budget.` : ""}`,
       "Costs: the gateway process's time on a CPU (/proc/<pid>/task/*/schedstat) and its write system calls (/proc/<pid>/io syscw) during the load, warm-up excluded, divided by the streams run; for the direct path, nothing. Other processes' CPU: the machine's busy time (/proc/stat) minus that of the gateway, the upstream and this client, over the load's wall time: this machine is shared, and that is how much it was while the path ran.",
-      `Parley's own garbage collection over the same windows (prom-client's nodejs_gc_duration_seconds in its /metrics, every kind): ${levels.map((level) => `${formatNumber(parley(level.concurrency)?.gcMsPerStream, 2)} ms per stream at c=${level.concurrency}`).join(", ")}; at c=100 that is ${formatNumber(((parley(100)?.gcMsPerStream ?? Number.NaN) / (parley(100)?.gatewayCpuMsPerStream ?? Number.NaN)) * 100, 0)}% of its CPU. Each collection pauses every stream at once.`,
+      `Parley's own garbage collection over the same windows (prom-client's nodejs_gc_duration_seconds in its /metrics, every kind): ${levels.map((level) => `${formatNumber(parley(level.concurrency)?.gcMsPerStream, 2)} ms per stream at c=${level.concurrency}`).join(", ")}; at c=100 that is ${formatNumber(((parley(100)?.gcMsPerStream ?? Number.NaN) / (parley(100)?.gatewayCpuMsPerStream ?? Number.NaN)) * 100, 0)}% of its CPU. Each collection pauses every stream at once. Major collections (the longest pauses, 5-11 ms here): ${levels.map((level) => `${formatNumber(parley(level.concurrency)?.majorGcsPer1000Streams, 1)} per 1,000 streams at c=${level.concurrency}`).join(", ")}.`,
       `Took ${formatNumber(input.seconds, 0)} s.`,
     ],
     data: {

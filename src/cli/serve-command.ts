@@ -30,8 +30,10 @@ import { storeConfigOf } from "./open-configured-store.js";
 import { remoteModels } from "./remote-models.js";
 import { resilientCatalogEntries } from "./resilient-catalog-entries.js";
 import { startLocalModels } from "./start-local-models.js";
+import { tuneHeapForStreaming } from "./tune-heap-for-streaming.js";
 
 export async function runServe(flags: ConfigFlags): Promise<void> {
+  tuneHeapForStreaming();
   const config = loadConfig({ flags });
   const logger = pino({ name: "parley" });
   mkdirSync(config.dataDir, { recursive: true });
