@@ -4,7 +4,7 @@
  * busy server fills the old generation steadily; and each major collection stops every stream at once, for
  * 5-11 ms on this machine, far longer than any other pause a token meets. V8 sets the next major collection at
  * a multiple of what was live after the last one, a multiple it adapts as it goes: here, with 100 open streams,
- * that meant one major collection for every 150-300 streams served, and the frames it held set the worst
+ * that meant one major collection for every 200-300 streams served, and the frames it held set the worst
  * gaps. At a fixed multiple of four (the most V8 itself would choose) it was one per ~1,800 streams. The cost is
  * memory, and only under load: the old generation grows to up to four times what is live before it is collected.
  */
