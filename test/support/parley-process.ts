@@ -120,7 +120,15 @@ export async function startParley(options: StartParleyOptions = {}): Promise<Par
       await exited;
     },
   };
-  if (options.waitForModels !== false) await parley.waitForModelsReady();
+  if (options.waitForModels !== false) {
+    try {
+      await parley.waitForModelsReady();
+    } catch (error) {
+      // The caller never gets the process to stop: stop it here, or it outlives the test run.
+      await parley.stop("SIGKILL");
+      throw error;
+    }
+  }
   return parley;
 }
 
