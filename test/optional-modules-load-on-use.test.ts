@@ -25,31 +25,35 @@ const OPTIONAL_PACKAGES = [
 
 describe("a server on SQLite, without Redis or an Anthropic provider", () => {
   let parley: ParleyProcess;
-  let loaded: () => string[];
+  const record = path.join(temporaryDirectory("parley-modules-"), "loaded.txt");
 
   beforeAll(async () => {
-    const record = path.join(temporaryDirectory("parley-modules-"), "loaded.txt");
     const recorder = pathToFileURL(path.join(REPO_ROOT, "test/support/record-loaded-modules.mjs")).href;
     parley = await startParley({
       waitForModels: false,
       env: { NODE_OPTIONS: `--import=${recorder}`, PARLEY_RECORD_MODULES: record },
     });
-    loaded = () => readFileSync(record, "utf8").split("\n").filter(Boolean);
   });
 
   afterAll(async () => {
     await parley?.stop();
   });
 
+  /** The packages of every module the server has loaded so far. */
   const packagesLoaded = () =>
-    new Set(loaded().flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+    new Set(
+      readFileSync(record, "utf8")
+        .split("\n")
+        .flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []),
+    );
 
   it("loads none of the optional packages once it serves", async () => {
     expect((await parley.api("/healthz")).status).toBe(200);
     expect((await parley.api("/api/bots")).status).toBe(200);
     // The record holds what a server needs (Fastify serves it), so an empty record cannot pass for a lazy one.
-    expect(packagesLoaded()).toContain("fastify");
-    expect(OPTIONAL_PACKAGES.filter((name) => packagesLoaded().has(name))).toEqual([]);
+    const loaded = packagesLoaded();
+    expect(loaded).toContain("fastify");
+    expect(OPTIONAL_PACKAGES.filter((name) => loaded.has(name))).toEqual([]);
   });
 
   it("loads the HTML reader when it first reads HTML, and reads it", async () => {
@@ -66,7 +70,8 @@ describe("a server on SQLite, without Redis or an Anthropic provider", () => {
       { status: 201 },
     );
     expect(added.mediaType).toBe("text/markdown");
-    expect(packagesLoaded()).toContain("linkedom");
-    expect(packagesLoaded()).toContain("turndown");
+    const loaded = packagesLoaded();
+    expect(loaded).toContain("linkedom");
+    expect(loaded).toContain("turndown");
   });
 });
