@@ -263,3 +263,6 @@ export interface ParleyStore {
   transaction<T>(work: (store: ParleyStore) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** The store's repositories, without what the store does as a whole. */
+export type ParleyRepositories = Omit<ParleyStore, "transaction" | "close">;

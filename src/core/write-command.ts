@@ -3,9 +3,7 @@
  * can be handed to another thread whole, and written there in one transaction.
  */
 import { ConflictError } from "./app-error.js";
-import type { ParleyStore } from "./parley-store.js";
-
-type Repositories = Omit<ParleyStore, "transaction" | "close">;
+import type { ParleyStore, ParleyRepositories as Repositories } from "./parley-store.js";
 
 type MethodCall<R extends keyof Repositories> = {
   [M in keyof Repositories[R]]: Repositories[R][M] extends (...args: infer A) => Promise<unknown>

@@ -1,7 +1,7 @@
 /** The storage port of `src/core/parley-store.ts` over a Kysely database or one of its transactions. */
 import type { ControlledTransaction, Kysely } from "kysely";
 import { AppError } from "../core/app-error.js";
-import type { ParleyStore } from "../core/parley-store.js";
+import type { ParleyStore, ParleyRepositories as Repositories } from "../core/parley-store.js";
 import { createApiKeyRepository } from "./api-key-repository.js";
 import { createBotRepository } from "./bot-repository.js";
 import { createConversationRepository } from "./conversation-repository.js";
@@ -70,8 +70,6 @@ function createTransactionStore(transaction: OpenTransaction, depth: number): Pa
     },
   }) as ParleyStore;
 }
-
-type Repositories = Omit<ParleyStore, "transaction" | "close">;
 
 const repositoryFactories: {
   [Name in keyof Repositories]: (database: Kysely<ParleyDatabase>) => Repositories[Name];
