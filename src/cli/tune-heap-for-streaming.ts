@@ -11,7 +11,7 @@
 import v8 from "node:v8";
 
 /** The growth allowed after a major collection, in percent of what was live: 300 is a multiple of four. */
-export const HEAP_GROWING_PERCENT = 300;
+const HEAP_GROWING_PERCENT = 300;
 
 export function tuneHeapForStreaming(): void {
   // V8 reads this at every major collection, so setting it while the process runs takes effect at the next one;
