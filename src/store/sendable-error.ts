@@ -9,6 +9,7 @@ export type SendableError = {
   name: string;
   message: string;
   code?: unknown;
+  status?: number;
   details?: Record<string, unknown>;
 };
 
@@ -19,18 +20,24 @@ export function sendableError(error: unknown): SendableError | undefined {
     name: error.name,
     message: error.message,
     ...("code" in error && { code: error.code }),
+    ...(error instanceof AppError && { status: error.status }),
     ...(error instanceof AppError && error.details && { details: error.details }),
   };
 }
 
 export function revivedError(sent: SendableError | undefined): Error | undefined {
   if (sent === undefined) return undefined;
-  const { name, message, code, details } = sent;
+  const { name, message, code, status, details } = sent;
   if (name === "NotFoundError") {
     return Object.assign(new NotFoundError("", String(details?.id ?? "")), { message });
   }
   if (name === "ConflictError") return new ConflictError(message);
   if (typeof code === "string" && name === "SqliteError") return new Database.SqliteError(message, code);
-  if (typeof code === "string") return new AppError(code, message, details ? { details } : {});
+  if (typeof code === "string") {
+    return new AppError(code, message, {
+      ...(status !== undefined && { status }),
+      ...(details && { details }),
+    });
+  }
   return new Error(message);
 }
