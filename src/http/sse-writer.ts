@@ -25,7 +25,11 @@ export type SseMessage = { id?: string | number; event?: string; data: string };
 
 export class SseWriter {
   readonly #response: ServerResponse;
-  readonly #closed = new AbortController();
+  /**
+   * Made when first asked for: most streams never ask, and an AbortSignal is a kilobyte that lives as long as its
+   * stream, one more for each young-generation collection to move.
+   */
+  #closed: AbortController | undefined;
   readonly #coalescer: WriteCoalescer;
   #ping: NodeJS.Timeout | undefined;
   /** Mirrors the signal: read for every frame, and a plain field costs less than the signal's `aborted`. */
@@ -48,6 +52,10 @@ export class SseWriter {
 
   /** Aborted when the client went away or the stream was ended. */
   get closedSignal(): AbortSignal {
+    if (this.#closed === undefined) {
+      this.#closed = new AbortController();
+      if (this.#isClosed) this.#closed.abort(STREAM_CLOSED);
+    }
     return this.#closed.signal;
   }
 
@@ -79,14 +87,15 @@ export class SseWriter {
   }
 
   #drained(): Promise<void> {
+    const closed = this.closedSignal;
     return new Promise((resolve) => {
       const done = () => {
         this.#response.off("drain", done);
-        this.#closed.signal.removeEventListener("abort", done);
+        closed.removeEventListener("abort", done);
         resolve();
       };
       this.#response.on("drain", done);
-      this.#closed.signal.addEventListener("abort", done, { once: true });
+      closed.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -95,7 +104,7 @@ export class SseWriter {
     this.#coalescer.discard();
     if (this.#isClosed) return;
     this.#isClosed = true;
-    this.#closed.abort(STREAM_CLOSED);
+    this.#closed?.abort(STREAM_CLOSED);
   }
 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ParleyStore } from "../core/parley-store.js";
-import type { RunEvent } from "../core/run-event.js";
+import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
 import { sampleConversation, sampleMessage, sampleRun } from "../store/test-support/sample-records.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { BatchedWrites } from "./batched-writes.js";
@@ -26,7 +25,12 @@ async function createRun(store: ParleyStore): Promise<{ runId: string; conversat
   return { runId: run.id, conversationId: conversation.id };
 }
 
-const delta = (id: number): RunEvent => ({ id, event: "text.delta", data: { text: String(id) } });
+const delta = (runId: string, id: number): StoredRunEvent => ({
+  runId,
+  id,
+  event: "text.delta",
+  data: { text: String(id) },
+});
 
 describe("EventLog", () => {
   it("writes added events on its own within the flush window, batched", async () => {
@@ -37,7 +41,7 @@ describe("EventLog", () => {
       flushMs: 20,
       onError: (error) => errors.push(error),
     });
-    for (let id = 1; id <= 5; id++) log.add(runId, delta(id));
+    for (let id = 1; id <= 5; id++) log.add(delta(runId, id));
     expect(await store.runEvents.lastId(runId)).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect((await store.runEvents.listAfter(runId, 0)).map((event) => event.id)).toEqual([1, 2, 3, 4, 5]);
@@ -50,8 +54,8 @@ describe("EventLog", () => {
     const going = await createRun(store);
     const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 10_000, onError: () => {} });
     for (let id = 1; id <= 3; id++) {
-      log.add(ending.runId, delta(id));
-      log.add(going.runId, delta(id));
+      log.add(delta(ending.runId, id));
+      log.add(delta(going.runId, id));
     }
     await log.flushRun(ending.runId);
     expect((await store.runEvents.listAfter(ending.runId, 0)).map((event) => event.id)).toEqual([1, 2, 3]);
@@ -65,7 +69,7 @@ describe("EventLog", () => {
     const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 1000, onError: () => {} });
     const flushes: Promise<void>[] = [];
     for (let id = 1; id <= 50; id++) {
-      log.add(runId, delta(id));
+      log.add(delta(runId, id));
       if (id % 7 === 0) flushes.push(log.flush());
     }
     await Promise.all([...flushes, log.flush()]);
@@ -84,9 +88,9 @@ describe("EventLog", () => {
       onError: (error) => errors.push(error),
     });
     await store.conversations.delete(conversationId);
-    log.add(runId, delta(1));
-    log.add(other, delta(1));
-    log.add(other, delta(2));
+    log.add(delta(runId, 1));
+    log.add(delta(other, 1));
+    log.add(delta(other, 2));
     await log.flush();
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(errors).toEqual([]);
@@ -98,9 +102,9 @@ describe("EventLog", () => {
     const { store, runId } = await storeWithRun();
     const { runId: other } = await createRun(store);
     const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 10_000, onError: () => {} });
-    log.add(runId, delta(1));
-    log.add(other, delta(1));
-    log.add(runId, delta(2));
+    log.add(delta(runId, 1));
+    log.add(delta(other, 1));
+    log.add(delta(runId, 2));
     expect(log.take(runId).map((event) => [event.runId, event.id])).toEqual([
       [runId, 1],
       [runId, 2],
@@ -124,13 +128,13 @@ describe("EventLog", () => {
     })(store);
     const errors: unknown[] = [];
     const log = new EventLog({ writes, flushMs: 10_000, onError: (error) => errors.push(error) });
-    log.add(runId, delta(1));
-    log.add(other, delta(1));
+    log.add(delta(runId, 1));
+    log.add(delta(other, 1));
     await log.flush();
     expect(errors).toHaveLength(1);
     expect(await store.runEvents.lastId(runId)).toBe(0);
-    log.add(runId, delta(2));
-    log.add(other, delta(2));
+    log.add(delta(runId, 2));
+    log.add(delta(other, 2));
     await log.flush();
     for (const id of [runId, other]) {
       expect((await store.runEvents.listAfter(id, 0)).map((event) => event.id)).toEqual([1, 2]);

@@ -4,7 +4,6 @@
  */
 import { NotFoundError } from "../core/app-error.js";
 import type { StoredRunEvent } from "../core/parley-store.js";
-import type { RunEvent } from "../core/run-event.js";
 import { writeCommand } from "../core/write-command.js";
 import type { BatchedWrites } from "./batched-writes.js";
 
@@ -17,8 +16,12 @@ export type EventLogConfig = {
 
 export class EventLog {
   readonly #config: EventLogConfig;
-  /** Each run's events not yet handed to the store, in order; a run's own list, so taking it back costs nothing. */
-  #pending = new Map<string, RunEvent[]>();
+  /**
+   * Each run's events not yet handed to the store, in order; a run's own list, so taking it back costs nothing.
+   * The events themselves go to the store as they are, never copied: under load, events waiting here or on their
+   * way to the store live through a young-generation collection, and each copy was one more object to move.
+   */
+  #pending = new Map<string, StoredRunEvent[]>();
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
@@ -26,10 +29,10 @@ export class EventLog {
     this.#config = config;
   }
 
-  add(runId: string, event: RunEvent): void {
-    const events = this.#pending.get(runId);
+  add(event: StoredRunEvent): void {
+    const events = this.#pending.get(event.runId);
     if (events) events.push(event);
-    else this.#pending.set(runId, [event]);
+    else this.#pending.set(event.runId, [event]);
     this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);
   }
 
@@ -38,7 +41,7 @@ export class EventLog {
     const events = this.#pending.get(runId);
     if (!events) return [];
     this.#pending.delete(runId);
-    return stored(runId, events);
+    return events;
   }
 
   /** Writes everything added so far, for every run; resolves when it is stored. Writes never overlap or reorder. */
@@ -61,12 +64,12 @@ export class EventLog {
     return this.#enqueue(new Map(events ? [[runId, events]] : []));
   }
 
-  #enqueue(batch: Map<string, RunEvent[]>): Promise<void> {
+  #enqueue(batch: Map<string, StoredRunEvent[]>): Promise<void> {
     this.#writing = this.#writing.then(() => this.#write(batch));
     return this.#writing;
   }
 
-  async #write(batch: Map<string, RunEvent[]>): Promise<void> {
+  async #write(batch: Map<string, StoredRunEvent[]>): Promise<void> {
     if (batch.size === 0) return;
     try {
       await this.#config.writes.write([writeCommand("runEvents", "append", storedBatch(batch))]);
@@ -84,10 +87,10 @@ export class EventLog {
     }
   }
 
-  async #writeRunByRun(batch: Map<string, RunEvent[]>): Promise<void> {
+  async #writeRunByRun(batch: Map<string, StoredRunEvent[]>): Promise<void> {
     for (const [runId, events] of batch) {
       try {
-        await this.#config.writes.write([writeCommand("runEvents", "append", stored(runId, events))]);
+        await this.#config.writes.write([writeCommand("runEvents", "append", events)]);
       } catch (error) {
         // The run is gone, and there is nothing left to write its events to.
         if (!(error instanceof NotFoundError)) this.#config.onError(error);
@@ -96,10 +99,8 @@ export class EventLog {
   }
 }
 
-function storedBatch(batch: Map<string, RunEvent[]>): StoredRunEvent[] {
-  return [...batch].flatMap(([runId, runEvents]) => stored(runId, runEvents));
-}
-
-function stored(runId: string, events: readonly RunEvent[]): StoredRunEvent[] {
-  return events.map((event) => ({ ...event, runId }));
+function storedBatch(batch: Map<string, StoredRunEvent[]>): StoredRunEvent[] {
+  const all: StoredRunEvent[] = [];
+  for (const events of batch.values()) for (const event of events) all.push(event);
+  return all;
 }

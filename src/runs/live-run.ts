@@ -1,4 +1,5 @@
 /** A run in progress: its events in memory, readers that follow it, and the switch that stops it. */
+import type { StoredRunEvent } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 import {
   isTerminalEvent,
@@ -11,7 +12,8 @@ export type EndRequest = "stopped" | "interrupted";
 
 export class LiveRun {
   #record: Run;
-  readonly events: RunEvent[] = [];
+  /** Each carries its run's id, so the event log stores these very objects rather than a copy of each. */
+  readonly events: StoredRunEvent[] = [];
   readonly #abortController = new AbortController();
   /** Readers waiting for the next event. A plain array: a Set allocates on every add, delete and clear. */
   #waiters: (() => void)[] = [];
@@ -22,10 +24,10 @@ export class LiveRun {
       if (index >= 0) this.#waiters.splice(index, 1);
     },
   };
-  readonly #onEvent: (event: RunEvent) => void;
+  readonly #onEvent: (event: StoredRunEvent) => void;
   #endRequest: EndRequest | undefined;
 
-  constructor(record: Run, onEvent: (event: RunEvent) => void) {
+  constructor(record: Run, onEvent: (event: StoredRunEvent) => void) {
     this.#record = record;
     this.#onEvent = onEvent;
   }
@@ -79,9 +81,9 @@ export class LiveRun {
     this.#abortController.abort();
   }
 
-  push<Name extends RunEventName>(event: Name, data: RunEventDataMap[Name]): RunEvent {
+  push<Name extends RunEventName>(event: Name, data: RunEventDataMap[Name]): StoredRunEvent {
     if (this.ended) throw new Error(`Run ${this.id} has ended; no event may follow its last.`);
-    const stored = { id: this.events.length + 1, event, data } as RunEvent;
+    const stored = { runId: this.#record.id, id: this.events.length + 1, event, data } as StoredRunEvent;
     this.events.push(stored);
     this.#onEvent(stored);
     if (this.#waiters.length > 0) {

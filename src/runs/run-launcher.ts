@@ -2,9 +2,8 @@
 import { newId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
 import { newMessage } from "../core/new-message.js";
-import type { ParleyStore } from "../core/parley-store.js";
+import type { ParleyStore, StoredRunEvent } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
-import type { RunEvent } from "../core/run-event.js";
 import { type WriteBatchExecutor, writeCommand } from "../core/write-command.js";
 import { BatchedWrites } from "./batched-writes.js";
 import { EventLog } from "./event-log.js";
@@ -102,13 +101,13 @@ export class RunLauncher {
 
     const eventLog = plan.persist ? this.#eventLog : undefined;
     // Events of a run wait here until its rows exist, then go to the event log as they come.
-    let waiting: RunEvent[] | undefined = [];
+    let waiting: StoredRunEvent[] | undefined = [];
     // A stored run's events also go to Redis at once, for other servers to follow; an unstored exchange stays here.
     const shared = plan.persist ? this.#config.sharedEvents : undefined;
     const live = new LiveRun(run, (event) => {
       shared?.append(run.id, event);
       if (waiting) waiting.push(event);
-      else eventLog?.add(run.id, event);
+      else eventLog?.add(event);
     });
     this.#live.set(run.id, live);
     // The model is called first, and the run written down once the upstream has the request (its response
@@ -126,7 +125,7 @@ export class RunLauncher {
         })
           .then(() => this.#write(persist, run, now))
           .then(() => {
-            for (const event of waiting ?? []) eventLog?.add(run.id, event);
+            for (const event of waiting ?? []) eventLog?.add(event);
             waiting = undefined;
           })
       : undefined;
