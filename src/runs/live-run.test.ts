@@ -111,4 +111,99 @@ describe("LiveRun", () => {
     expect(run.signal.aborted).toBe(true);
     expect(run.endRequest).toBe("stopped");
   });
+
+  describe("follow", () => {
+    it("hands over the events pushed already at once, then each new one within its push, until the last", async () => {
+      const run = newRun();
+      run.push("text.delta", { text: "a" });
+      run.push("text.delta", { text: "b" });
+      const seen: number[] = [];
+      const following = run.follow(1, (event) => {
+        seen.push(event.id);
+        return undefined;
+      });
+      expect(seen).toEqual([2]);
+      run.push("text.delta", { text: "c" });
+      expect(seen).toEqual([2, 3]);
+      run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+      await following;
+      expect(seen).toEqual([2, 3, 4]);
+    });
+
+    it("gives a writer that must drain nothing more until it has, then the events it missed, in order", async () => {
+      const run = newRun();
+      const seen: number[] = [];
+      let drain: () => void = () => {};
+      const following = run.follow(0, (event) => {
+        seen.push(event.id);
+        return event.id === 1 ? new Promise<void>((resolve) => (drain = resolve)) : undefined;
+      });
+      run.push("text.delta", { text: "a" });
+      run.push("text.delta", { text: "b" });
+      run.push("text.delta", { text: "c" });
+      expect(seen).toEqual([1]);
+      drain();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(seen).toEqual([1, 2, 3]);
+      run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+      await following;
+      expect(seen).toEqual([1, 2, 3, 4]);
+    });
+
+    it("stops at its signal without ending the run, while another follower goes on to the end", async () => {
+      const run = newRun();
+      const leave = new AbortController();
+      const leaving: number[] = [];
+      const staying: number[] = [];
+      const left = run.follow(
+        0,
+        (event) => {
+          leaving.push(event.id);
+          return undefined;
+        },
+        leave.signal,
+      );
+      const stayed = run.follow(0, (event) => {
+        staying.push(event.id);
+        return undefined;
+      });
+      run.push("text.delta", { text: "a" });
+      leave.abort();
+      await left;
+      run.push("text.delta", { text: "b" });
+      run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+      await stayed;
+      expect(leaving).toEqual([1]);
+      expect(staying).toEqual([1, 2, 3]);
+      expect(run.ended).toBe(true);
+    });
+
+    it("rejects with what its writer threw, and the run and its other readers go on", async () => {
+      const run = newRun();
+      const failing = run.follow(0, () => {
+        throw new Error("socket gone");
+      });
+      const seen: number[] = [];
+      const reading = run.follow(0, (event) => {
+        seen.push(event.id);
+        return undefined;
+      });
+      run.push("text.delta", { text: "a" });
+      await expect(failing).rejects.toThrow("socket gone");
+      run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+      await reading;
+      expect(seen).toEqual([1, 2]);
+    });
+
+    it("resolves at once for a run that has ended and has nothing after the id", async () => {
+      const run = newRun();
+      run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+      const seen: number[] = [];
+      await run.follow(1, (event) => {
+        seen.push(event.id);
+        return undefined;
+      });
+      expect(seen).toEqual([]);
+    });
+  });
 });

@@ -49,33 +49,49 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
   const send = (type: string, data: Record<string, unknown> = {}, immediate = false) =>
     sse.write({ event: type, data: JSON.stringify({ type, ...data }) }, { immediate });
   try {
-    for await (const event of live.read(0, leave)) {
-      if (event.event === "run.start") {
-        await send("message_start", {
-          message: {
-            ...messageShell(live),
-            content: [],
-            stop_reason: null,
-            usage: { input_tokens: 0, output_tokens: 0 },
-          },
-        });
-        await send("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-        // The opening events go out at once, so the first token after them is not held back.
-        await send("ping", {}, true);
-      } else if (event.event === "text.delta") {
-        await send("content_block_delta", { index: 0, delta: { type: "text_delta", text: event.data.text } });
-      } else if (event.event === "run.end") {
-        await send("content_block_stop", { index: 0 });
-        await send("message_delta", {
-          delta: { stop_reason: stopReasonOf(event.data.finishReason), stop_sequence: null },
-          usage: { input_tokens: event.data.usage.inputTokens, output_tokens: event.data.usage.outputTokens },
-        });
-        await send("message_stop");
-      } else if (event.event === "run.error") {
-        const status = statusOfRunError(event.data.code);
-        await send("error", { error: anthropicErrorBody(event.data.code, event.data.message, status).error });
-      }
-    }
+    await live.follow(
+      0,
+      (event) => {
+        if (event.event === "run.start") {
+          send("message_start", {
+            message: {
+              ...messageShell(live),
+              content: [],
+              stop_reason: null,
+              usage: { input_tokens: 0, output_tokens: 0 },
+            },
+          });
+          send("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
+          // The opening events go out at once, so the first token after them is not held back.
+          return send("ping", {}, true);
+        }
+        if (event.event === "text.delta") {
+          return send("content_block_delta", {
+            index: 0,
+            delta: { type: "text_delta", text: event.data.text },
+          });
+        }
+        if (event.event === "run.end") {
+          send("content_block_stop", { index: 0 });
+          send("message_delta", {
+            delta: { stop_reason: stopReasonOf(event.data.finishReason), stop_sequence: null },
+            usage: {
+              input_tokens: event.data.usage.inputTokens,
+              output_tokens: event.data.usage.outputTokens,
+            },
+          });
+          return send("message_stop");
+        }
+        if (event.event === "run.error") {
+          const status = statusOfRunError(event.data.code);
+          return send("error", {
+            error: anthropicErrorBody(event.data.code, event.data.message, status).error,
+          });
+        }
+        return undefined;
+      },
+      leave,
+    );
   } finally {
     sse.end();
   }

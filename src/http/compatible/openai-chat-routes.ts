@@ -70,27 +70,31 @@ async function streamChunks(live: LiveRun, chat: OpenAIChatRequest, sse: SseWrit
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
     JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] });
   try {
-    for await (const event of live.read(0, leave)) {
-      let drained: Promise<void> | undefined;
-      if (event.event === "text.delta") {
-        drained = sse.write({ data: contentChunk(event.data.text) });
-      } else if (event.event === "run.start") {
-        // The opening chunk goes out at once, so the first token after it is not held in the coalescing window.
-        drained = sse.write({ data: chunk({ role: "assistant", content: "" }) }, { immediate: true });
-      } else if (event.event === "run.end") {
-        sse.write({ data: chunk({}, finishReasonOf(event.data.finishReason)) });
-        if (chat.includeUsage)
-          sse.write({ data: JSON.stringify({ ...base, choices: [], usage: usageOf(event.data.usage) }) });
-        drained = sse.write({ data: "[DONE]" });
-      } else if (event.event === "run.error") {
-        // After streaming began, a failure is reported in-band, and the missing [DONE] marks the reply as cut.
-        const status = statusOfRunError(event.data.code);
-        drained = sse.write({
-          data: JSON.stringify(openAIErrorBody(event.data.code, event.data.message, status)),
-        });
-      }
-      if (drained) await drained;
-    }
+    await live.follow(
+      0,
+      (event) => {
+        if (event.event === "text.delta") return sse.write({ data: contentChunk(event.data.text) });
+        if (event.event === "run.start") {
+          // The opening chunk goes out at once, so the first token after it is not held in the coalescing window.
+          return sse.write({ data: chunk({ role: "assistant", content: "" }) }, { immediate: true });
+        }
+        if (event.event === "run.end") {
+          sse.write({ data: chunk({}, finishReasonOf(event.data.finishReason)) });
+          if (chat.includeUsage)
+            sse.write({ data: JSON.stringify({ ...base, choices: [], usage: usageOf(event.data.usage) }) });
+          return sse.write({ data: "[DONE]" });
+        }
+        if (event.event === "run.error") {
+          // After streaming began, a failure is reported in-band, and the missing [DONE] marks the reply as cut.
+          const status = statusOfRunError(event.data.code);
+          return sse.write({
+            data: JSON.stringify(openAIErrorBody(event.data.code, event.data.message, status)),
+          });
+        }
+        return undefined;
+      },
+      leave,
+    );
   } finally {
     sse.end();
   }
