@@ -58,15 +58,17 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       if (known) {
         if (keys.dueForRefresh(keyHash, now)) {
           // Looked up again off the request's path; a key revoked meanwhile stops working once this sees it.
+          const forgets = keys.forgets;
           void lookUpKey(keyHash, now).then(
-            (principal) => keys.set(keyHash, principal, now),
+            (principal) => keys.set(keyHash, principal, now, forgets),
             () => keys.forget(keyHash),
           );
         }
         return known;
       }
+      const forgets = keys.forgets;
       const principal = await lookUpKey(keyHash, now);
-      keys.set(keyHash, principal, now);
+      keys.set(keyHash, principal, now, forgets);
       return principal;
     }
 

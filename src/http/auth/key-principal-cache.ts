@@ -20,6 +20,7 @@ type Entry = { principal: Principal; expiresAt: number; refreshAt: number };
 export class KeyPrincipalCache {
   readonly #entries = new Map<string, Entry>();
   readonly #lifetimeMs: number;
+  #forgets = 0;
 
   constructor(lifetimeMs = KEY_PRINCIPAL_LIFETIME_MS) {
     this.#lifetimeMs = lifetimeMs;
@@ -33,7 +34,17 @@ export class KeyPrincipalCache {
     return undefined;
   }
 
-  set(keyHash: string, principal: Principal, now: number): void {
+  /**
+   * How many times anything was forgotten so far. A lookup notes it before it reads the database and hands it to
+   * `set`: a key revoked while the lookup was under way must not be put back from what the lookup read before.
+   */
+  get forgets(): number {
+    return this.#forgets;
+  }
+
+  /** Keeps what a lookup found, unless something was forgotten since the lookup began (`forgetsBefore`). */
+  set(keyHash: string, principal: Principal, now: number, forgetsBefore: number): void {
+    if (forgetsBefore !== this.#forgets) return;
     this.#entries.delete(keyHash);
     this.#entries.set(keyHash, {
       principal,
@@ -58,16 +69,19 @@ export class KeyPrincipalCache {
   }
 
   forget(keyHash: string): void {
+    this.#forgets++;
     this.#entries.delete(keyHash);
   }
 
   forgetKey(apiKeyId: string): void {
+    this.#forgets++;
     for (const [hash, entry] of this.#entries) {
       if (entry.principal.apiKeyId === apiKeyId) this.#entries.delete(hash);
     }
   }
 
   forgetUser(userId: string): void {
+    this.#forgets++;
     for (const [hash, entry] of this.#entries) {
       if (entry.principal.userId === userId) this.#entries.delete(hash);
     }
