@@ -62,6 +62,10 @@ type PathFigures = StreamStatistics & {
   /** CPU that other processes on the machine used while this path was measured, in cores. */
   othersCores: number;
   connectionsOpened: number;
+  /** The gap p99 of each of the path's windows at this concurrency, in the order they ran. */
+  windowGapP99s: number[];
+  /** Parley only: its major collections in each of those windows. */
+  windowMajorGcs: number[];
 };
 
 type LadderStep = StreamStatistics & {
@@ -91,6 +95,19 @@ export async function runGatewayBenchmark(): Promise<BenchmarkReport> {
       path.name === "direct"
         ? { upstream: setup.upstream.pid }
         : { gateway: path.pid, upstream: setup.upstream.pid };
+    // A process's first paced window at the top level was often its worst (Parley: a gap p99 of 25.4 ms against
+    // 22.1-22.5 in the five after it; the first c=100 round was its worst in 4 of 8 runs, and the proxy's in 2 of 5):
+    // each path streams one such window, not counted, as a server that has been up a while would have.
+    const top = LEVELS[LEVELS.length - 1] as (typeof LEVELS)[number];
+    for (const path of setup.paths) {
+      await runStreamLoad(path, {
+        concurrency: top.concurrency,
+        streamsPerSlot: 1,
+        staggerMs: STREAM_MS / 2,
+        expectedDeltas: DELTAS,
+        processes: processesOf(path),
+      });
+    }
 
     const levels: { concurrency: number; figures: PathFigures[] }[] = [];
     for (const level of LEVELS) {
@@ -232,6 +249,8 @@ function levelFigures(
       majorGcsPer1000Streams: (majorGcs * 1000) / streams,
       othersCores: loads.reduce((sum, load) => sum + load.othersCpuMs, 0) / wallMs,
       connectionsOpened: Math.min(...loads.map((load) => load.connectionsOpened)),
+      windowGapP99s: loads.map((load) => streamStatistics(load.measured).gapP99),
+      windowMajorGcs: loads.map((load) => load.counters.majorGcs ?? Number.NaN),
     };
   });
 }
@@ -439,13 +458,27 @@ function report(input: ReportInput): BenchmarkReport {
       `Load: a fake OpenAI-compatible upstream (node:http, its own process) streams a role chunk, ${DELTAS} content chunks ${PACING_MS} ms apart (each waits for the previous write), a finish chunk, a usage chunk and [DONE]; the request asks for stream_options.include_usage. Client, upstream and gateway share the machine's cores; everything is on 127.0.0.1.`,
       `Paths: ${paths.map((path) => path.label).join("; ")}. Parley runs \`parley serve\` (PARLEY_THREADS=1) with the upstream as an openai-compatible provider and stores each exchange as a conversation (the default, store not false).${input.peerMissing ? ` Peer: ${input.peerMissing}.` : " The peer runs `build/start-server.js --headless` with `x-portkey-provider: openai` and `x-portkey-custom-host`, @hono/node-server pinned to 1.13.5 by an npm override."}`,
       `Client: undici Pool with C connections, one closed-loop slot per connection; the C connections are opened by C unpaced streams before the measured window (a Node 20 server accepts about one connection per event-loop turn), and each slot yields an event-loop turn between streams (undici reuses a finished keep-alive connection only after one). Before each window the benchmark waits until the servers are idle.`,
-      `Before any level, every path serves ${WARMUP_STREAMS} unpaced streams, 10 at a time, so that each is measured as a server that has been up a while (its request path compiled by V8), not one that has just started.`,
+      `Before any level, every path serves ${WARMUP_STREAMS} unpaced streams, 10 at a time, and then one paced window at c=${LEVELS[LEVELS.length - 1]?.concurrency} (1 stream per slot), not counted: so that each is measured as a server that has been up a while (its request path compiled by V8, its heap grown to the load), not one that has just started.`,
       `Per concurrency: each round runs every path once, in an order that rotates (interleaved); rounds: ${LEVELS.map((level) => `c=${level.concurrency} ${level.rounds} × ${level.streamsPerSlot} streams per slot`).join(", ")}. At c > 1 the slots' first streams start spread over ${STREAM_MS / 2} ms, and only streams that ran start to end while all C slots were streaming are counted (the ramp and the tail are not).`,
       "TTFT: request sent to the first frame with text (the upstream writes it 20 ms after the request reached it, so a gateway's work before forwarding adds to it in full). Request reaches upstream: request sent to the upstream's reading of the whole request, as the upstream stamps it in the first delta. Gap: between consecutive content frames at the client. Added = the path's percentile minus the direct path's, same concurrency. Frame held: the client's arrival time minus the upstream's write time, which the upstream writes into each delta's text (the same clock on one machine): what the path held a frame for, including the direct path's own socket and event-loop time.",
       `Buffering: a content frame that arrives less than ${BURST_MS} ms after the previous one came in a burst (the pacing is ${PACING_MS} ms). Parley's SSE writer coalesces frames written within 10 ms of its last write; at ${PACING_MS} ms pacing it should never hold one, which the held and burst columns check.`,
       `Streams sustained: the ladder ${LADDER.join(", ")} (2 streams per slot, starts spread over ${STREAM_MS / 2} ms), per path until it fails a step; a step is sustained when every stream that did not fail got every frame in order, no gap exceeded ${MAX_GAP_MS} ms (10× the pacing) and fewer than ${MAX_ERROR_SHARE * 100}% failed. A failed step is run once more, and the path stops climbing only if it fails again.${input.budgetStoppedAt ? ` The ladder stopped before ${input.budgetStoppedAt} to keep within the time budget.` : ""}`,
       "Costs: the gateway process's time on a CPU (/proc/<pid>/task/*/schedstat) and its write system calls (/proc/<pid>/io syscw) during the load, warm-up excluded, divided by the streams run; for the direct path, nothing. Other processes' CPU: the machine's busy time (/proc/stat) minus that of the gateway, the upstream and this client, over the load's wall time: this machine is shared, and that is how much it was while the path ran.",
       `Parley's own garbage collection over the same windows (prom-client's nodejs_gc_duration_seconds in its /metrics, every kind): ${levels.map((level) => `${formatNumber(parley(level.concurrency)?.gcMsPerStream, 2)} ms per stream at c=${level.concurrency}`).join(", ")}; at c=100 that is ${formatNumber(((parley(100)?.gcMsPerStream ?? Number.NaN) / (parley(100)?.gatewayCpuMsPerStream ?? Number.NaN)) * 100, 0)}% of its CPU. Each collection pauses every stream at once. Major collections (the longest pauses, 5-11 ms here): ${levels.map((level) => `${formatNumber(parley(level.concurrency)?.majorGcsPer1000Streams, 1)} per 1,000 streams at c=${level.concurrency}`).join(", ")}.`,
+      `Gap p99 of each window at c=100, in the order the rounds ran (one disturbed window moves a level's p99 by a millisecond or more): ${paths
+        .map(
+          (path) =>
+            `${path.label} ${
+              figure(100, path.name)
+                ?.windowGapP99s.map((gap) => formatNumber(gap, 2))
+                .join(", ") ?? "—"
+            } ms`,
+        )
+        .join("; ")}. Parley's major collections in those windows: ${
+        parley(100)
+          ?.windowMajorGcs.map((count) => formatNumber(count, 0))
+          .join(", ") ?? "—"
+      }.`,
       `Took ${formatNumber(input.seconds, 0)} s.`,
     ],
     data: {
