@@ -45,4 +45,46 @@ describe("API key authentication", () => {
     // ...so the next one, still within the entry's lifetime, is refused.
     await expect(authenticate(requestWithKey(key))).rejects.toThrow("not valid");
   });
+
+  it("looks a key in use up again after the request that found it due has gone on, not within that request's turn", async () => {
+    const store = await stores.open();
+    const user = await createAccount(store, {
+      email: "grace@example.com",
+      password: "a long password",
+      role: "user",
+    });
+    const { key } = await createApiKey(store, user.id, "laptop");
+    const lookups: string[] = [];
+    const apiKeys = store.apiKeys;
+    // The real repository, read through: only counted.
+    const watched = Object.create(store, {
+      apiKeys: {
+        value: Object.create(apiKeys, {
+          getByHash: {
+            value: (keyHash: string) => {
+              lookups.push(keyHash);
+              return apiKeys.getByHash(keyHash);
+            },
+          },
+        }),
+      },
+    });
+    const lifetimeMs = 2_000;
+    const authenticate = createAuthenticator({
+      store: watched,
+      mode: "accounts",
+      keys: new KeyPrincipalCache(lifetimeMs),
+    });
+    await authenticate(requestWithKey(key));
+    expect(lookups).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, lifetimeMs / 2 + 50));
+    expect(await authenticate(requestWithKey(key))).toMatchObject({ userId: user.id });
+    // The rest of a request's way to its upstream runs in this turn of the event loop: the lookup, a query built and
+    // run on this thread, must not be part of it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lookups).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lookups).toHaveLength(2);
+  });
 });

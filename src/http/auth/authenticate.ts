@@ -47,6 +47,16 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
     return { userId: user.id, role: user.role, via: "api-key", apiKeyId: stored.id, limits: limitsOf(user) };
   }
 
+  /** Looks a cached key up again and keeps what it finds; forgets the key if it no longer holds. */
+  function refreshKey(keyHash: string): void {
+    const forgets = keys.forgets;
+    const now = Date.now();
+    lookUpKey(keyHash, now).then(
+      (principal) => keys.set(keyHash, principal, now, forgets),
+      () => keys.forget(keyHash),
+    );
+  }
+
   return async function authenticate(request: FastifyRequest): Promise<Principal> {
     if (config.mode === "single-user") return SINGLE_USER;
 
@@ -56,14 +66,10 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       const now = Date.now();
       const known = keys.get(keyHash, now);
       if (known) {
-        if (keys.dueForRefresh(keyHash, now)) {
-          // Looked up again off the request's path; a key revoked meanwhile stops working once this sees it.
-          const forgets = keys.forgets;
-          void lookUpKey(keyHash, now).then(
-            (principal) => keys.set(keyHash, principal, now, forgets),
-            () => keys.forget(keyHash),
-          );
-        }
+        // Looked up again off the request's path: in a later turn of the event loop, once this request has gone
+        // on its way (building and running the queries takes longer than the rest of authenticating it). A key
+        // revoked meanwhile stops working once this sees it.
+        if (keys.dueForRefresh(keyHash, now)) setTimeout(() => refreshKey(keyHash), 0);
         return known;
       }
       const forgets = keys.forgets;
