@@ -17,11 +17,12 @@ export type EventLogConfig = {
 export class EventLog {
   readonly #config: EventLogConfig;
   /**
-   * Each run's events not yet handed to the store, in order; a run's own list, so taking it back costs nothing.
-   * The events themselves go to the store as they are, never copied: under load, events waiting here or on their
-   * way to the store live through a young-generation collection, and each copy was one more object to move.
+   * Each live run's events not yet handed to the store, in order. A run keeps its list, emptied at each flush, until
+   * its end takes it (or it adds nothing for a whole window): under load, lists and a map made anew for every window
+   * lived through young-generation collections, one more thing to move each time. The events themselves go to the
+   * store as they are, never copied.
    */
-  #pending = new Map<string, StoredRunEvent[]>();
+  readonly #pending = new Map<string, StoredRunEvent[]>();
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
@@ -48,8 +49,13 @@ export class EventLog {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batch = this.#pending;
-    this.#pending = new Map();
+    const batch: StoredRunEvent[] = [];
+    for (const [runId, events] of this.#pending) {
+      // A run quiet for a whole window gives up its list (one that ended without taking it, as well).
+      if (events.length === 0) this.#pending.delete(runId);
+      for (const event of events) batch.push(event);
+      events.length = 0;
+    }
     return this.#enqueue(batch);
   }
 
@@ -59,36 +65,38 @@ export class EventLog {
    * would split them into a row per few tokens whenever many runs end close together.
    */
   flushRun(runId: string): Promise<void> {
-    const events = this.#pending.get(runId);
-    this.#pending.delete(runId);
-    return this.#enqueue(new Map(events ? [[runId, events]] : []));
+    return this.#enqueue(this.take(runId));
   }
 
-  #enqueue(batch: Map<string, StoredRunEvent[]>): Promise<void> {
+  #enqueue(batch: StoredRunEvent[]): Promise<void> {
     this.#writing = this.#writing.then(() => this.#write(batch));
     return this.#writing;
   }
 
-  async #write(batch: Map<string, StoredRunEvent[]>): Promise<void> {
-    if (batch.size === 0) return;
+  /** `batch`: each run's events together and in order (the store folds a run's consecutive deltas into one row). */
+  async #write(batch: StoredRunEvent[]): Promise<void> {
+    if (batch.length === 0) return;
     try {
-      await this.#config.writes.write([writeCommand("runEvents", "append", storedBatch(batch))]);
+      await this.#config.writes.write([writeCommand("runEvents", "append", batch)]);
     } catch (error) {
       if (error instanceof NotFoundError) {
         // A run deleted with its conversation fails the whole batch: write the others run by run.
         await this.#writeRunByRun(batch);
         return;
       }
-      // Keep the batch for the next flush, so a passing failure (a busy database) loses nothing.
-      for (const [runId, events] of this.#pending) batch.set(runId, [...(batch.get(runId) ?? []), ...events]);
-      this.#pending = batch;
+      // Keep the batch for the next flush, ahead of what each run added since, so a passing failure (a busy
+      // database) loses nothing and reorders nothing.
+      for (const [runId, events] of byRun(batch)) {
+        const since = this.#pending.get(runId);
+        this.#pending.set(runId, since ? events.concat(since) : events);
+      }
       this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);
       this.#config.onError(error);
     }
   }
 
-  async #writeRunByRun(batch: Map<string, StoredRunEvent[]>): Promise<void> {
-    for (const [runId, events] of batch) {
+  async #writeRunByRun(batch: StoredRunEvent[]): Promise<void> {
+    for (const events of byRun(batch).values()) {
       try {
         await this.#config.writes.write([writeCommand("runEvents", "append", events)]);
       } catch (error) {
@@ -99,8 +107,13 @@ export class EventLog {
   }
 }
 
-function storedBatch(batch: Map<string, StoredRunEvent[]>): StoredRunEvent[] {
-  const all: StoredRunEvent[] = [];
-  for (const events of batch.values()) for (const event of events) all.push(event);
-  return all;
+/** The batch's events run by run, in order: only when a batch failed. */
+function byRun(batch: readonly StoredRunEvent[]): Map<string, StoredRunEvent[]> {
+  const runs = new Map<string, StoredRunEvent[]>();
+  for (const event of batch) {
+    const events = runs.get(event.runId);
+    if (events) events.push(event);
+    else runs.set(event.runId, [event]);
+  }
+  return runs;
 }
