@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { describe, expect, it } from "vitest";
+import type { ParleyStore } from "../../core/parley-store.js";
 import { useTemporaryStores } from "../../store/test-support/use-temporary-stores.js";
 import { createAccount, createApiKey } from "./accounts.js";
 import { createAuthenticator } from "./authenticate.js";
@@ -16,15 +17,17 @@ function requestWithKey(key: string): FastifyRequest {
   } as FastifyRequest;
 }
 
+/** A user with one API key, made as the CLI makes them. */
+async function userWithKey(store: ParleyStore, email: string) {
+  const user = await createAccount(store, { email, password: "a long password", role: "user" });
+  const { id, key } = await createApiKey(store, user.id, "laptop");
+  return { user, id, key };
+}
+
 describe("API key authentication", () => {
   it("keeps answering from memory for a key in use, and stops once a revocation made elsewhere is seen, within its lifetime", async () => {
     const store = await stores.open();
-    const user = await createAccount(store, {
-      email: "ada@example.com",
-      password: "a long password",
-      role: "user",
-    });
-    const { id, key } = await createApiKey(store, user.id, "laptop");
+    const { user, id, key } = await userWithKey(store, "ada@example.com");
     // Long beside the waits below, so a slow machine cannot let the entry expire before the test means it to.
     const lifetimeMs = 2_000;
     const authenticate = createAuthenticator({
@@ -48,12 +51,7 @@ describe("API key authentication", () => {
 
   it("looks a key in use up again after the request that found it due has gone on, not within that request's turn", async () => {
     const store = await stores.open();
-    const user = await createAccount(store, {
-      email: "grace@example.com",
-      password: "a long password",
-      role: "user",
-    });
-    const { key } = await createApiKey(store, user.id, "laptop");
+    const { user, key } = await userWithKey(store, "grace@example.com");
     const lookups: string[] = [];
     const apiKeys = store.apiKeys;
     // The real repository, read through: only counted.

@@ -32,8 +32,12 @@ const TOUCH_INTERVAL_MS = 60_000;
 export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode; keys: KeyPrincipalCache }) {
   const { store, keys } = config;
   const touchedAt = new Map<string, number>();
-  /** Who the key acts for, from the database; throws UnauthenticatedError for a key that does not hold. */
+  /**
+   * Who the key acts for, from the database, kept in the cache; throws UnauthenticatedError for a key that does not
+   * hold. What it read is not kept if a key was forgotten while it read (see KeyPrincipalCache.forgets).
+   */
   async function lookUpKey(keyHash: string, now: number): Promise<Principal> {
+    const forgets = keys.forgets;
     const stored = await store.apiKeys.getByHash(keyHash);
     if (!stored || stored.revokedAt !== null)
       throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
@@ -44,17 +48,20 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       // Last use is informative (shown to the minute); it must never slow down or fail the request.
       void store.apiKeys.touch(stored.id, now).catch(() => {});
     }
-    return { userId: user.id, role: user.role, via: "api-key", apiKeyId: stored.id, limits: limitsOf(user) };
+    const principal: Principal = {
+      userId: user.id,
+      role: user.role,
+      via: "api-key",
+      apiKeyId: stored.id,
+      limits: limitsOf(user),
+    };
+    keys.set(keyHash, principal, now, forgets);
+    return principal;
   }
 
-  /** Looks a cached key up again and keeps what it finds; forgets the key if it no longer holds. */
+  /** Looks a cached key up again; forgets it if it no longer holds. */
   function refreshKey(keyHash: string): void {
-    const forgets = keys.forgets;
-    const now = Date.now();
-    lookUpKey(keyHash, now).then(
-      (principal) => keys.set(keyHash, principal, now, forgets),
-      () => keys.forget(keyHash),
-    );
+    lookUpKey(keyHash, Date.now()).catch(() => keys.forget(keyHash));
   }
 
   return async function authenticate(request: FastifyRequest): Promise<Principal> {
@@ -72,10 +79,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
         if (keys.dueForRefresh(keyHash, now)) setTimeout(() => refreshKey(keyHash), 0);
         return known;
       }
-      const forgets = keys.forgets;
-      const principal = await lookUpKey(keyHash, now);
-      keys.set(keyHash, principal, now, forgets);
-      return principal;
+      return lookUpKey(keyHash, now);
     }
 
     const token = sessionTokenOf(request);
