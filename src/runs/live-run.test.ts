@@ -47,6 +47,26 @@ describe("LiveRun", () => {
     expect(await reader).toEqual([2, 3, 4]);
   });
 
+  it("gives a reader that comes late every event whole, deltas included, with its id and data", async () => {
+    const run = newRun();
+    run.push("text.delta", { text: "a" });
+    const citation = { documentId: "doc_1", title: "Doc", start: 0, end: 1, citedText: "a", marker: "S1" };
+    run.push("citation", citation);
+    run.push("text.delta", { text: "b" });
+    run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });
+    const seen: RunEvent[] = [];
+    for await (const event of run.read(0)) seen.push(event);
+    expect(seen.map(({ id, event, data }) => ({ id, event, data }))).toEqual([
+      { id: 1, event: "text.delta", data: { text: "a" } },
+      { id: 2, event: "citation", data: citation },
+      { id: 3, event: "text.delta", data: { text: "b" } },
+      { id: 4, event: "run.end", data: { finishReason: "stop", usage, timings, model: "tiny" } },
+    ]);
+    expect(seen.every((event) => (event as { runId?: string }).runId === "run_1")).toBe(true);
+    expect(run.text).toBe("ab");
+    expect(run.dataOf("citation")).toEqual([citation]);
+  });
+
   it("refuses any event after the last one", () => {
     const run = newRun();
     run.push("run.end", { finishReason: "stop", usage, timings, model: "tiny" });

@@ -12,8 +12,15 @@ export type EndRequest = "stopped" | "interrupted";
 
 export class LiveRun {
   #record: Run;
-  /** Each carries its run's id, so the event log stores these very objects rather than a copy of each. */
-  readonly events: StoredRunEvent[] = [];
+  /**
+   * The run's events so far, in order: an event's id is its index + 1. A text delta is kept as its text alone,
+   * and made into an event again only for a reader that comes late. A run keeps every event until it ends, so
+   * each survived every young-generation collection of the run's life (at a hundred streams, a fifth of what
+   * each collection had to copy): a text outlives its event anyway, as part of the reply.
+   */
+  readonly #history: (string | StoredRunEvent)[] = [];
+  /** The event pushed last, as pushed: the readers at the head of the run take it without its being made again. */
+  #newest: StoredRunEvent | undefined;
   readonly #abortController = new AbortController();
   /** Readers waiting for the next event. A plain array: a Set allocates on every add, delete and clear. */
   #waiters: (() => void)[] = [];
@@ -54,17 +61,34 @@ export class LiveRun {
   /** The reply's text so far. Joined when asked (rarely: at the end, or for a page opened mid-reply), not per token. */
   get text(): string {
     let text = "";
-    for (const event of this.events) if (event.event === "text.delta") text += event.data.text;
+    for (const entry of this.#history) if (typeof entry === "string") text += entry;
     return text;
   }
 
   get lastEventId(): number {
-    return this.events.length;
+    return this.#history.length;
   }
 
   get ended(): boolean {
-    const last = this.events.at(-1);
-    return last !== undefined && isTerminalEvent(last);
+    const last = this.#history.at(-1);
+    return typeof last === "object" && isTerminalEvent(last);
+  }
+
+  /** The event with id `index + 1`; `index` must be below `lastEventId`. */
+  eventAt(index: number): StoredRunEvent {
+    const entry = this.#history[index] as string | StoredRunEvent;
+    if (typeof entry !== "string") return entry;
+    if (index === this.#history.length - 1 && this.#newest) return this.#newest;
+    return { runId: this.#record.id, id: index + 1, event: "text.delta", data: { text: entry } };
+  }
+
+  /** The data of every event so far with this name (not for text deltas, which keep no event). */
+  dataOf<Name extends Exclude<RunEventName, "text.delta">>(name: Name): RunEventDataMap[Name][] {
+    const data: RunEventDataMap[Name][] = [];
+    for (const entry of this.#history) {
+      if (typeof entry !== "string" && entry.event === name) data.push(entry.data as RunEventDataMap[Name]);
+    }
+    return data;
   }
 
   /** Aborted when the run is asked to end early; the model call listens to it. */
@@ -85,8 +109,9 @@ export class LiveRun {
 
   push<Name extends RunEventName>(event: Name, data: RunEventDataMap[Name]): StoredRunEvent {
     if (this.ended) throw new Error(`Run ${this.id} has ended; no event may follow its last.`);
-    const stored = { runId: this.#record.id, id: this.events.length + 1, event, data } as StoredRunEvent;
-    this.events.push(stored);
+    const stored = { runId: this.#record.id, id: this.#history.length + 1, event, data } as StoredRunEvent;
+    this.#history.push(stored.event === "text.delta" ? stored.data.text : stored);
+    this.#newest = stored;
     this.#onEvent(stored);
     if (this.#waiters.length > 0) {
       const waiters = this.#waiters;
@@ -137,8 +162,8 @@ export class LiveRun {
         deliver();
       };
       const deliver = () => {
-        while (following && cursor < this.events.length) {
-          const event = this.events[cursor++] as StoredRunEvent;
+        while (following && cursor < this.#history.length) {
+          const event = this.eventAt(cursor++);
           let drained: Promise<void> | undefined;
           try {
             drained = write(event);
@@ -162,7 +187,7 @@ export class LiveRun {
         return;
       }
       signal?.addEventListener("abort", onAbort, { once: true });
-      if (this.ended && cursor >= this.events.length) {
+      if (this.ended && cursor >= this.#history.length) {
         finish();
         return;
       }
@@ -172,7 +197,7 @@ export class LiveRun {
 
   /** Every event after `afterId`, then each new one as it comes, until the run's last event or the signal. */
   read(afterId: number, signal?: AbortSignal): AsyncIterableIterator<RunEvent> {
-    return new LiveRunReader(this.events, this.#waitList, afterId, signal);
+    return new LiveRunReader(this, this.#waitList, afterId, signal);
   }
 }
 
@@ -184,7 +209,7 @@ type WaitList = { add(wake: () => void): void; remove(wake: () => void): void };
  * here, and an async generator costs several promises and microtasks per event where this costs one of each.
  */
 class LiveRunReader implements AsyncIterableIterator<RunEvent> {
-  readonly #events: readonly RunEvent[];
+  readonly #run: LiveRun;
   readonly #waitList: WaitList;
   readonly #signal: AbortSignal | undefined;
   #cursor: number;
@@ -211,8 +236,8 @@ class LiveRunReader implements AsyncIterableIterator<RunEvent> {
     this.#wakeEarly();
   };
 
-  constructor(events: readonly RunEvent[], waitList: WaitList, afterId: number, signal?: AbortSignal) {
-    this.#events = events;
+  constructor(run: LiveRun, waitList: WaitList, afterId: number, signal?: AbortSignal) {
+    this.#run = run;
     this.#waitList = waitList;
     this.#cursor = afterId;
     this.#signal = signal;
@@ -242,8 +267,8 @@ class LiveRunReader implements AsyncIterableIterator<RunEvent> {
   /** The next result if there is one now: an event, or the end. */
   #take(): IteratorResult<RunEvent> | undefined {
     if (this.#finished) return { done: true, value: undefined };
-    if (this.#cursor >= this.#events.length) return undefined;
-    const event = this.#events[this.#cursor++] as RunEvent;
+    if (this.#cursor >= this.#run.lastEventId) return undefined;
+    const event = this.#run.eventAt(this.#cursor++);
     if (isTerminalEvent(event)) this.#finish();
     return { done: false, value: event };
   }

@@ -3,13 +3,11 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { BotService } from "../../bots/bot-service.js";
 import { NotFoundError } from "../../core/app-error.js";
-import type { Citation } from "../../core/citation-check.js";
 import type { Conversation } from "../../core/conversation.js";
 import { newId } from "../../core/ids.js";
 import { childrenOf } from "../../core/message-thread.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { toAttachment } from "../../files/file-service.js";
-import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
@@ -95,7 +93,7 @@ export function registerConversationRoutes(
           ...(streaming && { content: live.text }),
           // A reply's checked citations, so a reload needs no replay of its run; while it streams, those so far.
           ...(message.role === "assistant" && {
-            citations: streaming ? liveCitations(live) : (message.citations ?? []),
+            citations: streaming ? live.dataOf("citation") : (message.citations ?? []),
           }),
           children: children.get(message.id) ?? [],
           // Read the bytes of each with GET /api/files/:id.
@@ -125,8 +123,4 @@ export function registerConversationRoutes(
     if (!(await store.conversations.delete(id))) throw new NotFoundError("Conversation", id);
     reply.status(204).send();
   });
-}
-
-function liveCitations(live: LiveRun): Citation[] {
-  return live.events.flatMap((event) => (event.event === "citation" ? [event.data] : []));
 }
