@@ -66,8 +66,23 @@ export type ModelStartPart = {
   continuation: boolean;
 };
 
+/**
+ * Takes a stream's parts as they come, in order. It must not throw: a model would take the throw for a failure of
+ * its own upstream (and a failover retry it).
+ */
+export type ChatStreamSink = (part: ChatStreamPart) => void;
+
 export interface ChatModel {
   /** The provider's name for the model, as sent upstream. */
   readonly modelId: string;
   stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart>;
+  /**
+   * The same parts, handed to `sink` as they come; resolves after the last (a `finish` or `error` part), or
+   * rejects as `stream` would throw. Optional: for a model whose parts come from callbacks (an upstream's body as
+   * the socket reads it), where an async iterator costs a promise and a turn of the microtask queue per part at
+   * every layer between the socket and the run, and those promises, waiting between tokens, are most of what a
+   * stream leaves for each young-generation collection. Nothing is held back for a slow sink: the run that reads
+   * a stream keeps up by design. The call stops only through its signal. See `streamInto`.
+   */
+  streamTo?(options: ChatCallOptions, sink: ChatStreamSink): Promise<void>;
 }

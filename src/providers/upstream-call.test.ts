@@ -81,6 +81,40 @@ describe("callUpstream", () => {
     await closedEarly;
   });
 
+  it("pipes a reader that starts late every chunk, those queued first, resuming the held connection", async () => {
+    const { url } = await serveLines(500);
+    const response = await call(url);
+    // More chunks are written than are queued before the connection is paused: piping must resume it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const chunks: string[] = [];
+    await response.body.pipeTo((chunk) => chunks.push(chunk.toString()));
+    expect(chunks.join("")).toBe(Array.from({ length: 500 }, (_, index) => `${index}\n`).join(""));
+  });
+
+  it("cancels the call and rejects the pipe with what its reader threw", async () => {
+    const { url, closedEarly } = await serveLines(100_000);
+    const response = await call(url);
+    const defect = new Error("the reader failed");
+    let calls = 0;
+    await expect(
+      response.body.pipeTo(() => {
+        calls++;
+        throw defect;
+      }),
+    ).rejects.toBe(defect);
+    await closedEarly;
+    expect(calls).toBe(1);
+  });
+
+  it("rejects the pipe with the signal's reason when the call is aborted mid-body", async () => {
+    const { url, closedEarly } = await serveLines(100_000);
+    const abort = new AbortController();
+    const response = await call(url, abort.signal);
+    const reason = new Error("stopped by the user");
+    await expect(response.body.pipeTo(() => abort.abort(reason))).rejects.toBe(reason);
+    await closedEarly;
+  });
+
   it("rejects, before any response, for an upstream that cannot be reached", async () => {
     const { url } = await serveLines(1);
     const unreachable = url.replace(/:\d+\//, ":1/");

@@ -23,7 +23,7 @@ export type UpstreamResponse = {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   /** The body's chunks in order. Leaving it before its end cancels the call, which closes the connection. */
-  body: AsyncIterableIterator<Buffer>;
+  body: UpstreamBody;
 };
 
 /** Resolves once the upstream answered with headers; rejects if it could not be reached or the call was aborted. */
@@ -96,13 +96,20 @@ function targetOf(url: string): { origin: string; path: string } {
 /** Chunks queued beyond this pause the connection until the reader catches up: a slow reader holds no more. */
 const HIGH_WATER_CHUNKS = 64;
 
-/** The body's chunks, queued as undici hands them over and read as an async iterator. */
-class UpstreamBody implements AsyncIterableIterator<Buffer> {
+type Pipe = { onChunk: (chunk: Buffer) => void; resolve: () => void; reject: (error: unknown) => void };
+
+/**
+ * The body's chunks, queued as undici hands them over and read as an async iterator; or, once `pipeTo` is
+ * called, handed on as they come.
+ */
+export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   controller: Dispatcher.DispatchController | undefined;
   #chunks: Buffer[] = [];
   #ended = false;
   #failure: Error | undefined;
   #paused = false;
+  /** Where the chunks go once piped, and how the pipe settles. */
+  #pipe: Pipe | undefined;
   /** Settle the read waiting for the next chunk, if one is (plain fields: a wait comes with every chunk). */
   #resolve: ((result: IteratorResult<Buffer>) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
@@ -113,6 +120,10 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
 
   push(chunk: Buffer): void {
     if (this.#ended) return;
+    if (this.#pipe) {
+      this.#handOn(this.#pipe, chunk);
+      return;
+    }
     const resolve = this.#settle();
     if (resolve) {
       resolve({ done: false, value: chunk });
@@ -128,6 +139,7 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
   end(): void {
     this.#ended = true;
     this.#settle()?.({ done: true, value: undefined });
+    this.#pipe?.resolve();
   }
 
   fail(error: Error): void {
@@ -135,6 +147,40 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
     this.#failure = error;
     const reject = this.#reject;
     if (this.#settle()) reject?.(error);
+    this.#pipe?.reject(error);
+  }
+
+  /**
+   * Hands `onChunk` every chunk, those queued first, each as undici hands it over (within undici's own callback);
+   * settles when the body ends or fails. A throw from `onChunk` cancels the call and rejects with what it threw.
+   * For a reader that handles each chunk at once: it costs no promise per chunk.
+   */
+  pipeTo(onChunk: (chunk: Buffer) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const pipe = { onChunk, resolve, reject };
+      this.#pipe = pipe;
+      const queued = this.#chunks;
+      this.#chunks = [];
+      for (const chunk of queued) if (!this.#handOn(pipe, chunk)) return;
+      if (this.#paused) {
+        this.#paused = false;
+        this.controller?.resume();
+      }
+      if (this.#failure) reject(this.#failure);
+      else if (this.#ended) resolve();
+    });
+  }
+
+  /** False if the reader threw: the call is then cancelled and the pipe rejected. */
+  #handOn(pipe: Pipe, chunk: Buffer): boolean {
+    try {
+      pipe.onChunk(chunk);
+      return true;
+    } catch (error) {
+      this.#cancel(error instanceof Error ? error : new Error(String(error)));
+      pipe.reject(error);
+      return false;
+    }
   }
 
   next(): Promise<IteratorResult<Buffer>> {
@@ -163,9 +209,22 @@ class UpstreamBody implements AsyncIterableIterator<Buffer> {
   }
 
   return(): Promise<IteratorResult<Buffer>> {
-    if (!this.#ended && !this.#failure) this.controller?.abort(new Error("The reader left the response."));
-    this.#ended = true;
-    this.#chunks = [];
+    this.#cancel(READER_LEFT);
+    this.#pipe?.resolve();
     return Promise.resolve({ done: true, value: undefined });
   }
+
+  /**
+   * Ends the body here and cancels the call if it is still going. The abort waits for a microtask: this may run
+   * within undici's own callback, and undici is not to be aborted from inside it.
+   */
+  #cancel(reason: Error): void {
+    const going = !this.#ended && !this.#failure;
+    this.#ended = true;
+    this.#chunks = [];
+    if (going) queueMicrotask(() => this.controller?.abort(reason));
+  }
 }
+
+/** Why the call is cancelled when its reader leaves: made once, as an abort without a reason builds an error. */
+const READER_LEFT = new Error("The reader left the response.");

@@ -5,7 +5,8 @@ import type { MessagePatch } from "../core/message.js";
 import type { FinishReason, RunEventDataMap, Timings, Usage } from "../core/run-event.js";
 import { costOf } from "../core/usage-cost.js";
 import { writeCommand } from "../core/write-command.js";
-import type { ChatCallOptions, ChatPrompt } from "../providers/chat-model.js";
+import type { ChatCallOptions, ChatPrompt, ChatStreamPart } from "../providers/chat-model.js";
+import { streamInto } from "../providers/stream-into.js";
 import type { BatchedWrites } from "./batched-writes.js";
 import { CitationTracker } from "./citation-tracker.js";
 import type { EventLog } from "./event-log.js";
@@ -69,14 +70,16 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
 
   // The model that answered: the requested one, unless failover continued on a fallback.
   let answeredBy = entry.info;
-  try {
-    const options = { ...config.call, prompt, signal: live.signal, onResponseStart: config.onResponseStart };
-    for await (const part of entry.chatModel.stream(options)) {
+  /** What the run itself threw while taking a part: a defect, which ends the run as failed, not the model's fault. */
+  let failure: { error: unknown } | undefined;
+  const take = (part: ChatStreamPart) => {
+    if (failure) return;
+    try {
       if (part.type === "model.start") {
         answeredBy = config.catalog.info(part.candidateId) ?? answeredBy;
       } else if (part.type === "text.delta") {
         // (The run's own field, not its signal's `aborted`: this is read for every token.)
-        if (live.endRequest) continue;
+        if (live.endRequest) return;
         const now = performance.now();
         if (lastTokenAt !== undefined) interTokenGap((now - lastTokenAt) / 1000);
         firstTokenAt ??= now;
@@ -98,11 +101,18 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       } else if (part.type === "error") {
         outcome = errorOutcome(part.error);
       }
+    } catch (error) {
+      failure = { error };
     }
+  };
+  try {
+    const options = { ...config.call, prompt, signal: live.signal, onResponseStart: config.onResponseStart };
+    await streamInto(entry.chatModel, options, take);
   } catch (error) {
     // Providers report failures as parts; a throw here is a defect, but the run must still end cleanly.
-    outcome = errorOutcome(error);
+    failure ??= { error };
   }
+  if (failure) outcome = errorOutcome(failure.error);
 
   // An early end asked for by a user or by shutdown wins over whatever the aborted stream said.
   if (live.endRequest === "stopped") outcome = { kind: "end", finishReason: "stopped" };

@@ -10,7 +10,8 @@ import { createParser } from "eventsource-parser";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { isAbortError, ProviderError } from "../../core/app-error.js";
 import type { FinishReason } from "../../core/run-event.js";
-import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
+import type { ChatCallOptions, ChatModel, ChatStreamPart, ChatStreamSink } from "../chat-model.js";
+import { pulledParts } from "../pulled-parts.js";
 import { upstreamAgent } from "../upstream-agent.js";
 import { callUpstream } from "../upstream-call.js";
 import { openAIHttpError, openAIStreamError } from "./openai-http-error.js";
@@ -56,7 +57,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
     };
   }
 
-  async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+  stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    return pulledParts(options, (pulled, sink) => this.streamTo(pulled, sink));
+  }
+
+  /** Each chunk of the upstream's body is parsed, and its parts handed on, as the socket reads it. */
+  async streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
     let finishReason: FinishReason | "content_filter" | undefined;
     let sawDone = false;
     let responded = false;
@@ -75,61 +81,70 @@ export class OpenAICompatibleChatModel implements ChatModel {
       options.onResponseStart?.();
       if (response.statusCode >= 300) {
         const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
-        yield { type: "error", error: openAIHttpError(response.statusCode, response.headers, text) };
+        sink({ type: "error", error: openAIHttpError(response.statusCode, response.headers, text) });
         return;
       }
       const datas: string[] = [];
       const parser = createParser({ onEvent: (event) => datas.push(event.data) });
       const decoder = new TextDecoder();
-      for await (const bytes of response.body) {
+      let failed = false;
+      const { body } = response;
+      await body.pipeTo((bytes) => {
         parser.feed(decoder.decode(bytes, STREAMING));
-        for (const data of datas) {
-          if (data === "[DONE]") {
-            sawDone = true;
-            continue;
+        try {
+          for (const data of datas) {
+            if (data === "[DONE]") {
+              sawDone = true;
+              continue;
+            }
+            const chunk = parseChunk(data);
+            if ("error" in chunk && chunk.error) {
+              failed = true;
+              // Leaving the body cancels the call, which closes the connection.
+              void body.return();
+              sink({ type: "error", error: openAIStreamError(chunk.error) });
+              return;
+            }
+            // Checked field by field rather than by a schema: this runs for every token of every reply.
+            const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+            const text = choice?.delta?.content;
+            if (typeof text === "string" && text !== "") sink({ type: "text.delta", text });
+            if (typeof choice?.finish_reason === "string")
+              finishReason = mapFinishReason(choice.finish_reason);
+            if (typeof chunk.usage?.prompt_tokens === "number") sink(usagePart(chunk.usage));
           }
-          const chunk = parseChunk(data);
-          if ("error" in chunk && chunk.error) {
-            // Returning ends the loop, which destroys the body and so closes the connection.
-            yield { type: "error", error: openAIStreamError(chunk.error) };
-            return;
-          }
-          // Checked field by field rather than by a schema: this runs for every token of every reply.
-          const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
-          const text = choice?.delta?.content;
-          if (typeof text === "string" && text !== "") yield { type: "text.delta", text };
-          if (typeof choice?.finish_reason === "string") finishReason = mapFinishReason(choice.finish_reason);
-          if (typeof chunk.usage?.prompt_tokens === "number") yield usagePart(chunk.usage);
+        } finally {
+          datas.length = 0;
         }
-        datas.length = 0;
-      }
+      });
+      if (failed) return;
     } catch (error) {
       if (options.signal?.aborted || isAbortError(error)) {
-        yield { type: "finish", reason: "stopped" };
+        sink({ type: "finish", reason: "stopped" });
         return;
       }
-      yield { type: "error", error: toProviderError(error, responded) };
+      sink({ type: "error", error: toProviderError(error, responded) });
       return;
     }
     if (options.signal?.aborted) {
-      yield { type: "finish", reason: "stopped" };
+      sink({ type: "finish", reason: "stopped" });
     } else if (finishReason === undefined || !sawDone) {
       // The connection closed before the upstream said the reply was finished (a finish_reason and then
       // `[DONE]`): this reply was cut, however complete its text may look.
-      yield {
+      sink({
         type: "error",
         error: toProviderError(new Error("The model's stream ended before the reply was finished."), true),
-      };
+      });
     } else if (finishReason === "content_filter") {
-      yield {
+      sink({
         type: "error",
         error: new ProviderError("The model's content filter stopped the reply.", {
           code: "content_filtered",
           isRetryable: false,
         }),
-      };
+      });
     } else {
-      yield { type: "finish", reason: finishReason };
+      sink({ type: "finish", reason: finishReason });
     }
   }
 

@@ -9,8 +9,11 @@ import type {
   ChatModel,
   ChatPrompt,
   ChatStreamPart,
+  ChatStreamSink,
   ModelStartPart,
 } from "../chat-model.js";
+import { pulledParts } from "../pulled-parts.js";
+import { streamInto } from "../stream-into.js";
 import { sumUsage, type UsagePart } from "../sum-usage.js";
 import type { CircuitBreaker, CircuitState } from "./circuit-breaker.js";
 import { RetryPolicy } from "./retry-policy.js";
@@ -111,7 +114,11 @@ export class ResilientChatModel implements ChatModel {
    * Text from the first candidate that answers, a `model.start` before the text of each model that answers, and
    * one `usage`, the sum over every call this reply cost, just before the closing `finish` or `error`.
    */
-  async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+  stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    return pulledParts(options, (pulled, sink) => this.streamTo(pulled, sink));
+  }
+
+  async streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
     /** The usage of every call this reply cost so far, sent once, just before the reply's last part. */
     const tally: { usage: UsagePart | undefined } = { usage: undefined };
     const signal = options.signal;
@@ -137,8 +144,8 @@ export class ResilientChatModel implements ChatModel {
 
       for (let attempt = 1; ; attempt++) {
         if (signal?.aborted) {
-          if (tally.usage) yield tally.usage;
-          yield { type: "finish", reason: "stopped" };
+          if (tally.usage) sink(tally.usage);
+          sink({ type: "finish", reason: "stopped" });
           return;
         }
         const report = {
@@ -168,26 +175,26 @@ export class ResilientChatModel implements ChatModel {
         let callUsage: UsagePart | undefined;
         let end: ChatStreamPart | undefined;
         try {
-          for await (const part of candidate.chatModel.stream({ ...options, prompt })) {
+          await streamInto(candidate.chatModel, { ...options, prompt }, (part) => {
+            if (end !== undefined) return;
             if (part.type === "text.delta") {
-              if (part.text === "") continue;
-              if (deliveredCharacters === 0) yield modelStart;
+              if (part.text === "") return;
+              if (deliveredCharacters === 0) sink(modelStart);
               deliveredCharacters += part.text.length;
               delivered.add(part.text);
-              yield part;
+              sink(part);
             } else if (part.type === "usage") {
               callUsage = part;
             } else if (part.type === "finish" || part.type === "error") {
               end = part;
-              break;
             }
-          }
+          });
         } catch (error) {
           // Providers report failures as parts; a throw is a defect, but it must not take the reply down with it.
           end = { type: "error", error };
         }
         const result = attemptResult(end, signal, deliveredCharacters, callUsage);
-        if (result.kind === "finished" && deliveredCharacters === 0) yield modelStart;
+        if (result.kind === "finished" && deliveredCharacters === 0) sink(modelStart);
         const durationMs = performance.now() - startedAt;
         if (result.usage) tally.usage = tally.usage ? sumUsage(tally.usage, result.usage) : result.usage;
         const usage = result.usage && { usage: result.usage };
@@ -197,8 +204,8 @@ export class ResilientChatModel implements ChatModel {
             { ...report, outcome: "stopped", deliveredCharacters, durationMs, ...usage },
             candidate,
           );
-          if (tally.usage) yield tally.usage;
-          yield { type: "finish", reason: "stopped" };
+          if (tally.usage) sink(tally.usage);
+          sink({ type: "finish", reason: "stopped" });
           return;
         }
         if (result.kind === "finished") {
@@ -207,8 +214,8 @@ export class ResilientChatModel implements ChatModel {
             { ...report, outcome: "finished", deliveredCharacters, durationMs, ...usage },
             candidate,
           );
-          if (tally.usage) yield tally.usage;
-          yield result.end;
+          if (tally.usage) sink(tally.usage);
+          sink(result.end);
           return;
         }
 
@@ -225,8 +232,8 @@ export class ResilientChatModel implements ChatModel {
         if (deliveredCharacters > 0) {
           // Cut mid-reply. A refusal mid-way (a content filter) is final; anything else goes on elsewhere.
           if (!this.#policy.isRetryable(error)) {
-            if (tally.usage) yield tally.usage;
-            yield { type: "error", error };
+            if (tally.usage) sink(tally.usage);
+            sink({ type: "error", error });
             return;
           }
           cut = error;
@@ -238,8 +245,8 @@ export class ResilientChatModel implements ChatModel {
             // prompt it makes): the reply stays cut, and the error says so.
             const refusedPrefill = continuation && error.code !== "content_filtered";
             const why = `${candidate.id} refused to continue it (${error.message})`;
-            if (tally.usage) yield tally.usage;
-            yield { type: "error", error: refusedPrefill ? incompleteError(delivered, cut, why) : error };
+            if (tally.usage) sink(tally.usage);
+            sink({ type: "error", error: refusedPrefill ? incompleteError(delivered, cut, why) : error });
             return;
           }
           // Wrong for this endpoint only (a bad key, an unknown model name): the next one may do.
@@ -248,8 +255,8 @@ export class ResilientChatModel implements ChatModel {
         const decision = this.#policy.decide({ attempt, error, deliveredText: false });
         if (!decision.retry) break;
         if (!(await pause(decision.delayMs, signal))) {
-          if (tally.usage) yield tally.usage;
-          yield { type: "finish", reason: "stopped" };
+          if (tally.usage) sink(tally.usage);
+          sink({ type: "finish", reason: "stopped" });
           return;
         }
       }
@@ -257,24 +264,24 @@ export class ResilientChatModel implements ChatModel {
 
     const notTried = blind.length > 0 ? ` (${blindNote(blind)})` : "";
     if (delivered.length > 0) {
-      if (tally.usage) yield tally.usage;
-      yield {
+      if (tally.usage) sink(tally.usage);
+      sink({
         type: "error",
         error: incompleteError(delivered, cut, `no fallback model could continue it${notTried}`),
-      };
+      });
       return;
     }
     if (!lastError) {
       const error = new ProviderError(`No model was available to answer${notTried}.`, { isRetryable: true });
-      if (tally.usage) yield tally.usage;
-      yield { type: "error", error };
+      if (tally.usage) sink(tally.usage);
+      sink({ type: "error", error });
       return;
     }
-    if (tally.usage) yield tally.usage;
-    yield {
+    if (tally.usage) sink(tally.usage);
+    sink({
       type: "error",
       error: blind.length > 0 ? withNote(lastError, `${blindNote(blind)}.`) : lastError,
-    };
+    });
   }
 
   #report(report: Omit<AttemptReport, "breakerState">, candidate: Candidate): void {
