@@ -57,11 +57,12 @@ export class TimeoutChatModel implements ChatModel {
     let ended = false;
 
     return new Promise((resolve, reject) => {
-      const end = () => {
+      const end = (failure?: { error: unknown }) => {
         ended = true;
         clearTimeout(timer);
         callerSignal?.removeEventListener("abort", onCallerAbort);
-        resolve();
+        if (failure) reject(failure.error);
+        else resolve();
       };
       const timedOut = () => {
         if (ended) return;
@@ -96,18 +97,9 @@ export class TimeoutChatModel implements ChatModel {
         sink(part);
         if (part.type === "finish" || part.type === "error") end();
       }).then(
-        () => {
-          if (ended) return;
-          // The inner stream stopped without saying how: its reader (a run, a failover) judges that.
-          end();
-        },
-        (error: unknown) => {
-          if (ended) return;
-          ended = true;
-          clearTimeout(timer);
-          callerSignal?.removeEventListener("abort", onCallerAbort);
-          reject(error);
-        },
+        // An inner stream that stopped without saying how is for its reader (a run, a failover) to judge.
+        () => ended || end(),
+        (error: unknown) => ended || end({ error }),
       );
     });
   }
