@@ -166,9 +166,8 @@ export class ResilientChatModel implements ChatModel {
           break;
         }
 
-        // One call: its text passes on, after a `model.start` before the first. Written out here rather than as a
-        // generator of its own, which would add a layer of promises to every token. A call that fails before any
-        // text leaves no trace in the stream; one that finishes without text still names its model.
+        // One call: its text passes on, after a `model.start` before the first. A call that fails before any text
+        // leaves no trace in the stream; one that finishes without text still names its model.
         const startedAt = performance.now();
         const modelStart = modelStartOf(candidate, continuation);
         let deliveredCharacters = 0;
