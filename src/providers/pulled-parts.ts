@@ -4,6 +4,7 @@
  * own, as leaving a pulled stream does.
  */
 import type { ChatCallOptions, ChatStreamPart, ChatStreamSink } from "./chat-model.js";
+import { followingAbortController } from "./following-abort-controller.js";
 
 type StreamTo = (options: ChatCallOptions, sink: ChatStreamSink) => Promise<void>;
 
@@ -15,9 +16,9 @@ export function pulledParts(options: ChatCallOptions, streamTo: StreamTo): Async
 const READER_LEFT = new Error("The reader left the stream before it ended.");
 
 class PulledParts implements AsyncIterator<ChatStreamPart> {
-  readonly #controller = new AbortController();
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #onCallerAbort = () => this.#controller.abort(this.#callerSignal?.reason);
+  readonly #controller: AbortController;
+  /** Stops following the caller's signal. */
+  readonly #release: () => void;
   #parts: ChatStreamPart[] = [];
   /** The call settled (or the reader left): nothing more will come. */
   #over = false;
@@ -26,9 +27,9 @@ class PulledParts implements AsyncIterator<ChatStreamPart> {
   #reject: ((error: unknown) => void) | undefined;
 
   constructor(options: ChatCallOptions, streamTo: StreamTo) {
-    this.#callerSignal = options.signal;
-    if (options.signal?.aborted) this.#controller.abort(options.signal.reason);
-    else options.signal?.addEventListener("abort", this.#onCallerAbort, { once: true });
+    const following = followingAbortController(options.signal);
+    this.#controller = following.controller;
+    this.#release = following.release;
     streamTo({ ...options, signal: this.#controller.signal }, (part) => this.#push(part)).then(
       () => this.#end(undefined),
       (error: unknown) => this.#end({ error }),
@@ -73,7 +74,7 @@ class PulledParts implements AsyncIterator<ChatStreamPart> {
   #end(failure: { error: unknown } | undefined): void {
     if (this.#over) return;
     this.#over = true;
-    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+    this.#release();
     const resolve = this.#resolve;
     const reject = this.#reject;
     this.#resolve = undefined;

@@ -215,14 +215,14 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   }
 
   /**
-   * Ends the body here and cancels the call if it is still going. The abort waits for a microtask: this may run
-   * within undici's own callback, and undici is not to be aborted from inside it.
+   * Ends the body here and cancels the call if it is still going. This may run within undici's own callback (a
+   * piped reader that throws, or leaves at an error chunk), as an abort through the call's signal may too.
    */
   #cancel(reason: Error): void {
     const going = !this.#ended && !this.#failure;
     this.#ended = true;
     this.#chunks = [];
-    if (going) queueMicrotask(() => this.controller?.abort(reason));
+    if (going) this.controller?.abort(reason);
   }
 }
 

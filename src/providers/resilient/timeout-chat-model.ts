@@ -1,6 +1,7 @@
 /** Wraps any ChatModel so a stream that never starts, or stops moving, ends with a retryable error instead of hanging. */
 import { ProviderError } from "../../core/app-error.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart, ChatStreamSink } from "../chat-model.js";
+import { followingAbortController } from "../following-abort-controller.js";
 import { pulledParts } from "../pulled-parts.js";
 import { streamInto } from "../stream-into.js";
 
@@ -48,10 +49,7 @@ export class TimeoutChatModel implements ChatModel {
   streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
     const { firstTokenTimeoutMs, idleTimeoutMs } = this.#limits;
     const callerSignal = options.signal;
-    const controller = new AbortController();
-    const onCallerAbort = () => controller.abort(callerSignal?.reason);
-    if (callerSignal?.aborted) controller.abort(callerSignal.reason);
-    else callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+    const { controller, release } = followingAbortController(callerSignal);
     let begun = false;
     /** The inner stream said how it ended (a finish or error part), or a timeout did: nothing more goes out. */
     let ended = false;
@@ -60,7 +58,7 @@ export class TimeoutChatModel implements ChatModel {
       const end = (failure?: { error: unknown }) => {
         ended = true;
         clearTimeout(timer);
-        callerSignal?.removeEventListener("abort", onCallerAbort);
+        release();
         if (failure) reject(failure.error);
         else resolve();
       };
