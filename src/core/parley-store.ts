@@ -90,12 +90,22 @@ export interface InstanceRepository {
 
 export type StoredRunEvent = RunEvent & { runId: string };
 
+/**
+ * A run's consecutive text deltas as one entry: `id` is the last delta's, and each text keeps its own id (the first
+ * is `id - texts.length + 1`). The event log appends a streaming reply this way, so a window's tokens cross to the
+ * store's writer thread as one small array per run rather than an event object per token.
+ */
+export type StoredTextDeltas = { runId: string; id: number; event: "text.delta[]"; texts: string[] };
+
+/** What a run's event log appends: events, and runs of text deltas folded into one entry. */
+export type AppendedRunEvent = StoredRunEvent | StoredTextDeltas;
+
 export interface RunEventRepository {
   /**
    * Appends events in one transaction. Ids must grow within a run (the event log, the one writer, sees to it);
    * a batch appended twice fails loudly on the stored ids.
    */
-  append(events: readonly StoredRunEvent[]): Promise<void>;
+  append(events: readonly AppendedRunEvent[]): Promise<void>;
   /** Events of the run with an id greater than `afterId`, in order. */
   listAfter(runId: string, afterId: number): Promise<StoredRunEvent[]>;
   /** The highest event id stored for the run, 0 when none. */

@@ -105,10 +105,7 @@ describe("EventLog", () => {
     log.add(delta(runId, 1));
     log.add(delta(other, 1));
     log.add(delta(runId, 2));
-    expect(log.take(runId).map((event) => [event.runId, event.id])).toEqual([
-      [runId, 1],
-      [runId, 2],
-    ]);
+    expect(log.take(runId)).toEqual([{ runId, id: 2, event: "text.delta[]", texts: ["1", "2"] }]);
     expect(log.take(runId)).toEqual([]);
     await log.flush();
     expect(await store.runEvents.lastId(runId)).toBe(0);
@@ -140,5 +137,26 @@ describe("EventLog", () => {
       expect((await store.runEvents.listAfter(id, 0)).map((event) => event.id)).toEqual([1, 2]);
     }
     expect(log.take(runId)).toEqual([]);
+  });
+
+  it("folds each run's consecutive deltas into one entry per window, and an event between them starts a new one", async () => {
+    const { store, runId } = await storeWithRun();
+    const log = new EventLog({ writes: new BatchedWrites(store), flushMs: 10_000, onError: () => {} });
+    for (let id = 1; id <= 3; id++) log.add(delta(runId, id));
+    const usage = { runId, id: 4, event: "usage", data: { inputTokens: 2, outputTokens: 4 } } as const;
+    log.add(usage);
+    log.add(delta(runId, 5));
+    await log.flush();
+    // A delta after a flush is not added to an entry already handed to the store.
+    log.add(delta(runId, 6));
+    log.add(delta(runId, 7));
+    expect(log.take(runId)).toEqual([{ runId, id: 7, event: "text.delta[]", texts: ["6", "7"] }]);
+    expect(await store.runEvents.listAfter(runId, 0)).toEqual([
+      delta(runId, 1),
+      delta(runId, 2),
+      delta(runId, 3),
+      usage,
+      delta(runId, 5),
+    ]);
   });
 });

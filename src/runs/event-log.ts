@@ -3,7 +3,7 @@
  * live runs per window, so a hundred streams cost one insert every window rather than a hundred.
  */
 import { NotFoundError } from "../core/app-error.js";
-import type { StoredRunEvent } from "../core/parley-store.js";
+import type { AppendedRunEvent, StoredRunEvent } from "../core/parley-store.js";
 import { writeCommand } from "../core/write-command.js";
 import type { BatchedWrites } from "./batched-writes.js";
 
@@ -17,12 +17,12 @@ export type EventLogConfig = {
 export class EventLog {
   readonly #config: EventLogConfig;
   /**
-   * Each live run's events not yet handed to the store, in order. A run keeps its list, emptied at each flush, until
-   * its end takes it (or it adds nothing for a whole window): under load, lists and a map made anew for every window
-   * lived through young-generation collections, one more thing to move each time. The events themselves go to the
-   * store as they are, never copied.
+   * Each live run's events not yet handed to the store, in order, its consecutive text deltas folded into one entry
+   * (as the store writes them, in one row). A run keeps its list, emptied at each flush, until its end takes it (or it
+   * adds nothing for a whole window): under load, lists and a map made anew for every window lived through
+   * young-generation collections, one more thing to move each time.
    */
-  readonly #pending = new Map<string, StoredRunEvent[]>();
+  readonly #pending = new Map<string, AppendedRunEvent[]>();
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
@@ -31,14 +31,15 @@ export class EventLog {
   }
 
   add(event: StoredRunEvent): void {
-    const events = this.#pending.get(event.runId);
-    if (events) events.push(event);
-    else this.#pending.set(event.runId, [event]);
+    let events = this.#pending.get(event.runId);
+    if (!events) this.#pending.set(event.runId, (events = []));
+    if (event.event === "text.delta") addDelta(events, event);
+    else events.push(event);
     this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);
   }
 
   /** Takes back the run's events not yet handed to the store, for a caller that writes them itself. */
-  take(runId: string): StoredRunEvent[] {
+  take(runId: string): AppendedRunEvent[] {
     const events = this.#pending.get(runId);
     if (!events) return [];
     this.#pending.delete(runId);
@@ -49,7 +50,7 @@ export class EventLog {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batch: StoredRunEvent[] = [];
+    const batch: AppendedRunEvent[] = [];
     for (const [runId, events] of this.#pending) {
       // A run quiet for a whole window gives up its list (one that ended without taking it, as well).
       if (events.length === 0) this.#pending.delete(runId);
@@ -68,13 +69,13 @@ export class EventLog {
     return this.#enqueue(this.take(runId));
   }
 
-  #enqueue(batch: StoredRunEvent[]): Promise<void> {
+  #enqueue(batch: AppendedRunEvent[]): Promise<void> {
     this.#writing = this.#writing.then(() => this.#write(batch));
     return this.#writing;
   }
 
-  /** `batch`: each run's events together and in order (the store folds a run's consecutive deltas into one row). */
-  async #write(batch: StoredRunEvent[]): Promise<void> {
+  /** `batch`: each run's events together and in order, its deltas folded as the store writes them. */
+  async #write(batch: AppendedRunEvent[]): Promise<void> {
     if (batch.length === 0) return;
     try {
       await this.#config.writes.write([writeCommand("runEvents", "append", batch)]);
@@ -95,7 +96,7 @@ export class EventLog {
     }
   }
 
-  async #writeRunByRun(batch: StoredRunEvent[]): Promise<void> {
+  async #writeRunByRun(batch: AppendedRunEvent[]): Promise<void> {
     for (const events of byRun(batch).values()) {
       try {
         await this.#config.writes.write([writeCommand("runEvents", "append", events)]);
@@ -107,9 +108,21 @@ export class EventLog {
   }
 }
 
+/**
+ * Adds the delta to the run's pending entry of deltas when it follows that entry's last, or starts one. Only an entry
+ * still pending grows: one handed to the store has left the list.
+ */
+function addDelta(events: AppendedRunEvent[], delta: StoredRunEvent & { event: "text.delta" }): void {
+  const last = events.at(-1);
+  if (last?.event === "text.delta[]" && last.id === delta.id - 1) {
+    last.texts.push(delta.data.text);
+    last.id = delta.id;
+  } else events.push({ runId: delta.runId, id: delta.id, event: "text.delta[]", texts: [delta.data.text] });
+}
+
 /** The batch's events run by run, in order: only when a batch failed. */
-function byRun(batch: readonly StoredRunEvent[]): Map<string, StoredRunEvent[]> {
-  const runs = new Map<string, StoredRunEvent[]>();
+function byRun(batch: readonly AppendedRunEvent[]): Map<string, AppendedRunEvent[]> {
+  const runs = new Map<string, AppendedRunEvent[]>();
   for (const event of batch) {
     const events = runs.get(event.runId);
     if (events) events.push(event);

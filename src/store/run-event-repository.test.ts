@@ -122,6 +122,32 @@ describe.each(storeDialects)("run event repository on %s", (dialect) => {
     ]);
   });
 
+  it("stores folded deltas as the deltas they stand for, one entry of one text as a plain delta", async () => {
+    const { store, runId, location } = await storeWithRun();
+    await store.runEvents.append([
+      { runId, id: 3, event: "text.delta[]", texts: ["b", "c", "d"] },
+      { runId, id: 4, event: "usage", data: { inputTokens: 1, outputTokens: 4 } },
+      { runId, id: 5, event: "text.delta[]", texts: ["f"] },
+    ]);
+    const rows = await stores.query(location, "SELECT id, event FROM run_events WHERE run_id = ? ORDER BY id", [
+      runId,
+    ]);
+    expect(rows).toEqual([
+      { id: 3, event: "text.delta[]" },
+      { id: 4, event: "usage" },
+      { id: 5, event: "text.delta" },
+    ]);
+    expect(await store.runEvents.listAfter(runId, 1)).toEqual([
+      ...textDeltas(runId, 2, 2),
+      { runId, id: 4, event: "usage", data: { inputTokens: 1, outputTokens: 4 } },
+      ...textDeltas(runId, 5, 1),
+    ]);
+    // Appended twice, an entry clashes with itself, and the error names every id it stands for.
+    await expect(
+      store.runEvents.append([{ runId, id: 3, event: "text.delta[]", texts: ["b", "c", "d"] }]),
+    ).rejects.toThrow(/ids 1\.\.3/);
+  });
+
   it("appends a batch larger than one INSERT takes, all or nothing", async () => {
     const { store, runId } = await storeWithRun();
     await store.runEvents.append(textDeltas(runId, 1, 2_500));

@@ -1,14 +1,14 @@
 /** The event log of runs in the database: appended while a reply streams, replayed when a client resumes. */
 import type { Insertable, Kysely } from "kysely";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
-import type { RunEventRepository, StoredRunEvent } from "../core/parley-store.js";
+import type { AppendedRunEvent, RunEventRepository, StoredRunEvent } from "../core/parley-store.js";
 import { constraintViolationOf } from "./constraint-violation.js";
 import type { ParleyDatabase, RunEventTable } from "./parley-database.js";
 
 /**
- * Consecutive text deltas of a run are stored as one row under this event name: its id is the last delta's,
- * and its data the texts in order, so every delta keeps its own id when replayed. A streaming reply then
- * costs a row per write of the event log, not a row per token.
+ * Consecutive text deltas of a run are stored as one row under this event name (as StoredTextDeltas names them):
+ * its id is the last delta's, and its data the texts in order, so every delta keeps its own id when replayed. A
+ * streaming reply then costs a row per write of the event log, not a row per token.
  */
 const MERGED_DELTAS = "text.delta[]";
 
@@ -70,37 +70,39 @@ export function createRunEventRepository(database: Kysely<ParleyDatabase>): RunE
   };
 }
 
-function toRows(events: readonly StoredRunEvent[]): Insertable<RunEventTable>[] {
+function toRows(events: readonly AppendedRunEvent[]): Insertable<RunEventTable>[] {
   const rows: Insertable<RunEventTable>[] = [];
   let index = 0;
   while (index < events.length) {
-    const event = events[index] as StoredRunEvent;
-    const texts: string[] = [];
-    let next = event;
-    // A run of deltas with consecutive ids folds into one row (ids must stay recoverable from the last one).
-    while (
-      next?.event === "text.delta" &&
-      next.runId === event.runId &&
-      next.id === event.id + texts.length
-    ) {
-      texts.push(next.data.text);
-      next = events[index + texts.length] as StoredRunEvent;
+    const event = events[index] as AppendedRunEvent;
+    if (event.event === MERGED_DELTAS) {
+      rows.push(deltasRow(event.runId, event.id, event.texts));
+      index += 1;
+      continue;
     }
-    if (texts.length > 1) {
-      const last = events[index + texts.length - 1] as StoredRunEvent;
-      rows.push({ run_id: event.runId, id: last.id, event: MERGED_DELTAS, data_json: JSON.stringify(texts) });
+    const texts: string[] = [];
+    let next: AppendedRunEvent | undefined = event;
+    // A run of deltas with consecutive ids folds into one row (ids must stay recoverable from the last one).
+    while (next?.event === "text.delta" && next.runId === event.runId && next.id === event.id + texts.length) {
+      texts.push(next.data.text);
+      next = events[index + texts.length];
+    }
+    if (texts.length > 0) {
+      rows.push(deltasRow(event.runId, event.id + texts.length - 1, texts));
       index += texts.length;
     } else {
-      rows.push({
-        run_id: event.runId,
-        id: event.id,
-        event: event.event,
-        data_json: JSON.stringify(event.data),
-      });
+      rows.push({ run_id: event.runId, id: event.id, event: event.event, data_json: JSON.stringify(event.data) });
       index += 1;
     }
   }
   return rows;
+}
+
+/** One delta is stored as the event it is; more as one row of their texts, under the last one's id. */
+function deltasRow(runId: string, lastId: number, texts: readonly string[]): Insertable<RunEventTable> {
+  return texts.length === 1
+    ? { run_id: runId, id: lastId, event: "text.delta", data_json: JSON.stringify({ text: texts[0] }) }
+    : { run_id: runId, id: lastId, event: MERGED_DELTAS, data_json: JSON.stringify(texts) };
 }
 
 function fromRow(
@@ -129,11 +131,10 @@ async function insertInChunks(
   }
 }
 
-function describe(events: readonly StoredRunEvent[]): string {
+function describe(events: readonly AppendedRunEvent[]): string {
   const first = events[0];
   const last = events[events.length - 1];
   if (first === undefined || last === undefined) return "none";
-  return first === last
-    ? `run ${first.runId} id ${first.id}`
-    : `run ${first.runId} ids ${first.id}..${last.id}`;
+  const firstId = first.event === MERGED_DELTAS ? first.id - first.texts.length + 1 : first.id;
+  return firstId === last.id ? `run ${first.runId} id ${firstId}` : `run ${first.runId} ids ${firstId}..${last.id}`;
 }
