@@ -67,7 +67,9 @@ export class RunMetrics {
         this.set(config.activeRuns());
       },
     });
-    collectDefaultMetrics({ register: this.registry, prefix: "parley_" });
+    // The event loop's delay is sampled every 100 ms, not prom-client's 10: a stall that long always shows (a shorter
+    // one when it holds up a sample), and an idle server wakes 30 times a second rather than 120.
+    collectDefaultMetrics({ register: this.registry, prefix: "parley_", eventLoopMonitoringPrecision: 100 });
   }
 
   /** Records the gaps between one run's text deltas; the model's series is looked up once, not per token. */
