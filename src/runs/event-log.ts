@@ -32,7 +32,10 @@ export class EventLog {
 
   add(event: StoredRunEvent): void {
     let events = this.#pending.get(event.runId);
-    if (!events) this.#pending.set(event.runId, (events = []));
+    if (!events) {
+      events = [];
+      this.#pending.set(event.runId, events);
+    }
     if (event.event === "text.delta") addDelta(events, event);
     else events.push(event);
     this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);

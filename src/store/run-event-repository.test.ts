@@ -129,9 +129,11 @@ describe.each(storeDialects)("run event repository on %s", (dialect) => {
       { runId, id: 4, event: "usage", data: { inputTokens: 1, outputTokens: 4 } },
       { runId, id: 5, event: "text.delta[]", texts: ["f"] },
     ]);
-    const rows = await stores.query(location, "SELECT id, event FROM run_events WHERE run_id = ? ORDER BY id", [
-      runId,
-    ]);
+    const rows = await stores.query(
+      location,
+      "SELECT id, event FROM run_events WHERE run_id = ? ORDER BY id",
+      [runId],
+    );
     expect(rows).toEqual([
       { id: 3, event: "text.delta[]" },
       { id: 4, event: "usage" },

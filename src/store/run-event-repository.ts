@@ -83,7 +83,11 @@ function toRows(events: readonly AppendedRunEvent[]): Insertable<RunEventTable>[
     const texts: string[] = [];
     let next: AppendedRunEvent | undefined = event;
     // A run of deltas with consecutive ids folds into one row (ids must stay recoverable from the last one).
-    while (next?.event === "text.delta" && next.runId === event.runId && next.id === event.id + texts.length) {
+    while (
+      next?.event === "text.delta" &&
+      next.runId === event.runId &&
+      next.id === event.id + texts.length
+    ) {
       texts.push(next.data.text);
       next = events[index + texts.length];
     }
@@ -91,7 +95,12 @@ function toRows(events: readonly AppendedRunEvent[]): Insertable<RunEventTable>[
       rows.push(deltasRow(event.runId, event.id + texts.length - 1, texts));
       index += texts.length;
     } else {
-      rows.push({ run_id: event.runId, id: event.id, event: event.event, data_json: JSON.stringify(event.data) });
+      rows.push({
+        run_id: event.runId,
+        id: event.id,
+        event: event.event,
+        data_json: JSON.stringify(event.data),
+      });
       index += 1;
     }
   }
@@ -136,5 +145,7 @@ function describe(events: readonly AppendedRunEvent[]): string {
   const last = events[events.length - 1];
   if (first === undefined || last === undefined) return "none";
   const firstId = first.event === MERGED_DELTAS ? first.id - first.texts.length + 1 : first.id;
-  return firstId === last.id ? `run ${first.runId} id ${firstId}` : `run ${first.runId} ids ${firstId}..${last.id}`;
+  return firstId === last.id
+    ? `run ${first.runId} id ${firstId}`
+    : `run ${first.runId} ids ${firstId}..${last.id}`;
 }
