@@ -3,7 +3,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParamsStreaming, StopReason } from "@anthropic-ai/sdk/resources/messages";
 import { isAbortError, ProviderError } from "../../core/app-error.js";
 import type { FinishReason } from "../../core/run-event.js";
-import type { ChatCallOptions, ChatModel, ChatStreamPart } from "../chat-model.js";
+import type { ChatCallOptions, ChatModel, ChatStreamPart, ChatStreamSink } from "../chat-model.js";
+import { pulledParts } from "../pulled-parts.js";
 import { toAnthropicMessages } from "./to-anthropic-messages.js";
 import { toProviderError } from "./to-provider-error.js";
 
@@ -43,7 +44,12 @@ export class AnthropicChatModel implements ChatModel {
     });
   }
 
-  async *stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+  stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart> {
+    return pulledParts(options, (pulled, sink) => this.streamTo(pulled, sink));
+  }
+
+  /** Each event of the SDK's stream is handed on as it is read, without a generator of its own in between. */
+  async streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
     const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt);
     const request: MessageRequest = {
       model: this.modelId,
@@ -85,7 +91,7 @@ export class AnthropicChatModel implements ChatModel {
               text = text.trimStart();
               if (text !== "") skipLeadingWhitespace = false;
             }
-            if (text) yield { type: "text.delta", text };
+            if (text) sink({ type: "text.delta", text });
             break;
           }
           case "message_delta":
@@ -107,42 +113,42 @@ export class AnthropicChatModel implements ChatModel {
       }
     } catch (error) {
       if (options.signal?.aborted || isAbortError(error)) {
-        yield { type: "finish", reason: "stopped" };
+        sink({ type: "finish", reason: "stopped" });
         return;
       }
-      yield { type: "error", error: toProviderError(error) };
+      sink({ type: "error", error: toProviderError(error) });
       return;
     }
     if (options.signal?.aborted) {
       // The SDK ends an aborted stream quietly, without an error.
-      yield { type: "finish", reason: "stopped" };
+      sink({ type: "finish", reason: "stopped" });
       return;
     }
     if (!stopped) {
       // The connection closed before `message_stop`: whatever came, the reply was cut.
-      yield {
+      sink({
         type: "error",
         error: toProviderError(new Error("The model's stream ended before the reply was finished.")),
-      };
+      });
       return;
     }
-    yield {
+    sink({
       type: "usage",
       inputTokens,
       outputTokens,
       ...(cachedInputTokens !== undefined && { cachedInputTokens }),
-    };
+    });
     if (stopReason === "refusal") {
-      yield {
+      sink({
         type: "error",
         error: new ProviderError("The model declined to answer (its safety filter stopped the reply).", {
           code: "content_filtered",
           isRetryable: false,
         }),
-      };
+      });
       return;
     }
-    yield { type: "finish", reason: mapStopReason(stopReason) };
+    sink({ type: "finish", reason: mapStopReason(stopReason) });
   }
 }
 
