@@ -69,6 +69,8 @@ type PathFigures = StreamStatistics & {
   windowGapP99s: number[];
   /** Parley only: its major collections in each of those windows. */
   windowMajorGcs: number[];
+  /** Parley only: its young-generation collections in each of those windows. */
+  windowMinorGcs: number[];
 };
 
 type LadderStep = StreamStatistics & {
@@ -127,6 +129,8 @@ export async function runGatewayBenchmark(): Promise<BenchmarkReport> {
                 gcSeconds: () => parleyMetricSum(path, "parley_nodejs_gc_duration_seconds_sum"),
                 majorGcs: () =>
                   parleyMetricSum(path, "parley_nodejs_gc_duration_seconds_count", 'kind="major"'),
+                minorGcs: () =>
+                  parleyMetricSum(path, "parley_nodejs_gc_duration_seconds_count", 'kind="minor"'),
               },
             }),
           });
@@ -253,6 +257,7 @@ function levelFigures(
       connectionsOpened: Math.min(...loads.map((load) => load.connectionsOpened)),
       windowGapP99s: loads.map((load) => streamStatistics(load.measured).gapP99),
       windowMajorGcs: loads.map((load) => load.counters.majorGcs ?? Number.NaN),
+      windowMinorGcs: loads.map((load) => load.counters.minorGcs ?? Number.NaN),
     };
   });
 }
@@ -476,9 +481,12 @@ function report(input: ReportInput): BenchmarkReport {
                 .join(", ") ?? "—"
             } ms`,
         )
-        .join("; ")}. Parley's major collections in those windows: ${
+        .join("; ")}. Parley's collections in those windows, young generation / major: ${
         parley(100)
-          ?.windowMajorGcs.map((count) => formatNumber(count, 0))
+          ?.windowMinorGcs.map(
+            (minor, index) =>
+              `${formatNumber(minor, 0)} / ${formatNumber(parley(100)?.windowMajorGcs[index], 0)}`,
+          )
           .join(", ") ?? "—"
       }.`,
       `Took ${formatNumber(input.seconds, 0)} s.`,
