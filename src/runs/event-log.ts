@@ -3,6 +3,7 @@
  * live runs per window, so a hundred streams cost one insert every window rather than a hundred.
  */
 import { NotFoundError } from "../core/app-error.js";
+import { foldTextDelta } from "../core/fold-text-delta.js";
 import type { AppendedRunEvent, StoredRunEvent } from "../core/parley-store.js";
 import { writeCommand } from "../core/write-command.js";
 import type { BatchedWrites } from "./batched-writes.js";
@@ -36,7 +37,8 @@ export class EventLog {
       events = [];
       this.#pending.set(event.runId, events);
     }
-    if (event.event === "text.delta") addDelta(events, event);
+    // Only an entry still pending grows: one handed to the store has left the list.
+    if (event.event === "text.delta") foldTextDelta(events, event);
     else events.push(event);
     this.#timer ??= setTimeout(() => void this.flush(), this.#config.flushMs);
   }
@@ -109,18 +111,6 @@ export class EventLog {
       }
     }
   }
-}
-
-/**
- * Adds the delta to the run's pending entry of deltas when it follows that entry's last, or starts one. Only an entry
- * still pending grows: one handed to the store has left the list.
- */
-function addDelta(events: AppendedRunEvent[], delta: StoredRunEvent & { event: "text.delta" }): void {
-  const last = events.at(-1);
-  if (last?.event === "text.delta[]" && last.id === delta.id - 1) {
-    last.texts.push(delta.data.text);
-    last.id = delta.id;
-  } else events.push({ runId: delta.runId, id: delta.id, event: "text.delta[]", texts: [delta.data.text] });
 }
 
 /** The batch's events run by run, in order: only when a batch failed. */

@@ -1,6 +1,7 @@
 /** The event log of runs in the database: appended while a reply streams, replayed when a client resumes. */
 import type { Insertable, Kysely } from "kysely";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
+import { foldTextDelta } from "../core/fold-text-delta.js";
 import type { AppendedRunEvent, RunEventRepository, StoredRunEvent } from "../core/parley-store.js";
 import { constraintViolationOf } from "./constraint-violation.js";
 import type { ParleyDatabase, RunEventTable } from "./parley-database.js";
@@ -71,40 +72,18 @@ export function createRunEventRepository(database: Kysely<ParleyDatabase>): RunE
 }
 
 function toRows(events: readonly AppendedRunEvent[]): Insertable<RunEventTable>[] {
-  const rows: Insertable<RunEventTable>[] = [];
-  let index = 0;
-  while (index < events.length) {
-    const event = events[index] as AppendedRunEvent;
-    if (event.event === MERGED_DELTAS) {
-      rows.push(deltasRow(event.runId, event.id, event.texts));
-      index += 1;
-      continue;
-    }
-    const texts: string[] = [];
-    let next: AppendedRunEvent | undefined = event;
-    // A run of deltas with consecutive ids folds into one row (ids must stay recoverable from the last one).
-    while (
-      next?.event === "text.delta" &&
-      next.runId === event.runId &&
-      next.id === event.id + texts.length
-    ) {
-      texts.push(next.data.text);
-      next = events[index + texts.length];
-    }
-    if (texts.length > 0) {
-      rows.push(deltasRow(event.runId, event.id + texts.length - 1, texts));
-      index += texts.length;
-    } else {
-      rows.push({
-        run_id: event.runId,
-        id: event.id,
-        event: event.event,
-        data_json: JSON.stringify(event.data),
-      });
-      index += 1;
-    }
+  // Consecutive deltas of a run fold into one row (ids stay recoverable from the last one's).
+  const entries: AppendedRunEvent[] = [];
+  for (const event of events) {
+    if (event.event === "text.delta") foldTextDelta(entries, event);
+    // A folded entry is copied, as a delta after it may grow it: the caller's stays as it was.
+    else entries.push(event.event === MERGED_DELTAS ? { ...event, texts: [...event.texts] } : event);
   }
-  return rows;
+  return entries.map((entry) =>
+    entry.event === MERGED_DELTAS
+      ? deltasRow(entry.runId, entry.id, entry.texts)
+      : { run_id: entry.runId, id: entry.id, event: entry.event, data_json: JSON.stringify(entry.data) },
+  );
 }
 
 /** One delta is stored as the event it is; more as one row of their texts, under the last one's id. */
