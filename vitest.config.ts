@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// The servers and commands the tests start inherit this environment: a database or Redis set there for real use
+// must never receive test data. A test that needs one passes its own.
+for (const name of ["DATABASE_URL", "PARLEY_DATABASE_URL", "PARLEY_REDIS_URL"]) delete process.env[name];
+
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],

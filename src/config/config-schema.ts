@@ -104,13 +104,13 @@ export const configSchema = z
     dataDir: z.string().min(1).default("./data"),
     /**
      * Where conversations, accounts and bots are kept: unset, a SQLite file in dataDir (parley.db); a PostgreSQL URL
-     * (postgres://user:password@host:5432/parley, or PARLEY_DATABASE_URL) for instances that share their state.
+     * (postgres://user:password@host:5432/parley, or PARLEY_DATABASE_URL, else DATABASE_URL) for instances that share their state.
      */
     database: z
       .string()
       .regex(
         /^postgres(ql)?:\/\/\S+$/i,
-        "use a PostgreSQL URL such as postgres://user:password@host:5432/parley, or leave `database` and PARLEY_DATABASE_URL unset to keep data in dataDir/parley.db",
+        "use a PostgreSQL URL such as postgres://user:password@host:5432/parley, or leave `database`, PARLEY_DATABASE_URL and DATABASE_URL unset to keep data in dataDir/parley.db",
       )
       .optional(),
     /**

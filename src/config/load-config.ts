@@ -111,7 +111,9 @@ function applyEnvironment(config: Record<string, unknown>, env: NodeJS.ProcessEn
   if (env.PORT !== undefined) config.port = integerFromEnvironment("PORT", env.PORT);
   if (env.PARLEY_HOST) config.host = env.PARLEY_HOST;
   if (env.PARLEY_DATA_DIR) config.dataDir = env.PARLEY_DATA_DIR;
-  if (env.PARLEY_DATABASE_URL) config.database = env.PARLEY_DATABASE_URL;
+  // DATABASE_URL is what hosting platforms set for an attached PostgreSQL; Parley's own name wins over it.
+  const databaseUrl = env.PARLEY_DATABASE_URL || env.DATABASE_URL;
+  if (databaseUrl) config.database = databaseUrl;
   if (env.PARLEY_REDIS_URL) config.redis = env.PARLEY_REDIS_URL;
   if (env.PARLEY_MODELS_DIR) config.modelsDir = env.PARLEY_MODELS_DIR;
   if (env.PARLEY_THREADS !== undefined)
