@@ -246,6 +246,39 @@ describe("API keys", () => {
       user: { email: string; role: string };
     };
     expect(me).toMatchObject({ via: "api-key", user: { email: "carol@example.com", role: "user" } });
+
+    const limited = await run(
+      process.execPath,
+      [
+        PARLEY_BIN,
+        "keys",
+        "create",
+        "--user",
+        "carol@example.com",
+        "--name",
+        "ci",
+        "--requests-per-minute",
+        "3",
+        "--tokens-per-day",
+        "1000",
+        "--data-dir",
+        dataDir,
+      ],
+      { cwd: dataDir },
+    );
+    const listed = (await (await call({ key }, "/api/keys")).json()) as { keys: Record<string, unknown>[] };
+    expect(listed.keys.find((listedKey) => listedKey.name === "ci")).toMatchObject({
+      requestsPerMinute: 3,
+      tokensPerDay: 1000,
+    });
+    expect(limited.stdout.trim()).toMatch(/^pk_/);
+    await expect(
+      run(
+        process.execPath,
+        [PARLEY_BIN, "keys", "create", "--user", "carol@example.com", "--requests-per-minute", "0"],
+        { cwd: dataDir },
+      ),
+    ).rejects.toMatchObject({ stderr: expect.stringMatching(/--requests-per-minute.*1 or more/) });
   });
 });
 
@@ -321,6 +354,63 @@ describe("limits", () => {
     expect(retryAfter).toBeLessThanOrEqual(86_400);
   });
 
+  it("holds a key to its own per-minute limit, while its user's other key goes on", async () => {
+    const { owner, complete } = await userWithKeys("gina");
+    const limitedKey = await newKey(owner, { name: "script", requestsPerMinute: 2 });
+    const otherKey = await newKey(owner, { name: "laptop" });
+    expect((await complete(limitedKey)).status).toBe(200);
+    expect((await complete(limitedKey)).status).toBe(200);
+    const over = await complete(limitedKey);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await over.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "rate_limited",
+      message: expect.stringMatching(/this API key's limit is 2 replies a minute/),
+    });
+    expect((await complete(otherKey)).status).toBe(200);
+  });
+
+  it("holds a key to its own daily token quota, counting only the replies asked for with it", async () => {
+    const { owner, complete } = await userWithKeys("hana");
+    // One tiny reply uses about 48 tokens: the first fits under 20 left, the second does not.
+    const limitedKey = await newKey(owner, { tokensPerDay: 20 });
+    const otherKey = await newKey(owner, {});
+    expect((await complete(otherKey)).status).toBe(200);
+    expect((await complete(limitedKey)).status).toBe(200);
+    const over = await complete(limitedKey);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeLessThanOrEqual(86_400);
+    expect(((await over.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "quota_exceeded",
+      message: expect.stringMatching(/This API key's token quota of 20 for today is used up/),
+    });
+    expect((await complete(otherKey)).status).toBe(200);
+  });
+
+  it("lets a key's owner set and lift its limits, from the next request on, and no one else", async () => {
+    const { owner, complete } = await userWithKeys("ivan");
+    const { id, key } = await newKeyWithId(owner, {});
+    const limit = (body: unknown, client: Client = owner) =>
+      call(client, `/api/keys/${id}`, { method: "PATCH", body });
+
+    const set = await limit({ requestsPerMinute: 1 });
+    expect(set.status).toBe(200);
+    expect(await set.json()).toMatchObject({ id, requestsPerMinute: 1, tokensPerDay: null });
+    expect((await complete(key)).status).toBe(200);
+    expect((await complete(key)).status).toBe(429);
+    expect((await limit({ requestsPerMinute: null })).status).toBe(200);
+    expect((await complete(key)).status).toBe(200);
+
+    expect((await limit({ requestsPerMinute: 0 })).status).toBe(400);
+    expect((await limit({ tokensPerDay: "many" })).status).toBe(400);
+    // Someone else's key is not found, and stays as it was.
+    expect((await limit({ requestsPerMinute: 1 }, bob)).status).toBe(404);
+    const listed = (await (await call(owner, "/api/keys")).json()) as { keys: Record<string, unknown>[] };
+    expect(listed.keys.find((listedKey) => listedKey.id === id)).toMatchObject({ requestsPerMinute: null });
+    expect((await call(owner, `/api/keys/${id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await limit({ requestsPerMinute: 5 })).status).toBe(404);
+  });
+
   it("counts what was used whether it was stored, deleted since, or never stored", async () => {
     const created = await call(alice, "/api/users", {
       body: { email: "erin@example.com", password: "erin-password" },
@@ -380,3 +470,25 @@ describe("single-user mode", () => {
     expect((result as { stderr: string }).stderr).toMatch(/only on a loopback address/);
   });
 });
+
+/** A new account signed in, and a way to ask for a chat completion with one of its keys. */
+async function userWithKeys(name: string) {
+  const credentials = { email: `${name}@example.com`, password: `${name}-password` };
+  expect((await call(alice, "/api/users", { body: credentials })).status).toBe(201);
+  const owner: Client = { cookie: cookieOf(await call({}, "/api/auth/login", { body: credentials })) };
+  const complete = (key: string) =>
+    call({ key }, "/v1/chat/completions", {
+      body: { model: "tiny", messages: [{ role: "user", content: "hi" }], store: false },
+    });
+  return { owner, complete };
+}
+
+async function newKeyWithId(owner: Client, body: Record<string, unknown>) {
+  const created = await call(owner, "/api/keys", { body });
+  expect(created.status).toBe(201);
+  return (await created.json()) as { id: string; key: string };
+}
+
+async function newKey(owner: Client, body: Record<string, unknown>): Promise<string> {
+  return (await newKeyWithId(owner, body)).key;
+}

@@ -32,6 +32,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["POST", (id) => `/api/runs/${id}/stop`],
   ["GET", () => "/api/usage"],
   ["POST", () => "/api/keys"],
+  ["PATCH", (id) => `/api/keys/${id}`],
   ["DELETE", (id) => `/api/keys/${id}`],
   ["POST", () => "/api/auth/login"],
   ["POST", () => "/v1/chat/completions"],
@@ -78,6 +79,8 @@ const bodies = fc.oneof(
       parentId: fc.anything(),
       messages: fc.anything(),
       max_tokens: fc.anything(),
+      requestsPerMinute: fc.anything(),
+      tokensPerDay: fc.anything(),
     })
     .map((value) => ({ text: safeStringify(value), type: "application/json" })),
   fc.string().map((text) => ({ text, type: "application/json" })),

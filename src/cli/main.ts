@@ -77,6 +77,8 @@ program
   .description("Create an API key for an account and print it (shown this once).")
   .requiredOption("--user <email>", "the account the key acts for")
   .option("--name <name>", "a name to tell the key apart", "")
+  .option("--requests-per-minute <number>", "the key's own limit, within its user's", positiveInteger)
+  .option("--tokens-per-day <number>", "the key's own daily token quota, within its user's", positiveInteger)
   .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
   .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
   .action(async (options) => (await import("./keys-command.js")).runKeysCreate(options));
@@ -95,6 +97,12 @@ program
 function integer(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number.");
   return Number(value);
+}
+
+function positiveInteger(value: string): number {
+  const number = integer(value);
+  if (number < 1) throw new InvalidArgumentError("expected a whole number of 1 or more.");
+  return number;
 }
 
 try {

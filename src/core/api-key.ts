@@ -10,6 +10,15 @@ export type ApiKey = {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+} & ApiKeyLimits;
+
+/**
+ * Limits of one key, within its user's: a key handed to a script or a tool can be held to less than its user may
+ * use. Null: only the user's limits apply.
+ */
+export type ApiKeyLimits = {
+  requestsPerMinute: number | null;
+  tokensPerDay: number | null;
 };
 
 export type PublicApiKey = Omit<ApiKey, "keyHash">;

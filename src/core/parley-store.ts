@@ -1,5 +1,5 @@
 /** The storage port: what runs and routes need from a database. `src/store` implements it (SQLite, PostgreSQL). */
-import type { ApiKey } from "./api-key.js";
+import type { ApiKey, ApiKeyLimits } from "./api-key.js";
 import type { Bot, BotDefinition, BotVersion } from "./bot.js";
 import type { Conversation } from "./conversation.js";
 import type { KnowledgeDocument, KnowledgeSentence, RetrievedSentence } from "./knowledge.js";
@@ -129,6 +129,8 @@ export type UsageTotal = {
 /** What one reply used, charged to a user on the UTC day it ended. */
 export type UsageEntry = {
   userId: string;
+  /** The API key the reply was asked for with, if any: its own daily quota counts it too. */
+  apiKeyId?: string;
   model: string;
   /** Epoch milliseconds: the UTC day it counts for. */
   at: number;
@@ -148,6 +150,8 @@ export interface UsageRepository {
   totals(options: UsageTotalsOptions): Promise<UsageTotal[]>;
   /** Input and output tokens the user used on the UTC day of `at`. */
   tokensOnDay(userId: string, at: number): Promise<number>;
+  /** Input and output tokens of the replies asked for with this API key on the UTC day of `at`. */
+  keyTokensOnDay(apiKeyId: string, at: number): Promise<number>;
 }
 
 export interface UserRepository {
@@ -176,6 +180,8 @@ export interface ApiKeyRepository {
   listByUser(userId: string): Promise<ApiKey[]>;
   /** False when the user has no such key. */
   revoke(userId: string, id: string, at: number): Promise<boolean>;
+  /** Sets the limits of the user's key that is not revoked; the key as it is now, undefined when there is none. */
+  setLimits(userId: string, id: string, limits: Partial<ApiKeyLimits>): Promise<ApiKey | undefined>;
   touch(id: string, at: number): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 /** Who a request acts for, once authenticated. */
+import type { ApiKeyLimits } from "./api-key.js";
 import type { UserRole } from "./user.js";
 
 export type Principal = {
@@ -8,6 +9,8 @@ export type Principal = {
   apiKeyId?: string;
   /** The limits an admin set for this user, read with the account; absent or null means the server's defaults. */
   limits?: { requestsPerMinute: number | null; tokensPerDay: number | null };
+  /** With an API key: the key's own limits, which hold within the user's. */
+  keyLimits?: ApiKeyLimits;
 };
 
 /** The one user of a server in single-user mode (loopback only, no accounts). */

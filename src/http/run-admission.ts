@@ -1,4 +1,4 @@
-/** Decides whether a user may start another reply now: requests per minute (user and key) and tokens per day. */
+/** Decides whether a user may start another reply now: requests per minute and tokens per day, the user's and the key's. */
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Principal } from "../core/principal.js";
@@ -37,35 +37,48 @@ export class RunAdmission {
   async admit(principal: Principal): Promise<void> {
     // One person on their own machine needs no limits against themselves.
     if (principal.via === "single-user") return;
-    // The account was read to authenticate the request; its limits came with it.
+    // The account was read to authenticate the request; its limits came with it, and a key's own with the key.
     const perMinute = principal.limits?.requestsPerMinute ?? this.#defaults.requestsPerMinute;
     const perDay = principal.limits?.tokensPerDay ?? this.#defaults.tokensPerDay;
+    const key =
+      principal.apiKeyId === undefined ? undefined : { id: principal.apiKeyId, ...principal.keyLimits };
 
-    for (const key of [
-      `user:${principal.userId}`,
-      ...(principal.apiKeyId ? [`key:${principal.apiKeyId}`] : []),
-    ]) {
-      const decision = await this.#limiter.take(key, perMinute);
-      if (!decision.allowed) {
-        throw new RateLimitedError(
-          `Too many requests: the limit is ${perMinute} replies a minute. Try again in ${decision.retryAfterSeconds} s.`,
-          decision.retryAfterSeconds,
-        );
-      }
+    // The key's own limit first, so that a request it refuses does not use up its user's minute.
+    if (key?.requestsPerMinute != null) {
+      await this.#takeRequest(`key:${key.id}`, key.requestsPerMinute, "this API key's limit");
     }
+    await this.#takeRequest(`user:${principal.userId}`, perMinute, "the limit");
 
+    const now = Date.now();
     if (perDay !== null) {
-      const now = Date.now();
-      const startOfDay = Math.floor(now / DAY_MS) * DAY_MS;
       const used = await this.#store.usage.tokensOnDay(principal.userId, now);
-      if (used >= perDay) {
-        const retryAfterSeconds = Math.ceil((startOfDay + DAY_MS - now) / 1000);
-        throw new RateLimitedError(
-          `Today's token quota of ${perDay} is used up (${used} tokens); it renews at midnight UTC.`,
-          retryAfterSeconds,
-          "quota_exceeded",
-        );
+      if (used >= perDay) throw quotaExceeded(`Today's token quota of ${perDay}`, used, now);
+    }
+    if (key?.tokensPerDay != null) {
+      const used = await this.#store.usage.keyTokensOnDay(key.id, now);
+      if (used >= key.tokensPerDay) {
+        throw quotaExceeded(`This API key's token quota of ${key.tokensPerDay} for today`, used, now);
       }
     }
   }
+
+  async #takeRequest(bucket: string, perMinute: number, limitName: string): Promise<void> {
+    const decision = await this.#limiter.take(bucket, perMinute);
+    if (!decision.allowed) {
+      throw new RateLimitedError(
+        `Too many requests: ${limitName} is ${perMinute} replies a minute. Try again in ${decision.retryAfterSeconds} s.`,
+        decision.retryAfterSeconds,
+      );
+    }
+  }
+}
+
+function quotaExceeded(quota: string, used: number, now: number): RateLimitedError {
+  const startOfDay = Math.floor(now / DAY_MS) * DAY_MS;
+  const retryAfterSeconds = Math.ceil((startOfDay + DAY_MS - now) / 1000);
+  return new RateLimitedError(
+    `${quota} is used up (${used} tokens); it renews at midnight UTC.`,
+    retryAfterSeconds,
+    "quota_exceeded",
+  );
 }

@@ -35,6 +35,8 @@ export type ExecuteRunConfig = {
   routing?: RunEventDataMap["run.start"]["routing"];
   /** The bot the reply speaks as, announced in `run.start`. */
   botId?: string;
+  /** The API key the run was asked for with: its usage also counts toward the key's own quota. */
+  apiKeyId?: string;
   /** What the reply may cite from its bot's knowledge; its marks become checked `citation` events. */
   citations?: CitationSources;
   context: RunEventDataMap["run.start"]["context"];
@@ -177,6 +179,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   const charged = writes.write([
     writeCommand("usage", "record", {
       userId: live.record.userId,
+      ...(config.apiKeyId && { apiKeyId: config.apiKeyId }),
       model: answeredBy.id,
       at: endedAt,
       inputTokens: finalUsage.inputTokens,

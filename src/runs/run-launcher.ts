@@ -140,6 +140,7 @@ export class RunLauncher {
       tokenCounter: this.#config.tokens,
       ...(plan.routing && { routing: plan.routing }),
       ...(plan.botId && { botId: plan.botId }),
+      ...(plan.apiKeyId && { apiKeyId: plan.apiKeyId }),
       ...(plan.citations && { citations: plan.citations }),
       context: plan.context,
       catalog,

@@ -15,6 +15,8 @@ export type RunCallOptions = Pick<
 /** Everything a run needs to start, and what to write down with it (nothing for an unstored exchange). */
 export type RunPlan = {
   userId: string;
+  /** The API key the run is asked for with, if any: it is charged to the key's quota too. */
+  apiKeyId?: string;
   conversationId: string;
   userMessageId: string;
   prompt: ChatPrompt;

@@ -54,6 +54,8 @@ export type RunServiceConfig = {
 
 export type StartReplyOptions = {
   userId: string;
+  /** The API key the request came with, if any. */
+  apiKeyId?: string;
   conversationId: string;
   /** The new user message. */
   content: string;
@@ -72,6 +74,8 @@ export type StartReplyOptions = {
 
 export type StartExchangeOptions = {
   userId: string;
+  /** The API key the request came with, if any. */
+  apiKeyId?: string;
   messages: ChatPrompt;
   model?: string;
   call: RunCallOptions;
@@ -81,6 +85,8 @@ export type StartExchangeOptions = {
 
 export type RegenerateOptions = {
   userId: string;
+  /** The API key the request came with, if any. */
+  apiKeyId?: string;
   conversationId: string;
   /** An assistant message (the new reply becomes its sibling) or a user message (the reply becomes its child). */
   messageId: string;
@@ -175,6 +181,7 @@ export class RunService {
     const turn = await this.#botTurn(bot, options, prompt, {});
     return this.#launcher.begin({
       userId: options.userId,
+      ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
@@ -220,6 +227,7 @@ export class RunService {
     );
     return this.#launcher.begin({
       userId: options.userId,
+      ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
@@ -271,6 +279,7 @@ export class RunService {
     const turn = await this.#botTurn(bot, bot ? {} : options, options.messages, options.call);
     return this.#launcher.begin({
       userId: options.userId,
+      ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),

@@ -1,5 +1,5 @@
-/** API keys in the database: found by the hash of the key, listed and revoked per user. */
-import type { Kysely, Selectable } from "kysely";
+/** API keys in the database: found by the hash of the key, listed, limited and revoked per user. */
+import type { Kysely, Selectable, Updateable } from "kysely";
 import type { ApiKey } from "../core/api-key.js";
 import type { ApiKeyRepository } from "../core/parley-store.js";
 import type { ApiKeyTable, ParleyDatabase } from "./parley-database.js";
@@ -18,6 +18,8 @@ export function createApiKeyRepository(database: Kysely<ParleyDatabase>): ApiKey
           created_at: key.createdAt,
           last_used_at: key.lastUsedAt,
           revoked_at: key.revokedAt,
+          requests_per_minute: key.requestsPerMinute,
+          tokens_per_day: key.tokensPerDay,
         })
         .execute();
     },
@@ -53,6 +55,29 @@ export function createApiKeyRepository(database: Kysely<ParleyDatabase>): ApiKey
       return result.numUpdatedRows > 0n;
     },
 
+    async setLimits(userId, id, limits) {
+      const values: Updateable<ApiKeyTable> = {};
+      if (limits.requestsPerMinute !== undefined) values.requests_per_minute = limits.requestsPerMinute;
+      if (limits.tokensPerDay !== undefined) values.tokens_per_day = limits.tokensPerDay;
+      if (Object.keys(values).length > 0) {
+        await database
+          .updateTable("api_keys")
+          .set(values)
+          .where("id", "=", id)
+          .where("user_id", "=", userId)
+          .where("revoked_at", "is", null)
+          .execute();
+      }
+      const row = await database
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("id", "=", id)
+        .where("user_id", "=", userId)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    },
+
     async touch(id, at) {
       await database.updateTable("api_keys").set({ last_used_at: at }).where("id", "=", id).execute();
     },
@@ -69,5 +94,7 @@ function toApiKey(row: Selectable<ApiKeyTable>): ApiKey {
     createdAt: Number(row.created_at),
     lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    requestsPerMinute: row.requests_per_minute,
+    tokensPerDay: row.tokens_per_day === null ? null : Number(row.tokens_per_day),
   };
 }

@@ -80,6 +80,13 @@ export type UsageDailyTable = {
   cost_nano_usd: ColumnType<number | string | bigint, number, number>;
 };
 
+/** What the replies asked for with one API key used, by UTC day: read by the key's daily quota. */
+export type KeyUsageDailyTable = {
+  api_key_id: string;
+  day_number: number;
+  tokens: ColumnType<number | string | bigint, number, number>;
+};
+
 export type RunEventTable = {
   run_id: string;
   /** 1, 2, 3 ... within the run; an `integer` in both dialects, so it comes back as a number. */
@@ -114,6 +121,8 @@ export type ApiKeyTable = {
   created_at: EpochMillisecondsColumn;
   last_used_at: NullableEpochMillisecondsColumn;
   revoked_at: NullableEpochMillisecondsColumn;
+  requests_per_minute: number | null;
+  tokens_per_day: ColumnType<number | string | bigint | null, number | null, number | null>;
 };
 
 /** A bot as it is now: its identity, and a copy of its current version's slug and visibility for lookups. */
@@ -197,6 +206,7 @@ export type ParleyDatabase = {
   run_events: RunEventTable;
   instances: InstanceTable;
   usage_daily: UsageDailyTable;
+  key_usage_daily: KeyUsageDailyTable;
   users: UserTable;
   sessions: SessionTable;
   api_keys: ApiKeyTable;

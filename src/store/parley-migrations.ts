@@ -448,4 +448,24 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.dropTable("usage_daily").execute();
     },
   },
+  "0010-api-key-limits": {
+    // A key can be held to less than its user may use; its daily quota reads a ledger of its own, by key and day.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("api_keys").addColumn("requests_per_minute", "integer").execute();
+      await database.schema.alterTable("api_keys").addColumn("tokens_per_day", "bigint").execute();
+      await database.schema
+        .createTable("key_usage_daily")
+        .addColumn("api_key_id", "text", (column) => column.notNull())
+        .addColumn("day_number", "integer", (column) => column.notNull())
+        .addColumn("tokens", "bigint", (column) => column.notNull())
+        .addPrimaryKeyConstraint("key_usage_daily_primary_key", ["api_key_id", "day_number"])
+        .execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.dropTable("key_usage_daily").execute();
+      await database.schema.alterTable("api_keys").dropColumn("tokens_per_day").execute();
+      await database.schema.alterTable("api_keys").dropColumn("requests_per_minute").execute();
+    },
+  },
 };

@@ -69,6 +69,32 @@ describe.each(storeDialects)("usage ledger on %s", (dialect) => {
     expect(await store.usage.tokensOnDay("user_a", day2)).toBe(0);
     expect(await store.usage.tokensOnDay("user_c", day1)).toBe(0);
   });
+
+  it("tells an API key's tokens on one UTC day, apart from its user's and counting only replies asked for with it", async () => {
+    const store = await stores.open();
+    const charge = (apiKeyId: string | undefined, at: number, input: number, output: number) =>
+      store.usage.record({
+        userId: "user_a",
+        ...(apiKeyId && { apiKeyId }),
+        model: "big",
+        at,
+        inputTokens: input,
+        outputTokens: output,
+        costUsd: 0,
+      });
+    await charge("key_a", day1, 100, 10);
+    await charge("key_a", day1 + 60_000, 200, 20);
+    await charge("key_b", day1, 7, 3);
+    await charge(undefined, day1, 1000, 1000);
+    await charge("key_a", day2, 5, 5);
+
+    expect(await store.usage.keyTokensOnDay("key_a", day1)).toBe(330);
+    expect(await store.usage.keyTokensOnDay("key_b", day1)).toBe(10);
+    expect(await store.usage.keyTokensOnDay("key_a", day2)).toBe(10);
+    expect(await store.usage.keyTokensOnDay("key_unused", day1)).toBe(0);
+    // The user's own total counts every reply, whichever key (or none) asked for it.
+    expect(await store.usage.tokensOnDay("user_a", day1)).toBe(2340);
+  });
 });
 
 describe("migration 0009-usage-daily", () => {

@@ -34,6 +34,22 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
           })),
         )
         .execute();
+      if (entry.apiKeyId !== undefined) {
+        const keyRow = {
+          api_key_id: entry.apiKeyId,
+          day_number: row.day_number,
+          tokens: entry.inputTokens + entry.outputTokens,
+        };
+        await database
+          .insertInto("key_usage_daily")
+          .values(keyRow)
+          .onConflict((conflict) =>
+            conflict.columns(["api_key_id", "day_number"]).doUpdateSet((update) => ({
+              tokens: update("key_usage_daily.tokens", "+", keyRow.tokens),
+            })),
+          )
+          .execute();
+      }
     },
 
     async totals({ from, to, userId }) {
@@ -73,6 +89,16 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
             .as("tokens"),
         )
         .where("user_id", "=", userId)
+        .where("day_number", "=", dayNumberOf(at))
+        .executeTakeFirst();
+      return Number(row?.tokens ?? 0);
+    },
+
+    async keyTokensOnDay(apiKeyId, at) {
+      const row = await database
+        .selectFrom("key_usage_daily")
+        .select("tokens")
+        .where("api_key_id", "=", apiKeyId)
         .where("day_number", "=", dayNumberOf(at))
         .executeTakeFirst();
       return Number(row?.tokens ?? 0);

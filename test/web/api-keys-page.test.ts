@@ -85,16 +85,51 @@ describe("the API keys page", () => {
     expect(await row.locator("code").textContent()).toBe(`${key.slice(0, 10)}…`);
     await page.reload();
     // Its use just now is listed as its last use.
-    await expect.poll(() => row.locator("td").nth(2).textContent()).not.toBe("Never");
-    expect(await row.locator("td").nth(3).textContent()).toBe("Active");
+    await expect.poll(() => row.locator("td").nth(3).textContent()).not.toBe("Never");
+    expect(await row.locator("td").nth(1).textContent()).toBe("Account's");
+    expect(await row.locator("td").nth(4).textContent()).toBe("Active");
 
     await page.getByRole("button", { name: "Revoke ci scripts" }).click();
     const dialog = page.getByRole("dialog", { name: "Revoke this key?" });
     expect(await dialog.textContent()).toContain(`${key.slice(0, 10)}…`);
     await dialog.getByRole("button", { name: "Revoke" }).click();
-    await expect.poll(() => row.locator("td").nth(3).textContent()).toMatch(/^Revoked /);
+    await expect.poll(() => row.locator("td").nth(4).textContent()).toMatch(/^Revoked /);
     expect(await page.getByRole("button", { name: "Revoke ci scripts" }).count()).toBe(0);
     expect(await whoIs(key)).toEqual({ status: 401 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("creates a key held to its own limits, which the list shows and the server holds it to", async () => {
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    const login = await context.request.post(`${parley.url}/api/auth/login`, {
+      data: { email: EMAIL, password: PASSWORD },
+      headers: { origin: parley.url },
+    });
+    expect(login.status()).toBe(200);
+    await page.goto("/settings/keys");
+    await page.getByRole("textbox", { name: "Key name" }).fill("nightly job");
+    await page.getByRole("spinbutton", { name: "Replies per minute" }).fill("1");
+    await page.getByRole("spinbutton", { name: "Tokens per day" }).fill("50000");
+    await page.screenshot({ path: artifactPath("api-key-limits.png") });
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = await page.getByRole("textbox", { name: "New API key" }).inputValue();
+    await page.getByRole("button", { name: "Done, I have copied it" }).click();
+
+    const row = page.getByRole("row", { name: /nightly job/ });
+    await expect.poll(() => row.locator("td").nth(1).textContent()).toBe("1 a minute · 50,000 tokens a day");
+    // The form is empty again, ready for the next key.
+    expect(await page.getByRole("spinbutton", { name: "Replies per minute" }).inputValue()).toBe("");
+
+    // Its first request is admitted (this server has no model to answer it: 503), its second is over the key's limit.
+    const complete = () =>
+      fetch(`${parley.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "any", messages: [{ role: "user", content: "hi" }] }),
+      });
+    expect((await complete()).status).toBe(503);
+    expect((await complete()).status).toBe(429);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -118,7 +153,7 @@ describe("the API keys page", () => {
     await page.getByRole("button", { name: "Revoke kept" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
     expect(await page.getByRole("dialog").count()).toBe(0);
-    expect(await page.getByRole("row", { name: /kept/ }).locator("td").nth(3).textContent()).toBe("Active");
+    expect(await page.getByRole("row", { name: /kept/ }).locator("td").nth(4).textContent()).toBe("Active");
     expect((await whoIs(key)).status).toBe(200);
     await context.close();
   });

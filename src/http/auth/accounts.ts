@@ -1,5 +1,5 @@
 /** Creating accounts, signing in and issuing API keys: the rules shared by the HTTP routes and the CLI. */
-import { type ApiKey, publicApiKey } from "../../core/api-key.js";
+import { type ApiKey, type ApiKeyLimits, publicApiKey } from "../../core/api-key.js";
 import { BadRequestError } from "../../core/app-error.js";
 import { newId } from "../../core/ids.js";
 import type { ParleyStore } from "../../core/parley-store.js";
@@ -61,7 +61,13 @@ export async function startSession(
 }
 
 /** A new API key; the key itself is returned this once and never again. */
-export async function createApiKey(store: ParleyStore, userId: string, name: string) {
+/** A new key for the user, held to `limits` within the user's own (none: only the user's apply). */
+export async function createApiKey(
+  store: ParleyStore,
+  userId: string,
+  name: string,
+  limits: Partial<ApiKeyLimits> = {},
+) {
   const key = newSecretToken("pk_");
   const record: ApiKey = {
     id: newId("key"),
@@ -72,6 +78,8 @@ export async function createApiKey(store: ParleyStore, userId: string, name: str
     createdAt: Date.now(),
     lastUsedAt: null,
     revokedAt: null,
+    requestsPerMinute: limits.requestsPerMinute ?? null,
+    tokensPerDay: limits.tokensPerDay ?? null,
   };
   await store.apiKeys.create(record);
   return { ...publicApiKey(record), key };

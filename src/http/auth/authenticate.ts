@@ -54,6 +54,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       via: "api-key",
       apiKeyId: stored.id,
       limits: limitsOf(user),
+      keyLimits: { requestsPerMinute: stored.requestsPerMinute, tokensPerDay: stored.tokensPerDay },
     };
     keys.set(keyHash, principal, now, forgets);
     return principal;

@@ -20,7 +20,11 @@ export function registerAnthropicMessagesRoutes(
       const exchange = parseAnthropicMessagesRequest(request.body);
       const principal = principalOf(request);
       await deps.admission.admit(principal);
-      const live = await deps.runs.startExchange({ ...exchange, userId: principal.userId });
+      const live = await deps.runs.startExchange({
+        ...exchange,
+        userId: principal.userId,
+        apiKeyId: principal.apiKeyId,
+      });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (exchange.stream) {
         reply.hijack();

@@ -20,7 +20,11 @@ export function registerOpenAIChatRoutes(
       const chat = parseOpenAIChatRequest(request.body);
       const principal = principalOf(request);
       await deps.admission.admit(principal);
-      const live = await deps.runs.startExchange({ ...chat, userId: principal.userId });
+      const live = await deps.runs.startExchange({
+        ...chat,
+        userId: principal.userId,
+        apiKeyId: principal.apiKeyId,
+      });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (chat.stream) {
         reply.hijack();

@@ -1,4 +1,4 @@
-/** /api/keys: a user's API keys: create (the key is shown once), list, revoke. */
+/** /api/keys: a user's API keys: create (the key is shown once), list, limit, revoke. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { publicApiKey } from "../../core/api-key.js";
@@ -9,7 +9,13 @@ import type { KeyPrincipalCache } from "../auth/key-principal-cache.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 
-const createBody = z.object({ name: z.string().max(200).default("") });
+/** A key's own limits, within its user's; null lifts one (the user's limits still apply). */
+const keyLimits = {
+  requestsPerMinute: z.number().int().min(1).nullable().optional(),
+  tokensPerDay: z.number().int().min(1).nullable().optional(),
+};
+const createBody = z.object({ name: z.string().max(200).default(""), ...keyLimits });
+const patchBody = z.object(keyLimits);
 const keyParams = z.object({ id: z.string().min(1).max(200) });
 
 export function registerKeyRoutes(
@@ -26,9 +32,20 @@ export function registerKeyRoutes(
         { code: "single_user_mode" },
       );
     }
-    const body = parseInput(createBody, request.body);
+    const { name, ...limits } = parseInput(createBody, request.body);
     reply.status(201);
-    return createApiKey(store, userId, body.name);
+    return createApiKey(store, userId, name, limits);
+  });
+
+  app.patch("/api/keys/:id", async (request) => {
+    const { userId } = principalOf(request);
+    const { id } = parseInput(keyParams, request.params, "path");
+    const limits = parseInput(patchBody, request.body);
+    const key = await store.apiKeys.setLimits(userId, id, limits);
+    if (!key) throw new NotFoundError("API key", id);
+    // The next request with the key is held to its new limits, not to what the cache read before.
+    keys.forgetKey(id);
+    return publicApiKey(key);
   });
 
   app.get("/api/keys", async (request) => {

@@ -51,7 +51,12 @@ export function registerMessageRoutes(
     const body = parseInput(messageBody, request.body);
     const principal = principalOf(request);
     await admission.admit(principal);
-    const live = await runs.startReply({ userId: principal.userId, conversationId: id, ...body });
+    const live = await runs.startReply({
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      conversationId: id,
+      ...body,
+    });
     return respondWithRun(request, reply, live, pingIntervalMs);
   });
 
@@ -60,7 +65,13 @@ export function registerMessageRoutes(
     const body = parseInput(regenerateBody, request.body);
     const principal = principalOf(request);
     await admission.admit(principal);
-    const live = await runs.regenerate({ userId: principal.userId, conversationId: id, messageId, ...body });
+    const live = await runs.regenerate({
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      conversationId: id,
+      messageId,
+      ...body,
+    });
     return respondWithRun(request, reply, live, pingIntervalMs);
   });
 }

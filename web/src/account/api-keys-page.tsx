@@ -1,8 +1,9 @@
 /**
- * API keys: the user's keys (name, prefix, created, last used, revoked), a form to create one, shown once with a
- * copy button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
+ * API keys: the user's keys (name, prefix, limits, created, last used, revoked), a form to create one (optionally
+ * held to less than the account may use), shown once with a copy button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
+import type { ApiKeyLimits } from "../../../src/core/api-key.js";
 import {
   type ApiKeyListing,
   type CreatedApiKey,
@@ -12,6 +13,7 @@ import {
 } from "../api/account-api.js";
 import { ApiError } from "../api/api-error.js";
 import { errorMessage } from "../api/error-message.js";
+import { formatCount } from "../chat/format-metrics.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { CopyButton } from "../ui/copy-button.js";
@@ -45,10 +47,10 @@ export default function ApiKeysPage(props: AccountPageProps) {
     void reload();
   }, [reload]);
 
-  const create = async (name: string): Promise<boolean> => {
+  const create = async (name: string, limits: Partial<ApiKeyLimits>): Promise<boolean> => {
     setProblem(null);
     try {
-      setCreated(await createApiKey(name));
+      setCreated(await createApiKey(name, limits));
       void reload();
       return true;
     } catch (error) {
@@ -72,6 +74,14 @@ export default function ApiKeysPage(props: AccountPageProps) {
 
   const formatTime = (time: number) =>
     new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(time);
+  const formatLimits = (key: ApiKeyLimits) => {
+    const limits = [
+      key.requestsPerMinute !== null &&
+        t("keys.perMinute", { count: formatCount(key.requestsPerMinute, locale) }),
+      key.tokensPerDay !== null && t("keys.tokensPerDay", { count: formatCount(key.tokensPerDay, locale) }),
+    ].filter(Boolean);
+    return limits.length > 0 ? limits.join(" · ") : t("keys.sameAsAccount");
+  };
 
   return (
     <AccountPageFrame page="keys" title={t("account.keysTitle")} props={props}>
@@ -118,6 +128,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
                 <tr>
                   <th scope="col">{t("keys.columnName")}</th>
                   <th scope="col">{t("keys.columnKey")}</th>
+                  <th scope="col">{t("keys.columnLimits")}</th>
                   <th scope="col">{t("keys.columnCreated")}</th>
                   <th scope="col">{t("keys.columnLastUsed")}</th>
                   <th scope="col">{t("keys.columnStatus")}</th>
@@ -133,6 +144,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
                     <td>
                       <code>{t("keys.prefix", { prefix: key.prefix })}</code>
                     </td>
+                    <td>{formatLimits(key)}</td>
                     <td>{formatTime(key.createdAt)}</td>
                     <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : t("keys.never")}</td>
                     <td>
@@ -176,16 +188,32 @@ export default function ApiKeysPage(props: AccountPageProps) {
   );
 }
 
-function CreateKeyForm({ onCreate }: { onCreate: (name: string) => Promise<boolean> }) {
+function CreateKeyForm({
+  onCreate,
+}: {
+  onCreate: (name: string, limits: Partial<ApiKeyLimits>) => Promise<boolean>;
+}) {
   const { t } = useTranslation();
   const [name, setName] = useState("");
+  const [requestsPerMinute, setRequestsPerMinute] = useState("");
+  const [tokensPerDay, setTokensPerDay] = useState("");
   const [busy, setBusy] = useState(false);
   const nameId = useId();
+  const limitsHintId = useId();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
-    if (await onCreate(name.trim())) setName("");
+    // An empty field sets no limit of the key's own; the browser has checked that a filled one is a whole number.
+    const limits = {
+      ...(requestsPerMinute !== "" && { requestsPerMinute: Number(requestsPerMinute) }),
+      ...(tokensPerDay !== "" && { tokensPerDay: Number(tokensPerDay) }),
+    };
+    if (await onCreate(name.trim(), limits)) {
+      setName("");
+      setRequestsPerMinute("");
+      setTokensPerDay("");
+    }
     setBusy(false);
   };
 
@@ -208,7 +236,52 @@ function CreateKeyForm({ onCreate }: { onCreate: (name: string) => Promise<boole
           {busy ? t("keys.creating") : t("keys.create")}
         </button>
       </div>
+      <p id={limitsHintId} className="account-muted create-key-hint">
+        {t("keys.limitsHint")}
+      </p>
+      <div className="create-key-limits">
+        <LimitInput
+          label={t("keys.requestsPerMinute")}
+          value={requestsPerMinute}
+          hintId={limitsHintId}
+          onChange={setRequestsPerMinute}
+        />
+        <LimitInput
+          label={t("keys.tokensPerDayLabel")}
+          value={tokensPerDay}
+          hintId={limitsHintId}
+          onChange={setTokensPerDay}
+        />
+      </div>
     </form>
+  );
+}
+
+/** A key's own limit: a whole number, or empty for the account's. */
+function LimitInput(props: {
+  label: string;
+  value: string;
+  hintId: string;
+  onChange: (value: string) => void;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        className="text-input"
+        type="number"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        value={props.value}
+        placeholder={t("keys.accountLimits")}
+        aria-describedby={props.hintId}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </>
   );
 }
 

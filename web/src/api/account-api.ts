@@ -2,7 +2,7 @@
  * The API keys and usage pages' part of the API, apart from parley-api.ts so that the chat page, which loads those
  * pages on demand, does not carry it.
  */
-import type { PublicApiKey } from "../../../src/core/api-key.js";
+import type { ApiKeyLimits, PublicApiKey } from "../../../src/core/api-key.js";
 import type { UsageTotal } from "../../../src/core/parley-store.js";
 import { requestJson } from "./parley-api.js";
 
@@ -15,8 +15,9 @@ export function listApiKeys(): Promise<ApiKeyListing[]> {
   return requestJson<{ keys: ApiKeyListing[] }>("/api/keys").then((body) => body.keys);
 }
 
-export function createApiKey(name: string): Promise<CreatedApiKey> {
-  return requestJson("/api/keys", { method: "POST", body: JSON.stringify({ name }) });
+/** A new key; `limits` hold it to less than the account may use (unset: the account's limits only). */
+export function createApiKey(name: string, limits: Partial<ApiKeyLimits> = {}): Promise<CreatedApiKey> {
+  return requestJson("/api/keys", { method: "POST", body: JSON.stringify({ name, ...limits }) });
 }
 
 export function revokeApiKey(id: string): Promise<void> {

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { ApiKey } from "../core/api-key.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
+
+async function addUser(store: ParleyStore, id: string): Promise<void> {
+  await store.users.create({
+    id,
+    email: `${id}@example.com`,
+    role: "user",
+    passwordHash: "scrypt$unused",
+    requestsPerMinute: null,
+    tokensPerDay: null,
+    createdAt: 1,
+  });
+}
+
+function keyOf(userId: string, id: string, limits: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id,
+    userId,
+    name: id,
+    prefix: `pk_${id}`.slice(0, 10),
+    keyHash: `hash-of-${id}`,
+    createdAt: 1,
+    lastUsedAt: null,
+    revokedAt: null,
+    requestsPerMinute: null,
+    tokensPerDay: null,
+    ...limits,
+  };
+}
+
+describe.each(storeDialects)("API keys on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
+  it("keep the limits they were made with, and a key made without any has none of its own", async () => {
+    const store = await stores.open();
+    await addUser(store, "user_a");
+    await store.apiKeys.create(
+      keyOf("user_a", "key_limited", { requestsPerMinute: 5, tokensPerDay: 50_000 }),
+    );
+    await store.apiKeys.create(keyOf("user_a", "key_free"));
+    expect(await store.apiKeys.getByHash("hash-of-key_limited")).toMatchObject({
+      requestsPerMinute: 5,
+      tokensPerDay: 50_000,
+    });
+    expect(await store.apiKeys.getByHash("hash-of-key_free")).toMatchObject({
+      requestsPerMinute: null,
+      tokensPerDay: null,
+    });
+  });
+
+  it("change the limits they are given, lift one set to null, and leave the other as it was", async () => {
+    const store = await stores.open();
+    await addUser(store, "user_a");
+    await store.apiKeys.create(keyOf("user_a", "key_a", { requestsPerMinute: 5, tokensPerDay: 50_000 }));
+    expect(await store.apiKeys.setLimits("user_a", "key_a", { tokensPerDay: null })).toMatchObject({
+      id: "key_a",
+      requestsPerMinute: 5,
+      tokensPerDay: null,
+    });
+    expect(await store.apiKeys.setLimits("user_a", "key_a", { requestsPerMinute: 9 })).toMatchObject({
+      requestsPerMinute: 9,
+      tokensPerDay: null,
+    });
+    expect(await store.apiKeys.getByHash("hash-of-key_a")).toMatchObject({
+      requestsPerMinute: 9,
+      tokensPerDay: null,
+    });
+  });
+
+  it("refuse to change another user's key or a revoked one, and change nothing then", async () => {
+    const store = await stores.open();
+    await addUser(store, "user_a");
+    await addUser(store, "user_b");
+    await store.apiKeys.create(keyOf("user_a", "key_a"));
+    await store.apiKeys.create(keyOf("user_b", "key_revoked"));
+    expect(await store.apiKeys.revoke("user_b", "key_revoked", 2)).toBe(true);
+
+    expect(await store.apiKeys.setLimits("user_b", "key_a", { requestsPerMinute: 1 })).toBeUndefined();
+    expect(await store.apiKeys.setLimits("user_b", "key_revoked", { requestsPerMinute: 1 })).toBeUndefined();
+    expect(await store.apiKeys.setLimits("user_a", "key_unknown", { requestsPerMinute: 1 })).toBeUndefined();
+    expect((await store.apiKeys.getByHash("hash-of-key_a"))?.requestsPerMinute).toBeNull();
+    expect((await store.apiKeys.getByHash("hash-of-key_revoked"))?.requestsPerMinute).toBeNull();
+  });
+});
