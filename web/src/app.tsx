@@ -24,6 +24,13 @@ const SignInPage = lazy(() => import("./account/sign-in-page.js"));
 const ACCOUNT_PAGES = {
   keys: lazy(() => import("./account/api-keys-page.js")),
   usage: lazy(() => import("./account/usage-page.js")),
+  users: lazy(() => import("./account/users-page.js")),
+} as const;
+
+const ACCOUNT_PAGE_TITLES = {
+  keys: "account.keysTitle",
+  usage: "account.usageTitle",
+  users: "account.usersTitle",
 } as const;
 
 const BotGalleryPage = lazy(() => import("./bots/bot-gallery-page.js"));
@@ -232,13 +239,14 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
     (conversation) => conversation.id === route.conversationId,
   )?.title;
   const title = route.page
-    ? t(route.page === "keys" ? "account.keysTitle" : "account.usageTitle")
+    ? t(ACCOUNT_PAGE_TITLES[route.page])
     : route.botPage
       ? t(route.botPage.kind === "gallery" ? "botGallery.title" : "botEditor.title")
       : conversationTitle;
   useEffect(() => {
     document.title = title ? `${title} · Parley` : "Parley";
   }, [title]);
+  const isAdmin = current.mode === "accounts" && current.user.role === "admin";
   const AccountPage = route.page ? ACCOUNT_PAGES[route.page] : null;
   const pageFallback = (
     <main className="account-page" aria-busy="true">
@@ -300,6 +308,8 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
           <AccountPage
             key={route.sessionKey}
             mode={current.mode}
+            userId={current.user.id}
+            isAdmin={isAdmin}
             sidebarOpen={sidebarOpen}
             onOpenSidebar={() => setSidebarOpen(true)}
             onOpenPage={openPage}
@@ -327,6 +337,7 @@ function ParleyApp({ account, current }: { account: Account; current: CurrentUse
             onTheme={setTheme}
             onClose={() => setSettingsOpen(false)}
             onOpenPage={openPage}
+            isAdmin={isAdmin}
             onSignOut={current.mode === "accounts" ? account.signOut : null}
           />
         </Suspense>

@@ -1,4 +1,7 @@
-/** The frame of an account page (API keys, usage): a header with the page's title and tabs, and a centred column. */
+/**
+ * The frame of an account page (API keys, usage, and users for admins): a header with the page's title and tabs, and a
+ * centred column.
+ */
 import type { ReactNode } from "react";
 import type { AuthMode } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
@@ -10,14 +13,23 @@ import "./account-pages.css";
 /** What app.tsx gives each account page. */
 export type AccountPageProps = {
   mode: AuthMode;
+  /** The signed-in user's id. */
+  userId: string;
+  /** An admin of a server with accounts: the users page is theirs. */
+  isAdmin: boolean;
   sidebarOpen: boolean;
   onOpenSidebar: () => void;
   onOpenPage: (page: AccountPageName) => void;
 };
 
-const TABS: readonly { page: AccountPageName; label: "account.keysTitle" | "account.usageTitle" }[] = [
+const TABS: readonly {
+  page: AccountPageName;
+  label: "account.keysTitle" | "account.usageTitle" | "account.usersTitle";
+  adminOnly?: boolean;
+}[] = [
   { page: "keys", label: "account.keysTitle" },
   { page: "usage", label: "account.usageTitle" },
+  { page: "users", label: "account.usersTitle", adminOnly: true },
 ];
 
 export function AccountPageFrame({
@@ -36,7 +48,7 @@ export function AccountPageFrame({
     <main className="account-page" aria-labelledby="account-page-title">
       <PageHeader sidebarOpen={props.sidebarOpen} onOpenSidebar={props.onOpenSidebar}>
         <nav className="account-tabs" aria-label={t("account.pages")}>
-          {TABS.map((tab) => (
+          {TABS.filter((tab) => !tab.adminOnly || props.isAdmin).map((tab) => (
             <AppLink
               key={tab.page}
               href={ACCOUNT_PAGE_PATHS[tab.page]}

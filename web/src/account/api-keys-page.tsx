@@ -18,11 +18,9 @@ import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { type Loading, LoadStatus } from "./load-status.js";
 
-type KeyList =
-  | { kind: "loading" }
-  | { kind: "failed"; message: string }
-  | { kind: "ready"; keys: ApiKeyListing[] };
+type KeyList = Loading<{ keys: ApiKeyListing[] }>;
 
 export default function ApiKeysPage(props: AccountPageProps) {
   const { t, locale } = useTranslation();
@@ -105,19 +103,11 @@ export default function ApiKeysPage(props: AccountPageProps) {
 
       <section className="account-section" aria-labelledby="keys-list-title">
         <h2 id="keys-list-title">{t("keys.listTitle")}</h2>
-        {list.kind === "loading" && (
-          <p className="account-muted" role="status">
-            <span className="spinner" aria-hidden="true" /> {t("auth.checking")}
-          </p>
-        )}
-        {list.kind === "failed" && (
-          <div className="account-problem" role="alert">
-            <span>{t("keys.loadFailed", { message: list.message })}</span>{" "}
-            <button type="button" className="button secondary small" onClick={() => void reload()}>
-              {t("auth.retry")}
-            </button>
-          </div>
-        )}
+        <LoadStatus
+          state={list}
+          failedText={(message) => t("keys.loadFailed", { message })}
+          onRetry={() => void reload()}
+        />
         {list.kind === "ready" && list.keys.length === 0 && (
           <p className="account-muted">{t("keys.empty")}</p>
         )}

@@ -9,6 +9,7 @@ import { formatCost, formatCount } from "../chat/format-metrics.js";
 import type { MessageKey } from "../i18n/en.js";
 import { useTranslation } from "../i18n/translation.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { type Loading, LoadStatus } from "./load-status.js";
 
 const DAY_MS = 86_400_000;
 
@@ -18,10 +19,7 @@ const PERIODS: readonly { days: number; label: MessageKey }[] = [
   { days: 90, label: "usage.last90" },
 ];
 
-type Report =
-  | { kind: "loading" }
-  | { kind: "failed"; message: string }
-  | { kind: "ready"; report: UsageReport };
+type Report = Loading<{ report: UsageReport }>;
 
 /** The server counts days in UTC; so does the period, so "today" is the same day on both sides. */
 function utcDay(time: number): string {
@@ -74,19 +72,11 @@ export default function UsagePage(props: AccountPageProps) {
         </select>
       </div>
 
-      {state.kind === "loading" && (
-        <p className="account-muted" role="status">
-          <span className="spinner" aria-hidden="true" /> {t("auth.checking")}
-        </p>
-      )}
-      {state.kind === "failed" && (
-        <div className="account-problem" role="alert">
-          <span>{t("usage.loadFailed", { message: state.message })}</span>{" "}
-          <button type="button" className="button secondary small" onClick={() => setRequest({ ...request })}>
-            {t("auth.retry")}
-          </button>
-        </div>
-      )}
+      <LoadStatus
+        state={state}
+        failedText={(message) => t("usage.loadFailed", { message })}
+        onRetry={() => setRequest({ ...request })}
+      />
       {state.kind === "ready" && (
         <>
           <p className="account-muted">

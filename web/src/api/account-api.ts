@@ -4,6 +4,7 @@
  */
 import type { ApiKeyLimits, PublicApiKey } from "../../../src/core/api-key.js";
 import type { UsageTotal } from "../../../src/core/parley-store.js";
+import type { PublicUser, UserRole } from "../../../src/core/user.js";
 import { requestJson } from "./parley-api.js";
 
 /** An API key as listed: never the key itself, which is shown once, when created. */
@@ -38,4 +39,26 @@ export type UsageReport = {
 export function getUsage(from: string, to: string, signal?: AbortSignal): Promise<UsageReport> {
   const query = new URLSearchParams({ from, to });
   return requestJson(`/api/usage?${query}`, { ...(signal && { signal }) });
+}
+
+/** Every account on the server (admins only). */
+export function listUsers(): Promise<PublicUser[]> {
+  return requestJson<{ users: PublicUser[] }>("/api/users").then((body) => body.users);
+}
+
+export function createUser(input: { email: string; password: string; role: UserRole }): Promise<PublicUser> {
+  return requestJson<{ user: PublicUser }>("/api/users", {
+    method: "POST",
+    body: JSON.stringify(input),
+  }).then((body) => body.user);
+}
+
+/** A user's role and limits (admins only); a limit set to null takes the server's default. */
+export type UserChanges = Partial<Pick<PublicUser, "role" | "requestsPerMinute" | "tokensPerDay">>;
+
+export function updateUser(id: string, changes: UserChanges): Promise<PublicUser> {
+  return requestJson<{ user: PublicUser }>(`/api/users/${encodeURIComponent(id)}`, {
+    method: "PATCH",
+    body: JSON.stringify(changes),
+  }).then((body) => body.user);
 }

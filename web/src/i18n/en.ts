@@ -158,10 +158,32 @@ export const en = {
   "settings.account": "Account",
   "settings.apiKeys": "API keys",
   "settings.usage": "Usage",
+  "settings.users": "Users",
 
   "account.pages": "Account pages",
   "account.keysTitle": "API keys",
   "account.usageTitle": "Usage",
+  "account.usersTitle": "Users",
+
+  "users.adminsOnly": "Only an admin of this server can manage its users.",
+  "users.intro":
+    "Everyone with an account here. Set each one's role and limits; an empty limit takes the server's default. A change holds from their next request.",
+  "users.addTitle": "Add a user",
+  "users.add": "Add user",
+  "users.adding": "Adding…",
+  "users.listTitle": "Accounts",
+  "users.loadFailed": "Could not load the users: {message}",
+  "users.columnEmail": "Email",
+  "users.columnRole": "Role",
+  "users.roleUser": "User",
+  "users.roleAdmin": "Admin",
+  "users.roleOf": "Role of {email}",
+  "users.requestsPerMinuteOf": "Replies per minute for {email}",
+  "users.tokensPerDayOf": "Tokens per day for {email}",
+  "users.serverDefault": "Server default",
+  "users.save": "Save",
+  "users.saveFor": "Save {email}",
+  "users.saved": "Saved",
 
   "keys.intro":
     "API keys let programs use Parley's OpenAI- and Anthropic-compatible API (/v1) as you. Send one as “Authorization: Bearer <key>” or in an “x-api-key” header.",

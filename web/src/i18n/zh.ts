@@ -157,10 +157,32 @@ export const zh: Dictionary = {
   "settings.account": "账户",
   "settings.apiKeys": "API 密钥",
   "settings.usage": "用量",
+  "settings.users": "用户",
 
   "account.pages": "账户页面",
   "account.keysTitle": "API 密钥",
   "account.usageTitle": "用量",
+  "account.usersTitle": "用户",
+
+  "users.adminsOnly": "只有本服务器的管理员可以管理用户。",
+  "users.intro":
+    "这里是所有拥有账户的人。为每个人设置角色和上限；上限留空则使用服务器的默认值。修改从其下一次请求起生效。",
+  "users.addTitle": "添加用户",
+  "users.add": "添加用户",
+  "users.adding": "正在添加…",
+  "users.listTitle": "账户",
+  "users.loadFailed": "无法加载用户：{message}",
+  "users.columnEmail": "邮箱",
+  "users.columnRole": "角色",
+  "users.roleUser": "用户",
+  "users.roleAdmin": "管理员",
+  "users.roleOf": "{email} 的角色",
+  "users.requestsPerMinuteOf": "{email} 的每分钟回复数",
+  "users.tokensPerDayOf": "{email} 的每天 token 数",
+  "users.serverDefault": "服务器默认值",
+  "users.save": "保存",
+  "users.saveFor": "保存 {email}",
+  "users.saved": "已保存",
 
   "keys.intro":
     "API 密钥让程序以你的身份使用 Parley 的 OpenAI 与 Anthropic 兼容接口（/v1）。以“Authorization: Bearer <密钥>”或“x-api-key”请求头发送。",

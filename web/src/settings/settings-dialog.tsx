@@ -1,6 +1,6 @@
 /**
- * Settings: the UI language, the theme, and the way to the account pages (API keys, usage). Loaded only when
- * opened, so the chat page does not carry it.
+ * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, and users for admins).
+ * Loaded only when opened, so the chat page does not carry it.
  */
 import { useEffect, useRef } from "react";
 import type { AccountPageName } from "../account/account-page-route.js";
@@ -13,6 +13,8 @@ type SettingsDialogProps = {
   onTheme: (theme: ThemePreference) => void;
   onClose: () => void;
   onOpenPage: (page: AccountPageName) => void;
+  /** An admin of a server with accounts, who manages its users. */
+  isAdmin: boolean;
   /** Present when there are accounts to sign out of. */
   onSignOut: (() => Promise<void>) | null;
 };
@@ -28,6 +30,7 @@ export default function SettingsDialog({
   onTheme,
   onClose,
   onOpenPage,
+  isAdmin,
   onSignOut,
 }: SettingsDialogProps) {
   const { t, language, setLanguage } = useTranslation();
@@ -88,6 +91,11 @@ export default function SettingsDialog({
           <button type="button" className="button secondary small" onClick={() => onOpenPage("usage")}>
             {t("settings.usage")}
           </button>
+          {isAdmin && (
+            <button type="button" className="button secondary small" onClick={() => onOpenPage("users")}>
+              {t("settings.users")}
+            </button>
+          )}
         </div>
       </fieldset>
       {onSignOut && (

@@ -1,0 +1,142 @@
+// The users page: an admin adds an account and sets its limits, which the server then holds it to; others may not.
+import type { Browser, BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
+import {
+  artifactPath,
+  ensureWebAppBuilt,
+  launchChromium,
+  newChatPage,
+  useBrowserTestTimeouts,
+} from "./browser-test-support.js";
+
+const ADMIN = { email: "admin@example.com", password: "correct horse battery staple" };
+const DANA = { email: "dana@example.com", password: "dana-password" };
+
+let parley: ParleyProcess;
+let browser: Browser;
+
+useBrowserTestTimeouts();
+
+beforeAll(async () => {
+  ensureWebAppBuilt();
+  // No models: the page is about accounts; a request past a limit is refused before any model is asked.
+  [parley, browser] = await Promise.all([
+    startParley({ dataDir: temporaryDirectory(), accounts: true, waitForModels: false }),
+    launchChromium(),
+  ]);
+  const setup = await parley.api("/api/auth/setup", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  });
+  expect(setup.status).toBeLessThan(300);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await parley?.stop();
+});
+
+async function signIn(context: BrowserContext, credentials: { email: string; password: string }) {
+  const login = await context.request.post(`${parley.url}/api/auth/login`, {
+    data: credentials,
+    headers: { origin: parley.url },
+  });
+  expect(login.status()).toBe(200);
+}
+
+/** The account as an admin's GET /api/users lists it. */
+async function listed(context: BrowserContext, email: string) {
+  const response = await context.request.get(`${parley.url}/api/users`);
+  const { users } = (await response.json()) as {
+    users: { email: string; requestsPerMinute: number | null }[];
+  };
+  return users.find((user) => user.email === email);
+}
+
+/** A chat completion with a key of the account: admitted (503, as there is no model) or refused (429). */
+async function completeWith(key: string): Promise<number> {
+  const response = await fetch(`${parley.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "any", messages: [{ role: "user", content: "hi" }] }),
+  });
+  return response.status;
+}
+
+describe("the users page", () => {
+  it("lets an admin add a user and set their limits, which hold from their next request", async () => {
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    await signIn(context, ADMIN);
+    await page.goto("/");
+    await page.getByRole("button", { name: "Settings" }).click();
+    await page.getByRole("button", { name: "Users" }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe("/settings/users");
+    await page.getByRole("heading", { name: "Users", level: 1 }).waitFor();
+    // An admin's own role is not changed here by a slip.
+    await page.getByRole("row", { name: new RegExp(ADMIN.email) }).waitFor();
+    expect(await page.getByRole("combobox", { name: `Role of ${ADMIN.email}` }).isDisabled()).toBe(true);
+
+    await page.getByRole("textbox", { name: "Email" }).fill(DANA.email);
+    await page.getByLabel("Password").fill(DANA.password);
+    await page.getByRole("button", { name: "Add user" }).click();
+    const perMinute = page.getByRole("spinbutton", { name: `Replies per minute for ${DANA.email}` });
+    await perMinute.waitFor();
+    // The form is empty again once the account is made.
+    expect(await page.getByRole("textbox", { name: "Email" }).inputValue()).toBe("");
+
+    const save = page.getByRole("button", { name: `Save ${DANA.email}` });
+    expect(await save.isDisabled()).toBe(true);
+    await perMinute.fill("1");
+    await save.click();
+    await page
+      .getByRole("row", { name: new RegExp(DANA.email) })
+      .getByText("Saved")
+      .waitFor();
+    await page.screenshot({ path: artifactPath("users-page.png") });
+    expect(await listed(context, DANA.email)).toMatchObject({ requestsPerMinute: 1 });
+
+    const danaKey = await keyOf(DANA);
+    expect(await completeWith(danaKey)).toBe(503);
+    expect(await completeWith(danaKey)).toBe(429);
+
+    // Emptied, the limit is the server's default again.
+    await perMinute.fill("");
+    await save.click();
+    await expect.poll(async () => (await listed(context, DANA.email))?.requestsPerMinute).toBeNull();
+    // The spent minute refills at the default's pace (60 a minute): a request is admitted again within a second.
+    await expect.poll(() => completeWith(danaKey), { timeout: 5_000 }).toBe(503);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("is not offered to a user who is not an admin, and says why at its address", async () => {
+    const { context, page } = await newChatPage(browser, parley.url);
+    await signIn(context, DANA);
+    await page.goto("/settings/keys");
+    await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+    expect(await page.getByRole("link", { name: "Users" }).count()).toBe(0);
+    await page.goto("/settings/users");
+    await page.getByText("Only an admin of this server can manage its users.").waitFor();
+    expect(await page.getByRole("table").count()).toBe(0);
+    await context.close();
+  });
+});
+
+/** A new API key of the account, made with its own session. */
+async function keyOf(credentials: { email: string; password: string }): Promise<string> {
+  const login = await fetch(`${parley.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(credentials),
+  });
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const created = await fetch(`${parley.url}/api/keys`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie },
+    body: JSON.stringify({ name: "test" }),
+  });
+  expect(created.status).toBe(201);
+  return ((await created.json()) as { key: string }).key;
+}

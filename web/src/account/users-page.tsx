@@ -1,0 +1,269 @@
+/**
+ * Users (admins): every account on the server, with its role and its limits (replies a minute, tokens a day; empty
+ * takes the server's default), and a form to add one. Loaded only when opened, so the chat page does not carry it.
+ */
+import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
+import type { PublicUser, UserRole } from "../../../src/core/user.js";
+import { createUser, listUsers, type UserChanges, updateUser } from "../api/account-api.js";
+import { errorMessage } from "../api/error-message.js";
+import { useTranslation } from "../i18n/translation.js";
+import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { type Loading, LoadStatus } from "./load-status.js";
+
+type UserList = Loading<{ users: PublicUser[] }>;
+
+export default function UsersPage(props: AccountPageProps) {
+  const { t } = useTranslation();
+  const [list, setList] = useState<UserList>({ kind: "loading" });
+
+  const reload = useCallback(async () => {
+    try {
+      setList({ kind: "ready", users: await listUsers() });
+    } catch (error) {
+      setList({ kind: "failed", message: errorMessage(error) });
+    }
+  }, []);
+
+  useEffect(() => {
+    if (props.isAdmin) void reload();
+  }, [reload, props.isAdmin]);
+
+  const replace = (user: PublicUser) =>
+    setList((current) =>
+      current.kind === "ready"
+        ? { kind: "ready", users: current.users.map((each) => (each.id === user.id ? user : each)) }
+        : current,
+    );
+
+  return (
+    <AccountPageFrame page="users" title={t("account.usersTitle")} props={props}>
+      {!props.isAdmin ? (
+        <div className="account-notice" role="status">
+          {t("users.adminsOnly")}
+        </div>
+      ) : (
+        <>
+          <p className="account-intro">{t("users.intro")}</p>
+          <AddUserForm onAdded={() => void reload()} />
+          <section className="account-section" aria-labelledby="users-list-title">
+            <h2 id="users-list-title">{t("users.listTitle")}</h2>
+            <LoadStatus
+              state={list}
+              failedText={(message) => t("users.loadFailed", { message })}
+              onRetry={() => void reload()}
+            />
+            {list.kind === "ready" && (
+              <div className="account-table-scroller">
+                <table className="account-table users-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("users.columnEmail")}</th>
+                      <th scope="col">{t("users.columnRole")}</th>
+                      <th scope="col">{t("keys.requestsPerMinute")}</th>
+                      <th scope="col">{t("keys.tokensPerDayLabel")}</th>
+                      <th scope="col">
+                        <span className="visually-hidden">{t("keys.columnActions")}</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.users.map((user) => (
+                      <UserRow
+                        key={user.id}
+                        user={user}
+                        isSelf={user.id === props.userId}
+                        onSaved={replace}
+                      />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+        </>
+      )}
+    </AccountPageFrame>
+  );
+}
+
+/** A limit as typed: empty is the server's default (null). */
+const limitText = (limit: number | null) => (limit === null ? "" : String(limit));
+const limitOf = (text: string) => (text === "" ? null : Number(text));
+
+function UserRow({
+  user,
+  isSelf,
+  onSaved,
+}: {
+  user: PublicUser;
+  isSelf: boolean;
+  onSaved: (user: PublicUser) => void;
+}) {
+  const { t } = useTranslation();
+  const [role, setRole] = useState<UserRole>(user.role);
+  const [requestsPerMinute, setRequestsPerMinute] = useState(limitText(user.requestsPerMinute));
+  const [tokensPerDay, setTokensPerDay] = useState(limitText(user.tokensPerDay));
+  const [state, setState] = useState<
+    { kind: "idle" | "saving" | "saved" } | { kind: "failed"; message: string }
+  >({ kind: "idle" });
+
+  const changes: UserChanges = {
+    ...(role !== user.role && { role }),
+    ...(limitOf(requestsPerMinute) !== user.requestsPerMinute && {
+      requestsPerMinute: limitOf(requestsPerMinute),
+    }),
+    ...(limitOf(tokensPerDay) !== user.tokensPerDay && { tokensPerDay: limitOf(tokensPerDay) }),
+  };
+  const changed = Object.keys(changes).length > 0;
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setState({ kind: "saving" });
+    try {
+      onSaved(await updateUser(user.id, changes));
+      setState({ kind: "saved" });
+    } catch (error) {
+      setState({ kind: "failed", message: errorMessage(error) });
+    }
+  };
+
+  // The row's inputs belong to a form outside the table (a form may not wrap a table row).
+  const formId = `user-row-${user.id}`;
+  const limitProps = {
+    form: formId,
+    className: "text-input",
+    type: "number",
+    min: 1,
+    step: 1,
+    inputMode: "numeric",
+    placeholder: t("users.serverDefault"),
+  } as const;
+  return (
+    <tr data-user-id={user.id}>
+      <th scope="row">{user.email}</th>
+      <td>
+        <select
+          form={formId}
+          aria-label={t("users.roleOf", { email: user.email ?? "" })}
+          value={role}
+          // An admin does not take their own rights away by a slip of the mouse; another admin can.
+          disabled={isSelf}
+          onChange={(event) => setRole(event.target.value as UserRole)}
+        >
+          <option value="user">{t("users.roleUser")}</option>
+          <option value="admin">{t("users.roleAdmin")}</option>
+        </select>
+      </td>
+      <td>
+        <input
+          {...limitProps}
+          aria-label={t("users.requestsPerMinuteOf", { email: user.email ?? "" })}
+          value={requestsPerMinute}
+          onChange={(event) => setRequestsPerMinute(event.target.value)}
+        />
+      </td>
+      <td>
+        <input
+          {...limitProps}
+          aria-label={t("users.tokensPerDayOf", { email: user.email ?? "" })}
+          value={tokensPerDay}
+          onChange={(event) => setTokensPerDay(event.target.value)}
+        />
+      </td>
+      <td className="account-table-action">
+        <form id={formId} onSubmit={save}>
+          <button
+            type="submit"
+            className="button secondary small"
+            aria-label={t("users.saveFor", { email: user.email ?? "" })}
+            disabled={!changed || state.kind === "saving"}
+          >
+            {t("users.save")}
+          </button>
+        </form>
+        {state.kind === "saved" && !changed && (
+          <span className="account-muted" role="status">
+            {t("users.saved")}
+          </span>
+        )}
+        {state.kind === "failed" && (
+          <span className="account-problem-inline" role="alert">
+            {state.message}
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function AddUserForm({ onAdded }: { onAdded: () => void }) {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [role, setRole] = useState<UserRole>("user");
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const emailId = useId();
+  const passwordId = useId();
+  const roleId = useId();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    try {
+      await createUser({ email: email.trim(), password, role });
+      setEmail("");
+      setPassword("");
+      setRole("user");
+      onAdded();
+    } catch (error) {
+      setProblem(t("keys.actionFailed", { message: errorMessage(error) }));
+    }
+    setBusy(false);
+  };
+
+  return (
+    <form className="account-section create-key-form" onSubmit={submit} aria-labelledby="add-user-title">
+      <h2 id="add-user-title">{t("users.addTitle")}</h2>
+      <div className="add-user-fields">
+        <label htmlFor={emailId}>{t("auth.email")}</label>
+        <input
+          id={emailId}
+          className="text-input"
+          type="email"
+          required
+          autoComplete="off"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+        />
+        <label htmlFor={passwordId}>{t("auth.password")}</label>
+        <input
+          id={passwordId}
+          className="text-input"
+          type="password"
+          required
+          minLength={8}
+          autoComplete="new-password"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+        <label htmlFor={roleId}>{t("users.columnRole")}</label>
+        <select id={roleId} value={role} onChange={(event) => setRole(event.target.value as UserRole)}>
+          <option value="user">{t("users.roleUser")}</option>
+          <option value="admin">{t("users.roleAdmin")}</option>
+        </select>
+      </div>
+      {problem && (
+        <div className="account-problem" role="alert">
+          {problem}
+        </div>
+      )}
+      <div className="dialog-actions">
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? t("users.adding") : t("users.add")}
+        </button>
+      </div>
+    </form>
+  );
+}
