@@ -104,7 +104,8 @@ export const configSchema = z
     dataDir: z.string().min(1).default("./data"),
     /**
      * Where conversations, accounts and bots are kept: unset, a SQLite file in dataDir (parley.db); a PostgreSQL URL
-     * (postgres://user:password@host:5432/parley, or PARLEY_DATABASE_URL, else DATABASE_URL) for instances that share their state.
+     * (postgres://user:password@host:5432/parley, or PARLEY_DATABASE_URL, else DATABASE_URL) for instances that
+     * share their state.
      */
     database: z
       .string()

@@ -1,4 +1,7 @@
-/** Decides whether a user may start another reply now: requests per minute and tokens per day, the user's and the key's. */
+/**
+ * Decides whether a user may start another reply now: requests per minute and tokens per day, the user's and, with
+ * an API key held to less, the key's.
+ */
 import { AppError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { Principal } from "../core/principal.js";

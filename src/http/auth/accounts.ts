@@ -60,8 +60,10 @@ export async function startSession(
   return { token, maxAgeSeconds };
 }
 
-/** A new API key; the key itself is returned this once and never again. */
-/** A new key for the user, held to `limits` within the user's own (none: only the user's apply). */
+/**
+ * A new API key, held to `limits` within its user's own (none: only the user's apply); the key itself is returned
+ * this once and never again.
+ */
 export async function createApiKey(
   store: ParleyStore,
   userId: string,
