@@ -282,6 +282,56 @@ describe("API keys", () => {
   });
 });
 
+describe("disabling an account", () => {
+  it("stops its session, its keys and its password at once, and enabled again it signs in afresh", async () => {
+    const { owner: jude, complete } = await userWithKeys("jude");
+    const key = await newKey(jude, {});
+    const judeId = ((await (await call(jude, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    const disable = (disabled: boolean) =>
+      call(alice, `/api/users/${judeId}`, { method: "PATCH", body: { disabled } });
+
+    const disabled = await disable(true);
+    expect(disabled.status).toBe(200);
+    expect(
+      ((await disabled.json()) as { user: { disabledAt: number | null } }).user.disabledAt,
+    ).toBeGreaterThan(0);
+    // Signed out everywhere at once: the session is gone.
+    expect((await call(jude, "/api/conversations")).status).toBe(401);
+    for (const response of [
+      await complete(key),
+      await call({}, "/api/auth/login", { body: { email: "jude@example.com", password: "jude-password" } }),
+    ]) {
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+        /This account is disabled/,
+      );
+    }
+    // Only an admin disables accounts.
+    expect(
+      (await call(bob, `/api/users/${judeId}`, { method: "PATCH", body: { disabled: false } })).status,
+    ).toBe(403);
+
+    expect((await disable(false)).status).toBe(200);
+    expect((await complete(key)).status).toBe(200);
+    // Its sessions ended when it was disabled: it signs in again.
+    expect((await call(jude, "/api/conversations")).status).toBe(401);
+    const again = await call({}, "/api/auth/login", {
+      body: { email: "jude@example.com", password: "jude-password" },
+    });
+    expect(again.status).toBe(200);
+  });
+
+  it("is refused for the admin's own account, as is giving up their own admin role", async () => {
+    const aliceId = ((await (await call(alice, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    for (const body of [{ disabled: true }, { role: "user" }]) {
+      const refused = await call(alice, `/api/users/${aliceId}`, { method: "PATCH", body });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("own_account");
+    }
+    expect((await call(alice, "/api/auth/me")).status).toBe(200);
+  });
+});
+
 describe("limits", () => {
   it("answers the request over the per-minute limit with 429 and Retry-After", async () => {
     const bobId = ((await (await call(bob, "/api/auth/me")).json()) as { user: { id: string } }).user.id;

@@ -163,7 +163,7 @@ export interface UserRepository {
   count(): Promise<number>;
   update(
     id: string,
-    patch: Partial<Pick<User, "role" | "passwordHash" | "requestsPerMinute" | "tokensPerDay">>,
+    patch: Partial<Pick<User, "role" | "passwordHash" | "requestsPerMinute" | "tokensPerDay" | "disabledAt">>,
   ): Promise<void>;
 }
 
@@ -171,6 +171,8 @@ export interface SessionRepository {
   create(session: Session): Promise<void>;
   get(tokenHash: string): Promise<Session | undefined>;
   delete(tokenHash: string): Promise<void>;
+  /** Ends every session of the user (an account disabled); how many there were. */
+  deleteByUser(userId: string): Promise<number>;
   deleteExpired(now: number): Promise<number>;
 }
 

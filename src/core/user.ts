@@ -12,6 +12,8 @@ export type User = {
   requestsPerMinute: number | null;
   tokensPerDay: number | null;
   createdAt: number;
+  /** When an admin disabled the account: it can no longer sign in, and its keys stop working. Null: active. */
+  disabledAt: number | null;
 };
 
 /** A user as the API shows it: no password hash. */

@@ -1,19 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ApiKey } from "../core/api-key.js";
-import type { ParleyStore } from "../core/parley-store.js";
+import { addTestUser } from "./test-support/add-test-user.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-async function addUser(store: ParleyStore, id: string): Promise<void> {
-  await store.users.create({
-    id,
-    email: `${id}@example.com`,
-    role: "user",
-    passwordHash: "scrypt$unused",
-    requestsPerMinute: null,
-    tokensPerDay: null,
-    createdAt: 1,
-  });
-}
 
 function keyOf(userId: string, id: string, limits: Partial<ApiKey> = {}): ApiKey {
   return {
@@ -36,7 +24,7 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
 
   it("keep the limits they were made with, and a key made without any has none of its own", async () => {
     const store = await stores.open();
-    await addUser(store, "user_a");
+    await addTestUser(store, "user_a");
     await store.apiKeys.create(
       keyOf("user_a", "key_limited", { requestsPerMinute: 5, tokensPerDay: 50_000 }),
     );
@@ -53,7 +41,7 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
 
   it("change the limits they are given, lift one set to null, and leave the other as it was", async () => {
     const store = await stores.open();
-    await addUser(store, "user_a");
+    await addTestUser(store, "user_a");
     await store.apiKeys.create(keyOf("user_a", "key_a", { requestsPerMinute: 5, tokensPerDay: 50_000 }));
     expect(await store.apiKeys.setLimits("user_a", "key_a", { tokensPerDay: null })).toMatchObject({
       id: "key_a",
@@ -72,8 +60,8 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
 
   it("refuse to change another user's key or a revoked one, and change nothing then", async () => {
     const store = await stores.open();
-    await addUser(store, "user_a");
-    await addUser(store, "user_b");
+    await addTestUser(store, "user_a");
+    await addTestUser(store, "user_b");
     await store.apiKeys.create(keyOf("user_a", "key_a"));
     await store.apiKeys.create(keyOf("user_b", "key_revoked"));
     expect(await store.apiKeys.revoke("user_b", "key_revoked", 2)).toBe(true);

@@ -103,6 +103,7 @@ export type UserTable = {
   requests_per_minute: number | null;
   tokens_per_day: ColumnType<number | string | bigint | null, number | null, number | null>;
   created_at: EpochMillisecondsColumn;
+  disabled_at: NullableEpochMillisecondsColumn;
 };
 
 export type SessionTable = {

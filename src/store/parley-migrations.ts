@@ -468,4 +468,14 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("api_keys").dropColumn("requests_per_minute").execute();
     },
   },
+  "0011-user-disabled": {
+    // An admin can disable an account (someone who left the team) without deleting what it wrote.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("users").addColumn("disabled_at", "bigint").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("users").dropColumn("disabled_at").execute();
+    },
+  },
 };

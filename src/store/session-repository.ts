@@ -37,6 +37,11 @@ export function createSessionRepository(database: Kysely<ParleyDatabase>): Sessi
       await database.deleteFrom("sessions").where("token_hash", "=", tokenHash).execute();
     },
 
+    async deleteByUser(userId) {
+      const result = await database.deleteFrom("sessions").where("user_id", "=", userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async deleteExpired(now) {
       const result = await database.deleteFrom("sessions").where("expires_at", "<=", now).executeTakeFirst();
       return Number(result.numDeletedRows);

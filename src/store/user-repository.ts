@@ -20,6 +20,7 @@ export function createUserRepository(database: Kysely<ParleyDatabase>): UserRepo
             requests_per_minute: user.requestsPerMinute,
             tokens_per_day: user.tokensPerDay,
             created_at: user.createdAt,
+            disabled_at: user.disabledAt,
           })
           .execute();
       } catch (error) {
@@ -68,6 +69,7 @@ export function createUserRepository(database: Kysely<ParleyDatabase>): UserRepo
       if (patch.passwordHash !== undefined) values.password_hash = patch.passwordHash;
       if (patch.requestsPerMinute !== undefined) values.requests_per_minute = patch.requestsPerMinute;
       if (patch.tokensPerDay !== undefined) values.tokens_per_day = patch.tokensPerDay;
+      if (patch.disabledAt !== undefined) values.disabled_at = patch.disabledAt;
       if (Object.keys(values).length === 0) return;
       const result = await database.updateTable("users").set(values).where("id", "=", id).executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw new NotFoundError("User", id);
@@ -84,5 +86,6 @@ function toUser(row: Selectable<UserTable>): User {
     requestsPerMinute: row.requests_per_minute,
     tokensPerDay: row.tokens_per_day === null ? null : Number(row.tokens_per_day),
     createdAt: Number(row.created_at),
+    disabledAt: row.disabled_at === null ? null : Number(row.disabled_at),
   };
 }

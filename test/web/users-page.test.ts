@@ -1,4 +1,5 @@
-// The users page: an admin adds an account and sets its limits, which the server then holds it to; others may not.
+// The users page: an admin adds an account, sets its limits and disables it, which the server then holds it to;
+// others may not.
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
@@ -107,6 +108,21 @@ describe("the users page", () => {
     await expect.poll(async () => (await listed(context, DANA.email))?.requestsPerMinute).toBeNull();
     // The spent minute refills at the default's pace (60 a minute): a request is admitted again within a second.
     await expect.poll(() => completeWith(danaKey), { timeout: 5_000 }).toBe(503);
+
+    // Disabled (after a confirmation), the account's key stops working; enabled again, it works.
+    const row = page.getByRole("row", { name: new RegExp(DANA.email) });
+    await page.getByRole("button", { name: `Disable ${DANA.email}` }).click();
+    await page
+      .getByRole("dialog", { name: "Disable this account?" })
+      .getByRole("button", { name: "Disable" })
+      .click();
+    await row.getByText("Disabled").waitFor();
+    expect(await completeWith(danaKey)).toBe(401);
+    await page.getByRole("button", { name: `Enable ${DANA.email}` }).click();
+    await row.getByText("Active").waitFor();
+    await expect.poll(() => completeWith(danaKey), { timeout: 5_000 }).toBe(503);
+    // No such button on the admin's own row.
+    expect(await page.getByRole("button", { name: `Disable ${ADMIN.email}` }).count()).toBe(0);
     expect(errors).toEqual([]);
     await context.close();
   });

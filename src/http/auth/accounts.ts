@@ -5,7 +5,7 @@ import { newId } from "../../core/ids.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { hashPassword, newSecretToken, sha256Hex, verifyPassword } from "../../core/secret-hash.js";
 import type { User, UserRole } from "../../core/user.js";
-import { UnauthenticatedError } from "./authenticate.js";
+import { AccountDisabledError, UnauthenticatedError } from "./authenticate.js";
 
 const MIN_PASSWORD_LENGTH = 8;
 /** Compared against when no account matches, so a wrong email costs as long as a wrong password. */
@@ -29,6 +29,7 @@ export async function createAccount(
     requestsPerMinute: null,
     tokensPerDay: null,
     createdAt: Date.now(),
+    disabledAt: null,
   };
   await store.users.create(user);
   return user;
@@ -39,6 +40,7 @@ export async function checkPassword(store: ParleyStore, email: string, password:
   const user = await store.users.getByEmail(email);
   const valid = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
   if (!user || !valid) throw new UnauthenticatedError("The email or the password is wrong.");
+  if (user.disabledAt !== null) throw new AccountDisabledError();
   return user;
 }
 

@@ -20,6 +20,13 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/** An account an admin disabled: it cannot sign in, and its sessions and keys no longer work. */
+export class AccountDisabledError extends UnauthenticatedError {
+  constructor() {
+    super("This account is disabled; ask an admin of this server.");
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message: string) {
     super("forbidden", message, { status: 403 });
@@ -43,6 +50,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
     const user = await store.users.get(stored.userId);
     if (!user) throw new UnauthenticatedError("This API key's account no longer exists.");
+    if (user.disabledAt !== null) throw new AccountDisabledError();
     if (now - (touchedAt.get(stored.id) ?? 0) >= TOUCH_INTERVAL_MS) {
       touchedAt.set(stored.id, now);
       // Last use is informative (shown to the minute); it must never slow down or fail the request.
@@ -90,6 +98,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
         throw new UnauthenticatedError("The session has ended; sign in again.");
       const user = await store.users.get(session.userId);
       if (!user) throw new UnauthenticatedError("This session's account no longer exists.");
+      if (user.disabledAt !== null) throw new AccountDisabledError();
       assertSameOrigin(request);
       return { userId: user.id, role: user.role, via: "session", limits: limitsOf(user) };
     }

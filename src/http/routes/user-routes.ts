@@ -1,6 +1,7 @@
-/** /api/users: admins add people and set their limits. */
+/** /api/users: admins add people, set their roles and limits, and disable accounts. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { BadRequestError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { publicUser } from "../../core/user.js";
 import { createAccount } from "../auth/accounts.js";
@@ -17,6 +18,8 @@ const patchBody = z.object({
   role: z.enum(["admin", "user"]).optional(),
   requestsPerMinute: z.number().int().min(1).nullable().optional(),
   tokensPerDay: z.number().int().min(1).nullable().optional(),
+  /** True disables the account (it can no longer sign in, and its sessions and keys stop working); false enables it. */
+  disabled: z.boolean().optional(),
 });
 const userParams = z.object({ id: z.string().min(1).max(200) });
 
@@ -39,11 +42,23 @@ export function registerUserRoutes(
   });
 
   app.patch("/api/users/:id", async (request) => {
-    adminOf(request);
+    const admin = adminOf(request);
     const { id } = parseInput(userParams, request.params, "path");
-    const body = parseInput(patchBody, request.body);
-    await store.users.update(id, body);
-    // The user's keys carry their role and limits: the next request reads the new ones.
+    const { disabled, ...changes } = parseInput(patchBody, request.body);
+    // A server must never be left without an admin by a slip: another admin can do these, not the admin themself.
+    if (id === admin.userId && (disabled === true || changes.role === "user")) {
+      throw new BadRequestError(
+        "An admin cannot disable their own account or give up their own admin role; another admin can.",
+        { code: "own_account" },
+      );
+    }
+    await store.users.update(id, {
+      ...changes,
+      ...(disabled !== undefined && { disabledAt: disabled ? Date.now() : null }),
+    });
+    // Signed out everywhere: enabled again, the account signs in afresh.
+    if (disabled === true) await store.sessions.deleteByUser(id);
+    // The user's keys carry their role and limits: the next request reads the new ones (or finds the account disabled).
     keys.forgetUser(id);
     const user = await store.users.get(id);
     return { user: user && publicUser(user) };

@@ -1,12 +1,14 @@
 /**
  * Users (admins): every account on the server, with its role and its limits (replies a minute, tokens a day; empty
- * takes the server's default), and a form to add one. Loaded only when opened, so the chat page does not carry it.
+ * takes the server's default), a form to add one, and disabling an account (behind a confirmation) or enabling it
+ * again. Loaded only when opened, so the chat page does not carry it.
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import type { PublicUser, UserRole } from "../../../src/core/user.js";
 import { createUser, listUsers, type UserChanges, updateUser } from "../api/account-api.js";
 import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
+import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
@@ -61,6 +63,7 @@ export default function UsersPage(props: AccountPageProps) {
                       <th scope="col">{t("users.columnRole")}</th>
                       <th scope="col">{t("keys.requestsPerMinute")}</th>
                       <th scope="col">{t("keys.tokensPerDayLabel")}</th>
+                      <th scope="col">{t("keys.columnStatus")}</th>
                       <th scope="col">
                         <span className="visually-hidden">{t("keys.columnActions")}</span>
                       </th>
@@ -103,6 +106,7 @@ function UserRow({
   const [role, setRole] = useState<UserRole>(user.role);
   const [requestsPerMinute, setRequestsPerMinute] = useState(limitText(user.requestsPerMinute));
   const [tokensPerDay, setTokensPerDay] = useState(limitText(user.tokensPerDay));
+  const [confirmingDisable, setConfirmingDisable] = useState(false);
   const [state, setState] = useState<
     { kind: "idle" | "saving" | "saved" } | { kind: "failed"; message: string }
   >({ kind: "idle" });
@@ -116,15 +120,18 @@ function UserRow({
   };
   const changed = Object.keys(changes).length > 0;
 
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
+  const apply = async (update: UserChanges) => {
     setState({ kind: "saving" });
     try {
-      onSaved(await updateUser(user.id, changes));
+      onSaved(await updateUser(user.id, update));
       setState({ kind: "saved" });
     } catch (error) {
       setState({ kind: "failed", message: errorMessage(error) });
     }
+  };
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void apply(changes);
   };
 
   // The row's inputs belong to a form outside the table (a form may not wrap a table row).
@@ -139,7 +146,7 @@ function UserRow({
     placeholder: t("users.serverDefault"),
   } as const;
   return (
-    <tr data-user-id={user.id}>
+    <tr data-user-id={user.id} className={user.disabledAt ? "is-revoked" : undefined}>
       <th scope="row">{user.email}</th>
       <td>
         <select
@@ -170,6 +177,9 @@ function UserRow({
           onChange={(event) => setTokensPerDay(event.target.value)}
         />
       </td>
+      <td>
+        {user.disabledAt ? t("users.disabled") : <span className="key-active">{t("keys.active")}</span>}
+      </td>
       <td className="account-table-action">
         <form id={formId} onSubmit={save}>
           <button
@@ -181,6 +191,28 @@ function UserRow({
             {t("users.save")}
           </button>
         </form>
+        {!isSelf &&
+          (user.disabledAt ? (
+            <button
+              type="button"
+              className="button secondary small"
+              aria-label={t("users.enableLabel", { email: user.email ?? "" })}
+              disabled={state.kind === "saving"}
+              onClick={() => void apply({ disabled: false })}
+            >
+              {t("users.enable")}
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="button secondary small"
+              aria-label={t("users.disableLabel", { email: user.email ?? "" })}
+              disabled={state.kind === "saving"}
+              onClick={() => setConfirmingDisable(true)}
+            >
+              {t("users.disable")}
+            </button>
+          ))}
         {state.kind === "saved" && !changed && (
           <span className="account-muted" role="status">
             {t("users.saved")}
@@ -190,6 +222,19 @@ function UserRow({
           <span className="account-problem-inline" role="alert">
             {state.message}
           </span>
+        )}
+        {confirmingDisable && (
+          <ConfirmDialog
+            title={t("users.disableConfirmTitle")}
+            body={t("users.disableConfirmBody", { email: user.email ?? "" })}
+            confirmLabel={t("users.disable")}
+            cancelLabel={t("keys.cancel")}
+            onConfirm={() => {
+              setConfirmingDisable(false);
+              void apply({ disabled: true });
+            }}
+            onCancel={() => setConfirmingDisable(false)}
+          />
         )}
       </td>
     </tr>

@@ -53,8 +53,13 @@ export function createUser(input: { email: string; password: string; role: UserR
   }).then((body) => body.user);
 }
 
-/** A user's role and limits (admins only); a limit set to null takes the server's default. */
-export type UserChanges = Partial<Pick<PublicUser, "role" | "requestsPerMinute" | "tokensPerDay">>;
+/**
+ * A user's role and limits (admins only), a limit set to null taking the server's default; `disabled` disables the
+ * account or enables it again.
+ */
+export type UserChanges = Partial<Pick<PublicUser, "role" | "requestsPerMinute" | "tokensPerDay">> & {
+  disabled?: boolean;
+};
 
 export function updateUser(id: string, changes: UserChanges): Promise<PublicUser> {
   return requestJson<{ user: PublicUser }>(`/api/users/${encodeURIComponent(id)}`, {

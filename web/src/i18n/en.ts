@@ -184,6 +184,14 @@ export const en = {
   "users.save": "Save",
   "users.saveFor": "Save {email}",
   "users.saved": "Saved",
+  "users.disabled": "Disabled",
+  "users.disable": "Disable",
+  "users.disableLabel": "Disable {email}",
+  "users.enable": "Enable",
+  "users.enableLabel": "Enable {email}",
+  "users.disableConfirmTitle": "Disable this account?",
+  "users.disableConfirmBody":
+    "{email} is signed out at once and can no longer sign in, and their API keys stop working. Their conversations are kept, and you can enable the account again.",
 
   "keys.intro":
     "API keys let programs use Parley's OpenAI- and Anthropic-compatible API (/v1) as you. Send one as “Authorization: Bearer <key>” or in an “x-api-key” header.",

@@ -183,6 +183,14 @@ export const zh: Dictionary = {
   "users.save": "保存",
   "users.saveFor": "保存 {email}",
   "users.saved": "已保存",
+  "users.disabled": "已停用",
+  "users.disable": "停用",
+  "users.disableLabel": "停用 {email}",
+  "users.enable": "启用",
+  "users.enableLabel": "启用 {email}",
+  "users.disableConfirmTitle": "停用这个账户？",
+  "users.disableConfirmBody":
+    "{email} 会立即退出登录且无法再登录，其 API 密钥也会失效。对话会保留，你可以再次启用这个账户。",
 
   "keys.intro":
     "API 密钥让程序以你的身份使用 Parley 的 OpenAI 与 Anthropic 兼容接口（/v1）。以“Authorization: Bearer <密钥>”或“x-api-key”请求头发送。",

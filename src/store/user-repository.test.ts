@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { addTestUser } from "./test-support/add-test-user.js";
+import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
+
+describe.each(storeDialects)("accounts on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
+  it("are made active, keep when they were disabled, and are active again once enabled", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    expect((await store.users.get("user_a"))?.disabledAt).toBeNull();
+    await store.users.update("user_a", { disabledAt: 1_764_500_000_000 });
+    expect((await store.users.getByEmail("user_a@example.com"))?.disabledAt).toBe(1_764_500_000_000);
+    await store.users.update("user_a", { disabledAt: null });
+    expect((await store.users.list()).map((user) => [user.id, user.disabledAt])).toEqual([["user_a", null]]);
+  });
+
+  it("end every session of one user, and only theirs", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    await addTestUser(store, "user_b");
+    const session = (tokenHash: string, userId: string) =>
+      store.sessions.create({ tokenHash, userId, createdAt: 1, expiresAt: Date.now() + 60_000 });
+    await session("a1", "user_a");
+    await session("a2", "user_a");
+    await session("b1", "user_b");
+    expect(await store.sessions.deleteByUser("user_a")).toBe(2);
+    expect(await store.sessions.get("a1")).toBeUndefined();
+    expect(await store.sessions.get("a2")).toBeUndefined();
+    expect(await store.sessions.get("b1")).toMatchObject({ userId: "user_b" });
+  });
+});
