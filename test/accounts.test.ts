@@ -282,6 +282,72 @@ describe("API keys", () => {
   });
 });
 
+describe("passwords", () => {
+  const login = (email: string, password: string) =>
+    call({}, "/api/auth/login", { body: { email, password } });
+
+  it("change with the current one, signing out the user's other sessions but not the one that asked", async () => {
+    const { owner: kim } = await userWithKeys("kim");
+    const kimElsewhere: Client = { cookie: cookieOf(await login("kim@example.com", "kim-password")) };
+    const change = (body: unknown) => call(kim, "/api/auth/password", { body });
+
+    const wrong = await change({ currentPassword: "not-kim-password", newPassword: "kim-new-password" });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("wrong_password");
+    const short = await change({ currentPassword: "kim-password", newPassword: "short" });
+    expect(short.status).toBe(400);
+    expect(((await short.json()) as { error: { message: string } }).error.message).toMatch(/at least 8/);
+    expect((await change({ currentPassword: "kim-password" })).status).toBe(400);
+
+    expect((await change({ currentPassword: "kim-password", newPassword: "kim-new-password" })).status).toBe(
+      204,
+    );
+    expect((await call(kim, "/api/auth/me")).status).toBe(200);
+    expect((await call(kimElsewhere, "/api/auth/me")).status).toBe(401);
+    expect((await login("kim@example.com", "kim-password")).status).toBe(401);
+    expect((await login("kim@example.com", "kim-new-password")).status).toBe(200);
+  });
+
+  it("are reset by an admin for someone who forgot theirs, which signs them out everywhere", async () => {
+    const { owner: lee } = await userWithKeys("lee");
+    const leeId = ((await (await call(lee, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    const reset = (client: Client, password: string) =>
+      call(client, `/api/users/${leeId}`, { method: "PATCH", body: { password } });
+
+    expect((await reset(bob, "bob-chose-this")).status).toBe(403);
+    // Too short: refused, and nothing else in the request changed either.
+    const short = await call(alice, `/api/users/${leeId}`, {
+      method: "PATCH",
+      body: { password: "short", requestsPerMinute: 3 },
+    });
+    expect(short.status).toBe(400);
+    expect(await listedUser(leeId)).toMatchObject({ requestsPerMinute: null });
+    expect((await call(lee, "/api/auth/me")).status).toBe(200);
+
+    expect((await reset(alice, "lee-new-password")).status).toBe(200);
+    expect((await call(lee, "/api/auth/me")).status).toBe(401);
+    expect((await login("lee@example.com", "lee-password")).status).toBe(401);
+    expect((await login("lee@example.com", "lee-new-password")).status).toBe(200);
+  });
+
+  it("are set from the command line too (read from standard input), for an admin locked out", async () => {
+    expect(
+      (await call(alice, "/api/users", { body: { email: "mona@example.com", password: "mona-password" } }))
+        .status,
+    ).toBe(201);
+    const child = execFile(
+      process.execPath,
+      [PARLEY_BIN, "users", "password", "mona@example.com", "--data-dir", dataDir],
+      { cwd: dataDir },
+    );
+    child.stdin?.end("mona-new-password\n");
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    expect(code).toBe(0);
+    expect((await login("mona@example.com", "mona-password")).status).toBe(401);
+    expect((await login("mona@example.com", "mona-new-password")).status).toBe(200);
+  });
+});
+
 describe("disabling an account", () => {
   it("stops its session, its keys and its password at once, and enabled again it signs in afresh", async () => {
     const { owner: jude, complete } = await userWithKeys("jude");
@@ -541,4 +607,10 @@ async function newKeyWithId(owner: Client, body: Record<string, unknown>) {
 
 async function newKey(owner: Client, body: Record<string, unknown>): Promise<string> {
   return (await newKeyWithId(owner, body)).key;
+}
+
+/** The account as an admin's GET /api/users lists it. */
+async function listedUser(id: string) {
+  const { users } = (await (await call(alice, "/api/users")).json()) as { users: { id: string }[] };
+  return users.find((user) => user.id === id);
 }

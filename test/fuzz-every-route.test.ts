@@ -57,6 +57,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["PATCH", (id) => `/api/users/${id}`],
   ["POST", () => "/api/auth/setup"],
   ["POST", () => "/api/auth/logout"],
+  ["POST", () => "/api/auth/password"],
   ["GET", () => "/api/auth/me"],
   ["GET", () => "/api/models"],
   ["GET", () => "/v1/models"],
@@ -81,6 +82,10 @@ const bodies = fc.oneof(
       max_tokens: fc.anything(),
       requestsPerMinute: fc.anything(),
       tokensPerDay: fc.anything(),
+      disabled: fc.anything(),
+      password: fc.anything(),
+      currentPassword: fc.anything(),
+      newPassword: fc.anything(),
     })
     .map((value) => ({ text: safeStringify(value), type: "application/json" })),
   fc.string().map((text) => ({ text, type: "application/json" })),

@@ -64,6 +64,13 @@ users
   .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
   .action(async (email, options) => (await import("./users-command.js")).runUsersAdd(email, options));
 users
+  .command("password")
+  .description("Set an account's password, read from standard input; its sessions end.")
+  .argument("<email>", "the login name")
+  .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
+  .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
+  .action(async (email, options) => (await import("./users-command.js")).runUsersPassword(email, options));
+users
   .command("list")
   .description("List the accounts.")
   .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")

@@ -171,8 +171,8 @@ export interface SessionRepository {
   create(session: Session): Promise<void>;
   get(tokenHash: string): Promise<Session | undefined>;
   delete(tokenHash: string): Promise<void>;
-  /** Ends every session of the user (an account disabled); how many there were. */
-  deleteByUser(userId: string): Promise<number>;
+  /** Ends every session of the user but `exceptTokenHash` (an account disabled, a password changed); how many. */
+  deleteByUser(userId: string, exceptTokenHash?: string): Promise<number>;
   deleteExpired(now: number): Promise<number>;
 }
 

@@ -37,8 +37,14 @@ export function createSessionRepository(database: Kysely<ParleyDatabase>): Sessi
       await database.deleteFrom("sessions").where("token_hash", "=", tokenHash).execute();
     },
 
-    async deleteByUser(userId) {
-      const result = await database.deleteFrom("sessions").where("user_id", "=", userId).executeTakeFirst();
+    async deleteByUser(userId, exceptTokenHash) {
+      const result = await database
+        .deleteFrom("sessions")
+        .where("user_id", "=", userId)
+        .$if(exceptTokenHash !== undefined, (query) =>
+          query.where("token_hash", "!=", exceptTokenHash as string),
+        )
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
 

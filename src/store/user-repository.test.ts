@@ -29,4 +29,21 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     expect(await store.sessions.get("a2")).toBeUndefined();
     expect(await store.sessions.get("b1")).toMatchObject({ userId: "user_b" });
   });
+
+  it("end a user's sessions but the one that asked, when a password is changed", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    for (const tokenHash of ["a1", "a2", "a3"]) {
+      await store.sessions.create({
+        tokenHash,
+        userId: "user_a",
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+      });
+    }
+    expect(await store.sessions.deleteByUser("user_a", "a2")).toBe(2);
+    expect(await store.sessions.get("a1")).toBeUndefined();
+    expect(await store.sessions.get("a2")).toMatchObject({ userId: "user_a" });
+    expect(await store.sessions.get("a3")).toBeUndefined();
+  });
 });

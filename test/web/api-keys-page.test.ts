@@ -1,12 +1,12 @@
 // The API keys page on a server with accounts: create a key (shown once, copied), use it, revoke it.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
+import type { ParleyProcess } from "../support/parley-process.js";
 import {
   artifactPath,
-  ensureWebAppBuilt,
-  launchChromium,
   newChatPage,
+  signInContext,
+  startWithAdmin,
   useBrowserTestTimeouts,
 } from "./browser-test-support.js";
 
@@ -19,18 +19,7 @@ let browser: Browser;
 useBrowserTestTimeouts();
 
 beforeAll(async () => {
-  ensureWebAppBuilt();
-  // No models: the page is about keys, and no reply is asked for.
-  [parley, browser] = await Promise.all([
-    startParley({ dataDir: temporaryDirectory(), accounts: true, waitForModels: false }),
-    launchChromium(),
-  ]);
-  const setup = await parley.api("/api/auth/setup", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-  });
-  expect(setup.status).toBeLessThan(300);
+  ({ parley, browser } = await startWithAdmin({ email: EMAIL, password: PASSWORD }));
 });
 
 afterAll(async () => {
@@ -102,11 +91,7 @@ describe("the API keys page", () => {
 
   it("creates a key held to its own limits, which the list shows and the server holds it to", async () => {
     const { context, page, errors } = await newChatPage(browser, parley.url);
-    const login = await context.request.post(`${parley.url}/api/auth/login`, {
-      data: { email: EMAIL, password: PASSWORD },
-      headers: { origin: parley.url },
-    });
-    expect(login.status()).toBe(200);
+    await signInContext(context, parley.url, { email: EMAIL, password: PASSWORD });
     await page.goto("/settings/keys");
     await page.getByRole("textbox", { name: "Key name" }).fill("nightly job");
     await page.getByRole("spinbutton", { name: "Replies per minute" }).fill("1");
@@ -136,11 +121,7 @@ describe("the API keys page", () => {
 
   it("asks before revoking, and keeps the key when the user cancels", async () => {
     const { context, page } = await newChatPage(browser, parley.url);
-    const login = await context.request.post(`${parley.url}/api/auth/login`, {
-      data: { email: EMAIL, password: PASSWORD },
-      headers: { origin: parley.url },
-    });
-    expect(login.status()).toBe(200);
+    await signInContext(context, parley.url, { email: EMAIL, password: PASSWORD });
     await page.goto("/");
     await page.getByRole("button", { name: "Settings" }).click();
     await page.getByRole("button", { name: "API keys" }).click();

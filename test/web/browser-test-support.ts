@@ -10,7 +10,7 @@ import {
   type Page,
 } from "playwright-core";
 import { vi } from "vitest";
-import { REPO_ROOT } from "../support/parley-process.js";
+import { type ParleyProcess, REPO_ROOT, startParley, temporaryDirectory } from "../support/parley-process.js";
 import { writeTestModels } from "../support/test-models.js";
 
 export const ARTIFACTS_DIR = path.join(REPO_ROOT, "test/web/artifacts");
@@ -120,4 +120,36 @@ export function conversationIdOf(page: Page): string {
   const match = /\/c\/([^/?#]+)/.exec(page.url());
   if (!match?.[1]) throw new Error(`not on a conversation page: ${page.url()}`);
   return decodeURIComponent(match[1]);
+}
+
+type Credentials = { email: string; password: string };
+
+/**
+ * A server with accounts and its first admin, made through the setup route, and a browser. No models: the account
+ * pages need none, and a request past a limit is refused before any model is asked.
+ */
+export async function startWithAdmin(
+  admin: Credentials,
+): Promise<{ parley: ParleyProcess; browser: Browser }> {
+  ensureWebAppBuilt();
+  const [parley, browser] = await Promise.all([
+    startParley({ dataDir: temporaryDirectory(), accounts: true, waitForModels: false }),
+    launchChromium(),
+  ]);
+  const setup = await parley.api("/api/auth/setup", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(admin),
+  });
+  if (setup.status >= 300) throw new Error(`Setting up the admin answered ${setup.status}.`);
+  return { parley, browser };
+}
+
+/** Signs the browser context in: its pages then carry the session cookie. */
+export async function signInContext(context: BrowserContext, baseURL: string, credentials: Credentials) {
+  const login = await context.request.post(`${baseURL}/api/auth/login`, {
+    data: credentials,
+    headers: { origin: baseURL },
+  });
+  if (login.status() !== 200) throw new Error(`Signing in answered ${login.status()}.`);
 }

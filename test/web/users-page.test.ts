@@ -2,12 +2,12 @@
 // others may not.
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
+import type { ParleyProcess } from "../support/parley-process.js";
 import {
   artifactPath,
-  ensureWebAppBuilt,
-  launchChromium,
   newChatPage,
+  signInContext,
+  startWithAdmin,
   useBrowserTestTimeouts,
 } from "./browser-test-support.js";
 
@@ -20,32 +20,13 @@ let browser: Browser;
 useBrowserTestTimeouts();
 
 beforeAll(async () => {
-  ensureWebAppBuilt();
-  // No models: the page is about accounts; a request past a limit is refused before any model is asked.
-  [parley, browser] = await Promise.all([
-    startParley({ dataDir: temporaryDirectory(), accounts: true, waitForModels: false }),
-    launchChromium(),
-  ]);
-  const setup = await parley.api("/api/auth/setup", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ADMIN),
-  });
-  expect(setup.status).toBeLessThan(300);
+  ({ parley, browser } = await startWithAdmin(ADMIN));
 });
 
 afterAll(async () => {
   await browser?.close();
   await parley?.stop();
 });
-
-async function signIn(context: BrowserContext, credentials: { email: string; password: string }) {
-  const login = await context.request.post(`${parley.url}/api/auth/login`, {
-    data: credentials,
-    headers: { origin: parley.url },
-  });
-  expect(login.status()).toBe(200);
-}
 
 /** The account as an admin's GET /api/users lists it. */
 async function listed(context: BrowserContext, email: string) {
@@ -69,7 +50,7 @@ async function completeWith(key: string): Promise<number> {
 describe("the users page", () => {
   it("lets an admin add a user and set their limits, which hold from their next request", async () => {
     const { context, page, errors } = await newChatPage(browser, parley.url);
-    await signIn(context, ADMIN);
+    await signInContext(context, parley.url, ADMIN);
     await page.goto("/");
     await page.getByRole("button", { name: "Settings" }).click();
     await page.getByRole("button", { name: "Users" }).click();
@@ -129,7 +110,7 @@ describe("the users page", () => {
 
   it("is not offered to a user who is not an admin, and says why at its address", async () => {
     const { context, page } = await newChatPage(browser, parley.url);
-    await signIn(context, DANA);
+    await signInContext(context, parley.url, DANA);
     await page.goto("/settings/keys");
     await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
     expect(await page.getByRole("link", { name: "Users" }).count()).toBe(0);

@@ -24,12 +24,14 @@ const SignInPage = lazy(() => import("./account/sign-in-page.js"));
 const ACCOUNT_PAGES = {
   keys: lazy(() => import("./account/api-keys-page.js")),
   usage: lazy(() => import("./account/usage-page.js")),
+  password: lazy(() => import("./account/password-page.js")),
   users: lazy(() => import("./account/users-page.js")),
 } as const;
 
 const ACCOUNT_PAGE_TITLES = {
   keys: "account.keysTitle",
   usage: "account.usageTitle",
+  password: "account.passwordTitle",
   users: "account.usersTitle",
 } as const;
 

@@ -18,14 +18,11 @@ export async function createAccount(
   const email = input.email.trim().toLowerCase();
   if (!/^[^\s@]+@[^\s@]+$/.test(email))
     throw new BadRequestError(`${JSON.stringify(input.email)} is not an email address.`);
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new BadRequestError(`The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`);
-  }
   const user: User = {
     id: newId("user"),
     email,
     role: input.role,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await passwordHashOf(input.password),
     requestsPerMinute: null,
     tokensPerDay: null,
     createdAt: Date.now(),
@@ -33,6 +30,28 @@ export async function createAccount(
   };
   await store.users.create(user);
   return user;
+}
+
+/** The hash to store for a new password, once it is long enough. */
+async function passwordHashOf(password: string): Promise<string> {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new BadRequestError(`The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`);
+  }
+  return hashPassword(password);
+}
+
+/**
+ * Sets the user's password and ends their sessions, all but `keepSessionHash` (the one that set it, if any): whoever
+ * signed in with the old password is signed out.
+ */
+export async function setPassword(
+  store: ParleyStore,
+  userId: string,
+  password: string,
+  keepSessionHash?: string,
+): Promise<void> {
+  await store.users.update(userId, { passwordHash: await passwordHashOf(password) });
+  await store.sessions.deleteByUser(userId, keepSessionHash);
 }
 
 /** The user whose email and password match; one message for every failure, so accounts cannot be probed. */

@@ -1,17 +1,24 @@
-/** /api/auth: sign in and out, who am I, and the first-run setup of the admin account (loopback only). */
+/**
+ * /api/auth: sign in and out, who am I, a new password, and the first-run setup of the admin account (loopback
+ * only).
+ */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { ConflictError } from "../../core/app-error.js";
+import { BadRequestError, ConflictError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
-import { sha256Hex } from "../../core/secret-hash.js";
+import { sha256Hex, verifyPassword } from "../../core/secret-hash.js";
 import { publicUser } from "../../core/user.js";
-import { checkPassword, createAccount, startSession } from "../auth/accounts.js";
+import { checkPassword, createAccount, setPassword, startSession } from "../auth/accounts.js";
 import { type AuthMode, assertSameOrigin, ForbiddenError } from "../auth/authenticate.js";
 import { principalOf } from "../auth/request-principal.js";
 import { clearedSessionCookie, sessionCookie, sessionTokenOf } from "../auth/session-cookie.js";
 import { parseInput } from "../parse-body.js";
 
 const credentials = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
+const newPassword = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(1).max(1024),
+});
 
 export function registerAuthRoutes(
   app: FastifyInstance,
@@ -53,6 +60,26 @@ export function registerAuthRoutes(
     const token = sessionTokenOf(request);
     if (token !== undefined) await store.sessions.delete(sha256Hex(token));
     reply.header("set-cookie", clearedSessionCookie()).status(204).send();
+  });
+
+  // A new password needs the current one, whoever asks (a session, or a key, which carries no password of its own).
+  // The user's other sessions end; the one that asked stays signed in.
+  app.post("/api/auth/password", async (request, reply) => {
+    const principal = principalOf(request);
+    const body = parseInput(newPassword, request.body);
+    const user = await store.users.get(principal.userId);
+    if (!user) {
+      throw new BadRequestError("This server runs in single-user mode (--no-auth), which has no passwords.", {
+        code: "single_user_mode",
+      });
+    }
+    // A 400, not a 401: the caller is signed in, and a client must not take this for being signed out.
+    if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
+      throw new BadRequestError("The current password is wrong.", { code: "wrong_password" });
+    }
+    const token = sessionTokenOf(request);
+    await setPassword(store, user.id, body.newPassword, token === undefined ? undefined : sha256Hex(token));
+    reply.status(204).send();
   });
 
   app.get("/api/auth/me", async (request) => {

@@ -1,12 +1,14 @@
-/** /api/users: admins add people, set their roles and limits, and disable accounts. */
+/** /api/users: admins add people, set their roles and limits, reset their passwords, and disable accounts. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
+import { sha256Hex } from "../../core/secret-hash.js";
 import { publicUser } from "../../core/user.js";
-import { createAccount } from "../auth/accounts.js";
+import { createAccount, setPassword } from "../auth/accounts.js";
 import type { KeyPrincipalCache } from "../auth/key-principal-cache.js";
 import { adminOf } from "../auth/request-principal.js";
+import { sessionTokenOf } from "../auth/session-cookie.js";
 import { parseInput } from "../parse-body.js";
 
 const createBody = z.object({
@@ -20,6 +22,8 @@ const patchBody = z.object({
   tokensPerDay: z.number().int().min(1).nullable().optional(),
   /** True disables the account (it can no longer sign in, and its sessions and keys stop working); false enables it. */
   disabled: z.boolean().optional(),
+  /** A new password for someone who forgot theirs: their sessions end. */
+  password: z.string().min(1).max(1024).optional(),
 });
 const userParams = z.object({ id: z.string().min(1).max(200) });
 
@@ -44,13 +48,18 @@ export function registerUserRoutes(
   app.patch("/api/users/:id", async (request) => {
     const admin = adminOf(request);
     const { id } = parseInput(userParams, request.params, "path");
-    const { disabled, ...changes } = parseInput(patchBody, request.body);
+    const { disabled, password, ...changes } = parseInput(patchBody, request.body);
     // A server must never be left without an admin by a slip: another admin can do these, not the admin themself.
     if (id === admin.userId && (disabled === true || changes.role === "user")) {
       throw new BadRequestError(
         "An admin cannot disable their own account or give up their own admin role; another admin can.",
         { code: "own_account" },
       );
+    }
+    // The password first: one too short is refused before anything else changes.
+    if (password !== undefined) {
+      const token = id === admin.userId ? sessionTokenOf(request) : undefined;
+      await setPassword(store, id, password, token === undefined ? undefined : sha256Hex(token));
     }
     await store.users.update(id, {
       ...changes,

@@ -1,9 +1,10 @@
 /** The account pages' addresses: small enough for the chat page to carry, while the pages themselves load on demand. */
-export type AccountPageName = "keys" | "usage" | "users";
+export type AccountPageName = "keys" | "usage" | "password" | "users";
 
 export const ACCOUNT_PAGE_PATHS: Readonly<Record<AccountPageName, string>> = {
   keys: "/settings/keys",
   usage: "/settings/usage",
+  password: "/settings/password",
   users: "/settings/users",
 };
 

@@ -151,7 +151,7 @@ function UserRow({
       <td>
         <select
           form={formId}
-          aria-label={t("users.roleOf", { email: user.email ?? "" })}
+          aria-label={t("users.roleOf", { email: user.email })}
           value={role}
           // An admin does not take their own rights away by a slip of the mouse; another admin can.
           disabled={isSelf}
@@ -164,7 +164,7 @@ function UserRow({
       <td>
         <input
           {...limitProps}
-          aria-label={t("users.requestsPerMinuteOf", { email: user.email ?? "" })}
+          aria-label={t("users.requestsPerMinuteOf", { email: user.email })}
           value={requestsPerMinute}
           onChange={(event) => setRequestsPerMinute(event.target.value)}
         />
@@ -172,7 +172,7 @@ function UserRow({
       <td>
         <input
           {...limitProps}
-          aria-label={t("users.tokensPerDayOf", { email: user.email ?? "" })}
+          aria-label={t("users.tokensPerDayOf", { email: user.email })}
           value={tokensPerDay}
           onChange={(event) => setTokensPerDay(event.target.value)}
         />
@@ -185,7 +185,7 @@ function UserRow({
           <button
             type="submit"
             className="button secondary small"
-            aria-label={t("users.saveFor", { email: user.email ?? "" })}
+            aria-label={t("users.saveFor", { email: user.email })}
             disabled={!changed || state.kind === "saving"}
           >
             {t("users.save")}
@@ -196,7 +196,7 @@ function UserRow({
             <button
               type="button"
               className="button secondary small"
-              aria-label={t("users.enableLabel", { email: user.email ?? "" })}
+              aria-label={t("users.enableLabel", { email: user.email })}
               disabled={state.kind === "saving"}
               onClick={() => void apply({ disabled: false })}
             >
@@ -206,7 +206,7 @@ function UserRow({
             <button
               type="button"
               className="button secondary small"
-              aria-label={t("users.disableLabel", { email: user.email ?? "" })}
+              aria-label={t("users.disableLabel", { email: user.email })}
               disabled={state.kind === "saving"}
               onClick={() => setConfirmingDisable(true)}
             >
@@ -226,7 +226,7 @@ function UserRow({
         {confirmingDisable && (
           <ConfirmDialog
             title={t("users.disableConfirmTitle")}
-            body={t("users.disableConfirmBody", { email: user.email ?? "" })}
+            body={t("users.disableConfirmBody", { email: user.email })}
             confirmLabel={t("users.disable")}
             cancelLabel={t("keys.cancel")}
             onConfirm={() => {
@@ -271,7 +271,7 @@ function AddUserForm({ onAdded }: { onAdded: () => void }) {
   return (
     <form className="account-section create-key-form" onSubmit={submit} aria-labelledby="add-user-title">
       <h2 id="add-user-title">{t("users.addTitle")}</h2>
-      <div className="add-user-fields">
+      <div className="account-form-fields">
         <label htmlFor={emailId}>{t("auth.email")}</label>
         <input
           id={emailId}

@@ -67,3 +67,11 @@ export function updateUser(id: string, changes: UserChanges): Promise<PublicUser
     body: JSON.stringify(changes),
   }).then((body) => body.user);
 }
+
+/** A new password for the signed-in user, given the current one; the user's other sessions end. */
+export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  return requestJson("/api/auth/password", {
+    method: "POST",
+    body: JSON.stringify({ currentPassword, newPassword }),
+  });
+}

@@ -159,11 +159,25 @@ export const en = {
   "settings.apiKeys": "API keys",
   "settings.usage": "Usage",
   "settings.users": "Users",
+  "settings.password": "Password",
 
   "account.pages": "Account pages",
   "account.keysTitle": "API keys",
   "account.usageTitle": "Usage",
   "account.usersTitle": "Users",
+  "account.passwordTitle": "Password",
+
+  "password.intro":
+    "Change the password you sign in with. Your other sessions are signed out; this one stays signed in.",
+  "password.singleUser": "This server runs in single-user mode (--no-auth): there is no password to change.",
+  "password.current": "Current password",
+  "password.new": "New password",
+  "password.repeat": "New password, again",
+  "password.hint": "At least 8 characters.",
+  "password.change": "Change password",
+  "password.changing": "Changing…",
+  "password.mismatch": "The two new passwords are not the same.",
+  "password.changed": "Your password is changed. Your other sessions are signed out.",
 
   "users.adminsOnly": "Only an admin of this server can manage its users.",
   "users.intro":

@@ -158,11 +158,24 @@ export const zh: Dictionary = {
   "settings.apiKeys": "API 密钥",
   "settings.usage": "用量",
   "settings.users": "用户",
+  "settings.password": "密码",
 
   "account.pages": "账户页面",
   "account.keysTitle": "API 密钥",
   "account.usageTitle": "用量",
   "account.usersTitle": "用户",
+  "account.passwordTitle": "密码",
+
+  "password.intro": "修改你登录用的密码。你的其他会话会退出登录，当前会话保持登录。",
+  "password.singleUser": "本服务器以单用户模式（--no-auth）运行：没有可修改的密码。",
+  "password.current": "当前密码",
+  "password.new": "新密码",
+  "password.repeat": "再次输入新密码",
+  "password.hint": "至少 8 个字符。",
+  "password.change": "修改密码",
+  "password.changing": "正在修改…",
+  "password.mismatch": "两次输入的新密码不一致。",
+  "password.changed": "密码已修改。你的其他会话已退出登录。",
 
   "users.adminsOnly": "只有本服务器的管理员可以管理用户。",
   "users.intro":

@@ -1,5 +1,5 @@
 /**
- * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, and users for admins).
+ * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, password, and users for admins).
  * Loaded only when opened, so the chat page does not carry it.
  */
 import { useEffect, useRef } from "react";
@@ -90,6 +90,9 @@ export default function SettingsDialog({
           </button>
           <button type="button" className="button secondary small" onClick={() => onOpenPage("usage")}>
             {t("settings.usage")}
+          </button>
+          <button type="button" className="button secondary small" onClick={() => onOpenPage("password")}>
+            {t("settings.password")}
           </button>
           {isAdmin && (
             <button type="button" className="button secondary small" onClick={() => onOpenPage("users")}>
