@@ -13,6 +13,8 @@ import {
 
 const ADMIN = { email: "admin@example.com", password: "correct horse battery staple" };
 const DANA = { email: "dana@example.com", password: "dana-password" };
+/** What the admin sets for Dana, who forgot hers. */
+const DANA_NEW_PASSWORD = "dana-new-password";
 
 let parley: ParleyProcess;
 let browser: Browser;
@@ -90,6 +92,15 @@ describe("the users page", () => {
     // The spent minute refills at the default's pace (60 a minute): a request is admitted again within a second.
     await expect.poll(() => completeWith(danaKey), { timeout: 5_000 }).toBe(503);
 
+    // A new password for Dana, who forgot hers: the old one no longer signs in, the new one does.
+    await page.getByRole("button", { name: `Set a password for ${DANA.email}` }).click();
+    const passwordDialog = page.getByRole("dialog", { name: `A new password for ${DANA.email}` });
+    await passwordDialog.getByLabel("New password").fill(DANA_NEW_PASSWORD);
+    await passwordDialog.getByRole("button", { name: "Set password" }).click();
+    await passwordDialog.waitFor({ state: "detached" });
+    await expect.poll(() => loginStatus(DANA.email, DANA.password)).toBe(401);
+    expect(await loginStatus(DANA.email, DANA_NEW_PASSWORD)).toBe(200);
+
     // Disabled (after a confirmation), the account's key stops working; enabled again, it works.
     const row = page.getByRole("row", { name: new RegExp(DANA.email) });
     await page.getByRole("button", { name: `Disable ${DANA.email}` }).click();
@@ -110,7 +121,7 @@ describe("the users page", () => {
 
   it("is not offered to a user who is not an admin, and says why at its address", async () => {
     const { context, page } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, DANA);
+    await signInContext(context, parley.url, { email: DANA.email, password: DANA_NEW_PASSWORD });
     await page.goto("/settings/keys");
     await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
     expect(await page.getByRole("link", { name: "Users" }).count()).toBe(0);
@@ -136,4 +147,13 @@ async function keyOf(credentials: { email: string; password: string }): Promise<
   });
   expect(created.status).toBe(201);
   return ((await created.json()) as { key: string }).key;
+}
+
+async function loginStatus(email: string, password: string): Promise<number> {
+  const response = await fetch(`${parley.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  return response.status;
 }

@@ -1,9 +1,9 @@
 /**
  * Users (admins): every account on the server, with its role and its limits (replies a minute, tokens a day; empty
- * takes the server's default), a form to add one, and disabling an account (behind a confirmation) or enabling it
- * again. Loaded only when opened, so the chat page does not carry it.
+ * takes the server's default), a form to add one, a new password for someone who forgot theirs, and disabling an
+ * account (behind a confirmation) or enabling it again. Loaded only when opened, so the chat page does not carry it.
  */
-import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
 import type { PublicUser, UserRole } from "../../../src/core/user.js";
 import { createUser, listUsers, type UserChanges, updateUser } from "../api/account-api.js";
 import { errorMessage } from "../api/error-message.js";
@@ -107,6 +107,7 @@ function UserRow({
   const [requestsPerMinute, setRequestsPerMinute] = useState(limitText(user.requestsPerMinute));
   const [tokensPerDay, setTokensPerDay] = useState(limitText(user.tokensPerDay));
   const [confirmingDisable, setConfirmingDisable] = useState(false);
+  const [settingPassword, setSettingPassword] = useState(false);
   const [state, setState] = useState<
     { kind: "idle" | "saving" | "saved" } | { kind: "failed"; message: string }
   >({ kind: "idle" });
@@ -191,6 +192,17 @@ function UserRow({
             {t("users.save")}
           </button>
         </form>
+        {!isSelf && (
+          <button
+            type="button"
+            className="button secondary small"
+            aria-label={t("users.setPasswordLabel", { email: user.email })}
+            disabled={state.kind === "saving"}
+            onClick={() => setSettingPassword(true)}
+          >
+            {t("users.setPassword")}
+          </button>
+        )}
         {!isSelf &&
           (user.disabledAt ? (
             <button
@@ -222,6 +234,16 @@ function UserRow({
           <span className="account-problem-inline" role="alert">
             {state.message}
           </span>
+        )}
+        {settingPassword && (
+          <SetPasswordDialog
+            email={user.email}
+            onSet={(password) => {
+              setSettingPassword(false);
+              void apply({ password });
+            }}
+            onCancel={() => setSettingPassword(false)}
+          />
         )}
         {confirmingDisable && (
           <ConfirmDialog
@@ -310,5 +332,58 @@ function AddUserForm({ onAdded }: { onAdded: () => void }) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** A new password for the user, typed by the admin, who tells it to them; their sessions end when it is set. */
+function SetPasswordDialog({
+  email,
+  onSet,
+  onCancel,
+}: {
+  email: string;
+  onSet: (password: string) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [password, setPassword] = useState("");
+  const passwordId = useId();
+  const titleId = useId();
+  useEffect(() => {
+    const element = dialog.current;
+    // No close() on cleanup: that fires "close", which would unmount the dialog React is only re-running.
+    if (element && !element.open) element.showModal();
+  }, []);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSet(password);
+  };
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby={titleId} onCancel={onCancel} onClose={onCancel}>
+      <form onSubmit={submit}>
+        <h2 id={titleId}>{t("users.setPasswordTitle", { email })}</h2>
+        <p>{t("users.setPasswordBody")}</p>
+        <label htmlFor={passwordId}>{t("password.new")}</label>
+        <input
+          id={passwordId}
+          className="text-input"
+          type="password"
+          required
+          minLength={8}
+          autoComplete="new-password"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+        <div className="dialog-actions">
+          <button type="button" className="button secondary" onClick={onCancel}>
+            {t("keys.cancel")}
+          </button>
+          <button type="submit" className="button primary">
+            {t("users.setPassword")}
+          </button>
+        </div>
+      </form>
+    </dialog>
   );
 }

@@ -55,10 +55,11 @@ export function createUser(input: { email: string; password: string; role: UserR
 
 /**
  * A user's role and limits (admins only), a limit set to null taking the server's default; `disabled` disables the
- * account or enables it again.
+ * account or enables it again; `password` is a new one for someone who forgot theirs.
  */
 export type UserChanges = Partial<Pick<PublicUser, "role" | "requestsPerMinute" | "tokensPerDay">> & {
   disabled?: boolean;
+  password?: string;
 };
 
 export function updateUser(id: string, changes: UserChanges): Promise<PublicUser> {

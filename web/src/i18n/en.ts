@@ -199,6 +199,11 @@ export const en = {
   "users.saveFor": "Save {email}",
   "users.saved": "Saved",
   "users.disabled": "Disabled",
+  "users.setPassword": "Set password",
+  "users.setPasswordLabel": "Set a password for {email}",
+  "users.setPasswordTitle": "A new password for {email}",
+  "users.setPasswordBody":
+    "For someone who forgot theirs: tell it to them. They are signed out everywhere, and sign in with this one.",
   "users.disable": "Disable",
   "users.disableLabel": "Disable {email}",
   "users.enable": "Enable",

@@ -197,6 +197,11 @@ export const zh: Dictionary = {
   "users.saveFor": "保存 {email}",
   "users.saved": "已保存",
   "users.disabled": "已停用",
+  "users.setPassword": "设置密码",
+  "users.setPasswordLabel": "为 {email} 设置密码",
+  "users.setPasswordTitle": "{email} 的新密码",
+  "users.setPasswordBody":
+    "用于忘记密码的人：请把新密码告诉对方。对方会在所有地方退出登录，然后用这个密码登录。",
   "users.disable": "停用",
   "users.disableLabel": "停用 {email}",
   "users.enable": "启用",
