@@ -20,6 +20,9 @@ import {
 } from "./browser-test-support.js";
 import { startCuttableProxy } from "./cuttable-proxy.js";
 
+/** How long a looping reply may take to reach its token limit: on a machine busy with other tests, over 20 s. */
+const LONG_REPLY_MS = 90_000;
+
 let dataDir: string;
 let parley: ParleyProcess;
 let browser: Browser;
@@ -106,7 +109,7 @@ describe("a streaming reply in the browser", () => {
     proxy.restore();
     await context.setOffline(false);
 
-    await expect.poll(() => reply.getAttribute("data-status")).toBe("complete");
+    await expect.poll(() => reply.getAttribute("data-status"), { timeout: LONG_REPLY_MS }).toBe("complete");
     const stored = await storedReply(conversationIdOf(page));
     expect(stored.status).toBe("complete");
     expect(stored.content.startsWith(`${ALPHABET}\n${ALPHABET}\n`)).toBe(true);
@@ -143,7 +146,7 @@ describe("a streaming reply in the browser", () => {
     await jump.waitFor();
     await jump.click();
     await expect.poll(() => jump.count()).toBe(0);
-    await expect.poll(() => reply.getAttribute("data-status")).toBe("complete");
+    await expect.poll(() => reply.getAttribute("data-status"), { timeout: LONG_REPLY_MS }).toBe("complete");
     const stored = await storedReply(conversationId);
     expect(lettersOf(await reply.locator(".markdown").textContent())).toBe(lettersOf(stored.content));
     expect(await copiedReply(page)).toBe(stored.content);
