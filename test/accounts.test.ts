@@ -308,6 +308,22 @@ describe("passwords", () => {
     expect((await login("kim@example.com", "kim-new-password")).status).toBe(200);
   });
 
+  it("refuse the 11th attempt at one account's password within a minute, even a right one, with Retry-After", async () => {
+    await userWithKeys("nia");
+    // userWithKeys signed in once: nine wrong guesses make ten attempts.
+    for (let guess = 0; guess < 9; guess++) {
+      expect((await login("nia@example.com", `guess-${guess}-password`)).status).toBe(401);
+    }
+    const limited = await login("NIA@example.com", "nia-password");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: { message: string } }).error.message).toMatch(
+      /Too many password attempts for this account/,
+    );
+    // Another account signs in as ever.
+    expect((await login("kim@example.com", "kim-new-password")).status).toBe(200);
+  });
+
   it("are reset by an admin for someone who forgot theirs, which signs them out everywhere", async () => {
     const { owner: lee } = await userWithKeys("lee");
     const leeId = ((await (await call(lee, "/api/auth/me")).json()) as { user: { id: string } }).user.id;

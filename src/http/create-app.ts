@@ -5,7 +5,7 @@ import type { BotService } from "../bots/bot-service.js";
 import type { KnowledgeEmbeddings } from "../bots/knowledge-embeddings.js";
 import { KnowledgeService } from "../bots/knowledge-service.js";
 import type { ParleyStore } from "../core/parley-store.js";
-import type { RequestRateLimiter } from "../core/rate-limiter.js";
+import { RateLimiter, type RequestRateLimiter } from "../core/rate-limiter.js";
 import { FileService } from "../files/file-service.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
@@ -81,16 +81,14 @@ export function createApp(config: AppConfig): FastifyInstance {
   });
 
   const { store, runs, bots, catalog, pingIntervalMs } = config;
-  const admission = new RunAdmission({
-    store,
-    defaults: config.limits,
-    ...(config.rateLimiter && { limiter: config.rateLimiter }),
-  });
+  // Shared by every server when Redis is configured, so that a limit holds once for all of them.
+  const limiter = config.rateLimiter ?? new RateLimiter();
+  const admission = new RunAdmission({ store, defaults: config.limits, limiter });
   const keys = new KeyPrincipalCache();
   requirePrincipal(app, createAuthenticator({ store, mode: config.auth.mode, keys }));
 
   app.get("/healthz", async () => ({ ok: true }));
-  registerAuthRoutes(app, { store, ...config.auth });
+  registerAuthRoutes(app, { store, limiter, ...config.auth });
   registerKeyRoutes(app, { store, keys });
   registerUserRoutes(app, { store, keys });
   registerModelRoutes(app, { catalog });

@@ -10,7 +10,7 @@ import { type Principal, SINGLE_USER } from "../../core/principal.js";
 import { sha256Hex } from "../../core/secret-hash.js";
 import type { User } from "../../core/user.js";
 import type { KeyPrincipalCache } from "./key-principal-cache.js";
-import { sessionTokenOf } from "./session-cookie.js";
+import { sessionHashOf } from "./session-cookie.js";
 
 export type AuthMode = "accounts" | "single-user";
 
@@ -91,9 +91,9 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       return lookUpKey(keyHash, now);
     }
 
-    const token = sessionTokenOf(request);
-    if (token !== undefined) {
-      const session = await store.sessions.get(sha256Hex(token));
+    const sessionHash = sessionHashOf(request);
+    if (sessionHash !== undefined) {
+      const session = await store.sessions.get(sessionHash);
       if (!session || session.expiresAt <= Date.now())
         throw new UnauthenticatedError("The session has ended; sign in again.");
       const user = await store.users.get(session.userId);

@@ -1,5 +1,6 @@
 /** The session cookie: an httpOnly, SameSite token; the server keeps only its hash. */
 import type { FastifyRequest } from "fastify";
+import { sha256Hex } from "../../core/secret-hash.js";
 
 export const SESSION_COOKIE = "parley_session";
 
@@ -11,6 +12,12 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
     if (name === SESSION_COOKIE) return decodeCookieValue(value.join("="));
   }
   return undefined;
+}
+
+/** The stored hash of the request's session token, if it carries one: how the store knows the session. */
+export function sessionHashOf(request: FastifyRequest): string | undefined {
+  const token = sessionTokenOf(request);
+  return token === undefined ? undefined : sha256Hex(token);
 }
 
 export function sessionCookie(request: FastifyRequest, token: string, maxAgeSeconds: number): string {

@@ -6,15 +6,23 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { BadRequestError, ConflictError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
-import { sha256Hex, verifyPassword } from "../../core/secret-hash.js";
+import type { RequestRateLimiter } from "../../core/rate-limiter.js";
+import { verifyPassword } from "../../core/secret-hash.js";
 import { publicUser } from "../../core/user.js";
 import { checkPassword, createAccount, setPassword, startSession } from "../auth/accounts.js";
 import { type AuthMode, assertSameOrigin, ForbiddenError } from "../auth/authenticate.js";
 import { principalOf } from "../auth/request-principal.js";
-import { clearedSessionCookie, sessionCookie, sessionTokenOf } from "../auth/session-cookie.js";
+import { clearedSessionCookie, sessionCookie, sessionHashOf } from "../auth/session-cookie.js";
 import { parseInput } from "../parse-body.js";
+import { RateLimitedError } from "../run-admission.js";
 
 const credentials = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
+/**
+ * Guesses at one account's password, a minute: plenty for a person who mistypes, far too few to guess one. Counted by
+ * the account (the email typed, or the user changing theirs), not by address: behind a proxy every client has one.
+ */
+const PASSWORD_ATTEMPTS_PER_MINUTE = 10;
+
 const newPassword = z.object({
   currentPassword: z.string().min(1).max(1024),
   newPassword: z.string().min(1).max(1024),
@@ -22,9 +30,18 @@ const newPassword = z.object({
 
 export function registerAuthRoutes(
   app: FastifyInstance,
-  deps: { store: ParleyStore; mode: AuthMode; sessionDays: number },
+  deps: { store: ParleyStore; limiter: RequestRateLimiter; mode: AuthMode; sessionDays: number },
 ): void {
   const { store } = deps;
+  const takePasswordAttempt = async (account: string) => {
+    const decision = await deps.limiter.take(`password:${account}`, PASSWORD_ATTEMPTS_PER_MINUTE);
+    if (!decision.allowed) {
+      throw new RateLimitedError(
+        `Too many password attempts for this account: at most ${PASSWORD_ATTEMPTS_PER_MINUTE} a minute. Try again in ${decision.retryAfterSeconds} s.`,
+        decision.retryAfterSeconds,
+      );
+    }
+  };
 
   app.get("/api/auth/status", async () => ({
     mode: deps.mode,
@@ -34,6 +51,7 @@ export function registerAuthRoutes(
   app.post("/api/auth/login", async (request, reply) => {
     assertSameOrigin(request);
     const body = parseInput(credentials, request.body);
+    await takePasswordAttempt(body.email.trim().toLowerCase());
     const user = await checkPassword(store, body.email, body.password);
     const session = await startSession(store, user.id, deps.sessionDays);
     reply.header("set-cookie", sessionCookie(request, session.token, session.maxAgeSeconds));
@@ -57,8 +75,8 @@ export function registerAuthRoutes(
   });
 
   app.post("/api/auth/logout", async (request, reply) => {
-    const token = sessionTokenOf(request);
-    if (token !== undefined) await store.sessions.delete(sha256Hex(token));
+    const sessionHash = sessionHashOf(request);
+    if (sessionHash !== undefined) await store.sessions.delete(sessionHash);
     reply.header("set-cookie", clearedSessionCookie()).status(204).send();
   });
 
@@ -73,12 +91,12 @@ export function registerAuthRoutes(
         code: "single_user_mode",
       });
     }
+    await takePasswordAttempt(user.email);
     // A 400, not a 401: the caller is signed in, and a client must not take this for being signed out.
     if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
       throw new BadRequestError("The current password is wrong.", { code: "wrong_password" });
     }
-    const token = sessionTokenOf(request);
-    await setPassword(store, user.id, body.newPassword, token === undefined ? undefined : sha256Hex(token));
+    await setPassword(store, user.id, body.newPassword, sessionHashOf(request));
     reply.status(204).send();
   });
 

@@ -3,12 +3,11 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
-import { sha256Hex } from "../../core/secret-hash.js";
 import { publicUser } from "../../core/user.js";
 import { createAccount, setPassword } from "../auth/accounts.js";
 import type { KeyPrincipalCache } from "../auth/key-principal-cache.js";
 import { adminOf } from "../auth/request-principal.js";
-import { sessionTokenOf } from "../auth/session-cookie.js";
+import { sessionHashOf } from "../auth/session-cookie.js";
 import { parseInput } from "../parse-body.js";
 
 const createBody = z.object({
@@ -58,8 +57,7 @@ export function registerUserRoutes(
     }
     // The password first: one too short is refused before anything else changes.
     if (password !== undefined) {
-      const token = id === admin.userId ? sessionTokenOf(request) : undefined;
-      await setPassword(store, id, password, token === undefined ? undefined : sha256Hex(token));
+      await setPassword(store, id, password, id === admin.userId ? sessionHashOf(request) : undefined);
     }
     await store.users.update(id, {
       ...changes,
