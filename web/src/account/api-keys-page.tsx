@@ -18,6 +18,7 @@ import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
 type KeyList = Loading<{ keys: ApiKeyListing[] }>;
@@ -230,13 +231,13 @@ function CreateKeyForm({
         {t("keys.limitsHint")}
       </p>
       <div className="create-key-limits">
-        <LimitInput
+        <LabelledLimit
           label={t("keys.requestsPerMinute")}
           value={requestsPerMinute}
           hintId={limitsHintId}
           onChange={setRequestsPerMinute}
         />
-        <LimitInput
+        <LabelledLimit
           label={t("keys.tokensPerDayLabel")}
           value={tokensPerDay}
           hintId={limitsHintId}
@@ -247,8 +248,8 @@ function CreateKeyForm({
   );
 }
 
-/** A key's own limit: a whole number, or empty for the account's. */
-function LimitInput(props: {
+/** A key's own limit, labelled: empty is the account's. */
+function LabelledLimit(props: {
   label: string;
   value: string;
   hintId: string;
@@ -259,17 +260,12 @@ function LimitInput(props: {
   return (
     <>
       <label htmlFor={id}>{props.label}</label>
-      <input
+      <LimitInput
         id={id}
-        className="text-input"
-        type="number"
-        min={1}
-        step={1}
-        inputMode="numeric"
         value={props.value}
         placeholder={t("keys.accountLimits")}
         aria-describedby={props.hintId}
-        onChange={(event) => props.onChange(event.target.value)}
+        onChange={props.onChange}
       />
     </>
   );

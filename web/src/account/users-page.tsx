@@ -10,6 +10,7 @@ import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
 type UserList = Loading<{ users: PublicUser[] }>;
@@ -137,15 +138,6 @@ function UserRow({
 
   // The row's inputs belong to a form outside the table (a form may not wrap a table row).
   const formId = `user-row-${user.id}`;
-  const limitProps = {
-    form: formId,
-    className: "text-input",
-    type: "number",
-    min: 1,
-    step: 1,
-    inputMode: "numeric",
-    placeholder: t("users.serverDefault"),
-  } as const;
   return (
     <tr data-user-id={user.id} className={user.disabledAt ? "is-revoked" : undefined}>
       <th scope="row">{user.email}</th>
@@ -163,19 +155,21 @@ function UserRow({
         </select>
       </td>
       <td>
-        <input
-          {...limitProps}
+        <LimitInput
+          form={formId}
+          placeholder={t("users.serverDefault")}
           aria-label={t("users.requestsPerMinuteOf", { email: user.email })}
           value={requestsPerMinute}
-          onChange={(event) => setRequestsPerMinute(event.target.value)}
+          onChange={setRequestsPerMinute}
         />
       </td>
       <td>
-        <input
-          {...limitProps}
+        <LimitInput
+          form={formId}
+          placeholder={t("users.serverDefault")}
           aria-label={t("users.tokensPerDayOf", { email: user.email })}
           value={tokensPerDay}
-          onChange={(event) => setTokensPerDay(event.target.value)}
+          onChange={setTokensPerDay}
         />
       </td>
       <td>
