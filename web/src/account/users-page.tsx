@@ -3,12 +3,13 @@
  * takes the server's default), a form to add one, a new password for someone who forgot theirs, and disabling an
  * account (behind a confirmation) or enabling it again. Loaded only when opened, so the chat page does not carry it.
  */
-import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import type { PublicUser, UserRole } from "../../../src/core/user.js";
 import { createUser, listUsers, type UserChanges, updateUser } from "../api/account-api.js";
 import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
+import { useModalDialog } from "../ui/use-modal-dialog.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
@@ -187,38 +188,30 @@ function UserRow({
           </button>
         </form>
         {!isSelf && (
-          <button
-            type="button"
-            className="button secondary small"
-            aria-label={t("users.setPasswordLabel", { email: user.email })}
-            disabled={state.kind === "saving"}
-            onClick={() => setSettingPassword(true)}
-          >
-            {t("users.setPassword")}
-          </button>
+          <>
+            <RowAction
+              label={t("users.setPassword")}
+              ariaLabel={t("users.setPasswordLabel", { email: user.email })}
+              disabled={state.kind === "saving"}
+              onClick={() => setSettingPassword(true)}
+            />
+            {user.disabledAt ? (
+              <RowAction
+                label={t("users.enable")}
+                ariaLabel={t("users.enableLabel", { email: user.email })}
+                disabled={state.kind === "saving"}
+                onClick={() => void apply({ disabled: false })}
+              />
+            ) : (
+              <RowAction
+                label={t("users.disable")}
+                ariaLabel={t("users.disableLabel", { email: user.email })}
+                disabled={state.kind === "saving"}
+                onClick={() => setConfirmingDisable(true)}
+              />
+            )}
+          </>
         )}
-        {!isSelf &&
-          (user.disabledAt ? (
-            <button
-              type="button"
-              className="button secondary small"
-              aria-label={t("users.enableLabel", { email: user.email })}
-              disabled={state.kind === "saving"}
-              onClick={() => void apply({ disabled: false })}
-            >
-              {t("users.enable")}
-            </button>
-          ) : (
-            <button
-              type="button"
-              className="button secondary small"
-              aria-label={t("users.disableLabel", { email: user.email })}
-              disabled={state.kind === "saving"}
-              onClick={() => setConfirmingDisable(true)}
-            >
-              {t("users.disable")}
-            </button>
-          ))}
         {state.kind === "saved" && !changed && (
           <span className="account-muted" role="status">
             {t("users.saved")}
@@ -329,6 +322,21 @@ function AddUserForm({ onAdded }: { onAdded: () => void }) {
   );
 }
 
+/** One of a row's actions: its label names the user, for a screen reader and for tests. */
+function RowAction(props: { label: string; ariaLabel: string; disabled: boolean; onClick: () => void }) {
+  return (
+    <button
+      type="button"
+      className="button secondary small"
+      aria-label={props.ariaLabel}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.label}
+    </button>
+  );
+}
+
 /** A new password for the user, typed by the admin, who tells it to them; their sessions end when it is set. */
 function SetPasswordDialog({
   email,
@@ -340,15 +348,10 @@ function SetPasswordDialog({
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [password, setPassword] = useState("");
   const passwordId = useId();
   const titleId = useId();
-  useEffect(() => {
-    const element = dialog.current;
-    // No close() on cleanup: that fires "close", which would unmount the dialog React is only re-running.
-    if (element && !element.open) element.showModal();
-  }, []);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     onSet(password);

@@ -2,11 +2,12 @@
  * A message's image at full size, in a modal dialog (the native <dialog>: focus kept inside, Esc closes, and the
  * focus goes back to the thumbnail that opened it). Loaded the first time an image is opened.
  */
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { type Attachment, fileUrl } from "../api/file-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ChevronLeftIcon, ChevronRightIcon, CloseIcon } from "../ui/icons.js";
 import "./image-viewer.css";
+import { useModalDialog } from "../ui/use-modal-dialog.js";
 
 type ImageViewerProps = {
   /** The message's images; the arrows (and the arrow keys) go through them. */
@@ -17,15 +18,9 @@ type ImageViewerProps = {
 
 export default function ImageViewer({ images, index: first, onClose }: ImageViewerProps) {
   const { t } = useTranslation();
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [index, setIndex] = useState(first);
   const image = images[index] ?? images[0];
-
-  useEffect(() => {
-    const element = dialog.current;
-    // No close() on cleanup: that fires "close", which would unmount the dialog React is only re-running.
-    if (element && !element.open) element.showModal();
-  }, []);
 
   if (!image) return null;
   const step = (by: number) => setIndex((current) => (current + by + images.length) % images.length);

@@ -1,11 +1,11 @@
 /**
- * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, password, and users for admins).
- * Loaded only when opened, so the chat page does not carry it.
+ * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, password, and users for
+ * admins). Loaded only when opened, so the chat page does not carry it.
  */
-import { useEffect, useRef } from "react";
 import type { AccountPageName } from "../account/account-page-route.js";
 import { LANGUAGES, type Language, useTranslation } from "../i18n/translation.js";
 import { CloseIcon } from "../ui/icons.js";
+import { useModalDialog } from "../ui/use-modal-dialog.js";
 import type { ThemePreference } from "./theme-preference.js";
 
 type SettingsDialogProps = {
@@ -34,13 +34,7 @@ export default function SettingsDialog({
   onSignOut,
 }: SettingsDialogProps) {
   const { t, language, setLanguage } = useTranslation();
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    // No close() on cleanup: that fires "close", which would unmount the dialog React is only re-running.
-    if (element && !element.open) element.showModal();
-  }, []);
+  const dialog = useModalDialog();
 
   return (
     <dialog

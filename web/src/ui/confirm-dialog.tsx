@@ -1,5 +1,5 @@
 /** A modal question with a confirm and a cancel button, on the native <dialog> (focus trap and Esc for free). */
-import { useEffect, useRef } from "react";
+import { useModalDialog } from "./use-modal-dialog.js";
 
 type ConfirmDialogProps = {
   title: string;
@@ -18,12 +18,7 @@ export function ConfirmDialog({
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const element = dialog.current;
-    // No close() on cleanup: that fires "close", which would unmount the dialog React is only re-running.
-    if (element && !element.open) element.showModal();
-  }, []);
+  const dialog = useModalDialog();
   return (
     <dialog
       ref={dialog}
