@@ -34,7 +34,9 @@ describe("WalCheckpointer", () => {
     const file = temporaryDatabasePath();
     const database = openSqliteDatabase(file);
     database.exec("create table notes (id integer primary key, text text not null)");
-    const checkpointer = new WalCheckpointer(database, file, 20);
+    // Its first checkpoint comes after the writes below: at 20 ms, on a slow machine the worker checkpointed the log
+    // part way through them (980 pages), before it could grow past the threshold this test is about.
+    const checkpointer = new WalCheckpointer(database, file, 1_000);
     try {
       expect(database.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
       const insert = database.prepare("insert into notes (text) values (?)");
