@@ -11,6 +11,7 @@ import { hybridSearch } from "../bots/knowledge-search.js";
 import { seedBuiltInBots } from "../bots/seed-built-in-bots.js";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
 import { newId } from "../core/ids.js";
+import { limitPasswordHashing } from "../core/secret-hash.js";
 import { executeWriteBatch } from "../core/write-command.js";
 import { createApp } from "../http/create-app.js";
 import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
@@ -165,6 +166,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   });
   await runs.start();
 
+  limitPasswordHashing(config.auth.passwordHashing);
   const app = createApp({
     store,
     runs,
@@ -174,6 +176,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     auth: config.auth,
     limits: config.limits,
     bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
     pingIntervalMs: config.http.pingIntervalSeconds * 1000,
     logger: logger.child({ component: "http" }),
     webDistDir: path.join(import.meta.dirname, "../../web/dist"),

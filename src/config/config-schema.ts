@@ -151,6 +151,14 @@ export const configSchema = z
           .default(1024 * 1024),
         /** Seconds between `: ping` comments on open event streams. */
         pingIntervalSeconds: z.number().min(0.05).default(15),
+        /**
+         * Whether to take the client's address from X-Forwarded-For, as Fastify's `trustProxy`: false (the socket's
+         * address), true (any proxy), a number of proxy hops, or the proxies' addresses and CIDR ranges. Behind a
+         * reverse proxy, set it, or every client has the proxy's address and shares one sign-in limit.
+         */
+        trustProxy: z
+          .union([z.boolean(), z.number().int().min(1).max(32), z.array(z.string().min(1)).min(1)])
+          .default(false),
       })
       .strict()
       .prefault({}),
@@ -162,6 +170,22 @@ export const configSchema = z
          */
         mode: z.enum(["accounts", "single-user"]).default("accounts"),
         sessionDays: z.number().min(0.01).max(365).default(30),
+        /**
+         * Sign-in attempts a minute from one client address, whatever the emails tried. Each costs a password hash,
+         * so this bounds what one client can make the server compute; a person mistyping never comes near it.
+         */
+        signInsPerAddressPerMinute: z.number().int().min(1).default(60),
+        /**
+         * Password hashes (scrypt, a core for tens of ms each) computed at once, and how many more may wait; past
+         * that, a sign-in is refused with 503 and Retry-After, and the replies being streamed keep their cores.
+         */
+        passwordHashing: z
+          .object({
+            concurrency: z.number().int().min(1).max(64).default(1),
+            queue: z.number().int().min(0).max(10_000).default(32),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

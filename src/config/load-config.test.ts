@@ -88,6 +88,22 @@ describe("loadConfig", () => {
     expect(message).toMatch(/`models.0.tier`: .*Fix: use one of "fast", "balanced", "smart"/);
   });
 
+  it("takes a trusted proxy as true, a number of hops or a list of addresses, and names the key otherwise", () => {
+    for (const [value, expected] of [
+      ["true", true],
+      ["2", 2],
+      ["[10.0.0.1, 10.0.0.0/8]", ["10.0.0.1", "10.0.0.0/8"]],
+    ] as const) {
+      const cwd = directoryWith(`http:\n  trustProxy: ${value}\n`);
+      expect(loadConfig({ cwd, env: {} }).http.trustProxy).toEqual(expected);
+    }
+    expect(loadConfig({ cwd: directoryWith(), env: {} }).http.trustProxy).toBe(false);
+    for (const value of ["yes", "0", "[]"]) {
+      const cwd = directoryWith(`http:\n  trustProxy: ${value}\n`);
+      expect(configError(() => loadConfig({ cwd, env: {} }))).toMatch(/`http.trustProxy`/);
+    }
+  });
+
   it("explains malformed YAML, a missing --config file and a PORT that is not a number", () => {
     expect(configError(() => loadConfig({ cwd: directoryWith("port: [1,\n"), env: {} }))).toMatch(
       /YAML is malformed/,

@@ -51,6 +51,13 @@ export class ModelUnavailableError extends AppError {
   }
 }
 
+/** The server has as much of some work under way as it takes on; the client may try again after a moment. */
+export class ServerBusyError extends AppError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super("busy", message, { status: 503, details: { retryAfterSeconds } });
+  }
+}
+
 /** A configuration file or environment variable is wrong; the message names the key and the fix. */
 export class ConfigError extends AppError {
   constructor(message: string, options: Omit<AppErrorOptions, "status"> = {}) {

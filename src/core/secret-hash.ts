@@ -1,7 +1,24 @@
 /** Hashes for secrets: scrypt for passwords (slow on purpose), SHA-256 for random tokens and keys (already strong). */
 import { hash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { ServerBusyError } from "./app-error.js";
+import { ConcurrencyGate, type GateLimits } from "./concurrency-gate.js";
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
+
+/**
+ * Every scrypt hash of this process passes here. Each takes a core for tens of milliseconds, on libuv's pool of four
+ * threads: unbounded, a flood of sign-ins (each with a new email, so no per-account limit applies) would take every
+ * core from the replies being streamed, and the pool from file reads. One process, one gate.
+ */
+const hashing = new ConcurrencyGate(
+  { concurrency: 1, queue: 32 },
+  () => new ServerBusyError("Too many passwords are being checked right now; try again in a moment."),
+);
+
+/** How many password hashes run at once, and how many more may wait; read from the config at start. */
+export function limitPasswordHashing(limits: GateLimits): void {
+  hashing.setLimits(limits);
+}
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
@@ -29,9 +46,12 @@ export function sha256Hex(text: string): string {
 }
 
 function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, SCRYPT.keyLength, { N, r, p, maxmem: 64 * 1024 * 1024 }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
+  return hashing.run(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password, salt, SCRYPT.keyLength, { N, r, p, maxmem: 64 * 1024 * 1024 }, (error, key) =>
+          error ? reject(error) : resolve(key),
+        );
+      }),
+  );
 }

@@ -45,7 +45,9 @@ export type AppConfig = {
   bodyLimit: number;
   pingIntervalMs: number;
   logger: FastifyBaseLogger | boolean;
-  auth: { mode: AuthMode; sessionDays: number };
+  auth: { mode: AuthMode; sessionDays: number; signInsPerAddressPerMinute: number };
+  /** Fastify's `trustProxy`: whether a client's address (`request.ip`) is read from X-Forwarded-For. */
+  trustProxy: boolean | number | string[];
   limits: Limits;
   /** The built web app (web/dist), served at `/`; absent for an API-only server. */
   webDistDir?: string;
@@ -58,6 +60,11 @@ export type AppConfig = {
 export function createApp(config: AppConfig): FastifyInstance {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
+    // A number of hops is what Fastify does for an integer, which its types leave out: trust the nearest n.
+    trustProxy:
+      typeof config.trustProxy === "number"
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     // The body limit is the one guard on size; ids in paths are validated by each route.
     routerOptions: { maxParamLength: 200 },
     ...(typeof config.logger === "boolean" ? { logger: config.logger } : { loggerInstance: config.logger }),

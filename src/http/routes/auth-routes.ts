@@ -19,7 +19,7 @@ import { RateLimitedError } from "../run-admission.js";
 const credentials = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 /**
  * Guesses at one account's password, a minute: plenty for a person who mistypes, far too few to guess one. Counted by
- * the account (the email typed, or the user changing theirs), not by address: behind a proxy every client has one.
+ * the account (the email typed, or the user changing theirs), whatever address they come from.
  */
 const PASSWORD_ATTEMPTS_PER_MINUTE = 10;
 
@@ -30,18 +30,26 @@ const newPassword = z.object({
 
 export function registerAuthRoutes(
   app: FastifyInstance,
-  deps: { store: ParleyStore; limiter: RequestRateLimiter; mode: AuthMode; sessionDays: number },
+  deps: {
+    store: ParleyStore;
+    limiter: RequestRateLimiter;
+    mode: AuthMode;
+    sessionDays: number;
+    signInsPerAddressPerMinute: number;
+  },
 ): void {
   const { store } = deps;
-  const takePasswordAttempt = async (account: string) => {
-    const decision = await deps.limiter.take(`password:${account}`, PASSWORD_ATTEMPTS_PER_MINUTE);
+  const takeAttempt = async (bucket: string, perMinute: number, what: string) => {
+    const decision = await deps.limiter.take(bucket, perMinute);
     if (!decision.allowed) {
       throw new RateLimitedError(
-        `Too many password attempts for this account: at most ${PASSWORD_ATTEMPTS_PER_MINUTE} a minute. Try again in ${decision.retryAfterSeconds} s.`,
+        `Too many ${what}: at most ${perMinute} a minute. Try again in ${decision.retryAfterSeconds} s.`,
         decision.retryAfterSeconds,
       );
     }
   };
+  const takePasswordAttempt = (account: string) =>
+    takeAttempt(`password:${account}`, PASSWORD_ATTEMPTS_PER_MINUTE, "password attempts for this account");
 
   app.get("/api/auth/status", async () => ({
     mode: deps.mode,
@@ -51,6 +59,12 @@ export function registerAuthRoutes(
   app.post("/api/auth/login", async (request, reply) => {
     assertSameOrigin(request);
     const body = parseInput(credentials, request.body);
+    // By address first: a client trying many emails is held back before it makes the server hash for each.
+    await takeAttempt(
+      `sign-in:${request.ip}`,
+      deps.signInsPerAddressPerMinute,
+      "sign-in attempts from this address",
+    );
     await takePasswordAttempt(body.email.trim().toLowerCase());
     const user = await checkPassword(store, body.email, body.password);
     const session = await startSession(store, user.id, deps.sessionDays);
