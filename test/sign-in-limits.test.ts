@@ -96,6 +96,32 @@ describe("sign-in attempts from one address", () => {
     expect((await signIn(proxied, ADMIN.email, ADMIN.password, "203.0.113.8")).status).toBe(200);
   });
 
+  it("behind a trusted proxy, get a Secure cookie when the proxy says the client came over https", async () => {
+    const viaHttps = (parley: ParleyProcess, forwardedFor: string) =>
+      parley.api("/api/auth/login", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-forwarded-for": forwardedFor,
+          "x-forwarded-proto": "https",
+        },
+        body: JSON.stringify(ADMIN),
+      });
+    const proxiedLogin = await viaHttps(proxied, "203.0.113.20");
+    expect(proxiedLogin.status).toBe(200);
+    expect(proxiedLogin.headers.get("set-cookie")).toMatch(/; Secure$/);
+    // Without a trusted proxy, a client's own header is not believed (a server of its own: the one above has
+    // used up loopback's sign-ins).
+    const plain = await serverWith("auth:\n  sessionDays: 1\n");
+    try {
+      const plainLogin = await viaHttps(plain, "203.0.113.21");
+      expect(plainLogin.status).toBe(200);
+      expect(plainLogin.headers.get("set-cookie")).not.toMatch(/Secure/);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it("do not count malformed requests, which cost no password hash", async () => {
     const forwardedFor = "203.0.113.9";
     for (let attempt = 0; attempt < 5; attempt++) {

@@ -170,7 +170,11 @@ export interface UserRepository {
 export interface SessionRepository {
   create(session: Session): Promise<void>;
   get(tokenHash: string): Promise<Session | undefined>;
+  /** The user's sessions not yet expired at `now`, newest first. */
+  listByUser(userId: string, now: number): Promise<Session[]>;
   delete(tokenHash: string): Promise<void>;
+  /** Ends the session if it is the user's; false when the user has no such session. */
+  deleteOfUser(userId: string, tokenHash: string): Promise<boolean>;
   /** Ends every session of the user but `exceptTokenHash` (an account disabled, a password changed); how many. */
   deleteByUser(userId: string, exceptTokenHash?: string): Promise<number>;
   deleteExpired(now: number): Promise<number>;

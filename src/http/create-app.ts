@@ -27,6 +27,7 @@ import { registerMessageRoutes } from "./routes/message-routes.js";
 import { registerMetricsRoutes } from "./routes/metrics-routes.js";
 import { registerModelRoutes } from "./routes/model-routes.js";
 import { registerRunRoutes } from "./routes/run-routes.js";
+import { registerSessionRoutes } from "./routes/session-routes.js";
 import { registerUsageRoutes } from "./routes/usage-routes.js";
 import { registerUserRoutes } from "./routes/user-routes.js";
 import { type Limits, RunAdmission } from "./run-admission.js";
@@ -96,6 +97,7 @@ export function createApp(config: AppConfig): FastifyInstance {
 
   app.get("/healthz", async () => ({ ok: true }));
   registerAuthRoutes(app, { store, limiter, ...config.auth });
+  registerSessionRoutes(app, { store });
   registerKeyRoutes(app, { store, keys });
   registerUserRoutes(app, { store, keys });
   registerModelRoutes(app, { catalog });

@@ -111,6 +111,8 @@ export type SessionTable = {
   user_id: string;
   created_at: EpochMillisecondsColumn;
   expires_at: EpochMillisecondsColumn;
+  user_agent: string | null;
+  address: string | null;
 };
 
 export type ApiKeyTable = {

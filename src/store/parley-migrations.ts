@@ -478,4 +478,16 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("users").dropColumn("disabled_at").execute();
     },
   },
+  "0012-session-details": {
+    // A user lists their sessions and ends those they do not know: each says which browser and address signed in.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("sessions").addColumn("user_agent", "text").execute();
+      await database.schema.alterTable("sessions").addColumn("address", "text").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("sessions").dropColumn("address").execute();
+      await database.schema.alterTable("sessions").dropColumn("user_agent").execute();
+    },
+  },
 };

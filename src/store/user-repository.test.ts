@@ -20,7 +20,14 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     await addTestUser(store, "user_a");
     await addTestUser(store, "user_b");
     const session = (tokenHash: string, userId: string) =>
-      store.sessions.create({ tokenHash, userId, createdAt: 1, expiresAt: Date.now() + 60_000 });
+      store.sessions.create({
+        tokenHash,
+        userId,
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+        userAgent: null,
+        address: null,
+      });
     await session("a1", "user_a");
     await session("a2", "user_a");
     await session("b1", "user_b");
@@ -39,11 +46,77 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
         userId: "user_a",
         createdAt: 1,
         expiresAt: Date.now() + 60_000,
+        userAgent: null,
+        address: null,
       });
     }
     expect(await store.sessions.deleteByUser("user_a", "a2")).toBe(2);
     expect(await store.sessions.get("a1")).toBeUndefined();
     expect(await store.sessions.get("a2")).toMatchObject({ userId: "user_a" });
     expect(await store.sessions.get("a3")).toBeUndefined();
+  });
+
+  it("list a user's sessions not yet expired, newest first, with the browser and address that signed in", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    await addTestUser(store, "user_b");
+    const now = 1_000_000;
+    const session = (tokenHash: string, userId: string, createdAt: number, expiresAt: number) =>
+      store.sessions.create({
+        tokenHash,
+        userId,
+        createdAt,
+        expiresAt,
+        userAgent: `browser ${tokenHash}`,
+        address: tokenHash === "a1" ? null : "203.0.113.5",
+      });
+    await session("a1", "user_a", now - 3000, now + 60_000);
+    await session("a2", "user_a", now - 1000, now + 60_000);
+    await session("a-expired", "user_a", now - 2000, now);
+    await session("b1", "user_b", now - 500, now + 60_000);
+
+    expect(await store.sessions.listByUser("user_a", now)).toEqual([
+      {
+        tokenHash: "a2",
+        userId: "user_a",
+        createdAt: now - 1000,
+        expiresAt: now + 60_000,
+        userAgent: "browser a2",
+        address: "203.0.113.5",
+      },
+      {
+        tokenHash: "a1",
+        userId: "user_a",
+        createdAt: now - 3000,
+        expiresAt: now + 60_000,
+        userAgent: "browser a1",
+        address: null,
+      },
+    ]);
+    expect(await store.sessions.listByUser("user_c", now)).toEqual([]);
+  });
+
+  it("end one session only for the user it belongs to", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    await addTestUser(store, "user_b");
+    for (const [tokenHash, userId] of [
+      ["a1", "user_a"],
+      ["b1", "user_b"],
+    ] as const) {
+      await store.sessions.create({
+        tokenHash,
+        userId,
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+        userAgent: null,
+        address: null,
+      });
+    }
+    expect(await store.sessions.deleteOfUser("user_a", "b1")).toBe(false);
+    expect(await store.sessions.get("b1")).toMatchObject({ userId: "user_b" });
+    expect(await store.sessions.deleteOfUser("user_a", "a1")).toBe(true);
+    expect(await store.sessions.get("a1")).toBeUndefined();
+    expect(await store.sessions.deleteOfUser("user_a", "a1")).toBe(false);
   });
 });

@@ -25,6 +25,7 @@ const ACCOUNT_PAGES = {
   keys: lazy(() => import("./account/api-keys-page.js")),
   usage: lazy(() => import("./account/usage-page.js")),
   password: lazy(() => import("./account/password-page.js")),
+  sessions: lazy(() => import("./account/sessions-page.js")),
   users: lazy(() => import("./account/users-page.js")),
 } as const;
 
@@ -32,6 +33,7 @@ const ACCOUNT_PAGE_TITLES = {
   keys: "account.keysTitle",
   usage: "account.usageTitle",
   password: "account.passwordTitle",
+  sessions: "account.sessionsTitle",
   users: "account.usersTitle",
 } as const;
 

@@ -63,11 +63,15 @@ export async function checkPassword(store: ParleyStore, email: string, password:
   return user;
 }
 
-/** A new session token for the user; only its hash is stored. */
+/** Enough of a User-Agent to tell browsers apart; the rest is not worth a row's space. */
+const USER_AGENT_LENGTH = 300;
+
+/** A new session token for the user; only its hash is stored, with which browser and address signed in. */
 export async function startSession(
   store: ParleyStore,
   userId: string,
   days: number,
+  client: { userAgent: string | undefined; address: string | undefined },
 ): Promise<{ token: string; maxAgeSeconds: number }> {
   const token = newSecretToken("ps_");
   const now = Date.now();
@@ -77,6 +81,8 @@ export async function startSession(
     userId,
     createdAt: now,
     expiresAt: now + maxAgeSeconds * 1000,
+    userAgent: client.userAgent ? client.userAgent.slice(0, USER_AGENT_LENGTH) : null,
+    address: client.address || null,
   });
   return { token, maxAgeSeconds };
 }

@@ -67,7 +67,7 @@ export function registerAuthRoutes(
     );
     await takePasswordAttempt(body.email.trim().toLowerCase());
     const user = await checkPassword(store, body.email, body.password);
-    const session = await startSession(store, user.id, deps.sessionDays);
+    const session = await startSession(store, user.id, deps.sessionDays, clientOf(request));
     reply.header("set-cookie", sessionCookie(request, session.token, session.maxAgeSeconds));
     return { user: publicUser(user) };
   });
@@ -83,7 +83,7 @@ export function registerAuthRoutes(
       throw new ConflictError("Parley already has an account; sign in instead.");
     const body = parseInput(credentials, request.body);
     const user = await createAccount(store, { ...body, role: "admin" });
-    const session = await startSession(store, user.id, deps.sessionDays);
+    const session = await startSession(store, user.id, deps.sessionDays, clientOf(request));
     reply.header("set-cookie", sessionCookie(request, session.token, session.maxAgeSeconds)).status(201);
     return { user: publicUser(user) };
   });
@@ -123,6 +123,11 @@ export function registerAuthRoutes(
       user: user ? publicUser(user) : { id: principal.userId, role: principal.role },
     };
   });
+}
+
+/** Which browser and address a session starts from, as the user will see it listed. */
+function clientOf(request: FastifyRequest): { userAgent: string | undefined; address: string | undefined } {
+  return { userAgent: request.headers["user-agent"], address: request.ip };
 }
 
 function isLoopbackRequest(request: FastifyRequest): boolean {

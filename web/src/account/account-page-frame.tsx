@@ -1,5 +1,5 @@
 /**
- * The frame of an account page (API keys, usage, password, and users for admins): a header with the page's title and tabs, and a
+ * The frame of an account page (API keys, usage, password, sessions, and users for admins): a header with the page's title and tabs, and a
  * centred column.
  */
 import type { ReactNode } from "react";
@@ -24,12 +24,18 @@ export type AccountPageProps = {
 
 const TABS: readonly {
   page: AccountPageName;
-  label: "account.keysTitle" | "account.usageTitle" | "account.passwordTitle" | "account.usersTitle";
+  label:
+    | "account.keysTitle"
+    | "account.usageTitle"
+    | "account.passwordTitle"
+    | "account.sessionsTitle"
+    | "account.usersTitle";
   adminOnly?: boolean;
 }[] = [
   { page: "keys", label: "account.keysTitle" },
   { page: "usage", label: "account.usageTitle" },
   { page: "password", label: "account.passwordTitle" },
+  { page: "sessions", label: "account.sessionsTitle" },
   { page: "users", label: "account.usersTitle", adminOnly: true },
 ];
 

@@ -1,10 +1,11 @@
 /** The account pages' addresses: small enough for the chat page to carry, while the pages themselves load on demand. */
-export type AccountPageName = "keys" | "usage" | "password" | "users";
+export type AccountPageName = "keys" | "usage" | "password" | "sessions" | "users";
 
 export const ACCOUNT_PAGE_PATHS: Readonly<Record<AccountPageName, string>> = {
   keys: "/settings/keys",
   usage: "/settings/usage",
   password: "/settings/password",
+  sessions: "/settings/sessions",
   users: "/settings/users",
 };
 

@@ -4,6 +4,7 @@
  */
 import type { ApiKeyLimits, PublicApiKey } from "../../../src/core/api-key.js";
 import type { UsageTotal } from "../../../src/core/parley-store.js";
+import type { PublicSession } from "../../../src/core/session.js";
 import type { PublicUser, UserRole } from "../../../src/core/user.js";
 import { requestJson } from "./parley-api.js";
 
@@ -23,6 +24,23 @@ export function createApiKey(name: string, limits: Partial<ApiKeyLimits> = {}): 
 
 export function revokeApiKey(id: string): Promise<void> {
   return requestJson(`/api/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+/** Where the signed-in user is signed in, newest first. */
+export function listSessions(): Promise<PublicSession[]> {
+  return requestJson<{ sessions: PublicSession[] }>("/api/auth/sessions").then((body) => body.sessions);
+}
+
+/** Signs that session out at once. */
+export function endSession(id: string): Promise<void> {
+  return requestJson(`/api/auth/sessions/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+/** Signs out every session of the user but this one; how many ended. */
+export function endOtherSessions(): Promise<number> {
+  return requestJson<{ ended: number }>("/api/auth/sessions", { method: "DELETE" }).then(
+    (body) => body.ended,
+  );
 }
 
 export type UsageDay = UsageTotal;

@@ -160,12 +160,14 @@ export const en = {
   "settings.usage": "Usage",
   "settings.users": "Users",
   "settings.password": "Password",
+  "settings.sessions": "Sessions",
 
   "account.pages": "Account pages",
   "account.keysTitle": "API keys",
   "account.usageTitle": "Usage",
   "account.usersTitle": "Users",
   "account.passwordTitle": "Password",
+  "account.sessionsTitle": "Sessions",
 
   "password.intro":
     "Change the password you sign in with. Your other sessions are signed out; this one stays signed in.",
@@ -178,6 +180,27 @@ export const en = {
   "password.changing": "Changing…",
   "password.mismatch": "The two new passwords are not the same.",
   "password.changed": "Your password is changed. Your other sessions are signed out.",
+
+  "sessions.intro":
+    "Where your account is signed in. Sign out any session you do not recognise; it ends at once. Changing your password signs out every other session too.",
+  "sessions.singleUser": "This server runs in single-user mode (--no-auth): there are no sign-ins to list.",
+  "sessions.listTitle": "Signed-in sessions",
+  "sessions.loadFailed": "Could not load your sessions: {message}",
+  "sessions.actionFailed": "That did not work: {message}",
+  "sessions.columnBrowser": "Browser",
+  "sessions.columnAddress": "Address",
+  "sessions.columnSignedIn": "Signed in",
+  "sessions.columnExpires": "Expires",
+  "sessions.columnActions": "Actions",
+  "sessions.browserOn": "{browser} on {system}",
+  "sessions.unknownBrowser": "Unknown browser",
+  "sessions.thisBrowser": "This browser",
+  "sessions.end": "Sign out",
+  "sessions.endLabel": "Sign out {browser}, signed in {date}",
+  "sessions.ended": "{browser} is signed out.",
+  "sessions.endOthers": "Sign out all other sessions",
+  "sessions.endedOthers": "Signed out {count} other sessions.",
+  "sessions.onlyThis": "This is your only session.",
 
   "users.adminsOnly": "Only an admin of this server can manage its users.",
   "users.intro":

@@ -159,12 +159,14 @@ export const zh: Dictionary = {
   "settings.usage": "用量",
   "settings.users": "用户",
   "settings.password": "密码",
+  "settings.sessions": "会话",
 
   "account.pages": "账户页面",
   "account.keysTitle": "API 密钥",
   "account.usageTitle": "用量",
   "account.usersTitle": "用户",
   "account.passwordTitle": "密码",
+  "account.sessionsTitle": "会话",
 
   "password.intro": "修改你登录用的密码。你的其他会话会退出登录，当前会话保持登录。",
   "password.singleUser": "本服务器以单用户模式（--no-auth）运行：没有可修改的密码。",
@@ -176,6 +178,27 @@ export const zh: Dictionary = {
   "password.changing": "正在修改…",
   "password.mismatch": "两次输入的新密码不一致。",
   "password.changed": "密码已修改。你的其他会话已退出登录。",
+
+  "sessions.intro":
+    "你的账号在这些地方登录着。退出任何你不认识的会话，它会立即失效。修改密码也会让其他所有会话退出登录。",
+  "sessions.singleUser": "本服务器以单用户模式（--no-auth）运行：没有可列出的登录。",
+  "sessions.listTitle": "已登录的会话",
+  "sessions.loadFailed": "无法加载你的会话：{message}",
+  "sessions.actionFailed": "操作失败：{message}",
+  "sessions.columnBrowser": "浏览器",
+  "sessions.columnAddress": "地址",
+  "sessions.columnSignedIn": "登录时间",
+  "sessions.columnExpires": "到期时间",
+  "sessions.columnActions": "操作",
+  "sessions.browserOn": "{system} 上的 {browser}",
+  "sessions.unknownBrowser": "未知浏览器",
+  "sessions.thisBrowser": "当前浏览器",
+  "sessions.end": "退出登录",
+  "sessions.endLabel": "退出 {browser}（登录于 {date}）",
+  "sessions.ended": "{browser} 已退出登录。",
+  "sessions.endOthers": "退出所有其他会话",
+  "sessions.endedOthers": "已退出 {count} 个其他会话。",
+  "sessions.onlyThis": "这是你唯一的会话。",
 
   "users.adminsOnly": "只有本服务器的管理员可以管理用户。",
   "users.intro":

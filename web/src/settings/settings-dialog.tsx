@@ -1,5 +1,5 @@
 /**
- * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, password, and users for
+ * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, password, sessions, and users for
  * admins). Loaded only when opened, so the chat page does not carry it.
  */
 import type { AccountPageName } from "../account/account-page-route.js";
@@ -87,6 +87,9 @@ export default function SettingsDialog({
           </button>
           <button type="button" className="button secondary small" onClick={() => onOpenPage("password")}>
             {t("settings.password")}
+          </button>
+          <button type="button" className="button secondary small" onClick={() => onOpenPage("sessions")}>
+            {t("settings.sessions")}
           </button>
           {isAdmin && (
             <button type="button" className="button secondary small" onClick={() => onOpenPage("users")}>
