@@ -414,6 +414,82 @@ describe("disabling an account", () => {
   });
 });
 
+describe("deleting an account", () => {
+  it("takes its conversations, keys and sessions with it, at once; only an admin may, and never their own", async () => {
+    const { owner: zed } = await userWithKeys("zed");
+    const key = await newKey(zed, {});
+    const zedId = ((await (await call(zed, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    const stored = await call({ key }, "/v1/chat/completions", {
+      body: { model: "tiny", messages: [{ role: "user", content: "Remember me" }] },
+    });
+    expect(stored.status).toBe(200);
+    const { conversations } = (await (await call(zed, "/api/conversations")).json()) as {
+      conversations: { id: string }[];
+    };
+    expect(conversations).toHaveLength(1);
+
+    expect((await call(bob, `/api/users/${zedId}`, { method: "DELETE" })).status).toBe(403);
+    const aliceId = ((await (await call(alice, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    const own = await call(alice, `/api/users/${aliceId}`, { method: "DELETE" });
+    expect(own.status).toBe(400);
+    expect(((await own.json()) as { error: { code: string } }).error.code).toBe("own_account");
+
+    const deleted = await call(alice, `/api/users/${zedId}`, { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({
+      deleted: { conversations: 1, files: 0, bots: 0, botsPassedOn: 0 },
+    });
+    expect((await call(zed, "/api/conversations")).status).toBe(401);
+    expect((await call({ key }, "/v1/models")).status).toBe(401);
+    expect(
+      (await call({}, "/api/auth/login", { body: { email: "zed@example.com", password: "zed-password" } }))
+        .status,
+    ).toBe(401);
+    expect(await listedUser(zedId)).toBeUndefined();
+    expect((await call(alice, `/api/users/${zedId}`, { method: "DELETE" })).status).toBe(404);
+    // The email is free again: a new account may take it.
+    expect(
+      (await call(alice, "/api/users", { body: { email: "zed@example.com", password: "zed-password-2" } }))
+        .status,
+    ).toBe(201);
+  });
+});
+
+describe("deleting an account mid-reply", () => {
+  it("stops the reply being streamed, writes it down, then deletes; the server serves on", async () => {
+    const { owner: yan, complete } = await userWithKeys("yan");
+    const key = await newKey(yan, {});
+    const yanId = ((await (await call(yan, "/api/auth/me")).json()) as { user: { id: string } }).user.id;
+    const streaming = await call({ key }, "/v1/chat/completions", {
+      body: { model: "tiny-loop", stream: true, messages: [{ role: "user", content: "Go on and on" }] },
+    });
+    expect(streaming.status).toBe(200);
+    const reader = (streaming.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    while (!received.includes('"content":"')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before any text: ${received}`);
+      received += decoder.decode(value, { stream: true });
+    }
+
+    const deleted = await call(alice, `/api/users/${yanId}`, { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    expect(((await deleted.json()) as { deleted: { conversations: number } }).deleted.conversations).toBe(1);
+    // The stream was ended by the stop, not cut: it closes, with its last chunks.
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    expect(received).toMatch(/"finish_reason":"stop"/);
+    expect((await complete(key)).status).toBe(401);
+    const { owner: yara, complete: another } = await userWithKeys("yara");
+    const anotherKey = await newKey(yara, {});
+    expect((await another(anotherKey)).status).toBe(200);
+  });
+});
+
 describe("limits", () => {
   it("answers the request over the per-minute limit with 429 and Retry-After", async () => {
     const bobId = ((await (await call(bob, "/api/auth/me")).json()) as { user: { id: string } }).user.id;

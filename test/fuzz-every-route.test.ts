@@ -55,6 +55,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["GET", () => "/api/users"],
   ["POST", () => "/api/users"],
   ["PATCH", (id) => `/api/users/${id}`],
+  ["DELETE", (id) => `/api/users/${id}`],
   ["POST", () => "/api/auth/setup"],
   ["POST", () => "/api/auth/logout"],
   ["POST", () => "/api/auth/password"],

@@ -1,6 +1,6 @@
 /** The storage port: what runs and routes need from a database. `src/store` implements it (SQLite, PostgreSQL). */
 import type { ApiKey, ApiKeyLimits } from "./api-key.js";
-import type { Bot, BotDefinition, BotVersion } from "./bot.js";
+import type { Bot, BotDefinition, BotVersion, BotVisibility } from "./bot.js";
 import type { Conversation } from "./conversation.js";
 import type { KnowledgeDocument, KnowledgeSentence, RetrievedSentence } from "./knowledge.js";
 import type { SentenceEmbedding, SimilarSentence } from "./knowledge-embedding.js";
@@ -26,6 +26,8 @@ export interface ConversationRepository {
   update(id: string, patch: Partial<Pick<Conversation, "title" | "updatedAt">>): Promise<void>;
   /** Deletes the conversation with its messages, runs and run events; false when it did not exist. */
   delete(id: string): Promise<boolean>;
+  /** Every conversation of the user, with what hangs on them; how many. */
+  deleteByUser(userId: string): Promise<number>;
 }
 
 export interface MessageRepository {
@@ -150,6 +152,8 @@ export interface UsageRepository {
   totals(options: UsageTotalsOptions): Promise<UsageTotal[]>;
   /** Input and output tokens the user used on the UTC day of `at`. */
   tokensOnDay(userId: string, at: number): Promise<number>;
+  /** The user's ledger, and their keys' (call while the keys still exist). */
+  deleteByUser(userId: string): Promise<void>;
   /** Input and output tokens of the replies asked for with this API key on the UTC day of `at`. */
   keyTokensOnDay(apiKeyId: string, at: number): Promise<number>;
 }
@@ -165,6 +169,8 @@ export interface UserRepository {
     id: string,
     patch: Partial<Pick<User, "role" | "passwordHash" | "requestsPerMinute" | "tokensPerDay" | "disabledAt">>,
   ): Promise<void>;
+  /** The account, with its sessions and API keys; false when there is no such account. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface SessionRepository {
@@ -226,6 +232,10 @@ export interface BotRepository {
   listVersions(id: string): Promise<BotVersion[]>;
   /** Deletes the bot with its versions; false when it did not exist. Its conversations stay. */
   delete(id: string): Promise<boolean>;
+  /** Gives the owner's bots of these visibilities to another owner; how many. */
+  reassign(fromOwnerId: string, toOwnerId: string, visibilities: readonly BotVisibility[]): Promise<number>;
+  /** Every bot the owner still has, with their versions and knowledge; how many. */
+  deleteByOwner(ownerId: string): Promise<number>;
 }
 
 export interface KnowledgeRepository {
@@ -266,6 +276,8 @@ export interface FileRepository {
   attach(messageId: string, fileIds: readonly string[]): Promise<void>;
   /** The files the conversation's messages carry, by message id, each list in the order it was attached. */
   listAttached(conversationId: string): Promise<Map<string, StoredFile[]>>;
+  /** Every file the user uploaded, and any attachment of them left; how many files. */
+  deleteByUser(userId: string): Promise<number>;
 }
 
 export interface ParleyStore {

@@ -99,7 +99,7 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerAuthRoutes(app, { store, limiter, ...config.auth });
   registerSessionRoutes(app, { store });
   registerKeyRoutes(app, { store, keys });
-  registerUserRoutes(app, { store, keys });
+  registerUserRoutes(app, { store, keys, runs });
   registerModelRoutes(app, { catalog });
   registerConversationRoutes(app, { store, runs, bots });
   registerBotRoutes(app, { bots, catalog });

@@ -78,6 +78,18 @@ export class RunLauncher {
     await Promise.all(this.#finished.values());
   }
 
+  /** Stops every live run of the user; settles once each has ended and been written down. */
+  async stopAllOf(userId: string): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const live of this.#live.values()) {
+      if (live.record.userId !== userId) continue;
+      live.requestEnd("stopped");
+      const finished = this.#finished.get(live.id);
+      if (finished) stopping.push(finished);
+    }
+    await Promise.all(stopping);
+  }
+
   /** Ends every live run as interrupted (the server is going away). */
   interruptAll(): void {
     for (const run of this.#live.values()) run.requestEnd("interrupted");

@@ -340,6 +340,11 @@ export class RunService {
     return this.getRun(runId, userId);
   }
 
+  /** Stops every reply of the user that runs on this server (an account being deleted); settles once each is written down. */
+  stopAllOf(userId: string): Promise<void> {
+    return this.#launcher.stopAllOf(userId);
+  }
+
   /** Takes no new runs, lets running ones finish within `graceMs`, then ends the rest as interrupted. */
   async shutdown(graceMs: number): Promise<void> {
     this.#closing = true;

@@ -171,6 +171,23 @@ export function createBotRepository(database: Kysely<ParleyDatabase>): BotReposi
       const result = await database.deleteFrom("bots").where("id", "=", id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+
+    async reassign(fromOwnerId, toOwnerId, visibilities) {
+      if (visibilities.length === 0) return 0;
+      const result = await database
+        .updateTable("bots")
+        .set({ owner_id: toOwnerId })
+        .where("owner_id", "=", fromOwnerId)
+        .where("visibility", "in", visibilities)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async deleteByOwner(ownerId) {
+      // Versions and knowledge go with each bot through ON DELETE CASCADE (and a trigger, for SQLite's word index).
+      const result = await database.deleteFrom("bots").where("owner_id", "=", ownerId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

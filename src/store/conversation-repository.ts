@@ -92,6 +92,14 @@ export function createConversationRepository(database: Kysely<ParleyDatabase>): 
       const result = await database.deleteFrom("conversations").where("id", "=", id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+
+    async deleteByUser(userId) {
+      const result = await database
+        .deleteFrom("conversations")
+        .where("user_id", "=", userId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

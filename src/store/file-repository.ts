@@ -101,6 +101,16 @@ export function createFileRepository(database: Kysely<ParleyDatabase>): FileRepo
       }
       return attached;
     },
+
+    async deleteByUser(userId) {
+      // A user's files hang only on their own messages, which go first; an attachment left would block the delete.
+      await database
+        .deleteFrom("message_attachments")
+        .where("file_id", "in", database.selectFrom("files").select("id").where("user_id", "=", userId))
+        .execute();
+      const result = await database.deleteFrom("files").where("user_id", "=", userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

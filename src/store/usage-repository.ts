@@ -94,6 +94,14 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
       return Number(row?.tokens ?? 0);
     },
 
+    async deleteByUser(userId) {
+      await database
+        .deleteFrom("key_usage_daily")
+        .where("api_key_id", "in", database.selectFrom("api_keys").select("id").where("user_id", "=", userId))
+        .execute();
+      await database.deleteFrom("usage_daily").where("user_id", "=", userId).execute();
+    },
+
     async keyTokensOnDay(apiKeyId, at) {
       const row = await database
         .selectFrom("key_usage_daily")

@@ -74,6 +74,12 @@ export function createUserRepository(database: Kysely<ParleyDatabase>): UserRepo
       const result = await database.updateTable("users").set(values).where("id", "=", id).executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw new NotFoundError("User", id);
     },
+
+    async delete(id) {
+      // Its sessions and API keys go with it through ON DELETE CASCADE.
+      const result = await database.deleteFrom("users").where("id", "=", id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
   };
 }
 

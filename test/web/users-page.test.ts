@@ -1,5 +1,5 @@
-// The users page: an admin adds an account, sets its limits and disables it, which the server then holds it to;
-// others may not.
+// The users page: an admin adds an account, sets its limits, disables it and deletes it, which the server then holds
+// it to; others may not.
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParleyProcess } from "../support/parley-process.js";
@@ -115,6 +115,37 @@ describe("the users page", () => {
     await expect.poll(() => completeWith(danaKey), { timeout: 5_000 }).toBe(503);
     // No such button on the admin's own row.
     expect(await page.getByRole("button", { name: `Disable ${ADMIN.email}` }).count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("deletes an account after a confirmation that says what goes with it; its key stops working at once", async () => {
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    await signInContext(context, parley.url, ADMIN);
+    const eve = { email: "eve@example.com", password: "eve-password" };
+    const added = await context.request.post(`${parley.url}/api/users`, {
+      data: eve,
+      headers: { origin: parley.url },
+    });
+    expect(added.status()).toBe(201);
+    const eveKey = await keyOf(eve);
+    expect(await completeWith(eveKey)).toBe(503);
+
+    await page.goto("/settings/users");
+    await page.getByRole("button", { name: `Delete ${eve.email}` }).click();
+    const dialog = page.getByRole("dialog", { name: `Delete ${eve.email}?` });
+    await dialog.getByText("This cannot be undone").waitFor();
+    await page.screenshot({ path: artifactPath("users-page-delete.png") });
+    await dialog.getByRole("button", { name: "Delete" }).click();
+    await page
+      .getByRole("status")
+      .getByText(`${eve.email} is deleted, with 0 conversations; 0 shared bots are yours now.`)
+      .waitFor();
+    expect(await page.getByRole("row", { name: new RegExp(eve.email) }).count()).toBe(0);
+    expect(await listed(context, eve.email)).toBeUndefined();
+    expect(await completeWith(eveKey)).toBe(401);
+    // No such button on the admin's own row.
+    expect(await page.getByRole("button", { name: `Delete ${ADMIN.email}` }).count()).toBe(0);
     expect(errors).toEqual([]);
     await context.close();
   });

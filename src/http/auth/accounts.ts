@@ -1,6 +1,6 @@
 /** Creating accounts, signing in and issuing API keys: the rules shared by the HTTP routes and the CLI. */
 import { type ApiKey, type ApiKeyLimits, publicApiKey } from "../../core/api-key.js";
-import { BadRequestError } from "../../core/app-error.js";
+import { BadRequestError, NotFoundError } from "../../core/app-error.js";
 import { newId } from "../../core/ids.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { hashPassword, newSecretToken, sha256Hex, verifyPassword } from "../../core/secret-hash.js";
@@ -61,6 +61,32 @@ export async function checkPassword(store: ParleyStore, email: string, password:
   if (!user || !valid) throw new UnauthenticatedError("The email or the password is wrong.");
   if (user.disabledAt !== null) throw new AccountDisabledError();
   return user;
+}
+
+/** What deleting an account took with it, and what it passed on. */
+export type DeletedAccount = { conversations: number; files: number; bots: number; botsPassedOn: number };
+
+/**
+ * Deletes the account and everything it owns, in one transaction: its conversations (with their messages, replies and
+ * event logs), uploaded files, private bots, usage ledgers, sessions and API keys. Bots it shared (by link or with
+ * everyone) pass to `heirId`, so others' conversations with them keep their bot. NotFoundError for no such account.
+ */
+export async function deleteAccount(
+  store: ParleyStore,
+  userId: string,
+  heirId: string,
+): Promise<DeletedAccount> {
+  return store.transaction(async (transaction) => {
+    if (!(await transaction.users.get(userId))) throw new NotFoundError("User", userId);
+    // The keys' ledger is found through the keys, so it goes before they do.
+    await transaction.usage.deleteByUser(userId);
+    const conversations = await transaction.conversations.deleteByUser(userId);
+    const files = await transaction.files.deleteByUser(userId);
+    const botsPassedOn = await transaction.bots.reassign(userId, heirId, ["link", "everyone"]);
+    const bots = await transaction.bots.deleteByOwner(userId);
+    await transaction.users.delete(userId);
+    return { conversations, files, bots, botsPassedOn };
+  });
 }
 
 /** Enough of a User-Agent to tell browsers apart; the rest is not worth a row's space. */

@@ -1,10 +1,14 @@
-/** /api/users: admins add people, set their roles and limits, reset their passwords, and disable accounts. */
+/**
+ * /api/users: admins add people, set their roles and limits, reset their passwords, disable accounts, and delete them
+ * with what they own.
+ */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { publicUser } from "../../core/user.js";
-import { createAccount, setPassword } from "../auth/accounts.js";
+import type { RunService } from "../../runs/run-service.js";
+import { createAccount, deleteAccount, setPassword } from "../auth/accounts.js";
 import type { KeyPrincipalCache } from "../auth/key-principal-cache.js";
 import { adminOf } from "../auth/request-principal.js";
 import { sessionHashOf } from "../auth/session-cookie.js";
@@ -28,9 +32,9 @@ const userParams = z.object({ id: z.string().min(1).max(200) });
 
 export function registerUserRoutes(
   app: FastifyInstance,
-  deps: { store: ParleyStore; keys: KeyPrincipalCache },
+  deps: { store: ParleyStore; keys: KeyPrincipalCache; runs: RunService },
 ): void {
-  const { store, keys } = deps;
+  const { store, keys, runs } = deps;
 
   app.get("/api/users", async (request) => {
     adminOf(request);
@@ -69,5 +73,21 @@ export function registerUserRoutes(
     keys.forgetUser(id);
     const user = await store.users.get(id);
     return { user: user && publicUser(user) };
+  });
+
+  app.delete("/api/users/:id", async (request) => {
+    const admin = adminOf(request);
+    const { id } = parseInput(userParams, request.params, "path");
+    if (id === admin.userId) {
+      throw new BadRequestError("An admin cannot delete their own account; another admin can.", {
+        code: "own_account",
+      });
+    }
+    // Shut out first, so that no new reply starts while its running ones are stopped and written down.
+    await store.users.update(id, { disabledAt: Date.now() });
+    await store.sessions.deleteByUser(id);
+    keys.forgetUser(id);
+    await runs.stopAllOf(id);
+    return { deleted: await deleteAccount(store, id, admin.userId) };
   });
 }

@@ -1,11 +1,19 @@
 /**
  * Users (admins): every account on the server, with its role and its limits (replies a minute, tokens a day; empty
- * takes the server's default), a form to add one, a new password for someone who forgot theirs, and disabling an
- * account (behind a confirmation) or enabling it again. Loaded only when opened, so the chat page does not carry it.
+ * takes the server's default), a form to add one, a new password for someone who forgot theirs, disabling an
+ * account (behind a confirmation) or enabling it again, and deleting it with what it owns (behind a confirmation).
+ * Loaded only when opened, so the chat page does not carry it.
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import type { PublicUser, UserRole } from "../../../src/core/user.js";
-import { createUser, listUsers, type UserChanges, updateUser } from "../api/account-api.js";
+import {
+  createUser,
+  type DeletedAccount,
+  deleteUser,
+  listUsers,
+  type UserChanges,
+  updateUser,
+} from "../api/account-api.js";
 import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
@@ -19,6 +27,7 @@ type UserList = Loading<{ users: PublicUser[] }>;
 export default function UsersPage(props: AccountPageProps) {
   const { t } = useTranslation();
   const [list, setList] = useState<UserList>({ kind: "loading" });
+  const [notice, setNotice] = useState<string | null>(null);
 
   const reload = useCallback(async () => {
     try {
@@ -38,6 +47,20 @@ export default function UsersPage(props: AccountPageProps) {
         ? { kind: "ready", users: current.users.map((each) => (each.id === user.id ? user : each)) }
         : current,
     );
+  const remove = (user: PublicUser, deleted: DeletedAccount) => {
+    setList((current) =>
+      current.kind === "ready"
+        ? { kind: "ready", users: current.users.filter((each) => each.id !== user.id) }
+        : current,
+    );
+    setNotice(
+      t("users.deleted", {
+        email: user.email,
+        conversations: String(deleted.conversations),
+        botsPassedOn: String(deleted.botsPassedOn),
+      }),
+    );
+  };
 
   return (
     <AccountPageFrame page="users" title={t("account.usersTitle")} props={props}>
@@ -49,6 +72,11 @@ export default function UsersPage(props: AccountPageProps) {
         <>
           <p className="account-intro">{t("users.intro")}</p>
           <AddUserForm onAdded={() => void reload()} />
+          {notice && (
+            <div className="account-notice" role="status">
+              {notice}
+            </div>
+          )}
           <section className="account-section" aria-labelledby="users-list-title">
             <h2 id="users-list-title">{t("users.listTitle")}</h2>
             <LoadStatus
@@ -78,6 +106,7 @@ export default function UsersPage(props: AccountPageProps) {
                         user={user}
                         isSelf={user.id === props.userId}
                         onSaved={replace}
+                        onDeleted={(deleted) => remove(user, deleted)}
                       />
                     ))}
                   </tbody>
@@ -99,16 +128,19 @@ function UserRow({
   user,
   isSelf,
   onSaved,
+  onDeleted,
 }: {
   user: PublicUser;
   isSelf: boolean;
   onSaved: (user: PublicUser) => void;
+  onDeleted: (deleted: DeletedAccount) => void;
 }) {
   const { t } = useTranslation();
   const [role, setRole] = useState<UserRole>(user.role);
   const [requestsPerMinute, setRequestsPerMinute] = useState(limitText(user.requestsPerMinute));
   const [tokensPerDay, setTokensPerDay] = useState(limitText(user.tokensPerDay));
   const [confirmingDisable, setConfirmingDisable] = useState(false);
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [settingPassword, setSettingPassword] = useState(false);
   const [state, setState] = useState<
     { kind: "idle" | "saving" | "saved" } | { kind: "failed"; message: string }
@@ -128,6 +160,14 @@ function UserRow({
     try {
       onSaved(await updateUser(user.id, update));
       setState({ kind: "saved" });
+    } catch (error) {
+      setState({ kind: "failed", message: errorMessage(error) });
+    }
+  };
+  const remove = async () => {
+    setState({ kind: "saving" });
+    try {
+      onDeleted(await deleteUser(user.id));
     } catch (error) {
       setState({ kind: "failed", message: errorMessage(error) });
     }
@@ -210,6 +250,12 @@ function UserRow({
                 onClick={() => setConfirmingDisable(true)}
               />
             )}
+            <RowAction
+              label={t("users.delete")}
+              ariaLabel={t("users.deleteLabel", { email: user.email })}
+              disabled={state.kind === "saving"}
+              onClick={() => setConfirmingDelete(true)}
+            />
           </>
         )}
         {state.kind === "saved" && !changed && (
@@ -243,6 +289,19 @@ function UserRow({
               void apply({ disabled: true });
             }}
             onCancel={() => setConfirmingDisable(false)}
+          />
+        )}
+        {confirmingDelete && (
+          <ConfirmDialog
+            title={t("users.deleteConfirmTitle", { email: user.email })}
+            body={t("users.deleteConfirmBody", { email: user.email })}
+            confirmLabel={t("users.delete")}
+            cancelLabel={t("keys.cancel")}
+            onConfirm={() => {
+              setConfirmingDelete(false);
+              void remove();
+            }}
+            onCancel={() => setConfirmingDelete(false)}
           />
         )}
       </td>

@@ -80,6 +80,16 @@ export type UserChanges = Partial<Pick<PublicUser, "role" | "requestsPerMinute" 
   password?: string;
 };
 
+/** What deleting an account took with it, and how many of its bots passed to the admin who deleted it. */
+export type DeletedAccount = { conversations: number; files: number; bots: number; botsPassedOn: number };
+
+/** Deletes the account and everything it owns; its shared bots pass to the admin asking. */
+export function deleteUser(id: string): Promise<DeletedAccount> {
+  return requestJson<{ deleted: DeletedAccount }>(`/api/users/${encodeURIComponent(id)}`, {
+    method: "DELETE",
+  }).then((body) => body.deleted);
+}
+
 export function updateUser(id: string, changes: UserChanges): Promise<PublicUser> {
   return requestJson<{ user: PublicUser }>(`/api/users/${encodeURIComponent(id)}`, {
     method: "PATCH",

@@ -217,7 +217,7 @@ export const en = {
   "users.roleOf": "Role of {email}",
   "users.requestsPerMinuteOf": "Replies per minute for {email}",
   "users.tokensPerDayOf": "Tokens per day for {email}",
-  "users.serverDefault": "Server default",
+  "users.serverDefault": "Default",
   "users.save": "Save",
   "users.saveFor": "Save {email}",
   "users.saved": "Saved",
@@ -232,6 +232,13 @@ export const en = {
   "users.enable": "Enable",
   "users.enableLabel": "Enable {email}",
   "users.disableConfirmTitle": "Disable this account?",
+  "users.delete": "Delete",
+  "users.deleteLabel": "Delete {email}",
+  "users.deleteConfirmTitle": "Delete {email}?",
+  "users.deleteConfirmBody":
+    "The account is deleted with everything it owns: its conversations, uploaded files, private bots, API keys and usage. Bots it shared pass to you. This cannot be undone; to only shut someone out, disable the account instead.",
+  "users.deleted":
+    "{email} is deleted, with {conversations} conversations; {botsPassedOn} shared bots are yours now.",
   "users.disableConfirmBody":
     "{email} is signed out at once and can no longer sign in, and their API keys stop working. Their conversations are kept, and you can enable the account again.",
 

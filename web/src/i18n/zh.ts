@@ -230,6 +230,12 @@ export const zh: Dictionary = {
   "users.enable": "启用",
   "users.enableLabel": "启用 {email}",
   "users.disableConfirmTitle": "停用这个账户？",
+  "users.delete": "删除",
+  "users.deleteLabel": "删除 {email}",
+  "users.deleteConfirmTitle": "删除 {email}？",
+  "users.deleteConfirmBody":
+    "账号及其拥有的一切都会被删除：对话、上传的文件、私有机器人、API 密钥和用量记录。它共享的机器人会转给你。此操作无法撤销；如果只想阻止其访问，请改为停用账号。",
+  "users.deleted": "{email} 已删除，连同 {conversations} 个对话；{botsPassedOn} 个共享机器人现在归你所有。",
   "users.disableConfirmBody":
     "{email} 会立即退出登录且无法再登录，其 API 密钥也会失效。对话会保留，你可以再次启用这个账户。",
 
