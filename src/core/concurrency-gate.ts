@@ -3,6 +3,7 @@
  * once with the error `busy()` makes. For work that must not take the whole machine whatever the demand (password
  * hashing), where waiting without bound would only turn a flood into a backlog.
  */
+
 export type GateLimits = { concurrency: number; queue: number };
 
 export class ConcurrencyGate {

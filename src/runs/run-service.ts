@@ -340,7 +340,10 @@ export class RunService {
     return this.getRun(runId, userId);
   }
 
-  /** Stops every reply of the user that runs on this server (an account being deleted); settles once each is written down. */
+  /**
+   * Stops every reply of the user that runs on this server (an account being deleted); settles once each is written
+   * down.
+   */
   stopAllOf(userId: string): Promise<void> {
     return this.#launcher.stopAllOf(userId);
   }
