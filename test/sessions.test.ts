@@ -1,16 +1,9 @@
 /** A user sees where they are signed in, and ends a session they do not know, or every one but this. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PublicSession as ListedSession } from "../src/core/session.js";
 import { type ParleyProcess, startParley } from "./support/parley-process.js";
 
 type Client = { cookie?: string; key?: string };
-type ListedSession = {
-  id: string;
-  createdAt: number;
-  expiresAt: number;
-  userAgent: string | null;
-  address: string | null;
-  current: boolean;
-};
 
 let parley: ParleyProcess;
 const admin: Client = {};

@@ -1,6 +1,20 @@
 import { describe, expect, it } from "vitest";
+import type { Session } from "../core/session.js";
 import { addTestUser } from "./test-support/add-test-user.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
+
+/** A session of the user that holds for another minute, with no browser or address unless given. */
+function sessionOf(tokenHash: string, userId: string, details: Partial<Session> = {}): Session {
+  return {
+    tokenHash,
+    userId,
+    createdAt: 1,
+    expiresAt: Date.now() + 60_000,
+    userAgent: null,
+    address: null,
+    ...details,
+  };
+}
 
 describe.each(storeDialects)("accounts on %s", (dialect) => {
   const stores = useTemporaryStores(dialect);
@@ -20,14 +34,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     await addTestUser(store, "user_a");
     await addTestUser(store, "user_b");
     const session = (tokenHash: string, userId: string) =>
-      store.sessions.create({
-        tokenHash,
-        userId,
-        createdAt: 1,
-        expiresAt: Date.now() + 60_000,
-        userAgent: null,
-        address: null,
-      });
+      store.sessions.create(sessionOf(tokenHash, userId));
     await session("a1", "user_a");
     await session("a2", "user_a");
     await session("b1", "user_b");
@@ -41,14 +48,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     const store = await stores.open();
     await addTestUser(store, "user_a");
     for (const tokenHash of ["a1", "a2", "a3"]) {
-      await store.sessions.create({
-        tokenHash,
-        userId: "user_a",
-        createdAt: 1,
-        expiresAt: Date.now() + 60_000,
-        userAgent: null,
-        address: null,
-      });
+      await store.sessions.create(sessionOf(tokenHash, "user_a"));
     }
     expect(await store.sessions.deleteByUser("user_a", "a2")).toBe(2);
     expect(await store.sessions.get("a1")).toBeUndefined();
@@ -62,14 +62,14 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     await addTestUser(store, "user_b");
     const now = 1_000_000;
     const session = (tokenHash: string, userId: string, createdAt: number, expiresAt: number) =>
-      store.sessions.create({
-        tokenHash,
-        userId,
-        createdAt,
-        expiresAt,
-        userAgent: `browser ${tokenHash}`,
-        address: tokenHash === "a1" ? null : "203.0.113.5",
-      });
+      store.sessions.create(
+        sessionOf(tokenHash, userId, {
+          createdAt,
+          expiresAt,
+          userAgent: `browser ${tokenHash}`,
+          address: tokenHash === "a1" ? null : "203.0.113.5",
+        }),
+      );
     await session("a1", "user_a", now - 3000, now + 60_000);
     await session("a2", "user_a", now - 1000, now + 60_000);
     await session("a-expired", "user_a", now - 2000, now);
@@ -104,14 +104,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
       ["a1", "user_a"],
       ["b1", "user_b"],
     ] as const) {
-      await store.sessions.create({
-        tokenHash,
-        userId,
-        createdAt: 1,
-        expiresAt: Date.now() + 60_000,
-        userAgent: null,
-        address: null,
-      });
+      await store.sessions.create(sessionOf(tokenHash, userId));
     }
     expect(await store.sessions.deleteOfUser("user_a", "b1")).toBe(false);
     expect(await store.sessions.get("b1")).toMatchObject({ userId: "user_b" });

@@ -92,9 +92,11 @@ export async function chooseModel(page: Page, modelId: string): Promise<void> {
   await page.getByRole("button", { name: new RegExp(`^Model: ${modelId}$`) }).waitFor();
 }
 
+/** Types the message and sends it, once the page can send (its model list has come and a model is ready). */
 export async function sendMessage(page: Page, text: string): Promise<void> {
   const box = page.getByRole("textbox", { name: "Message" });
   await box.fill(text);
+  await page.locator("button.composer-button:not(.is-stop):enabled").waitFor();
   await box.press("Enter");
 }
 

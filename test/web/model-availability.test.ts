@@ -137,4 +137,32 @@ describe("the model picker shows availability", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("sends nothing before the model list has come, and sends once it has", async () => {
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    // The list is held back, as on a server still busy starting its engines.
+    let releaseModels: () => void = () => {};
+    const modelsHeld = new Promise<void>((resolve) => {
+      releaseModels = resolve;
+    });
+    await page.route("**/api/models", async (route) => {
+      await modelsHeld;
+      await route.continue();
+    });
+    await page.goto("/");
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("hello");
+    const send = page.getByRole("button", { name: "Send" });
+    expect(await send.isDisabled()).toBe(true);
+    await box.press("Enter");
+    expect(await page.locator(".user-message").count()).toBe(0);
+    expect(await box.inputValue()).toBe("hello");
+
+    releaseModels();
+    await expect.poll(() => send.isEnabled()).toBe(true);
+    await box.press("Enter");
+    await page.locator(".user-message").first().waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -225,6 +225,7 @@ export function ChatView(props: ChatViewProps) {
           ref={composer}
           streaming={streaming}
           unavailableReason={unavailableReason}
+          modelsPending={!models.loaded}
           modelLine={modelLine}
           {...(bot && { placeholder: t("bots.placeholder", { name: bot.name }) })}
           imageWarning={imageWarning}

@@ -28,6 +28,11 @@ type ComposerProps = {
   streaming: boolean;
   /** Why nothing can be sent now (no model ready), or null. */
   unavailableReason: string | null;
+  /**
+   * The model list has not come yet: nothing is sent until it is known that a model can answer (a message sent while
+   * the server's engine is still starting would only come back refused).
+   */
+  modelsPending: boolean;
   /** The line under the box: the answering model, its tier and price. */
   modelLine: string | null;
   /** Whom the message goes to, in the empty box; Parley unless told. */
@@ -87,7 +92,8 @@ export function Composer(props: ComposerProps) {
   }, [unsent, empty, resetImages, onUnsentTaken]);
 
   const hasContent = draft.trim() !== "" || uploads.ready.length > 0;
-  const canSend = hasContent && !uploads.pending && !streaming && unavailableReason === null;
+  const canSend =
+    hasContent && !uploads.pending && !streaming && unavailableReason === null && !props.modelsPending;
 
   const send = async () => {
     if (!canSend) return;
