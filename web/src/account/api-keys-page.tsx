@@ -18,6 +18,7 @@ import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { AccountTable } from "./account-table.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
@@ -113,55 +114,49 @@ export default function ApiKeysPage(props: AccountPageProps) {
           <p className="account-muted">{t("keys.empty")}</p>
         )}
         {list.kind === "ready" && list.keys.length > 0 && (
-          <div className="account-table-scroller">
-            <table className="account-table keys-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("keys.columnName")}</th>
-                  <th scope="col">{t("keys.columnKey")}</th>
-                  <th scope="col">{t("keys.columnLimits")}</th>
-                  <th scope="col">{t("keys.columnCreated")}</th>
-                  <th scope="col">{t("keys.columnLastUsed")}</th>
-                  <th scope="col">{t("keys.columnStatus")}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t("keys.columnActions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.keys.map((key) => (
-                  <tr key={key.id} className={key.revokedAt ? "is-revoked" : undefined} data-key-id={key.id}>
-                    <th scope="row">{key.name}</th>
-                    <td>
-                      <code>{t("keys.prefix", { prefix: key.prefix })}</code>
-                    </td>
-                    <td>{formatLimits(key)}</td>
-                    <td>{formatTime(key.createdAt)}</td>
-                    <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : t("keys.never")}</td>
-                    <td>
-                      {key.revokedAt ? (
-                        t("keys.revokedOn", { date: formatTime(key.revokedAt) })
-                      ) : (
-                        <span className="key-active">{t("keys.active")}</span>
-                      )}
-                    </td>
-                    <td className="account-table-action">
-                      {!key.revokedAt && (
-                        <button
-                          type="button"
-                          className="button secondary small"
-                          aria-label={t("keys.revokeLabel", { name: key.name })}
-                          onClick={() => setRevoking(key)}
-                        >
-                          {t("keys.revoke")}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <AccountTable
+            className="keys-table"
+            columns={[
+              t("keys.columnName"),
+              t("keys.columnKey"),
+              t("keys.columnLimits"),
+              t("keys.columnCreated"),
+              t("keys.columnLastUsed"),
+              t("keys.columnStatus"),
+            ]}
+            actionsLabel={t("keys.columnActions")}
+          >
+            {list.keys.map((key) => (
+              <tr key={key.id} className={key.revokedAt ? "is-revoked" : undefined} data-key-id={key.id}>
+                <th scope="row">{key.name}</th>
+                <td>
+                  <code>{t("keys.prefix", { prefix: key.prefix })}</code>
+                </td>
+                <td>{formatLimits(key)}</td>
+                <td>{formatTime(key.createdAt)}</td>
+                <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : t("keys.never")}</td>
+                <td>
+                  {key.revokedAt ? (
+                    t("keys.revokedOn", { date: formatTime(key.revokedAt) })
+                  ) : (
+                    <span className="key-active">{t("keys.active")}</span>
+                  )}
+                </td>
+                <td className="account-table-action">
+                  {!key.revokedAt && (
+                    <button
+                      type="button"
+                      className="button secondary small"
+                      aria-label={t("keys.revokeLabel", { name: key.name })}
+                      onClick={() => setRevoking(key)}
+                    >
+                      {t("keys.revoke")}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </AccountTable>
         )}
       </section>
 

@@ -8,6 +8,7 @@ import { endOtherSessions, endSession, listSessions } from "../api/account-api.j
 import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { AccountTable } from "./account-table.js";
 import { browserName } from "./browser-name.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
@@ -83,57 +84,51 @@ export default function SessionsPage(props: AccountPageProps) {
               onRetry={() => void reload()}
             />
             {list.kind === "ready" && (
-              <div className="account-table-scroller">
-                <table className="account-table sessions-table">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("sessions.columnBrowser")}</th>
-                      <th scope="col">{t("sessions.columnAddress")}</th>
-                      <th scope="col">{t("sessions.columnSignedIn")}</th>
-                      <th scope="col">{t("sessions.columnExpires")}</th>
-                      <th scope="col">
-                        <span className="visually-hidden">{t("sessions.columnActions")}</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.sessions.map((session) => (
-                      <tr key={session.id} data-session-id={session.id}>
-                        <th scope="row" title={session.userAgent ?? undefined}>
-                          {deviceOf(session)}
-                          {session.current && (
-                            <span className="session-current">{t("sessions.thisBrowser")}</span>
-                          )}
-                        </th>
-                        <td>{session.address ?? "—"}</td>
-                        <td>{formatTime(session.createdAt)}</td>
-                        <td>{formatTime(session.expiresAt)}</td>
-                        <td className="account-table-action">
-                          {!session.current && (
-                            <button
-                              type="button"
-                              className="button secondary small"
-                              disabled={busy}
-                              aria-label={t("sessions.endLabel", {
-                                browser: deviceOf(session),
-                                date: formatTime(session.createdAt),
-                              })}
-                              onClick={() =>
-                                void act(async () => {
-                                  await endSession(session.id);
-                                  return t("sessions.ended", { browser: deviceOf(session) });
-                                })
-                              }
-                            >
-                              {t("sessions.end")}
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <AccountTable
+                className="sessions-table"
+                columns={[
+                  t("sessions.columnBrowser"),
+                  t("sessions.columnAddress"),
+                  t("sessions.columnSignedIn"),
+                  t("sessions.columnExpires"),
+                ]}
+                actionsLabel={t("sessions.columnActions")}
+              >
+                {list.sessions.map((session) => (
+                  <tr key={session.id} data-session-id={session.id}>
+                    <th scope="row" title={session.userAgent ?? undefined}>
+                      {deviceOf(session)}
+                      {session.current && (
+                        <span className="session-current">{t("sessions.thisBrowser")}</span>
+                      )}
+                    </th>
+                    <td>{session.address ?? "—"}</td>
+                    <td>{formatTime(session.createdAt)}</td>
+                    <td>{formatTime(session.expiresAt)}</td>
+                    <td className="account-table-action">
+                      {!session.current && (
+                        <button
+                          type="button"
+                          className="button secondary small"
+                          disabled={busy}
+                          aria-label={t("sessions.endLabel", {
+                            browser: deviceOf(session),
+                            date: formatTime(session.createdAt),
+                          })}
+                          onClick={() =>
+                            void act(async () => {
+                              await endSession(session.id);
+                              return t("sessions.ended", { browser: deviceOf(session) });
+                            })
+                          }
+                        >
+                          {t("sessions.end")}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </AccountTable>
             )}
             {others.length > 0 && (
               <button

@@ -19,6 +19,7 @@ import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { useModalDialog } from "../ui/use-modal-dialog.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { AccountTable } from "./account-table.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
@@ -85,33 +86,27 @@ export default function UsersPage(props: AccountPageProps) {
               onRetry={() => void reload()}
             />
             {list.kind === "ready" && (
-              <div className="account-table-scroller">
-                <table className="account-table users-table">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("users.columnEmail")}</th>
-                      <th scope="col">{t("users.columnRole")}</th>
-                      <th scope="col">{t("keys.requestsPerMinute")}</th>
-                      <th scope="col">{t("keys.tokensPerDayLabel")}</th>
-                      <th scope="col">{t("keys.columnStatus")}</th>
-                      <th scope="col">
-                        <span className="visually-hidden">{t("keys.columnActions")}</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.users.map((user) => (
-                      <UserRow
-                        key={user.id}
-                        user={user}
-                        isSelf={user.id === props.userId}
-                        onSaved={replace}
-                        onDeleted={(deleted) => remove(user, deleted)}
-                      />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <AccountTable
+                className="users-table"
+                columns={[
+                  t("users.columnEmail"),
+                  t("users.columnRole"),
+                  t("keys.requestsPerMinute"),
+                  t("keys.tokensPerDayLabel"),
+                  t("keys.columnStatus"),
+                ]}
+                actionsLabel={t("keys.columnActions")}
+              >
+                {list.users.map((user) => (
+                  <UserRow
+                    key={user.id}
+                    user={user}
+                    isSelf={user.id === props.userId}
+                    onSaved={replace}
+                    onDeleted={(deleted) => remove(user, deleted)}
+                  />
+                ))}
+              </AccountTable>
             )}
           </section>
         </>
