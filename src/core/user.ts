@@ -16,6 +16,9 @@ export type User = {
   disabledAt: number | null;
 };
 
+/** The shortest password Parley takes; the web app's fields ask for as much before sending. */
+export const MIN_PASSWORD_LENGTH = 8;
+
 /** A user as the API shows it: no password hash. */
 export type PublicUser = Omit<User, "passwordHash">;
 

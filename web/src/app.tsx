@@ -5,7 +5,12 @@
  * everywhere.
  */
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
-import { ACCOUNT_PAGE_PATHS, type AccountPageName, accountPageFrom } from "./account/account-page-route.js";
+import {
+  ACCOUNT_PAGE_PATHS,
+  ACCOUNT_PAGE_TITLES,
+  type AccountPageName,
+  accountPageFrom,
+} from "./account/account-page-route.js";
 import { type Account, useAccount } from "./account/use-account.js";
 import type { BotListing, CurrentUser } from "./api/parley-api.js";
 import { type BotPage, botPageFrom, botPagePath } from "./bots/bot-page-route.js";
@@ -27,14 +32,6 @@ const ACCOUNT_PAGES = {
   password: lazy(() => import("./account/password-page.js")),
   sessions: lazy(() => import("./account/sessions-page.js")),
   users: lazy(() => import("./account/users-page.js")),
-} as const;
-
-const ACCOUNT_PAGE_TITLES = {
-  keys: "account.keysTitle",
-  usage: "account.usageTitle",
-  password: "account.passwordTitle",
-  sessions: "account.sessionsTitle",
-  users: "account.usersTitle",
 } as const;
 
 const BotGalleryPage = lazy(() => import("./bots/bot-gallery-page.js"));

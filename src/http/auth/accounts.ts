@@ -4,10 +4,9 @@ import { BadRequestError, NotFoundError } from "../../core/app-error.js";
 import { newId } from "../../core/ids.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { hashPassword, newSecretToken, sha256Hex, verifyPassword } from "../../core/secret-hash.js";
-import type { User, UserRole } from "../../core/user.js";
+import { MIN_PASSWORD_LENGTH, type User, type UserRole } from "../../core/user.js";
 import { AccountDisabledError, UnauthenticatedError } from "./authenticate.js";
 
-const MIN_PASSWORD_LENGTH = 8;
 /** Compared against when no account matches, so a wrong email costs as long as a wrong password. */
 const DECOY_HASH = await hashPassword("decoy password that matches nothing");
 

@@ -7,7 +7,12 @@ import type { AuthMode } from "../api/parley-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { AppLink } from "../ui/app-link.js";
 import { PageHeader } from "../ui/page-header.js";
-import { ACCOUNT_PAGE_PATHS, type AccountPageName } from "./account-page-route.js";
+import {
+  ACCOUNT_PAGE_PATHS,
+  ACCOUNT_PAGE_TITLES,
+  type AccountPageName,
+  accountPagesFor,
+} from "./account-page-route.js";
 import "./account-pages.css";
 
 /** What app.tsx gives each account page. */
@@ -22,31 +27,12 @@ export type AccountPageProps = {
   onOpenPage: (page: AccountPageName) => void;
 };
 
-const TABS: readonly {
-  page: AccountPageName;
-  label:
-    | "account.keysTitle"
-    | "account.usageTitle"
-    | "account.passwordTitle"
-    | "account.sessionsTitle"
-    | "account.usersTitle";
-  adminOnly?: boolean;
-}[] = [
-  { page: "keys", label: "account.keysTitle" },
-  { page: "usage", label: "account.usageTitle" },
-  { page: "password", label: "account.passwordTitle" },
-  { page: "sessions", label: "account.sessionsTitle" },
-  { page: "users", label: "account.usersTitle", adminOnly: true },
-];
-
 export function AccountPageFrame({
   page,
-  title,
   props,
   children,
 }: {
   page: AccountPageName;
-  title: string;
   props: AccountPageProps;
   children: ReactNode;
 }) {
@@ -55,22 +41,22 @@ export function AccountPageFrame({
     <main className="account-page" aria-labelledby="account-page-title">
       <PageHeader sidebarOpen={props.sidebarOpen} onOpenSidebar={props.onOpenSidebar}>
         <nav className="account-tabs" aria-label={t("account.pages")}>
-          {TABS.filter((tab) => !tab.adminOnly || props.isAdmin).map((tab) => (
+          {accountPagesFor(props.isAdmin).map((tab) => (
             <AppLink
-              key={tab.page}
-              href={ACCOUNT_PAGE_PATHS[tab.page]}
+              key={tab}
+              href={ACCOUNT_PAGE_PATHS[tab]}
               className="account-tab"
-              aria-current={tab.page === page ? "page" : undefined}
-              onOpen={() => props.onOpenPage(tab.page)}
+              aria-current={tab === page ? "page" : undefined}
+              onOpen={() => props.onOpenPage(tab)}
             >
-              {t(tab.label)}
+              {t(ACCOUNT_PAGE_TITLES[tab])}
             </AppLink>
           ))}
         </nav>
       </PageHeader>
       <div className="account-scroller">
         <div className="account-column">
-          <h1 id="account-page-title">{title}</h1>
+          <h1 id="account-page-title">{t(ACCOUNT_PAGE_TITLES[page])}</h1>
           {children}
         </div>
       </div>

@@ -84,7 +84,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
   };
 
   return (
-    <AccountPageFrame page="keys" title={t("account.keysTitle")} props={props}>
+    <AccountPageFrame page="keys" props={props}>
       <p className="account-intro">{t("keys.intro")}</p>
 
       {singleUser ? (

@@ -7,6 +7,7 @@ import { changePassword } from "../api/account-api.js";
 import { errorMessage } from "../api/error-message.js";
 import { useTranslation } from "../i18n/translation.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
+import { NewPasswordInput } from "./new-password-input.js";
 
 type Outcome = { kind: "idle" | "changing" | "changed" } | { kind: "failed"; message: string };
 
@@ -40,7 +41,7 @@ export default function PasswordPage(props: AccountPageProps) {
   };
 
   return (
-    <AccountPageFrame page="password" title={t("account.passwordTitle")} props={props}>
+    <AccountPageFrame page="password" props={props}>
       {props.mode === "single-user" ? (
         <div className="account-notice" role="status">
           {t("password.singleUser")}
@@ -61,27 +62,9 @@ export default function PasswordPage(props: AccountPageProps) {
                 onChange={(event) => setCurrent(event.target.value)}
               />
               <label htmlFor={nextId}>{t("password.new")}</label>
-              <input
-                id={nextId}
-                className="text-input"
-                type="password"
-                required
-                minLength={8}
-                autoComplete="new-password"
-                aria-describedby={hintId}
-                value={next}
-                onChange={(event) => setNext(event.target.value)}
-              />
+              <NewPasswordInput id={nextId} value={next} onChange={setNext} describedBy={hintId} />
               <label htmlFor={repeatedId}>{t("password.repeat")}</label>
-              <input
-                id={repeatedId}
-                className="text-input"
-                type="password"
-                required
-                autoComplete="new-password"
-                value={repeated}
-                onChange={(event) => setRepeated(event.target.value)}
-              />
+              <NewPasswordInput id={repeatedId} value={repeated} onChange={setRepeated} checkLength={false} />
             </div>
             <p id={hintId} className="account-muted create-key-hint">
               {t("password.hint")}

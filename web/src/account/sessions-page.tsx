@@ -58,7 +58,7 @@ export default function SessionsPage(props: AccountPageProps) {
   const others = list.kind === "ready" ? list.sessions.filter((session) => !session.current) : [];
 
   return (
-    <AccountPageFrame page="sessions" title={t("account.sessionsTitle")} props={props}>
+    <AccountPageFrame page="sessions" props={props}>
       {props.mode === "single-user" ? (
         <div className="account-notice" role="status">
           {t("sessions.singleUser")}

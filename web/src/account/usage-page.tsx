@@ -53,7 +53,7 @@ export default function UsagePage(props: AccountPageProps) {
   const count = (value: number) => formatCount(value, locale);
 
   return (
-    <AccountPageFrame page="usage" title={t("account.usageTitle")} props={props}>
+    <AccountPageFrame page="usage" props={props}>
       <div className="usage-toolbar">
         <p className="account-intro">{t("usage.intro")}</p>
         <label htmlFor={periodId} className="visually-hidden">

@@ -22,6 +22,7 @@ import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js
 import { AccountTable } from "./account-table.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
+import { NewPasswordInput } from "./new-password-input.js";
 
 type UserList = Loading<{ users: PublicUser[] }>;
 
@@ -64,7 +65,7 @@ export default function UsersPage(props: AccountPageProps) {
   };
 
   return (
-    <AccountPageFrame page="users" title={t("account.usersTitle")} props={props}>
+    <AccountPageFrame page="users" props={props}>
       {!props.isAdmin ? (
         <div className="account-notice" role="status">
           {t("users.adminsOnly")}
@@ -346,16 +347,7 @@ function AddUserForm({ onAdded }: { onAdded: () => void }) {
           onChange={(event) => setEmail(event.target.value)}
         />
         <label htmlFor={passwordId}>{t("auth.password")}</label>
-        <input
-          id={passwordId}
-          className="text-input"
-          type="password"
-          required
-          minLength={8}
-          autoComplete="new-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
+        <NewPasswordInput id={passwordId} value={password} onChange={setPassword} />
         <label htmlFor={roleId}>{t("users.columnRole")}</label>
         <select id={roleId} value={role} onChange={(event) => setRole(event.target.value as UserRole)}>
           <option value="user">{t("users.roleUser")}</option>
@@ -416,16 +408,7 @@ function SetPasswordDialog({
         <h2 id={titleId}>{t("users.setPasswordTitle", { email })}</h2>
         <p>{t("users.setPasswordBody")}</p>
         <label htmlFor={passwordId}>{t("password.new")}</label>
-        <input
-          id={passwordId}
-          className="text-input"
-          type="password"
-          required
-          minLength={8}
-          autoComplete="new-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
+        <NewPasswordInput id={passwordId} value={password} onChange={setPassword} />
         <div className="dialog-actions">
           <button type="button" className="button secondary" onClick={onCancel}>
             {t("keys.cancel")}

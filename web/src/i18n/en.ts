@@ -156,11 +156,6 @@ export const en = {
   "settings.close": "Close settings",
 
   "settings.account": "Account",
-  "settings.apiKeys": "API keys",
-  "settings.usage": "Usage",
-  "settings.users": "Users",
-  "settings.password": "Password",
-  "settings.sessions": "Sessions",
 
   "account.pages": "Account pages",
   "account.keysTitle": "API keys",

@@ -155,11 +155,6 @@ export const zh: Dictionary = {
   "settings.close": "关闭设置",
 
   "settings.account": "账户",
-  "settings.apiKeys": "API 密钥",
-  "settings.usage": "用量",
-  "settings.users": "用户",
-  "settings.password": "密码",
-  "settings.sessions": "会话",
 
   "account.pages": "账户页面",
   "account.keysTitle": "API 密钥",

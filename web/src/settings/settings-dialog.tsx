@@ -1,8 +1,8 @@
 /**
- * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, password, sessions, and users for
- * admins). Loaded only when opened, so the chat page does not carry it.
+ * Settings: the UI language, the theme, and the way to the account pages (API keys, usage, password, sessions, and
+ * users for admins). Loaded only when opened, so the chat page does not carry it.
  */
-import type { AccountPageName } from "../account/account-page-route.js";
+import { ACCOUNT_PAGE_TITLES, type AccountPageName, accountPagesFor } from "../account/account-page-route.js";
 import { LANGUAGES, type Language, useTranslation } from "../i18n/translation.js";
 import { CloseIcon } from "../ui/icons.js";
 import { useModalDialog } from "../ui/use-modal-dialog.js";
@@ -79,23 +79,16 @@ export default function SettingsDialog({
       <fieldset className="settings-row">
         <legend>{t("settings.account")}</legend>
         <div className="settings-links">
-          <button type="button" className="button secondary small" onClick={() => onOpenPage("keys")}>
-            {t("settings.apiKeys")}
-          </button>
-          <button type="button" className="button secondary small" onClick={() => onOpenPage("usage")}>
-            {t("settings.usage")}
-          </button>
-          <button type="button" className="button secondary small" onClick={() => onOpenPage("password")}>
-            {t("settings.password")}
-          </button>
-          <button type="button" className="button secondary small" onClick={() => onOpenPage("sessions")}>
-            {t("settings.sessions")}
-          </button>
-          {isAdmin && (
-            <button type="button" className="button secondary small" onClick={() => onOpenPage("users")}>
-              {t("settings.users")}
+          {accountPagesFor(isAdmin).map((page) => (
+            <button
+              key={page}
+              type="button"
+              className="button secondary small"
+              onClick={() => onOpenPage(page)}
+            >
+              {t(ACCOUNT_PAGE_TITLES[page])}
             </button>
-          )}
+          ))}
         </div>
       </fieldset>
       {onSignOut && (
