@@ -1,35 +1,17 @@
 // The API keys page on a server with accounts: create a key (shown once, copied), use it, revoke it.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParleyProcess } from "../support/parley-process.js";
-import {
-  artifactPath,
-  newChatPage,
-  signInContext,
-  startWithAdmin,
-  useBrowserTestTimeouts,
-} from "./browser-test-support.js";
+import { describe, expect, it } from "vitest";
+import { artifactPath, newChatPage, signInContext, useServerWithAdmin } from "./browser-test-support.js";
 
 const EMAIL = "keys@example.com";
 const PASSWORD = "correct horse battery staple";
 
-let parley: ParleyProcess;
-let browser: Browser;
-
-useBrowserTestTimeouts();
-
-beforeAll(async () => {
-  ({ parley, browser } = await startWithAdmin({ email: EMAIL, password: PASSWORD }));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await parley?.stop();
-});
+const server = useServerWithAdmin({ email: EMAIL, password: PASSWORD });
 
 /** Who the server takes a request with this key for: the status, and the email when it answers 200. */
 async function whoIs(key: string): Promise<{ status: number; email?: string }> {
-  const response = await fetch(`${parley.url}/api/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+  const response = await fetch(`${server.parley.url}/api/auth/me`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   if (response.status !== 200) return { status: response.status };
   const body = (await response.json()) as { user: { email: string } };
   return { status: 200, email: body.user.email };
@@ -37,7 +19,7 @@ async function whoIs(key: string): Promise<{ status: number; email?: string }> {
 
 describe("the API keys page", () => {
   it("creates a key shown once with a copy button, the key works, and once revoked it does not", async () => {
-    const { context, page, errors } = await newChatPage(browser, parley.url);
+    const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await page.goto("/settings/keys");
     await page.getByLabel("Email").fill(EMAIL);
@@ -90,8 +72,8 @@ describe("the API keys page", () => {
   });
 
   it("creates a key held to its own limits, which the list shows and the server holds it to", async () => {
-    const { context, page, errors } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, { email: EMAIL, password: PASSWORD });
+    const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, { email: EMAIL, password: PASSWORD });
     await page.goto("/settings/keys");
     await page.getByRole("textbox", { name: "Key name" }).fill("nightly job");
     await page.getByRole("spinbutton", { name: "Replies per minute" }).fill("1");
@@ -108,7 +90,7 @@ describe("the API keys page", () => {
 
     // Its first request is admitted (this server has no model to answer it: 503), its second is over the key's limit.
     const complete = () =>
-      fetch(`${parley.url}/v1/chat/completions`, {
+      fetch(`${server.parley.url}/v1/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: JSON.stringify({ model: "any", messages: [{ role: "user", content: "hi" }] }),
@@ -120,8 +102,8 @@ describe("the API keys page", () => {
   });
 
   it("asks before revoking, and keeps the key when the user cancels", async () => {
-    const { context, page } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, { email: EMAIL, password: PASSWORD });
+    const { context, page } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, { email: EMAIL, password: PASSWORD });
     await page.goto("/");
     await page.getByRole("button", { name: "Settings" }).click();
     await page.getByRole("button", { name: "API keys" }).click();

@@ -9,7 +9,7 @@ import {
   chromium,
   type Page,
 } from "playwright-core";
-import { vi } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
 import { type ParleyProcess, REPO_ROOT, startParley, temporaryDirectory } from "../support/parley-process.js";
 import { writeTestModels } from "../support/test-models.js";
 
@@ -130,9 +130,7 @@ type Credentials = { email: string; password: string };
  * A server with accounts and its first admin, made through the setup route, and a browser. No models: the account
  * pages need none, and a request past a limit is refused before any model is asked.
  */
-export async function startWithAdmin(
-  admin: Credentials,
-): Promise<{ parley: ParleyProcess; browser: Browser }> {
+async function startWithAdmin(admin: Credentials): Promise<{ parley: ParleyProcess; browser: Browser }> {
   ensureWebAppBuilt();
   const [parley, browser] = await Promise.all([
     startParley({ dataDir: temporaryDirectory(), accounts: true, waitForModels: false }),
@@ -145,6 +143,26 @@ export async function startWithAdmin(
   });
   if (setup.status >= 300) throw new Error(`Setting up the admin answered ${setup.status}.`);
   return { parley, browser };
+}
+
+/**
+ * For a test file of account pages: a server with accounts and its first admin, and a browser, started before the
+ * file's tests and stopped after them, with the browser tests' timeouts. Read `parley` and `browser` in the tests.
+ */
+export function useServerWithAdmin(admin: Credentials): {
+  readonly parley: ParleyProcess;
+  readonly browser: Browser;
+} {
+  useBrowserTestTimeouts();
+  const started = {} as { parley: ParleyProcess; browser: Browser };
+  beforeAll(async () => {
+    Object.assign(started, await startWithAdmin(admin));
+  });
+  afterAll(async () => {
+    await started.browser?.close();
+    await started.parley?.stop();
+  });
+  return started;
 }
 
 /** Signs the browser context in: its pages then carry the session cookie. */

@@ -1,35 +1,15 @@
 // The password page: a signed-in user changes their password; their other sessions end, this one stays.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParleyProcess } from "../support/parley-process.js";
-import {
-  artifactPath,
-  newChatPage,
-  signInContext,
-  startWithAdmin,
-  useBrowserTestTimeouts,
-} from "./browser-test-support.js";
+import { describe, expect, it } from "vitest";
+import { artifactPath, newChatPage, signInContext, useServerWithAdmin } from "./browser-test-support.js";
 
 const EMAIL = "pat@example.com";
 const OLD_PASSWORD = "correct horse battery staple";
 const NEW_PASSWORD = "a new and longer passphrase";
 
-let parley: ParleyProcess;
-let browser: Browser;
-
-useBrowserTestTimeouts();
-
-beforeAll(async () => {
-  ({ parley, browser } = await startWithAdmin({ email: EMAIL, password: OLD_PASSWORD }));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await parley?.stop();
-});
+const server = useServerWithAdmin({ email: EMAIL, password: OLD_PASSWORD });
 
 function signIn(password: string) {
-  return fetch(`${parley.url}/api/auth/login`, {
+  return fetch(`${server.parley.url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email: EMAIL, password }),
@@ -38,11 +18,11 @@ function signIn(password: string) {
 
 describe("the password page", () => {
   it("changes the password given the current one, signing out the other sessions but not this one", async () => {
-    const { context, page, errors } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, { email: EMAIL, password: OLD_PASSWORD });
+    const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, { email: EMAIL, password: OLD_PASSWORD });
     const elsewhere = (await signIn(OLD_PASSWORD)).headers.get("set-cookie")?.split(";")[0] ?? "";
     const signedIn = async (cookie: string) =>
-      (await fetch(`${parley.url}/api/auth/me`, { headers: { cookie } })).status;
+      (await fetch(`${server.parley.url}/api/auth/me`, { headers: { cookie } })).status;
     expect(await signedIn(elsewhere)).toBe(200);
 
     await page.goto("/");
@@ -67,7 +47,7 @@ describe("the password page", () => {
     await page.screenshot({ path: artifactPath("password-changed.png") });
     expect(await page.getByLabel("Current password").inputValue()).toBe("");
     expect(await signedIn(elsewhere)).toBe(401);
-    expect((await page.request.get(`${parley.url}/api/auth/me`)).status()).toBe(200);
+    expect((await page.request.get(`${server.parley.url}/api/auth/me`)).status()).toBe(200);
     expect((await signIn(OLD_PASSWORD)).status).toBe(401);
     expect((await signIn(NEW_PASSWORD)).status).toBe(200);
     expect(errors).toEqual([]);

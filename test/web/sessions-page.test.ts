@@ -1,14 +1,6 @@
 // The sessions page: where the user is signed in, this browser marked; one session signed out, then all the others.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParleyProcess } from "../support/parley-process.js";
-import {
-  artifactPath,
-  newChatPage,
-  signInContext,
-  startWithAdmin,
-  useBrowserTestTimeouts,
-} from "./browser-test-support.js";
+import { describe, expect, it } from "vitest";
+import { artifactPath, newChatPage, signInContext, useServerWithAdmin } from "./browser-test-support.js";
 
 const EMAIL = "sam@example.com";
 const PASSWORD = "correct horse battery staple";
@@ -16,23 +8,11 @@ const FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) 
 const SAFARI_ON_IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
 
-let parley: ParleyProcess;
-let browser: Browser;
-
-useBrowserTestTimeouts();
-
-beforeAll(async () => {
-  ({ parley, browser } = await startWithAdmin({ email: EMAIL, password: PASSWORD }));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await parley?.stop();
-});
+const server = useServerWithAdmin({ email: EMAIL, password: PASSWORD });
 
 /** A sign-in from another device, as its cookie. */
 async function signInFrom(userAgent: string): Promise<string> {
-  const response = await fetch(`${parley.url}/api/auth/login`, {
+  const response = await fetch(`${server.parley.url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json", "user-agent": userAgent },
     body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
@@ -42,12 +22,12 @@ async function signInFrom(userAgent: string): Promise<string> {
 }
 
 const signedIn = async (cookie: string) =>
-  (await fetch(`${parley.url}/api/auth/me`, { headers: { cookie } })).status === 200;
+  (await fetch(`${server.parley.url}/api/auth/me`, { headers: { cookie } })).status === 200;
 
 describe("the sessions page", () => {
   it("lists where the user is signed in and signs out one session, then every other", async () => {
-    const { context, page, errors } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, { email: EMAIL, password: PASSWORD });
+    const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, { email: EMAIL, password: PASSWORD });
     const firefox = await signInFrom(FIREFOX_ON_WINDOWS);
     const iphone = await signInFrom(SAFARI_ON_IPHONE);
 
@@ -76,7 +56,7 @@ describe("the sessions page", () => {
     await expect.poll(() => rows.count()).toBe(2);
     await page.getByText("This is your only session.").waitFor();
     expect(await signedIn(iphone)).toBe(false);
-    expect((await page.request.get(`${parley.url}/api/auth/me`)).status()).toBe(200);
+    expect((await page.request.get(`${server.parley.url}/api/auth/me`)).status()).toBe(200);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -1,38 +1,19 @@
 // The users page: an admin adds an account, sets its limits, disables it and deletes it, which the server then holds
 // it to; others may not.
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParleyProcess } from "../support/parley-process.js";
-import {
-  artifactPath,
-  newChatPage,
-  signInContext,
-  startWithAdmin,
-  useBrowserTestTimeouts,
-} from "./browser-test-support.js";
+import type { BrowserContext } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { artifactPath, newChatPage, signInContext, useServerWithAdmin } from "./browser-test-support.js";
 
 const ADMIN = { email: "admin@example.com", password: "correct horse battery staple" };
 const DANA = { email: "dana@example.com", password: "dana-password" };
 /** What the admin sets for Dana, who forgot hers. */
 const DANA_NEW_PASSWORD = "dana-new-password";
 
-let parley: ParleyProcess;
-let browser: Browser;
-
-useBrowserTestTimeouts();
-
-beforeAll(async () => {
-  ({ parley, browser } = await startWithAdmin(ADMIN));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await parley?.stop();
-});
+const server = useServerWithAdmin(ADMIN);
 
 /** The account as an admin's GET /api/users lists it. */
 async function listed(context: BrowserContext, email: string) {
-  const response = await context.request.get(`${parley.url}/api/users`);
+  const response = await context.request.get(`${server.parley.url}/api/users`);
   const { users } = (await response.json()) as {
     users: { email: string; requestsPerMinute: number | null }[];
   };
@@ -41,7 +22,7 @@ async function listed(context: BrowserContext, email: string) {
 
 /** A chat completion with a key of the account: admitted (503, as there is no model) or refused (429). */
 async function completeWith(key: string): Promise<number> {
-  const response = await fetch(`${parley.url}/v1/chat/completions`, {
+  const response = await fetch(`${server.parley.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: JSON.stringify({ model: "any", messages: [{ role: "user", content: "hi" }] }),
@@ -51,8 +32,8 @@ async function completeWith(key: string): Promise<number> {
 
 describe("the users page", () => {
   it("lets an admin add a user and set their limits, which hold from their next request", async () => {
-    const { context, page, errors } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, ADMIN);
+    const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, ADMIN);
     await page.goto("/");
     await page.getByRole("button", { name: "Settings" }).click();
     await page.getByRole("button", { name: "Users" }).click();
@@ -120,12 +101,12 @@ describe("the users page", () => {
   });
 
   it("deletes an account after a confirmation that says what goes with it; its key stops working at once", async () => {
-    const { context, page, errors } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, ADMIN);
+    const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, ADMIN);
     const eve = { email: "eve@example.com", password: "eve-password" };
-    const added = await context.request.post(`${parley.url}/api/users`, {
+    const added = await context.request.post(`${server.parley.url}/api/users`, {
       data: eve,
-      headers: { origin: parley.url },
+      headers: { origin: server.parley.url },
     });
     expect(added.status()).toBe(201);
     const eveKey = await keyOf(eve);
@@ -151,8 +132,8 @@ describe("the users page", () => {
   });
 
   it("is not offered to a user who is not an admin, and says why at its address", async () => {
-    const { context, page } = await newChatPage(browser, parley.url);
-    await signInContext(context, parley.url, { email: DANA.email, password: DANA_NEW_PASSWORD });
+    const { context, page } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, { email: DANA.email, password: DANA_NEW_PASSWORD });
     await page.goto("/settings/keys");
     await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
     expect(await page.getByRole("link", { name: "Users" }).count()).toBe(0);
@@ -165,13 +146,13 @@ describe("the users page", () => {
 
 /** A new API key of the account, made with its own session. */
 async function keyOf(credentials: { email: string; password: string }): Promise<string> {
-  const login = await fetch(`${parley.url}/api/auth/login`, {
+  const login = await fetch(`${server.parley.url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(credentials),
   });
   const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const created = await fetch(`${parley.url}/api/keys`, {
+  const created = await fetch(`${server.parley.url}/api/keys`, {
     method: "POST",
     headers: { "content-type": "application/json", cookie },
     body: JSON.stringify({ name: "test" }),
@@ -181,7 +162,7 @@ async function keyOf(credentials: { email: string; password: string }): Promise<
 }
 
 async function loginStatus(email: string, password: string): Promise<number> {
-  const response = await fetch(`${parley.url}/api/auth/login`, {
+  const response = await fetch(`${server.parley.url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password }),
