@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Client, callAs } from "./support/call-as.js";
 import { PARLEY_BIN, type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
 import { ALPHABET, openStream, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
@@ -21,24 +22,8 @@ afterAll(async () => {
   await parley?.stop();
 });
 
-type Client = { cookie?: string; key?: string };
-
-function call(
-  client: Client,
-  pathname: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-  return parley.api(pathname, {
-    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-    headers: {
-      ...(init.body !== undefined && { "content-type": "application/json" }),
-      ...(client.cookie && { cookie: client.cookie }),
-      ...(client.key && { authorization: `Bearer ${client.key}` }),
-      ...init.headers,
-    },
-    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-  });
-}
+const call = (client: Client, pathname: string, init?: Parameters<typeof callAs>[3]) =>
+  callAs(parley, client, pathname, init);
 
 function cookieOf(response: Response): string {
   const header = response.headers.get("set-cookie") ?? "";

@@ -1,29 +1,14 @@
 /** A user sees where they are signed in, and ends a session they do not know, or every one but this. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PublicSession as ListedSession } from "../src/core/session.js";
+import { type Client, callAs } from "./support/call-as.js";
 import { type ParleyProcess, startParley } from "./support/parley-process.js";
-
-type Client = { cookie?: string; key?: string };
 
 let parley: ParleyProcess;
 const admin: Client = {};
 
-function call(
-  client: Client,
-  pathname: string,
-  init: { method?: string; body?: unknown; userAgent?: string } = {},
-) {
-  return parley.api(pathname, {
-    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-    headers: {
-      ...(init.body !== undefined && { "content-type": "application/json" }),
-      ...(client.cookie && { cookie: client.cookie }),
-      ...(client.key && { authorization: `Bearer ${client.key}` }),
-      ...(init.userAgent && { "user-agent": init.userAgent }),
-    },
-    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-  });
-}
+const call = (client: Client, pathname: string, init?: Parameters<typeof callAs>[3]) =>
+  callAs(parley, client, pathname, init);
 
 function cookieOf(response: Response): string {
   return (response.headers.get("set-cookie") ?? "").split(";")[0] as string;
@@ -32,7 +17,7 @@ function cookieOf(response: Response): string {
 async function signIn(email: string, userAgent: string): Promise<Client> {
   const response = await call({}, "/api/auth/login", {
     body: { email, password: "good-password" },
-    userAgent,
+    headers: { "user-agent": userAgent },
   });
   expect(response.status).toBe(200);
   return { cookie: cookieOf(response) };
