@@ -1,6 +1,7 @@
 /**
  * Two `parley serve` instances on one PostgreSQL database and one Redis, as behind a load balancer: a reply one of
- * them writes is followed live and stopped from the other, and a per-minute limit counts requests to both at once.
+ * them writes is followed live and stopped from the other, an account deleted through the other has its reply stopped
+ * first, and a per-minute limit counts requests to both at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTemporaryPostgresDatabases } from "../src/store/test-support/use-temporary-postgres-databases.js";
@@ -187,6 +188,42 @@ describe("instances sharing PostgreSQL and Redis", () => {
     } finally {
       await doomed.stop("SIGKILL").catch(() => {});
     }
+  });
+
+  it("deletes an account through one instance after stopping its reply on the other and writing it down", async () => {
+    const created = await first.api(
+      "/api/users",
+      jsonBody({ email: "leaving@example.com", password: "leaving-password" }, admin),
+    );
+    expect(created.status).toBe(201);
+    const userId = ((await created.json()) as { user: { id: string } }).user.id;
+    const login = await first.api(
+      "/api/auth/login",
+      jsonBody({ email: "leaving@example.com", password: "leaving-password" }),
+    );
+    const user = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const conversationId = await createConversation(first, user);
+    const head = await (await ask(first, user, conversationId, "slow")).events({ stopAfter: 5 });
+    const runId = head[0]?.data.runId as string;
+    // Followed on the instance writing it, from before the deletion: ending the account's sessions ends no stream.
+    const following = (
+      await openStream(`${first.url}/api/runs/${runId}/events`, {
+        headers: { cookie: user },
+        lastEventId: head.length,
+      })
+    ).events();
+
+    const deleted = await second.api(`/api/users/${userId}`, {
+      method: "DELETE",
+      headers: { cookie: admin },
+    });
+    expect(deleted.status).toBe(200);
+    expect(((await deleted.json()) as { deleted: { conversations: number } }).deleted.conversations).toBe(1);
+    const all = [...head, ...(await following)];
+    expectOnceInOrder(all);
+    expect(all.at(-1)).toMatchObject({ event: "run.end", data: { finishReason: "stopped" } });
+    expect(textOf(all).length).toBeLessThan(SLOW_REPLY.length);
+    expect((await first.api(`/api/runs/${runId}`, { headers: { cookie: admin } })).status).toBe(404);
   });
 
   it(`shares a per-minute limit of ${LIMIT_PER_MINUTE}: requests to both instances count once, and the next gets 429 on either`, async () => {

@@ -341,11 +341,21 @@ export class RunService {
   }
 
   /**
-   * Stops every reply of the user that runs on this server (an account being deleted); settles once each is written
-   * down.
+   * Stops every reply of the user (an account being deleted), on this server and, with Redis, on the others; settles
+   * once each is written down.
    */
-  stopAllOf(userId: string): Promise<void> {
-    return this.#launcher.stopAllOf(userId);
+  async stopAllOf(userId: string): Promise<void> {
+    const here = this.#launcher.stopAllOf(userId);
+    const elsewhere = this.#elsewhere;
+    if (!elsewhere) return here;
+    // Rare enough that reading every running run, rather than indexing runs by user for it, is the better trade.
+    const running = await this.#config.store.runs.listByStatus("running");
+    await Promise.all([
+      here,
+      ...running
+        .filter((run) => run.userId === userId && !this.#launcher.live(run.id))
+        .map((run) => elsewhere.stop(run)),
+    ]);
   }
 
   /** Takes no new runs, lets running ones finish within `graceMs`, then ends the rest as interrupted. */
