@@ -132,7 +132,7 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
     expect(after.conversations.length).toBe(before.conversations.length);
   });
 
-  it("lists the models, and raises the SDK's own errors for an unknown model and a bad request", async () => {
+  it("lists and retrieves the models, and raises the SDK's own errors for an unknown model and a bad request", async () => {
     const models = await openai.models.list();
     // The catalog, then the built-in bots as `bot:<slug>` models.
     expect(models.data.map((model) => model.id)).toEqual([
@@ -143,6 +143,14 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
       "bot:tech-article-translator",
       "bot:topic-explorer",
     ]);
+    expect(await openai.models.retrieve("tiny")).toMatchObject({ id: "tiny", object: "model" });
+    expect(await openai.models.retrieve("bot:code-tutor")).toMatchObject({
+      id: "bot:code-tutor",
+      object: "model",
+    });
+    const unknownModel = await openai.models.retrieve("gpt-9").catch((error: unknown) => error);
+    expect(unknownModel).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((unknownModel as Error).message).toMatch(/gpt-9/);
     const unknown = await openai.chat.completions
       .create({ model: "gpt-9", messages: [{ role: "user", content: "hi" }] })
       .catch((error: unknown) => error);
@@ -206,6 +214,29 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
     expect(final.usage.output_tokens).toBeGreaterThanOrEqual(26);
   });
 
+  it("counts a prompt's tokens as the model then charges them, and refuses an unknown model or no messages", async () => {
+    const prompt = {
+      model: "tiny",
+      system: "You are terse.",
+      messages: [{ role: "user" as const, content: "Recite it, Claude-style" }],
+    };
+    const counted = await anthropic.messages.countTokens(prompt);
+    const message = await anthropic.messages.create({ ...prompt, max_tokens: 30 });
+    expect(counted.input_tokens).toBe(message.usage.input_tokens);
+    const longer = await anthropic.messages.countTokens({ ...prompt, system: "You are terse. ".repeat(20) });
+    expect(longer.input_tokens).toBeGreaterThan(counted.input_tokens + 40);
+
+    const unknown = await anthropic.messages
+      .countTokens({ ...prompt, model: "claude-9" })
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(Anthropic.NotFoundError);
+    const empty = await anthropic.messages
+      .countTokens({ ...prompt, messages: [] })
+      .catch((error: unknown) => error);
+    expect(empty).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((empty as Error).message).toMatch(/messages/);
+  });
+
   it("stops at max_tokens with stop_reason max_tokens", async () => {
     const message = await anthropic.messages.create({
       model: "tiny-loop",
@@ -216,7 +247,7 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
     expect(message.content[0]).toMatchObject({ type: "text", text: LOOP_TEXT.slice(0, 40) });
   });
 
-  it("raises the SDK's own errors for an unknown model and a missing max_tokens, and lists models", async () => {
+  it("raises the SDK's own errors for an unknown model and a missing max_tokens, and lists and retrieves models", async () => {
     const unknown = await anthropic.messages
       .create({ model: "claude-9", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
       .catch((error: unknown) => error);
@@ -226,6 +257,9 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
       .catch((error: unknown) => error);
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect((bad as Error).message).toMatch(/max_tokens/);
+    expect(await anthropic.models.retrieve("tiny-loop")).toMatchObject({ type: "model", id: "tiny-loop" });
+    const unknownModel = await anthropic.models.retrieve("claude-9").catch((error: unknown) => error);
+    expect(unknownModel).toBeInstanceOf(Anthropic.NotFoundError);
     const models = await anthropic.models.list();
     // The catalog, then the built-in bots as `bot:<slug>` models.
     expect(models.data.map((model) => model.id)).toEqual([

@@ -65,6 +65,8 @@ const ROUTES: [string, (id: string) => string][] = [
   ["GET", () => "/api/auth/me"],
   ["GET", () => "/api/models"],
   ["GET", () => "/v1/models"],
+  ["GET", (id) => `/v1/models/${id}`],
+  ["POST", () => "/v1/messages/count_tokens"],
 ];
 
 /** Ids: real ones, random text, path tricks and very long strings, all percent-encoded as a client would. */

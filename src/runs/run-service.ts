@@ -98,6 +98,7 @@ export class RunService {
   readonly #config: RunServiceConfig;
   readonly #files: FileService;
   readonly #router: RunRouter;
+  readonly #tokens: TokenCounter;
   readonly #launcher: RunLauncher;
   readonly #instance: InstanceLifecycle;
   readonly #elsewhere: RedisRunsElsewhere | undefined;
@@ -106,6 +107,7 @@ export class RunService {
   constructor(config: RunServiceConfig) {
     this.#config = config;
     const tokens = new TokenCounter();
+    this.#tokens = tokens;
     const published = config.redis?.events;
     this.#instance = new InstanceLifecycle({
       store: config.store,
@@ -288,6 +290,17 @@ export class RunService {
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
     });
+  }
+
+  /**
+   * The tokens the prompt takes for the model that would answer it, as that model counts them (its own tokenizer,
+   * or an estimate from what its upstream reported): a bot's model with the bot's instructions and knowledge.
+   */
+  async countPromptTokens(options: { model: string; messages: ChatPrompt; userId: string }): Promise<number> {
+    const bot = await this.#config.bots?.forModel(options.model, options.userId);
+    const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, options.messages, {});
+    const { entry } = await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned);
+    return this.#tokens.count(entry, turn.prompt);
   }
 
   /** The live run, if it is still going or has not yet been fully written down. */

@@ -1,7 +1,7 @@
 /** Validates an Anthropic Messages request body into Parley's terms. */
 import { z } from "zod";
 import { imageFromBase64, imageFromUrl } from "../../files/inline-image.js";
-import type { ChatPromptMessage } from "../../providers/chat-model.js";
+import type { ChatPrompt, ChatPromptMessage } from "../../providers/chat-model.js";
 import { parseInput } from "../parse-body.js";
 import { type CompatibleRequest, onlyUserImages, textOf } from "./compatible-request.js";
 
@@ -46,16 +46,14 @@ const body = z.object({
   store: z.boolean().optional(),
 });
 
+/** What POST /v1/messages/count_tokens takes: a message request's prompt, without what only a reply needs. */
+const countTokensBody = body.pick({ model: true, messages: true, system: true });
+
 export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest {
   const request = parseInput(body, input);
-  const system = textOf(request.system);
-  const messages: ChatPromptMessage[] = [
-    ...(system ? [{ role: "system" as const, content: system }] : []),
-    ...request.messages.map(toPromptMessage),
-  ];
   return {
     model: request.model,
-    messages,
+    messages: promptOf(request),
     call: {
       maxOutputTokens: request.max_tokens,
       ...(request.temperature !== undefined && { temperature: request.temperature }),
@@ -65,6 +63,19 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
     stream: request.stream === true,
     store: request.store !== false,
   };
+}
+
+export function parseAnthropicCountTokensRequest(input: unknown): { model: string; messages: ChatPrompt } {
+  const request = parseInput(countTokensBody, input);
+  return { model: request.model, messages: promptOf(request) };
+}
+
+function promptOf(request: Pick<z.infer<typeof body>, "system" | "messages">): ChatPromptMessage[] {
+  const system = textOf(request.system);
+  return [
+    ...(system ? [{ role: "system" as const, content: system }] : []),
+    ...request.messages.map(toPromptMessage),
+  ];
 }
 
 /** Text blocks are joined; `image` blocks (base64) become the message's images, in order. */

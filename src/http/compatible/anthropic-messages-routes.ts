@@ -1,4 +1,4 @@
-/** POST /v1/messages: Parley's models and runs in the Anthropic Messages format. */
+/** POST /v1/messages (and its count_tokens): Parley's models and runs in the Anthropic Messages format. */
 import type { FastifyInstance } from "fastify";
 import type { FinishReason } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
@@ -6,7 +6,10 @@ import type { RunService } from "../../runs/run-service.js";
 import { principalOf } from "../auth/request-principal.js";
 import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
-import { parseAnthropicMessagesRequest } from "./anthropic-messages-request.js";
+import {
+  parseAnthropicCountTokensRequest,
+  parseAnthropicMessagesRequest,
+} from "./anthropic-messages-request.js";
 import { anthropicErrorBody, handleAnthropicError, statusOfRunError } from "./compatible-error.js";
 import { finishedRun, stopRunWhenClientLeaves } from "./finished-run.js";
 
@@ -16,6 +19,15 @@ export function registerAnthropicMessagesRoutes(
 ) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleAnthropicError);
+    // Counted as the model that would answer counts it (a bot's with its instructions); no reply, so no limit taken.
+    scope.post("/v1/messages/count_tokens", async (request) => {
+      const { model, messages } = parseAnthropicCountTokensRequest(request.body);
+      const principal = principalOf(request);
+      return {
+        input_tokens: await deps.runs.countPromptTokens({ model, messages, userId: principal.userId }),
+      };
+    });
+
     scope.post("/v1/messages", async (request, reply) => {
       const exchange = parseAnthropicMessagesRequest(request.body);
       const principal = principalOf(request);
