@@ -34,8 +34,17 @@ const LEVELS = [
   { concurrency: 10, rounds: 2, streamsPerSlot: 3 },
   { concurrency: 100, rounds: 4, streamsPerSlot: 3 },
 ] as const;
-/** The highest level measured: each path streams one paced window of it before the levels (see below). */
+/** The highest level measured: each path streams paced windows of it before the levels (see below). */
 const TOP_CONCURRENCY = Math.max(...LEVELS.map((level) => level.concurrency));
+/**
+ * Paced windows at the top level each path streams before the levels, 3 streams per slot. Traced with V8's
+ * --trace-opt, Parley's server was still compiling functions first made hot by paced streams well after the unpaced
+ * warm-up: 78 optimizing compilations (300 ms of a helper thread) in the first window of 300 streams, 34 in the
+ * fourth, 6-13 from the eighth on, its CPU per stream falling from 8.3 to 6.4-7.2 ms meanwhile. A server that has
+ * been up a while has done that already. (The first run with these windows moved no figure out of run-to-run noise:
+ * they remove a cause of error, not the gap.)
+ */
+const PACED_WARMUP_WINDOWS = 6;
 /** Unpaced streams each path serves before the first measured level, so every level meets a warmed-up server. */
 const WARMUP_STREAMS = 500;
 const LADDER = [100, 200, 400, 800, 1000] as const;
@@ -43,7 +52,7 @@ const LADDER = [100, 200, 400, 800, 1000] as const;
 const MAX_GAP_MS = 10 * PACING_MS;
 const MAX_ERROR_SHARE = 0.001;
 /** The ladder stops climbing once the benchmark has run this long, to keep it within a few minutes. */
-const TIME_BUDGET_MS = 360_000;
+const TIME_BUDGET_MS = 480_000;
 
 type PathFigures = StreamStatistics & {
   path: GatewayPathName;
@@ -100,13 +109,13 @@ export async function runGatewayBenchmark(): Promise<BenchmarkReport> {
       path.name === "direct"
         ? { upstream: setup.upstream.pid }
         : { gateway: path.pid, upstream: setup.upstream.pid };
-    // A process's first paced window at the top level was often its worst (Parley: a gap p99 of 25.4 ms against
+    // A process's first paced windows at the top level were its worst (Parley: a gap p99 of 25.4 ms against
     // 22.1-22.5 in the five after it; the first c=100 round was its worst in 4 of 8 runs, and the proxy's in 2 of 5):
-    // each path streams one such window, not counted, as a server that has been up a while would have.
+    // each path streams such windows, not counted, as a server that has been up a while would have.
     for (const path of setup.paths) {
       await runStreamLoad(path, {
         concurrency: TOP_CONCURRENCY,
-        streamsPerSlot: 1,
+        streamsPerSlot: 3 * PACED_WARMUP_WINDOWS,
         staggerMs: STREAM_MS / 2,
         expectedDeltas: DELTAS,
         processes: processesOf(path),
@@ -465,7 +474,7 @@ function report(input: ReportInput): BenchmarkReport {
       `Load: a fake OpenAI-compatible upstream (node:http, its own process) streams a role chunk, ${DELTAS} content chunks ${PACING_MS} ms apart (each waits for the previous write), a finish chunk, a usage chunk and [DONE]; the request asks for stream_options.include_usage. Client, upstream and gateway share the machine's cores; everything is on 127.0.0.1.`,
       `Paths: ${paths.map((path) => path.label).join("; ")}. Parley runs \`parley serve\` (PARLEY_THREADS=1) with the upstream as an openai-compatible provider and stores each exchange as a conversation (the default, store not false).${input.peerMissing ? ` Peer: ${input.peerMissing}.` : " The peer runs `build/start-server.js --headless` with `x-portkey-provider: openai` and `x-portkey-custom-host`, @hono/node-server pinned to 1.13.5 by an npm override."}`,
       `Client: undici Pool with C connections, one closed-loop slot per connection; the C connections are opened by C unpaced streams before the measured window (a Node 20 server accepts about one connection per event-loop turn), and each slot yields an event-loop turn between streams (undici reuses a finished keep-alive connection only after one). Before each window the benchmark waits until the servers are idle.`,
-      `Before any level, every path serves ${WARMUP_STREAMS} unpaced streams, 10 at a time, and then one paced window at c=${TOP_CONCURRENCY} (1 stream per slot), not counted: so that each is measured as a server that has been up a while (its request path compiled by V8, its heap grown to the load), not one that has just started.`,
+      `Before any level, every path serves ${WARMUP_STREAMS} unpaced streams, 10 at a time, and then ${3 * PACED_WARMUP_WINDOWS} paced streams per slot at c=${TOP_CONCURRENCY}, not counted: so that each is measured as a server that has been up a while (its request path compiled by V8, its heap grown to the load), not one that has just started.`,
       `Per concurrency: each round runs every path once, in an order that rotates (interleaved); rounds: ${LEVELS.map((level) => `c=${level.concurrency} ${level.rounds} × ${level.streamsPerSlot} streams per slot`).join(", ")}. At c > 1 the slots' first streams start spread over ${STREAM_MS / 2} ms, and only streams that ran start to end while all C slots were streaming are counted (the ramp and the tail are not).`,
       "TTFT: request sent to the first frame with text (the upstream writes it 20 ms after the request reached it, so a gateway's work before forwarding adds to it in full). Request reaches upstream: request sent to the upstream's reading of the whole request, as the upstream stamps it in the first delta. Gap: between consecutive content frames at the client. Added = the path's percentile minus the direct path's, same concurrency. Frame held: the client's arrival time minus the upstream's write time, which the upstream writes into each delta's text (the same clock on one machine): what the path held a frame for, including the direct path's own socket and event-loop time.",
       `Buffering: a content frame that arrives less than ${BURST_MS} ms after the previous one came in a burst (the pacing is ${PACING_MS} ms). Parley's SSE writer coalesces frames written within 10 ms of its last write; at ${PACING_MS} ms pacing it should never hold one, which the held and burst columns check.`,
