@@ -73,6 +73,26 @@ describe("a user's sessions", () => {
     expect((await sessionsOf(vic)).map((session) => session.userAgent)).toEqual(["Vic Browser"]);
   });
 
+  it("say when each was last used: signing in, then its latest request, written at most once a minute", async () => {
+    const tablet = await signIn("vic@example.com", "Tablet Browser");
+    const desk = await signIn("vic@example.com", "Desk Browser");
+    const tabletOf = async () =>
+      (await sessionsOf(desk)).find((session) => session.userAgent === "Tablet Browser") as ListedSession;
+    const signedInAt = (await tabletOf()).createdAt;
+    expect((await tabletOf()).lastUsedAt).toBe(signedInAt);
+
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = Date.now();
+    expect(await isSignedIn(tablet)).toBe(true);
+    // Written without the request waiting for it, so it may land just after the answer.
+    await expect.poll(async () => (await tabletOf()).lastUsedAt).toBeGreaterThanOrEqual(before);
+    const lastUsedAt = (await tabletOf()).lastUsedAt;
+    expect(lastUsedAt).toBeLessThanOrEqual(Date.now());
+    expect(await isSignedIn(tablet)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await tabletOf()).lastUsedAt).toBe(lastUsedAt);
+  });
+
   it("end one by one: the one ended is signed out, the rest stay; another user's is not found", async () => {
     const desk = await signIn("vic@example.com", "Desk Browser");
     const stolen = await signIn("vic@example.com", "Unknown Browser");

@@ -184,6 +184,8 @@ export interface SessionRepository {
   /** Ends every session of the user but `exceptTokenHash` (an account disabled, a password changed); how many. */
   deleteByUser(userId: string, exceptTokenHash?: string): Promise<number>;
   deleteExpired(now: number): Promise<number>;
+  /** Notes the session's latest use; nothing for a session that has ended. */
+  touch(tokenHash: string, at: number): Promise<void>;
 }
 
 export interface ApiKeyRepository {

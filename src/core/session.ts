@@ -9,6 +9,8 @@ export type Session = {
   userAgent: string | null;
   /** The client's address at sign-in (through a trusted proxy, the forwarded one). */
   address: string | null;
+  /** Its latest request, to the minute (see authenticate); null until its first after signing in. */
+  lastUsedAt: number | null;
 };
 
 /** A session as its user sees it listed: its id is its token's hash, which is no use for signing in. */
@@ -18,6 +20,8 @@ export type PublicSession = {
   expiresAt: number;
   userAgent: string | null;
   address: string | null;
+  /** When it was last used: its latest request, or signing in. */
+  lastUsedAt: number;
   /** The session the request came with. */
   current: boolean;
 };
@@ -29,6 +33,7 @@ export function publicSession(session: Session, currentTokenHash: string | undef
     expiresAt: session.expiresAt,
     userAgent: session.userAgent,
     address: session.address,
+    lastUsedAt: session.lastUsedAt ?? session.createdAt,
     current: session.tokenHash === currentTokenHash,
   };
 }

@@ -113,6 +113,7 @@ export type SessionTable = {
   expires_at: EpochMillisecondsColumn;
   user_agent: string | null;
   address: string | null;
+  last_used_at: EpochMillisecondsColumn | null;
 };
 
 export type ApiKeyTable = {

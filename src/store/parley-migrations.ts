@@ -490,4 +490,15 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("sessions").dropColumn("user_agent").execute();
     },
   },
+
+  "0013-session-last-use": {
+    // A session list says when each was last used, not only when it signed in, so a forgotten one stands out.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("sessions").addColumn("last_used_at", "bigint").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("sessions").dropColumn("last_used_at").execute();
+    },
+  },
 };

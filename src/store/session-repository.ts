@@ -16,6 +16,7 @@ export function createSessionRepository(database: Kysely<ParleyDatabase>): Sessi
           expires_at: session.expiresAt,
           user_agent: session.userAgent,
           address: session.address,
+          last_used_at: session.lastUsedAt,
         })
         .execute();
     },
@@ -65,6 +66,14 @@ export function createSessionRepository(database: Kysely<ParleyDatabase>): Sessi
       return Number(result.numDeletedRows);
     },
 
+    async touch(tokenHash, at) {
+      await database
+        .updateTable("sessions")
+        .set({ last_used_at: at })
+        .where("token_hash", "=", tokenHash)
+        .execute();
+    },
+
     async deleteExpired(now) {
       const result = await database.deleteFrom("sessions").where("expires_at", "<=", now).executeTakeFirst();
       return Number(result.numDeletedRows);
@@ -78,6 +87,7 @@ function sessionOf(row: Selectable<SessionTable>): Session {
     userId: row.user_id,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
     userAgent: row.user_agent,
     address: row.address,
   };

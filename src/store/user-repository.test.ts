@@ -12,6 +12,7 @@ function sessionOf(tokenHash: string, userId: string, details: Partial<Session> 
     expiresAt: Date.now() + 60_000,
     userAgent: null,
     address: null,
+    lastUsedAt: null,
     ...details,
   };
 }
@@ -83,6 +84,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
         expiresAt: now + 60_000,
         userAgent: "browser a2",
         address: "203.0.113.5",
+        lastUsedAt: null,
       },
       {
         tokenHash: "a1",
@@ -91,9 +93,23 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
         expiresAt: now + 60_000,
         userAgent: "browser a1",
         address: null,
+        lastUsedAt: null,
       },
     ]);
     expect(await store.sessions.listByUser("user_c", now)).toEqual([]);
+  });
+
+  it("note when a session was last used, and nothing for one that has ended", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    await store.sessions.create(sessionOf("a1", "user_a"));
+    await store.sessions.create(sessionOf("a2", "user_a"));
+    await store.sessions.touch("a1", 5_000);
+    await store.sessions.touch("a1", 7_000);
+    await store.sessions.touch("gone", 7_000);
+    expect(await store.sessions.get("a1")).toMatchObject({ lastUsedAt: 7_000 });
+    expect(await store.sessions.get("a2")).toMatchObject({ lastUsedAt: null });
+    expect(await store.sessions.get("gone")).toBeUndefined();
   });
 
   it("end one session only for the user it belongs to", async () => {

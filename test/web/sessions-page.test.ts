@@ -38,6 +38,7 @@ describe("the sessions page", () => {
     const rows = page.getByRole("table").getByRole("row");
     // A header row, then this browser, the two others, and the session the admin's setup began.
     await expect.poll(() => rows.count()).toBe(5);
+    await page.getByRole("columnheader", { name: "Last active" }).waitFor();
     const thisRow = rows.filter({ hasText: "This browser" });
     expect(await thisRow.count()).toBe(1);
     expect(await thisRow.getByRole("button").count()).toBe(0);

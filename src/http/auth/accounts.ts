@@ -108,6 +108,7 @@ export async function startSession(
     expiresAt: now + maxAgeSeconds * 1000,
     userAgent: client.userAgent ? client.userAgent.slice(0, USER_AGENT_LENGTH) : null,
     address: client.address || null,
+    lastUsedAt: null,
   });
   return { token, maxAgeSeconds };
 }

@@ -35,10 +35,24 @@ export class ForbiddenError extends AppError {
 
 /** Last use is shown to the minute; writing it on every request would cost a database write per request. */
 const TOUCH_INTERVAL_MS = 60_000;
+/** Past this many keys and sessions noted, those not used within the interval are dropped from the notes. */
+const TOUCHED_PRUNE_SIZE = 10_000;
 
 export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode; keys: KeyPrincipalCache }) {
   const { store, keys } = config;
   const touchedAt = new Map<string, number>();
+  /**
+   * True at most once an interval per key or session on this server: when its last use should be written. Last use
+   * is informative; writing it must never slow down or fail a request.
+   */
+  function dueForTouch(id: string, now: number): boolean {
+    if (now - (touchedAt.get(id) ?? 0) < TOUCH_INTERVAL_MS) return false;
+    if (touchedAt.size >= TOUCHED_PRUNE_SIZE) {
+      for (const [noted, at] of touchedAt) if (now - at >= TOUCH_INTERVAL_MS) touchedAt.delete(noted);
+    }
+    touchedAt.set(id, now);
+    return true;
+  }
   /**
    * Who the key acts for, from the database, kept in the cache; throws UnauthenticatedError for a key that does not
    * hold. What it read is not kept if a key was forgotten while it read (see KeyPrincipalCache.forgets).
@@ -51,11 +65,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
     const user = await store.users.get(stored.userId);
     if (!user) throw new UnauthenticatedError("This API key's account no longer exists.");
     if (user.disabledAt !== null) throw new AccountDisabledError();
-    if (now - (touchedAt.get(stored.id) ?? 0) >= TOUCH_INTERVAL_MS) {
-      touchedAt.set(stored.id, now);
-      // Last use is informative (shown to the minute); it must never slow down or fail the request.
-      void store.apiKeys.touch(stored.id, now).catch(() => {});
-    }
+    if (dueForTouch(stored.id, now)) void store.apiKeys.touch(stored.id, now).catch(() => {});
     const principal: Principal = {
       userId: user.id,
       role: user.role,
@@ -94,12 +104,15 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
     const sessionHash = sessionHashOf(request);
     if (sessionHash !== undefined) {
       const session = await store.sessions.get(sessionHash);
-      if (!session || session.expiresAt <= Date.now())
+      const now = Date.now();
+      if (!session || session.expiresAt <= now)
         throw new UnauthenticatedError("The session has ended; sign in again.");
       const user = await store.users.get(session.userId);
       if (!user) throw new UnauthenticatedError("This session's account no longer exists.");
       if (user.disabledAt !== null) throw new AccountDisabledError();
       assertSameOrigin(request);
+      // A session id and an API key id never collide: one is 64 hex digits, the other starts `key_`.
+      if (dueForTouch(sessionHash, now)) void store.sessions.touch(sessionHash, now).catch(() => {});
       return { userId: user.id, role: user.role, via: "session", limits: limitsOf(user) };
     }
     throw new UnauthenticatedError();

@@ -50,6 +50,7 @@ async function userWithEverything(store: ParleyStore, userId: string) {
     userId,
     createdAt: 1,
     expiresAt: Date.now() + 60_000,
+    lastUsedAt: null,
     userAgent: null,
     address: null,
   });

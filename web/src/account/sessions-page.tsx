@@ -90,6 +90,7 @@ export default function SessionsPage(props: AccountPageProps) {
                   t("sessions.columnBrowser"),
                   t("sessions.columnAddress"),
                   t("sessions.columnSignedIn"),
+                  t("sessions.columnLastActive"),
                   t("sessions.columnExpires"),
                 ]}
                 actionsLabel={t("sessions.columnActions")}
@@ -104,6 +105,7 @@ export default function SessionsPage(props: AccountPageProps) {
                     </th>
                     <td>{session.address ?? "—"}</td>
                     <td>{formatTime(session.createdAt)}</td>
+                    <td>{formatTime(session.lastUsedAt)}</td>
                     <td>{formatTime(session.expiresAt)}</td>
                     <td className="account-table-action">
                       {!session.current && (

@@ -185,6 +185,7 @@ export const en = {
   "sessions.columnBrowser": "Browser",
   "sessions.columnAddress": "Address",
   "sessions.columnSignedIn": "Signed in",
+  "sessions.columnLastActive": "Last active",
   "sessions.columnExpires": "Expires",
   "sessions.columnActions": "Actions",
   "sessions.browserOn": "{browser} on {system}",

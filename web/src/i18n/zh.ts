@@ -183,6 +183,7 @@ export const zh: Dictionary = {
   "sessions.columnBrowser": "浏览器",
   "sessions.columnAddress": "地址",
   "sessions.columnSignedIn": "登录时间",
+  "sessions.columnLastActive": "最近活动",
   "sessions.columnExpires": "到期时间",
   "sessions.columnActions": "操作",
   "sessions.browserOn": "{system} 上的 {browser}",
