@@ -207,6 +207,36 @@ describe("API keys", () => {
     expect((await call({ key: "pk_never-issued" }, "/api/conversations")).status).toBe(401);
   });
 
+  it("stop working by themselves once they expire, even one just used, and a bad expiry is refused", async () => {
+    const { owner: ian, complete } = await userWithKeys("ian");
+    const before = Date.now();
+    // A second: days may be fractions, so a key can last hours.
+    const { id, key } = await newKeyWithId(ian, { name: "trial", expiresInDays: 1 / 86_400 });
+    const listed = (await (await call(ian, "/api/keys")).json()) as {
+      keys: { id: string; expiresAt: number }[];
+    };
+    const expiresAt = listed.keys.find((listedKey) => listedKey.id === id)?.expiresAt as number;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 1000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 1000);
+    expect((await complete(key)).status).toBe(200);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
+    const expired = await complete(key);
+    expect(expired.status).toBe(401);
+    expect(((await expired.json()) as { error: { message: string } }).error.message).toMatch(
+      `expired at ${new Date(expiresAt).toISOString()}`,
+    );
+    const lasting = await newKey(ian, { name: "lasting" });
+    expect((await complete(lasting)).status).toBe(200);
+    for (const expiresInDays of [0, -1, 4000, "7"]) {
+      const refused = await call(ian, "/api/keys", { body: { expiresInDays } });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /expiresInDays/,
+      );
+    }
+  });
+
   it("are made from the command line too: users add (password on stdin) and keys create", async () => {
     const add = execFile(
       process.execPath,
@@ -246,16 +276,18 @@ describe("API keys", () => {
         "3",
         "--tokens-per-day",
         "1000",
+        "--expires-in-days",
+        "30",
         "--data-dir",
         dataDir,
       ],
       { cwd: dataDir },
     );
     const listed = (await (await call({ key }, "/api/keys")).json()) as { keys: Record<string, unknown>[] };
-    expect(listed.keys.find((listedKey) => listedKey.name === "ci")).toMatchObject({
-      requestsPerMinute: 3,
-      tokensPerDay: 1000,
-    });
+    const ci = listed.keys.find((listedKey) => listedKey.name === "ci");
+    expect(ci).toMatchObject({ requestsPerMinute: 3, tokensPerDay: 1000 });
+    expect(ci?.expiresAt as number).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect(ci?.expiresAt as number).toBeLessThanOrEqual(Date.now() + 30 * 86_400_000);
     expect(limited.stdout.trim()).toMatch(/^pk_/);
     await expect(
       run(

@@ -86,6 +86,11 @@ program
   .option("--name <name>", "a name to tell the key apart", "")
   .option("--requests-per-minute <number>", "the key's own limit, within its user's", positiveInteger)
   .option("--tokens-per-day <number>", "the key's own daily token quota, within its user's", positiveInteger)
+  .option(
+    "--expires-in-days <number>",
+    "the key stops working by itself after this many days",
+    positiveInteger,
+  )
   .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
   .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
   .action(async (options) => (await import("./keys-command.js")).runKeysCreate(options));

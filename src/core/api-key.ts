@@ -10,6 +10,8 @@ export type ApiKey = {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** When the key stops working by itself (a key handed to a contractor or a trial); null: never. */
+  expiresAt: number | null;
 } & ApiKeyLimits;
 
 /**

@@ -13,6 +13,7 @@ function keyOf(userId: string, id: string, limits: Partial<ApiKey> = {}): ApiKey
     createdAt: 1,
     lastUsedAt: null,
     revokedAt: null,
+    expiresAt: null,
     requestsPerMinute: null,
     tokensPerDay: null,
     ...limits,
@@ -37,6 +38,21 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
       requestsPerMinute: null,
       tokensPerDay: null,
     });
+  });
+
+  it("keep when they expire, and a key made without an expiry has none", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    const expiresAt = Date.UTC(2031, 0, 1);
+    await store.apiKeys.create(keyOf("user_a", "key_trial", { expiresAt }));
+    await store.apiKeys.create(keyOf("user_a", "key_lasting"));
+    expect(await store.apiKeys.getByHash("hash-of-key_trial")).toMatchObject({ expiresAt });
+    expect((await store.apiKeys.listByUser("user_a")).map((key) => [key.id, key.expiresAt])).toEqual(
+      expect.arrayContaining([
+        ["key_trial", expiresAt],
+        ["key_lasting", null],
+      ]),
+    );
   });
 
   it("change the limits they are given, lift one set to null, and leave the other as it was", async () => {

@@ -18,6 +18,7 @@ export function createApiKeyRepository(database: Kysely<ParleyDatabase>): ApiKey
           created_at: key.createdAt,
           last_used_at: key.lastUsedAt,
           revoked_at: key.revokedAt,
+          expires_at: key.expiresAt,
           requests_per_minute: key.requestsPerMinute,
           tokens_per_day: key.tokensPerDay,
         })
@@ -94,6 +95,7 @@ function toApiKey(row: Selectable<ApiKeyTable>): ApiKey {
     createdAt: Number(row.created_at),
     lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     requestsPerMinute: row.requests_per_minute,
     tokensPerDay: row.tokens_per_day === null ? null : Number(row.tokens_per_day),
   };

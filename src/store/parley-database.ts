@@ -125,6 +125,7 @@ export type ApiKeyTable = {
   created_at: EpochMillisecondsColumn;
   last_used_at: NullableEpochMillisecondsColumn;
   revoked_at: NullableEpochMillisecondsColumn;
+  expires_at: NullableEpochMillisecondsColumn;
   requests_per_minute: number | null;
   tokens_per_day: ColumnType<number | string | bigint | null, number | null, number | null>;
 };

@@ -501,4 +501,15 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("sessions").dropColumn("last_used_at").execute();
     },
   },
+
+  "0014-api-key-expiry": {
+    // A key can be made to stop working by itself, for access meant to last a while only.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("api_keys").addColumn("expires_at", "bigint").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("api_keys").dropColumn("expires_at").execute();
+    },
+  },
 };

@@ -71,7 +71,7 @@ describe("the API keys page", () => {
     await context.close();
   });
 
-  it("creates a key held to its own limits, which the list shows and the server holds it to", async () => {
+  it("creates a key held to its own limits, which the list shows and the server holds it to, and one that expires", async () => {
     const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
     await signInContext(context, server.parley.url, { email: EMAIL, password: PASSWORD });
     await page.goto("/settings/keys");
@@ -97,6 +97,21 @@ describe("the API keys page", () => {
       });
     expect((await complete()).status).toBe(503);
     expect((await complete()).status).toBe(429);
+
+    await page.getByRole("textbox", { name: "Key name" }).fill("contractor");
+    await page.getByRole("combobox", { name: "Expires" }).selectOption({ label: "In 30 days" });
+    const createdAt = Date.now();
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("button", { name: "Done, I have copied it" }).click();
+    const expiring = page.getByRole("row", { name: /contractor/ });
+    await expect.poll(() => expiring.locator("td").nth(4).textContent()).toMatch(/^Active until /);
+    const { keys } = (await (await page.request.get(`${server.parley.url}/api/keys`)).json()) as {
+      keys: { name: string; expiresAt: number | null }[];
+    };
+    const expiresAt = keys.find((listed) => listed.name === "contractor")?.expiresAt as number;
+    expect(expiresAt - createdAt).toBeGreaterThan(29.9 * 86_400_000);
+    expect(expiresAt - createdAt).toBeLessThan(30.1 * 86_400_000);
+    expect(keys.find((listed) => listed.name === "nightly job")?.expiresAt).toBeNull();
     expect(errors).toEqual([]);
     await context.close();
   });

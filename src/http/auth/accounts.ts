@@ -122,17 +122,21 @@ export async function createApiKey(
   userId: string,
   name: string,
   limits: Partial<ApiKeyLimits> = {},
+  /** Days until the key stops working by itself; none: it works until revoked. */
+  expiresInDays?: number,
 ) {
   const key = newSecretToken("pk_");
+  const now = Date.now();
   const record: ApiKey = {
     id: newId("key"),
     userId,
     name: name.trim() || "API key",
     prefix: key.slice(0, 10),
     keyHash: sha256Hex(key),
-    createdAt: Date.now(),
+    createdAt: now,
     lastUsedAt: null,
     revokedAt: null,
+    expiresAt: expiresInDays === undefined ? null : now + expiresInDays * 86_400_000,
     requestsPerMinute: limits.requestsPerMinute ?? null,
     tokensPerDay: limits.tokensPerDay ?? null,
   };

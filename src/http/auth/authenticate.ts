@@ -62,6 +62,11 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
     const stored = await store.apiKeys.getByHash(keyHash);
     if (!stored || stored.revokedAt !== null)
       throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
+    if (stored.expiresAt !== null && stored.expiresAt <= now) {
+      throw new UnauthenticatedError(
+        `This API key expired at ${new Date(stored.expiresAt).toISOString()}; its owner can make a new one.`,
+      );
+    }
     const user = await store.users.get(stored.userId);
     if (!user) throw new UnauthenticatedError("This API key's account no longer exists.");
     if (user.disabledAt !== null) throw new AccountDisabledError();
@@ -74,7 +79,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       limits: limitsOf(user),
       keyLimits: { requestsPerMinute: stored.requestsPerMinute, tokensPerDay: stored.tokensPerDay },
     };
-    keys.set(keyHash, principal, now, forgets);
+    keys.set(keyHash, principal, now, forgets, stored.expiresAt ?? undefined);
     return principal;
   }
 

@@ -41,6 +41,7 @@ async function userWithEverything(store: ParleyStore, userId: string) {
     createdAt: 1,
     lastUsedAt: null,
     revokedAt: null,
+    expiresAt: null,
     requestsPerMinute: null,
     tokensPerDay: null,
   };

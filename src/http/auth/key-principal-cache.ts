@@ -42,13 +42,22 @@ export class KeyPrincipalCache {
     return this.#forgets;
   }
 
-  /** Keeps what a lookup found, unless something was forgotten since the lookup began (`forgetsBefore`). */
-  set(keyHash: string, principal: Principal, now: number, forgetsBefore: number): void {
+  /**
+   * Keeps what a lookup found, unless something was forgotten since the lookup began (`forgetsBefore`); never past
+   * `keyExpiresAt`, when the key itself stops working.
+   */
+  set(
+    keyHash: string,
+    principal: Principal,
+    now: number,
+    forgetsBefore: number,
+    keyExpiresAt = Number.POSITIVE_INFINITY,
+  ): void {
     if (forgetsBefore !== this.#forgets) return;
     this.#entries.delete(keyHash);
     this.#entries.set(keyHash, {
       principal,
-      expiresAt: now + this.#lifetimeMs,
+      expiresAt: Math.min(now + this.#lifetimeMs, keyExpiresAt),
       refreshAt: now + this.#lifetimeMs / 2,
     });
     if (this.#entries.size > MAX_ENTRIES) {

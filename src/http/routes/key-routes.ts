@@ -14,7 +14,13 @@ const keyLimits = {
   requestsPerMinute: z.number().int().min(1).nullable().optional(),
   tokensPerDay: z.number().int().min(1).nullable().optional(),
 };
-const createBody = z.object({ name: z.string().max(200).default(""), ...keyLimits });
+/** Up to ten years: longer is "never", which is leaving it out. */
+const MAX_EXPIRY_DAYS = 3650;
+const createBody = z.object({
+  name: z.string().max(200).default(""),
+  ...keyLimits,
+  expiresInDays: z.number().positive().max(MAX_EXPIRY_DAYS).optional(),
+});
 const patchBody = z.object(keyLimits);
 const keyParams = z.object({ id: z.string().min(1).max(200) });
 
@@ -32,9 +38,9 @@ export function registerKeyRoutes(
         { code: "single_user_mode" },
       );
     }
-    const { name, ...limits } = parseInput(createBody, request.body);
+    const { name, expiresInDays, ...limits } = parseInput(createBody, request.body);
     reply.status(201);
-    return createApiKey(store, userId, name, limits);
+    return createApiKey(store, userId, name, limits, expiresInDays);
   });
 
   app.patch("/api/keys/:id", async (request) => {

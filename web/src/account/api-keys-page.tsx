@@ -1,6 +1,7 @@
 /**
- * API keys: the user's keys (name, prefix, limits, created, last used, revoked), a form to create one (optionally
- * held to less than the account may use), shown once with a copy button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
+ * API keys: the user's keys (name, prefix, limits, created, last used, revoked or expired), a form to create one
+ * (optionally held to less than the account may use, or made to expire), shown once with a copy button, and revoke
+ * behind a confirmation. Loaded only when opened, so the chat page does not carry it.
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import type { ApiKeyLimits } from "../../../src/core/api-key.js";
@@ -47,10 +48,14 @@ export default function ApiKeysPage(props: AccountPageProps) {
     void reload();
   }, [reload]);
 
-  const create = async (name: string, limits: Partial<ApiKeyLimits>): Promise<boolean> => {
+  const create = async (
+    name: string,
+    limits: Partial<ApiKeyLimits>,
+    expiresInDays: number | undefined,
+  ): Promise<boolean> => {
     setProblem(null);
     try {
-      setCreated(await createApiKey(name, limits));
+      setCreated(await createApiKey(name, limits, expiresInDays));
       void reload();
       return true;
     } catch (error) {
@@ -81,6 +86,19 @@ export default function ApiKeysPage(props: AccountPageProps) {
       key.tokensPerDay !== null && t("keys.tokensPerDay", { count: formatCount(key.tokensPerDay, locale) }),
     ].filter(Boolean);
     return limits.length > 0 ? limits.join(" · ") : t("keys.sameAsAccount");
+  };
+
+  const statusOf = (key: ApiKeyListing) => {
+    if (key.revokedAt) return t("keys.revokedOn", { date: formatTime(key.revokedAt) });
+    if (key.expiresAt !== null && key.expiresAt <= Date.now())
+      return t("keys.expiredOn", { date: formatTime(key.expiresAt) });
+    return (
+      <span className="key-active">
+        {key.expiresAt === null
+          ? t("keys.active")
+          : t("keys.activeUntil", { date: formatTime(key.expiresAt) })}
+      </span>
+    );
   };
 
   return (
@@ -127,7 +145,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
             actionsLabel={t("keys.columnActions")}
           >
             {list.keys.map((key) => (
-              <tr key={key.id} className={key.revokedAt ? "is-revoked" : undefined} data-key-id={key.id}>
+              <tr key={key.id} className={usable(key) ? undefined : "is-revoked"} data-key-id={key.id}>
                 <th scope="row">{key.name}</th>
                 <td>
                   <code>{t("keys.prefix", { prefix: key.prefix })}</code>
@@ -135,15 +153,9 @@ export default function ApiKeysPage(props: AccountPageProps) {
                 <td>{formatLimits(key)}</td>
                 <td>{formatTime(key.createdAt)}</td>
                 <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : t("keys.never")}</td>
-                <td>
-                  {key.revokedAt ? (
-                    t("keys.revokedOn", { date: formatTime(key.revokedAt) })
-                  ) : (
-                    <span className="key-active">{t("keys.active")}</span>
-                  )}
-                </td>
+                <td>{statusOf(key)}</td>
                 <td className="account-table-action">
-                  {!key.revokedAt && (
+                  {usable(key) && (
                     <button
                       type="button"
                       className="button secondary small"
@@ -174,18 +186,32 @@ export default function ApiKeysPage(props: AccountPageProps) {
   );
 }
 
+/** Neither revoked nor expired. */
+function usable(key: ApiKeyListing): boolean {
+  return !key.revokedAt && (key.expiresAt === null || key.expiresAt > Date.now());
+}
+
+/** What the form offers; any other number of days can be asked of the API or the CLI. */
+const EXPIRY_DAYS = [7, 30, 90, 365] as const;
+
 function CreateKeyForm({
   onCreate,
 }: {
-  onCreate: (name: string, limits: Partial<ApiKeyLimits>) => Promise<boolean>;
+  onCreate: (
+    name: string,
+    limits: Partial<ApiKeyLimits>,
+    expiresInDays: number | undefined,
+  ) => Promise<boolean>;
 }) {
   const { t } = useTranslation();
   const [name, setName] = useState("");
   const [requestsPerMinute, setRequestsPerMinute] = useState("");
   const [tokensPerDay, setTokensPerDay] = useState("");
+  const [expiresInDays, setExpiresInDays] = useState("");
   const [busy, setBusy] = useState(false);
   const nameId = useId();
   const limitsHintId = useId();
+  const expiryId = useId();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -195,10 +221,11 @@ function CreateKeyForm({
       ...(requestsPerMinute !== "" && { requestsPerMinute: Number(requestsPerMinute) }),
       ...(tokensPerDay !== "" && { tokensPerDay: Number(tokensPerDay) }),
     };
-    if (await onCreate(name.trim(), limits)) {
+    if (await onCreate(name.trim(), limits, expiresInDays === "" ? undefined : Number(expiresInDays))) {
       setName("");
       setRequestsPerMinute("");
       setTokensPerDay("");
+      setExpiresInDays("");
     }
     setBusy(false);
   };
@@ -238,6 +265,20 @@ function CreateKeyForm({
           hintId={limitsHintId}
           onChange={setTokensPerDay}
         />
+        <label htmlFor={expiryId}>{t("keys.expires")}</label>
+        <select
+          id={expiryId}
+          className="text-input"
+          value={expiresInDays}
+          onChange={(event) => setExpiresInDays(event.target.value)}
+        >
+          <option value="">{t("keys.expiresNever")}</option>
+          {EXPIRY_DAYS.map((days) => (
+            <option key={days} value={days}>
+              {t("keys.expiresInDays", { count: String(days) })}
+            </option>
+          ))}
+        </select>
       </div>
     </form>
   );

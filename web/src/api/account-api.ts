@@ -18,8 +18,16 @@ export function listApiKeys(): Promise<ApiKeyListing[]> {
 }
 
 /** A new key; `limits` hold it to less than the account may use (unset: the account's limits only). */
-export function createApiKey(name: string, limits: Partial<ApiKeyLimits> = {}): Promise<CreatedApiKey> {
-  return requestJson("/api/keys", { method: "POST", body: JSON.stringify({ name, ...limits }) });
+/** `expiresInDays`: when the key stops working by itself; none, it works until revoked. */
+export function createApiKey(
+  name: string,
+  limits: Partial<ApiKeyLimits> = {},
+  expiresInDays?: number,
+): Promise<CreatedApiKey> {
+  return requestJson("/api/keys", {
+    method: "POST",
+    body: JSON.stringify({ name, ...limits, ...(expiresInDays !== undefined && { expiresInDays }) }),
+  });
 }
 
 export function revokeApiKey(id: string): Promise<void> {
