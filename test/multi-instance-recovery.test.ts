@@ -79,6 +79,23 @@ describe("parley serve instances sharing a PostgreSQL database", () => {
     return { conversationId, runId: head[0]?.data.runId as string, head };
   }
 
+  /**
+   * Waits until `reader`, another instance (it reads the run from the database), has the run's first `count`
+   * events. The event log trails the stream by its flush window, and by more on a loaded machine: what the client
+   * saw must be stored before its writer is cut off, for the test to ask that recovery keeps all of it.
+   */
+  async function untilStored(reader: ParleyProcess, runId: string, count: number) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const stored = await (
+        await openStream(`${reader.url}/api/runs/${runId}/events`, { lastEventId: 0 })
+      ).events();
+      if (stored.length >= count) return;
+      if (Date.now() > deadline) throw new Error(`${stored.length} of ${count} events stored after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   async function waitForStatus(parley: ParleyProcess, runId: string, status: string, timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -100,7 +117,7 @@ describe("parley serve instances sharing a PostgreSQL database", () => {
     const conversation = await parley.json<StoredConversation>(`/api/conversations/${conversationId}`);
     const reply = conversation.messages.find((message) => message.role === "assistant");
     expect(reply).toMatchObject({ status: "interrupted", error: { code: "interrupted" } });
-    // Everything the client saw had reached the event log (it is at most ~100 ms behind the stream).
+    // Everything the client saw had reached the event log before the writer was cut off (see untilStored).
     expect(reply?.content.length).toBeGreaterThanOrEqual(textOf(received).length);
     expect(reply?.content.length).toBeLessThan(SLOW_REPLY.length);
     expect(SLOW_REPLY.startsWith(reply?.content ?? "!")).toBe(true);
@@ -145,7 +162,7 @@ describe("parley serve instances sharing a PostgreSQL database", () => {
     const first = await startInstance(databaseUrl);
     const second = await startInstance(databaseUrl);
     const { conversationId, runId, head } = await startSlowReply(first, 20);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await untilStored(second, runId, head.length);
 
     await first.stop("SIGKILL");
     // The first sweep after the kill ends it (a process of this machine is known dead at once, one elsewhere once
@@ -174,7 +191,7 @@ describe("parley serve instances sharing a PostgreSQL database", () => {
     const first = await startInstance(databaseUrl);
     const second = await startInstance(databaseUrl);
     const { conversationId, runId, head } = await startSlowReply(first, 20);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await untilStored(second, runId, head.length);
 
     // A frozen process still exists, so only its silence tells the other instance it is gone.
     first.child.kill("SIGSTOP");
