@@ -1,3 +1,5 @@
+import path from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { childProcessesOf, isAlive } from "./support/child-processes.js";
 import {
@@ -22,6 +24,28 @@ async function start(dataDir: string) {
   return parley;
 }
 
+/**
+ * Waits until the server's event log, read from its database file, holds the run's events up to `lastId`. The log
+ * trails the stream by its flush window, and by more on a loaded machine: what the client saw must be stored before
+ * the server is killed, for the test to ask that the restart keeps all of it.
+ */
+async function untilStored(dataDir: string, runId: string, lastId: number) {
+  const database = new Database(path.join(dataDir, "parley.db"), { readonly: true, fileMustExist: true });
+  try {
+    // A run's text deltas are stored merged, a row for several, under the id of the last.
+    const storedUpTo = database.prepare<[string], { id: number | null }>(
+      "SELECT max(id) AS id FROM run_events WHERE run_id = ?",
+    );
+    const deadline = Date.now() + 10_000;
+    while ((storedUpTo.get(runId)?.id ?? 0) < lastId) {
+      if (Date.now() > deadline) throw new Error(`run ${runId} was not stored up to event ${lastId} in 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    database.close();
+  }
+}
+
 type StoredConversation = {
   title: string;
   messages: { role: string; content: string; status: string; error: { code: string } | null }[];
@@ -40,8 +64,7 @@ describe("a server killed with SIGKILL in the middle of a reply", () => {
     const stream = await postMessage(first, inFlight, { content: "keep going", model: "tiny-loop" });
     const received = await stream.events({ stopAfter: 60 });
     const runId = received[0]?.data.runId as string;
-    // The event log is at most ~100 ms behind the stream.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await untilStored(dataDir, runId, received.at(-1)?.id as number);
     const engines = childProcessesOf(first.child.pid as number);
     await first.stop("SIGKILL");
     // An engine whose server died must not live on as an orphan holding memory and a port.

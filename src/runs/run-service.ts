@@ -106,8 +106,7 @@ export class RunService {
 
   constructor(config: RunServiceConfig) {
     this.#config = config;
-    const tokens = new TokenCounter();
-    this.#tokens = tokens;
+    this.#tokens = new TokenCounter();
     const published = config.redis?.events;
     this.#instance = new InstanceLifecycle({
       store: config.store,
@@ -118,14 +117,14 @@ export class RunService {
     this.#files = new FileService({ store: config.store });
     this.#router = new RunRouter({
       catalog: config.catalog,
-      tokens,
+      tokens: this.#tokens,
       maxOutputTokens: config.maxOutputTokens,
     });
     this.#launcher = new RunLauncher({
       store: config.store,
       catalog: config.catalog,
       metrics: config.metrics,
-      tokens,
+      tokens: this.#tokens,
       eventLogFlushMs: config.eventLogFlushMs,
       maxOutputTokens: config.maxOutputTokens,
       instanceId: config.instance.id,

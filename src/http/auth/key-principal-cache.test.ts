@@ -14,6 +14,15 @@ describe("KeyPrincipalCache", () => {
     expect(cache.get("hash-a", 1_000)).toBeUndefined();
   });
 
+  it("never answers for a key past the key's own expiry, even within the entry's lifetime", () => {
+    const cache = new KeyPrincipalCache(5_000);
+    cache.set("hash-a", alice, 1_000, cache.forgets, 2_500);
+    expect(cache.get("hash-a", 2_499)).toBe(alice);
+    expect(cache.get("hash-a", 2_500)).toBeUndefined();
+    cache.set("hash-b", bob, 1_000, cache.forgets, 60_000);
+    expect(cache.get("hash-b", 6_000)).toBeUndefined();
+  });
+
   it("asks once, half-way through an entry's lifetime, for a refresh, and answers meanwhile until it expires", () => {
     const cache = new KeyPrincipalCache(5_000);
     cache.set("hash-a", alice, 1_000, cache.forgets);
