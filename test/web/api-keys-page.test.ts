@@ -105,6 +105,7 @@ describe("the API keys page", () => {
     await page.getByRole("button", { name: "Done, I have copied it" }).click();
     const expiring = page.getByRole("row", { name: /contractor/ });
     await expect.poll(() => expiring.locator("td").nth(4).textContent()).toMatch(/^Active until /);
+    await page.screenshot({ path: artifactPath("api-key-expiry.png") });
     const { keys } = (await (await page.request.get(`${server.parley.url}/api/keys`)).json()) as {
       keys: { name: string; expiresAt: number | null }[];
     };
