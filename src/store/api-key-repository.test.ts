@@ -1,24 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ApiKey } from "../core/api-key.js";
 import { addTestUser } from "./test-support/add-test-user.js";
+import { sampleApiKey } from "./test-support/sample-credentials.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-function keyOf(userId: string, id: string, limits: Partial<ApiKey> = {}): ApiKey {
-  return {
-    id,
-    userId,
-    name: id,
-    prefix: `pk_${id}`.slice(0, 10),
-    keyHash: `hash-of-${id}`,
-    createdAt: 1,
-    lastUsedAt: null,
-    revokedAt: null,
-    expiresAt: null,
-    requestsPerMinute: null,
-    tokensPerDay: null,
-    ...limits,
-  };
-}
 
 describe.each(storeDialects)("API keys on %s", (dialect) => {
   const stores = useTemporaryStores(dialect);
@@ -27,9 +10,9 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
     const store = await stores.open();
     await addTestUser(store, "user_a");
     await store.apiKeys.create(
-      keyOf("user_a", "key_limited", { requestsPerMinute: 5, tokensPerDay: 50_000 }),
+      sampleApiKey("user_a", "key_limited", { requestsPerMinute: 5, tokensPerDay: 50_000 }),
     );
-    await store.apiKeys.create(keyOf("user_a", "key_free"));
+    await store.apiKeys.create(sampleApiKey("user_a", "key_free"));
     expect(await store.apiKeys.getByHash("hash-of-key_limited")).toMatchObject({
       requestsPerMinute: 5,
       tokensPerDay: 50_000,
@@ -44,8 +27,8 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
     const store = await stores.open();
     await addTestUser(store, "user_a");
     const expiresAt = Date.UTC(2031, 0, 1);
-    await store.apiKeys.create(keyOf("user_a", "key_trial", { expiresAt }));
-    await store.apiKeys.create(keyOf("user_a", "key_lasting"));
+    await store.apiKeys.create(sampleApiKey("user_a", "key_trial", { expiresAt }));
+    await store.apiKeys.create(sampleApiKey("user_a", "key_lasting"));
     expect(await store.apiKeys.getByHash("hash-of-key_trial")).toMatchObject({ expiresAt });
     expect((await store.apiKeys.listByUser("user_a")).map((key) => [key.id, key.expiresAt])).toEqual(
       expect.arrayContaining([
@@ -58,7 +41,9 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
   it("change the limits they are given, lift one set to null, and leave the other as it was", async () => {
     const store = await stores.open();
     await addTestUser(store, "user_a");
-    await store.apiKeys.create(keyOf("user_a", "key_a", { requestsPerMinute: 5, tokensPerDay: 50_000 }));
+    await store.apiKeys.create(
+      sampleApiKey("user_a", "key_a", { requestsPerMinute: 5, tokensPerDay: 50_000 }),
+    );
     expect(await store.apiKeys.setLimits("user_a", "key_a", { tokensPerDay: null })).toMatchObject({
       id: "key_a",
       requestsPerMinute: 5,
@@ -78,8 +63,8 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
     const store = await stores.open();
     await addTestUser(store, "user_a");
     await addTestUser(store, "user_b");
-    await store.apiKeys.create(keyOf("user_a", "key_a"));
-    await store.apiKeys.create(keyOf("user_b", "key_revoked"));
+    await store.apiKeys.create(sampleApiKey("user_a", "key_a"));
+    await store.apiKeys.create(sampleApiKey("user_b", "key_revoked"));
     expect(await store.apiKeys.revoke("user_b", "key_revoked", 2)).toBe(true);
 
     expect(await store.apiKeys.setLimits("user_b", "key_a", { requestsPerMinute: 1 })).toBeUndefined();

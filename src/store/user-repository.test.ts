@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Session } from "../core/session.js";
 import { addTestUser } from "./test-support/add-test-user.js";
+import { sampleSession } from "./test-support/sample-credentials.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
-
-/** A session of the user that holds for another minute, with no browser or address unless given. */
-function sessionOf(tokenHash: string, userId: string, details: Partial<Session> = {}): Session {
-  return {
-    tokenHash,
-    userId,
-    createdAt: 1,
-    expiresAt: Date.now() + 60_000,
-    userAgent: null,
-    address: null,
-    lastUsedAt: null,
-    ...details,
-  };
-}
 
 describe.each(storeDialects)("accounts on %s", (dialect) => {
   const stores = useTemporaryStores(dialect);
@@ -35,7 +21,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     await addTestUser(store, "user_a");
     await addTestUser(store, "user_b");
     const session = (tokenHash: string, userId: string) =>
-      store.sessions.create(sessionOf(tokenHash, userId));
+      store.sessions.create(sampleSession(tokenHash, userId));
     await session("a1", "user_a");
     await session("a2", "user_a");
     await session("b1", "user_b");
@@ -49,7 +35,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     const store = await stores.open();
     await addTestUser(store, "user_a");
     for (const tokenHash of ["a1", "a2", "a3"]) {
-      await store.sessions.create(sessionOf(tokenHash, "user_a"));
+      await store.sessions.create(sampleSession(tokenHash, "user_a"));
     }
     expect(await store.sessions.deleteByUser("user_a", "a2")).toBe(2);
     expect(await store.sessions.get("a1")).toBeUndefined();
@@ -64,7 +50,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
     const now = 1_000_000;
     const session = (tokenHash: string, userId: string, createdAt: number, expiresAt: number) =>
       store.sessions.create(
-        sessionOf(tokenHash, userId, {
+        sampleSession(tokenHash, userId, {
           createdAt,
           expiresAt,
           userAgent: `browser ${tokenHash}`,
@@ -102,8 +88,8 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
   it("note when a session was last used, and nothing for one that has ended", async () => {
     const store = await stores.open();
     await addTestUser(store, "user_a");
-    await store.sessions.create(sessionOf("a1", "user_a"));
-    await store.sessions.create(sessionOf("a2", "user_a"));
+    await store.sessions.create(sampleSession("a1", "user_a"));
+    await store.sessions.create(sampleSession("a2", "user_a"));
     await store.sessions.touch("a1", 5_000);
     await store.sessions.touch("a1", 7_000);
     await store.sessions.touch("gone", 7_000);
@@ -120,7 +106,7 @@ describe.each(storeDialects)("accounts on %s", (dialect) => {
       ["a1", "user_a"],
       ["b1", "user_b"],
     ] as const) {
-      await store.sessions.create(sessionOf(tokenHash, userId));
+      await store.sessions.create(sampleSession(tokenHash, userId));
     }
     expect(await store.sessions.deleteOfUser("user_a", "b1")).toBe(false);
     expect(await store.sessions.get("b1")).toMatchObject({ userId: "user_b" });

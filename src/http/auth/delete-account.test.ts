@@ -3,6 +3,7 @@ import { NotFoundError } from "../../core/app-error.js";
 import { newId } from "../../core/ids.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { addTestUser } from "../../store/test-support/add-test-user.js";
+import { sampleApiKey, sampleSession } from "../../store/test-support/sample-credentials.js";
 import { addSampleDocument, createSampleBot } from "../../store/test-support/sample-knowledge.js";
 import { sampleConversation, sampleMessage, sampleRun } from "../../store/test-support/sample-records.js";
 import { storeDialects, useTemporaryStores } from "../../store/test-support/use-temporary-stores.js";
@@ -32,29 +33,9 @@ async function userWithEverything(store: ParleyStore, userId: string) {
   };
   await store.files.create(file, new Uint8Array([1, 2]));
   await store.files.attach(message.id, [file.id]);
-  const key = {
-    id: `key_${userId}`,
-    userId,
-    name: "script",
-    prefix: "pk_x",
-    keyHash: `hash_${userId}`,
-    createdAt: 1,
-    lastUsedAt: null,
-    revokedAt: null,
-    expiresAt: null,
-    requestsPerMinute: null,
-    tokensPerDay: null,
-  };
+  const key = sampleApiKey(userId, `key_${userId}`);
   await store.apiKeys.create(key);
-  await store.sessions.create({
-    tokenHash: `session_${userId}`,
-    userId,
-    createdAt: 1,
-    expiresAt: Date.now() + 60_000,
-    lastUsedAt: null,
-    userAgent: null,
-    address: null,
-  });
+  await store.sessions.create(sampleSession(`session_${userId}`, userId));
   const now = Date.now();
   await store.usage.record({
     userId,
@@ -96,7 +77,7 @@ describe.each(storeDialects)("deleting an account on %s", (dialect) => {
 
     expect(await store.users.get("leaver")).toBeUndefined();
     expect(await store.sessions.get("session_leaver")).toBeUndefined();
-    expect(await store.apiKeys.getByHash("hash_leaver")).toBeUndefined();
+    expect(await store.apiKeys.getByHash("hash-of-key_leaver")).toBeUndefined();
     expect(await store.conversations.get(gone.conversation.id)).toBeUndefined();
     expect(await store.messages.get(gone.message.id)).toBeUndefined();
     expect(await store.runs.get(gone.run.id)).toBeUndefined();
@@ -113,7 +94,7 @@ describe.each(storeDialects)("deleting an account on %s", (dialect) => {
 
     expect(await store.users.get("stayer")).toBeDefined();
     expect(await store.sessions.get("session_stayer")).toBeDefined();
-    expect(await store.apiKeys.getByHash("hash_stayer")).toBeDefined();
+    expect(await store.apiKeys.getByHash("hash-of-key_stayer")).toBeDefined();
     expect(await store.messages.listByConversation(kept.conversation.id)).toHaveLength(1);
     expect(await store.runEvents.listAfter(kept.run.id, 0)).toHaveLength(2);
     expect(await store.files.get(kept.file.id)).toBeDefined();
