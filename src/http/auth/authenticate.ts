@@ -35,19 +35,22 @@ export class ForbiddenError extends AppError {
 
 /** Last use is shown to the minute; writing it on every request would cost a database write per request. */
 const TOUCH_INTERVAL_MS = 60_000;
-/** Past this many keys and sessions noted, those not used within the interval are dropped from the notes. */
+/** Past this many keys and sessions noted, those not used within the interval are dropped, once an interval at most. */
 const TOUCHED_PRUNE_SIZE = 10_000;
 
 export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode; keys: KeyPrincipalCache }) {
   const { store, keys } = config;
   const touchedAt = new Map<string, number>();
+  let prunedAt = 0;
   /**
    * True at most once an interval per key or session on this server: when its last use should be written. Last use
    * is informative; writing it must never slow down or fail a request.
    */
   function dueForTouch(id: string, now: number): boolean {
     if (now - (touchedAt.get(id) ?? 0) < TOUCH_INTERVAL_MS) return false;
-    if (touchedAt.size >= TOUCHED_PRUNE_SIZE) {
+    // Not at every touch: with that many in use within the interval, each would walk them all for nothing.
+    if (touchedAt.size >= TOUCHED_PRUNE_SIZE && now - prunedAt >= TOUCH_INTERVAL_MS) {
+      prunedAt = now;
       for (const [noted, at] of touchedAt) if (now - at >= TOUCH_INTERVAL_MS) touchedAt.delete(noted);
     }
     touchedAt.set(id, now);

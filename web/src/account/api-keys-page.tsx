@@ -20,6 +20,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
 import { AccountTable } from "./account-table.js";
+import { formatDateTime } from "./format-date-time.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
@@ -77,8 +78,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
     void reload();
   };
 
-  const formatTime = (time: number) =>
-    new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(time);
+  const formatTime = (time: number) => formatDateTime(time, locale);
   const formatLimits = (key: ApiKeyLimits) => {
     const limits = [
       key.requestsPerMinute !== null &&
@@ -90,8 +90,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
 
   const statusOf = (key: ApiKeyListing) => {
     if (key.revokedAt) return t("keys.revokedOn", { date: formatTime(key.revokedAt) });
-    if (key.expiresAt !== null && key.expiresAt <= Date.now())
-      return t("keys.expiredOn", { date: formatTime(key.expiresAt) });
+    if (expired(key)) return t("keys.expiredOn", { date: formatTime(key.expiresAt as number) });
     return (
       <span className="key-active">
         {key.expiresAt === null
@@ -186,9 +185,13 @@ export default function ApiKeysPage(props: AccountPageProps) {
   );
 }
 
+function expired(key: ApiKeyListing): boolean {
+  return key.expiresAt !== null && key.expiresAt <= Date.now();
+}
+
 /** Neither revoked nor expired. */
 function usable(key: ApiKeyListing): boolean {
-  return !key.revokedAt && (key.expiresAt === null || key.expiresAt > Date.now());
+  return !key.revokedAt && !expired(key);
 }
 
 /** What the form offers; any other number of days can be asked of the API or the CLI. */

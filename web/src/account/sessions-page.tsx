@@ -10,6 +10,7 @@ import { useTranslation } from "../i18n/translation.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
 import { AccountTable } from "./account-table.js";
 import { browserName } from "./browser-name.js";
+import { formatDateTime } from "./format-date-time.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
 type SessionList = Loading<{ sessions: PublicSession[] }>;
@@ -47,8 +48,7 @@ export default function SessionsPage(props: AccountPageProps) {
     setBusy(false);
   };
 
-  const formatTime = (time: number) =>
-    new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(time);
+  const formatTime = (time: number) => formatDateTime(time, locale);
   const deviceOf = (session: PublicSession) => {
     if (!session.userAgent) return t("sessions.unknownBrowser");
     const { browser, system } = browserName(session.userAgent);
