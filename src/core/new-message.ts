@@ -8,9 +8,10 @@ export function newMessage(
   role: Message["role"],
   content: string,
   now: number,
+  id: string = newId("msg"),
 ): Message {
   return {
-    id: newId("msg"),
+    id,
     conversationId,
     parentId,
     role,

@@ -57,18 +57,26 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   let usage: Usage | undefined;
   let outcome: Outcome | undefined;
   const citations = config.citations && new CitationTracker(config.citations);
-  const interTokenGap = config.metrics.interTokenGaps(entry.info.id);
-
-  live.push("run.start", {
-    runId: live.id,
-    conversationId: live.record.conversationId,
-    userMessageId: live.record.userMessageId,
-    assistantMessageId: live.record.assistantMessageId,
-    model: entry.info.id,
-    ...(config.botId && { botId: config.botId }),
-    ...(config.routing && { routing: config.routing }),
-    ...(config.context && { context: config.context }),
-  });
+  let interTokenGap: ((seconds: number) => void) | undefined;
+  /**
+   * The run's first event. It is pushed once the model has been called (the request is on its way upstream), or
+   * before the model's first part if that comes sooner: nothing a reader sees needs it earlier, and what the time
+   * to first token waits for is the upstream.
+   */
+  const start = () => {
+    if (interTokenGap) return;
+    interTokenGap = config.metrics.interTokenGaps(entry.info.id);
+    live.push("run.start", {
+      runId: live.id,
+      conversationId: live.record.conversationId,
+      userMessageId: live.record.userMessageId,
+      assistantMessageId: live.record.assistantMessageId,
+      model: entry.info.id,
+      ...(config.botId && { botId: config.botId }),
+      ...(config.routing && { routing: config.routing }),
+      ...(config.context && { context: config.context }),
+    });
+  };
 
   // The model that answered: the requested one, unless failover continued on a fallback.
   let answeredBy = entry.info;
@@ -77,13 +85,14 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   const take = (part: ChatStreamPart) => {
     if (failure) return;
     try {
+      start();
       if (part.type === "model.start") {
         answeredBy = config.catalog.info(part.candidateId) ?? answeredBy;
       } else if (part.type === "text.delta") {
         // (The run's own field, not its signal's `aborted`: this is read for every token.)
         if (live.endRequest) return;
         const now = performance.now();
-        if (lastTokenAt !== undefined) interTokenGap((now - lastTokenAt) / 1000);
+        if (lastTokenAt !== undefined) interTokenGap?.((now - lastTokenAt) / 1000);
         firstTokenAt ??= now;
         lastTokenAt = now;
         deltas++;
@@ -109,7 +118,9 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   };
   try {
     const options = { ...config.call, prompt, signal: live.signal, onResponseStart: config.onResponseStart };
-    await streamInto(entry.chatModel, options, take);
+    const streamed = streamInto(entry.chatModel, options, take);
+    start();
+    await streamed;
   } catch (error) {
     // Providers report failures as parts; a throw here is a defect, but the run must still end cleanly.
     failure ??= { error };

@@ -135,7 +135,7 @@ export class RunLauncher {
             resolve();
           };
         })
-          .then(() => this.#write(persist, run, now))
+          .then(() => this.#write(persist(), run, now))
           .then(() => {
             for (const event of waiting ?? []) eventLog?.add(event);
             waiting = undefined;

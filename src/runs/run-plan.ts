@@ -24,7 +24,11 @@ export type RunPlan = {
   routing?: { requested: string; reason: string };
   context: { promptTokens: number; trimmedMessages: number };
   call: RunCallOptions;
-  persist: false | RunPersistence;
+  /**
+   * What to write down with the run, made when it is written (once the model has been called, so that making it
+   * does not delay the call); false for an exchange that is not stored.
+   */
+  persist: false | (() => RunPersistence);
   /** The bot the reply speaks as. */
   botId?: string;
   citations?: CitationSources;

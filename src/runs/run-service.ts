@@ -23,7 +23,7 @@ import type { ModelCatalog } from "./model-catalog.js";
 import { RedisRunsElsewhere, type SharedRunsConfig } from "./redis-runs-elsewhere.js";
 import { RunLauncher } from "./run-launcher.js";
 import type { RunMetrics } from "./run-metrics.js";
-import type { RunCallOptions } from "./run-plan.js";
+import type { RunCallOptions, RunPersistence } from "./run-plan.js";
 import { RunRouter } from "./run-router.js";
 import { TokenCounter } from "./token-counter.js";
 import { userMessageParent } from "./user-message-parent.js";
@@ -187,13 +187,13 @@ export class RunService {
       userMessageId: userMessage.id,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
       call: turn.call,
-      persist: {
+      persist: () => ({
         messages: [userMessage],
         ...(conversation.title === "" && {
           title: conversationTitle(userMessage.content || attached.map((file) => file.name).join(", ")),
         }),
         attachments: [{ messageId: userMessage.id, fileIds: attached.map((file) => file.id) }],
-      },
+      }),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
     });
@@ -233,7 +233,7 @@ export class RunService {
       userMessageId: userMessage.id,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
       call: turn.call,
-      persist: { messages: [] },
+      persist: () => ({ messages: [] }),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
     });
@@ -254,38 +254,20 @@ export class RunService {
     // A model named `bot:<slug>` is that bot answering with its own model.
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
     const now = Date.now();
-    const conversation: Conversation = {
-      id: newId("conv"),
-      userId: options.userId,
-      title: conversationTitle(last.content || (last.images?.length ? "Image" : "")),
-      botId: bot?.botId ?? null,
-      botVersion: bot?.version ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const chain: Message[] = [];
-    const files: { file: StoredFile; bytes: Uint8Array }[] = [];
-    const attachments: { messageId: string; fileIds: string[] }[] = [];
-    for (const message of options.messages) {
-      const parentId = chain.at(-1)?.id ?? null;
-      const stored = newMessage(conversation.id, parentId, message.role, message.content, now);
-      chain.push(stored);
-      const inline = inlineFiles(options.userId, message, now);
-      files.push(...inline);
-      if (inline.length > 0) {
-        attachments.push({ messageId: stored.id, fileIds: inline.map(({ file }) => file.id) });
-      }
-    }
-    const userMessage = chain.at(-1) as Message;
+    const conversationId = newId("conv");
+    // Made now, in order, so that the messages sort as they were sent; the rows are made once the model has been called.
+    const messageIds = options.messages.map(() => newId("msg"));
     const turn = await this.#botTurn(bot, bot ? {} : options, options.messages, options.call);
     return this.#launcher.begin({
       userId: options.userId,
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
-      conversationId: conversation.id,
-      userMessageId: userMessage.id,
+      conversationId,
+      userMessageId: messageIds.at(-1) as string,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
       call: turn.call,
-      persist: options.store ? { conversation, messages: chain, files, attachments } : false,
+      persist:
+        options.store &&
+        (() => exchangeRows(options.userId, conversationId, messageIds, options.messages, bot, now)),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
     });
@@ -417,4 +399,45 @@ export class RunService {
   #assertOpen(): void {
     if (this.#closing) throw new ModelUnavailableError("Parley is shutting down and takes no new replies.");
   }
+}
+
+/** The rows an exchange sent whole adds: a new conversation, its messages in a chain, and their inline images. */
+function exchangeRows(
+  userId: string,
+  conversationId: string,
+  messageIds: readonly string[],
+  messages: ChatPrompt,
+  bot: BotVersion | undefined,
+  now: number,
+): RunPersistence {
+  const last = messages.at(-1);
+  const conversation: Conversation = {
+    id: conversationId,
+    userId,
+    title: conversationTitle(last?.content || (last?.images?.length ? "Image" : "")),
+    botId: bot?.botId ?? null,
+    botVersion: bot?.version ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const chain: Message[] = [];
+  const files: { file: StoredFile; bytes: Uint8Array }[] = [];
+  const attachments: { messageId: string; fileIds: string[] }[] = [];
+  messages.forEach((message, index) => {
+    const parentId = chain.at(-1)?.id ?? null;
+    const stored = newMessage(
+      conversationId,
+      parentId,
+      message.role,
+      message.content,
+      now,
+      messageIds[index],
+    );
+    chain.push(stored);
+    const inline = inlineFiles(userId, message, now);
+    files.push(...inline);
+    if (inline.length > 0)
+      attachments.push({ messageId: stored.id, fileIds: inline.map(({ file }) => file.id) });
+  });
+  return { conversation, messages: chain, files, attachments };
 }
