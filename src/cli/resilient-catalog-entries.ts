@@ -4,7 +4,11 @@
  */
 import type { ParleyConfig } from "../config/config-schema.js";
 import { CircuitBreaker } from "../providers/resilient/circuit-breaker.js";
-import { type FailoverCandidate, ResilientChatModel } from "../providers/resilient/resilient-chat-model.js";
+import {
+  type AttemptReport,
+  type FailoverCandidate,
+  ResilientChatModel,
+} from "../providers/resilient/resilient-chat-model.js";
 import { RetryPolicy } from "../providers/resilient/retry-policy.js";
 import type { CatalogEntry } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
@@ -50,6 +54,28 @@ export function resilientCatalogEntries(
     maxRetryAfterMs: failover.maxRetryAfterMs,
   });
 
+  const timeouts = {
+    firstTokenTimeoutMs: failover.firstTokenTimeoutMs,
+    idleTimeoutMs: failover.idleTimeoutMs,
+  };
+  const onAttempt = (report: AttemptReport) => metrics.upstreamAttempt(report);
+  /** The model's own endpoints, then its configured fallbacks', then those of `also`, if given. */
+  const chainOf = (model: ServedModel, also?: ServedModel) =>
+    new ResilientChatModel({
+      modelId: model.info.id,
+      candidates: [
+        ...candidatesOf(model),
+        ...model.fallbacks.flatMap((id) => {
+          const fallback = byId.get(id);
+          return fallback ? candidatesOf(fallback) : [];
+        }),
+        ...(also ? candidatesOf(also) : []),
+      ],
+      retryPolicy,
+      timeouts,
+      onAttempt,
+    });
+
   return models.map((model) => ({
     info: model.info,
     status: model.status,
@@ -59,18 +85,17 @@ export function resilientCatalogEntries(
       Math.min(
         ...model.endpoints.map((endpoint) => breakerFor(model.info.id, endpoint.endpointId).msUntilTrial),
       ),
-    chatModel: new ResilientChatModel({
-      modelId: model.info.id,
-      candidates: [
-        ...candidatesOf(model),
-        ...model.fallbacks.flatMap((id) => {
-          const fallback = byId.get(id);
-          return fallback ? candidatesOf(fallback) : [];
-        }),
-      ],
-      retryPolicy,
-      timeouts: { firstTokenTimeoutMs: failover.firstTokenTimeoutMs, idleTimeoutMs: failover.idleTimeoutMs },
-      onAttempt: (report) => metrics.upstreamAttempt(report),
-    }),
+    awaitingTrial: () => {
+      const breakers = model.endpoints.map((endpoint) => breakerFor(model.info.id, endpoint.endpointId));
+      return (
+        breakers.some((breaker) => breaker.awaitingTrial) &&
+        breakers.every((breaker) => breaker.awaitingTrial || breaker.state === "closed")
+      );
+    },
+    withFallback: (fallbackId: string) => {
+      const fallback = byId.get(fallbackId);
+      return fallback && chainOf(model, fallback);
+    },
+    chatModel: chainOf(model),
   }));
 }

@@ -141,6 +141,45 @@ describe("chooseModel with live availability", () => {
     });
   });
 
+  it("tries a model back from its cool-down where it ranks, backed by the model that would answer otherwise", () => {
+    const candidates = withAvailability({ "fast-cheap": "degraded" }).map((candidate) => ({
+      ...candidate,
+      awaitingTrial: candidate.id === "fast-cheap",
+    }));
+    const decision = chooseModel(candidates, { reserveTokens: 1000, needsImage: false });
+    expect(decision).toEqual({
+      modelId: "fast-cheap",
+      fallbackId: "fast-dear",
+      reason:
+        "fast tier, the cheapest model that holds 100 prompt tokens (of 4 that fit); fast-cheap is back from its cool-down after failing, and this request is its trial, fast-dear answering if it fails",
+    });
+  });
+
+  it("passes over a model whose trial call is under way, as any degraded model", () => {
+    // Degraded, and not awaiting a trial: its one trial call is out, so the next request goes elsewhere.
+    const decision = chooseModel(withAvailability({ "fast-cheap": "degraded" }), {
+      reserveTokens: 1000,
+      needsImage: false,
+    });
+    expect(decision).toMatchObject({ modelId: "fast-dear" });
+    expect(decision).not.toHaveProperty("fallbackId");
+  });
+
+  it("tries a model awaiting its trial alone when no other model can answer", () => {
+    const candidates = withAvailability({
+      "fast-cheap": "degraded",
+      "fast-dear": "unavailable",
+      balanced: "unavailable",
+      smart: "unavailable",
+    }).map((candidate) => ({ ...candidate, awaitingTrial: candidate.id === "fast-cheap" }));
+    const decision = chooseModel(candidates, { reserveTokens: 1000, needsImage: false });
+    expect(decision).toMatchObject({ modelId: "fast-cheap" });
+    expect(decision).not.toHaveProperty("fallbackId");
+    expect(decision.reason).toMatch(
+      /fast-cheap is back from its cool-down after failing, and this request is its trial$/,
+    );
+  });
+
   it("does not count an unavailable model that would not fit anyway as a reason to wait", () => {
     // The smart model is down, but the prompt fits no model's window: the request must change, not wait.
     const huge = withAvailability({ smart: "unavailable" }).map((candidate) => ({

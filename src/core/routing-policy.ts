@@ -2,6 +2,10 @@
  * `auto` routing, as the Claude 3 family is meant to be used: the cheapest tier that can do the job. A model
  * fits when it reads the request's kinds of input and holds the prompt with room for the reply; among those that
  * fit, one that can answer now wins over one that is degraded, and one that is unavailable is never chosen.
+ *
+ * A model whose breakers' cool-down has passed is tried again where its price and tier rank it, one request at a
+ * time, with the model that would answer otherwise as that request's fallback: so a model that recovered is used
+ * again, and a trial that fails costs its request no more than the time it took.
  */
 export type Tier = "fast" | "balanced" | "smart";
 
@@ -23,6 +27,11 @@ export type RoutingCandidate = {
   ready: boolean;
   /** From the model's circuit breakers; `available` when absent. A model that is not ready is unavailable. */
   availability?: Availability;
+  /**
+   * Degraded only by breakers whose cool-down has passed, none of their trial calls under way: the next call tests
+   * whether the model recovered.
+   */
+  awaitingTrial?: boolean;
   /** The prompt's size in this model's tokens. */
   promptTokens: number;
 };
@@ -36,7 +45,12 @@ export type RoutingRequest = {
 };
 
 export type RoutingDecision =
-  | { modelId: string; reason: string }
+  | {
+      modelId: string;
+      reason: string;
+      /** For a model's trial call: the model that answers if the trial fails, when one can. */
+      fallbackId?: string;
+    }
   | {
       modelId: null;
       reason: string;
@@ -65,7 +79,11 @@ export function chooseModel(
 
   const answering = fitting.filter((candidate) => availabilityOf(candidate) !== "unavailable");
   // Available before degraded: a degraded model answers, but with some endpoints shut out it is likelier to fail.
-  const best = answering.find((candidate) => availabilityOf(candidate) === "available") ?? answering.at(0);
+  // A model awaiting its trial ranks as available, so that it is tried again; what would answer otherwise backs it.
+  const fullyAvailable = answering.filter((candidate) => availabilityOf(candidate) === "available");
+  const best =
+    answering.find((candidate) => availabilityOf(candidate) === "available" || isAwaitingTrial(candidate)) ??
+    answering.at(0);
   if (!best) {
     const unavailable = fitting.map((candidate) => candidate.id);
     return {
@@ -75,6 +93,9 @@ export function chooseModel(
     };
   }
 
+  const fallback = isAwaitingTrial(best)
+    ? (fullyAvailable[0] ?? answering.find((candidate) => candidate !== best && !isAwaitingTrial(candidate)))
+    : undefined;
   const others = answering.length - 1;
   const passedOver = fitting
     .slice(0, fitting.indexOf(best))
@@ -84,11 +105,20 @@ export function chooseModel(
     reason: [
       `${best.tier} tier, the cheapest ${request.needsImage ? "image-reading " : ""}model that holds ${best.promptTokens} prompt tokens${others > 0 ? ` (of ${answering.length} that fit)` : ""}`,
       ...(passedOver.length > 0 ? [`passed over ${passedOver.join(", ")}`] : []),
-      ...(availabilityOf(best) === "degraded"
-        ? [`${best.id} is degraded, but no model that fits is fully available`]
-        : []),
+      ...(isAwaitingTrial(best)
+        ? [
+            `${best.id} is back from its cool-down after failing, and this request is its trial${fallback ? `, ${fallback.id} answering if it fails` : ""}`,
+          ]
+        : availabilityOf(best) === "degraded"
+          ? [`${best.id} is degraded, but no model that fits is fully available`]
+          : []),
     ].join("; "),
+    ...(fallback && { fallbackId: fallback.id }),
   };
+}
+
+function isAwaitingTrial(candidate: RoutingCandidate): boolean {
+  return availabilityOf(candidate) === "degraded" && candidate.awaitingTrial === true;
 }
 
 function availabilityOf(candidate: RoutingCandidate): Availability {

@@ -33,6 +33,13 @@ export type CatalogEntry = {
   circuits?: () => readonly CircuitState[];
   /** Milliseconds until one of the model's own endpoints takes a call again (its breaker lets a trial through). */
   msUntilTrial?: () => number;
+  /** True when the model is shut out only by breakers awaiting their trial call (its next call is that trial). */
+  awaitingTrial?: () => boolean;
+  /**
+   * The model's chain with another served model's endpoints after its own (and its fallbacks'): for a trial call,
+   * so that a model still failing does not cost its request the reply. Undefined for a model it does not serve.
+   */
+  withFallback?: (fallbackId: string) => ChatModel | undefined;
 };
 
 /**
@@ -48,6 +55,8 @@ export type CatalogListing = ModelInfo & {
   availability: Availability;
   /** The model's endpoints counted by breaker state. */
   circuits: { closed: number; halfOpen: number; open: number };
+  /** Degraded only by breakers awaiting their trial call: `auto` sends it one, backed by another model. */
+  awaitingTrial: boolean;
   speed: SpeedSummary;
 };
 
@@ -95,6 +104,7 @@ export class ModelCatalog {
         status,
         availability: availabilityOf(status, circuits),
         circuits,
+        awaitingTrial: entry.awaitingTrial?.() ?? false,
         speed: this.#speed.summary(entry.info.id),
       };
     });

@@ -99,6 +99,9 @@ export class RunRouter {
         });
       }
       entry = catalog.resolve(decision.modelId);
+      // A trial call goes on to the model that would answer otherwise if the model is still failing.
+      const backed = decision.fallbackId && entry.withFallback?.(decision.fallbackId);
+      if (backed) entry = { ...entry, chatModel: backed };
       routing = { requested: requested.tier ? `tier:${requested.tier}` : "auto", reason: decision.reason };
     } else {
       entry = catalog.resolve(requested.model);

@@ -71,6 +71,22 @@ describe("CircuitBreaker", () => {
     expect(transitions).toEqual(["closed->open", "open->half-open", "half-open->closed"]);
   });
 
+  it("awaits a trial only while half-open with no trial call under way", () => {
+    const { breaker, advance } = breakerWithClock();
+    expect(breaker.awaitingTrial).toBe(false);
+    for (let failure = 0; failure < 3; failure++) breaker.recordFailure();
+    expect(breaker.awaitingTrial).toBe(false);
+    advance(1000);
+    expect(breaker.awaitingTrial).toBe(true);
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.awaitingTrial).toBe(false);
+    breaker.release();
+    expect(breaker.awaitingTrial).toBe(true);
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.recordSuccess();
+    expect(breaker.awaitingTrial).toBe(false);
+  });
+
   it("reopens for a whole new cool-down when the trial fails", () => {
     const { breaker, advance } = breakerWithClock();
     for (let failure = 0; failure < 3; failure++) breaker.recordFailure();

@@ -50,6 +50,14 @@ export class CircuitBreaker {
     return this.#state;
   }
 
+  /**
+   * Half-open with its trial call not yet made: the next call tests whether the endpoint recovered. A router that
+   * sends such an endpoint nothing would leave it shut out for good.
+   */
+  get awaitingTrial(): boolean {
+    return this.state === "half-open" && !this.#trialInFlight;
+  }
+
   /** Milliseconds until an open circuit lets a trial call through; 0 when a call may go out now or soon. */
   get msUntilTrial(): number {
     if (this.state !== "open") return 0;
