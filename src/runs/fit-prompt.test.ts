@@ -34,6 +34,18 @@ describe("fitPrompt", () => {
     expect(fitted).toMatchObject({ promptTokens: 9, trimmedMessages: 2 });
   });
 
+  it("takes the whole prompt's count when it is known, counting only the shorter prompts it tries", async () => {
+    const counted: number[] = [];
+    const counting = async (prompt: ChatPrompt) => {
+      counted.push(prompt.length);
+      return words(prompt);
+    };
+    expect(await fitPrompt(conversation, 100, counting, 15)).toMatchObject({ promptTokens: 15 });
+    expect(counted).toEqual([]);
+    expect(await fitPrompt(conversation, 10, counting, 15)).toMatchObject({ promptTokens: 9 });
+    expect(counted).toEqual([4]);
+  });
+
   it("answers null when even the system prompt and the last message do not fit", async () => {
     expect(await fitPrompt(conversation, 4, words)).toBeNull();
   });

@@ -6,13 +6,18 @@ import type { ChatPrompt, ChatPromptMessage } from "../providers/chat-model.js";
 
 export type FittedPrompt = { prompt: ChatPrompt; promptTokens: number; trimmedMessages: number };
 
+/**
+ * `promptTokens`: the whole prompt's count, when the caller has it already (routing counted it to choose the
+ * model): a count may be a call to an engine, made before the model is called.
+ */
 export async function fitPrompt(
   prompt: ChatPrompt,
   limitTokens: number,
   count: (prompt: ChatPrompt) => Promise<number>,
+  promptTokensKnown?: number,
 ): Promise<FittedPrompt | null> {
   let kept: ChatPromptMessage[] = [...prompt];
-  let promptTokens = await count(kept);
+  let promptTokens = promptTokensKnown ?? (await count(kept));
   while (promptTokens > limitTokens) {
     const shorter = withoutOldestTurn(kept);
     if (!shorter) return null;

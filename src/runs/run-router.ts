@@ -61,6 +61,8 @@ export class RunRouter {
       (requested.model === undefined && (requested.tier !== undefined || needsImage));
     let entry: CatalogEntry;
     let routing: RunPlan["routing"];
+    /** The whole prompt's tokens for the model chosen, when choosing it counted them. */
+    let promptTokens: number | undefined;
     if (auto) {
       const listed = catalog.list();
       if (listed.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
@@ -99,6 +101,7 @@ export class RunRouter {
         });
       }
       entry = catalog.resolve(decision.modelId);
+      promptTokens = candidates.find((candidate) => candidate.id === decision.modelId)?.promptTokens;
       // A trial call goes on to the model that would answer otherwise if the model is still failing.
       const backed = decision.fallbackId && entry.withFallback?.(decision.fallbackId);
       if (backed) entry = { ...entry, chatModel: backed };
@@ -113,8 +116,11 @@ export class RunRouter {
     }
 
     const window = entry.info.contextWindow;
-    const fitted = await fitPrompt(sent, window - reserveFor(window), (candidate) =>
-      tokens.count(entry, candidate),
+    const fitted = await fitPrompt(
+      sent,
+      window - reserveFor(window),
+      (candidate) => tokens.count(entry, candidate),
+      sent === prompt ? promptTokens : undefined,
     );
     if (!fitted) {
       const longer = catalog

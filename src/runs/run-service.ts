@@ -280,8 +280,16 @@ export class RunService {
   async countPromptTokens(options: { model: string; messages: ChatPrompt; userId: string }): Promise<number> {
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
     const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, options.messages, {});
-    const { entry } = await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned);
-    return this.#tokens.count(entry, turn.prompt);
+    const { entry, context } = await this.#router.route(
+      turn.requested,
+      turn.prompt,
+      turn.call,
+      turn.sectioned,
+    );
+    // Routing counted the prompt to fit it; it counts again only if it had to leave turns out.
+    return context.trimmedMessages === 0 && !turn.sectioned
+      ? context.promptTokens
+      : this.#tokens.count(entry, turn.prompt);
   }
 
   /** The live run, if it is still going or has not yet been fully written down. */
