@@ -162,6 +162,39 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect((bad as Error).message).toMatch(/temperature/);
   });
+
+  it("refuses by name what asks for another kind of answer (tools, JSON, log probabilities), and takes their defaults", async () => {
+    const messages = [{ role: "user" as const, content: "hi" }];
+    const tool = { type: "function" as const, function: { name: "lookup", parameters: { type: "object" } } };
+    const refusals = await Promise.all(
+      [
+        openai.chat.completions.create({ model: "tiny", messages, tools: [tool] }),
+        openai.chat.completions.create({ model: "tiny", messages, tool_choice: "required" }),
+        openai.chat.completions.create({ model: "tiny", messages, response_format: { type: "json_object" } }),
+        openai.chat.completions.create({ model: "tiny", messages, logprobs: true }),
+      ].map((request) => request.catch((error: unknown) => error)),
+    );
+    for (const refusal of refusals) expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refusals.map((refusal) => (refusal as Error).message)).toEqual([
+      expect.stringMatching(/`tools`: Parley's models do not call tools yet/),
+      expect.stringMatching(/`tool_choice`: Parley's models do not call tools yet/),
+      expect.stringMatching(/`response_format.type`: only "text" is supported/),
+      expect.stringMatching(/`logprobs`: Parley does not return log probabilities/),
+    ]);
+
+    // What clients send by default asks for nothing Parley lacks, and is answered.
+    const answer = await openai.chat.completions.create({
+      model: "tiny",
+      messages,
+      tools: [],
+      tool_choice: "none",
+      response_format: { type: "text" },
+      logprobs: false,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+    });
+    expect(answer.choices[0]?.message.content).toBe(ALPHABET);
+  });
 });
 
 describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk client", () => {
@@ -257,6 +290,16 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
       .catch((error: unknown) => error);
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect((bad as Error).message).toMatch(/max_tokens/);
+    const tools = await anthropic.messages
+      .create({
+        model: "tiny",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
+        tools: [{ name: "lookup", input_schema: { type: "object" } }],
+      })
+      .catch((error: unknown) => error);
+    expect(tools).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((tools as Error).message).toMatch(/`tools`: Parley's models do not call tools yet/);
     expect(await anthropic.models.retrieve("tiny-loop")).toMatchObject({ type: "model", id: "tiny-loop" });
     const unknownModel = await anthropic.models.retrieve("claude-9").catch((error: unknown) => error);
     expect(unknownModel).toBeInstanceOf(Anthropic.NotFoundError);

@@ -69,7 +69,8 @@ export function resilientCatalogEntries(
           const fallback = byId.get(id);
           return fallback ? candidatesOf(fallback) : [];
         }),
-        ...(also ? candidatesOf(also) : []),
+        // (Not twice: a configured fallback is in the chain already.)
+        ...(also && !model.fallbacks.includes(also.info.id) ? candidatesOf(also) : []),
       ],
       retryPolicy,
       timeouts,

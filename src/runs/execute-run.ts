@@ -57,15 +57,16 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   let usage: Usage | undefined;
   let outcome: Outcome | undefined;
   const citations = config.citations && new CitationTracker(config.citations);
-  let interTokenGap: ((seconds: number) => void) | undefined;
+  const interTokenGap = config.metrics.interTokenGaps(entry.info.id);
+  let started = false;
   /**
    * The run's first event. It is pushed once the model has been called (the request is on its way upstream), or
    * before the model's first part if that comes sooner: nothing a reader sees needs it earlier, and what the time
    * to first token waits for is the upstream.
    */
   const start = () => {
-    if (interTokenGap) return;
-    interTokenGap = config.metrics.interTokenGaps(entry.info.id);
+    if (started) return;
+    started = true;
     live.push("run.start", {
       runId: live.id,
       conversationId: live.record.conversationId,
@@ -92,7 +93,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
         // (The run's own field, not its signal's `aborted`: this is read for every token.)
         if (live.endRequest) return;
         const now = performance.now();
-        if (lastTokenAt !== undefined) interTokenGap?.((now - lastTokenAt) / 1000);
+        if (lastTokenAt !== undefined) interTokenGap((now - lastTokenAt) / 1000);
         firstTokenAt ??= now;
         lastTokenAt = now;
         deltas++;

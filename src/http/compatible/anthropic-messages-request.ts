@@ -26,7 +26,12 @@ const contentBlock = z.discriminatedUnion("type", [textBlock, imageBlock], {
   error: 'only "text" and "image" content blocks are supported',
 });
 
+/** Refused by name rather than dropped: a client that sent tools would take a plain text reply for a tool call. */
+const NO_TOOLS = "Parley's models do not call tools yet; send the request without them";
+
 const body = z.object({
+  tools: z.array(z.unknown()).max(0, NO_TOOLS).optional(),
+  tool_choice: z.object({ type: z.enum(["auto", "none"], NO_TOOLS) }).optional(),
   model: z.string().min(1),
   max_tokens: z.number().int().positive(),
   messages: z
@@ -47,7 +52,7 @@ const body = z.object({
 });
 
 /** What POST /v1/messages/count_tokens takes: a message request's prompt, without what only a reply needs. */
-const countTokensBody = body.pick({ model: true, messages: true, system: true });
+const countTokensBody = body.pick({ model: true, messages: true, system: true, tools: true });
 
 export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest {
   const request = parseInput(body, input);

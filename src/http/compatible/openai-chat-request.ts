@@ -23,7 +23,33 @@ const message = z.object({
   content: z.union([z.string(), z.array(contentPart)]).nullish(),
 });
 
+/**
+ * Fields that ask for a different kind of answer than Parley gives (a tool call, JSON to a schema, log probabilities,
+ * audio) are refused by name rather than dropped: a client that sent them would otherwise take a plain text reply
+ * for what it asked. Their harmless values (no tools, `text`, false) pass, as clients send those by default.
+ */
+const NO_TOOLS = "Parley's models do not call tools yet; send the request without them";
+const refused = {
+  tools: z.array(z.unknown()).max(0, NO_TOOLS).nullish(),
+  functions: z.array(z.unknown()).max(0, NO_TOOLS).nullish(),
+  tool_choice: z.enum(["none", "auto"], NO_TOOLS).nullish(),
+  function_call: z.enum(["none", "auto"], NO_TOOLS).nullish(),
+  response_format: z
+    .object({
+      type: z.literal(
+        "text",
+        'only "text" is supported: Parley does not constrain replies to JSON yet; ask for JSON in the prompt instead',
+      ),
+    })
+    .nullish(),
+  logprobs: z.literal(false, "Parley does not return log probabilities").nullish(),
+  top_logprobs: z.literal(0, "Parley does not return log probabilities").nullish(),
+  modalities: z.array(z.literal("text", "Parley answers with text only")).nullish(),
+  audio: z.null("Parley answers with text only").optional(),
+};
+
 const body = z.object({
+  ...refused,
   model: z.string().min(1),
   messages: z.array(message).min(1, "must hold at least one message"),
   stream: z.boolean().nullish(),
