@@ -207,6 +207,47 @@ describe("API keys", () => {
     expect((await call({ key: "pk_never-issued" }, "/api/conversations")).status).toBe(401);
   });
 
+  it("are listed and revoked by an admin, for a key that leaked: it stops at once, its account goes on", async () => {
+    const { owner, complete } = await userWithKeys("lena");
+    const { id: leakedId, key: leaked } = await newKeyWithId(owner, { name: "leaked" });
+    const { key: kept } = await newKeyWithId(owner, { name: "kept" });
+    // Used just now, so the server holds it in its key cache.
+    expect((await complete(leaked)).status).toBe(200);
+    const { user } = (await (await call(owner, "/api/auth/me")).json()) as { user: { id: string } };
+
+    const listed = await call(alice, `/api/users/${user.id}/keys`);
+    expect(listed.status).toBe(200);
+    const { keys } = (await listed.json()) as { keys: Record<string, unknown>[] };
+    expect(keys.map((listedKey) => listedKey.name).sort()).toEqual(["kept", "leaked"]);
+    // Never the keys themselves, nor their hashes.
+    expect(JSON.stringify(keys)).not.toMatch(new RegExp(`keyHash|${leaked}|${kept}`));
+
+    // Only an admin: the owner themself and another user are refused, and the key still works.
+    expect((await call(owner, `/api/users/${user.id}/keys`)).status).toBe(403);
+    expect((await call(bob, `/api/users/${user.id}/keys/${leakedId}`, { method: "DELETE" })).status).toBe(
+      403,
+    );
+    expect((await complete(leaked)).status).toBe(200);
+
+    expect((await call(alice, `/api/users/${user.id}/keys/${leakedId}`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    expect((await complete(leaked)).status).toBe(401);
+    expect((await complete(kept)).status).toBe(200);
+    expect((await call(owner, "/api/auth/me")).status).toBe(200);
+    const after = (await (await call(owner, "/api/keys")).json()) as {
+      keys: { id: string; revokedAt: unknown }[];
+    };
+    expect(after.keys.find((listedKey) => listedKey.id === leakedId)?.revokedAt).toEqual(expect.any(Number));
+
+    // A key of another user, or of no one, is not found under this one.
+    const alicesKey = await newKeyWithId(alice, { name: "alice's" });
+    expect(
+      (await call(alice, `/api/users/${user.id}/keys/${alicesKey.id}`, { method: "DELETE" })).status,
+    ).toBe(404);
+    expect((await call(alice, "/api/users/user_nobody/keys")).status).toBe(404);
+  });
+
   it("stop working by themselves once they expire, even one just used, and a bad expiry is refused", async () => {
     const { owner: ian, complete } = await userWithKeys("ian");
     const before = Date.now();
@@ -296,6 +337,34 @@ describe("API keys", () => {
         { cwd: dataDir },
       ),
     ).rejects.toMatchObject({ stderr: expect.stringMatching(/--requests-per-minute.*1 or more/) });
+
+    // Listed and revoked there too: the first key, which the server holds in its cache, stops within its lifetime.
+    const cli = (...args: string[]) =>
+      run(
+        process.execPath,
+        [PARLEY_BIN, "keys", ...args, "--user", "carol@example.com", "--data-dir", dataDir],
+        {
+          cwd: dataDir,
+        },
+      );
+    const lines = (await cli("list")).stdout.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${ci?.id}  pk_\\S+…  active until \\S+, never used  ci$`)),
+    );
+    expect(lines.join("\n")).not.toContain(key);
+    const first = listed.keys.find((listedKey) => listedKey.name !== "ci");
+    const revoked = await cli("revoke", String(first?.id));
+    expect(revoked.stderr).toMatch(
+      /^Revoked API key key_\S+ of carol@example.com; running servers refuse it within 5 s/,
+    );
+    await expect
+      .poll(async () => (await call({ key }, "/api/auth/me")).status, { timeout: 10_000 })
+      .toBe(401);
+    expect((await cli("list")).stdout).toMatch(new RegExp(`^${first?.id}  pk_\\S+…  revoked `, "m"));
+    await expect(cli("revoke", "key_nonexistent")).rejects.toMatchObject({
+      stderr: expect.stringMatching(/key_nonexistent/),
+    });
   });
 });
 

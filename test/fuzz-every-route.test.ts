@@ -56,6 +56,8 @@ const ROUTES: [string, (id: string) => string][] = [
   ["POST", () => "/api/users"],
   ["PATCH", (id) => `/api/users/${id}`],
   ["DELETE", (id) => `/api/users/${id}`],
+  ["GET", (id) => `/api/users/${id}/keys`],
+  ["DELETE", (id) => `/api/users/${id}/keys/${id}`],
   ["POST", () => "/api/auth/setup"],
   ["POST", () => "/api/auth/logout"],
   ["POST", () => "/api/auth/password"],

@@ -1,9 +1,14 @@
 /**
  * `parley keys create --user <email> [--requests-per-minute N] [--tokens-per-day N] [--expires-in-days N]`: an API
  * key for scripts and tools, printed this once, optionally held to less than its user may use or made to expire.
+ * `parley keys list --user <email>` and `parley keys revoke <id> --user <email>`: an account's keys, and the end of
+ * one that leaked, for an admin at the server's machine.
  */
+
+import type { ApiKey } from "../core/api-key.js";
 import { NotFoundError } from "../core/app-error.js";
 import { createApiKey } from "../http/auth/accounts.js";
+import { KEY_PRINCIPAL_LIFETIME_MS } from "../http/auth/key-principal-cache.js";
 import { openConfiguredStore } from "./open-configured-store.js";
 
 export async function runKeysCreate(options: {
@@ -32,4 +37,45 @@ export async function runKeysCreate(options: {
   } finally {
     await store.close();
   }
+}
+
+type StoreFlags = { config?: string; dataDir?: string };
+
+export async function runKeysList(options: { user: string } & StoreFlags): Promise<void> {
+  const store = await openConfiguredStore(options);
+  try {
+    const user = await store.users.getByEmail(options.user);
+    if (!user) throw new NotFoundError("Account", options.user);
+    for (const key of await store.apiKeys.listByUser(user.id)) {
+      console.log([key.id, `${key.prefix}…`, statusOf(key, Date.now()), key.name].join("  "));
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runKeysRevoke(id: string, options: { user: string } & StoreFlags): Promise<void> {
+  const store = await openConfiguredStore(options);
+  try {
+    const user = await store.users.getByEmail(options.user);
+    if (!user) throw new NotFoundError("Account", options.user);
+    if (!(await store.apiKeys.revoke(user.id, id, Date.now()))) throw new NotFoundError("API key", id);
+    // A server that used the key just now refuses it once its cache reads the key again.
+    console.error(
+      `Revoked API key ${id} of ${user.email}; running servers refuse it within ${KEY_PRINCIPAL_LIFETIME_MS / 1000} s.`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+function statusOf(key: ApiKey, now: number): string {
+  if (key.revokedAt !== null) return `revoked ${new Date(key.revokedAt).toISOString()}`;
+  if (key.expiresAt !== null && key.expiresAt <= now)
+    return `expired ${new Date(key.expiresAt).toISOString()}`;
+  const lastUsed =
+    key.lastUsedAt === null ? "never used" : `last used ${new Date(key.lastUsedAt).toISOString()}`;
+  return key.expiresAt === null
+    ? `active, ${lastUsed}`
+    : `active until ${new Date(key.expiresAt).toISOString()}, ${lastUsed}`;
 }

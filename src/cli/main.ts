@@ -77,9 +77,8 @@ users
   .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
   .action(async (options) => (await import("./users-command.js")).runUsersList(options));
 
-program
-  .command("keys")
-  .description("Manage API keys.")
+const keys = program.command("keys").description("Manage API keys.");
+keys
   .command("create")
   .description("Create an API key for an account and print it (shown this once).")
   .requiredOption("--user <email>", "the account the key acts for")
@@ -94,6 +93,23 @@ program
   .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
   .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
   .action(async (options) => (await import("./keys-command.js")).runKeysCreate(options));
+keys
+  .command("list")
+  .description("List an account's API keys: id, prefix, status, name (never the keys themselves).")
+  .requiredOption("--user <email>", "the account whose keys to list")
+  .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
+  .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
+  .action(async (options) => (await import("./keys-command.js")).runKeysList(options));
+keys
+  .command("revoke")
+  .description(
+    "Revoke one of an account's API keys (a key that leaked); the account and its other keys go on.",
+  )
+  .argument("<id>", "the key's id, as `keys list` shows it")
+  .requiredOption("--user <email>", "the account the key belongs to")
+  .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
+  .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
+  .action(async (id, options) => (await import("./keys-command.js")).runKeysRevoke(id, options));
 
 program
   .command("dev")

@@ -131,6 +131,45 @@ describe("the users page", () => {
     await context.close();
   });
 
+  it("shows an account's keys to an admin, who revokes a leaked one after pressing twice; its other key goes on", async () => {
+    const { context, page, errors } = await newChatPage(server.browser, server.parley.url);
+    await signInContext(context, server.parley.url, ADMIN);
+    const finn = { email: "finn@example.com", password: "finn-password" };
+    const added = await context.request.post(`${server.parley.url}/api/users`, {
+      data: finn,
+      headers: { origin: server.parley.url },
+    });
+    expect(added.status()).toBe(201);
+    const leaked = await keyOf(finn, "leaked");
+    const kept = await keyOf(finn, "kept");
+    expect(await completeWith(leaked)).toBe(503);
+
+    await page.goto("/settings/users");
+    await page.getByRole("button", { name: `API keys of ${finn.email}` }).click();
+    const dialog = page.getByRole("dialog", { name: `API keys of ${finn.email}` });
+    const leakedRow = dialog.getByRole("row", { name: /^leaked/ });
+    await leakedRow.getByText("Active").waitFor();
+    await dialog.getByRole("row", { name: /^kept/ }).waitFor();
+    expect(await dialog.textContent()).not.toContain(leaked);
+
+    // The first press only asks; the key still works.
+    await leakedRow.getByRole("button", { name: "Revoke leaked" }).click();
+    expect(await completeWith(leaked)).toBe(503);
+    await page.screenshot({ path: artifactPath("users-page-keys.png") });
+    await leakedRow.getByRole("button", { name: "Revoke leaked now" }).click();
+    await leakedRow.getByText(/^Revoked /).waitFor();
+    expect(await leakedRow.getByRole("button").count()).toBe(0);
+    expect(await completeWith(leaked)).toBe(401);
+    expect(await completeWith(kept)).toBe(503);
+
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    // No such button on the admin's own row: their own keys are on their keys page.
+    expect(await page.getByRole("button", { name: `API keys of ${ADMIN.email}` }).count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("is not offered to a user who is not an admin, and says why at its address", async () => {
     const { context, page } = await newChatPage(server.browser, server.parley.url);
     await signInContext(context, server.parley.url, { email: DANA.email, password: DANA_NEW_PASSWORD });
@@ -145,7 +184,7 @@ describe("the users page", () => {
 });
 
 /** A new API key of the account, made with its own session. */
-async function keyOf(credentials: { email: string; password: string }): Promise<string> {
+async function keyOf(credentials: { email: string; password: string }, name = "test"): Promise<string> {
   const login = await fetch(`${server.parley.url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -155,7 +194,7 @@ async function keyOf(credentials: { email: string; password: string }): Promise<
   const created = await fetch(`${server.parley.url}/api/keys`, {
     method: "POST",
     headers: { "content-type": "application/json", cookie },
-    body: JSON.stringify({ name: "test" }),
+    body: JSON.stringify({ name }),
   });
   expect(created.status).toBe(201);
   return ((await created.json()) as { key: string }).key;

@@ -1,4 +1,7 @@
-/** /api/keys: a user's API keys: create (the key is shown once), list, limit, revoke. */
+/**
+ * /api/keys: a user's API keys: create (the key is shown once), list, limit, revoke. /api/users/:id/keys: an admin
+ * lists anyone's keys and revokes one (a key that leaked), without disabling its account.
+ */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { publicApiKey } from "../../core/api-key.js";
@@ -6,7 +9,7 @@ import { BadRequestError, NotFoundError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { createApiKey } from "../auth/accounts.js";
 import type { KeyPrincipalCache } from "../auth/key-principal-cache.js";
-import { principalOf } from "../auth/request-principal.js";
+import { adminOf, principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 
 /** A key's own limits, within its user's; null lifts one (the user's limits still apply). */
@@ -23,6 +26,7 @@ const createBody = z.object({
 });
 const patchBody = z.object(keyLimits);
 const keyParams = z.object({ id: z.string().min(1).max(200) });
+const userKeyParams = z.object({ id: z.string().min(1).max(200), keyId: z.string().min(1).max(200) });
 
 export function registerKeyRoutes(
   app: FastifyInstance,
@@ -62,8 +66,27 @@ export function registerKeyRoutes(
   app.delete("/api/keys/:id", async (request, reply) => {
     const { userId } = principalOf(request);
     const { id } = parseInput(keyParams, request.params, "path");
-    if (!(await store.apiKeys.revoke(userId, id, Date.now()))) throw new NotFoundError("API key", id);
-    keys.forgetKey(id);
+    await revoke(userId, id);
     reply.status(204).send();
   });
+
+  app.get("/api/users/:id/keys", async (request) => {
+    adminOf(request);
+    const { id } = parseInput(keyParams, request.params, "path");
+    if (!(await store.users.get(id))) throw new NotFoundError("User", id);
+    return { keys: (await store.apiKeys.listByUser(id)).map(publicApiKey) };
+  });
+
+  app.delete("/api/users/:id/keys/:keyId", async (request, reply) => {
+    adminOf(request);
+    const { id, keyId } = parseInput(userKeyParams, request.params, "path");
+    await revoke(id, keyId);
+    reply.status(204).send();
+  });
+
+  /** Revokes the user's key; the next request with it is refused, whatever the cache held. */
+  async function revoke(userId: string, keyId: string): Promise<void> {
+    if (!(await store.apiKeys.revoke(userId, keyId, Date.now()))) throw new NotFoundError("API key", keyId);
+    keys.forgetKey(keyId);
+  }
 }

@@ -20,6 +20,7 @@ import { ConfirmDialog } from "../ui/confirm-dialog.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js";
 import { AccountTable } from "./account-table.js";
+import { ApiKeyStatus, usable } from "./api-key-status.js";
 import { formatDateTime } from "./format-date-time.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
@@ -88,18 +89,6 @@ export default function ApiKeysPage(props: AccountPageProps) {
     return limits.length > 0 ? limits.join(" · ") : t("keys.sameAsAccount");
   };
 
-  const statusOf = (key: ApiKeyListing) => {
-    if (key.revokedAt) return t("keys.revokedOn", { date: formatTime(key.revokedAt) });
-    if (expired(key)) return t("keys.expiredOn", { date: formatTime(key.expiresAt as number) });
-    return (
-      <span className="key-active">
-        {key.expiresAt === null
-          ? t("keys.active")
-          : t("keys.activeUntil", { date: formatTime(key.expiresAt) })}
-      </span>
-    );
-  };
-
   return (
     <AccountPageFrame page="keys" props={props}>
       <p className="account-intro">{t("keys.intro")}</p>
@@ -152,7 +141,9 @@ export default function ApiKeysPage(props: AccountPageProps) {
                 <td>{formatLimits(key)}</td>
                 <td>{formatTime(key.createdAt)}</td>
                 <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : t("keys.never")}</td>
-                <td>{statusOf(key)}</td>
+                <td>
+                  <ApiKeyStatus apiKey={key} />
+                </td>
                 <td className="account-table-action">
                   {usable(key) && (
                     <button
@@ -183,15 +174,6 @@ export default function ApiKeysPage(props: AccountPageProps) {
       )}
     </AccountPageFrame>
   );
-}
-
-function expired(key: ApiKeyListing): boolean {
-  return key.expiresAt !== null && key.expiresAt <= Date.now();
-}
-
-/** Neither revoked nor expired. */
-function usable(key: ApiKeyListing): boolean {
-  return !key.revokedAt && !expired(key);
 }
 
 /** What the form offers; any other number of days can be asked of the API or the CLI. */

@@ -23,6 +23,7 @@ import { AccountTable } from "./account-table.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 import { NewPasswordInput } from "./new-password-input.js";
+import { UserKeysDialog } from "./user-keys-dialog.js";
 
 type UserList = Loading<{ users: PublicUser[] }>;
 
@@ -138,6 +139,7 @@ function UserRow({
   const [confirmingDisable, setConfirmingDisable] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [settingPassword, setSettingPassword] = useState(false);
+  const [showingKeys, setShowingKeys] = useState(false);
   const [state, setState] = useState<
     { kind: "idle" | "saving" | "saved" } | { kind: "failed"; message: string }
   >({ kind: "idle" });
@@ -226,6 +228,12 @@ function UserRow({
         {!isSelf && (
           <>
             <RowAction
+              label={t("users.keys")}
+              ariaLabel={t("users.keysLabel", { email: user.email })}
+              disabled={state.kind === "saving"}
+              onClick={() => setShowingKeys(true)}
+            />
+            <RowAction
               label={t("users.setPassword")}
               ariaLabel={t("users.setPasswordLabel", { email: user.email })}
               disabled={state.kind === "saving"}
@@ -263,6 +271,9 @@ function UserRow({
           <span className="account-problem-inline" role="alert">
             {state.message}
           </span>
+        )}
+        {showingKeys && (
+          <UserKeysDialog userId={user.id} email={user.email} onClose={() => setShowingKeys(false)} />
         )}
         {settingPassword && (
           <SetPasswordDialog

@@ -34,6 +34,20 @@ export function revokeApiKey(id: string): Promise<void> {
   return requestJson(`/api/keys/${encodeURIComponent(id)}`, { method: "DELETE" });
 }
 
+/** An admin's view of another account's keys (never the keys themselves). */
+export function listUserApiKeys(userId: string): Promise<ApiKeyListing[]> {
+  return requestJson<{ keys: ApiKeyListing[] }>(`/api/users/${encodeURIComponent(userId)}/keys`).then(
+    (body) => body.keys,
+  );
+}
+
+/** An admin revokes another account's key (one that leaked); the account and its other keys go on. */
+export function revokeUserApiKey(userId: string, keyId: string): Promise<void> {
+  return requestJson(`/api/users/${encodeURIComponent(userId)}/keys/${encodeURIComponent(keyId)}`, {
+    method: "DELETE",
+  });
+}
+
 /** Where the signed-in user is signed in, newest first. */
 export function listSessions(): Promise<PublicSession[]> {
   return requestJson<{ sessions: PublicSession[] }>("/api/auth/sessions").then((body) => body.sessions);

@@ -230,6 +230,15 @@ export const en = {
   "users.disableConfirmTitle": "Disable this account?",
   "users.delete": "Delete",
   "users.deleteLabel": "Delete {email}",
+  "users.keys": "API keys",
+  "users.keysLabel": "API keys of {email}",
+  "users.keysTitle": "API keys of {email}",
+  "users.keysBody":
+    "Revoke a key that leaked: it stops working at once, and the account and its other keys go on. The keys themselves are never shown.",
+  "users.noKeys": "This account has no API keys.",
+  "users.revokeKeyConfirm": "Revoke now",
+  "users.revokeKeyConfirmLabel": "Revoke {name} now",
+  "users.keysClose": "Close",
   "users.deleteConfirmTitle": "Delete {email}?",
   "users.deleteConfirmBody":
     "The account is deleted with everything it owns: its conversations, uploaded files, private bots, API keys and usage. Bots it shared pass to you. This cannot be undone; to only shut someone out, disable the account instead.",
