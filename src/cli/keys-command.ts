@@ -4,26 +4,26 @@
  * `parley keys list --user <email>` and `parley keys revoke <id> --user <email>`: an account's keys, and the end of
  * one that leaked, for an admin at the server's machine.
  */
-
 import type { ApiKey } from "../core/api-key.js";
 import { NotFoundError } from "../core/app-error.js";
+import type { ParleyStore } from "../core/parley-store.js";
+import type { User } from "../core/user.js";
 import { createApiKey } from "../http/auth/accounts.js";
 import { KEY_PRINCIPAL_LIFETIME_MS } from "../http/auth/key-principal-cache.js";
 import { openConfiguredStore } from "./open-configured-store.js";
 
-export async function runKeysCreate(options: {
-  user: string;
-  name: string;
-  requestsPerMinute?: number;
-  tokensPerDay?: number;
-  expiresInDays?: number;
-  config?: string;
-  dataDir?: string;
-}) {
-  const store = await openConfiguredStore(options);
-  try {
-    const user = await store.users.getByEmail(options.user);
-    if (!user) throw new NotFoundError("Account", options.user);
+type StoreFlags = { config?: string; dataDir?: string };
+
+export async function runKeysCreate(
+  options: {
+    user: string;
+    name: string;
+    requestsPerMinute?: number;
+    tokensPerDay?: number;
+    expiresInDays?: number;
+  } & StoreFlags,
+) {
+  await withAccount(options, async (store, user) => {
     const key = await createApiKey(
       store,
       user.id,
@@ -34,36 +34,37 @@ export async function runKeysCreate(options: {
     const expiry = key.expiresAt === null ? "" : ` until ${new Date(key.expiresAt).toISOString()}`;
     console.error(`API key ${key.id} for ${user.email}${expiry}; it is shown only now:`);
     console.log(key.key);
-  } finally {
-    await store.close();
-  }
+  });
 }
 
-type StoreFlags = { config?: string; dataDir?: string };
-
 export async function runKeysList(options: { user: string } & StoreFlags): Promise<void> {
-  const store = await openConfiguredStore(options);
-  try {
-    const user = await store.users.getByEmail(options.user);
-    if (!user) throw new NotFoundError("Account", options.user);
+  await withAccount(options, async (store, user) => {
     for (const key of await store.apiKeys.listByUser(user.id)) {
       console.log([key.id, `${key.prefix}…`, statusOf(key, Date.now()), key.name].join("  "));
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 export async function runKeysRevoke(id: string, options: { user: string } & StoreFlags): Promise<void> {
-  const store = await openConfiguredStore(options);
-  try {
-    const user = await store.users.getByEmail(options.user);
-    if (!user) throw new NotFoundError("Account", options.user);
+  await withAccount(options, async (store, user) => {
     if (!(await store.apiKeys.revoke(user.id, id, Date.now()))) throw new NotFoundError("API key", id);
     // A server that used the key just now refuses it once its cache reads the key again.
     console.error(
       `Revoked API key ${id} of ${user.email}; running servers refuse it within ${KEY_PRINCIPAL_LIFETIME_MS / 1000} s.`,
     );
+  });
+}
+
+/** Runs `work` on the account named by `--user`, in the store a server with the same flags uses. */
+async function withAccount(
+  options: { user: string } & StoreFlags,
+  work: (store: ParleyStore, user: User) => Promise<void>,
+): Promise<void> {
+  const store = await openConfiguredStore(options);
+  try {
+    const user = await store.users.getByEmail(options.user);
+    if (!user) throw new NotFoundError("Account", options.user);
+    await work(store, user);
   } finally {
     await store.close();
   }
