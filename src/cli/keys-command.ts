@@ -4,7 +4,7 @@
  * `parley keys list --user <email>` and `parley keys revoke <id> --user <email>`: an account's keys, and the end of
  * one that leaked, for an admin at the server's machine.
  */
-import type { ApiKey } from "../core/api-key.js";
+import { type ApiKey, isExpired } from "../core/api-key.js";
 import { NotFoundError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { User } from "../core/user.js";
@@ -72,8 +72,7 @@ async function withAccount(
 
 function statusOf(key: ApiKey, now: number): string {
   if (key.revokedAt !== null) return `revoked ${new Date(key.revokedAt).toISOString()}`;
-  if (key.expiresAt !== null && key.expiresAt <= now)
-    return `expired ${new Date(key.expiresAt).toISOString()}`;
+  if (isExpired(key, now)) return `expired ${new Date(key.expiresAt).toISOString()}`;
   const lastUsed =
     key.lastUsedAt === null ? "never used" : `last used ${new Date(key.lastUsedAt).toISOString()}`;
   return key.expiresAt === null

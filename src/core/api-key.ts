@@ -25,6 +25,14 @@ export type ApiKeyLimits = {
 
 export type PublicApiKey = Omit<ApiKey, "keyHash">;
 
+/** Past its expiry (a key made to last a while only); one with no expiry never is. */
+export function isExpired<Key extends Pick<ApiKey, "expiresAt">>(
+  key: Key,
+  now: number,
+): key is Key & { expiresAt: number } {
+  return key.expiresAt !== null && key.expiresAt <= now;
+}
+
 export function publicApiKey(key: ApiKey): PublicApiKey {
   const { keyHash: _hidden, ...rest } = key;
   return rest;

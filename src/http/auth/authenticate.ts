@@ -4,6 +4,7 @@
  * forgery); requests with a key carry no ambient authority, so they need no such check.
  */
 import type { FastifyRequest } from "fastify";
+import { isExpired } from "../../core/api-key.js";
 import { AppError } from "../../core/app-error.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import { type Principal, SINGLE_USER } from "../../core/principal.js";
@@ -65,7 +66,7 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
     const stored = await store.apiKeys.getByHash(keyHash);
     if (!stored || stored.revokedAt !== null)
       throw new UnauthenticatedError("This API key is not valid (unknown or revoked).");
-    if (stored.expiresAt !== null && stored.expiresAt <= now) {
+    if (isExpired(stored, now)) {
       throw new UnauthenticatedError(
         `This API key expired at ${new Date(stored.expiresAt).toISOString()}; its owner can make a new one.`,
       );

@@ -1,4 +1,5 @@
 /** Whether an API key still works, and how its status reads: shared by a user's keys page and an admin's view of them. */
+import { isExpired } from "../../../src/core/api-key.js";
 import type { ApiKeyListing } from "../api/account-api.js";
 import { useTranslation } from "../i18n/translation.js";
 import { formatDateTime } from "./format-date-time.js";
@@ -7,7 +8,7 @@ export function ApiKeyStatus({ apiKey }: { apiKey: ApiKeyListing }) {
   const { t, locale } = useTranslation();
   const format = (time: number) => formatDateTime(time, locale);
   if (apiKey.revokedAt) return <>{t("keys.revokedOn", { date: format(apiKey.revokedAt) })}</>;
-  if (expired(apiKey)) return <>{t("keys.expiredOn", { date: format(apiKey.expiresAt as number) })}</>;
+  if (isExpired(apiKey, Date.now())) return <>{t("keys.expiredOn", { date: format(apiKey.expiresAt) })}</>;
   return (
     <span className="key-active">
       {apiKey.expiresAt === null
@@ -19,9 +20,5 @@ export function ApiKeyStatus({ apiKey }: { apiKey: ApiKeyListing }) {
 
 /** Neither revoked nor expired. */
 export function usable(key: ApiKeyListing): boolean {
-  return !key.revokedAt && !expired(key);
-}
-
-function expired(key: ApiKeyListing): boolean {
-  return key.expiresAt !== null && key.expiresAt <= Date.now();
+  return !key.revokedAt && !isExpired(key, Date.now());
 }
