@@ -66,5 +66,8 @@ function infoOf(model: RemoteModelConfig, provider: ModelInfo["provider"]): Mode
     contextWindow: model.contextWindow,
     pricing: { inputPerMillion: model.pricing.input, outputPerMillion: model.pricing.output },
     modalities: model.modalities,
+    // OpenAI and the servers that copy its API (vLLM, llama.cpp, Ollama, SGLang) take response_format; Parley does
+    // not send Anthropic's API one (the config refuses asking it to).
+    structuredOutputs: provider === "openai-compatible" && (model.structuredOutputs ?? true),
   };
 }

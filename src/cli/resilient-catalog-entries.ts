@@ -46,6 +46,8 @@ export function resilientCatalogEntries(
       supportsPrefill: endpoint.supportsPrefill,
       // A chain whose primary sees images must not fail over to a fallback that cannot.
       modalities: model.info.modalities,
+      // Nor a chain asked for JSON to one that would answer in free text.
+      structuredOutputs: model.info.structuredOutputs,
     }));
   const retryPolicy = new RetryPolicy({
     maxAttempts: failover.maxAttempts,

@@ -55,6 +55,8 @@ export function startLocalModels(
         // Local models cost nothing per token unless the owner prices their hardware in.
         pricing: { inputPerMillion: model.pricing?.input ?? 0, outputPerMillion: model.pricing?.output ?? 0 },
         modalities: ["text"],
+        // The engine holds a reply to JSON with a grammar.
+        structuredOutputs: true,
       },
       endpoints: [
         {

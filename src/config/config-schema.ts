@@ -53,6 +53,11 @@ export const remoteModelSchema = z
       .array(z.enum(["text", "image"]))
       .min(1)
       .default(["text"]),
+    /**
+     * Whether the model takes `response_format` (JSON mode, structured outputs): true by default on OpenAI-compatible
+     * providers; false for a server that does not, so JSON requests go to a model that does.
+     */
+    structuredOutputs: z.boolean().optional(),
     /** Models of Parley's catalog to try, in order, when this one fails. */
     fallbacks: z.array(modelId).default([]),
   })
@@ -94,7 +99,11 @@ export const providerSchema = z.discriminatedUnion("type", [
       baseURL: z.url().default("https://api.anthropic.com"),
       ...remoteProviderFields,
     })
-    .strict(),
+    .strict()
+    .refine((provider) => provider.models.every((model) => model.structuredOutputs !== true), {
+      message:
+        "Parley does not ask Anthropic's API for JSON replies: leave structuredOutputs unset on anthropic models",
+    }),
 ]);
 
 export const configSchema = z

@@ -6,6 +6,7 @@ const model = (overrides: Partial<RoutingCandidate> & Pick<RoutingCandidate, "id
   contextWindow: 8000,
   pricing: { inputPerMillion: 1, outputPerMillion: 2 },
   modalities: ["text"],
+  structuredOutputs: true,
   ready: true,
   promptTokens: 100,
   ...overrides,
@@ -40,6 +41,25 @@ describe("chooseModel", () => {
   it("sends an image to a model that reads images", () => {
     expect(chooseModel(catalog, { reserveTokens: 1000, needsImage: true })).toMatchObject({
       modelId: "balanced",
+    });
+  });
+
+  it("sends a request for JSON to the cheapest model that can be held to JSON, and says none can when none can", () => {
+    const noJsonFast = catalog.map((candidate) => ({
+      ...candidate,
+      structuredOutputs: candidate.tier !== "fast",
+    }));
+    const decision = chooseModel(noJsonFast, { reserveTokens: 1000, needsImage: false, needsJson: true });
+    expect(decision).toMatchObject({ modelId: "balanced" });
+    expect(decision.reason).toMatch(/cheapest JSON-capable model/);
+    // Without JSON asked for, the cheaper fast models are still chosen.
+    expect(chooseModel(noJsonFast, { reserveTokens: 1000, needsImage: false }).modelId).toBe("fast-cheap");
+
+    const none = catalog.map((candidate) => ({ ...candidate, structuredOutputs: false }));
+    expect(chooseModel(none, { reserveTokens: 0, needsImage: false, needsJson: true })).toEqual({
+      modelId: null,
+      reason: "no model can be held to JSON replies",
+      unavailable: [],
     });
   });
 

@@ -24,6 +24,8 @@ export type RoutingCandidate = {
   /** USD per million tokens. */
   pricing: { inputPerMillion: number; outputPerMillion: number };
   modalities: readonly string[];
+  /** Whether the model can be held to JSON replies. */
+  structuredOutputs: boolean;
   ready: boolean;
   /** From the model's circuit breakers; `available` when absent. A model that is not ready is unavailable. */
   availability?: Availability;
@@ -40,6 +42,8 @@ export type RoutingRequest = {
   /** Tokens kept free for the reply. */
   reserveTokens: number;
   needsImage: boolean;
+  /** The reply must be JSON (`response_format`): only models that can be held to it fit. */
+  needsJson?: boolean;
   /** The lowest tier to consider (`tier: "balanced"` asks for balanced or better). */
   minimumTier?: Tier;
 };
@@ -72,6 +76,7 @@ export function chooseModel(
       (candidate) =>
         TIERS.indexOf(candidate.tier) >= lowest &&
         (!request.needsImage || candidate.modalities.includes("image")) &&
+        (!request.needsJson || candidate.structuredOutputs) &&
         candidate.promptTokens + request.reserveTokens <= candidate.contextWindow,
     )
     .sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier) || blendedPrice(a) - blendedPrice(b));
@@ -103,7 +108,7 @@ export function chooseModel(
   return {
     modelId: best.id,
     reason: [
-      `${best.tier} tier, the cheapest ${request.needsImage ? "image-reading " : ""}model that holds ${best.promptTokens} prompt tokens${others > 0 ? ` (of ${answering.length} that fit)` : ""}`,
+      `${best.tier} tier, the cheapest ${request.needsImage ? "image-reading " : ""}${request.needsJson ? "JSON-capable " : ""}model that holds ${best.promptTokens} prompt tokens${others > 0 ? ` (of ${answering.length} that fit)` : ""}`,
       ...(passedOver.length > 0 ? [`passed over ${passedOver.join(", ")}`] : []),
       ...(isAwaitingTrial(best)
         ? [
@@ -138,6 +143,10 @@ function whyNone(candidates: readonly RoutingCandidate[], request: RoutingReques
   if (inTier.length === 0) return `no model${scope} is served`;
   const seeing = inTier.filter((candidate) => !request.needsImage || candidate.modalities.includes("image"));
   if (seeing.length === 0) return `no model${scope} reads images`;
-  const widest = Math.max(...seeing.map((candidate) => candidate.contextWindow - request.reserveTokens));
+  const json = seeing.filter((candidate) => !request.needsJson || candidate.structuredOutputs);
+  if (json.length === 0) {
+    return `no model${scope}${request.needsImage ? " that reads images" : ""} can be held to JSON replies`;
+  }
+  const widest = Math.max(...json.map((candidate) => candidate.contextWindow - request.reserveTokens));
   return `the prompt does not fit any model${scope} (the largest holds ${widest} prompt tokens with room for the reply)`;
 }

@@ -30,6 +30,8 @@ export type ChatCallOptions = {
   topP?: number;
   stopSequences?: readonly string[];
   seed?: number;
+  /** A reply constrained to JSON; only models whose catalog entry says `structuredOutputs` are sent one. */
+  responseFormat?: ResponseFormat;
   /** Aborting ends the upstream request; the stream then ends with a `finish` of reason `stopped`. */
   signal?: AbortSignal;
   /**
@@ -39,6 +41,23 @@ export type ChatCallOptions = {
    */
   onResponseStart?: () => void;
 };
+
+/**
+ * JSON replies, as OpenAI's `response_format` asks for them: any JSON object, or JSON that follows a schema (the
+ * model's server enforces it: a grammar on Parley's engine, the provider's structured outputs upstream).
+ */
+export type ResponseFormat =
+  | { type: "json_object" }
+  | {
+      type: "json_schema";
+      /** The schema's name, as OpenAI requires one (letters, digits, `_` and `-`, at most 64). */
+      name: string;
+      description?: string;
+      /** A JSON Schema; without one, any JSON object. */
+      schema?: Record<string, unknown>;
+      /** OpenAI's strict mode: the reply follows the schema exactly (its subset of JSON Schema). */
+      strict?: boolean;
+    };
 
 /**
  * The parts of a streamed reply, in order: any number of `text.delta`, at most one `usage`, then exactly one

@@ -21,6 +21,8 @@ export type ModelInfo = {
   contextWindow: number;
   pricing: Pricing;
   modalities: readonly ("text" | "image")[];
+  /** Whether the model can be held to JSON replies (`response_format` json_object and json_schema). */
+  structuredOutputs: boolean;
 };
 
 export type CatalogEntry = {

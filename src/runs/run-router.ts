@@ -43,7 +43,14 @@ export class RunRouter {
     sectioned?: BotTurn["sectioned"],
   ): Promise<RoutedRun> {
     const { catalog, tokens } = this.#config;
+    const needsJson = call.responseFormat !== undefined;
     if (sectioned) {
+      if (needsJson) {
+        throw new BadRequestError(
+          "This bot answers a long article section by section, so its reply cannot be one JSON document. Send the request without response_format, or a shorter article.",
+          { code: "json_reply_not_possible" },
+        );
+      }
       // A long article is routed by one section's prompt, then answered section by section (bots/).
       const routed = await this.route(requested, sectioned.routingPrompt, call);
       const { entry } = routed;
@@ -58,7 +65,7 @@ export class RunRouter {
     const needsImage = hasImages(prompt);
     const auto =
       requested.model === "auto" ||
-      (requested.model === undefined && (requested.tier !== undefined || needsImage));
+      (requested.model === undefined && (requested.tier !== undefined || needsImage || needsJson));
     let entry: CatalogEntry;
     let routing: RunPlan["routing"];
     /** The whole prompt's tokens for the model chosen, when choosing it counted them. */
@@ -80,6 +87,7 @@ export class RunRouter {
       const decision = chooseModel(candidates, {
         reserveTokens: Math.min(...candidates.map((candidate) => reserveFor(candidate.contextWindow))),
         needsImage,
+        needsJson,
         ...(requested.tier && { minimumTier: requested.tier }),
       });
       if (decision.modelId === null) {
@@ -108,6 +116,7 @@ export class RunRouter {
       routing = { requested: requested.tier ? `tier:${requested.tier}` : "auto", reason: decision.reason };
     } else {
       entry = catalog.resolve(requested.model);
+      if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry);
     }
     let sent = prompt;
     if (needsImage && !entry.info.modalities.includes("image")) {
@@ -148,6 +157,21 @@ export class RunRouter {
       return entry.msUntilTrial?.() ?? NOT_READY_RETRY_SECONDS * 1000;
     });
     return Math.max(1, Math.ceil(Math.min(...waits) / 1000));
+  }
+
+  #cannotAnswerInJson(entry: CatalogEntry): BadRequestError {
+    const able = this.#config.catalog
+      .list()
+      .filter((model) => model.structuredOutputs)
+      .map((model) => JSON.stringify(model.id));
+    return new BadRequestError(
+      `Model ${JSON.stringify(entry.info.id)} cannot be held to JSON replies, and this request asks for one (response_format). ${
+        able.length > 0
+          ? `Models that can: ${able.join(", ")}; or send "model": "auto" to let Parley choose one.`
+          : "No model of this server can; send the request without response_format and ask for JSON in the prompt."
+      }`,
+      { code: "model_cannot_answer_json", details: { model: entry.info.id } },
+    );
   }
 
   #cannotSeeImages(entry: CatalogEntry): BadRequestError {

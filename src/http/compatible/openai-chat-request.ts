@@ -1,7 +1,7 @@
 /** Validates an OpenAI Chat Completions request body into Parley's terms. */
 import { z } from "zod";
 import { imageFromUrl } from "../../files/inline-image.js";
-import type { ChatPromptMessage } from "../../providers/chat-model.js";
+import type { ChatPromptMessage, ResponseFormat } from "../../providers/chat-model.js";
 import { parseInput } from "../parse-body.js";
 import { type CompatibleRequest, onlyUserImages, textOf } from "./compatible-request.js";
 
@@ -24,9 +24,9 @@ const message = z.object({
 });
 
 /**
- * Fields that ask for a different kind of answer than Parley gives (a tool call, JSON to a schema, log probabilities,
- * audio) are refused by name rather than dropped: a client that sent them would otherwise take a plain text reply
- * for what it asked. Their harmless values (no tools, `text`, false) pass, as clients send those by default.
+ * Fields that ask for a different kind of answer than Parley gives (a tool call, log probabilities, audio) are
+ * refused by name rather than dropped: a client that sent them would otherwise take a plain text reply for what it
+ * asked. Their harmless values (no tools, false) pass, as clients send those by default.
  */
 const NO_TOOLS = "Parley's models do not call tools yet; send the request without them";
 const refused = {
@@ -34,22 +34,42 @@ const refused = {
   functions: z.array(z.unknown()).max(0, NO_TOOLS).nullish(),
   tool_choice: z.enum(["none", "auto"], NO_TOOLS).nullish(),
   function_call: z.enum(["none", "auto"], NO_TOOLS).nullish(),
-  response_format: z
-    .object({
-      type: z.literal(
-        "text",
-        'only "text" is supported: Parley does not constrain replies to JSON yet; ask for JSON in the prompt instead',
-      ),
-    })
-    .nullish(),
   logprobs: z.literal(false, "Parley does not return log probabilities").nullish(),
   top_logprobs: z.literal(0, "Parley does not return log probabilities").nullish(),
   modalities: z.array(z.literal("text", "Parley answers with text only")).nullish(),
   audio: z.null("Parley answers with text only").optional(),
 };
 
+/** OpenAI's JSON mode and structured outputs; `text` is the default, asking for nothing. */
+const responseFormatSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.literal("text") }),
+    z.object({ type: z.literal("json_object") }),
+    z.object({
+      type: z.literal("json_schema"),
+      json_schema: z.object(
+        {
+          name: z
+            .string()
+            .regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 letters, digits, underscores or dashes"),
+          description: z.string().nullish(),
+          schema: z.record(z.string(), z.unknown(), "must be a JSON Schema object").nullish(),
+          strict: z.boolean().nullish(),
+        },
+        'must be an object with the schema\'s "name", and its "schema"',
+      ),
+    }),
+  ],
+  {
+    error:
+      'must be {"type": "text"}, {"type": "json_object"} or {"type": "json_schema", "json_schema": {...}}',
+  },
+);
+
 const body = z.object({
   ...refused,
+  response_format: responseFormatSchema.nullish(),
   model: z.string().min(1),
   messages: z.array(message).min(1, "must hold at least one message"),
   stream: z.boolean().nullish(),
@@ -71,6 +91,7 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
   const request = parseInput(body, input);
   const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
   const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
+  const responseFormat = request.response_format && toResponseFormat(request.response_format);
   return {
     model: request.model,
     messages: request.messages.map(toPromptMessage),
@@ -80,6 +101,7 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
       ...(request.top_p != null && { topP: request.top_p }),
       ...(stop?.length && { stopSequences: stop }),
       ...(request.seed != null && { seed: request.seed }),
+      ...(responseFormat && { responseFormat }),
     },
     stream: request.stream === true,
     includeUsage: request.stream_options?.include_usage === true,
@@ -105,4 +127,17 @@ function toPromptMessage(item: z.infer<typeof message>, index: number): ChatProm
     : [];
   onlyUserImages(role, images, index);
   return { role, content: textOf(item.content), ...(images.length > 0 && { images }) };
+}
+
+function toResponseFormat(format: z.infer<typeof responseFormatSchema>): ResponseFormat | undefined {
+  if (format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  const { name, description, schema, strict } = format.json_schema;
+  return {
+    type: "json_schema",
+    name,
+    ...(description != null && { description }),
+    ...(schema != null && { schema }),
+    ...(strict != null && { strict }),
+  };
 }

@@ -50,6 +50,20 @@ export class AnthropicChatModel implements ChatModel {
 
   /** Each event of the SDK's stream is handed on as it is read, without a generator of its own in between. */
   async streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
+    if (options.responseFormat) {
+      // Routing and failover send JSON requests only to models that take them; answering in free text would lie.
+      sink({
+        type: "error",
+        error: new ProviderError(
+          `${this.modelId} on Anthropic's API cannot be held to JSON replies in Parley.`,
+          {
+            code: "structured_outputs_unsupported",
+            isRetryable: false,
+          },
+        ),
+      });
+      return;
+    }
     const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt);
     const request: MessageRequest = {
       model: this.modelId,

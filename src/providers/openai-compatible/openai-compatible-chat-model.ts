@@ -16,6 +16,7 @@ import { upstreamAgent } from "../upstream-agent.js";
 import { callUpstream } from "../upstream-call.js";
 import { openAIHttpError, openAIStreamError } from "./openai-http-error.js";
 import { toOpenAIMessages } from "./to-openai-messages.js";
+import { toOpenAIResponseFormat } from "./to-openai-response-format.js";
 import { toProviderError } from "./to-provider-error.js";
 
 export type OpenAICompatibleChatModelConfig = {
@@ -165,6 +166,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       ...(options.topP !== undefined && { top_p: options.topP }),
       ...(options.seed !== undefined && { seed: options.seed }),
       ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
+      ...(options.responseFormat && { response_format: toOpenAIResponseFormat(options.responseFormat) }),
       ...(options.prompt.at(-1)?.role === "assistant" && this.#config.prefillRequestFields),
     };
   }

@@ -12,7 +12,7 @@ import {
 import type { ProviderError } from "../../core/app-error.js";
 import { samplePng } from "../../files/test-support/sample-images.js";
 import { AnthropicChatModel } from "../anthropic/anthropic-chat-model.js";
-import type { ChatImage, ChatModel, ChatStreamPart, ModelStartPart } from "../chat-model.js";
+import type { ChatImage, ChatModel, ChatStreamPart, ModelStartPart, ResponseFormat } from "../chat-model.js";
 import { OpenAICompatibleChatModel } from "../openai-compatible/openai-compatible-chat-model.js";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
 import { type AttemptReport, ResilientChatModel } from "./resilient-chat-model.js";
@@ -40,6 +40,7 @@ type CandidateSpec = {
   breaker?: CircuitBreaker;
   endpointId?: string;
   modalities?: string[];
+  structuredOutputs?: boolean;
 };
 
 type ChainOptions = {
@@ -75,6 +76,7 @@ function chain(api: UpstreamApi, candidates: (string | CandidateSpec)[], options
         ...(spec.endpointId && { endpointId: spec.endpointId }),
         ...(spec.supportsPrefill !== undefined && { supportsPrefill: spec.supportsPrefill }),
         ...(spec.modalities && { modalities: spec.modalities }),
+        ...(spec.structuredOutputs !== undefined && { structuredOutputs: spec.structuredOutputs }),
       };
     }),
     retryPolicy: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, ...options.policy }),
@@ -98,11 +100,13 @@ async function ask(
   model: ResilientChatModel,
   question: string,
   images?: readonly ChatImage[],
+  responseFormat?: ResponseFormat,
 ): Promise<Outcome> {
   const startedAt = performance.now();
   const parts: ChatStreamPart[] = [];
   for await (const part of model.stream({
     prompt: [{ role: "user", content: question, ...(images && { images }) }],
+    ...(responseFormat && { responseFormat }),
   })) {
     parts.push(part);
   }
@@ -547,5 +551,47 @@ describe.each(["openai", "anthropic"] as const)("ResilientChatModel over the %s 
       for (const id of blind) expect(upstream.requestsFor(id)).toHaveLength(0);
       expect(upstream.requestsFor(primary)).toHaveLength(2);
     });
+  });
+});
+
+describe("ResilientChatModel asked for a JSON reply", () => {
+  const json: ResponseFormat = { type: "json_object" };
+
+  it("fails over past a fallback that cannot be held to JSON to one that can, and sends it response_format", async () => {
+    const { model, reports } = chain("openai", [
+      { model: "503@json-primary", structuredOutputs: true },
+      { model: "ok@json-plain", structuredOutputs: false },
+      { model: "ok@json-able", structuredOutputs: true },
+    ]);
+    const outcome = await ask(model, "Answer in JSON", undefined, json);
+    expect(outcome.text).toBe("Hello from ok@json-able.");
+    expect(upstream.requestsFor("ok@json-plain")).toHaveLength(0);
+    expect(reports.map((report) => report.candidateId)).not.toContain("ok@json-plain");
+    expect(upstream.requestsFor("ok@json-able")[0]?.body.response_format).toEqual(json);
+
+    // Without JSON asked for, the first fallback answers, as before.
+    expect((await ask(model, "Just text")).text).toBe("Hello from ok@json-plain.");
+  });
+
+  it("does not continue a JSON reply cut mid-way, even on a fallback that could, and names what was skipped", async () => {
+    const { model } = chain("openai", [
+      { model: "cut@json-cut", structuredOutputs: true },
+      { model: "ok@json-cut-plain", structuredOutputs: false },
+      { model: "ok@json-cut-able", structuredOutputs: true },
+    ]);
+    const outcome = await ask(model, "Answer in JSON", undefined, json);
+    expect(outcome.text).toBe("Hello from");
+    expect(outcome.error).toMatchObject({ code: "reply_incomplete" });
+    expect(upstream.requestsFor("ok@json-cut-able")).toHaveLength(0);
+    expect(upstream.requestsFor("ok@json-cut-plain")).toHaveLength(0);
+
+    const failing = chain("openai", [
+      { model: "503@json-alone", structuredOutputs: true },
+      { model: "ok@json-alone-plain", structuredOutputs: false },
+    ]);
+    const alone = await ask(failing.model, "Answer in JSON", undefined, json);
+    expect(alone.error?.message).toMatch(
+      /Models that cannot be held to JSON replies were not tried: ok@json-alone-plain\.$/,
+    );
   });
 });

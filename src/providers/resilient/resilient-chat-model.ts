@@ -39,6 +39,11 @@ export type FailoverCandidate = {
    * to read whatever the prompt holds.
    */
   modalities?: readonly string[];
+  /**
+   * Whether the model can be held to JSON (the catalog's structuredOutputs): a request for JSON skips a candidate
+   * that cannot, which would answer in free text. Absent, it is assumed to.
+   */
+  structuredOutputs?: boolean;
 };
 
 export type AttemptOutcome = "finished" | "failed" | "refused" | "stopped";
@@ -76,7 +81,7 @@ export type ResilientChatModelConfig = {
 };
 
 type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supportsPrefill">> &
-  Pick<FailoverCandidate, "breaker" | "endpointId"> & { seesImages: boolean };
+  Pick<FailoverCandidate, "breaker" | "endpointId"> & { seesImages: boolean; answersInJson: boolean };
 
 /** What one call to one candidate came to. */
 type AttemptResult = { deliveredCharacters: number; usage: UsagePart | undefined } & (
@@ -105,6 +110,7 @@ export class ResilientChatModel implements ChatModel {
       endpointId: candidate.endpointId,
       supportsPrefill: candidate.supportsPrefill ?? true,
       seesImages: candidate.modalities?.includes("image") ?? true,
+      answersInJson: candidate.structuredOutputs ?? true,
     }));
     this.#policy = config.retryPolicy ?? new RetryPolicy();
     this.#onAttempt = config.onAttempt;
@@ -128,14 +134,19 @@ export class ResilientChatModel implements ChatModel {
     let cut: ProviderError | undefined;
     let lastError: ProviderError | undefined;
     const showsImages = options.prompt.some((message) => (message.images?.length ?? 0) > 0);
-    /** Candidates passed over because they cannot see the prompt's images: not calls, so not reported. */
-    const blind: string[] = [];
+    /** Candidates passed over because they cannot take the request: not calls, so not reported. */
+    const passedOver = new PassedOver();
 
     for (const candidate of this.#candidates) {
       const continuation = delivered.length > 0;
-      if (continuation && !candidate.supportsPrefill) continue;
+      // A JSON reply is not continued: the next model's grammar or schema would start a new document mid-way.
+      if (continuation && (!candidate.supportsPrefill || options.responseFormat)) continue;
       if (showsImages && !candidate.seesImages) {
-        blind.push(candidate.id);
+        passedOver.add("cannot see the prompt's images", candidate.id);
+        continue;
+      }
+      if (options.responseFormat && !candidate.answersInJson) {
+        passedOver.add("cannot be held to JSON replies", candidate.id);
         continue;
       }
       const prompt: ChatPrompt = continuation
@@ -261,7 +272,8 @@ export class ResilientChatModel implements ChatModel {
       }
     }
 
-    const notTried = blind.length > 0 ? ` (${blindNote(blind)})` : "";
+    const note = passedOver.note();
+    const notTried = note ? ` (${note})` : "";
     if (delivered.length > 0) {
       if (tally.usage) sink(tally.usage);
       sink({
@@ -279,7 +291,7 @@ export class ResilientChatModel implements ChatModel {
     if (tally.usage) sink(tally.usage);
     sink({
       type: "error",
-      error: blind.length > 0 ? withNote(lastError, `${blindNote(blind)}.`) : lastError,
+      error: note ? withNote(lastError, `${note}.`) : lastError,
     });
   }
 
@@ -332,8 +344,22 @@ function incompleteError(
   );
 }
 
-function blindNote(blind: readonly string[]): string {
-  return `models that cannot see the prompt's images were not tried: ${blind.join(", ")}`;
+/** The candidates a reply skipped, by why, for the error that says no model could answer. */
+class PassedOver {
+  readonly #byReason = new Map<string, string[]>();
+
+  add(reason: string, candidateId: string): void {
+    const ids = this.#byReason.get(reason);
+    if (!ids) this.#byReason.set(reason, [candidateId]);
+    else if (!ids.includes(candidateId)) ids.push(candidateId);
+  }
+
+  /** "models that cannot ... were not tried: a, b", one clause per reason; empty when none was skipped. */
+  note(): string {
+    return [...this.#byReason]
+      .map(([reason, ids]) => `models that ${reason} were not tried: ${ids.join(", ")}`)
+      .join("; ");
+  }
 }
 
 /** The same failure, with a sentence more on why the chain could not get past it. */

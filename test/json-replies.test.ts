@@ -1,0 +1,146 @@
+/**
+ * JSON replies (`response_format`) on the OpenAI-compatible API with remote models: what reaches the upstream, which
+ * models may be asked, how `auto` and failover choose among them, and what a malformed request is told.
+ */
+import OpenAI from "openai";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+
+let upstream: FaultUpstream;
+let parley: ParleyProcess;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  const served = await startRemoteParley((upstream) => ({
+    providers: [
+      openAIProvider("openai", upstream, [
+        faultModel("json-ok", "ok@json", { tier: "balanced", pricing: { input: 3, output: 15 } }),
+        // A cheap OpenAI-compatible server that does not take response_format.
+        faultModel("plain-fast", "ok@plain", {
+          tier: "fast",
+          pricing: { input: 0.1, output: 0.2 },
+          structuredOutputs: false,
+        }),
+        // Always 503: its chain goes on to the Anthropic model first, then to json-ok.
+        faultModel("json-down", "503@down", { tier: "smart", fallbacks: ["claude", "json-ok"] }),
+      ]),
+      anthropicProvider("anthropic", upstream, [
+        faultModel("claude", "ok@claude", { tier: "fast", pricing: { input: 0.05, output: 0.1 } }),
+      ]),
+    ],
+  }));
+  ({ parley, upstream } = served);
+  openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  return served.stop;
+});
+
+const messages = [{ role: "user" as const, content: "Answer in JSON." }];
+const SCHEMA = {
+  type: "object",
+  properties: { answer: { type: "string" } },
+  required: ["answer"],
+  additionalProperties: false,
+};
+
+function post(body: Record<string, unknown>) {
+  return fetch(`${parley.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "json-ok", messages, ...body }),
+  });
+}
+
+describe("JSON replies on /v1/chat/completions with remote models", () => {
+  it("sends response_format to an OpenAI-compatible upstream as OpenAI's API takes it, streamed or not", async () => {
+    const answer = await openai.chat.completions.create({
+      model: "json-ok",
+      messages,
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "answer_v1", description: "One answer.", schema: SCHEMA, strict: true },
+      },
+    });
+    expect(answer.choices[0]?.message.content).toBe(upstream.replyText("ok@json"));
+    expect(upstream.requestsFor("ok@json").at(-1)?.body.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "answer_v1", description: "One answer.", schema: SCHEMA, strict: true },
+    });
+
+    const stream = await openai.chat.completions.create({
+      model: "json-ok",
+      messages,
+      response_format: { type: "json_object" },
+      stream: true,
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe(upstream.replyText("ok@json"));
+    expect(upstream.requestsFor("ok@json").at(-1)?.body.response_format).toEqual({ type: "json_object" });
+
+    // `text`, what clients send by default, asks for nothing and sends nothing.
+    await openai.chat.completions.create({ model: "json-ok", messages, response_format: { type: "text" } });
+    expect(upstream.requestsFor("ok@json").at(-1)?.body).not.toHaveProperty("response_format");
+  });
+
+  it("refuses a model that cannot be held to JSON, naming the models that can, and calls no upstream", async () => {
+    const before = upstream.requests.length;
+    for (const model of ["claude", "plain-fast"]) {
+      const refusal = await openai.chat.completions
+        .create({ model, messages, response_format: { type: "json_object" } })
+        .catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((refusal as Error).message).toMatch(
+        new RegExp(`"${model}" cannot be held to JSON replies.*Models that can: "json-ok", "json-down"`),
+      );
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("routes `auto` to the cheapest model that can be held to JSON, past cheaper ones that cannot", async () => {
+    const json = await openai.chat.completions.create({
+      model: "auto",
+      messages,
+      response_format: { type: "json_object" },
+    });
+    expect(json.model).toBe("json-ok");
+    // Without JSON asked for, the cheapest model answers.
+    const plain = await openai.chat.completions.create({ model: "auto", messages });
+    expect(plain.model).toBe("claude");
+  });
+
+  it("fails over past fallbacks that cannot be held to JSON, and to them when no JSON is asked for", async () => {
+    const claudeCalls = () => upstream.requestsFor("ok@claude").length;
+    const before = claudeCalls();
+    const json = await openai.chat.completions.create({
+      model: "json-down",
+      messages,
+      response_format: { type: "json_object" },
+    });
+    expect(json.choices[0]?.message.content).toBe(upstream.replyText("ok@json"));
+    expect(claudeCalls()).toBe(before);
+    expect(upstream.requestsFor("ok@json").at(-1)?.body.response_format).toEqual({ type: "json_object" });
+
+    const plain = await openai.chat.completions.create({ model: "json-down", messages });
+    expect(plain.choices[0]?.message.content).toBe(upstream.replyText("ok@claude"));
+    expect(claudeCalls()).toBe(before + 1);
+  });
+
+  it("answers a malformed response_format with a 400 that names what is wrong", async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ type: "xml" }, /response_format.*must be \{"type": "text"\}, \{"type": "json_object"\} or/],
+      [{ type: "json_schema" }, /response_format\.json_schema`: must be an object with the schema.s "name"/],
+      [{ type: "json_schema", json_schema: { name: "has space" } }, /name.*1-64 letters/],
+      [{ type: "json_schema", json_schema: { name: "ok", schema: "object" } }, /schema.*JSON Schema object/],
+    ];
+    for (const [format, message] of cases) {
+      const response = await post({ response_format: format });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { message: string; type: string } };
+      expect(body.error.type).toBe("invalid_request_error");
+      expect(body.error.message).toMatch(message);
+    }
+  });
+});
