@@ -205,4 +205,21 @@ describe("the translator on an article longer than the context window", () => {
     expect(userMessageOf(requests[0] as RecordedRequest)).toBe(article);
     expect(completion.choices[0]?.message.content).toBe(article);
   });
+
+  it("refuses a JSON reply for an article it would answer section by section, before asking the model", async () => {
+    const before = upstream.requests.length;
+    const response = await parley.api("/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "bot:tech-article-translator",
+        messages: [{ role: "user", content: articleUrl }],
+        response_format: { type: "json_object" },
+      }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(/section by section, so its reply cannot be one JSON document/);
+    expect(upstream.requests.length).toBe(before);
+  });
 });
