@@ -163,14 +163,13 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
     expect((bad as Error).message).toMatch(/temperature/);
   });
 
-  it("refuses by name what asks for another kind of answer (tools, JSON, log probabilities), and takes their defaults", async () => {
+  it("refuses by name what asks for another kind of answer (tools, log probabilities), and takes their defaults", async () => {
     const messages = [{ role: "user" as const, content: "hi" }];
     const tool = { type: "function" as const, function: { name: "lookup", parameters: { type: "object" } } };
     const refusals = await Promise.all(
       [
         openai.chat.completions.create({ model: "tiny", messages, tools: [tool] }),
         openai.chat.completions.create({ model: "tiny", messages, tool_choice: "required" }),
-        openai.chat.completions.create({ model: "tiny", messages, response_format: { type: "json_object" } }),
         openai.chat.completions.create({ model: "tiny", messages, logprobs: true }),
       ].map((request) => request.catch((error: unknown) => error)),
     );
@@ -178,7 +177,6 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
     expect(refusals.map((refusal) => (refusal as Error).message)).toEqual([
       expect.stringMatching(/`tools`: Parley's models do not call tools yet/),
       expect.stringMatching(/`tool_choice`: Parley's models do not call tools yet/),
-      expect.stringMatching(/`response_format.type`: only "text" is supported/),
       expect.stringMatching(/`logprobs`: Parley does not return log probabilities/),
     ]);
 
@@ -194,6 +192,82 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
       frequency_penalty: 0,
     });
     expect(answer.choices[0]?.message.content).toBe(ALPHABET);
+  });
+});
+
+describe("JSON replies on the OpenAI-compatible API, held to a schema by the local engine's grammar", () => {
+  const verdict = {
+    type: "json_schema" as const,
+    json_schema: {
+      name: "verdict",
+      strict: true,
+      schema: {
+        type: "object",
+        properties: { answer: { enum: ["yes", "no"] }, sure: { type: "boolean" } },
+        required: ["answer", "sure"],
+        additionalProperties: false,
+      },
+    },
+  };
+  const messages = [{ role: "user" as const, content: "Is it?" }];
+  const expectVerdict = (content: string | null | undefined) => {
+    const parsed = JSON.parse(content ?? "") as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(["answer", "sure"]);
+    expect(["yes", "no"]).toContain(parsed.answer);
+    expect(typeof parsed.sure).toBe("boolean");
+  };
+
+  it("answers with JSON that follows the schema, streamed or not, and stores it as the reply", async () => {
+    const answer = await openai.chat.completions.create({
+      model: "tiny",
+      messages,
+      response_format: verdict,
+    });
+    expectVerdict(answer.choices[0]?.message.content);
+    expect(answer.choices[0]?.finish_reason).toBe("stop");
+    expect(answer.usage?.completion_tokens).toBeGreaterThan(0);
+    expect((await latestConversation()).messages.at(-1)).toMatchObject({
+      role: "assistant",
+      content: answer.choices[0]?.message.content,
+      status: "complete",
+    });
+
+    const final = await openai.chat.completions
+      .stream({ model: "tiny", messages, response_format: verdict })
+      .finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe(answer.choices[0]?.message.content);
+    expect(final.choices[0]?.finish_reason).toBe("stop");
+  });
+
+  it("answers json_object with a JSON object, where the tiny model would otherwise write the alphabet", async () => {
+    const answer = await openai.chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "Give me an object." }],
+      response_format: { type: "json_object" },
+      max_tokens: 60,
+    });
+    const content = answer.choices[0]?.message.content ?? "";
+    expect(content.startsWith("{")).toBe(true);
+    expect(content).not.toContain(ALPHABET);
+    if (answer.choices[0]?.finish_reason === "stop") expect(JSON.parse(content)).toBeTypeOf("object");
+  });
+
+  it("refuses a schema the engine cannot hold a reply to, naming the keyword, through the SDK's own error", async () => {
+    const refusal = await openai.chat.completions
+      .create({
+        model: "tiny",
+        messages,
+        response_format: {
+          type: "json_schema",
+          json_schema: {
+            name: "code",
+            schema: { type: "object", properties: { id: { type: "string", pattern: "^[a-z]+$" } } },
+          },
+        },
+      })
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refusal as Error).message).toMatch(/'pattern' is not supported/);
   });
 });
 

@@ -16,6 +16,7 @@ import {
 } from "./engine-http.js";
 import type { EngineModel } from "./engine-model.js";
 import { type CompletionEnd, generateCompletion } from "./generate-completion.js";
+import { ResponseGrammarCache } from "./response-grammar-cache.js";
 import type { SequenceLease, SequencePool } from "./sequence-pool.js";
 
 /** Running totals since the engine started, shown by `GET /health`. */
@@ -50,11 +51,13 @@ export class ChatCompletionHandler {
     generatedTokens: 0,
   };
   readonly #config: ChatCompletionHandlerConfig;
+  readonly #grammars: ResponseGrammarCache;
   readonly #inFlight = new Map<AbortController, Promise<void>>();
   #stopping: AppError | undefined;
 
   constructor(config: ChatCompletionHandlerConfig) {
     this.#config = config;
+    this.#grammars = new ResponseGrammarCache(config.engineModel.model.llama);
   }
 
   handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -91,6 +94,8 @@ export class ChatCompletionHandler {
           { code: "context_length_exceeded", details: { param: "messages" } },
         );
       }
+      // Before a sequence is taken: a schema that cannot become a grammar is refused without waiting in the queue.
+      const grammar = await this.#grammars.forFormat(chat.responseFormat);
       lease = await pool.acquire(prompt.tokens, abort.signal);
       abort.signal.throwIfAborted();
       this.counters.promptTokens += prompt.tokens.length;
@@ -105,6 +110,7 @@ export class ChatCompletionHandler {
         seed: chat.seed,
         stopTexts: [...chat.stop, ...prompt.stopTexts],
         stopTokenSequences: prompt.stopTokenSequences,
+        grammar,
         signal: abort.signal,
         onToken: () => {
           this.counters.generatedTokens++;

@@ -13,7 +13,17 @@ export type ChatCompletionRequest = {
   topP: number | undefined;
   seed: number | undefined;
   stop: string[];
+  responseFormat: ResponseFormat;
 };
+
+/**
+ * What the reply must be: free text, any JSON object, or JSON that a schema describes. A `json_schema` format
+ * without a schema is `json_object`, so the schema here is always there.
+ */
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; schema: Record<string, unknown> };
 
 const contentSchema = z.union(
   [z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }))],
@@ -29,6 +39,19 @@ const messageSchema = z.object({
   content: contentSchema.nullish(),
 });
 
+/** OpenAI's `response_format.json_schema`. `strict` changes nothing: a grammar always holds the reply to the schema. */
+const jsonSchemaFormatSchema = z.object(
+  {
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, {
+      error: "must be 1 to 64 letters, digits, underscores or dashes",
+    }),
+    description: z.string().nullish(),
+    schema: z.record(z.string(), z.unknown(), { error: "must be a JSON Schema object" }).nullish(),
+    strict: z.boolean().nullish(),
+  },
+  { error: 'must be an object like {"name": "...", "schema": {...}}' },
+);
+
 const requestSchema = z.object({
   model: z.string().optional(),
   messages: z.array(messageSchema).min(1, { error: "must contain at least one message" }),
@@ -43,7 +66,15 @@ const requestSchema = z.object({
   n: z.literal(1, { error: "must be 1: the local engine returns one choice" }).nullish(),
   tools: z.array(z.unknown()).max(0, { error: "are not supported by the local engine" }).nullish(),
   response_format: z
-    .object({ type: z.literal("text", { error: 'only "text" is supported by the local engine' }) })
+    .discriminatedUnion(
+      "type",
+      [
+        z.object({ type: z.literal("text") }),
+        z.object({ type: z.literal("json_object") }),
+        z.object({ type: z.literal("json_schema"), json_schema: jsonSchemaFormatSchema }),
+      ],
+      { error: 'must be "text", "json_object" or "json_schema"' },
+    )
     .nullish(),
 });
 
@@ -77,7 +108,16 @@ export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest
     // llama.cpp seeds are 32-bit; OpenAI's are any integer.
     seed: input.seed == null ? undefined : Number(BigInt.asUintN(32, BigInt(input.seed))),
     stop: stop.filter((text) => text !== ""),
+    responseFormat: responseFormat(input.response_format),
   };
+}
+
+function responseFormat(format: z.infer<typeof requestSchema>["response_format"]): ResponseFormat {
+  if (format?.type === "json_schema") {
+    const schema = format.json_schema.schema;
+    return schema == null ? { type: "json_object" } : { type: "json_schema", schema };
+  }
+  return { type: format?.type ?? "text" };
 }
 
 function contentText(content: string | { text: string }[] | null | undefined): string {

@@ -412,6 +412,170 @@ describe("engine server", () => {
     expect(completion.choices[0]?.message.content).toBe(alphabet);
   });
 
+  describe("response_format", () => {
+    const verdictSchema = {
+      type: "object",
+      properties: { answer: { enum: ["yes", "no"] }, sure: { type: "boolean" } },
+      required: ["answer", "sure"],
+      additionalProperties: false,
+    };
+    const verdict = {
+      type: "json_schema",
+      json_schema: { name: "verdict", schema: verdictSchema, strict: true },
+    } as const;
+    const expectVerdict = (content: string) => {
+      const parsed = JSON.parse(content) as Record<string, unknown>;
+      expect(Object.keys(parsed)).toEqual(["answer", "sure"]);
+      expect(["yes", "no"]).toContain(parsed.answer);
+      expect(typeof parsed.sure).toBe("boolean");
+      // The newlines the grammar ends with stop the reply and are not part of it.
+      expect(content).toBe(content.trim());
+    };
+
+    it("holds a json_schema reply to the schema, streamed or not", async () => {
+      const completion = await client.chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: "Is it?" }],
+        temperature: 0,
+        response_format: verdict,
+      });
+      const content = completion.choices[0]?.message.content ?? "";
+      expectVerdict(content);
+      expect(completion.choices[0]?.finish_reason).toBe("stop");
+      const usage = completion.usage;
+      // Every byte is a token of the tiny model, and the four newlines that stop the reply were sampled too.
+      expect(usage?.completion_tokens).toBe(Buffer.byteLength(content) + 4);
+      expect(usage?.total_tokens).toBe((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
+
+      const streamed = await collect(
+        await client.chat.completions.create({
+          model: "tiny",
+          messages: [{ role: "user", content: "Is it?" }],
+          temperature: 0,
+          response_format: verdict,
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
+      );
+      expectVerdict(streamed.text);
+      expect(streamed.text).toBe(content);
+      const finishing = streamed.chunks.filter((chunk) => chunk.choices[0]?.finish_reason);
+      expect(finishing.map((chunk) => chunk.choices[0]?.finish_reason)).toEqual(["stop"]);
+      expect(streamed.chunks.at(-1)?.usage).toMatchObject({
+        completion_tokens: usage?.completion_tokens,
+        prompt_tokens: usage?.prompt_tokens,
+      });
+    });
+
+    it("begins json_object replies with an object, and those that finish parse as one", async () => {
+      // Under the grammar the tiny model may only pick what JSON allows: it closes the object at once after
+      // most prompts, and after some opens a string it spells letters into until max_tokens.
+      const prompts = ["Say the alphabet.", "Hi", "Another question entirely", "x"];
+      const finished: string[] = [];
+      for (const prompt of prompts) {
+        const completion = await client.chat.completions.create({
+          model: "tiny",
+          messages: [{ role: "user", content: prompt }],
+          temperature: 0,
+          max_tokens: 60,
+          response_format: { type: "json_object" },
+        });
+        const choice = completion.choices[0];
+        const content = choice?.message.content ?? "";
+        expect(content, prompt).toMatch(/^\{/);
+        if (choice?.finish_reason === "stop") {
+          const parsed: unknown = JSON.parse(content);
+          expect(parsed).toBeTypeOf("object");
+          expect(Array.isArray(parsed) || parsed === null).toBe(false);
+          finished.push(content);
+        } else {
+          expect(choice?.finish_reason).toBe("length");
+          expect(completion.usage?.completion_tokens).toBe(60);
+        }
+      }
+      expect(finished.length).toBeGreaterThan(0);
+
+      const streamed = await collect(
+        await client.chat.completions.create({
+          model: "tiny",
+          messages: [{ role: "user", content: prompts[0] ?? "" }],
+          temperature: 0,
+          response_format: { type: "json_object" },
+          stream: true,
+        }),
+      );
+      expect(JSON.parse(streamed.text)).toEqual(expect.any(Object));
+      expect(streamed.chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
+
+      // A json_schema format without a schema asks for any object, as json_object does.
+      const schemaless = await client.chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: prompts[0] ?? "" }],
+        temperature: 0,
+        response_format: { type: "json_schema", json_schema: { name: "anything" } },
+      });
+      expect(schemaless.choices[0]?.message.content).toBe(streamed.text);
+    });
+
+    it("still answers free text for the text format", async () => {
+      const completion = await client.chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: "Plain, please." }],
+        temperature: 0,
+        response_format: { type: "text" },
+      });
+      expect(completion.choices[0]?.message.content).toBe(alphabet);
+      expect(completion.choices[0]?.finish_reason).toBe("stop");
+    });
+
+    it("refuses, naming the field, what it cannot hold a reply to, and keeps serving", async () => {
+      const ask = (response_format: unknown) =>
+        postRaw(JSON.stringify({ messages: [{ role: "user", content: "hi" }], response_format }));
+      const schemaFormat = (schema: unknown) => ({ type: "json_schema", json_schema: { name: "s", schema } });
+      const refused = [
+        [
+          schemaFormat({ type: "string", pattern: "^[a-z]+$" }),
+          "response_format.json_schema.schema",
+          /'pattern'/,
+        ],
+        [
+          schemaFormat({ $ref: "#/$defs/again", $defs: { again: { $ref: "#/$defs/again" } } }),
+          "response_format.json_schema.schema",
+          /refers to itself/,
+        ],
+        [{ type: "xml" }, "response_format.type", /"text", "json_object" or "json_schema"/],
+        [{ type: "json_schema" }, "response_format.json_schema", /Missing required parameter/],
+        [
+          { type: "json_schema", json_schema: { schema: verdictSchema } },
+          "response_format.json_schema.name",
+          /Missing required parameter/,
+        ],
+        [
+          { type: "json_schema", json_schema: { name: "no spaces!", schema: verdictSchema } },
+          "response_format.json_schema.name",
+          /letters, digits, underscores or dashes/,
+        ],
+        [schemaFormat([verdictSchema]), "response_format.json_schema.schema", /must be a JSON Schema object/],
+        [schemaFormat("object"), "response_format.json_schema.schema", /must be a JSON Schema object/],
+      ] as const;
+      for (const [format, param, message] of refused) {
+        const answer = await ask(format);
+        expect(answer.status, JSON.stringify(format)).toBe(400);
+        expect(answer.body.error).toMatchObject({ type: "invalid_request_error", param });
+        expect(answer.body.error.message).toMatch(message);
+      }
+
+      const after = await client.chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: "Still there?" }],
+        temperature: 0,
+        response_format: verdict,
+      });
+      expectVerdict(after.choices[0]?.message.content ?? "");
+      expect((await health(engine)).sequences).toMatchObject({ busy: 0, queued: 0 });
+    });
+  });
+
   it("answers 503 when all sequences are busy and the queue is full", async () => {
     const busyEngine = await startEngine({
       modelPath: loopModelPath,

@@ -1,8 +1,10 @@
 /** The token loop of one reply: evaluates the new prompt tokens, samples, detokenizes and stops. */
-import type { LlamaModel, Token } from "node-llama-cpp";
+import { LlamaGrammarEvaluationState, type LlamaModel, type Token } from "node-llama-cpp";
+import type { ResponseGrammar } from "./response-grammar-cache.js";
 import type { SequenceLease } from "./sequence-pool.js";
 import { StopTextBuffer } from "./stop-text-buffer.js";
 import { TokenTextDecoder } from "./token-text-decoder.js";
+import { TrailingWhitespaceBuffer } from "./trailing-whitespace-buffer.js";
 
 export type CompletionOptions = {
   /** Already limited to what fits in the sequence after the prompt. */
@@ -13,6 +15,8 @@ export type CompletionOptions = {
   seed?: number;
   stopTexts: readonly string[];
   stopTokenSequences: readonly Token[][];
+  /** Constrains sampling to what the grammar allows (JSON mode, structured outputs). */
+  grammar?: ResponseGrammar;
   /** Checked after every token: generation ends within one token's time of the abort. */
   signal: AbortSignal;
   /** Called once per sampled token, for the engine's counters. */
@@ -33,7 +37,10 @@ export async function* generateCompletion(
   promptTokens: readonly Token[],
   options: CompletionOptions,
 ): AsyncGenerator<string, CompletionEnd, void> {
-  const stopBuffer = new StopTextBuffer(options.stopTexts);
+  const { grammar } = options;
+  const stopBuffer = new StopTextBuffer([...options.stopTexts, ...(grammar?.stopTexts ?? [])]);
+  const trailing = grammar?.trimWhitespaceSuffix ? new TrailingWhitespaceBuffer() : undefined;
+  const sendable = (text: string) => trailing?.push(text) ?? text;
   const decoder = new TokenTextDecoder(model, promptTokens);
   const generated: Token[] = [];
   let finishReason: CompletionEnd["finishReason"] = "stop";
@@ -48,6 +55,8 @@ export async function* generateCompletion(
     temperature: options.temperature,
     topP: options.topP,
     seed: options.seed,
+    // The state follows this reply's tokens through the grammar, so every reply needs its own.
+    grammarEvaluationState: grammar && new LlamaGrammarEvaluationState({ model, grammar: grammar.grammar }),
   });
   try {
     while (true) {
@@ -68,7 +77,8 @@ export async function* generateCompletion(
       }
 
       const checked = stopBuffer.push(decoder.push(token));
-      if (checked.text !== "") yield checked.text;
+      const text = sendable(checked.text);
+      if (text !== "") yield text;
       if (checked.stopped) {
         stopped = true;
         break;
@@ -83,7 +93,9 @@ export async function* generateCompletion(
   }
   if (!aborted && !stopped) {
     const checked = stopBuffer.push(decoder.flush());
-    const rest = checked.stopped ? checked.text : checked.text + stopBuffer.flush();
+    let rest = sendable(checked.stopped ? checked.text : checked.text + stopBuffer.flush());
+    // Whitespace after a complete value is the grammar's padding; in a value cut off by the limit it may be content.
+    if (finishReason === "length" && !checked.stopped) rest += trailing?.flush() ?? "";
     if (rest !== "") yield rest;
   }
   return { finishReason, completionTokens: generated.length, aborted };

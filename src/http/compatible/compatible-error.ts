@@ -49,7 +49,7 @@ export function handleAnthropicError(error: unknown, request: FastifyRequest, re
 
 /** The HTTP status for a run that failed before a non-streamed response was sent. */
 export function statusOfRunError(code: string): number {
-  if (code === "context_length_exceeded") return 400;
+  if (code === "context_length_exceeded" || code === "invalid_response_format") return 400;
   if (code === "interrupted" || code === "model_unavailable") return 503;
   return 502;
 }

@@ -3,7 +3,7 @@ import { ProviderError } from "../../core/app-error.js";
 import { retryAfterDetails } from "../resilient/retry-after.js";
 
 type ErrorBody = {
-  error?: { message?: unknown; code?: unknown; type?: unknown } | string;
+  error?: { message?: unknown; code?: unknown; type?: unknown; param?: unknown } | string;
   message?: unknown;
 };
 
@@ -20,7 +20,7 @@ export function openAIHttpError(
     stringOf(body?.message) ??
     (bodyText.trim() || "no details");
   return new ProviderError(`The model failed with HTTP ${statusCode}: ${message}`, {
-    code: error?.code === "context_length_exceeded" ? "context_length_exceeded" : "upstream_error",
+    code: requestErrorCode(error),
     statusCode,
     responseBody: bodyText,
     details: retryAfterDetails({ get: (name) => headerValue(headers[name]) }),
@@ -41,6 +41,17 @@ export function openAIStreamError(error: unknown): ProviderError {
       isRetryable: fields.code !== "context_length_exceeded",
     },
   );
+}
+
+/**
+ * The client's own request, refused upstream: a prompt too long for the model, or a response_format (passed on as the
+ * client sent it) whose schema the model's server cannot hold a reply to. Anything else is the upstream's failure.
+ */
+function requestErrorCode(error: { code?: unknown; param?: unknown } | undefined): string {
+  if (error?.code === "context_length_exceeded") return "context_length_exceeded";
+  if (typeof error?.param === "string" && error.param.startsWith("response_format"))
+    return "invalid_response_format";
+  return "upstream_error";
 }
 
 function parseJson(text: string): unknown {

@@ -20,7 +20,11 @@ export type RetryPolicyConfig = {
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
 
 /** Errors that say the request itself is wrong or unwelcome: another model would refuse it the same way. */
-const REQUEST_ERROR_CODES = new Set(["context_length_exceeded", "content_filtered"]);
+const REQUEST_ERROR_CODES = new Set([
+  "context_length_exceeded",
+  "content_filtered",
+  "invalid_response_format",
+]);
 const REQUEST_ERROR_STATUSES = new Set([400, 413, 422]);
 
 export class RetryPolicy {
