@@ -146,6 +146,123 @@ describe("every route, fed thousands of malformed requests", () => {
   }, 180_000);
 });
 
+/**
+ * Schemas the engine must make grammars of or refuse with a 400: well-formed ones built type by type (objects,
+ * arrays, choices, references, nested), and look-alikes with keywords it may not take and values of every type.
+ */
+const NAMES = ["a", "b", "c"] as const;
+const { wellFormed } = fc.letrec((tie) => ({
+  wellFormed: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom(
+      { type: "string" },
+      { type: "string", maxLength: 3 },
+      { type: "string", minLength: 1, maxLength: 2 },
+      { type: "string", format: "date" },
+      { type: "number" },
+      { type: "integer" },
+      { type: "boolean" },
+      { type: "null" },
+      { type: ["string", "null"] },
+      { enum: ["yes", "no", 3, null] },
+      { const: "fixed" },
+      { $ref: "#/$defs/a" },
+    ),
+    fc
+      .record({ properties: fc.dictionary(fc.constantFrom(...NAMES), tie("wellFormed"), { maxKeys: 3 }) })
+      .map(({ properties }) => ({
+        type: "object",
+        properties,
+        required: Object.keys(properties),
+        additionalProperties: false,
+      })),
+    fc
+      .record({ items: tie("wellFormed"), maxItems: fc.integer({ min: 0, max: 3 }) })
+      .map((array) => ({ type: "array", ...array })),
+    fc.array(tie("wellFormed"), { minLength: 1, maxLength: 3 }).map((anyOf) => ({ anyOf })),
+  ),
+}));
+const schemaWithDefinitions = fc
+  .record({ root: wellFormed, a: wellFormed })
+  .map(({ root, a }) => ({ ...(root as Record<string, unknown>), $defs: { a } }));
+
+const SCHEMA_KEYWORDS = [
+  "type",
+  "properties",
+  "required",
+  "items",
+  "enum",
+  "const",
+  "anyOf",
+  "allOf",
+  "$ref",
+  "$defs",
+  "additionalProperties",
+  "minItems",
+  "maxLength",
+  "format",
+  "pattern",
+] as const;
+const { lookAlike } = fc.letrec((tie) => ({
+  lookAlike: fc.dictionary(fc.constantFrom(...SCHEMA_KEYWORDS), tie("value"), { maxKeys: 4 }),
+  value: fc.oneof(
+    { depthSize: "small" },
+    fc.constantFrom("object", "array", "string", "integer", "date", "#/$defs/a", "#"),
+    fc.array(fc.constantFrom("string", "null", "object", "a"), { maxLength: 3 }),
+    fc.integer({ min: -2, max: 5 }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.dictionary(fc.constantFrom(...NAMES), tie("lookAlike"), { maxKeys: 3 }),
+    fc.array(tie("lookAlike"), { maxLength: 3 }),
+  ),
+}));
+const schemas = fc.oneof(wellFormed, schemaWithDefinitions, lookAlike);
+
+describe("JSON schemas, fed to the engine through /v1/chat/completions", () => {
+  it("answers every schema with a reply (JSON when it ends) or a 400 that names it, and the engine keeps serving", async () => {
+    const outcomes = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(schemas, async (candidate) => {
+        const response = await parley.api("/v1/chat/completions", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            model: "tiny",
+            messages: [{ role: "user", content: "Fill it in." }],
+            max_tokens: 48,
+            response_format: { type: "json_schema", json_schema: { name: "fuzzed", schema: candidate } },
+          }),
+          signal: AbortSignal.timeout(20_000),
+        });
+        const body = (await response.json()) as {
+          error?: { message: string };
+          choices?: { message: { content: string }; finish_reason: string }[];
+        };
+        const choice = body.choices?.[0];
+        const outcome = choice ? `${response.status} ${choice.finish_reason}` : String(response.status);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        expect(response.status, JSON.stringify(candidate)).toBeOneOf([200, 400]);
+        if (response.status === 400) expect(body.error?.message).toMatch(/response_format|schema/);
+        // A reply that ended on its own (not at max_tokens) is the whole JSON value.
+        if (choice?.finish_reason === "stop") expect(() => JSON.parse(choice.message.content)).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+    // Every kind was met: replies that ended as whole JSON values, replies cut at max_tokens, refused schemas.
+    expect(outcomes.get("200 stop")).toBeGreaterThan(0);
+    expect(outcomes.get("200 length")).toBeGreaterThan(0);
+    expect(outcomes.get("400")).toBeGreaterThan(0);
+    const after = await parley.api("/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny", messages: [{ role: "user", content: "Hi" }] }),
+    });
+    expect(
+      ((await after.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content,
+    ).toBe("abcdefghijklmnopqrstuvwxyz");
+  }, 180_000);
+});
+
 describe("credentials, fed garbage on a server with accounts", () => {
   it("refuses every forged key, bearer and cookie with 401 or 403, never a 5xx", async () => {
     const dir = temporaryDirectory();
