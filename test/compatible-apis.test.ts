@@ -253,21 +253,25 @@ describe("JSON replies on the OpenAI-compatible API, held to a schema by the loc
   });
 
   it("refuses a schema the engine cannot hold a reply to, naming the keyword, through the SDK's own error", async () => {
+    const pattern = {
+      type: "json_schema" as const,
+      json_schema: {
+        name: "code",
+        schema: { type: "object", properties: { id: { type: "string", pattern: "^[a-z]+$" } } },
+      },
+    };
     const refusal = await openai.chat.completions
-      .create({
-        model: "tiny",
-        messages,
-        response_format: {
-          type: "json_schema",
-          json_schema: {
-            name: "code",
-            schema: { type: "object", properties: { id: { type: "string", pattern: "^[a-z]+$" } } },
-          },
-        },
-      })
+      .create({ model: "tiny", messages, response_format: pattern })
       .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
     expect((refusal as Error).message).toMatch(/'pattern' is not supported/);
+
+    // Streamed, the refusal comes before the stream: the same 400, not a 200 with an error inside.
+    const streamed = await openai.chat.completions
+      .create({ model: "tiny", messages, stream: true, response_format: pattern })
+      .catch((error: unknown) => error);
+    expect(streamed).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((streamed as Error).message).toMatch(/'pattern' is not supported/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * JSON replies (`response_format`) on the OpenAI-compatible API with remote models: what reaches the upstream, which
- * models may be asked, how `auto` and failover choose among them, and what a malformed request is told.
+ * models may be asked, how `auto` and failover choose among them, and what a malformed request is told. And what a
+ * streamed request is told when its model fails before answering.
  */
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +27,8 @@ beforeAll(async () => {
         }),
         // Always 503: its chain goes on to the Anthropic model first, then to json-ok.
         faultModel("json-down", "503@down", { tier: "smart", fallbacks: ["claude", "json-ok"] }),
+        // Always 503, with nothing to fall back to.
+        faultModel("always-down", "503@alone", { tier: "smart" }),
       ]),
       anthropicProvider("anthropic", upstream, [
         faultModel("claude", "ok@claude", { tier: "fast", pricing: { input: 0.05, output: 0.1 } }),
@@ -142,5 +145,31 @@ describe("JSON replies on /v1/chat/completions with remote models", () => {
       expect(body.error.type).toBe("invalid_request_error");
       expect(body.error.message).toMatch(message);
     }
+  });
+});
+
+describe("a streamed request whose model fails before answering", () => {
+  it("is the HTTP error the SDKs act on, in each API's shape, not a 200 stream with the error inside", async () => {
+    const openAIFailure = await openai.chat.completions
+      .create({ model: "always-down", messages, stream: true })
+      .catch((error: unknown) => error);
+    expect(openAIFailure).toBeInstanceOf(OpenAI.APIError);
+    expect((openAIFailure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((openAIFailure as Error).message).toMatch(/HTTP 503/);
+
+    const response = await fetch(`${parley.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "always-down", max_tokens: 50, messages, stream: true }),
+    });
+    expect(response.status).toBe(502);
+    expect(response.headers.get("content-type")).toMatch(/application\/json/);
+    expect(await response.json()).toMatchObject({ type: "error", error: { type: "api_error" } });
+
+    // A model that answers still streams as before.
+    const stream = await openai.chat.completions.create({ model: "json-ok", messages, stream: true });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe(upstream.replyText("ok@json"));
   });
 });

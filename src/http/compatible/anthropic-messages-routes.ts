@@ -1,6 +1,6 @@
 /** POST /v1/messages (and its count_tokens): Parley's models and runs in the Anthropic Messages format. */
-import type { FastifyInstance } from "fastify";
-import type { FinishReason } from "../../core/run-event.js";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FinishReason, RunEventDataMap } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
 import { principalOf } from "../auth/request-principal.js";
@@ -11,7 +11,12 @@ import {
   parseAnthropicMessagesRequest,
 } from "./anthropic-messages-request.js";
 import { anthropicErrorBody, handleAnthropicError, statusOfRunError } from "./compatible-error.js";
-import { finishedRun, stopRunWhenClientLeaves } from "./finished-run.js";
+import {
+  FIRST_ANSWER_WAIT_MS,
+  failureBeforeAnswer,
+  finishedRun,
+  stopRunWhenClientLeaves,
+} from "./finished-run.js";
 
 export function registerAnthropicMessagesRoutes(
   app: FastifyInstance,
@@ -39,17 +44,14 @@ export function registerAnthropicMessagesRoutes(
       });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (exchange.stream) {
+        const failure = await failureBeforeAnswer(live, leave, FIRST_ANSWER_WAIT_MS);
+        if (failure) return sendRunError(reply, failure);
         reply.hijack();
         await streamEvents(live, new SseWriter(reply.raw, { pingIntervalMs: deps.pingIntervalMs }), leave);
         return reply;
       }
       const outcome = await finishedRun(live, leave);
-      if (!outcome.ok) {
-        const status = statusOfRunError(outcome.error.code);
-        return reply
-          .status(status)
-          .send(anthropicErrorBody(outcome.error.code, outcome.error.message, status));
-      }
+      if (!outcome.ok) return sendRunError(reply, outcome.error);
       return {
         ...messageShell(live),
         content: [{ type: "text", text: outcome.text }],
@@ -58,6 +60,11 @@ export function registerAnthropicMessagesRoutes(
       };
     });
   });
+}
+
+function sendRunError(reply: FastifyReply, error: RunEventDataMap["run.error"]): FastifyReply {
+  const status = statusOfRunError(error.code);
+  return reply.status(status).send(anthropicErrorBody(error.code, error.message, status));
 }
 
 async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {

@@ -1,6 +1,16 @@
-/** Waits for a run to end and sums up its outcome, for responses that are not streamed. */
+/**
+ * What the compatible APIs wait for before they answer: a run's end and outcome for a response that is not streamed;
+ * for one that is, its first answer, so that a run failing before any text is a real HTTP error.
+ */
 import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
+
+/**
+ * How long a streamed response waits for its run's first answer before it sends its headers anyway: longer than a
+ * remote model usually takes to begin, retries and failover included, and far inside the minute that clients and
+ * proxies commonly wait for headers.
+ */
+export const FIRST_ANSWER_WAIT_MS = 10_000;
 
 export type FinishedRun =
   | { ok: true; text: string; finishReason: FinishReason; usage: Usage }
@@ -27,6 +37,41 @@ export async function finishedRun(live: LiveRun, signal: AbortSignal): Promise<F
       },
     }
   );
+}
+
+/**
+ * Resolves once the run has more to say than its start (its first text, its end or its error), or after `maxWaitMs`,
+ * or when `signal` aborts: with the error, if the run failed before anything else. A streamed response commits to
+ * 200 with its first byte; waiting for this makes an upstream that refused the request, or a model that cannot answer
+ * now, a status the client and its SDK act on (retry a 503, raise a 400) rather than a 200 with an error inside.
+ * `maxWaitMs` bounds the wait for a model slow to begin, whose client and proxies then get the stream's headers.
+ */
+export function failureBeforeAnswer(
+  live: LiveRun,
+  signal: AbortSignal,
+  maxWaitMs: number,
+): Promise<RunEventDataMap["run.error"] | undefined> {
+  const answered = new AbortController();
+  const onLeave = () => answered.abort();
+  signal.addEventListener("abort", onLeave, { once: true });
+  const timer = setTimeout(onLeave, maxWaitMs);
+  let failure: RunEventDataMap["run.error"] | undefined;
+  return live
+    .follow(
+      0,
+      (event) => {
+        if (event.event === "run.start") return undefined;
+        if (event.event === "run.error") failure = event.data;
+        answered.abort();
+        return undefined;
+      },
+      answered.signal,
+    )
+    .then(() => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onLeave);
+      return failure;
+    });
 }
 
 /** A client that leaves a compatible-API request ends its run: nobody can come back for it there. */

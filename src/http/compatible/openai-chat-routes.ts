@@ -1,13 +1,18 @@
 /** POST /v1/chat/completions: Parley's models and runs in the OpenAI Chat Completions format. */
-import type { FastifyInstance } from "fastify";
-import type { FinishReason, Usage } from "../../core/run-event.js";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
 import { principalOf } from "../auth/request-principal.js";
 import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
 import { handleOpenAIError, openAIErrorBody, statusOfRunError } from "./compatible-error.js";
-import { finishedRun, stopRunWhenClientLeaves } from "./finished-run.js";
+import {
+  FIRST_ANSWER_WAIT_MS,
+  failureBeforeAnswer,
+  finishedRun,
+  stopRunWhenClientLeaves,
+} from "./finished-run.js";
 import { type OpenAIChatRequest, parseOpenAIChatRequest } from "./openai-chat-request.js";
 
 export function registerOpenAIChatRoutes(
@@ -27,6 +32,8 @@ export function registerOpenAIChatRoutes(
       });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (chat.stream) {
+        const failure = await failureBeforeAnswer(live, leave, FIRST_ANSWER_WAIT_MS);
+        if (failure) return sendRunError(reply, failure);
         reply.hijack();
         await streamChunks(
           live,
@@ -37,10 +44,7 @@ export function registerOpenAIChatRoutes(
         return reply;
       }
       const outcome = await finishedRun(live, leave);
-      if (!outcome.ok) {
-        const status = statusOfRunError(outcome.error.code);
-        return reply.status(status).send(openAIErrorBody(outcome.error.code, outcome.error.message, status));
-      }
+      if (!outcome.ok) return sendRunError(reply, outcome.error);
       return {
         id: completionId(live),
         object: "chat.completion",
@@ -58,6 +62,11 @@ export function registerOpenAIChatRoutes(
       };
     });
   });
+}
+
+function sendRunError(reply: FastifyReply, error: RunEventDataMap["run.error"]): FastifyReply {
+  const status = statusOfRunError(error.code);
+  return reply.status(status).send(openAIErrorBody(error.code, error.message, status));
 }
 
 async function streamChunks(live: LiveRun, chat: OpenAIChatRequest, sse: SseWriter, leave: AbortSignal) {
