@@ -14,6 +14,10 @@ export type ModelListing = {
   /** From `status` and the circuit breakers of the model's own endpoints. */
   availability: "available" | "degraded" | "unavailable";
   circuits: { closed: number; halfOpen: number; open: number };
+  /** Degraded only by breakers that have cooled down: its next call tests whether it recovered, and `auto` sends it. */
+  awaitingTrial: boolean;
+  /** Whether it can be held to JSON replies (`response_format` on the compatible API). */
+  structuredOutputs: boolean;
   speed: { ttftMsP50: number | null; tokensPerSecondP50: number | null; samples: number };
 };
 

@@ -331,6 +331,7 @@ export const en = {
   "models.state.failed": "Engine failed",
   "models.state.stopped": "Engine stopped",
   "models.degraded": "Some of its servers are failing: replies may be slower, or come from a fallback model",
+  "models.awaitingTrial": "Back from a failure: its next reply tests whether it has recovered",
   "models.unavailable":
     "Unavailable right now: its servers keep failing, so Parley is not calling it for a while",
   "models.loadFailed": "Could not load models: {message}",

@@ -325,6 +325,7 @@ export const zh: Dictionary = {
   "models.state.failed": "引擎出错",
   "models.state.stopped": "引擎已停止",
   "models.degraded": "部分服务器出现故障：回复可能变慢，或由备用模型给出",
+  "models.awaitingTrial": "刚从故障中恢复：下一次回复将检验它是否已恢复",
   "models.unavailable": "暂时不可用：它的服务器接连出错，Parley 暂停调用它一段时间",
   "models.loadFailed": "无法加载模型：{message}",
   "models.line": "{tier} · {price}",

@@ -210,7 +210,7 @@ function modelDetails(model: ModelListing, t: Translate, locale: string): string
 
 /**
  * Why a model is not fully available: its engine's state when it is not ready, otherwise what its servers'
- * circuit breakers say (all shut out: unavailable; some: degraded).
+ * circuit breakers say (all shut out: unavailable; some: degraded; cooled down after failing: awaiting its trial).
  */
 function availabilityNote(model: ModelListing, t: Translate): string {
   if (!model.ready) {
@@ -218,7 +218,8 @@ function availabilityNote(model: ModelListing, t: Translate): string {
     const reason = t(`models.state.${state}`);
     return model.status.message ? `${reason}: ${model.status.message}` : reason;
   }
-  return t(model.availability === "unavailable" ? "models.unavailable" : "models.degraded");
+  if (model.availability === "unavailable") return t("models.unavailable");
+  return t(model.awaitingTrial ? "models.awaitingTrial" : "models.degraded");
 }
 
 /** A small warning triangle, muted: the model still answers, but may be slower or answered by a fallback. */

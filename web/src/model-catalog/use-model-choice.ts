@@ -31,14 +31,15 @@ export function requestedModel(choice: string, models: readonly ModelListing[]):
 
 /**
  * The model that will likely answer: the chosen one, or for auto what the server's policy picks for a short
- * prompt: among the models that can answer now, available before degraded, then the lowest tier, then the
- * cheapest. The reply's footer says what it was.
+ * prompt: among the models that can answer now, available (or awaiting the trial call that `auto` sends it) before
+ * degraded, then the lowest tier, then the cheapest. The reply's footer says what it was.
  */
 export function answeringModel(choice: string, models: readonly ModelListing[]): ModelListing | undefined {
   const requested = requestedModel(choice, models);
   if (requested !== AUTO_MODEL) return models.find((model) => model.id === requested);
   const blended = (model: ModelListing) => 3 * model.pricing.inputPerMillion + model.pricing.outputPerMillion;
-  const degraded = (model: ModelListing) => (model.availability === "degraded" ? 1 : 0);
+  const degraded = (model: ModelListing) =>
+    model.availability === "degraded" && !model.awaitingTrial ? 1 : 0;
   const answering = models.filter((model) => model.ready && model.availability !== "unavailable");
   return (
     [...answering].sort(
