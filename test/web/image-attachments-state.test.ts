@@ -22,6 +22,8 @@ function model(id: string, modalities: string[]): ModelListing {
     status: { state: "ready" },
     availability: "available",
     circuits: { closed: 1, halfOpen: 0, open: 0 },
+    awaitingTrial: false,
+    structuredOutputs: true,
     speed: { ttftMsP50: null, tokensPerSecondP50: null, samples: 0 },
   };
 }
