@@ -72,7 +72,7 @@ export class KnowledgeEmbeddings {
   /** The vector of a question, in the space of the sentences' vectors. */
   async embedQuestion(question: string): Promise<Float32Array> {
     const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(QUESTION_TIMEOUT_MS)]);
-    const [vector] = await this.#embedder.embed([question], { signal });
+    const [vector] = (await this.#embedder.embed([question], { signal })).vectors;
     if (!vector) throw new Error("the embedding model returned no vector");
     return vector;
   }
@@ -96,7 +96,7 @@ export class KnowledgeEmbeddings {
         const firstKey = `${first.documentId}#${first.position}`;
         if (firstKey === previousFirst) throw new Error(`the vectors of ${firstKey} were not stored`);
         previousFirst = firstKey;
-        const vectors = await this.#embedder.embed(
+        const { vectors } = await this.#embedder.embed(
           sentences.map((sentence) => sentence.text),
           { signal: this.#stopping.signal },
         );

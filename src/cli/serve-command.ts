@@ -15,6 +15,7 @@ import { limitPasswordHashing } from "../core/secret-hash.js";
 import { executeWriteBatch } from "../core/write-command.js";
 import { createApp } from "../http/create-app.js";
 import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
+import { EmbeddingCatalog } from "../runs/embedding-catalog.js";
 import { ModelCatalog, NO_MODEL_HINT } from "../runs/model-catalog.js";
 import { RedisConnection, withoutPassword as redisWithoutPassword } from "../runs/redis-connection.js";
 import { RedisEventStream } from "../runs/redis-event-stream.js";
@@ -102,6 +103,12 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
   );
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
 
+  // Local models served for embeddings: on /v1/embeddings, and one of them, if named, for knowledge.
+  const embeddings = new EmbeddingCatalog({
+    entries: local.embeddingModels,
+    store,
+    isChatModel: (id) => catalog.has(id),
+  });
   // With an embedding model, knowledge sentences get vectors and questions find them by meaning as well as words.
   const embeddingEngine =
     config.knowledge.embeddingModel === undefined ? undefined : local.engine(config.knowledge.embeddingModel);
@@ -172,6 +179,7 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
     runs,
     bots: new BotService({ store }),
     catalog,
+    embeddings,
     metrics,
     auth: config.auth,
     limits: config.limits,

@@ -7,12 +7,16 @@ import type { LocalModelConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { EngineSupervisor } from "../engine/engine-supervisor.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
+import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
+import type { EmbeddingModelEntry } from "../runs/embedding-catalog.js";
 import type { ModelState } from "../runs/model-catalog.js";
 import type { ServedModel } from "./served-model.js";
 
 export type LocalModels = {
   /** The chat models. */
   models: ServedModel[];
+  /** The embedding models. */
+  embeddingModels: EmbeddingModelEntry[];
   /** The engine of a local model (chat or embedding), by id. */
   engine(modelId: string): EngineSupervisor | undefined;
   stop(): Promise<void>;
@@ -87,11 +91,20 @@ export function startLocalModels(
           supervisor.status !== "ready" && { message: supervisor.lastError }),
       }),
     };
-    return { supervisor, served, embedding: model.embedding ?? false };
+    const embedding: EmbeddingModelEntry | undefined = model.embedding
+      ? {
+          id: model.id,
+          label: served.info.label,
+          embedder: new OpenAICompatibleEmbedder({ model: model.id, baseURL: () => supervisor.baseURL }),
+          status: served.status,
+        }
+      : undefined;
+    return { supervisor, served, embedding };
   });
   for (const { supervisor } of supervisors) supervisor.start();
   return {
     models: supervisors.filter(({ embedding }) => !embedding).map(({ served }) => served),
+    embeddingModels: supervisors.flatMap(({ embedding }) => (embedding ? [embedding] : [])),
     engine: (modelId) => supervisors.find(({ supervisor }) => supervisor.modelId === modelId)?.supervisor,
     stop: async () => {
       await Promise.all(supervisors.map(({ supervisor }) => supervisor.stop()));

@@ -7,6 +7,7 @@ import { KnowledgeService } from "../bots/knowledge-service.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { RateLimiter, type RequestRateLimiter } from "../core/rate-limiter.js";
 import { FileService } from "../files/file-service.js";
+import type { EmbeddingCatalog } from "../runs/embedding-catalog.js";
 import type { ModelCatalog } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
 import type { RunService } from "../runs/run-service.js";
@@ -16,6 +17,7 @@ import { requirePrincipal } from "./auth/request-principal.js";
 import { registerAnthropicMessagesRoutes } from "./compatible/anthropic-messages-routes.js";
 import { registerCompatibleModelsRoutes } from "./compatible/compatible-models-routes.js";
 import { registerOpenAIChatRoutes } from "./compatible/openai-chat-routes.js";
+import { registerOpenAIEmbeddingsRoutes } from "./compatible/openai-embeddings-routes.js";
 import { handleError } from "./error-handler.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerBotRoutes } from "./routes/bot-routes.js";
@@ -42,6 +44,8 @@ export type AppConfig = {
   runs: RunService;
   bots: BotService;
   catalog: ModelCatalog;
+  /** The embedding models, for `/v1/embeddings`. */
+  embeddings: EmbeddingCatalog;
   metrics: RunMetrics;
   bodyLimit: number;
   pingIntervalMs: number;
@@ -111,8 +115,9 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerRunRoutes(app, { runs, pingIntervalMs });
   registerUsageRoutes(app, { store });
   registerMetricsRoutes(app, { registry: config.metrics.registry });
-  registerCompatibleModelsRoutes(app, { catalog, bots });
+  registerCompatibleModelsRoutes(app, { catalog, embeddings: config.embeddings, bots });
   registerOpenAIChatRoutes(app, { runs, admission, pingIntervalMs });
+  registerOpenAIEmbeddingsRoutes(app, { embeddings: config.embeddings, admission });
   registerAnthropicMessagesRoutes(app, { runs, admission, pingIntervalMs });
   if (config.webDistDir) registerWebApp(app, { distDir: config.webDistDir });
   return app;

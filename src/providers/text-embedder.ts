@@ -3,11 +3,19 @@
 export type EmbedOptions = {
   /** Aborting ends the request; `embed` then rejects with the abort's reason. */
   signal?: AbortSignal;
+  /**
+   * Whether a text longer than the model's window is cut to fit (its beginning embedded, as sentence-transformers
+   * does) rather than refused. Default true: knowledge sentences are short, and one too long must not stop the rest.
+   */
+  truncate?: boolean;
 };
+
+/** One vector per text, in the order given, and the tokens the model read, when it says. */
+export type Embeddings = { vectors: Float32Array[]; inputTokens: number | undefined };
 
 export interface TextEmbedder {
   /** The model's id: vectors of different models live in different spaces and are never compared. */
   readonly model: string;
-  /** One vector per text, in the order given. Rejects with a ProviderError when the model fails. */
-  embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
+  /** Rejects with a ProviderError when the model fails. */
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<Embeddings>;
 }

@@ -1,6 +1,6 @@
 /**
- * GET /v1/models and GET /v1/models/:model: the catalog (and the caller's bots) as the OpenAI API lists and retrieves
- * models, or as Anthropic's does when its client asks.
+ * GET /v1/models and GET /v1/models/:model: the catalog (and the caller's bots, and the embedding models) as the
+ * OpenAI API lists and retrieves models, or as Anthropic's does when its client asks.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -8,6 +8,7 @@ import type { BotService } from "../../bots/bot-service.js";
 import { NotFoundError } from "../../core/app-error.js";
 import { botModelName } from "../../core/bot.js";
 import { canUseBot } from "../../core/bot-access.js";
+import type { EmbeddingCatalog } from "../../runs/embedding-catalog.js";
 import type { ModelCatalog } from "../../runs/model-catalog.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
@@ -19,7 +20,7 @@ const modelParams = z.object({ model: z.string().min(1).max(200) });
 
 export function registerCompatibleModelsRoutes(
   app: FastifyInstance,
-  deps: { catalog: ModelCatalog; bots: BotService },
+  deps: { catalog: ModelCatalog; embeddings: EmbeddingCatalog; bots: BotService },
 ) {
   const modelsOf = async (request: FastifyRequest): Promise<ListedModel[]> => {
     const principal = principalOf(request);
@@ -32,6 +33,8 @@ export function registerCompatibleModelsRoutes(
       { id: "auto", label: "Auto (Parley chooses)", provider: "parley" },
       ...deps.catalog.list(),
       ...bots,
+      // For /v1/embeddings only.
+      ...deps.embeddings.list().map((model) => ({ ...model, provider: "parley-embedding" })),
     ];
   };
 

@@ -1,7 +1,7 @@
 /** A TextEmbedder over `POST /embeddings` in the OpenAI format: Parley's local engine, or any server that speaks it. */
 import { ModelUnavailableError, ProviderError } from "../../core/app-error.js";
 import { upstreamTimeout, upstreamUnreachable } from "../connection-failure.js";
-import type { EmbedOptions, TextEmbedder } from "../text-embedder.js";
+import type { Embeddings, EmbedOptions, TextEmbedder } from "../text-embedder.js";
 import { openAIHttpError } from "./openai-http-error.js";
 
 export type OpenAICompatibleEmbedderConfig = {
@@ -13,7 +13,10 @@ export type OpenAICompatibleEmbedderConfig = {
   timeoutMs?: number;
 };
 
-type EmbeddingsBody = { data?: { index?: unknown; embedding?: unknown }[] };
+type EmbeddingsBody = {
+  data?: { index?: unknown; embedding?: unknown }[];
+  usage?: { prompt_tokens?: unknown };
+};
 
 export class OpenAICompatibleEmbedder implements TextEmbedder {
   readonly model: string;
@@ -24,8 +27,8 @@ export class OpenAICompatibleEmbedder implements TextEmbedder {
     this.#config = config;
   }
 
-  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
-    if (texts.length === 0) return [];
+  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Embeddings> {
+    if (texts.length === 0) return { vectors: [], inputTokens: 0 };
     const baseURL = typeof this.#config.baseURL === "string" ? this.#config.baseURL : this.#config.baseURL();
     if (baseURL === undefined) {
       throw new ModelUnavailableError(`The embedding model "${this.model}" is not ready yet.`);
@@ -45,9 +48,8 @@ export class OpenAICompatibleEmbedder implements TextEmbedder {
           model: this.model,
           input: texts,
           encoding_format: "float",
-          // A sentence longer than the model's window is cut to fit rather than refused (Parley's engine, TEI and
-          // Ollama read this; embedding its beginning is what sentence-transformers does too).
-          truncate: true,
+          // Parley's engine, TEI and Ollama read this.
+          truncate: options.truncate ?? true,
         }),
         signal,
       });
@@ -64,18 +66,26 @@ export class OpenAICompatibleEmbedder implements TextEmbedder {
         text,
       );
     }
-    return vectorsOf(text, texts.length);
+    return embeddingsOf(text, texts.length);
   }
 }
 
 /** The vectors of a response body in input order, after checking it has one numeric vector per input. */
-function vectorsOf(text: string, count: number): Float32Array[] {
+function embeddingsOf(text: string, count: number): Embeddings {
   let body: EmbeddingsBody;
   try {
     body = JSON.parse(text) as EmbeddingsBody;
   } catch {
     throw malformed("its body is not JSON");
   }
+  const promptTokens = body?.usage?.prompt_tokens;
+  return {
+    vectors: vectorsOf(body, count),
+    inputTokens: typeof promptTokens === "number" ? promptTokens : undefined,
+  };
+}
+
+function vectorsOf(body: EmbeddingsBody, count: number): Float32Array[] {
   const data = Array.isArray(body?.data) ? body.data : [];
   if (data.length !== count) throw malformed(`it has ${data.length} embeddings for ${count} inputs`);
   const vectors: (Float32Array | undefined)[] = new Array(count);
