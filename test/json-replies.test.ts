@@ -29,6 +29,8 @@ beforeAll(async () => {
         faultModel("json-down", "503@down", { tier: "smart", fallbacks: ["claude", "json-ok"] }),
         // Always 503, with nothing to fall back to.
         faultModel("always-down", "503@alone", { tier: "smart" }),
+        // Headers at once, the first text a second later.
+        faultModel("slow-start", "slow-first-token@start", { tier: "smart" }),
       ]),
       anthropicProvider("anthropic", upstream, [
         faultModel("claude", "ok@claude", { tier: "fast", pricing: { input: 0.05, output: 0.1 } }),
@@ -171,5 +173,22 @@ describe("a streamed request whose model fails before answering", () => {
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe(upstream.replyText("ok@json"));
+  });
+
+  it("still sends the stream's headers as soon as the model's server takes the request, not at its first token", async () => {
+    const sentAt = performance.now();
+    const response = await fetch(`${parley.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "slow-start", messages, stream: true }),
+    });
+    const headersAfterMs = performance.now() - sentAt;
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    const replyAfterMs = performance.now() - sentAt;
+    expect(body).toContain("Hello");
+    // The upstream waits a second before its first text; the headers came well before the reply.
+    expect(replyAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(headersAfterMs).toBeLessThan(replyAfterMs - 500);
   });
 });

@@ -35,9 +35,10 @@ export type ChatCallOptions = {
   /** Aborting ends the upstream request; the stream then ends with a `finish` of reason `stopped`. */
   signal?: AbortSignal;
   /**
-   * Called when the upstream has answered the request (its response began), before any part: the moment to do
-   * work that must not delay the request itself, such as writing the exchange down. It may be called again for
-   * each retry or fallback; the first call is the one that matters.
+   * Called when the upstream has taken the request (a success response began), before any part: the moment to do
+   * work that must not delay the request itself, such as writing the exchange down, and to tell the client its reply
+   * is coming. An error response does not call it. It may be called again for each retry or fallback; the first
+   * call is the one that matters.
    */
   onResponseStart?: () => void;
 };

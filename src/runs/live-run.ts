@@ -35,6 +35,9 @@ export class LiveRun {
   #followers: (() => void)[] = [];
   readonly #onEvent: (event: StoredRunEvent) => void;
   #endRequest: EndRequest | undefined;
+  /** Whether the model's server has taken the request; until then, who waits to hear of it. */
+  #answering = false;
+  #onAnswering: (() => void)[] = [];
 
   constructor(record: Run, onEvent: (event: StoredRunEvent) => void) {
     this.#record = record;
@@ -99,6 +102,30 @@ export class LiveRun {
   /** Why the run was asked to end early, if it was. */
   get endRequest(): EndRequest | undefined {
     return this.#endRequest;
+  }
+
+  /** Says that the model's server has taken the request (a success response began): its reply is coming. */
+  markAnswering(): void {
+    if (this.#answering) return;
+    this.#answering = true;
+    const waiting = this.#onAnswering;
+    this.#onAnswering = [];
+    for (const callback of waiting) callback();
+  }
+
+  /**
+   * Calls `callback` once the model's server has taken the request, at once if it has; returns what cancels the
+   * call. A run that fails before any server takes it never calls it.
+   */
+  onAnswering(callback: () => void): () => void {
+    if (this.#answering) {
+      callback();
+      return () => {};
+    }
+    this.#onAnswering.push(callback);
+    return () => {
+      this.#onAnswering = this.#onAnswering.filter((waiting) => waiting !== callback);
+    };
   }
 
   requestEnd(reason: EndRequest): void {

@@ -157,7 +157,10 @@ export class RunLauncher {
       context: plan.context,
       catalog,
       metrics: this.#config.metrics,
-      onResponseStart: () => upstreamAnswering(),
+      onResponseStart: () => {
+        upstreamAnswering();
+        live.markAnswering();
+      },
     })
       .catch((error) => this.#config.onError(error, `finishing run ${run.id}`))
       .finally(() => {

@@ -40,11 +40,12 @@ export async function finishedRun(live: LiveRun, signal: AbortSignal): Promise<F
 }
 
 /**
- * Resolves once the run has more to say than its start (its first text, its end or its error), or after `maxWaitMs`,
- * or when `signal` aborts: with the error, if the run failed before anything else. A streamed response commits to
- * 200 with its first byte; waiting for this makes an upstream that refused the request, or a model that cannot answer
- * now, a status the client and its SDK act on (retry a 503, raise a 400) rather than a 200 with an error inside.
- * `maxWaitMs` bounds the wait for a model slow to begin, whose client and proxies then get the stream's headers.
+ * Resolves once the model's server has taken the request, or the run has more to say than its start (its first
+ * text, its end or its error), or after `maxWaitMs`, or when `signal` aborts: with the error, if the run failed
+ * before any of that. A streamed response commits to 200 with its first byte; waiting for this makes an upstream
+ * that refused the request, or a model that cannot answer now, a status the client and its SDK act on (retry a 503,
+ * raise a 400) rather than a 200 with an error inside. It waits for the server's answer, not the first token, so
+ * that the stream's headers still go out long before its first text (a client reads them off the critical path).
  */
 export function failureBeforeAnswer(
   live: LiveRun,
@@ -52,9 +53,10 @@ export function failureBeforeAnswer(
   maxWaitMs: number,
 ): Promise<RunEventDataMap["run.error"] | undefined> {
   const answered = new AbortController();
-  const onLeave = () => answered.abort();
-  signal.addEventListener("abort", onLeave, { once: true });
-  const timer = setTimeout(onLeave, maxWaitMs);
+  const stop = () => answered.abort();
+  signal.addEventListener("abort", stop, { once: true });
+  const timer = setTimeout(stop, maxWaitMs);
+  const cancelAnswering = live.onAnswering(stop);
   let failure: RunEventDataMap["run.error"] | undefined;
   return live
     .follow(
@@ -69,7 +71,8 @@ export function failureBeforeAnswer(
     )
     .then(() => {
       clearTimeout(timer);
-      signal.removeEventListener("abort", onLeave);
+      cancelAnswering();
+      signal.removeEventListener("abort", stop);
       return failure;
     });
 }

@@ -79,12 +79,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
         bodyTimeout: 0,
       });
       responded = true;
-      options.onResponseStart?.();
       if (response.statusCode >= 300) {
         const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
         sink({ type: "error", error: openAIHttpError(response.statusCode, response.headers, text) });
         return;
       }
+      options.onResponseStart?.();
       const datas: string[] = [];
       const parser = createParser({ onEvent: (event) => datas.push(event.data) });
       const decoder = new TextDecoder();
