@@ -1,32 +1,15 @@
 // The pure parts of image attachments: whether the model a message goes to can see its images, and a refused
 // message (text and images) going back to the composer.
 import { describe, expect, it } from "vitest";
-import type { ModelListing } from "../../web/src/api/model-listing.js";
 import {
   chatSessionReducer,
   initialChatSession,
   temporaryMessage,
 } from "../../web/src/chat/chat-session-state.js";
 import { imageSight } from "../../web/src/model-catalog/image-sight.js";
+import { modelListing } from "./model-listing-fixture.js";
 
-function model(id: string, modalities: string[]): ModelListing {
-  return {
-    id,
-    label: id,
-    provider: "remote",
-    tier: "balanced",
-    contextWindow: 8192,
-    pricing: { inputPerMillion: 1, outputPerMillion: 2 },
-    modalities,
-    ready: true,
-    status: { state: "ready" },
-    availability: "available",
-    circuits: { closed: 1, halfOpen: 0, open: 0 },
-    awaitingTrial: false,
-    structuredOutputs: true,
-    speed: { ttftMsP50: null, tokensPerSecondP50: null, samples: 0 },
-  };
-}
+const model = (id: string, modalities: string[]) => modelListing(id, { tier: "balanced", modalities });
 
 const vision = model("vision", ["text", "image"]);
 const reader = model("reader", ["text"]);

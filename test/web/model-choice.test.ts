@@ -3,26 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { ModelListing } from "../../web/src/api/model-listing.js";
 import { AUTO_MODEL, answeringModel } from "../../web/src/model-catalog/use-model-choice.js";
-
-function listing(id: string, extra: Partial<ModelListing> = {}): ModelListing {
-  return {
-    id,
-    label: id,
-    provider: "openai-compatible",
-    tier: "fast",
-    contextWindow: 8192,
-    pricing: { inputPerMillion: 1, outputPerMillion: 2 },
-    modalities: ["text"],
-    ready: true,
-    status: { state: "ready" },
-    availability: "available",
-    circuits: { closed: 1, halfOpen: 0, open: 0 },
-    awaitingTrial: false,
-    structuredOutputs: true,
-    speed: { ttftMsP50: null, tokensPerSecondP50: null, samples: 0 },
-    ...extra,
-  };
-}
+import { modelListing as listing } from "./model-listing-fixture.js";
 
 const cheap = (extra: Partial<ModelListing>) =>
   listing("cheap", { pricing: { inputPerMillion: 0.1, outputPerMillion: 0.2 }, ...extra });
