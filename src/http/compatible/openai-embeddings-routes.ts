@@ -38,12 +38,15 @@ export function registerOpenAIEmbeddingsRoutes(
 ) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleOpenAIError);
-    scope.post("/v1/embeddings", async (request) => {
+    scope.post("/v1/embeddings", async (request, reply) => {
       const { model, input, encoding_format: encoding, dimensions } = parseInput(body, request.body);
       const principal = principalOf(request);
       await deps.admission.admit(principal);
+      // A client that leaves cancels the engine's work for it.
       const leave = new AbortController();
-      request.raw.once("close", () => leave.abort());
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished) leave.abort();
+      });
       const texts = textsOf(input);
       const { vectors, inputTokens } = await deps.embeddings.embed({
         model,
