@@ -29,6 +29,13 @@ beforeAll(async () => {
 
 const norm = (vector: readonly number[]) => Math.hypot(...vector);
 
+/** The tokens of tiny-embed in today's usage of the (single) user. */
+async function embeddedTokens(): Promise<number> {
+  type UsageDay = { model: string; inputTokens: number };
+  const { days } = await parley.json<{ days: UsageDay[] }>("/api/usage");
+  return days.find((day) => day.model === "tiny-embed")?.inputTokens ?? 0;
+}
+
 describe("POST /v1/embeddings", () => {
   it("embeds each text in order, the same text to the same vector, in floats or base64, and counts its tokens", async () => {
     const texts = ["Backups run every night.", "The cluster has three zones.", "Backups run every night."];
@@ -62,16 +69,12 @@ describe("POST /v1/embeddings", () => {
     const ids = (await openai.models.list()).data.map((model) => model.id);
     expect(ids).toEqual(expect.arrayContaining(["tiny", "tiny-embed"]));
 
-    type UsageDay = { model: string; inputTokens: number; outputTokens: number };
-    const tokensOf = async () =>
-      (await parley.json<{ days: UsageDay[] }>("/api/usage")).days.find((day) => day.model === "tiny-embed")
-        ?.inputTokens ?? 0;
-    const before = await tokensOf();
+    const before = await embeddedTokens();
     const { usage } = await openai.embeddings.create({ model: "tiny-embed", input: ["one", "two"] });
-    expect(await tokensOf()).toBe(before + usage.prompt_tokens);
+    expect(await embeddedTokens()).toBe(before + usage.prompt_tokens);
   });
 
-  it("refuses what it cannot embed with the SDK's own errors, naming what is wrong, and keeps serving", async () => {
+  it("refuses what it cannot embed with the SDK's own errors, naming what is wrong, charging nothing, and keeps serving", async () => {
     const failure = (request: Promise<unknown>): Promise<Error> =>
       request.then(
         () => new Error("answered where a refusal was expected"),
@@ -85,6 +88,9 @@ describe("POST /v1/embeddings", () => {
     expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
     expect(chat.message).toMatch(/"tiny" is a chat model, not an embedding model/);
 
+    // The model has answered once: its vectors' size is known, and no refusal below costs the user any tokens.
+    await openai.embeddings.create({ model: "tiny-embed", input: "first" });
+    const tokensBefore = await embeddedTokens();
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ input: "" }, /`input`: must not be an empty string/],
       [{ input: [] }, /`input`: must hold at least one text/],
@@ -106,6 +112,7 @@ describe("POST /v1/embeddings", () => {
       expect(refusal.message).toMatch(message);
     }
 
+    expect(await embeddedTokens()).toBe(tokensBefore);
     const after = await openai.embeddings.create({ model: "tiny-embed", input: "still here" });
     expect(after.data).toHaveLength(1);
   });

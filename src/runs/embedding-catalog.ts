@@ -18,6 +18,8 @@ export type EmbeddingModelEntry = {
 export type EmbeddingRequest = {
   model: string;
   texts: readonly string[];
+  /** The vectors' length the client expects (OpenAI's `dimensions`); Parley cannot change a model's. */
+  dimensions?: number;
   userId: string;
   apiKeyId?: string;
   signal?: AbortSignal;
@@ -28,6 +30,8 @@ export class EmbeddingCatalog {
   readonly #store: ParleyStore;
   /** Tells a chat model's id from a name nothing serves, for the error. */
   readonly #isChatModel: (id: string) => boolean;
+  /** Each model's vector length, once it has answered: a request for another is refused before the model is asked. */
+  readonly #dimensions = new Map<string, number>();
 
   constructor(config: {
     entries: readonly EmbeddingModelEntry[];
@@ -49,6 +53,8 @@ export class EmbeddingCatalog {
    */
   async embed(request: EmbeddingRequest): Promise<Embeddings> {
     const entry = this.#resolve(request.model);
+    const known = this.#dimensions.get(entry.id);
+    if (known !== undefined) this.#checkDimensions(entry.id, known, request.dimensions);
     const state = entry.status().state;
     if (state !== "ready") {
       throw new ModelUnavailableError(
@@ -70,6 +76,8 @@ export class EmbeddingCatalog {
         }
         throw error;
       });
+    const size = embeddings.vectors[0]?.length;
+    if (size !== undefined) this.#dimensions.set(entry.id, size);
     const inputTokens = embeddings.inputTokens ?? 0;
     await this.#store.usage.record({
       userId: request.userId,
@@ -81,7 +89,17 @@ export class EmbeddingCatalog {
       // Local engines: the owner's hardware, not billed per token.
       costUsd: 0,
     });
+    // Only a model's first request learns its size here, after the work (and its tokens counted).
+    if (size !== undefined) this.#checkDimensions(entry.id, size, request.dimensions);
     return embeddings;
+  }
+
+  #checkDimensions(modelId: string, size: number, asked: number | undefined): void {
+    if (asked === undefined || asked === size) return;
+    throw new BadRequestError(
+      `\`dimensions\`: the vectors of ${JSON.stringify(modelId)} have ${size} dimensions, and Parley cannot change that; leave \`dimensions\` out.`,
+      { code: "invalid_value" },
+    );
   }
 
   #resolve(id: string): EmbeddingModelEntry {

@@ -51,17 +51,11 @@ export function registerOpenAIEmbeddingsRoutes(
       const { vectors, inputTokens } = await deps.embeddings.embed({
         model,
         texts,
+        ...(dimensions != null && { dimensions }),
         userId: principal.userId,
         ...(principal.apiKeyId !== undefined && { apiKeyId: principal.apiKeyId }),
         signal: leave.signal,
       });
-      const size = vectors[0]?.length ?? 0;
-      if (dimensions != null && dimensions !== size) {
-        throw new BadRequestError(
-          `\`dimensions\`: the vectors of ${JSON.stringify(model)} have ${size} dimensions, and Parley cannot change that; leave \`dimensions\` out.`,
-          { code: "invalid_value" },
-        );
-      }
       return {
         object: "list",
         data: vectors.map((vector, index) => ({
