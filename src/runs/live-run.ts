@@ -104,6 +104,11 @@ export class LiveRun {
     return this.#endRequest;
   }
 
+  /** Whether the model's server has taken the request (a success response began). */
+  get answering(): boolean {
+    return this.#answering;
+  }
+
   /** Says that the model's server has taken the request (a success response began): its reply is coming. */
   markAnswering(): void {
     if (this.#answering) return;

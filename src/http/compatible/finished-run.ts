@@ -52,6 +52,8 @@ export function failureBeforeAnswer(
   signal: AbortSignal,
   maxWaitMs: number,
 ): Promise<RunEventDataMap["run.error"] | undefined> {
+  // Usual for a stored exchange: its rows are written once the server has taken the request, before it is handed over.
+  if (live.answering) return Promise.resolve(undefined);
   const answered = new AbortController();
   const stop = () => answered.abort();
   signal.addEventListener("abort", stop, { once: true });
