@@ -69,5 +69,6 @@ function infoOf(model: RemoteModelConfig, provider: ModelInfo["provider"]): Mode
     // OpenAI and the servers that copy its API (vLLM, llama.cpp, Ollama, SGLang) take response_format; Parley does
     // not send Anthropic's API one (the config refuses asking it to).
     structuredOutputs: provider === "openai-compatible" && (model.structuredOutputs ?? true),
+    toolCalls: model.toolCalls,
   };
 }

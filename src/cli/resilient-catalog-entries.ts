@@ -48,6 +48,8 @@ export function resilientCatalogEntries(
       modalities: model.info.modalities,
       // Nor a chain asked for JSON to one that would answer in free text.
       structuredOutputs: model.info.structuredOutputs,
+      // Nor a chain offering tools to one that cannot call them.
+      toolCalls: model.info.toolCalls,
     }));
   const retryPolicy = new RetryPolicy({
     maxAttempts: failover.maxAttempts,

@@ -61,6 +61,8 @@ export function startLocalModels(
         modalities: ["text"],
         // The engine holds a reply to JSON with a grammar.
         structuredOutputs: true,
+        // The engine has no tool-call format of its own yet: requests with tools go to a remote model.
+        toolCalls: false,
       },
       endpoints: [
         {

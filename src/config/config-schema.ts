@@ -58,6 +58,11 @@ export const remoteModelSchema = z
      * providers; false for a server that does not, so JSON requests go to a model that does.
      */
     structuredOutputs: z.boolean().optional(),
+    /**
+     * Whether the model calls tools a request offers (`tools`): true by default on remote providers; false for a
+     * model or server that cannot, so requests with tools go to a model that can.
+     */
+    toolCalls: z.boolean().default(true),
     /** Models of Parley's catalog to try, in order, when this one fails. */
     fallbacks: z.array(modelId).default([]),
   })

@@ -1,8 +1,10 @@
 /** A message in a conversation's tree; an assistant message is written by exactly one run. */
 import type { Citation } from "./citation-check.js";
 import type { FinishReason, Timings, Usage } from "./run-event.js";
+import type { ToolCall } from "./tool-call.js";
 
-export type MessageRole = "system" | "user" | "assistant";
+/** `tool`: a tool's result, as the client that ran it sent it back (see tool-call.ts). */
+export type MessageRole = "system" | "user" | "assistant" | "tool";
 
 /**
  * `streaming` while its run goes on; `complete` when the model finished; `stopped` when a user stopped it;
@@ -28,6 +30,10 @@ export type Message = {
    * the reply first cites them. Absent for any other message.
    */
   citations?: Citation[];
+  /** The tools an assistant message called, in order (its `content` is any text it wrote before them). */
+  toolCalls?: ToolCall[];
+  /** For a `tool` message: the call it answers. */
+  toolCallId?: string;
   createdAt: number;
   updatedAt: number;
 };
@@ -60,6 +66,7 @@ export type MessagePatch = Partial<
     | "timings"
     | "error"
     | "citations"
+    | "toolCalls"
     | "updatedAt"
   >
 >;

@@ -7,6 +7,7 @@ const model = (overrides: Partial<RoutingCandidate> & Pick<RoutingCandidate, "id
   pricing: { inputPerMillion: 1, outputPerMillion: 2 },
   modalities: ["text"],
   structuredOutputs: true,
+  toolCalls: true,
   ready: true,
   promptTokens: 100,
   ...overrides,
@@ -59,6 +60,21 @@ describe("chooseModel", () => {
     expect(chooseModel(none, { reserveTokens: 0, needsImage: false, needsJson: true })).toEqual({
       modelId: null,
       reason: "no model can be held to JSON replies",
+      unavailable: [],
+    });
+  });
+
+  it("sends a request with tools to the cheapest model that calls tools, and says none can when none can", () => {
+    const noToolsFast = catalog.map((candidate) => ({ ...candidate, toolCalls: candidate.tier !== "fast" }));
+    const decision = chooseModel(noToolsFast, { reserveTokens: 1000, needsImage: false, needsTools: true });
+    expect(decision).toMatchObject({ modelId: "balanced" });
+    expect(decision.reason).toMatch(/cheapest tool-calling model/);
+    expect(chooseModel(noToolsFast, { reserveTokens: 1000, needsImage: false }).modelId).toBe("fast-cheap");
+
+    const none = catalog.map((candidate) => ({ ...candidate, toolCalls: false }));
+    expect(chooseModel(none, { reserveTokens: 0, needsImage: false, needsTools: true })).toEqual({
+      modelId: null,
+      reason: "no model calls tools",
       unavailable: [],
     });
   });

@@ -26,6 +26,8 @@ export type RoutingCandidate = {
   modalities: readonly string[];
   /** Whether the model can be held to JSON replies. */
   structuredOutputs: boolean;
+  /** Whether the model calls tools the request offers. */
+  toolCalls: boolean;
   ready: boolean;
   /** From the model's circuit breakers; `available` when absent. A model that is not ready is unavailable. */
   availability?: Availability;
@@ -44,6 +46,8 @@ export type RoutingRequest = {
   needsImage: boolean;
   /** The reply must be JSON (`response_format`): only models that can be held to it fit. */
   needsJson?: boolean;
+  /** The request offers tools the model may call: only models that call tools fit. */
+  needsTools?: boolean;
   /** The lowest tier to consider (`tier: "balanced"` asks for balanced or better). */
   minimumTier?: Tier;
 };
@@ -77,6 +81,7 @@ export function chooseModel(
         TIERS.indexOf(candidate.tier) >= lowest &&
         (!request.needsImage || candidate.modalities.includes("image")) &&
         (!request.needsJson || candidate.structuredOutputs) &&
+        (!request.needsTools || candidate.toolCalls) &&
         candidate.promptTokens + request.reserveTokens <= candidate.contextWindow,
     )
     .sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier) || blendedPrice(a) - blendedPrice(b));
@@ -108,7 +113,7 @@ export function chooseModel(
   return {
     modelId: best.id,
     reason: [
-      `${best.tier} tier, the cheapest ${request.needsImage ? "image-reading " : ""}${request.needsJson ? "JSON-capable " : ""}model that holds ${best.promptTokens} prompt tokens${others > 0 ? ` (of ${answering.length} that fit)` : ""}`,
+      `${best.tier} tier, the cheapest ${request.needsImage ? "image-reading " : ""}${request.needsJson ? "JSON-capable " : ""}${request.needsTools ? "tool-calling " : ""}model that holds ${best.promptTokens} prompt tokens${others > 0 ? ` (of ${answering.length} that fit)` : ""}`,
       ...(passedOver.length > 0 ? [`passed over ${passedOver.join(", ")}`] : []),
       ...(isAwaitingTrial(best)
         ? [
@@ -147,6 +152,9 @@ function whyNone(candidates: readonly RoutingCandidate[], request: RoutingReques
   if (json.length === 0) {
     return `no model${scope}${request.needsImage ? " that reads images" : ""} can be held to JSON replies`;
   }
-  const widest = Math.max(...json.map((candidate) => candidate.contextWindow - request.reserveTokens));
+  const calling = json.filter((candidate) => !request.needsTools || candidate.toolCalls);
+  if (calling.length === 0)
+    return `no model${scope}${request.needsImage ? " that reads images" : ""} calls tools`;
+  const widest = Math.max(...calling.map((candidate) => candidate.contextWindow - request.reserveTokens));
   return `the prompt does not fit any model${scope} (the largest holds ${widest} prompt tokens with room for the reply)`;
 }

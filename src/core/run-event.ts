@@ -1,6 +1,7 @@
 /** The events of a run as protocol.md defines them: the SSE wire contract between server and clients. */
 
-export type FinishReason = "stop" | "length" | "stopped";
+/** `tool_calls`: the model stopped to have the client run the tools it called (see tool-call.ts). */
+export type FinishReason = "stop" | "length" | "stopped" | "tool_calls";
 
 export type Usage = {
   inputTokens: number;
@@ -29,6 +30,10 @@ export type RunEventDataMap = {
     context?: { promptTokens: number; trimmedMessages: number };
   };
   "text.delta": { text: string };
+  /** The model began a call of one of the tools the request offered; `index` counts the reply's calls from 0. */
+  "tool_call.start": { index: number; id: string; name: string };
+  /** More of the call's arguments (JSON text, in pieces as the model writes it). */
+  "tool_call.delta": { index: number; arguments: string };
   /** `citedText` is exactly the document's text from `start` to `end` (checked before it is sent). */
   citation: {
     documentId: string;
@@ -62,6 +67,8 @@ export type RunEvent = {
 export const RUN_EVENT_NAMES: readonly RunEventName[] = [
   "run.start",
   "text.delta",
+  "tool_call.start",
+  "tool_call.delta",
   "citation",
   "usage",
   "run.end",

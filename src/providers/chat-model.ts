@@ -1,11 +1,19 @@
 /** The one interface every model provider implements: a chat request in, a stream of tagged parts out. */
 import type { FinishReason } from "../core/run-event.js";
+import type { ToolCall, ToolChoice, ToolDefinition } from "../core/tool-call.js";
 
 export type ChatPrompt = readonly ChatPromptMessage[];
 
 export type ChatPromptMessage = {
-  role: "system" | "user" | "assistant";
+  role: "system" | "user" | "assistant" | "tool";
+  /** The text; for a `tool` message, the tool's result. */
   content: string;
+  /** The tools an assistant message called (after its text, if any). */
+  toolCalls?: readonly ToolCall[];
+  /** For a `tool` message: the id of the call it answers. */
+  toolCallId?: string;
+  /** For a `tool` message: the tool failed, and `content` says how (Anthropic's `is_error`). */
+  isError?: boolean;
   /**
    * Images the message shows the model, before its text (user messages only). Only models whose catalog
    * modalities include `image` are sent any; routing sees to that.
@@ -32,6 +40,12 @@ export type ChatCallOptions = {
   seed?: number;
   /** A reply constrained to JSON; only models whose catalog entry says `structuredOutputs` are sent one. */
   responseFormat?: ResponseFormat;
+  /** Tools the model may call; only models whose catalog entry says `toolCalls` are sent any. */
+  tools?: readonly ToolDefinition[];
+  /** Whether it must call one (absent: the provider's default, `auto`). Sent only with `tools`. */
+  toolChoice?: ToolChoice;
+  /** False: at most one call per reply. Absent: the provider's default (several allowed). */
+  parallelToolCalls?: boolean;
   /** Aborting ends the upstream request; the stream then ends with a `finish` of reason `stopped`. */
   signal?: AbortSignal;
   /**
@@ -61,17 +75,23 @@ export type ResponseFormat =
     };
 
 /**
- * The parts of a streamed reply, in order: any number of `text.delta`, at most one `usage`, then exactly one
- * `finish` or `error` as the last part. A stream that ends without either was cut and is not complete.
+ * The parts of a streamed reply, in order: any number of `text.delta`, then any tool calls, one after another
+ * (each a `tool_call.start` and its `tool_call.delta`s, indexes counting from 0; Anthropic's stream format has no
+ * way to interleave them), at most one `usage`, then exactly one `finish` or `error` as the last part. A stream that ends without either was cut and is not complete.
  * A failover chain (ResilientChatModel) also sends `model.start` before the first text of each model that answers;
  * other models send none, and a consumer that does not care may skip it.
  */
 export type ChatStreamPart =
   | ModelStartPart
   | { type: "text.delta"; text: string }
+  | ToolCallStartPart
+  | { type: "tool_call.delta"; index: number; arguments: string }
   | { type: "usage"; inputTokens: number; outputTokens: number; cachedInputTokens?: number }
   | { type: "finish"; reason: FinishReason }
   | { type: "error"; error: unknown };
+
+/** A tool call begins: its arguments follow as `tool_call.delta` parts with the same index. */
+export type ToolCallStartPart = { type: "tool_call.start"; index: number; id: string; name: string };
 
 /** Which model the text that follows comes from. */
 export type ModelStartPart = {

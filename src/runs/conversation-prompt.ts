@@ -11,8 +11,8 @@ export type ConversationPromptConfig = {
 };
 
 /**
- * Each message of the thread with the images of the files it carries; empty replies (failed before any text) are
- * left out. `newFiles` are those of the user message when it is new, not yet stored.
+ * Each message of the thread with the images of the files it carries, and its tool calls; empty replies (failed
+ * before any text or call) are left out. `newFiles` are those of the user message when it is new, not yet stored.
  */
 export async function conversationPrompt(
   config: ConversationPromptConfig,
@@ -27,9 +27,16 @@ export async function conversationPrompt(
   const prompt: ChatPromptMessage[] = [];
   for (const message of thread) {
     const files = attached.get(message.id) ?? [];
-    if (message.content === "" && files.length === 0) continue;
+    if (message.content === "" && files.length === 0 && !message.toolCalls?.length) continue;
     const images = files.length > 0 ? await config.files.promptImages(files) : [];
-    prompt.push({ role: message.role, content: message.content, ...(images.length > 0 && { images }) });
+    prompt.push({
+      role: message.role,
+      content: message.content,
+      ...(images.length > 0 && { images }),
+      // Kept as they were: routing turns them into text for a request that offers no tools.
+      ...(message.toolCalls?.length && { toolCalls: message.toolCalls }),
+      ...(message.toolCallId !== undefined && { toolCallId: message.toolCallId }),
+    });
   }
   return prompt;
 }

@@ -54,6 +54,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
   let firstTokenAt: number | undefined;
   let lastTokenAt: number | undefined;
   let deltas = 0;
+  let toolCalls = 0;
   let usage: Usage | undefined;
   let outcome: Outcome | undefined;
   const citations = config.citations && new CitationTracker(config.citations);
@@ -99,11 +100,21 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
         deltas++;
         live.push("text.delta", { text: part.text });
         for (const citation of citations?.push(part.text) ?? []) live.push("citation", citation);
+      } else if (part.type === "tool_call.start") {
+        if (live.endRequest) return;
+        firstTokenAt ??= performance.now();
+        toolCalls++;
+        live.push("tool_call.start", { index: part.index, id: part.id, name: part.name });
+      } else if (part.type === "tool_call.delta") {
+        if (live.endRequest) return;
+        live.push("tool_call.delta", { index: part.index, arguments: part.arguments });
       } else if (part.type === "usage") {
         usage = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
         // The reported input describes this prompt only when the catalog's own model took it whole: not a
         // fallback's, nor a wrapper's that sent it in parts (a long article, section by section).
+        // Nor when it also holds the tools' definitions, which the prompt's count leaves out.
         if (
+          !config.call.tools?.length &&
           answeredBy.id === entry.info.id &&
           config.catalog.entry(entry.info.id)?.chatModel === entry.chatModel
         )
@@ -216,6 +227,7 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
           timings,
           // Kept with the message (also for a stopped or cut reply): a reload shows them without replaying the run.
           ...(citations && { citations: citations.accepted }),
+          ...(toolCalls > 0 && { toolCalls: live.toolCalls }),
           updatedAt: endedAt,
         }),
         // Only while it is still running: if other instances took this server for dead and recovered the run

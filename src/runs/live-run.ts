@@ -1,4 +1,5 @@
 /** A run in progress: its events in memory, readers that follow it, and the switch that stops it. */
+import { collectToolCalls } from "../core/collect-tool-calls.js";
 import type { StoredRunEvent } from "../core/parley-store.js";
 import type { Run } from "../core/run.js";
 import {
@@ -7,6 +8,7 @@ import {
   type RunEventDataMap,
   type RunEventName,
 } from "../core/run-event.js";
+import type { ToolCall } from "../core/tool-call.js";
 
 export type EndRequest = "stopped" | "interrupted";
 
@@ -66,6 +68,11 @@ export class LiveRun {
     let text = "";
     for (const entry of this.#history) if (typeof entry === "string") text += entry;
     return text;
+  }
+
+  /** The tools the reply called so far (none, for most replies): put together when asked, at the end. */
+  get toolCalls(): ToolCall[] {
+    return collectToolCalls(this.#history.filter((entry) => typeof entry !== "string"));
   }
 
   get lastEventId(): number {

@@ -23,6 +23,8 @@ export type ModelInfo = {
   modalities: readonly ("text" | "image")[];
   /** Whether the model can be held to JSON replies (`response_format` json_object and json_schema). */
   structuredOutputs: boolean;
+  /** Whether the model can call tools the request offers (`tools`). */
+  toolCalls: boolean;
 };
 
 export type CatalogEntry = {

@@ -9,7 +9,15 @@ import type { CatalogEntry } from "./model-catalog.js";
 /** Per-request settings of the model call; anything unset takes the model's and Parley's defaults. */
 export type RunCallOptions = Pick<
   ChatCallOptions,
-  "maxOutputTokens" | "temperature" | "topP" | "stopSequences" | "seed" | "responseFormat"
+  | "maxOutputTokens"
+  | "temperature"
+  | "topP"
+  | "stopSequences"
+  | "seed"
+  | "responseFormat"
+  | "tools"
+  | "toolChoice"
+  | "parallelToolCalls"
 >;
 
 /** Everything a run needs to start, and what to write down with it (nothing for an unstored exchange). */

@@ -12,10 +12,12 @@ import { BadRequestError, ModelUnavailableError } from "../core/app-error.js";
 import { chooseModel, type Tier } from "../core/routing-policy.js";
 import { hasImages, withoutImages } from "../files/prompt-images.js";
 import type { ChatPrompt } from "../providers/chat-model.js";
+import { countedPrompt } from "./counted-prompt.js";
 import { fitPrompt } from "./fit-prompt.js";
 import { type CatalogEntry, type ModelCatalog, NO_MODEL_HINT } from "./model-catalog.js";
 import type { RunCallOptions, RunPlan } from "./run-plan.js";
 import type { TokenCounter } from "./token-counter.js";
+import { withoutToolTurns } from "./without-tool-turns.js";
 
 export type RunRouterConfig = {
   catalog: ModelCatalog;
@@ -24,7 +26,8 @@ export type RunRouterConfig = {
   maxOutputTokens: number;
 };
 
-export type RoutedRun = Pick<RunPlan, "entry" | "prompt" | "routing" | "context">;
+/** The run's model, its prompt as fitted, and its call settings as that model takes them. */
+export type RoutedRun = Pick<RunPlan, "entry" | "prompt" | "routing" | "context" | "call">;
 
 /** The wait suggested for a model that is not ready (an engine loading, restarting): it has no breaker to ask. */
 const NOT_READY_RETRY_SECONDS = 5;
@@ -44,7 +47,16 @@ export class RunRouter {
   ): Promise<RoutedRun> {
     const { catalog, tokens } = this.#config;
     const needsJson = call.responseFormat !== undefined;
+    const offersTools = (call.tools?.length ?? 0) > 0;
+    // With tool_choice none the tools are only there to read the earlier calls by: any model can answer.
+    const needsTools = offersTools && call.toolChoice !== "none";
     if (sectioned) {
+      if (offersTools) {
+        throw new BadRequestError(
+          "This bot answers a long article section by section, so it cannot call tools on the way. Send the request without tools, or a shorter article.",
+          { code: "tool_calls_not_possible" },
+        );
+      }
       if (needsJson) {
         throw new BadRequestError(
           "This bot answers a long article section by section, so its reply cannot be one JSON document. Send the request without response_format, or a shorter article.",
@@ -65,7 +77,8 @@ export class RunRouter {
     const needsImage = hasImages(prompt);
     const auto =
       requested.model === "auto" ||
-      (requested.model === undefined && (requested.tier !== undefined || needsImage || needsJson));
+      (requested.model === undefined &&
+        (requested.tier !== undefined || needsImage || needsJson || needsTools));
     let entry: CatalogEntry;
     let routing: RunPlan["routing"];
     /** The whole prompt's tokens for the model chosen, when choosing it counted them. */
@@ -81,13 +94,17 @@ export class RunRouter {
           promptTokens:
             needsImage && !model.modalities.includes("image")
               ? 0
-              : await tokens.count(catalog.entry(model.id) as CatalogEntry, prompt),
+              : await tokens.count(
+                  catalog.entry(model.id) as CatalogEntry,
+                  countedPrompt(prompt, model.toolCalls ? call.tools : undefined),
+                ),
         })),
       );
       const decision = chooseModel(candidates, {
         reserveTokens: Math.min(...candidates.map((candidate) => reserveFor(candidate.contextWindow))),
         needsImage,
         needsJson,
+        needsTools,
         ...(requested.tier && { minimumTier: requested.tier }),
       });
       if (decision.modelId === null) {
@@ -117,18 +134,22 @@ export class RunRouter {
     } else {
       entry = catalog.resolve(requested.model);
       if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry);
+      if (needsTools && !entry.info.toolCalls) throw this.#cannotCallTools(entry);
     }
-    let sent = prompt;
+    // A model is sent tools only if it calls them; otherwise earlier calls and results reach it as text.
+    const withTools = offersTools && entry.info.toolCalls;
+    let sent = withTools ? prompt : withoutToolTurns(prompt);
+    const sentCall = withTools || !offersTools ? call : withoutTools(call);
     if (needsImage && !entry.info.modalities.includes("image")) {
       if (hasImages(prompt.slice(-1))) throw this.#cannotSeeImages(entry);
-      sent = withoutImages(prompt);
+      sent = withoutImages(sent);
     }
 
     const window = entry.info.contextWindow;
     const fitted = await fitPrompt(
       sent,
       window - reserveFor(window),
-      (candidate) => tokens.count(entry, candidate),
+      (candidate) => tokens.count(entry, countedPrompt(candidate, sentCall.tools)),
       sent === prompt ? promptTokens : undefined,
     );
     if (!fitted) {
@@ -144,6 +165,7 @@ export class RunRouter {
     return {
       entry,
       prompt: fitted.prompt,
+      call: sentCall,
       ...(routing && { routing }),
       context: { promptTokens: fitted.promptTokens, trimmedMessages: fitted.trimmedMessages },
     };
@@ -174,6 +196,21 @@ export class RunRouter {
     );
   }
 
+  #cannotCallTools(entry: CatalogEntry): BadRequestError {
+    const able = this.#config.catalog
+      .list()
+      .filter((model) => model.toolCalls)
+      .map((model) => JSON.stringify(model.id));
+    return new BadRequestError(
+      `Model ${JSON.stringify(entry.info.id)} cannot call tools, and this request offers some (tools). ${
+        able.length > 0
+          ? `Models that can: ${able.join(", ")}; or send "model": "auto" to let Parley choose one.`
+          : "No model of this server can; send the request without tools."
+      }`,
+      { code: "model_cannot_call_tools", details: { model: entry.info.id } },
+    );
+  }
+
   #cannotSeeImages(entry: CatalogEntry): BadRequestError {
     const seeing = this.#config.catalog
       .list()
@@ -188,4 +225,9 @@ export class RunRouter {
       { code: "model_cannot_see_images", details: { model: entry.info.id } },
     );
   }
+}
+
+function withoutTools(call: RunCallOptions): RunCallOptions {
+  const { tools: _tools, toolChoice: _choice, parallelToolCalls: _parallel, ...rest } = call;
+  return rest;
 }

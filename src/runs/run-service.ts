@@ -186,7 +186,6 @@ export class RunService {
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
-      call: turn.call,
       persist: () => ({
         messages: [userMessage],
         ...(conversation.title === "" && {
@@ -232,7 +231,6 @@ export class RunService {
       conversationId: conversation.id,
       userMessageId: userMessage.id,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
-      call: turn.call,
       persist: () => ({ messages: [] }),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
@@ -246,10 +244,11 @@ export class RunService {
   async startExchange(options: StartExchangeOptions): Promise<LiveRun> {
     this.#assertOpen();
     const last = options.messages.at(-1);
-    if (last?.role !== "user") {
-      throw new BadRequestError("The last message must be a user message for Parley to answer it.", {
-        code: "invalid_messages",
-      });
+    if (last?.role !== "user" && last?.role !== "tool") {
+      throw new BadRequestError(
+        "The last message must be a user message, or a tool's result, for Parley to answer it.",
+        { code: "invalid_messages" },
+      );
     }
     // A model named `bot:<slug>` is that bot answering with its own model.
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
@@ -264,7 +263,6 @@ export class RunService {
       conversationId,
       userMessageId: messageIds.at(-1) as string,
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
-      call: turn.call,
       persist:
         options.store &&
         (() => exchangeRows(options.userId, conversationId, messageIds, options.messages, bot, now)),
@@ -418,11 +416,12 @@ function exchangeRows(
   bot: BotVersion | undefined,
   now: number,
 ): RunPersistence {
-  const last = messages.at(-1);
+  // Named for what the user asked last (an exchange that ends with a tool's result is still about that).
+  const asked = messages.findLast((message) => message.role === "user");
   const conversation: Conversation = {
     id: conversationId,
     userId,
-    title: conversationTitle(last?.content || (last?.images?.length ? "Image" : "")),
+    title: conversationTitle(asked?.content || (asked?.images?.length ? "Image" : "")),
     botId: bot?.botId ?? null,
     botVersion: bot?.version ?? null,
     createdAt: now,
@@ -441,6 +440,8 @@ function exchangeRows(
       now,
       messageIds[index],
     );
+    if (message.toolCalls?.length) stored.toolCalls = [...message.toolCalls];
+    if (message.toolCallId !== undefined) stored.toolCallId = message.toolCallId;
     chain.push(stored);
     const inline = inlineFiles(userId, message, now);
     files.push(...inline);

@@ -5,6 +5,7 @@ import type { Citation } from "../core/citation-check.js";
 import type { Message, MessageRole, MessageStatus } from "../core/message.js";
 import type { MessageRepository } from "../core/parley-store.js";
 import type { FinishReason, Timings, Usage } from "../core/run-event.js";
+import type { ToolCall } from "../core/tool-call.js";
 import { constraintViolationOf } from "./constraint-violation.js";
 import { fromJsonColumn, toJsonColumn } from "./json-column.js";
 import type { MessageTable, ParleyDatabase } from "./parley-database.js";
@@ -30,6 +31,8 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
             timings_json: toJsonColumn(message.timings),
             error_json: toJsonColumn(message.error),
             citations_json: toJsonColumn(message.citations),
+            tool_calls_json: toJsonColumn(message.toolCalls),
+            tool_call_id: message.toolCallId ?? null,
             created_at: message.createdAt,
             updated_at: message.updatedAt,
           })
@@ -72,6 +75,7 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
       if (patch.timings !== undefined) values.timings_json = toJsonColumn(patch.timings);
       if (patch.error !== undefined) values.error_json = toJsonColumn(patch.error);
       if (patch.citations !== undefined) values.citations_json = toJsonColumn(patch.citations);
+      if (patch.toolCalls !== undefined) values.tool_calls_json = toJsonColumn(patch.toolCalls);
       if (patch.updatedAt !== undefined) values.updated_at = patch.updatedAt;
       if (Object.keys(values).length === 0) return;
       const result = await database
@@ -86,6 +90,7 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
 
 function toMessage(row: Selectable<MessageTable>): Message {
   const citations = fromJsonColumn<Citation[]>(row.citations_json);
+  const toolCalls = fromJsonColumn<ToolCall[]>(row.tool_calls_json);
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -100,6 +105,8 @@ function toMessage(row: Selectable<MessageTable>): Message {
     timings: fromJsonColumn<Timings>(row.timings_json),
     error: fromJsonColumn<{ code: string; message: string }>(row.error_json),
     ...(citations && { citations }),
+    ...(toolCalls && { toolCalls }),
+    ...(row.tool_call_id !== null && { toolCallId: row.tool_call_id }),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -39,6 +39,8 @@ export type MessageTable = {
   timings_json: JsonTextColumn;
   error_json: JsonTextColumn;
   citations_json: JsonTextColumn;
+  tool_calls_json: JsonTextColumn;
+  tool_call_id: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   cost_nano_usd: ColumnType<number | string | bigint | null, number | null, number | null>;

@@ -512,4 +512,18 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("api_keys").dropColumn("expires_at").execute();
     },
   },
+
+  "0015-message-tool-calls": {
+    // An exchange with tools keeps the calls an assistant message made, and which call a tool message answers.
+    // JSON text: read whole with the message, never queried.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("messages").addColumn("tool_calls_json", "text").execute();
+      await database.schema.alterTable("messages").addColumn("tool_call_id", "text").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("messages").dropColumn("tool_call_id").execute();
+      await database.schema.alterTable("messages").dropColumn("tool_calls_json").execute();
+    },
+  },
 };

@@ -10,6 +10,11 @@
  * left to say. Counters that make a fault pass ("first N calls") are kept per model and conversation, where the
  * conversation is named by its first user message; `outage` is timed from the first request of that pair. A
  * `scripted` model's reply is what the test's `script` writes from the request, the way a model follows its prompt.
+ * A `tools` model calls the tools a request offers and then reads their results (see `FAULTS`).
+ *
+ * Both wire formats' tool calls read the same here: an assistant turn lists its `toolCalls` (which add nothing to its
+ * text), and each tool result is a turn of role `tool` (an Anthropic user message's `tool_result` blocks become one
+ * such turn each, ahead of a `user` turn with the rest of the message, if any).
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -67,10 +72,29 @@ export const FAULTS = [
   "cite",
   /** The reply the upstream's `script` writes from what the request says, as a model follows its prompt. */
   "scripted",
+  /**
+   * A model that calls tools. When the last message carries tool results (OpenAI `tool` messages, Anthropic
+   * `tool_result` blocks), the reply is `The tool said: <result>` (several results joined by "; "). Otherwise, when
+   * the request offers tools and `tool_choice` allows them, the reply calls the tool `tool_choice` names, else the
+   * first offered tool and, when two or more are offered and parallel calls are allowed, the second too; each with
+   * the arguments `TOOL_CALL_ARGUMENTS` in three pieces, after the text `Let me check.` when `tool_choice` is auto or
+   * absent. Ids are `call_<n>` (OpenAI) and `toolu_<n>` (Anthropic), n counting the upstream's calls. Without tools
+   * the reply is the usual `ok` one.
+   */
+  "tools",
 ] as const;
 
 /** The whole text a `cite` reply has. */
 export const CITING_REPLY = "Timers fire after their delay [S1]. Also see [S99].";
+
+/** The arguments of every tool call of a `tools` reply, streamed in three pieces. */
+export const TOOL_CALL_ARGUMENTS = '{"city":"Paris"}';
+
+/** The pieces `TOOL_CALL_ARGUMENTS` is streamed in. */
+const TOOL_CALL_PIECES = ['{"ci', 'ty":"Pa', 'ris"}'];
+
+/** The text a `tools` reply has before its calls when `tool_choice` is auto or absent. */
+export const TOOL_PREAMBLE = "Let me check.";
 
 export type Fault = (typeof FAULTS)[number] | `status-${number}`;
 
@@ -99,16 +123,19 @@ export type FaultUpstreamConfig = {
 
 export type UpstreamApi = "openai" | "anthropic";
 
-export type RecordedRequest = RequestText & {
-  api: UpstreamApi;
-  fault: string;
-  body: Record<string, unknown>;
-  headers: IncomingHttpHeaders;
-  /** `performance.now()` when the request arrived. */
-  at: number;
-  /** True once the client closed the connection before the response was complete (an abort or a timeout). */
-  closedByClient: boolean;
-};
+export type RecordedRequest = RequestText &
+  ToolRequest & {
+    api: UpstreamApi;
+    fault: string;
+    body: Record<string, unknown>;
+    headers: IncomingHttpHeaders;
+    /** `performance.now()` when the request arrived. */
+    at: number;
+    /** True once the client closed the connection before the response was complete (an abort or a timeout). */
+    closedByClient: boolean;
+    /** The tool calls the reply made, in order (empty when it made none, or the request was refused). */
+    replyToolCalls: ToolCall[];
+  };
 
 export type FaultUpstream = {
   /** For the openai SDK and OpenAICompatibleChatModel. */
@@ -122,8 +149,37 @@ export type FaultUpstream = {
   close(): Promise<void>;
 };
 
-/** `images` counts the turn's image parts (OpenAI `image_url`, Anthropic `image`), which its text leaves out. */
-export type Turn = { role: string; content: string; images: number };
+/** A tool call in the same shape for both wire formats; `arguments` is the JSON text of its input. */
+export type ToolCall = { id: string; name: string; arguments: string };
+
+/**
+ * `images` counts the turn's image parts (OpenAI `image_url`, Anthropic `image`), which its text leaves out. An
+ * assistant turn's tool calls are in `toolCalls` (absent when it made none) and add nothing to its text; a tool
+ * result is a turn of role `tool` whose `toolCallId` names the call it answers.
+ */
+export type Turn = {
+  role: string;
+  content: string;
+  images: number;
+  toolCalls?: ToolCall[];
+  toolCallId?: string;
+};
+
+/**
+ * `tool_choice` in the same words for both wire formats: `required` is OpenAI's `required` and Anthropic's `any`;
+ * `{ name }` forces that tool.
+ */
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+/** What a request offered the model to call, in the same shape for both wire formats. */
+export type ToolRequest = {
+  /** The names of the offered tools (OpenAI function tools, Anthropic custom tools), in order; empty when none. */
+  tools: string[];
+  /** Undefined when the request has no `tool_choice`. */
+  toolChoice: ToolChoice | undefined;
+  /** False when the request disables parallel calls (OpenAI `parallel_tool_calls`, Anthropic `disable_parallel_tool_use`). */
+  parallelToolCalls: boolean;
+};
 
 /**
  * What a request said, in the same shape for both wire formats: the model asked for, the system prompt (a bot's
@@ -132,19 +188,26 @@ export type Turn = { role: string; content: string; images: number };
 export type RequestText = { model: string; system: string; turns: Turn[] };
 
 /** What a request asks for, in the same shape for both wire formats. */
-type ParsedRequest = RequestText & {
-  api: UpstreamApi;
-  fault: string;
-  stream: boolean;
-  includeUsage: boolean;
-  maxTokens: number | undefined;
-  stopSequences: string[];
-};
+type ParsedRequest = RequestText &
+  ToolRequest & {
+    api: UpstreamApi;
+    fault: string;
+    stream: boolean;
+    includeUsage: boolean;
+    maxTokens: number | undefined;
+    stopSequences: string[];
+    /** The texts of the tool results the last message carries, in order; empty when it carries none. */
+    toolResults: string[];
+  };
+
+/** A tool call of a reply, with the pieces its arguments are streamed in. */
+type ReplyToolCall = ToolCall & { pieces: string[] };
 
 type Reply = {
   deltas: string[];
-  /** Why the model stopped, in the neutral words `stop`, `length`, `stop_sequence`, `content_filter`. */
-  stop: "stop" | "length" | "stop_sequence" | "content_filter";
+  toolCalls: ReplyToolCall[];
+  /** Why the model stopped, in the neutral words `stop`, `length`, `stop_sequence`, `content_filter`, `tool_calls`. */
+  stop: "stop" | "length" | "stop_sequence" | "content_filter" | "tool_calls";
   stopSequence: string | null;
   inputTokens: number;
 };
@@ -173,6 +236,7 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
   const calls = new Map<string, number>();
   const firstSeen = new Map<string, number>();
   const requestsPerModel = new Map<string, number>();
+  let toolCallsMade = 0;
   let closing = false;
 
   const server = createServer((request, response) => {
@@ -214,11 +278,15 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
       model: parsed.model,
       system: parsed.system,
       turns: parsed.turns,
+      tools: parsed.tools,
+      toolChoice: parsed.toolChoice,
+      parallelToolCalls: parsed.parallelToolCalls,
       fault: parsed.fault,
       body,
       headers: request.headers,
       at: performance.now(),
       closedByClient: false,
+      replyToolCalls: [],
     };
     requests.push(record);
     let cutByServer = false;
@@ -243,12 +311,10 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
       sendError(response, api, status, `The upstream answered ${status} as asked.`);
       return;
     }
-    if (api === "anthropic") {
-      const invalid = anthropicRequestProblem(body, parsed);
-      if (invalid) {
-        sendError(response, api, 400, invalid);
-        return;
-      }
+    const invalid = api === "anthropic" ? anthropicRequestProblem(body) : openAIRequestProblem(body);
+    if (invalid) {
+      sendError(response, api, 400, invalid);
+      return;
     }
     const invalidImage = imageProblem(api, body);
     if (invalidImage) {
@@ -313,6 +379,11 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
     }
 
     const reply = composeReply(parsed);
+    record.replyToolCalls = reply.toolCalls.map(({ id, name, arguments: args }) => ({
+      id,
+      name,
+      arguments: args,
+    }));
     if (!parsed.stream) {
       await respondWhole(parsed, reply, response, () => {
         cutByServer = true;
@@ -364,6 +435,16 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
       if (gone()) return;
       writer.delta(text);
     }
+    for (const [index, call] of reply.toolCalls.entries()) {
+      if (gone()) return;
+      writer.toolCallStart(call, index);
+      for (const piece of call.pieces) {
+        if (settings.deltaDelayMs > 0) await sleep(settings.deltaDelayMs);
+        if (gone()) return;
+        writer.toolCallDelta(index, piece);
+      }
+      writer.toolCallStop(index);
+    }
     if (gone()) return;
     writer.finish(reply, { done: fault !== "no-done" });
     if (fault === "no-done") cutByServer = true;
@@ -372,6 +453,7 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
 
   function composeReply(parsed: ParsedRequest): Reply {
     const inputTokens = countWords([parsed.system, ...parsed.turns.map((turn) => turn.content)].join(" "));
+    const toolPlan = parsed.fault === "tools" ? toolPlanOf(parsed) : undefined;
     let full =
       parsed.fault === "slow"
         ? "x".repeat(200)
@@ -383,7 +465,10 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
               ? CITING_REPLY
               : parsed.fault === "scripted"
                 ? scriptedReply(parsed)
-                : replyTextOf(parsed.model);
+                : toolPlan
+                  ? toolPlan.text
+                  : replyTextOf(parsed.model);
+    let calls = toolPlan?.calls ?? [];
     const last = parsed.turns.at(-1);
     if (last?.role === "assistant")
       full = full.startsWith(last.content) ? full.slice(last.content.length) : "";
@@ -395,6 +480,8 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
         full = full.slice(0, at);
         stop = "stop_sequence";
         stopSequence = sequence;
+        // The model stopped generating there: no calls follow.
+        calls = [];
         break;
       }
     }
@@ -407,14 +494,38 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
     if (parsed.maxTokens !== undefined && deltas.length > parsed.maxTokens) {
       deltas = deltas.slice(0, parsed.maxTokens);
       stop = "length";
+      calls = [];
     }
-    return { deltas, stop, stopSequence, inputTokens };
+    const toolCalls = calls.map((name): ReplyToolCall => {
+      toolCallsMade += 1;
+      return {
+        id: `${parsed.api === "openai" ? "call" : "toolu"}_${toolCallsMade}`,
+        name,
+        arguments: TOOL_CALL_ARGUMENTS,
+        pieces: TOOL_CALL_PIECES,
+      };
+    });
+    if (toolCalls.length > 0) stop = "tool_calls";
+    return { deltas, toolCalls, stop, stopSequence, inputTokens };
   }
 
   function scriptedReply({ model, system, turns }: ParsedRequest): string {
     if (!config.script)
       throw new Error(`${model} is scripted, but the upstream was started without a script`);
     return config.script({ model, system, turns });
+  }
+
+  /** What a `tools` model answers: the text, then the tools it calls (by name). */
+  function toolPlanOf(parsed: ParsedRequest): { text: string; calls: string[] } | undefined {
+    if (parsed.toolResults.length > 0)
+      return { text: `The tool said: ${parsed.toolResults.join("; ")}`, calls: [] };
+    const { tools, toolChoice, parallelToolCalls } = parsed;
+    if (tools.length === 0 || toolChoice === "none") return undefined;
+    const calls =
+      typeof toolChoice === "object"
+        ? [toolChoice.name]
+        : tools.slice(0, parallelToolCalls && tools.length >= 2 ? 2 : 1);
+    return { text: toolChoice === undefined || toolChoice === "auto" ? TOOL_PREAMBLE : "", calls };
   }
 
   async function respondWhole(
@@ -435,7 +546,19 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
             choices: [
               {
                 index: 0,
-                message: { role: "assistant", content: text, refusal: null },
+                message:
+                  reply.toolCalls.length > 0
+                    ? {
+                        role: "assistant",
+                        content: text === "" ? null : text,
+                        refusal: null,
+                        tool_calls: reply.toolCalls.map((call) => ({
+                          id: call.id,
+                          type: "function",
+                          function: { name: call.name, arguments: call.arguments },
+                        })),
+                      }
+                    : { role: "assistant", content: text, refusal: null },
                 finish_reason: openAIFinishReason(reply.stop),
                 logprobs: null,
               },
@@ -447,7 +570,13 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
             type: "message",
             role: "assistant",
             model: parsed.model,
-            content: text ? [{ type: "text", text }] : [],
+            content: [
+              ...(text ? [{ type: "text", text }] : []),
+              ...reply.toolCalls.map((call) => ({
+                ...anthropicToolUseBlock(call),
+                input: JSON.parse(call.arguments) as unknown,
+              })),
+            ],
             stop_reason: anthropicStopReason(reply.stop),
             stop_sequence: reply.stopSequence,
             usage: usageOf(reply, "anthropic"),
@@ -491,6 +620,10 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
 type StreamWriter = {
   start(reply: Reply): void;
   delta(text: string): void;
+  /** Opens the reply's tool call number `index` (from 0), after its text. */
+  toolCallStart(call: ReplyToolCall, index: number): void;
+  toolCallDelta(index: number, piece: string): void;
+  toolCallStop(index: number): void;
   finish(reply: Reply, options: { done: boolean }): void;
   malformed(): void;
   ping?(): void;
@@ -507,9 +640,30 @@ function openAIStreamWriter(parsed: ParsedRequest, response: ServerResponse): St
     model: parsed.model,
     choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
   });
+  let started = false;
   return {
-    start: () => send(chunk({ role: "assistant", content: "" })),
+    start: (reply) => {
+      // A reply that only calls tools starts with its first call, as OpenAI's do.
+      if (reply.deltas.length === 0 && reply.toolCalls.length > 0) return;
+      send(chunk({ role: "assistant", content: "" }));
+      started = true;
+    },
     delta: (text) => send(chunk({ content: text })),
+    toolCallStart: (call, index) => {
+      const toolCalls = [
+        { index, id: call.id, type: "function", function: { name: call.name, arguments: "" } },
+      ];
+      send(
+        chunk(
+          started
+            ? { tool_calls: toolCalls }
+            : { role: "assistant", content: null, tool_calls: toolCalls, refusal: null },
+        ),
+      );
+      started = true;
+    },
+    toolCallDelta: (index, piece) => send(chunk({ tool_calls: [{ index, function: { arguments: piece } }] })),
+    toolCallStop: () => {},
     malformed: () => response.write('data: {"id":"chatcmpl-fault","choices":[{"delta":\n\n'),
     errorEvent: () =>
       send({ error: { message: "Overloaded", type: "server_error", param: null, code: null } }),
@@ -530,11 +684,32 @@ function openAIStreamWriter(parsed: ParsedRequest, response: ServerResponse): St
   };
 }
 
-/** The documented event sequence: message_start, content_block_start, ping, deltas, stops, message_delta. */
+/**
+ * The documented event sequence: message_start, content_block_start, ping, deltas, content_block_stop, then the
+ * next block (a tool call's `tool_use`, its input as `input_json_delta`s, the first one empty), message_delta,
+ * message_stop.
+ */
 function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse): StreamWriter {
   const send = (event: string, data: unknown) =>
     response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   let textIndex = 0;
+  /** The index of the content block that is open, if any, and of the next one. */
+  let openIndex: number | undefined;
+  let nextIndex = 0;
+  let pinged = false;
+  const openBlock = (block: Record<string, unknown>): number => {
+    const index = nextIndex++;
+    send("content_block_start", { type: "content_block_start", index, content_block: block });
+    if (!pinged) send("ping", { type: "ping" });
+    pinged = true;
+    openIndex = index;
+    return index;
+  };
+  const closeBlock = () => {
+    if (openIndex === undefined) return;
+    send("content_block_stop", { type: "content_block_stop", index: openIndex });
+    openIndex = undefined;
+  };
   return {
     start: (reply) => {
       send("message_start", {
@@ -550,14 +725,13 @@ function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse):
           usage: { input_tokens: reply.inputTokens, output_tokens: 1 },
         },
       });
-      if (parsed.fault !== "unknown-events") {
-        send("content_block_start", {
-          type: "content_block_start",
-          index: 0,
-          content_block: { type: "text", text: "" },
-        });
+      if (parsed.fault === "unknown-events") {
+        send("ping", { type: "ping" });
+        pinged = true;
+      } else if (reply.deltas.length > 0 || reply.toolCalls.length === 0) {
+        // A reply that only calls tools starts with its first `tool_use` block.
+        textIndex = openBlock({ type: "text", text: "" });
       }
-      send("ping", { type: "ping" });
     },
     unknownEvents: () => {
       send("future_event", { type: "future_event", detail: { anything: true } });
@@ -577,12 +751,8 @@ function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse):
         delta: { type: "some_future_delta", value: 1 },
       });
       send("content_block_stop", { type: "content_block_stop", index: 0 });
-      textIndex = 1;
-      send("content_block_start", {
-        type: "content_block_start",
-        index: 1,
-        content_block: { type: "text", text: "" },
-      });
+      nextIndex = 1;
+      textIndex = openBlock({ type: "text", text: "" });
     },
     ping: () => send("ping", { type: "ping" }),
     delta: (text) =>
@@ -591,15 +761,31 @@ function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse):
         index: textIndex,
         delta: { type: "text_delta", text },
       }),
+    toolCallStart: (call) => {
+      closeBlock();
+      const index = openBlock({ ...anthropicToolUseBlock(call), input: {} });
+      send("content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "input_json_delta", partial_json: "" },
+      });
+    },
+    toolCallDelta: (_index, piece) =>
+      send("content_block_delta", {
+        type: "content_block_delta",
+        index: openIndex,
+        delta: { type: "input_json_delta", partial_json: piece },
+      }),
+    toolCallStop: closeBlock,
     malformed: () => response.write("event: content_block_delta\ndata: {not json\n\n"),
     errorEvent: () =>
       send("error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
     finish: (reply, { done }) => {
-      send("content_block_stop", { type: "content_block_stop", index: textIndex });
+      closeBlock();
       send("message_delta", {
         type: "message_delta",
         delta: { stop_reason: anthropicStopReason(reply.stop), stop_sequence: reply.stopSequence },
-        usage: { output_tokens: reply.deltas.length },
+        usage: { output_tokens: outputTokensOf(reply) },
       });
       if (parsed.fault === "unknown-events") send("another_future_event", { type: "another_future_event" });
       if (done) send("message_stop", { type: "message_stop" });
@@ -609,12 +795,10 @@ function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse):
 
 function parseRequest(api: UpstreamApi, body: Record<string, unknown>): ParsedRequest {
   const model = String(body.model);
-  const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
-  const turns = messages.map((message) => ({
-    role: String(message.role),
-    content: textOf(message.content),
-    images: imagePartsOf(message.content).length,
-  }));
+  const messages = messagesOf(body);
+  const turns = messages.flatMap((message) =>
+    api === "openai" ? [openAITurnOf(message)] : anthropicTurnsOf(message),
+  );
   const stop = api === "openai" ? body.stop : body.stop_sequences;
   const maxTokens = api === "openai" ? (body.max_completion_tokens ?? body.max_tokens) : body.max_tokens;
   return {
@@ -633,27 +817,262 @@ function parseRequest(api: UpstreamApi, body: Record<string, unknown>): ParsedRe
             .map((turn) => turn.content)
             .join("\n"),
     turns: api === "openai" ? turns.filter((turn) => turn.role !== "system") : turns,
+    ...(api === "openai" ? openAIToolRequestOf(body) : anthropicToolRequestOf(body)),
+    toolResults: api === "openai" ? openAIToolResultsOf(messages) : anthropicToolResultsOf(messages),
   };
 }
 
+function messagesOf(body: Record<string, unknown>): Record<string, unknown>[] {
+  return Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+}
+
+/** The parts of a message's content (none for text content). */
+function partsOf(content: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(content)) return [];
+  return content.filter((part): part is Record<string, unknown> => typeof part === "object" && part !== null);
+}
+
+function openAITurnOf(message: Record<string, unknown>): Turn {
+  const turn: Turn = {
+    role: String(message.role),
+    content: textOf(message.content),
+    images: imagePartsOf(message.content).length,
+  };
+  const toolCalls = partsOf(message.tool_calls);
+  if (toolCalls.length > 0) {
+    turn.toolCalls = toolCalls.map((call) => {
+      const fn = (call.function ?? {}) as { name?: unknown; arguments?: unknown };
+      return { id: String(call.id), name: String(fn.name), arguments: String(fn.arguments) };
+    });
+  }
+  if (message.role === "tool") turn.toolCallId = String(message.tool_call_id);
+  return turn;
+}
+
+/** One turn for a message, but one `tool` turn for each `tool_result` block, then a `user` turn with the rest. */
+function anthropicTurnsOf(message: Record<string, unknown>): Turn[] {
+  const parts = partsOf(message.content);
+  const results = parts.filter((part) => part.type === "tool_result");
+  const rest = results.length > 0 ? parts.filter((part) => part.type !== "tool_result") : message.content;
+  const turns: Turn[] = results.map((result) => ({
+    role: "tool",
+    content: textOf(result.content),
+    images: imagePartsOf(result.content).length,
+    toolCallId: String(result.tool_use_id),
+  }));
+  if (results.length === 0 || partsOf(rest).length > 0) {
+    const turn: Turn = {
+      role: String(message.role),
+      content: textOf(rest),
+      images: imagePartsOf(rest).length,
+    };
+    const uses = parts.filter((part) => part.type === "tool_use");
+    if (uses.length > 0) {
+      turn.toolCalls = uses.map((use) => ({
+        id: String(use.id),
+        name: String(use.name),
+        arguments: JSON.stringify(use.input),
+      }));
+    }
+    turns.push(turn);
+  }
+  return turns;
+}
+
+function openAIToolRequestOf(body: Record<string, unknown>): ToolRequest {
+  const choice = body.tool_choice as unknown;
+  const forced =
+    typeof choice === "object" && choice !== null && (choice as { type?: unknown }).type === "function"
+      ? (choice as { function?: { name?: unknown } }).function?.name
+      : undefined;
+  return {
+    tools: partsOf(body.tools)
+      .filter((tool) => tool.type === "function")
+      .map((tool) => String((tool.function as { name?: unknown } | undefined)?.name)),
+    toolChoice:
+      choice === "auto" || choice === "none" || choice === "required"
+        ? choice
+        : forced !== undefined
+          ? { name: String(forced) }
+          : undefined,
+    parallelToolCalls: body.parallel_tool_calls !== false,
+  };
+}
+
+function anthropicToolRequestOf(body: Record<string, unknown>): ToolRequest {
+  const choice = body.tool_choice as
+    | { type?: unknown; name?: unknown; disable_parallel_tool_use?: unknown }
+    | undefined;
+  return {
+    tools: partsOf(body.tools)
+      .filter((tool) => tool.type === undefined || tool.type === null || tool.type === "custom")
+      .map((tool) => String(tool.name)),
+    toolChoice:
+      choice?.type === "auto" || choice?.type === "none"
+        ? choice.type
+        : choice?.type === "any"
+          ? "required"
+          : choice?.type === "tool"
+            ? { name: String(choice.name) }
+            : undefined,
+    parallelToolCalls: choice?.disable_parallel_tool_use !== true,
+  };
+}
+
+/** The texts of the `tool` messages that end the conversation. */
+function openAIToolResultsOf(messages: Record<string, unknown>[]): string[] {
+  const results: string[] = [];
+  for (let index = messages.length - 1; index >= 0 && messages[index]?.role === "tool"; index--) {
+    results.unshift(textOf(messages[index]?.content));
+  }
+  return results;
+}
+
+/** The texts of the `tool_result` blocks of the last message. */
+function anthropicToolResultsOf(messages: Record<string, unknown>[]): string[] {
+  const last = messages.at(-1);
+  if (last?.role !== "user") return [];
+  return partsOf(last.content)
+    .filter((part) => part.type === "tool_result")
+    .map((part) => textOf(part.content));
+}
+
+/**
+ * The checks of the real Chat Completions API on tool calls: each `tool` message answers a call of the assistant
+ * message before it (and its run of `tool` messages), every call of an assistant message is answered, `tools` is
+ * not empty, and `tool_choice` and `parallel_tool_calls` come with tools (a named tool among them).
+ */
+function openAIRequestProblem(body: Record<string, unknown>): string | undefined {
+  const messages = messagesOf(body);
+  for (const [index, message] of messages.entries()) {
+    if (message.role === "tool") {
+      if (typeof message.tool_call_id !== "string")
+        return `Missing required parameter: 'messages.[${index}].tool_call_id'.`;
+      let before = index - 1;
+      while (before >= 0 && messages[before]?.role === "tool") before--;
+      const previous = messages[before];
+      const ids = previous?.role === "assistant" ? partsOf(previous.tool_calls).map((call) => call.id) : [];
+      if (ids.length === 0) {
+        return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
+      }
+      if (!ids.includes(message.tool_call_id)) {
+        return `Invalid parameter: 'tool_call_id' of '${message.tool_call_id}' not found in 'tool_calls' of previous message.`;
+      }
+    }
+    const calls = message.role === "assistant" ? partsOf(message.tool_calls) : [];
+    if (calls.length > 0) {
+      const answered = new Set<unknown>();
+      for (let after = index + 1; messages[after]?.role === "tool"; after++)
+        answered.add(messages[after]?.tool_call_id);
+      const missing = calls.map((call) => String(call.id)).filter((id) => !answered.has(id));
+      if (missing.length > 0) {
+        return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${missing.join(", ")}`;
+      }
+    }
+  }
+  if (Array.isArray(body.tools) && body.tools.length === 0) {
+    return "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.";
+  }
+  const { tools, toolChoice } = openAIToolRequestOf(body);
+  const hasTools = Array.isArray(body.tools);
+  if (body.tool_choice !== undefined && body.tool_choice !== null && !hasTools) {
+    return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.";
+  }
+  if (body.parallel_tool_calls !== undefined && body.parallel_tool_calls !== null && !hasTools) {
+    return "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.";
+  }
+  if (typeof toolChoice === "object" && !tools.includes(toolChoice.name)) {
+    return `Invalid value for 'tool_choice': function '${toolChoice.name}' is not one of the 'tools'.`;
+  }
+  return undefined;
+}
+
 /** The checks of the real Messages API that a careless request would fail. */
-function anthropicRequestProblem(body: Record<string, unknown>, parsed: ParsedRequest): string | undefined {
+function anthropicRequestProblem(body: Record<string, unknown>): string | undefined {
   if (typeof body.max_tokens !== "number") return "max_tokens: Field required";
-  if (parsed.turns.length === 0) return "messages: at least one message is required";
-  for (const [index, turn] of parsed.turns.entries()) {
-    if (turn.role !== "user" && turn.role !== "assistant") {
+  const messages = messagesOf(body);
+  if (messages.length === 0) return "messages: at least one message is required";
+  const toolProblem = anthropicToolProblem(body, messages);
+  if (toolProblem) return toolProblem;
+  for (const [index, message] of messages.entries()) {
+    if (message.role !== "user" && message.role !== "assistant") {
       return `messages.${index}.role: Input should be 'user' or 'assistant'`;
     }
-    if (index > 0 && parsed.turns[index - 1]?.role === turn.role) {
+    if (index > 0 && messages[index - 1]?.role === message.role) {
       return 'messages: roles must alternate between "user" and "assistant", but found multiple consecutive turns of the same role';
     }
-    if (turn.content === "" && turn.images === 0 && index !== parsed.turns.length - 1) {
+    const hasBlocks = partsOf(message.content).some((part) =>
+      ["image", "tool_use", "tool_result"].includes(String(part.type)),
+    );
+    if (textOf(message.content) === "" && !hasBlocks && index !== messages.length - 1) {
       return `messages.${index}: all messages must have non-empty content except for the optional final assistant message`;
     }
   }
-  const last = parsed.turns.at(-1);
-  if (last?.role === "assistant" && /\s$/.test(last.content)) {
+  const last = messages.at(-1);
+  if (last?.role === "assistant" && /\s$/.test(textOf(last.content))) {
     return "messages: final assistant content cannot end with trailing whitespace";
+  }
+  return undefined;
+}
+
+/**
+ * The Messages API's checks on tools: each custom tool has a name and an object `input_schema`; `tool_choice` comes
+ * with tools (a named tool among them); `tool_use` and `tool_result` blocks need tools defined; each `tool_result`
+ * answers a `tool_use` of the message just before, and each `tool_use` is answered by the next message.
+ */
+function anthropicToolProblem(
+  body: Record<string, unknown>,
+  messages: Record<string, unknown>[],
+): string | undefined {
+  const tools = partsOf(body.tools);
+  for (const [index, tool] of tools.entries()) {
+    if (tool.type !== undefined && tool.type !== null && tool.type !== "custom") continue;
+    if (typeof tool.name !== "string" || tool.name === "")
+      return `tools.${index}.custom.name: Field required`;
+    const schema = tool.input_schema;
+    if (schema === undefined) return `tools.${index}.custom.input_schema: Field required`;
+    if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+      return `tools.${index}.custom.input_schema: Input should be a valid dictionary`;
+    }
+    if ((schema as { type?: unknown }).type !== "object") {
+      return `tools.${index}.custom.input_schema.type: Input should be 'object'`;
+    }
+  }
+  const { tools: names, toolChoice } = anthropicToolRequestOf(body);
+  if (body.tool_choice !== undefined && body.tool_choice !== null && tools.length === 0) {
+    return "tool_choice may only be specified while providing tools.";
+  }
+  if (typeof toolChoice === "object" && !names.includes(toolChoice.name)) {
+    return `tool_choice.name: Tool '${toolChoice.name}' not found in the provided tools`;
+  }
+  const blocksOf = (message: Record<string, unknown> | undefined, type: string) =>
+    partsOf(message?.content).filter((part) => part.type === type);
+  const usesTools = messages.some(
+    (message) => blocksOf(message, "tool_use").length > 0 || blocksOf(message, "tool_result").length > 0,
+  );
+  if (usesTools && tools.length === 0) {
+    return "Requests which include `tool_use` or `tool_result` blocks must define tools.";
+  }
+  for (const [index, message] of messages.entries()) {
+    const previous = messages[index - 1];
+    const asked = previous?.role === "assistant" ? blocksOf(previous, "tool_use").map((use) => use.id) : [];
+    const unexpected = blocksOf(message, "tool_result")
+      .map((result) => result.tool_use_id)
+      .filter((id) => !asked.includes(id));
+    if (unexpected.length > 0) {
+      return `messages.${index}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${unexpected.join(", ")}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    }
+  }
+  for (const [index, message] of messages.entries()) {
+    const next = messages[index + 1];
+    if (message.role !== "assistant" || next === undefined) continue;
+    const answered = blocksOf(next, "tool_result").map((result) => result.tool_use_id);
+    const unanswered = blocksOf(message, "tool_use")
+      .map((use) => use.id)
+      .filter((id) => !answered.includes(id));
+    if (unanswered.length > 0) {
+      return `messages.${index}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${unanswered.join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
   }
   return undefined;
 }
@@ -744,20 +1163,32 @@ function openAIFinishReason(stop: Reply["stop"]): string {
 }
 
 function anthropicStopReason(stop: Reply["stop"]): string {
+  if (stop === "tool_calls") return "tool_use";
   if (stop === "length") return "max_tokens";
   if (stop === "content_filter") return "refusal";
   if (stop === "stop_sequence") return "stop_sequence";
   return "end_turn";
 }
 
+/** An Anthropic `tool_use` block for a call, without its `input`. */
+function anthropicToolUseBlock(call: ReplyToolCall): Record<string, unknown> {
+  return { type: "tool_use", id: call.id, name: call.name, caller: { type: "direct" } };
+}
+
+/** One token a delta: a word of the text, a piece of a call's arguments. */
+function outputTokensOf(reply: Reply): number {
+  return reply.deltas.length + reply.toolCalls.reduce((sum, call) => sum + call.pieces.length, 0);
+}
+
 function usageOf(reply: Reply, api: UpstreamApi): Record<string, number> {
+  const output = outputTokensOf(reply);
   return api === "openai"
     ? {
         prompt_tokens: reply.inputTokens,
-        completion_tokens: reply.deltas.length,
-        total_tokens: reply.inputTokens + reply.deltas.length,
+        completion_tokens: output,
+        total_tokens: reply.inputTokens + output,
       }
-    : { input_tokens: reply.inputTokens, output_tokens: reply.deltas.length };
+    : { input_tokens: reply.inputTokens, output_tokens: output };
 }
 
 function textOf(content: unknown): string {

@@ -235,4 +235,33 @@ describe("the chat session controller", () => {
     ]);
     controller.dispose();
   });
+
+  it("takes a run's tool_call events into its reply's calls once per frame, with the text, and passes over events it does not know", async () => {
+    const controller = newController();
+    api.getConversation.mockResolvedValueOnce(conversation(FIRST_EXCHANGE));
+    await controller.refresh();
+    await controller.send("weather?");
+    const [post] = opened;
+    post?.stream.emit("run.start", startEvent("run_2", "u2", "a2"));
+    post?.stream.emit("text.delta", { text: "Checking." });
+    post?.stream.emit("tool_call.start", { index: 0, id: "call_1", name: "get_weather" });
+    post?.stream.emit("tool_call.delta", { index: 0, arguments: '{"city":' });
+    post?.stream.handlers.onEvent({ id: 90, event: "reasoning.delta", data: { text: "hm" } } as never);
+    post?.stream.emit("tool_call.delta", { index: 0, arguments: '"Paris"}' });
+    // Nothing yet: arguments, like text, reach the page at the next frame.
+    expect(state.tree.messages.a2?.toolCalls).toBeUndefined();
+    await settle();
+    expect(state.tree.messages.a2).toMatchObject({
+      content: "Checking.",
+      status: "streaming",
+      toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }],
+    });
+
+    post?.stream.emit("run.end", { ...END, finishReason: "tool_calls" });
+    expect(state.tree.messages.a2).toMatchObject({ status: "complete", finishReason: "tool_calls" });
+    api.getConversation.mockResolvedValue(conversation(FIRST_EXCHANGE));
+    post?.stream.end();
+    await settle();
+    controller.dispose();
+  });
 });

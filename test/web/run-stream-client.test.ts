@@ -160,6 +160,33 @@ describe("startRunStream", () => {
     expect(outcome).toMatchObject({ kind: "ended" });
     expect(calls.map((call) => call.lastEventId)).toEqual([null, "2", "2", "2"]);
   });
+  it("delivers tool_call events like text, and passes over an event it does not know without failing or asking for it again", async () => {
+    useServer(
+      stream(
+        [
+          frame(1, "run.start", START),
+          frame(2, "tool_call.start", { index: 0, id: "call_1", name: "get_weather" }),
+          frame(3, "reasoning.delta", "not even JSON"),
+          frame(4, "tool_call.delta", { index: 0, arguments: "{}" }),
+          frame(5, "future.thing", { x: 1 }),
+        ],
+        { cut: true },
+      ),
+      stream([frame(6, "run.end", { ...END, finishReason: "tool_calls" })]),
+    );
+    const { events, handlers } = collect();
+    const outcome = await startRunStream("/api/x", {}, handlers, FAST).done;
+    expect(outcome.kind).toBe("ended");
+    expect(events.map((event) => [event.id, event.event])).toEqual([
+      [1, "run.start"],
+      [2, "tool_call.start"],
+      [4, "tool_call.delta"],
+      [6, "run.end"],
+    ]);
+    expect(events[1]?.data).toEqual({ index: 0, id: "call_1", name: "get_weather" });
+    // The resume starts after the last event that arrived, known or not.
+    expect(calls[1]?.lastEventId).toBe("5");
+  });
 });
 
 describe("resumeRunStream", () => {

@@ -1,9 +1,18 @@
 /** Validates an Anthropic Messages request body into Parley's terms. */
 import { z } from "zod";
+import { BadRequestError } from "../../core/app-error.js";
+import { TOOL_NAME, type ToolDefinition } from "../../core/tool-call.js";
 import { imageFromBase64, imageFromUrl } from "../../files/inline-image.js";
 import type { ChatPrompt, ChatPromptMessage } from "../../providers/chat-model.js";
+import type { RunCallOptions } from "../../runs/run-service.js";
 import { parseInput } from "../parse-body.js";
-import { type CompatibleRequest, onlyUserImages, textOf } from "./compatible-request.js";
+import {
+  type CompatibleRequest,
+  checkToolChoice,
+  checkToolResults,
+  onlyUserImages,
+  textOf,
+} from "./compatible-request.js";
 
 const textBlock = z.object({
   type: z.literal("text", "only text content blocks are supported"),
@@ -22,16 +31,61 @@ const imageBlock = z.object({
   ),
 });
 
-const contentBlock = z.discriminatedUnion("type", [textBlock, imageBlock], {
-  error: 'only "text" and "image" content blocks are supported',
+/** A call the model made (assistant messages): `input` is the arguments, an object. */
+const toolUseBlock = z.object({
+  type: z.literal("tool_use"),
+  id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.record(z.string(), z.unknown(), "must be an object: the tool's arguments"),
 });
 
-/** Refused by name rather than dropped: a client that sent tools would take a plain text reply for a tool call. */
-const NO_TOOLS = "Parley's models do not call tools yet; send the request without them";
+/** A tool's result, sent back in a user message: text, or text blocks. */
+const toolResultBlock = z.object({
+  type: z.literal("tool_result"),
+  tool_use_id: z.string().min(1),
+  content: z
+    .union(
+      [z.string(), z.array(textBlock)],
+      "must be text, or text blocks (images in tool results are not supported)",
+    )
+    .optional(),
+  is_error: z.boolean().optional(),
+});
+
+/** The blocks that make a message's own content (text and images), as opposed to tool calls and results. */
+type MessageBlock = z.infer<typeof textBlock> | z.infer<typeof imageBlock>;
+
+const contentBlock = z.discriminatedUnion("type", [textBlock, imageBlock, toolUseBlock, toolResultBlock], {
+  error: 'only "text", "image", "tool_use" and "tool_result" content blocks are supported',
+});
+
+/** A tool the client defines and runs (Anthropic's server tools, run by its API, are not Parley's to offer). */
+const customTool = z.object(
+  {
+    type: z.literal("custom").optional(),
+    name: z.string().regex(TOOL_NAME, "must be 1-64 letters, digits, underscores or dashes"),
+    description: z.string().optional(),
+    input_schema: z.looseObject({ type: z.literal("object", 'must be a JSON Schema of "type": "object"') }),
+  },
+  'only custom tools, {"name", "input_schema"}, are supported',
+);
+
+const toolChoice = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.enum(["auto", "any", "none"]), disable_parallel_tool_use: z.boolean().optional() }),
+    z.object({
+      type: z.literal("tool"),
+      name: z.string().min(1),
+      disable_parallel_tool_use: z.boolean().optional(),
+    }),
+  ],
+  { error: 'must be {"type": "auto"}, {"type": "any"}, {"type": "none"} or {"type": "tool", "name"}' },
+);
 
 const body = z.object({
-  tools: z.array(z.unknown()).max(0, NO_TOOLS).optional(),
-  tool_choice: z.object({ type: z.enum(["auto", "none"], NO_TOOLS) }).optional(),
+  tools: z.array(customTool).max(128, "may offer at most 128 tools").optional(),
+  tool_choice: toolChoice.optional(),
   model: z.string().min(1),
   max_tokens: z.number().int().positive(),
   messages: z
@@ -52,39 +106,129 @@ const body = z.object({
 });
 
 /** What POST /v1/messages/count_tokens takes: a message request's prompt, without what only a reply needs. */
-const countTokensBody = body.pick({ model: true, messages: true, system: true, tools: true });
+const countTokensBody = body.pick({
+  model: true,
+  messages: true,
+  system: true,
+  tools: true,
+  tool_choice: true,
+});
 
 export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest {
   const request = parseInput(body, input);
+  const call: RunCallOptions = {
+    maxOutputTokens: request.max_tokens,
+    ...(request.temperature !== undefined && { temperature: request.temperature }),
+    ...(request.top_p !== undefined && { topP: request.top_p }),
+    ...(request.stop_sequences?.length && { stopSequences: request.stop_sequences }),
+    ...toolOptions(request),
+  };
+  checkToolChoice(call, "tool_choice");
   return {
     model: request.model,
     messages: promptOf(request),
-    call: {
-      maxOutputTokens: request.max_tokens,
-      ...(request.temperature !== undefined && { temperature: request.temperature }),
-      ...(request.top_p !== undefined && { topP: request.top_p }),
-      ...(request.stop_sequences?.length && { stopSequences: request.stop_sequences }),
-    },
+    call,
     stream: request.stream === true,
     store: request.store !== false,
   };
 }
 
-export function parseAnthropicCountTokensRequest(input: unknown): { model: string; messages: ChatPrompt } {
+export function parseAnthropicCountTokensRequest(
+  input: unknown,
+): { model: string; messages: ChatPrompt } & Pick<RunCallOptions, "tools"> {
   const request = parseInput(countTokensBody, input);
-  return { model: request.model, messages: promptOf(request) };
+  const { tools } = toolOptions(request);
+  return { model: request.model, messages: promptOf(request), ...(tools && { tools }) };
+}
+
+function toolOptions(
+  request: Pick<z.infer<typeof body>, "tools" | "tool_choice">,
+): Pick<RunCallOptions, "tools" | "toolChoice" | "parallelToolCalls"> {
+  const tools = request.tools?.map(
+    (tool): ToolDefinition => ({
+      name: tool.name,
+      ...(tool.description !== undefined && { description: tool.description }),
+      parameters: tool.input_schema,
+    }),
+  );
+  const choice = request.tool_choice;
+  return {
+    ...(tools?.length && { tools }),
+    ...(choice && {
+      toolChoice:
+        choice.type === "tool" ? { name: choice.name } : choice.type === "any" ? "required" : choice.type,
+    }),
+    ...(choice?.disable_parallel_tool_use !== undefined && {
+      parallelToolCalls: !choice.disable_parallel_tool_use,
+    }),
+  };
 }
 
 function promptOf(request: Pick<z.infer<typeof body>, "system" | "messages">): ChatPromptMessage[] {
   const system = textOf(request.system);
-  return [
+  const prompt = [
     ...(system ? [{ role: "system" as const, content: system }] : []),
-    ...request.messages.map(toPromptMessage),
+    ...request.messages.flatMap(toPromptMessages),
   ];
+  checkToolResults(prompt, () => "A `tool_result` block");
+  return prompt;
+}
+
+/**
+ * A user message's `tool_result` blocks become tool messages, ahead of its other content (Anthropic puts a turn's
+ * results first); an assistant message's `tool_use` blocks become its tool calls, after its text.
+ */
+function toPromptMessages(
+  item: z.infer<typeof body>["messages"][number],
+  index: number,
+): ChatPromptMessage[] {
+  const blocks = typeof item.content === "string" ? [] : item.content;
+  const misplaced = blocks.findIndex(
+    (block) =>
+      (block.type === "tool_use" && item.role !== "assistant") ||
+      (block.type === "tool_result" && item.role !== "user"),
+  );
+  if (misplaced >= 0) {
+    const block = blocks[misplaced]?.type;
+    throw new BadRequestError(
+      `\`messages.${index}.content.${misplaced}\`: ${block === "tool_use" ? "only assistant messages call tools (tool_use)" : "tool results (tool_result) go in user messages"}.`,
+      { code: "invalid_request" },
+    );
+  }
+  const results = blocks.flatMap((block): ChatPromptMessage[] =>
+    block.type === "tool_result"
+      ? [
+          {
+            role: "tool",
+            toolCallId: block.tool_use_id,
+            content: textOf(block.content),
+            ...(block.is_error && { isError: true }),
+          },
+        ]
+      : [],
+  );
+  const calls = blocks.flatMap((block) =>
+    block.type === "tool_use"
+      ? [{ id: block.id, name: block.name, arguments: JSON.stringify(block.input) }]
+      : [],
+  );
+  const rest = {
+    role: item.role,
+    content:
+      typeof item.content === "string"
+        ? item.content
+        : blocks.filter((block): block is MessageBlock => block.type === "text" || block.type === "image"),
+  };
+  if (results.length > 0 && rest.content.length === 0) return results;
+  const message = toPromptMessage(rest, index);
+  return [...results, calls.length > 0 ? { ...message, toolCalls: calls } : message];
 }
 
 /** Text blocks are joined; `image` blocks (base64) become the message's images, in order. */
-function toPromptMessage(item: z.infer<typeof body>["messages"][number], index: number): ChatPromptMessage {
+function toPromptMessage(
+  item: { role: "user" | "assistant"; content: string | MessageBlock[] },
+  index: number,
+): ChatPromptMessage {
   const images = Array.isArray(item.content)
     ? item.content.flatMap((block, at) => {
         if (block.type !== "image") return [];

@@ -1,6 +1,7 @@
 /** POST /v1/messages (and its count_tokens): Parley's models and runs in the Anthropic Messages format. */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { FinishReason, RunEventDataMap } from "../../core/run-event.js";
+import { toToolUseInput } from "../../providers/anthropic/to-tool-use-input.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
 import { principalOf } from "../auth/request-principal.js";
@@ -13,6 +14,7 @@ import {
 import { anthropicErrorBody, handleAnthropicError, statusOfRunError } from "./compatible-error.js";
 import {
   FIRST_ANSWER_WAIT_MS,
+  type FinishedRun,
   failureBeforeAnswer,
   finishedRun,
   stopRunWhenClientLeaves,
@@ -54,7 +56,7 @@ export function registerAnthropicMessagesRoutes(
       if (!outcome.ok) return sendRunError(reply, outcome.error);
       return {
         ...messageShell(live),
-        content: [{ type: "text", text: outcome.text }],
+        content: contentOf(outcome),
         stop_reason: stopReasonOf(outcome.finishReason),
         usage: { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens },
       };
@@ -71,6 +73,23 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
   // Every Anthropic stream event names its type twice: in the `event:` line and in the data.
   const send = (type: string, data: Record<string, unknown> = {}, immediate = false) =>
     sse.write({ event: type, data: JSON.stringify({ type, ...data }) }, { immediate });
+  /**
+   * The content blocks one after another: text, then a `tool_use` block per call (text after a call opens a text
+   * block again). Only one is open at a time, as the format requires.
+   */
+  let blocks = 0;
+  let open: "text" | "tool_use" | undefined;
+  /** The tool call whose block is open. */
+  let openCall = -1;
+  const close = () => {
+    if (open !== undefined) send("content_block_stop", { index: blocks - 1 });
+    open = undefined;
+  };
+  const openBlock = (kind: "text" | "tool_use", block: Record<string, unknown>) => {
+    close();
+    open = kind;
+    return send("content_block_start", { index: blocks++, content_block: block });
+  };
   try {
     await live.follow(
       0,
@@ -84,18 +103,39 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
               usage: { input_tokens: 0, output_tokens: 0 },
             },
           });
-          send("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-          // The opening events go out at once, so the first token after them is not held back.
+          // The opening events go out at once, so the first token after them is not held back. The first block
+          // opens with the first text or call: a reply that calls a tool straight away has no text block (an
+          // empty one would be refused when the client sends the turn back).
           return send("ping", {}, true);
         }
         if (event.event === "text.delta") {
+          if (open !== "text") openBlock("text", { type: "text", text: "" });
           return send("content_block_delta", {
-            index: 0,
+            index: blocks - 1,
             delta: { type: "text_delta", text: event.data.text },
           });
         }
+        if (event.event === "tool_call.start") {
+          openCall = event.data.index;
+          return openBlock("tool_use", {
+            type: "tool_use",
+            id: event.data.id,
+            name: event.data.name,
+            input: {},
+          });
+        }
+        if (event.event === "tool_call.delta") {
+          // Calls come one after another (ChatStreamPart): a piece is always the open call's.
+          if (open !== "tool_use" || event.data.index !== openCall) return undefined;
+          return send("content_block_delta", {
+            index: blocks - 1,
+            delta: { type: "input_json_delta", partial_json: event.data.arguments },
+          });
+        }
         if (event.event === "run.end") {
-          send("content_block_stop", { index: 0 });
+          // A reply with nothing in it still has its (empty) text block, as Anthropic's API answers one.
+          if (blocks === 0) openBlock("text", { type: "text", text: "" });
+          close();
           send("message_delta", {
             delta: { stop_reason: stopReasonOf(event.data.finishReason), stop_sequence: null },
             usage: {
@@ -130,6 +170,19 @@ function messageShell(live: LiveRun) {
   };
 }
 
-function stopReasonOf(reason: FinishReason): "end_turn" | "max_tokens" {
-  return reason === "length" ? "max_tokens" : "end_turn";
+function stopReasonOf(reason: FinishReason): "end_turn" | "max_tokens" | "tool_use" {
+  return reason === "length" ? "max_tokens" : reason === "tool_calls" ? "tool_use" : "end_turn";
+}
+
+/** The reply's text block (left out when the reply is only tool calls), then a `tool_use` block per call. */
+function contentOf(outcome: FinishedRun & { ok: true }) {
+  return [
+    ...(outcome.text !== "" || outcome.toolCalls.length === 0 ? [{ type: "text", text: outcome.text }] : []),
+    ...outcome.toolCalls.map((call) => ({
+      type: "tool_use",
+      id: call.id,
+      name: call.name,
+      input: toToolUseInput(call.arguments),
+    })),
+  ];
 }

@@ -11,6 +11,44 @@ export type CompatibleRequest = {
   store: boolean;
 };
 
+/**
+ * Each tool result must answer a call an earlier assistant message made, as both APIs require: a result that
+ * answers nothing is a client's mistake, named here rather than left to an upstream's refusal (or to a model that
+ * would read it as a message from nowhere). `where` names a message as the request numbered it.
+ */
+export function checkToolResults(messages: ChatPrompt, where: (index: number) => string): void {
+  const called = new Set<string>();
+  messages.forEach((message, index) => {
+    for (const call of message.toolCalls ?? []) called.add(call.id);
+    if (message.role === "tool" && !called.has(message.toolCallId ?? "")) {
+      throw new BadRequestError(
+        `${where(index)}: this tool result answers ${JSON.stringify(message.toolCallId)}, which no earlier assistant message called.`,
+        { code: "invalid_request" },
+      );
+    }
+  });
+}
+
+/** A tool the request names in its tool choice must be one it offers. */
+export function checkToolChoice(call: RunCallOptions, field: string): void {
+  const choice = call.toolChoice;
+  if (choice === undefined || choice === "auto" || choice === "none") return;
+  if (!call.tools?.length) {
+    throw new BadRequestError(
+      `\`${field}\`: a tool choice that makes the model call a tool needs \`tools\`.`,
+      {
+        code: "invalid_request",
+      },
+    );
+  }
+  if (typeof choice === "object" && !call.tools.some((tool) => tool.name === choice.name)) {
+    throw new BadRequestError(
+      `\`${field}\`: names the tool ${JSON.stringify(choice.name)}, which \`tools\` does not offer.`,
+      { code: "invalid_request" },
+    );
+  }
+}
+
 /** Joins text parts, leaving out any other (images travel apart from the text, in `images`). */
 export function textOf(
   content: string | readonly { type: string; text?: string }[] | null | undefined,

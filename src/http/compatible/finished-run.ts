@@ -3,6 +3,7 @@
  * for one that is, its first answer, so that a run failing before any text is a real HTTP error.
  */
 import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
+import type { ToolCall } from "../../core/tool-call.js";
 import type { LiveRun } from "../../runs/live-run.js";
 
 /**
@@ -13,14 +14,20 @@ import type { LiveRun } from "../../runs/live-run.js";
 export const FIRST_ANSWER_WAIT_MS = 10_000;
 
 export type FinishedRun =
-  | { ok: true; text: string; finishReason: FinishReason; usage: Usage }
+  | { ok: true; text: string; toolCalls: ToolCall[]; finishReason: FinishReason; usage: Usage }
   | { ok: false; text: string; error: RunEventDataMap["run.error"] };
 
 export async function finishedRun(live: LiveRun, signal: AbortSignal): Promise<FinishedRun> {
   let outcome: FinishedRun | undefined;
   for await (const event of live.read(0, signal)) {
     if (event.event === "run.end") {
-      outcome = { ok: true, text: live.text, finishReason: event.data.finishReason, usage: event.data.usage };
+      outcome = {
+        ok: true,
+        text: live.text,
+        toolCalls: live.toolCalls,
+        finishReason: event.data.finishReason,
+        usage: event.data.usage,
+      };
     } else if (event.event === "run.error") {
       outcome = { ok: false, text: live.text, error: event.data };
     }

@@ -1,9 +1,18 @@
 /** Validates an OpenAI Chat Completions request body into Parley's terms. */
 import { z } from "zod";
+import { BadRequestError } from "../../core/app-error.js";
+import { TOOL_NAME, type ToolChoice, type ToolDefinition } from "../../core/tool-call.js";
 import { imageFromUrl } from "../../files/inline-image.js";
 import type { ChatPromptMessage, ResponseFormat } from "../../providers/chat-model.js";
+import type { RunCallOptions } from "../../runs/run-service.js";
 import { parseInput } from "../parse-body.js";
-import { type CompatibleRequest, onlyUserImages, textOf } from "./compatible-request.js";
+import {
+  type CompatibleRequest,
+  checkToolChoice,
+  checkToolResults,
+  onlyUserImages,
+  textOf,
+} from "./compatible-request.js";
 
 const contentPart = z.discriminatedUnion(
   "type",
@@ -18,22 +27,52 @@ const contentPart = z.discriminatedUnion(
   { error: 'only "text" and "image_url" content parts are supported' },
 );
 
-const message = z.object({
-  role: z.enum(["system", "developer", "user", "assistant"]),
-  content: z.union([z.string(), z.array(contentPart)]).nullish(),
+const toolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal("function", 'only "function" tool calls are supported'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
 });
 
+const message = z.object({
+  role: z.enum(["system", "developer", "user", "assistant", "tool"]),
+  content: z.union([z.string(), z.array(contentPart)]).nullish(),
+  /** An assistant message's calls, as the model made them. */
+  tool_calls: z.array(toolCall).nullish(),
+  /** A tool message: the call it answers. */
+  tool_call_id: z.string().min(1).nullish(),
+});
+
+const functionTool = z.object(
+  {
+    type: z.literal("function", 'only "function" tools are supported'),
+    function: z.object({
+      name: z.string().regex(TOOL_NAME, "must be 1-64 letters, digits, underscores or dashes"),
+      description: z.string().nullish(),
+      parameters: z.record(z.string(), z.unknown(), "must be a JSON Schema object").nullish(),
+      strict: z.boolean().nullish(),
+    }),
+  },
+  'must be {"type": "function", "function": {"name", "parameters"}}',
+);
+
+const toolChoice = z.union(
+  [
+    z.enum(["none", "auto", "required"]),
+    z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
+  ],
+  'must be "none", "auto", "required" or {"type": "function", "function": {"name"}}',
+);
+
 /**
- * Fields that ask for a different kind of answer than Parley gives (a tool call, log probabilities, audio) are
- * refused by name rather than dropped: a client that sent them would otherwise take a plain text reply for what it
- * asked. Their harmless values (no tools, false) pass, as clients send those by default.
+ * Fields that ask for a different kind of answer than Parley gives (log probabilities, audio, the deprecated
+ * `functions`) are refused by name rather than dropped: a client that sent them would otherwise take a plain text
+ * reply for what it asked. Their harmless values (none, false) pass, as clients send those by default.
  */
-const NO_TOOLS = "Parley's models do not call tools yet; send the request without them";
+const LEGACY_FUNCTIONS =
+  'Parley takes tools as `tools` and `tool_choice`; the deprecated "functions" are not supported';
 const refused = {
-  tools: z.array(z.unknown()).max(0, NO_TOOLS).nullish(),
-  functions: z.array(z.unknown()).max(0, NO_TOOLS).nullish(),
-  tool_choice: z.enum(["none", "auto"], NO_TOOLS).nullish(),
-  function_call: z.enum(["none", "auto"], NO_TOOLS).nullish(),
+  functions: z.array(z.unknown()).max(0, LEGACY_FUNCTIONS).nullish(),
+  function_call: z.enum(["none", "auto"], LEGACY_FUNCTIONS).nullish(),
   logprobs: z.literal(false, "Parley does not return log probabilities").nullish(),
   top_logprobs: z.literal(0, "Parley does not return log probabilities").nullish(),
   modalities: z.array(z.literal("text", "Parley answers with text only")).nullish(),
@@ -70,6 +109,9 @@ const responseFormatSchema = z.discriminatedUnion(
 const body = z.object({
   ...refused,
   response_format: responseFormatSchema.nullish(),
+  tools: z.array(functionTool).max(128, "may offer at most 128 tools").nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
   model: z.string().min(1),
   messages: z.array(message).min(1, "must hold at least one message"),
   stream: z.boolean().nullish(),
@@ -92,17 +134,25 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
   const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
   const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
   const responseFormat = request.response_format && toResponseFormat(request.response_format);
+  const messages = request.messages.map(toPromptMessage);
+  checkToolResults(messages, (index) => `\`messages.${index}.tool_call_id\``);
+  const tools = request.tools?.map(toToolDefinition);
+  const call: RunCallOptions = {
+    ...(maxOutputTokens != null && { maxOutputTokens }),
+    ...(request.temperature != null && { temperature: request.temperature }),
+    ...(request.top_p != null && { topP: request.top_p }),
+    ...(stop?.length && { stopSequences: stop }),
+    ...(request.seed != null && { seed: request.seed }),
+    ...(responseFormat && { responseFormat }),
+    ...(tools?.length && { tools }),
+    ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),
+    ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
+  };
+  checkToolChoice(call, "tool_choice");
   return {
     model: request.model,
-    messages: request.messages.map(toPromptMessage),
-    call: {
-      ...(maxOutputTokens != null && { maxOutputTokens }),
-      ...(request.temperature != null && { temperature: request.temperature }),
-      ...(request.top_p != null && { topP: request.top_p }),
-      ...(stop?.length && { stopSequences: stop }),
-      ...(request.seed != null && { seed: request.seed }),
-      ...(responseFormat && { responseFormat }),
-    },
+    messages,
+    call,
     stream: request.stream === true,
     includeUsage: request.stream_options?.include_usage === true,
     // Parley keeps the exchange as a conversation unless the caller opts out.
@@ -126,7 +176,46 @@ function toPromptMessage(item: z.infer<typeof message>, index: number): ChatProm
       )
     : [];
   onlyUserImages(role, images, index);
-  return { role, content: textOf(item.content), ...(images.length > 0 && { images }) };
+  if (item.tool_calls?.length && role !== "assistant") {
+    throw new BadRequestError(`\`messages.${index}.tool_calls\`: only assistant messages call tools.`, {
+      code: "invalid_request",
+    });
+  }
+  if (role === "tool" && item.tool_call_id == null) {
+    throw new BadRequestError(
+      `\`messages.${index}.tool_call_id\`: a tool message must say which call it answers.`,
+      {
+        code: "invalid_request",
+      },
+    );
+  }
+  return {
+    role,
+    content: textOf(item.content),
+    ...(images.length > 0 && { images }),
+    ...(item.tool_calls?.length && {
+      toolCalls: item.tool_calls.map((call) => ({
+        id: call.id,
+        name: call.function.name,
+        arguments: call.function.arguments,
+      })),
+    }),
+    ...(role === "tool" && item.tool_call_id != null && { toolCallId: item.tool_call_id }),
+  };
+}
+
+function toToolDefinition(tool: z.infer<typeof functionTool>): ToolDefinition {
+  const { name, description, parameters, strict } = tool.function;
+  return {
+    name,
+    ...(description != null && { description }),
+    ...(parameters != null && { parameters }),
+    ...(strict != null && { strict }),
+  };
+}
+
+function toToolChoice(choice: z.infer<typeof toolChoice>): ToolChoice {
+  return typeof choice === "string" ? choice : { name: choice.function.name };
 }
 
 function toResponseFormat(format: z.infer<typeof responseFormatSchema>): ResponseFormat | undefined {

@@ -9,6 +9,7 @@ import { SseWriter } from "../sse-writer.js";
 import { handleOpenAIError, openAIErrorBody, statusOfRunError } from "./compatible-error.js";
 import {
   FIRST_ANSWER_WAIT_MS,
+  type FinishedRun,
   failureBeforeAnswer,
   finishedRun,
   stopRunWhenClientLeaves,
@@ -53,7 +54,7 @@ export function registerOpenAIChatRoutes(
         choices: [
           {
             index: 0,
-            message: { role: "assistant", content: outcome.text, refusal: null },
+            message: messageOf(outcome),
             finish_reason: finishReasonOf(outcome.finishReason),
             logprobs: null,
           },
@@ -87,6 +88,16 @@ async function streamChunks(live: LiveRun, chat: OpenAIChatRequest, sse: SseWrit
       0,
       (event) => {
         if (event.event === "text.delta") return sse.write({ data: contentChunk(event.data.text) });
+        if (event.event === "tool_call.start") {
+          const { index, id, name } = event.data;
+          return sse.write({
+            data: chunk({ tool_calls: [{ index, id, type: "function", function: { name, arguments: "" } }] }),
+          });
+        }
+        if (event.event === "tool_call.delta") {
+          const { index, arguments: piece } = event.data;
+          return sse.write({ data: chunk({ tool_calls: [{ index, function: { arguments: piece } }] }) });
+        }
         if (event.event === "run.start") {
           // The opening chunk goes out at once, so the first token after it is not held in the coalescing window.
           return sse.write({ data: chunk({ role: "assistant", content: "" }) }, { immediate: true });
@@ -121,8 +132,23 @@ function createdOf(live: LiveRun): number {
   return Math.floor(live.record.createdAt / 1000);
 }
 
-function finishReasonOf(reason: FinishReason): "stop" | "length" {
-  return reason === "length" ? "length" : "stop";
+function finishReasonOf(reason: FinishReason): "stop" | "length" | "tool_calls" {
+  return reason === "length" || reason === "tool_calls" ? reason : "stop";
+}
+
+/** The reply as OpenAI's message: with tool calls, `content` is null when the model wrote no text before them. */
+function messageOf(outcome: FinishedRun & { ok: true }) {
+  if (outcome.toolCalls.length === 0) return { role: "assistant", content: outcome.text, refusal: null };
+  return {
+    role: "assistant",
+    content: outcome.text === "" ? null : outcome.text,
+    refusal: null,
+    tool_calls: outcome.toolCalls.map((call) => ({
+      id: call.id,
+      type: "function",
+      function: { name: call.name, arguments: call.arguments },
+    })),
+  };
 }
 
 function usageOf(usage: Usage) {

@@ -6,7 +6,9 @@ import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart, ChatStreamSink } from "../chat-model.js";
 import { pulledParts } from "../pulled-parts.js";
 import { toAnthropicMessages } from "./to-anthropic-messages.js";
+import { toAnthropicTools } from "./to-anthropic-tools.js";
 import { toProviderError } from "./to-provider-error.js";
+import { ToolUseBlocks } from "./tool-use-blocks.js";
 
 export type AnthropicChatModelConfig = {
   /** The model name sent upstream (for example `claude-sonnet-4-5`). */
@@ -74,7 +76,9 @@ export class AnthropicChatModel implements ChatModel {
       ...(options.temperature !== undefined && { temperature: options.temperature }),
       ...(options.topP !== undefined && { top_p: options.topP }),
       ...(options.stopSequences?.length && { stop_sequences: [...options.stopSequences] }),
+      ...toAnthropicTools(options),
     };
+    const toolUses = new ToolUseBlocks();
     let inputTokens = 0;
     let outputTokens = 0;
     let cachedInputTokens: number | undefined;
@@ -98,7 +102,16 @@ export class AnthropicChatModel implements ChatModel {
             outputTokens = usage.output_tokens;
             break;
           }
+          case "content_block_start": {
+            const block = event.content_block;
+            if (block.type === "tool_use") toolUses.start(event.index, block, sink);
+            break;
+          }
           case "content_block_delta": {
+            if (event.delta.type === "input_json_delta") {
+              toolUses.delta(event.index, event.delta.partial_json, sink);
+              break;
+            }
             if (event.delta.type !== "text_delta") break;
             let text = event.delta.text;
             if (skipLeadingWhitespace) {
@@ -108,6 +121,9 @@ export class AnthropicChatModel implements ChatModel {
             if (text) sink({ type: "text.delta", text });
             break;
           }
+          case "content_block_stop":
+            toolUses.stop(event.index, sink);
+            break;
           case "message_delta":
             stopReason = event.delta.stop_reason ?? stopReason;
             // Counts in message_delta are cumulative: the last one is the total.
@@ -168,6 +184,8 @@ export class AnthropicChatModel implements ChatModel {
 
 function mapStopReason(reason: StopReason | null): FinishReason {
   if (reason === "max_tokens" || reason === "model_context_window_exceeded") return "length";
-  // end_turn, stop_sequence, and tool_use / pause_turn (Parley sends no tools, so neither leaves work undone).
+  // The model waits for the client to run the tools it called.
+  if (reason === "tool_use") return "tool_calls";
+  // end_turn, stop_sequence, and pause_turn (which only Anthropic's server tools cause, and Parley offers none).
   return "stop";
 }

@@ -75,3 +75,123 @@ describe("toAnthropicMessages", () => {
     ]);
   });
 });
+
+describe("toAnthropicMessages with tool calls", () => {
+  const weather = { id: "toolu_1", name: "get_weather", arguments: '{"city":"Paris"}' };
+  const time = { id: "toolu_2", name: "get_time", arguments: "" };
+
+  it("sends an assistant message's calls as tool_use blocks after its text, their arguments parsed", () => {
+    const { messages } = toAnthropicMessages([
+      { role: "user", content: "Weather and time in Paris?" },
+      { role: "assistant", content: "Let me look.", toolCalls: [weather, time] },
+      { role: "tool", toolCallId: "toolu_1", content: "18°C" },
+      { role: "tool", toolCallId: "toolu_2", content: "14:00" },
+    ]);
+    expect(messages[1]).toEqual({
+      role: "assistant",
+      content: [
+        { type: "text", text: "Let me look." },
+        { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } },
+        // No arguments at all is a call without any: the object the API requires, empty.
+        { type: "tool_use", id: "toolu_2", name: "get_time", input: {} },
+      ],
+    });
+  });
+
+  it("sends calls without text as tool_use blocks alone", () => {
+    const { messages } = toAnthropicMessages([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "", toolCalls: [weather] },
+      { role: "tool", toolCallId: "toolu_1", content: "18°C" },
+    ]);
+    expect(messages[1]).toEqual({
+      role: "assistant",
+      content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }],
+    });
+  });
+
+  it("keeps arguments that are no JSON object as written, in an object, as the API takes nothing else", () => {
+    const { messages } = toAnthropicMessages([
+      { role: "user", content: "Go." },
+      {
+        role: "assistant",
+        content: "",
+        toolCalls: [
+          { id: "toolu_cut", name: "get_weather", arguments: '{"city":"Par' },
+          { id: "toolu_list", name: "get_weather", arguments: '["Paris"]' },
+          { id: "toolu_null", name: "get_weather", arguments: "null" },
+          { id: "toolu_blank", name: "get_weather", arguments: "  " },
+        ],
+      },
+    ]);
+    const use = (id: string, input: unknown) => ({ type: "tool_use", id, name: "get_weather", input });
+    expect(messages[1]?.content).toEqual([
+      use("toolu_cut", { _unparsed_arguments: '{"city":"Par' }),
+      use("toolu_list", { _unparsed_arguments: '["Paris"]' }),
+      use("toolu_null", { _unparsed_arguments: "null" }),
+      use("toolu_blank", {}),
+    ]);
+  });
+
+  it("sends tool messages as tool_result blocks of one user turn, with is_error, then the user's next words", () => {
+    const { messages } = toAnthropicMessages([
+      { role: "user", content: "Weather and time in Paris?" },
+      { role: "assistant", content: "", toolCalls: [weather, time] },
+      { role: "tool", toolCallId: "toolu_1", content: "18°C" },
+      { role: "tool", toolCallId: "toolu_2", content: "clock unavailable", isError: true },
+      { role: "user", content: "Also, bring an umbrella?", images: [cat] },
+    ]);
+    expect(messages).toEqual([
+      { role: "user", content: "Weather and time in Paris?" },
+      { role: "assistant", content: expect.any(Array) },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_1", content: "18°C" },
+          { type: "tool_result", tool_use_id: "toolu_2", content: "clock unavailable", is_error: true },
+          block(cat),
+          { type: "text", text: "Also, bring an umbrella?" },
+        ],
+      },
+    ]);
+  });
+
+  it("puts tool results ahead of a user message that came between the calls and their results", () => {
+    const { messages } = toAnthropicMessages([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "", toolCalls: [weather] },
+      { role: "user", content: "In Celsius, please." },
+      { role: "tool", toolCallId: "toolu_1", content: "18°C" },
+    ]);
+    expect(messages[2]).toEqual({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: "toolu_1", content: "18°C" },
+        { type: "text", text: "In Celsius, please." },
+      ],
+    });
+  });
+
+  it("keeps a tool result with no text, sent without content, where an empty message would be dropped", () => {
+    const { messages } = toAnthropicMessages([
+      { role: "user", content: "Ring the bell." },
+      { role: "assistant", content: "", toolCalls: [{ id: "toolu_bell", name: "ring", arguments: "{}" }] },
+      { role: "tool", toolCallId: "toolu_bell", content: "" },
+    ]);
+    expect(messages[2]).toEqual({
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: "toolu_bell" }],
+    });
+  });
+
+  it("continues after the tool results with a trimmed prefill, as it would after text", () => {
+    const result = toAnthropicMessages([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "", toolCalls: [weather] },
+      { role: "tool", toolCallId: "toolu_1", content: "18°C" },
+      { role: "assistant", content: "It is " },
+    ]);
+    expect(result.messages.at(-1)).toEqual({ role: "assistant", content: "It is" });
+    expect(result.trimmedPrefillWhitespace).toBe(" ");
+  });
+});

@@ -4,8 +4,11 @@ import type {
   ImageBlockParam,
   MessageParam,
   TextBlockParam,
+  ToolResultBlockParam,
+  ToolUseBlockParam,
 } from "@anthropic-ai/sdk/resources/messages";
-import type { ChatPrompt } from "../chat-model.js";
+import type { ChatPrompt, ChatPromptMessage } from "../chat-model.js";
+import { toToolUseInput } from "./to-tool-use-input.js";
 
 export type AnthropicMessages = {
   system: string | undefined;
@@ -17,13 +20,17 @@ export type AnthropicMessages = {
   trimmedPrefillWhitespace: string;
 };
 
-type Block = TextBlockParam | ImageBlockParam;
+type Block = TextBlockParam | ImageBlockParam | ToolUseBlockParam | ToolResultBlockParam;
 
 /**
  * System messages become the one top-level `system` prompt, wherever they stood. Consecutive turns of one role are
  * joined (the API wants user and assistant to alternate), and empty turns are dropped (the API refuses them).
  * A user message's images become base64 `image` blocks ahead of its text, the order Anthropic recommends; a turn
  * that is text alone stays a plain string.
+ *
+ * An assistant message's tool calls become `tool_use` blocks after its text. Anthropic has no tool role: a tool
+ * message becomes a `tool_result` block of a user turn, joined with the tool messages and the user message around
+ * it, and ahead of that turn's other blocks, where the API looks for the answers to the calls just before.
  */
 export function toAnthropicMessages(prompt: ChatPrompt): AnthropicMessages {
   const system = prompt
@@ -32,23 +39,12 @@ export function toAnthropicMessages(prompt: ChatPrompt): AnthropicMessages {
   const turns: { role: "user" | "assistant"; blocks: Block[] }[] = [];
   for (const message of prompt) {
     if (message.role === "system") continue;
-    const blocks: Block[] = [
-      ...(message.role === "user" ? (message.images ?? []) : []).map(
-        (image): ImageBlockParam => ({
-          type: "image",
-          source: {
-            type: "base64",
-            media_type: image.mediaType as Base64ImageSource["media_type"],
-            data: image.data,
-          },
-        }),
-      ),
-      ...(message.content === "" ? [] : [{ type: "text" as const, text: message.content }]),
-    ];
+    const role = message.role === "assistant" ? "assistant" : "user";
+    const blocks = blocksOf(message);
     if (blocks.length === 0) continue;
     const previous = turns.at(-1);
-    if (previous?.role === message.role) appendBlocks(previous.blocks, blocks);
-    else turns.push({ role: message.role, blocks });
+    if (previous?.role === role) appendBlocks(previous.blocks, blocks);
+    else turns.push({ role, blocks });
   }
   let trimmedPrefillWhitespace = "";
   const last = turns.at(-1);
@@ -56,9 +52,9 @@ export function toAnthropicMessages(prompt: ChatPrompt): AnthropicMessages {
   if (last?.role === "assistant" && lastBlock?.type === "text") {
     const trimmed = lastBlock.text.trimEnd();
     trimmedPrefillWhitespace = lastBlock.text.slice(trimmed.length);
-    // An assistant turn is text alone, joined into one block.
-    if (trimmed === "") turns.pop();
-    else lastBlock.text = trimmed;
+    if (trimmed !== "") lastBlock.text = trimmed;
+    else if (last.blocks.length > 1) last.blocks.pop();
+    else turns.pop();
   }
   return {
     system: system.length > 0 ? system.join("\n\n") : undefined,
@@ -67,11 +63,55 @@ export function toAnthropicMessages(prompt: ChatPrompt): AnthropicMessages {
   };
 }
 
-/** Text that meets text is joined into one block, as the messages it came from were one turn each. */
+/** A message's blocks, in the order the API reads them. */
+function blocksOf(message: ChatPromptMessage): Block[] {
+  if (message.role === "tool") {
+    return [
+      {
+        type: "tool_result",
+        // Checked before the prompt gets here; were it missing, the API's refusal would name the block.
+        tool_use_id: message.toolCallId ?? "",
+        // A result without text goes without `content`: the form the API documents for a tool that returns nothing.
+        ...(message.content !== "" && { content: message.content }),
+        ...(message.isError === true && { is_error: true }),
+      },
+    ];
+  }
+  return [
+    ...(message.role === "user" ? (message.images ?? []) : []).map(
+      (image): ImageBlockParam => ({
+        type: "image",
+        source: {
+          type: "base64",
+          media_type: image.mediaType as Base64ImageSource["media_type"],
+          data: image.data,
+        },
+      }),
+    ),
+    ...(message.content === "" ? [] : [{ type: "text" as const, text: message.content }]),
+    ...(message.role === "assistant" ? (message.toolCalls ?? []) : []).map(
+      (call): ToolUseBlockParam => ({
+        type: "tool_use",
+        id: call.id,
+        name: call.name,
+        input: toToolUseInput(call.arguments),
+      }),
+    ),
+  ];
+}
+
+/**
+ * Text that meets text is joined into one block, as the messages it came from were one turn each. A tool result
+ * goes after the turn's other results but ahead of anything else: the API takes a user turn's results only at its
+ * start, and a user message may stand between an assistant's calls and their answers.
+ */
 function appendBlocks(blocks: Block[], more: readonly Block[]): void {
   for (const block of more) {
     const previous = blocks.at(-1);
-    if (previous?.type === "text" && block.type === "text") previous.text += `\n\n${block.text}`;
+    if (block.type === "tool_result") {
+      const firstOther = blocks.findIndex((other) => other.type !== "tool_result");
+      blocks.splice(firstOther === -1 ? blocks.length : firstOther, 0, block);
+    } else if (previous?.type === "text" && block.type === "text") previous.text += `\n\n${block.text}`;
     else blocks.push(block.type === "text" ? { ...block } : block);
   }
 }

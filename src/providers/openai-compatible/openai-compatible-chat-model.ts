@@ -15,8 +15,10 @@ import { pulledParts } from "../pulled-parts.js";
 import { upstreamAgent } from "../upstream-agent.js";
 import { callUpstream } from "../upstream-call.js";
 import { openAIHttpError, openAIStreamError } from "./openai-http-error.js";
+import { OpenAIToolCallStream } from "./openai-tool-call-stream.js";
 import { toOpenAIMessages } from "./to-openai-messages.js";
 import { toOpenAIResponseFormat } from "./to-openai-response-format.js";
+import { toOpenAIToolFields } from "./to-openai-tools.js";
 import { toProviderError } from "./to-provider-error.js";
 
 export type OpenAICompatibleChatModelConfig = {
@@ -65,6 +67,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
   /** Each chunk of the upstream's body is parsed, and its parts handed on, as the socket reads it. */
   async streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
     let finishReason: FinishReason | "content_filter" | undefined;
+    // Made at the first `tool_calls` piece: most replies call no tool.
+    let toolCalls: OpenAIToolCallStream | undefined;
     let sawDone = false;
     let responded = false;
     try {
@@ -110,9 +114,18 @@ export class OpenAICompatibleChatModel implements ChatModel {
             const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
             const text = choice?.delta?.content;
             if (typeof text === "string" && text !== "") sink({ type: "text.delta", text });
+            const toolCallPieces = choice?.delta?.tool_calls;
+            if (Array.isArray(toolCallPieces)) {
+              toolCalls ??= new OpenAIToolCallStream();
+              toolCalls.push(toolCallPieces, sink);
+            }
             if (typeof choice?.finish_reason === "string")
               finishReason = mapFinishReason(choice.finish_reason);
-            if (typeof chunk.usage?.prompt_tokens === "number") sink(usagePart(chunk.usage));
+            if (typeof chunk.usage?.prompt_tokens === "number") {
+              // The usage comes after every piece of the reply: the calls held back go before it.
+              toolCalls?.flush(sink);
+              sink(usagePart(chunk.usage));
+            }
           }
         } finally {
           datas.length = 0;
@@ -127,6 +140,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
       sink({ type: "error", error: toProviderError(error, responded) });
       return;
     }
+    toolCalls?.flush(sink);
+    const incompleteCall = toolCalls?.incompleteCallError();
     if (options.signal?.aborted) {
       sink({ type: "finish", reason: "stopped" });
     } else if (finishReason === undefined || !sawDone) {
@@ -144,6 +159,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
           isRetryable: false,
         }),
       });
+    } else if (incompleteCall) {
+      sink({ type: "error", error: incompleteCall });
+    } else if (finishReason === "stop" && toolCalls?.begun) {
+      // OpenAI itself says `stop` when `tool_choice` named the tool, and so do some other servers for any call: the
+      // reply still ended in calls the client is to run.
+      sink({ type: "finish", reason: "tool_calls" });
     } else {
       sink({ type: "finish", reason: finishReason });
     }
@@ -167,6 +188,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       ...(options.seed !== undefined && { seed: options.seed }),
       ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
       ...(options.responseFormat && { response_format: toOpenAIResponseFormat(options.responseFormat) }),
+      ...toOpenAIToolFields(options),
       ...(options.prompt.at(-1)?.role === "assistant" && this.#config.prefillRequestFields),
     };
   }
@@ -205,6 +227,8 @@ function mapFinishReason(
   reason: NonNullable<ChatCompletionChunk.Choice["finish_reason"]>,
 ): FinishReason | "content_filter" {
   if (reason === "content_filter") return "content_filter";
+  // `function_call` is the legacy API's name for the same stop, still sent by some servers.
+  if (reason === "tool_calls" || reason === "function_call") return "tool_calls";
   return reason === "length" ? "length" : "stop";
 }
 

@@ -53,4 +53,36 @@ describe("toOpenAIMessages", () => {
       { role: "assistant", content: "Yes." },
     ]);
   });
+
+  it("sends an assistant message's tool calls as tool_calls, with null content when it wrote no text", () => {
+    const call = { id: "call_1", name: "get_time", arguments: "{}" };
+    const wireCall = { id: "call_1", type: "function", function: { name: "get_time", arguments: "{}" } };
+    expect(
+      toOpenAIMessages([
+        { role: "assistant", content: "", toolCalls: [call] },
+        { role: "assistant", content: "Checking.", toolCalls: [call] },
+      ]),
+    ).toEqual([
+      { role: "assistant", content: null, tool_calls: [wireCall] },
+      { role: "assistant", content: "Checking.", tool_calls: [wireCall] },
+    ]);
+  });
+
+  it("keeps an assistant message with an empty list of calls a plain text message", () => {
+    expect(toOpenAIMessages([{ role: "assistant", content: "Done.", toolCalls: [] }])).toEqual([
+      { role: "assistant", content: "Done." },
+    ]);
+  });
+
+  it("sends a tool result as a tool message for its call, a failed one with its content as it is", () => {
+    expect(
+      toOpenAIMessages([
+        { role: "tool", toolCallId: "call_1", content: '{"celsius":4}' },
+        { role: "tool", toolCallId: "call_2", content: "City not found.", isError: true },
+      ]),
+    ).toEqual([
+      { role: "tool", tool_call_id: "call_1", content: '{"celsius":4}' },
+      { role: "tool", tool_call_id: "call_2", content: "City not found." },
+    ]);
+  });
 });

@@ -44,6 +44,11 @@ export type FailoverCandidate = {
    * that cannot, which would answer in free text. Absent, it is assumed to.
    */
   structuredOutputs?: boolean;
+  /**
+   * Whether the model calls tools (the catalog's toolCalls): a request that offers tools skips a candidate that
+   * cannot, which would answer without the calls asked of it. Absent, it is assumed to.
+   */
+  toolCalls?: boolean;
 };
 
 export type AttemptOutcome = "finished" | "failed" | "refused" | "stopped";
@@ -81,7 +86,11 @@ export type ResilientChatModelConfig = {
 };
 
 type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supportsPrefill">> &
-  Pick<FailoverCandidate, "breaker" | "endpointId"> & { seesImages: boolean; answersInJson: boolean };
+  Pick<FailoverCandidate, "breaker" | "endpointId"> & {
+    seesImages: boolean;
+    answersInJson: boolean;
+    callsTools: boolean;
+  };
 
 /** What one call to one candidate came to. */
 type AttemptResult = { deliveredCharacters: number; usage: UsagePart | undefined } & (
@@ -111,6 +120,7 @@ export class ResilientChatModel implements ChatModel {
       supportsPrefill: candidate.supportsPrefill ?? true,
       seesImages: candidate.modalities?.includes("image") ?? true,
       answersInJson: candidate.structuredOutputs ?? true,
+      callsTools: candidate.toolCalls ?? true,
     }));
     this.#policy = config.retryPolicy ?? new RetryPolicy();
     this.#onAttempt = config.onAttempt;
@@ -136,17 +146,25 @@ export class ResilientChatModel implements ChatModel {
     const showsImages = options.prompt.some((message) => (message.images?.length ?? 0) > 0);
     /** Candidates passed over because they cannot take the request: not calls, so not reported. */
     const passedOver = new PassedOver();
+    /** Whether the reader has been given a tool call: a reply that cannot be continued, as text can. */
+    let calledTools = false;
+    const offersTools = (options.tools?.length ?? 0) > 0;
 
     for (const candidate of this.#candidates) {
-      const continuation = delivered.length > 0;
+      const continuation = delivered.length > 0 || calledTools;
       // A JSON reply is not continued: the next model's grammar or schema would start a new document mid-way.
-      if (continuation && (!candidate.supportsPrefill || options.responseFormat)) continue;
+      // Nor is a reply with tool calls: a prefill carries text only, so the next model would not know of them.
+      if (continuation && (!candidate.supportsPrefill || options.responseFormat || calledTools)) continue;
       if (showsImages && !candidate.seesImages) {
         passedOver.add("cannot see the prompt's images", candidate.id);
         continue;
       }
       if (options.responseFormat && !candidate.answersInJson) {
         passedOver.add("cannot be held to JSON replies", candidate.id);
+        continue;
+      }
+      if (offersTools && !candidate.callsTools) {
+        passedOver.add("cannot call tools", candidate.id);
         continue;
       }
       const prompt: ChatPrompt = continuation
@@ -192,6 +210,12 @@ export class ResilientChatModel implements ChatModel {
               if (deliveredCharacters === 0) sink(modelStart);
               deliveredCharacters += part.text.length;
               delivered.add(part.text);
+              sink(part);
+            } else if (part.type === "tool_call.start" || part.type === "tool_call.delta") {
+              if (deliveredCharacters === 0) sink(modelStart);
+              // Counted as delivered (a call cut mid-way is not retried from scratch: the reader has its start).
+              deliveredCharacters += part.type === "tool_call.start" ? part.name.length : part.arguments.length;
+              calledTools = true;
               sink(part);
             } else if (part.type === "usage") {
               callUsage = part;
@@ -274,11 +298,17 @@ export class ResilientChatModel implements ChatModel {
 
     const note = passedOver.note();
     const notTried = note ? ` (${note})` : "";
-    if (delivered.length > 0) {
+    if (delivered.length > 0 || calledTools) {
       if (tally.usage) sink(tally.usage);
       sink({
         type: "error",
-        error: incompleteError(delivered, cut, `no fallback model could continue it${notTried}`),
+        error: incompleteError(
+          delivered,
+          cut,
+          calledTools
+            ? "a reply that called tools is not continued on another model"
+            : `no fallback model could continue it${notTried}`,
+        ),
       });
       return;
     }

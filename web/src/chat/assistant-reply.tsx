@@ -1,10 +1,12 @@
 /**
- * A reply from the model: Markdown that streams in with a caret, its citation marks, its state when it did not
- * simply finish (reconnecting, stopped, incomplete, interrupted), its follow-up questions as chips, and under it
- * copy as Markdown, regenerate, branches and the footer.
+ * A reply from the model: Markdown that streams in with a caret, its citation marks, the tools it called (in an API
+ * client's exchange with tools), its state when it did not simply finish (reconnecting, stopped, incomplete,
+ * interrupted, waiting for tool results), its follow-up questions as chips, and under it copy as Markdown,
+ * regenerate, branches and the footer.
  */
 import { memo, useMemo } from "react";
 import type { Citation } from "../../../src/core/citation-check.js";
+import type { ToolCall } from "../../../src/core/tool-call.js";
 import type { ModelListing } from "../api/model-listing.js";
 import type { TreeMessage } from "../api/parley-api.js";
 import { attachMarks, citationMarksOf, withoutOpenMark } from "../citations/citation-marks.js";
@@ -19,6 +21,9 @@ import type { RunRouting } from "./chat-session-state.js";
 import { FollowUpChips } from "./follow-up-chips.js";
 import { splitFollowUps } from "./follow-up-questions.js";
 import { ReplyFooter } from "./reply-footer.js";
+import { ToolCallList } from "./tool-blocks.js";
+
+const NO_TOOL_CALLS: readonly ToolCall[] = [];
 
 type AssistantReplyProps = {
   message: TreeMessage;
@@ -48,6 +53,7 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
   const { t } = useTranslation();
   const streaming = message.status === "streaming";
   const failed = message.status === "incomplete" || message.status === "interrupted";
+  const toolCalls = message.toolCalls ?? NO_TOOL_CALLS;
   const { body, questions } = useMemo(
     () => splitFollowUps(message.content, streaming),
     [message.content, streaming],
@@ -68,7 +74,7 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
       <div className="visually-hidden">{t("message.assistant")}</div>
       {/* Polite and busy while streaming: screen readers hear the reply once it ends, not every token. */}
       <div className="reply-content" aria-live="polite" aria-busy={streaming} aria-atomic="false">
-        {message.content === "" && streaming ? (
+        {message.content === "" && streaming && toolCalls.length === 0 ? (
           <div className="thinking">
             <span className="thinking-dot" />
             <span className="thinking-dot" />
@@ -84,6 +90,7 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
           />
         )}
       </div>
+      <ToolCallList calls={toolCalls} />
       {reconnecting && streaming && (
         <BusyStatus className="reply-state is-reconnecting">{t("message.reconnecting")}</BusyStatus>
       )}
@@ -94,6 +101,12 @@ export const AssistantReply = memo(function AssistantReply(props: AssistantReply
       )}
       {message.status === "complete" && message.finishReason === "length" && (
         <div className="reply-state is-length">{t("message.lengthLimit")}</div>
+      )}
+      {/* Only while nothing follows: the client that offered the tools runs them and sends their results. */}
+      {message.status === "complete" && message.finishReason === "tool_calls" && isLast && (
+        <div className="reply-state is-tool-calls" role="status">
+          {t("message.waitingForToolResults")}
+        </div>
       )}
       {failed && (
         <div className="reply-state is-failed" role="alert">

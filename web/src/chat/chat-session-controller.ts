@@ -53,13 +53,18 @@ type RunFollower = {
   temporaryUserId: string | null;
   runId: string | null;
   text: string;
+  /** Tool call events not yet given to the page: taken with the text, once per frame (arguments stream like text). */
+  toolCallEvents: RunEvent[];
   stopRequested: boolean;
   stream: RunStream | null;
   /** A new message's text and images: back to the composer if the server refuses to start its run. */
   unsent: OutgoingMessage | null;
 };
 
-/** Text arrives token by token; the page takes it at most once per frame, or every 100 ms in a hidden tab. */
+/**
+ * Text and tool calls' arguments arrive token by token; the page takes them at most once per frame, or every 100 ms
+ * in a hidden tab.
+ */
 const HIDDEN_TAB_FLUSH_MS = 100;
 
 export class ChatSessionController {
@@ -286,6 +291,11 @@ export class ChatSessionController {
         follower.text += event.data.text;
         this.#scheduleText(follower);
         return;
+      case "tool_call.start":
+      case "tool_call.delta":
+        follower.toolCallEvents.push(event);
+        this.#scheduleText(follower);
+        return;
       case "citation":
         dispatch({ type: "runEvent", messageId: follower.assistantId, event });
         return;
@@ -356,6 +366,10 @@ export class ChatSessionController {
     this.#cancelFlush();
     for (const follower of this.#pendingText) {
       this.#config.dispatch({ type: "runText", messageId: follower.assistantId, text: follower.text });
+      const events = follower.toolCallEvents.splice(0);
+      for (const event of events) {
+        this.#config.dispatch({ type: "runEvent", messageId: follower.assistantId, event });
+      }
     }
     this.#pendingText.clear();
   }
@@ -374,7 +388,16 @@ function newFollower(
   runId: string | null,
   unsent: OutgoingMessage | null = null,
 ): RunFollower {
-  return { assistantId, temporaryUserId, runId, text: "", stopRequested: false, stream: null, unsent };
+  return {
+    assistantId,
+    temporaryUserId,
+    runId,
+    text: "",
+    toolCallEvents: [],
+    stopRequested: false,
+    stream: null,
+    unsent,
+  };
 }
 
 /**

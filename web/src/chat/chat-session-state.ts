@@ -15,6 +15,7 @@ import {
   treeFrom,
   updateMessage,
 } from "./message-tree.js";
+import { withToolCallEvent } from "./tool-calls.js";
 
 /** How `auto` chose a reply's model, as run.start tells it. */
 export type RunRouting = NonNullable<RunEventDataMap["run.start"]["routing"]>;
@@ -225,8 +226,17 @@ export function chatSessionReducer(state: ChatSessionState, action: ChatSessionA
   }
 }
 
+/** What a run's event changes in its reply; an event the page has no use for (or does not know) changes nothing. */
 function applyRunEvent(tree: MessageTree, messageId: string, event: RunEvent): MessageTree {
   switch (event.event) {
+    case "tool_call.start":
+    case "tool_call.delta": {
+      const message = tree.messages[messageId];
+      if (!message) return tree;
+      const known = message.toolCalls ?? [];
+      const toolCalls = withToolCallEvent(known, event);
+      return toolCalls === known ? tree : updateMessage(tree, messageId, { toolCalls });
+    }
     case "usage":
       return updateMessage(tree, messageId, { usage: event.data });
     case "run.end":

@@ -1,8 +1,9 @@
 /**
  * The thread on screen, in a column that follows the end of a streaming reply until the user scrolls up;
- * then a "Jump to latest" button brings them back.
+ * then a "Jump to latest" button brings them back. A tool's result shows as a block of its own, named after the
+ * tool whose call in the thread it answers.
  */
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Citation } from "../../../src/core/citation-check.js";
 import type { Attachment } from "../api/file-api.js";
 import type { ModelListing } from "../api/model-listing.js";
@@ -12,6 +13,8 @@ import { ArrowDownIcon } from "../ui/icons.js";
 import { AssistantReply } from "./assistant-reply.js";
 import type { RunRouting } from "./chat-session-state.js";
 import { type MessageTree, siblingIds } from "./message-tree.js";
+import { ToolResult } from "./tool-blocks.js";
+import { toolCallsById } from "./tool-calls.js";
 import { UserMessage } from "./user-message.js";
 
 /** Within this many pixels of the end counts as at the end. */
@@ -76,6 +79,7 @@ export function MessageList(props: MessageListProps) {
   }, [followSignal, scrollToEnd]);
 
   const last = thread.at(-1);
+  const toolCalls = useMemo(() => toolCallsById(thread), [thread]);
   return (
     <div className="message-scroller" ref={scroller} onScroll={onScroll}>
       <div className="message-column">
@@ -88,6 +92,15 @@ export function MessageList(props: MessageListProps) {
               busy={busy}
               onSelect={onSelect}
               onEdit={onEdit}
+            />
+          ) : message.role === "tool" ? (
+            <ToolResult
+              key={message.id}
+              message={message}
+              toolName={message.toolCallId ? toolCalls.get(message.toolCallId)?.name : undefined}
+              siblings={siblingIds(tree, message)}
+              busy={busy}
+              onSelect={onSelect}
             />
           ) : (
             <AssistantReply

@@ -422,6 +422,16 @@ export const en = {
   "message.stopFailed": "Could not stop the reply: {message}",
   "message.dismiss": "Dismiss",
   "message.followUps": "Follow-up questions",
+  "message.waitingForToolResults": "Waiting for the tool results",
+
+  "tools.calls": "Tool calls",
+  "tools.call": "Tool call",
+  "tools.noArguments": "No arguments",
+  "tools.result": "Tool result",
+  "tools.resultOf": "Result of {name}",
+  "tools.resultOfCall": "Result of call {id}",
+  "tools.resultLines": "{count} lines",
+  "tools.empty": "Empty",
 
   "footer.tokens": "{count} tokens",
   "footer.tokensDetail": "{input} in, {output} out",

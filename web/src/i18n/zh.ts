@@ -413,6 +413,16 @@ export const zh: Dictionary = {
   "message.stopFailed": "无法停止回复：{message}",
   "message.dismiss": "关闭",
   "message.followUps": "延伸问题",
+  "message.waitingForToolResults": "正在等待工具结果",
+
+  "tools.calls": "工具调用",
+  "tools.call": "工具调用",
+  "tools.noArguments": "无参数",
+  "tools.result": "工具结果",
+  "tools.resultOf": "{name} 的结果",
+  "tools.resultOfCall": "调用 {id} 的结果",
+  "tools.resultLines": "{count} 行",
+  "tools.empty": "空",
 
   "footer.tokens": "{count} token",
   "footer.tokensDetail": "输入 {input}，输出 {output}",

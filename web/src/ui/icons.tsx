@@ -134,3 +134,15 @@ export const ImageIcon = () => (
     <path d="m21 16-5-5-9 9" />
   </Icon>
 );
+export const ToolIcon = () => (
+  <Icon size={14}>
+    <path d="M14.7 6.3a4 4 0 0 0 5 5l-8.4 8.4a2.1 2.1 0 0 1-3-3z" />
+    <path d="M14.7 6.3 17 4a4 4 0 0 1 3 3l-2.3 2.3" />
+  </Icon>
+);
+export const ToolResultIcon = () => (
+  <Icon size={14}>
+    <path d="M9 10 4 15l5 5" />
+    <path d="M20 4v7a4 4 0 0 1-4 4H4" />
+  </Icon>
+);
