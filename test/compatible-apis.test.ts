@@ -163,21 +163,21 @@ describe("the OpenAI-compatible API, through the official openai client", () => 
     expect((bad as Error).message).toMatch(/temperature/);
   });
 
-  it("refuses by name what asks for another kind of answer (tools, log probabilities), and takes their defaults", async () => {
+  it("refuses by name what asks for another kind of answer (a tool choice without tools, log probabilities), and takes their defaults", async () => {
     const messages = [{ role: "user" as const, content: "hi" }];
     const tool = { type: "function" as const, function: { name: "lookup", parameters: { type: "object" } } };
     const refusals = await Promise.all(
       [
-        openai.chat.completions.create({ model: "tiny", messages, tools: [tool] }),
         openai.chat.completions.create({ model: "tiny", messages, tool_choice: "required" }),
         openai.chat.completions.create({ model: "tiny", messages, logprobs: true }),
+        openai.chat.completions.create({ model: "tiny", messages, functions: [tool.function] }),
       ].map((request) => request.catch((error: unknown) => error)),
     );
     for (const refusal of refusals) expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
     expect(refusals.map((refusal) => (refusal as Error).message)).toEqual([
-      expect.stringMatching(/`tools`: Parley's models do not call tools yet/),
-      expect.stringMatching(/`tool_choice`: Parley's models do not call tools yet/),
+      expect.stringMatching(/`tool_choice`: a tool choice that makes the model call a tool needs `tools`/),
       expect.stringMatching(/`logprobs`: Parley does not return log probabilities/),
+      expect.stringMatching(/`functions`: Parley takes tools as `tools` and `tool_choice`/),
     ]);
 
     // What clients send by default asks for nothing Parley lacks, and is answered.
@@ -370,16 +370,6 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
       .catch((error: unknown) => error);
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect((bad as Error).message).toMatch(/max_tokens/);
-    const tools = await anthropic.messages
-      .create({
-        model: "tiny",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "hi" }],
-        tools: [{ name: "lookup", input_schema: { type: "object" } }],
-      })
-      .catch((error: unknown) => error);
-    expect(tools).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((tools as Error).message).toMatch(/`tools`: Parley's models do not call tools yet/);
     expect(await anthropic.models.retrieve("tiny-loop")).toMatchObject({ type: "model", id: "tiny-loop" });
     const unknownModel = await anthropic.models.retrieve("claude-9").catch((error: unknown) => error);
     expect(unknownModel).toBeInstanceOf(Anthropic.NotFoundError);

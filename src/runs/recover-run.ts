@@ -1,5 +1,7 @@
 /** Ends a run that a crashed or killed server left in flight, from what its event log kept. */
+
 import type { Citation } from "../core/citation-check.js";
+import { collectToolCalls } from "../core/collect-tool-calls.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import type { OwnedRun, Run } from "../core/run.js";
 import type { RunEvent } from "../core/run-event.js";
@@ -44,6 +46,8 @@ async function endRun(transaction: ParleyStore, run: Run): Promise<void> {
     if (event.event === "text.delta") text += event.data.text;
     else if (event.event === "citation") citations.push(event.data);
   }
+  // A reply that had called tools keeps its calls too: the one that ended is what its client runs.
+  const toolCalls = collectToolCalls(events);
   const last = events.at(-1);
   const endedAt = Date.now();
 
@@ -57,6 +61,7 @@ async function endRun(transaction: ParleyStore, run: Run): Promise<void> {
       usage: last.data.usage,
       timings: last.data.timings,
       ...(citations.length > 0 && { citations }),
+      ...(toolCalls.length > 0 && { toolCalls }),
       updatedAt: endedAt,
     });
     await transaction.runs.update(run.id, { status: stopped ? "stopped" : "completed", endedAt });
@@ -80,6 +85,7 @@ async function endRun(transaction: ParleyStore, run: Run): Promise<void> {
     status: interrupted ? "interrupted" : "incomplete",
     error: { code: error.code, message: error.message },
     ...(citations.length > 0 && { citations }),
+    ...(toolCalls.length > 0 && { toolCalls }),
     updatedAt: endedAt,
   });
   await transaction.runs.update(run.id, { status: interrupted ? "interrupted" : "failed", endedAt });

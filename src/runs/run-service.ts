@@ -206,10 +206,11 @@ export class RunService {
     const messages = await store.messages.listByConversation(conversation.id);
     const target = messages.find((message) => message.id === options.messageId);
     if (!target) throw new NotFoundError("Message", options.messageId);
-    const userMessage =
-      target.role === "user"
-        ? target
-        : messages.find((message) => message.id === target.parentId && message.role === "user");
+    // A reply answers a user message, or a tool's result (an exchange with tools, stored from a compatible API).
+    const answers = (message: Message) => message.role === "user" || message.role === "tool";
+    const userMessage = answers(target)
+      ? target
+      : messages.find((message) => message.id === target.parentId && answers(message));
     if (!userMessage) {
       throw new BadRequestError(
         `Message ${options.messageId} does not answer a user message, so there is nothing to regenerate.`,

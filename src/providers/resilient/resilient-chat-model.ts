@@ -214,7 +214,8 @@ export class ResilientChatModel implements ChatModel {
             } else if (part.type === "tool_call.start" || part.type === "tool_call.delta") {
               if (deliveredCharacters === 0) sink(modelStart);
               // Counted as delivered (a call cut mid-way is not retried from scratch: the reader has its start).
-              deliveredCharacters += part.type === "tool_call.start" ? part.name.length : part.arguments.length;
+              deliveredCharacters +=
+                part.type === "tool_call.start" ? part.name.length : part.arguments.length;
               calledTools = true;
               sink(part);
             } else if (part.type === "usage") {
