@@ -256,6 +256,13 @@ describe("which models are asked when a request offers tools", () => {
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("model_cannot_call_tools");
     expect((error as Error).message).toMatch(/"gpt-tools"/);
+    // The catalog says which models call tools.
+    const { models } = await parley.json<{ models: { id: string; toolCalls: boolean }[] }>("/api/models");
+    expect(Object.fromEntries(models.map((model) => [model.id, model.toolCalls]))).toMatchObject({
+      "gpt-tools": true,
+      "plain-fast": false,
+      "claude-tools": true,
+    });
   });
 
   it("sends `auto` past the cheapest model when it cannot call tools, and to it when tool_choice is none", async () => {
