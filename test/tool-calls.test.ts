@@ -369,6 +369,7 @@ describe("malformed requests with tools", () => {
         /"nope"/,
       ],
       [postOpenAI({ tool_choice: "required" }), /needs `tools`/],
+      [postOpenAI({ tools: [weather, weather] }), /two tools are named "get_weather"/],
       [
         postOpenAI({ tools: [{ type: "function", function: { name: "bad name!" } }] }),
         /tools\.0\.function\.name/,

@@ -8,8 +8,8 @@ import type { RunCallOptions } from "../../runs/run-service.js";
 import { parseInput } from "../parse-body.js";
 import {
   type CompatibleRequest,
-  checkToolChoice,
   checkToolResults,
+  checkTools,
   onlyUserImages,
   textOf,
 } from "./compatible-request.js";
@@ -123,7 +123,7 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
     ...(request.stop_sequences?.length && { stopSequences: request.stop_sequences }),
     ...toolOptions(request),
   };
-  checkToolChoice(call, "tool_choice");
+  checkTools(call, "tool_choice");
   return {
     model: request.model,
     messages: promptOf(request),

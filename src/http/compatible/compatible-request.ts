@@ -29,8 +29,23 @@ export function checkToolResults(messages: ChatPrompt, where: (index: number) =>
   });
 }
 
-/** A tool the request names in its tool choice must be one it offers. */
-export function checkToolChoice(call: RunCallOptions, field: string): void {
+/**
+ * The tools must have names of their own (a call names its tool, so two of one name could not be told apart), and
+ * a tool the request names in its tool choice must be one it offers.
+ */
+export function checkTools(call: RunCallOptions, field: string): void {
+  const names = new Set<string>();
+  for (const tool of call.tools ?? []) {
+    if (names.has(tool.name)) {
+      throw new BadRequestError(
+        `\`tools\`: two tools are named ${JSON.stringify(tool.name)}; each needs a name of its own.`,
+        {
+          code: "invalid_request",
+        },
+      );
+    }
+    names.add(tool.name);
+  }
   const choice = call.toolChoice;
   if (choice === undefined || choice === "auto" || choice === "none") return;
   if (!call.tools?.length) {

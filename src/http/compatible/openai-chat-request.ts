@@ -8,8 +8,8 @@ import type { RunCallOptions } from "../../runs/run-service.js";
 import { parseInput } from "../parse-body.js";
 import {
   type CompatibleRequest,
-  checkToolChoice,
   checkToolResults,
+  checkTools,
   onlyUserImages,
   textOf,
 } from "./compatible-request.js";
@@ -148,7 +148,7 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
     ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),
     ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
   };
-  checkToolChoice(call, "tool_choice");
+  checkTools(call, "tool_choice");
   return {
     model: request.model,
     messages,
