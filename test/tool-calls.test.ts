@@ -248,6 +248,19 @@ describe("tool calls through the official @anthropic-ai/sdk", () => {
   });
 });
 
+describe("counting a prompt with tools", () => {
+  it("counts the tools' definitions as part of the prompt (count_tokens), as the model's server puts them there", async () => {
+    const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
+    const without = await anthropic.messages.countTokens({ model: "claude-tools", messages });
+    const withTools = await anthropic.messages.countTokens({
+      model: "claude-tools",
+      messages,
+      tools: [claudeWeather],
+    });
+    expect(withTools.input_tokens).toBeGreaterThan(without.input_tokens + 10);
+  });
+});
+
 describe("which models are asked when a request offers tools", () => {
   it("refuses a named model that cannot call tools, naming those that can", async () => {
     const error = await openai.chat.completions

@@ -16,6 +16,7 @@ import type { ChatPrompt } from "../providers/chat-model.js";
 import { assertWithinRun } from "./assert-within-run.js";
 import { conversationPrompt } from "./conversation-prompt.js";
 import { conversationTitle } from "./conversation-title.js";
+import { countedPrompt } from "./counted-prompt.js";
 import { inlineFiles } from "./inline-files.js";
 import { InstanceLifecycle, type RunInstanceConfig } from "./instance-lifecycle.js";
 import type { LiveRun } from "./live-run.js";
@@ -276,9 +277,16 @@ export class RunService {
    * The tokens the prompt takes for the model that would answer it, as that model counts them (its own tokenizer,
    * or an estimate from what its upstream reported): a bot's model with the bot's instructions and knowledge.
    */
-  async countPromptTokens(options: { model: string; messages: ChatPrompt; userId: string }): Promise<number> {
+  async countPromptTokens(options: {
+    model: string;
+    messages: ChatPrompt;
+    userId: string;
+    /** The tools the request would offer: their definitions take tokens too. */
+    tools?: RunCallOptions["tools"];
+  }): Promise<number> {
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
-    const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, options.messages, {});
+    const call = options.tools?.length ? { tools: options.tools } : {};
+    const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, options.messages, call);
     const { entry, context } = await this.#router.route(
       turn.requested,
       turn.prompt,
@@ -288,7 +296,7 @@ export class RunService {
     // Routing counted the prompt to fit it; it counts again only if it had to leave turns out.
     return context.trimmedMessages === 0 && !turn.sectioned
       ? context.promptTokens
-      : this.#tokens.count(entry, turn.prompt);
+      : this.#tokens.count(entry, countedPrompt(turn.prompt, entry.info.toolCalls ? call.tools : undefined));
   }
 
   /** The live run, if it is still going or has not yet been fully written down. */

@@ -28,11 +28,9 @@ export function registerAnthropicMessagesRoutes(
     scope.setErrorHandler(handleAnthropicError);
     // Counted as the model that would answer counts it (a bot's with its instructions); no reply, so no limit taken.
     scope.post("/v1/messages/count_tokens", async (request) => {
-      const { model, messages } = parseAnthropicCountTokensRequest(request.body);
+      const counted = parseAnthropicCountTokensRequest(request.body);
       const principal = principalOf(request);
-      return {
-        input_tokens: await deps.runs.countPromptTokens({ model, messages, userId: principal.userId }),
-      };
+      return { input_tokens: await deps.runs.countPromptTokens({ ...counted, userId: principal.userId }) };
     });
 
     scope.post("/v1/messages", async (request, reply) => {
