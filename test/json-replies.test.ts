@@ -33,7 +33,14 @@ beforeAll(async () => {
         faultModel("slow-start", "slow-first-token@start", { tier: "smart" }),
       ]),
       anthropicProvider("anthropic", upstream, [
-        faultModel("claude", "ok@claude", { tier: "fast", pricing: { input: 0.05, output: 0.1 } }),
+        // A server of Anthropic's API that cannot be held to JSON (it would not take the forced tool call).
+        faultModel("claude", "ok@claude", {
+          tier: "fast",
+          pricing: { input: 0.05, output: 0.1 },
+          structuredOutputs: false,
+        }),
+        // A model that calls the tools it is offered, as Anthropic's own do.
+        faultModel("claude-json", "tools@claude-json", { tier: "smart", pricing: { input: 15, output: 75 } }),
       ]),
     ],
   }));
@@ -131,6 +138,53 @@ describe("JSON replies on /v1/chat/completions with remote models", () => {
     const plain = await openai.chat.completions.create({ model: "json-down", messages });
     expect(plain.choices[0]?.message.content).toBe(upstream.replyText("ok@claude"));
     expect(claudeCalls()).toBe(before + 1);
+  });
+
+  it("holds an Anthropic model's reply to JSON with a forced call of a tool made from the schema, streamed and not", async () => {
+    const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
+    const format = { type: "json_schema" as const, json_schema: { name: "place", schema } };
+    const plain = await openai.chat.completions.create({
+      model: "claude-json",
+      messages,
+      response_format: format,
+    });
+    expect(JSON.parse(plain.choices[0]?.message.content ?? "")).toEqual({ city: "Paris" });
+    expect(plain.choices[0]?.finish_reason).toBe("stop");
+    const sent = upstream.requestsFor("tools@claude-json").at(-1);
+    expect(sent?.body.tools).toEqual([
+      { name: "place", description: expect.any(String), input_schema: schema },
+    ]);
+    expect(sent?.body.tool_choice).toEqual({ type: "tool", name: "place", disable_parallel_tool_use: true });
+
+    const streamed = await openai.chat.completions
+      .stream({ model: "claude-json", messages, response_format: { type: "json_object" } })
+      .finalChatCompletion();
+    expect(JSON.parse(streamed.choices[0]?.message.content ?? "")).toEqual({ city: "Paris" });
+    expect(upstream.requestsFor("tools@claude-json").at(-1)?.body.tool_choice).toMatchObject({
+      name: "json_reply",
+    });
+
+    // Its API takes object schemas only as a tool's input: another is the client's 400, and no fallback is tried.
+    const array = await openai.chat.completions
+      .create({
+        model: "claude-json",
+        messages,
+        response_format: { type: "json_schema", json_schema: { name: "list", schema: { type: "array" } } },
+      })
+      .catch((error: unknown) => error);
+    expect(array).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((array as Error).message).toMatch(/only as objects/);
+    // Nor can it be offered tools besides: its JSON is a tool call of Parley's own.
+    const withTools = await openai.chat.completions
+      .create({
+        model: "claude-json",
+        messages,
+        response_format: { type: "json_object" },
+        tools: [{ type: "function", function: { name: "lookup" } }],
+      })
+      .catch((error: unknown) => error);
+    expect(withTools).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((withTools as Error).message).toMatch(/cannot also be offered tools/);
   });
 
   it("answers a malformed response_format with a 400 that names what is wrong", async () => {

@@ -66,9 +66,9 @@ function infoOf(model: RemoteModelConfig, provider: ModelInfo["provider"]): Mode
     contextWindow: model.contextWindow,
     pricing: { inputPerMillion: model.pricing.input, outputPerMillion: model.pricing.output },
     modalities: model.modalities,
-    // OpenAI and the servers that copy its API (vLLM, llama.cpp, Ollama, SGLang) take response_format; Parley does
-    // not send Anthropic's API one (the config refuses asking it to).
-    structuredOutputs: provider === "openai-compatible" && (model.structuredOutputs ?? true),
+    // OpenAI and the servers that copy its API (vLLM, llama.cpp, Ollama, SGLang) take response_format; Anthropic's
+    // API gives JSON as a forced tool call (see json-reply-tool.ts).
+    structuredOutputs: model.structuredOutputs ?? true,
     toolCalls: model.toolCalls,
   };
 }

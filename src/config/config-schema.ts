@@ -54,8 +54,9 @@ export const remoteModelSchema = z
       .min(1)
       .default(["text"]),
     /**
-     * Whether the model takes `response_format` (JSON mode, structured outputs): true by default on OpenAI-compatible
-     * providers; false for a server that does not, so JSON requests go to a model that does.
+     * Whether the model gives JSON replies (`response_format`): true by default (OpenAI-compatible servers are sent
+     * `response_format`; Anthropic's API a tool call that forces the JSON); false for a server that does not, so
+     * JSON requests go to a model that does.
      */
     structuredOutputs: z.boolean().optional(),
     /**
@@ -104,11 +105,7 @@ export const providerSchema = z.discriminatedUnion("type", [
       baseURL: z.url().default("https://api.anthropic.com"),
       ...remoteProviderFields,
     })
-    .strict()
-    .refine((provider) => provider.models.every((model) => model.structuredOutputs !== true), {
-      message:
-        "Parley does not ask Anthropic's API for JSON replies: leave structuredOutputs unset on anthropic models",
-    }),
+    .strict(),
 ]);
 
 export const configSchema = z

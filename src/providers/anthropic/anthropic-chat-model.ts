@@ -5,6 +5,7 @@ import { isAbortError, ProviderError } from "../../core/app-error.js";
 import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart, ChatStreamSink } from "../chat-model.js";
 import { pulledParts } from "../pulled-parts.js";
+import { jsonReplySink, jsonReplyTool } from "./json-reply-tool.js";
 import { toAnthropicMessages } from "./to-anthropic-messages.js";
 import { toAnthropicTools } from "./to-anthropic-tools.js";
 import { toProviderError } from "./to-provider-error.js";
@@ -52,20 +53,21 @@ export class AnthropicChatModel implements ChatModel {
 
   /** Each event of the SDK's stream is handed on as it is read, without a generator of its own in between. */
   async streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
-    if (options.responseFormat) {
-      // Routing and failover send JSON requests only to models that take them; answering in free text would lie.
-      sink({
-        type: "error",
-        error: new ProviderError(
-          `${this.modelId} on Anthropic's API cannot be held to JSON replies in Parley.`,
-          {
-            code: "structured_outputs_unsupported",
-            isRetryable: false,
-          },
-        ),
-      });
+    const json = options.responseFormat;
+    let tools: ReturnType<typeof toAnthropicTools>;
+    try {
+      if (json && options.tools?.length) {
+        throw new ProviderError(
+          `${this.modelId} on Anthropic's API gives a JSON reply as a call of a tool of Parley's own, so it cannot also be offered tools: ask for one or the other.`,
+          { code: "invalid_response_format", isRetryable: false },
+        );
+      }
+      tools = json ? jsonReplyTool(json) : toAnthropicTools(options);
+    } catch (error) {
+      sink({ type: "error", error });
       return;
     }
+    if (json) sink = jsonReplySink(sink);
     const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt);
     const request: MessageRequest = {
       model: this.modelId,
@@ -76,7 +78,7 @@ export class AnthropicChatModel implements ChatModel {
       ...(options.temperature !== undefined && { temperature: options.temperature }),
       ...(options.topP !== undefined && { top_p: options.topP }),
       ...(options.stopSequences?.length && { stop_sequences: [...options.stopSequences] }),
-      ...toAnthropicTools(options),
+      ...tools,
     };
     const toolUses = new ToolUseBlocks();
     let inputTokens = 0;
