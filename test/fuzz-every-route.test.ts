@@ -98,6 +98,72 @@ const bodies = fc.oneof(
       newPassword: fc.anything(),
     })
     .map((value) => ({ text: safeStringify(value), type: "application/json" })),
+  // Near-valid requests with tools, in both APIs' shapes: tool definitions, choices, calls and results gone wrong.
+  fc
+    .record(
+      {
+        model: fc.constantFrom("tiny", "auto", "tiny-loop", "bot:code-tutor"),
+        max_tokens: fc.constantFrom(5, 0, -1, "x"),
+        stream: fc.boolean(),
+        messages: fc.array(
+          fc.record(
+            {
+              role: fc.constantFrom("user", "assistant", "tool", "system"),
+              content: fc.oneof(
+                fc.string({ maxLength: 20 }),
+                fc.anything(),
+                fc.array(
+                  fc.record({
+                    type: fc.constantFrom("text", "tool_use", "tool_result", "image"),
+                    id: fc.string({ maxLength: 8 }),
+                    tool_use_id: fc.string({ maxLength: 8 }),
+                    name: fc.string({ maxLength: 8 }),
+                    input: fc.anything(),
+                    text: fc.string({ maxLength: 8 }),
+                  }),
+                  { maxLength: 3 },
+                ),
+              ),
+              tool_call_id: fc.oneof(fc.string({ maxLength: 8 }), fc.anything()),
+              tool_calls: fc.oneof(
+                fc.anything(),
+                fc.array(
+                  fc.record({
+                    id: fc.string({ maxLength: 8 }),
+                    type: fc.constantFrom("function", "x"),
+                    function: fc.record({ name: fc.string({ maxLength: 8 }), arguments: fc.anything() }),
+                  }),
+                  { maxLength: 2 },
+                ),
+              ),
+            },
+            { requiredKeys: ["role"] },
+          ),
+          { maxLength: 4 },
+        ),
+        tools: fc.oneof(
+          fc.anything(),
+          fc.array(
+            fc.record(
+              {
+                type: fc.constantFrom("function", "custom", "web_search_20250305"),
+                function: fc.record({ name: fc.string({ maxLength: 70 }), parameters: fc.anything() }),
+                name: fc.string({ maxLength: 70 }),
+                input_schema: fc.oneof(fc.anything(), fc.constant({ type: "object" })),
+              },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 3 },
+          ),
+        ),
+        tool_choice: fc.oneof(
+          fc.anything(),
+          fc.constantFrom("auto", "none", "required", { type: "any" }, { type: "tool", name: "a" }),
+        ),
+      },
+      { requiredKeys: ["model", "messages"] },
+    )
+    .map((value) => ({ text: safeStringify(value), type: "application/json" })),
   fc.string().map((text) => ({ text, type: "application/json" })),
   fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ text: Buffer.from(bytes), type: "application/json" })),
   fc.string().map((text) => ({ text, type: "text/plain" })),
