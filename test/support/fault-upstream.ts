@@ -82,6 +82,8 @@ export const FAULTS = [
    * the reply is the usual `ok` one.
    */
   "tools",
+  /** As `tools`, but the connection is closed after the first piece of the first call's arguments. */
+  "tools-cut",
 ] as const;
 
 /** The whole text a `cite` reply has. */
@@ -438,7 +440,13 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
     for (const [index, call] of reply.toolCalls.entries()) {
       if (gone()) return;
       writer.toolCallStart(call, index);
-      for (const piece of call.pieces) {
+      for (const [at, piece] of call.pieces.entries()) {
+        if (fault === "tools-cut" && at === 1) {
+          cutByServer = true;
+          await sleep(10);
+          response.socket?.destroy();
+          return;
+        }
         if (settings.deltaDelayMs > 0) await sleep(settings.deltaDelayMs);
         if (gone()) return;
         writer.toolCallDelta(index, piece);
@@ -453,7 +461,8 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
 
   function composeReply(parsed: ParsedRequest): Reply {
     const inputTokens = countWords([parsed.system, ...parsed.turns.map((turn) => turn.content)].join(" "));
-    const toolPlan = parsed.fault === "tools" ? toolPlanOf(parsed) : undefined;
+    const toolPlan =
+      parsed.fault === "tools" || parsed.fault === "tools-cut" ? toolPlanOf(parsed) : undefined;
     let full =
       parsed.fault === "slow"
         ? "x".repeat(200)

@@ -41,6 +41,7 @@ type CandidateSpec = {
   endpointId?: string;
   modalities?: string[];
   structuredOutputs?: boolean;
+  toolCalls?: boolean;
 };
 
 type ChainOptions = {
@@ -77,6 +78,7 @@ function chain(api: UpstreamApi, candidates: (string | CandidateSpec)[], options
         ...(spec.supportsPrefill !== undefined && { supportsPrefill: spec.supportsPrefill }),
         ...(spec.modalities && { modalities: spec.modalities }),
         ...(spec.structuredOutputs !== undefined && { structuredOutputs: spec.structuredOutputs }),
+        ...(spec.toolCalls !== undefined && { toolCalls: spec.toolCalls }),
       };
     }),
     retryPolicy: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, ...options.policy }),
@@ -595,3 +597,46 @@ describe("ResilientChatModel asked for a JSON reply", () => {
     );
   });
 });
+
+describe.each(["openai", "anthropic"] as const)(
+  "ResilientChatModel offering tools over the %s wire format",
+  (api) => {
+    const tools = [{ name: "get_weather", parameters: { type: "object" } }];
+    const call = async (model: ResilientChatModel, question: string) => {
+      const parts: ChatStreamPart[] = [];
+      for await (const part of model.stream({ prompt: [{ role: "user", content: question }], tools }))
+        parts.push(part);
+      return parts;
+    };
+
+    it("passes a model's tool calls on after its model.start, and fails over past a fallback that cannot call tools", async () => {
+      const { model, reports } = chain(api, [
+        { model: `503@${api}-tools-primary` },
+        { model: `ok@${api}-tools-plain`, toolCalls: false },
+        { model: `tools@${api}-tools-able` },
+      ]);
+      const parts = await call(model, "Weather in Paris?");
+      expect(parts.map((part) => part.type)).toContain("tool_call.start");
+      expect(parts.find((part) => part.type === "model.start")).toMatchObject({
+        candidateId: `tools@${api}-tools-able`,
+      });
+      expect(parts.at(-1)).toEqual({ type: "finish", reason: "tool_calls" });
+      expect(upstream.requestsFor(`ok@${api}-tools-plain`)).toHaveLength(0);
+      expect(reports.map((report) => report.candidateId)).not.toContain(`ok@${api}-tools-plain`);
+    });
+
+    it("does not continue a reply cut after it began a call, even on a fallback that calls tools", async () => {
+      const { model } = chain(api, [{ model: `tools-cut@${api}-cut` }, { model: `tools@${api}-after-cut` }]);
+      const parts = await call(model, "Weather in Paris, cut?");
+      const start = parts.findIndex((part) => part.type === "tool_call.start");
+      expect(start).toBeGreaterThan(0);
+      const end = parts.at(-1);
+      expect(end?.type).toBe("error");
+      expect((end as { error: ProviderError }).error).toMatchObject({ code: "reply_incomplete" });
+      expect((end as { error: ProviderError }).error.message).toMatch(
+        /a reply that called tools is not continued/,
+      );
+      expect(upstream.requestsFor(`tools@${api}-after-cut`)).toHaveLength(0);
+    });
+  },
+);
