@@ -114,6 +114,10 @@ export class OpenAICompatibleChatModel implements ChatModel {
             const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
             const text = choice?.delta?.content;
             if (typeof text === "string" && text !== "") sink({ type: "text.delta", text });
+            // A model that declines a structured reply says why in `refusal` instead of `content`: passed on as
+            // the reply's text, so that the user reads the refusal rather than an empty reply.
+            const refusal = choice?.delta?.refusal;
+            if (typeof refusal === "string" && refusal !== "") sink({ type: "text.delta", text: refusal });
             const toolCallPieces = choice?.delta?.tool_calls;
             if (Array.isArray(toolCallPieces)) {
               toolCalls ??= new OpenAIToolCallStream();

@@ -251,6 +251,19 @@ describe("OpenAICompatibleChatModel with tools: streamed calls", () => {
     ]);
   });
 
+  it("hands on a refusal (a model declining a structured reply) as the reply's text, not an empty reply", async () => {
+    replies.set("refusal", [
+      chunk({ role: "assistant", content: null, refusal: "I can't" }),
+      chunk({ refusal: " help with that." }),
+      chunk({}, "stop"),
+    ]);
+    expect(await collect("refusal", {})).toEqual([
+      { type: "text.delta", text: "I can't" },
+      { type: "text.delta", text: " help with that." },
+      { type: "finish", reason: "stop" },
+    ]);
+  });
+
   it("hands on the text written before the calls as text deltas", async () => {
     replies.set("text-then-call", [
       chunk({ role: "assistant", content: "Let me" }),
