@@ -34,6 +34,20 @@ describe("fitPrompt", () => {
     expect(fitted).toMatchObject({ promptTokens: 9, trimmedMessages: 2 });
   });
 
+  it("leaves out the results of tool calls whose reply it left out, which no API would take alone", async () => {
+    const withTools: ChatPrompt = [
+      { role: "user", content: "weather in Paris please" },
+      { role: "assistant", content: "", toolCalls: [{ id: "call_a", name: "get_weather", arguments: "{}" }] },
+      { role: "tool", toolCallId: "call_a", content: "rain" },
+      { role: "assistant", content: "it rains" },
+      { role: "user", content: "and tomorrow" },
+    ];
+    const fitted = await fitPrompt(withTools, 4, words);
+    expect(fitted?.prompt).toEqual([{ role: "user", content: "and tomorrow" }]);
+    const roomier = await fitPrompt(withTools, 7, words);
+    expect(roomier?.prompt.map((message) => message.role)).toEqual(["user"]);
+  });
+
   it("takes the whole prompt's count when it is known, counting only the shorter prompts it tries", async () => {
     const counted: number[] = [];
     const counting = async (prompt: ChatPrompt) => {

@@ -3,6 +3,7 @@
  * or the last message, and never silently: the caller learns how many were left out.
  */
 import type { ChatPrompt, ChatPromptMessage } from "../providers/chat-model.js";
+import { withoutOrphanToolResults } from "../providers/without-orphan-tool-results.js";
 
 export type FittedPrompt = { prompt: ChatPrompt; promptTokens: number; trimmedMessages: number };
 
@@ -27,13 +28,22 @@ export async function fitPrompt(
   return { prompt: kept, promptTokens, trimmedMessages: prompt.length - kept.length };
 }
 
-/** Drops the oldest message that is neither a system message nor the last; then whatever assistant reply it left first. */
+/**
+ * Drops the oldest message that is neither a system message nor the last; then whatever assistant reply it left
+ * first, and the results of tool calls it took away.
+ */
 function withoutOldestTurn(prompt: ChatPromptMessage[]): ChatPromptMessage[] | null {
   const last = prompt.length - 1;
   const oldest = prompt.findIndex((message, index) => message.role !== "system" && index < last);
   if (oldest < 0) return null;
   const rest = prompt.filter((_, index) => index !== oldest);
-  // A conversation must not open with the model speaking (Anthropic refuses it), so an orphaned reply goes too.
-  const next = rest.findIndex((message, index) => message.role !== "system" && index < rest.length - 1);
-  return next >= 0 && rest[next]?.role === "assistant" ? rest.filter((_, index) => index !== next) : rest;
+  // A conversation must not open with the model speaking (Anthropic refuses it), nor with a tool's result, so an
+  // orphaned reply goes too, with what followed it up to the next user message.
+  for (;;) {
+    const next = rest.findIndex((message, index) => message.role !== "system" && index < rest.length - 1);
+    const role = next >= 0 ? rest[next]?.role : undefined;
+    if (role !== "assistant" && role !== "tool") break;
+    rest.splice(next, 1);
+  }
+  return [...withoutOrphanToolResults(rest)];
 }
