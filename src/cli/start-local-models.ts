@@ -8,6 +8,7 @@ import type { LoadedConfig } from "../config/load-config.js";
 import { EngineSupervisor } from "../engine/engine-supervisor.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
 import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
+import { toOpenAIMessages } from "../providers/openai-compatible/to-openai-messages.js";
 import type { EmbeddingModelEntry } from "../runs/embedding-catalog.js";
 import type { ModelState } from "../runs/model-catalog.js";
 import type { ServedModel } from "./served-model.js";
@@ -61,8 +62,11 @@ export function startLocalModels(
         modalities: ["text"],
         // The engine holds a reply to JSON with a grammar.
         structuredOutputs: true,
-        // The engine has no tool-call format of its own yet: requests with tools go to a remote model.
-        toolCalls: false,
+        // The engine calls tools in each model's own syntax through node-llama-cpp's function calling (its chat
+        // wrapper renders the tools, earlier calls and results; grammars hold the name and arguments to the tools
+        // offered) and answers with OpenAI's tool_calls, which the compatible client below parses like any upstream's.
+        // How well a model chooses to call is its own: a tool_choice of "required" or a named tool is enforced.
+        toolCalls: true,
       },
       endpoints: [
         {
@@ -81,7 +85,11 @@ export function startLocalModels(
         const response = await fetch(`${supervisor.baseURL}/tokenize`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ messages: prompt }),
+          // In the shape a completion is sent in, so tool calls and results count as the engine renders them
+          // (images are left out: local models read text only, and the engine refuses image parts).
+          body: JSON.stringify({
+            messages: toOpenAIMessages(prompt.map(({ images: _, ...message }) => message)),
+          }),
           signal: AbortSignal.timeout(5000),
         });
         if (!response.ok) throw new Error(`the engine could not count tokens (HTTP ${response.status})`);

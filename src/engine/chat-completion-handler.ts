@@ -1,12 +1,15 @@
 /** Serves `POST /v1/chat/completions`: prompt, sequence, token loop, and the OpenAI response or SSE stream. */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionMessageFunctionToolCall,
+} from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { AppError, BadRequestError } from "../core/app-error.js";
 import { WriteCoalescer } from "../core/write-coalescer.js";
 import { parseChatCompletionRequest } from "./chat-completion-request.js";
-import { chatPromptTokens } from "./chat-prompt-tokens.js";
 import {
   readJsonBody,
   sendError,
@@ -15,9 +18,11 @@ import {
   writeRespectingBackpressure,
 } from "./engine-http.js";
 import type { EngineModel } from "./engine-model.js";
-import { type CompletionEnd, generateCompletion } from "./generate-completion.js";
+import { type CompletionEnd, generateCompletion, type ReplyPart } from "./generate-completion.js";
+import { generateToolReply } from "./generate-tool-reply.js";
 import { ResponseGrammarCache } from "./response-grammar-cache.js";
 import type { SequenceLease, SequencePool } from "./sequence-pool.js";
+import { chatPrompt } from "./tool-plan.js";
 
 /** Running totals since the engine started, shown by `GET /health`. */
 export type EngineCounters = {
@@ -87,8 +92,16 @@ export class ChatCompletionHandler {
     let lease: SequenceLease | undefined;
     try {
       const chat = parseChatCompletionRequest(await readJsonBody(request));
-      const prompt = chatPromptTokens(engineModel.model, engineModel.chatWrapper, chat.messages);
-      if (prompt.tokens.length >= engineModel.contextSize) {
+      const { prompt, calling } = chatPrompt(engineModel.model, engineModel.chatWrapper, chat);
+      if (calling && chat.responseFormat.type !== "text") {
+        // node-llama-cpp cannot hold a reply to a grammar and let it call functions at once.
+        throw new BadRequestError(
+          "Invalid 'response_format': the local engine cannot combine a JSON format with tools the model may call; send one or the other, or tool_choice \"none\".",
+          { code: "invalid_value", details: { param: "response_format" } },
+        );
+      }
+      const reservedTokens = calling?.reservedTokens ?? 0;
+      if (prompt.tokens.length + reservedTokens >= engineModel.contextSize) {
         throw new BadRequestError(
           `This model's context holds ${engineModel.contextSize} tokens per sequence, but the messages take ${prompt.tokens.length}. Shorten the conversation or start the engine with a larger --context-size.`,
           { code: "context_length_exceeded", details: { param: "messages" } },
@@ -96,26 +109,49 @@ export class ChatCompletionHandler {
       }
       // Before a sequence is taken: a schema that cannot become a grammar is refused without waiting in the queue.
       const grammar = await this.#grammars.forFormat(chat.responseFormat);
+      // LlamaChat builds the arguments' grammars as it goes; one llama.cpp refuses should be a 400 now, not a failure then.
+      if (calling) {
+        for (const tool of chat.tools) {
+          if (tool.requestParameters)
+            await this.#grammars.forSchema(tool.requestParameters, tool.parametersParam);
+        }
+      }
       lease = await pool.acquire(prompt.tokens, abort.signal);
       abort.signal.throwIfAborted();
       this.counters.promptTokens += prompt.tokens.length;
       this.counters.cachedPromptTokens += lease.reusedTokens;
-      const generation = generateCompletion(engineModel.model, lease, prompt.tokens, {
-        maxTokens: Math.min(
-          chat.maxTokens ?? Number.POSITIVE_INFINITY,
-          engineModel.contextSize - prompt.tokens.length,
-        ),
-        temperature: chat.temperature ?? this.#config.defaultTemperature,
-        topP: chat.topP ?? 1,
-        seed: chat.seed,
-        stopTexts: [...chat.stop, ...prompt.stopTexts],
-        stopTokenSequences: prompt.stopTokenSequences,
-        grammar,
-        signal: abort.signal,
-        onToken: () => {
-          this.counters.generatedTokens++;
-        },
-      });
+      const maxTokens = Math.min(
+        chat.maxTokens ?? Number.POSITIVE_INFINITY,
+        engineModel.contextSize - prompt.tokens.length - reservedTokens,
+      );
+      const temperature = chat.temperature ?? this.#config.defaultTemperature;
+      const topP = chat.topP ?? 1;
+      const generation = calling
+        ? generateToolReply(lease, {
+            chatWrapper: calling.chatWrapper,
+            functions: calling.functions,
+            maxParallelCalls: calling.maxParallelCalls,
+            history: prompt.history,
+            maxTokens,
+            temperature,
+            topP,
+            seed: chat.seed,
+            stop: chat.stop,
+            signal: abort.signal,
+          })
+        : generateCompletion(engineModel.model, lease, prompt.tokens, {
+            maxTokens,
+            temperature,
+            topP,
+            seed: chat.seed,
+            stopTexts: [...chat.stop, ...prompt.stopTexts],
+            stopTokenSequences: prompt.stopTokenSequences,
+            grammar,
+            signal: abort.signal,
+            onToken: () => {
+              this.counters.generatedTokens++;
+            },
+          });
       const reply = new ReplyWriter(response, this.#config.modelId, chat.includeUsage);
       const usage = (end: CompletionEnd): CompletionUsage => ({
         prompt_tokens: prompt.tokens.length,
@@ -124,6 +160,8 @@ export class ChatCompletionHandler {
         prompt_tokens_details: { cached_tokens: lease?.reusedTokens ?? 0 },
       });
       const end = chat.stream ? await reply.stream(generation, usage) : await reply.send(generation, usage);
+      // LlamaChat samples out of sight of the engine: its tokens are counted once the reply ends.
+      if (calling) this.counters.generatedTokens += end.completionTokens;
       if (end.aborted) abort.signal.throwIfAborted();
       this.counters.completedRequests++;
     } catch (error) {
@@ -165,6 +203,13 @@ function openAIErrorEvent(error: unknown) {
 
 const STREAM_COALESCE_MS = 10;
 
+type ReplyGeneration = AsyncGenerator<ReplyPart, CompletionEnd, void>;
+
+/** Ends a generation the writer stopped reading, so that nothing evaluates on the sequence once it is released. */
+async function closeGeneration(generation: ReplyGeneration): Promise<void> {
+  await generation.return({ finishReason: "stop", completionTokens: 0, aborted: true });
+}
+
 /** Writes one reply in the OpenAI format, streamed or whole. */
 class ReplyWriter {
   readonly #response: ServerResponse;
@@ -177,6 +222,9 @@ class ReplyWriter {
    * downstream) per token cost more than generating the token on a fast model; slow streams are not delayed.
    */
   readonly #content: WriteCoalescer;
+  /** The same for the arguments of the tool call being written, the one at `#argumentsIndex`. */
+  readonly #arguments: WriteCoalescer;
+  #argumentsIndex = 0;
 
   constructor(response: ServerResponse, model: string, includeUsage: boolean) {
     this.#response = response;
@@ -184,12 +232,19 @@ class ReplyWriter {
       (text) => response.write(this.#chunk({ content: text }, null)),
       STREAM_COALESCE_MS,
     );
+    this.#arguments = new WriteCoalescer(
+      (text) =>
+        response.write(
+          this.#chunk({ tool_calls: [{ index: this.#argumentsIndex, function: { arguments: text } }] }, null),
+        ),
+      STREAM_COALESCE_MS,
+    );
     this.#model = model;
     this.#includeUsage = includeUsage;
   }
 
   async stream(
-    generation: AsyncGenerator<string, CompletionEnd, void>,
+    generation: ReplyGeneration,
     usage: (end: CompletionEnd) => CompletionUsage,
   ): Promise<CompletionEnd> {
     const response = this.#response;
@@ -200,25 +255,28 @@ class ReplyWriter {
       "x-accel-buffering": "no",
     });
     response.write(this.#chunk({ role: "assistant", content: "" }, null));
-    let step: IteratorResult<string, CompletionEnd>;
+    let step: IteratorResult<ReplyPart, CompletionEnd>;
     try {
       step = await generation.next();
       while (!step.done) {
-        this.#content.write(step.value);
+        this.#streamPart(step.value);
         await untilDrained(response);
         step = await generation.next();
       }
     } catch (error) {
       // What was generated before the failure goes out ahead of the in-band error.
-      this.#content.flush();
+      this.#flush();
       throw error;
+    } finally {
+      await closeGeneration(generation);
     }
     const end = step.value;
     if (end.aborted) {
       this.#content.discard();
+      this.#arguments.discard();
       return end;
     }
-    this.#content.flush();
+    this.#flush();
     response.write(this.#chunk({}, end.finishReason));
     if (this.#includeUsage) {
       const chunk: ChatCompletionChunk = {
@@ -235,18 +293,66 @@ class ReplyWriter {
     return end;
   }
 
+  /** Text goes out as content; a tool call as OpenAI streams one: its id and name, then its arguments in pieces. */
+  #streamPart(part: ReplyPart): void {
+    if (typeof part === "string") {
+      this.#content.write(part);
+      return;
+    }
+    if (part.type === "tool_call.arguments") {
+      if (part.index !== this.#argumentsIndex) {
+        this.#arguments.flush();
+        this.#argumentsIndex = part.index;
+      }
+      this.#arguments.write(part.text);
+      return;
+    }
+    this.#flush();
+    this.#argumentsIndex = part.index;
+    const start = {
+      index: part.index,
+      id: part.id,
+      type: "function" as const,
+      function: { name: part.name, arguments: "" },
+    };
+    this.#response.write(this.#chunk({ tool_calls: [start] }, null));
+  }
+
+  #flush(): void {
+    this.#content.flush();
+    this.#arguments.flush();
+  }
+
   async send(
-    generation: AsyncGenerator<string, CompletionEnd, void>,
+    generation: ReplyGeneration,
     usage: (end: CompletionEnd) => CompletionUsage,
   ): Promise<CompletionEnd> {
     let text = "";
-    let step = await generation.next();
-    while (!step.done) {
-      text += step.value;
+    const toolCalls: ChatCompletionMessageFunctionToolCall[] = [];
+    let step: IteratorResult<ReplyPart, CompletionEnd>;
+    try {
       step = await generation.next();
+      while (!step.done) {
+        const part = step.value;
+        if (typeof part === "string") text += part;
+        else if (part.type === "tool_call") {
+          toolCalls[part.index] = {
+            id: part.id,
+            type: "function",
+            function: { name: part.name, arguments: "" },
+          };
+        } else {
+          const call = toolCalls[part.index];
+          if (call) call.function.arguments += part.text;
+        }
+        step = await generation.next();
+      }
+    } finally {
+      await closeGeneration(generation);
     }
     const end = step.value;
     if (end.aborted) return end;
+    const calls = toolCalls.filter((call) => call !== undefined);
     const completion: ChatCompletion = {
       id: this.#id,
       object: "chat.completion",
@@ -255,7 +361,13 @@ class ReplyWriter {
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: text, refusal: null },
+          message: {
+            role: "assistant",
+            // OpenAI's shape for a reply that only called tools.
+            content: text === "" && calls.length > 0 ? null : text,
+            refusal: null,
+            ...(calls.length > 0 && { tool_calls: calls }),
+          },
           logprobs: null,
           finish_reason: end.finishReason,
         },
@@ -266,7 +378,10 @@ class ReplyWriter {
     return end;
   }
 
-  #chunk(delta: ChatCompletionChunk.Choice.Delta, finishReason: "stop" | "length" | null): string {
+  #chunk(
+    delta: ChatCompletionChunk.Choice.Delta,
+    finishReason: CompletionEnd["finishReason"] | null,
+  ): string {
     const chunk: ChatCompletionChunk = {
       id: this.#id,
       object: "chat.completion.chunk",

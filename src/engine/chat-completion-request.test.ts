@@ -53,6 +53,9 @@ describe("parseChatCompletionRequest", () => {
       seed: 4294967295,
       stop: ["END"],
       responseFormat: { type: "json_object" },
+      tools: [],
+      toolChoice: "none",
+      parallelToolCalls: true,
     });
   });
 
@@ -73,6 +76,9 @@ describe("parseChatCompletionRequest", () => {
       seed: undefined,
       stop: [],
       responseFormat: { type: "text" },
+      tools: [],
+      toolChoice: "none",
+      parallelToolCalls: true,
     });
   });
 
@@ -130,7 +136,7 @@ describe("parseChatCompletionRequest", () => {
   it("names the parameter that is wrong", () => {
     expect(failure(null)).toMatchObject({ status: 400, details: { param: undefined } });
     expect(failure({})).toMatchObject({ code: "missing_required_parameter", details: { param: "messages" } });
-    expect(failure({ messages: [{ role: "tool", content: "x" }] })).toMatchObject({
+    expect(failure({ messages: [{ role: "wizard", content: "x" }] })).toMatchObject({
       code: "invalid_value",
       details: { param: "messages[0].role" },
     });
@@ -142,8 +148,157 @@ describe("parseChatCompletionRequest", () => {
     ).toEqual({
       param: "stop",
     });
-    expect(
-      failure({ messages: [{ role: "user", content: "x" }], tools: [{ type: "function" }] }).message,
-    ).toMatch(/not supported/);
+  });
+
+  describe("tools", () => {
+    const weather = {
+      type: "function",
+      function: {
+        name: "get_weather",
+        description: "The weather in a city.",
+        parameters: {
+          type: "object",
+          properties: { city: { type: "string", description: "The city." }, unit: { enum: ["c", "f"] } },
+          required: ["city", "unit"],
+        },
+        strict: true,
+      },
+    };
+    const user = { role: "user", content: "Weather?" };
+
+    it("reads tools, tool_choice and parallel_tool_calls, keeping descriptions for the prompt", () => {
+      const chat = parseChatCompletionRequest({
+        messages: [user],
+        tools: [weather, { type: "function", function: { name: "now" } }],
+        tool_choice: { type: "function", function: { name: "now" } },
+        parallel_tool_calls: false,
+      });
+      expect(chat.tools).toEqual([
+        {
+          name: "get_weather",
+          description: "The weather in a city.",
+          requestParameters: weather.function.parameters,
+          parameters: {
+            type: "object",
+            properties: { city: { type: "string", description: "The city." }, unit: { enum: ["c", "f"] } },
+            required: ["city", "unit"],
+          },
+          parametersParam: "tools[0].function.parameters",
+        },
+        {
+          name: "now",
+          description: undefined,
+          requestParameters: undefined,
+          parameters: undefined,
+          parametersParam: "tools[1].function.parameters",
+        },
+      ]);
+      expect(chat.toolChoice).toEqual({ name: "now" });
+      expect(chat.parallelToolCalls).toBe(false);
+      expect(parseChatCompletionRequest({ messages: [user], tools: [weather] }).toolChoice).toBe("auto");
+      expect(parseChatCompletionRequest({ messages: [user], tools: [] }).toolChoice).toBe("none");
+    });
+
+    it("reads earlier calls and their results", () => {
+      const chat = parseChatCompletionRequest({
+        messages: [
+          user,
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              {
+                id: "call_1",
+                type: "function",
+                function: { name: "get_weather", arguments: '{"city":"Oslo"}' },
+              },
+              { id: "call_2", type: "function", function: { name: "get_weather", arguments: "{}" } },
+            ],
+          },
+          { role: "tool", tool_call_id: "call_2", content: "rain" },
+          { role: "tool", tool_call_id: "call_1", content: [{ type: "text", text: "sun" }] },
+        ],
+      });
+      expect(chat.messages.slice(1)).toEqual([
+        {
+          role: "assistant",
+          content: "",
+          toolCalls: [
+            { id: "call_1", name: "get_weather", arguments: '{"city":"Oslo"}' },
+            { id: "call_2", name: "get_weather", arguments: "{}" },
+          ],
+        },
+        { role: "tool", content: "rain", toolCallId: "call_2" },
+        { role: "tool", content: "sun", toolCallId: "call_1" },
+      ]);
+    });
+
+    it("names the tool field that is wrong", () => {
+      const refused = (body: Record<string, unknown>) => failure({ messages: [user], ...body });
+      const cases = [
+        [{ tools: [{ type: "code_interpreter" }] }, "tools[0].type"],
+        [{ tools: [{ type: "function", function: { name: "has space" } }] }, "tools[0].function.name"],
+        [{ tools: [weather, weather] }, "tools[1].function.name"],
+        [
+          { tools: [{ type: "function", function: { name: "f", parameters: "object" } }] },
+          "tools[0].function.parameters",
+        ],
+        [
+          {
+            tools: [
+              weather,
+              { type: "function", function: { name: "f", parameters: { type: "string", pattern: "^a" } } },
+            ],
+          },
+          "tools[1].function.parameters",
+        ],
+        [{ tools: [weather], tool_choice: "sometimes" }, "tool_choice"],
+        [
+          { tools: [weather], tool_choice: { type: "function", function: { name: "nope" } } },
+          "tool_choice.function.name",
+        ],
+        [{ tool_choice: "required" }, "tool_choice"],
+        [{ tools: [weather], parallel_tool_calls: "yes" }, "parallel_tool_calls"],
+      ] as const;
+      for (const [body, param] of cases) {
+        expect(refused(body), JSON.stringify(body)).toMatchObject({ status: 400, details: { param } });
+      }
+      expect(
+        refused({
+          tools: [
+            { type: "function", function: { name: "f", parameters: { type: "string", pattern: "^a" } } },
+          ],
+        }).message,
+      ).toMatch(/'pattern'/);
+    });
+
+    it("refuses tool messages that answer no call, and calls left unanswered", () => {
+      const call = (id: string) => ({
+        role: "assistant",
+        content: "Let me look.",
+        tool_calls: [{ id, type: "function", function: { name: "get_weather", arguments: "{}" } }],
+      });
+      const refused = (messages: unknown[]) => failure({ messages });
+      expect(refused([user, { role: "tool", tool_call_id: "x", content: "r" }]).details).toEqual({
+        param: "messages[1].tool_call_id",
+      });
+      expect(refused([user, call("a"), { role: "tool", tool_call_id: "b", content: "r" }]).details).toEqual({
+        param: "messages[2].tool_call_id",
+      });
+      expect(
+        refused([
+          user,
+          call("a"),
+          { role: "tool", tool_call_id: "a", content: "r" },
+          { role: "tool", tool_call_id: "a", content: "r" },
+        ]).details,
+      ).toEqual({ param: "messages[3].tool_call_id" });
+      expect(refused([user, call("a"), user]).details).toEqual({ param: "messages[1].tool_calls" });
+      expect(refused([user, call("a")]).details).toEqual({ param: "messages[1].tool_calls" });
+      expect(refused([user, { role: "tool", content: "r" }])).toMatchObject({
+        code: "missing_required_parameter",
+        details: { param: "messages[1].tool_call_id" },
+      });
+    });
   });
 });

@@ -4,13 +4,13 @@ import type { AddressInfo } from "node:net";
 import { AppError, BadRequestError } from "../core/app-error.js";
 import { ChatCompletionHandler, type EngineCounters } from "./chat-completion-handler.js";
 import { parseChatCompletionRequest } from "./chat-completion-request.js";
-import { chatPromptTokens } from "./chat-prompt-tokens.js";
 import { EmbeddingHandler } from "./embedding-handler.js";
 import { type EngineConfig, type ResolvedEngineConfig, resolveEngineConfig } from "./engine-config.js";
 import { readJsonBody, sendError, sendJson } from "./engine-http.js";
 import { type EngineModel, type LoadedModel, loadLlamaModel, withChatContext } from "./engine-model.js";
 import { assertLoadableGguf } from "./gguf-requirements.js";
 import { SequencePool } from "./sequence-pool.js";
+import { chatPrompt } from "./tool-plan.js";
 
 export type EngineServer = {
   /** Base of the API, for example `http://127.0.0.1:41234/v1`. */
@@ -91,7 +91,8 @@ export async function startEngine(config: EngineConfig): Promise<EngineServer> {
         max_tokens: 1,
         ...((await readJsonBody(request)) as object),
       });
-      const prompt = chatPromptTokens(engineModel.model, engineModel.chatWrapper, chat.messages);
+      // Tools count as a completion renders them.
+      const { prompt } = chatPrompt(engineModel.model, engineModel.chatWrapper, chat);
       return sendJson(response, 200, {
         prompt_tokens: prompt.tokens.length,
         context_size: engineModel.contextSize,

@@ -24,11 +24,20 @@ export type CompletionOptions = {
 };
 
 export type CompletionEnd = {
-  finishReason: "stop" | "length";
+  /** "tool_calls" only for replies that called tools (see generate-tool-reply.ts). */
+  finishReason: "stop" | "length" | "tool_calls";
   /** Sampled tokens, stop strings included, the end-of-generation token not. */
   completionTokens: number;
   aborted: boolean;
 };
+
+/** A piece of a reply that calls tools: a call begins (its name known), or a piece of its arguments' JSON text. */
+export type ToolCallPart =
+  | { type: "tool_call"; index: number; id: string; name: string }
+  | { type: "tool_call.arguments"; index: number; text: string };
+
+/** What a reply generator yields: text deltas, and the pieces of any tool calls after them. */
+export type ReplyPart = string | ToolCallPart;
 
 /** Yields text deltas; returns how and after how many tokens the reply ended. */
 export async function* generateCompletion(

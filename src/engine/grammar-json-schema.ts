@@ -44,22 +44,73 @@ const stringFormats = new Set(["date", "time", "date-time"]);
 /** Far beyond real schemas (OpenAI allows 10 levels), and well within the stack. */
 const maxDepth = 64;
 
-type Place = { path: string; depth: number; definitions: ReadonlySet<string> };
+type Place = {
+  path: string;
+  depth: number;
+  definitions: ReadonlySet<string>;
+  keepDescriptions: boolean;
+};
 
-/** The schema as node-llama-cpp should get it: `anyOf` as its `oneOf`, `definitions` as `$defs`, no annotations. */
-export function grammarJsonSchema(schema: Record<string, unknown>): GbnfJsonSchema {
+export type GrammarJsonSchemaOptions = {
+  /** The request field the schema came in, named by a refusal; `response_format.json_schema.schema` unless told. */
+  param?: string;
+  /**
+   * Keeps `description`s (which the grammar ignores): node-llama-cpp writes them into the function signatures it
+   * shows a model, so a tool's parameters keep theirs.
+   */
+  keepDescriptions?: boolean;
+};
+
+/**
+ * The schema as node-llama-cpp should get it: `anyOf` as its `oneOf`, `definitions` as `$defs`, no annotations (but
+ * descriptions, when asked to keep them).
+ */
+export function grammarJsonSchema(
+  schema: Record<string, unknown>,
+  options: GrammarJsonSchemaOptions = {},
+): GbnfJsonSchema {
+  const param = options.param ?? schemaParam;
+  try {
+    return translateRoot(schema, options.keepDescriptions ?? false);
+  } catch (error) {
+    if (!(error instanceof SchemaProblem)) throw error;
+    throw new BadRequestError(`Invalid '${param}': ${error.message} (at ${error.path}).`, {
+      code: "invalid_value",
+      details: { param },
+    });
+  }
+}
+
+/** What `refuse` throws inside the translation, before the refusal is given its field. */
+class SchemaProblem extends Error {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(problem);
+    this.path = path;
+  }
+}
+
+function translateRoot(schema: Record<string, unknown>, keepDescriptions: boolean): GbnfJsonSchema {
   if ("$defs" in schema && "definitions" in schema)
     refuse("#", "write either '$defs' or 'definitions', not both");
   const definitionsKey = "$defs" in schema ? "$defs" : "definitions";
   const definitions = schema[definitionsKey] ?? {};
   if (!isObject(definitions)) refuse("#", `'${definitionsKey}' must be an object of schemas`);
   const names = new Set(Object.keys(definitions));
-  const root = translate(schema, { path: "#", depth: 0, definitions: names }, ["$defs", "definitions"]);
+  const root = translate(schema, { path: "#", depth: 0, definitions: names, keepDescriptions }, [
+    "$defs",
+    "definitions",
+  ]);
   if (names.size > 0) {
     root.$defs = Object.fromEntries(
       Object.entries(definitions).map(([name, definition]) => [
         name,
-        translate(definition, { path: `#/${definitionsKey}/${pointer(name)}`, depth: 1, definitions: names }),
+        translate(definition, {
+          path: `#/${definitionsKey}/${pointer(name)}`,
+          depth: 1,
+          definitions: names,
+          keepDescriptions,
+        }),
       ]),
     );
   }
@@ -74,6 +125,10 @@ function translate(value: unknown, place: Place, rootOnly: readonly string[] = [
   const allowed = allowedKeywords(value, path);
   const translated: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
+    if (key === "description" && place.keepDescriptions && typeof value[key] === "string") {
+      translated[key] = value[key];
+      continue;
+    }
     if (annotations.has(key) || rootOnly.includes(key)) continue;
     if (key === "$defs" || key === "definitions") refuse(path, `'${key}' is only supported at the root`);
     if (!allowed.keywords.includes(key))
@@ -209,10 +264,7 @@ function bound(key: string, value: unknown, place: Place, schema: Record<string,
 }
 
 function refuse(path: string, problem: string): never {
-  throw new BadRequestError(`Invalid '${schemaParam}': ${problem} (at ${path}).`, {
-    code: "invalid_value",
-    details: { param: schemaParam },
-  });
+  throw new SchemaProblem(path, problem);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

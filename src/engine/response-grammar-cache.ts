@@ -37,15 +37,23 @@ export class ResponseGrammarCache {
     // llama.cpp's own JSON grammar: any object, which is what OpenAI's json_object promises.
     if (format.type === "json_object")
       return this.#cached("json_object", () => this.#llama.getGrammarFor("json"));
-    const schema = grammarJsonSchema(format.schema);
+    return this.forSchema(format.schema, schemaParam);
+  }
+
+  /**
+   * The grammar of a JSON Schema from the request field `param`, which a refusal names. A tool's arguments get theirs
+   * from `LlamaChat`; this one, built from the same schema by the same generator, checks ahead that it can be built.
+   */
+  forSchema(requestSchema: Record<string, unknown>, param: string): Promise<ResponseGrammar> {
+    const schema = grammarJsonSchema(requestSchema, { param });
     // A schema's JSON text starts with "{", so it cannot be taken for the key above.
     return this.#cached(JSON.stringify(schema), async () => {
       try {
         return await this.#llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema);
       } catch (error) {
-        throw new BadRequestError(`Invalid '${schemaParam}': ${grammarFailure(error)}.`, {
+        throw new BadRequestError(`Invalid '${param}': ${grammarFailure(error)}.`, {
           code: "invalid_value",
-          details: { param: schemaParam },
+          details: { param },
           cause: error,
         });
       }
