@@ -11,6 +11,7 @@ import { type FaultUpstream, TOOL_CALL_ARGUMENTS, TOOL_PREAMBLE } from "./suppor
 import type { ParleyProcess } from "./support/parley-process.js";
 import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
 import { startRemoteParley } from "./support/remote-parley.js";
+import { openStream, postMessage, textOf } from "./support/sse-client.js";
 
 let upstream: FaultUpstream;
 let parley: ParleyProcess;
@@ -176,6 +177,55 @@ describe("tool calls through the official openai client", () => {
     // The named tool only: Anthropic's tool choice makes it the one call.
     expect(new Set(indexes)).toEqual(new Set([0]));
     expect(lastRequestTo("tools@claude").toolChoice).toEqual({ name: "get_time" });
+  });
+});
+
+describe("an exchange with tools, continued in the web app", () => {
+  it("continues the stored conversation, and regenerates its reply to a tool's result, with the calls as text", async () => {
+    const ask = "Weather in Oslo, then in the web app?";
+    const first = await openai.chat.completions.create({
+      model: "claude-tools",
+      messages: [{ role: "user", content: ask }],
+      tools: [weather],
+    });
+    const call = first.choices[0]?.message
+      .tool_calls?.[0] as OpenAI.Chat.ChatCompletionMessageFunctionToolCall;
+    await openai.chat.completions.create({
+      model: "claude-tools",
+      messages: [
+        { role: "user", content: ask },
+        first.choices[0]?.message as OpenAI.Chat.ChatCompletionMessageParam,
+        { role: "tool", tool_call_id: call.id, content: "snow" },
+      ],
+      tools: [weather],
+    });
+    const { conversations } = await parley.json<{ conversations: { id: string; title: string }[] }>(
+      "/api/conversations",
+    );
+    const conversationId = conversations.find((conversation) => conversation.title === ask)?.id as string;
+    const stored = await storedConversation(ask);
+    const answer = stored.messages.at(-1)?.id as string;
+
+    // The web app offers no tools: Anthropic's API would refuse tool blocks without them, so they go as text.
+    const regenerated = await openStream(
+      `${parley.url}/api/conversations/${conversationId}/messages/${answer}/regenerate`,
+      { method: "POST", body: "{}" },
+    );
+    expect(textOf(await regenerated.events())).toBe("Hello from tools@claude.");
+    const sent = lastRequestTo("tools@claude");
+    expect(sent.tools).toEqual([]);
+    expect(sent.turns.map((turn) => turn.content)).toEqual([
+      ask,
+      `${TOOL_PREAMBLE}\n\nCalled the tool get_weather with ${TOOL_CALL_ARGUMENTS}`,
+      "Result from the tool get_weather:\nsnow",
+    ]);
+
+    const next = await postMessage(parley, conversationId, {
+      content: "And tomorrow?",
+      model: "claude-tools",
+    });
+    expect(textOf(await next.events())).toBe("Hello from tools@claude.");
+    expect(lastRequestTo("tools@claude").turns.at(-1)?.content).toBe("And tomorrow?");
   });
 });
 
