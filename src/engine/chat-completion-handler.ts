@@ -126,6 +126,7 @@ export class ChatCompletionHandler {
       );
       const temperature = chat.temperature ?? this.#config.defaultTemperature;
       const topP = chat.topP ?? 1;
+      const penalties = { presencePenalty: chat.presencePenalty, frequencyPenalty: chat.frequencyPenalty };
       const generation = calling
         ? generateToolReply(lease, {
             chatWrapper: calling.chatWrapper,
@@ -136,6 +137,7 @@ export class ChatCompletionHandler {
             temperature,
             topP,
             seed: chat.seed,
+            penalties,
             stop: chat.stop,
             signal: abort.signal,
           })
@@ -144,6 +146,7 @@ export class ChatCompletionHandler {
             temperature,
             topP,
             seed: chat.seed,
+            penalties,
             stopTexts: [...chat.stop, ...prompt.stopTexts],
             stopTokenSequences: prompt.stopTokenSequences,
             grammar,

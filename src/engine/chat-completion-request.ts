@@ -14,6 +14,9 @@ export type ChatCompletionRequest = {
   maxTokens: number | undefined;
   temperature: number | undefined;
   topP: number | undefined;
+  /** OpenAI's penalties on tokens the reply already used: 0 (none) unless the request says. */
+  presencePenalty: number;
+  frequencyPenalty: number;
   seed: number | undefined;
   stop: string[];
   responseFormat: ResponseFormat;
@@ -126,6 +129,8 @@ const requestSchema = z.object({
   max_completion_tokens: z.int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
   seed: z.int().nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   n: z.literal(1, { error: "must be 1: the local engine returns one choice" }).nullish(),
@@ -183,6 +188,8 @@ export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest
     maxTokens: input.max_completion_tokens ?? input.max_tokens ?? undefined,
     temperature: input.temperature ?? undefined,
     topP: input.top_p ?? undefined,
+    presencePenalty: input.presence_penalty ?? 0,
+    frequencyPenalty: input.frequency_penalty ?? 0,
     // llama.cpp seeds are 32-bit; OpenAI's are any integer.
     seed: input.seed == null ? undefined : Number(BigInt.asUintN(32, BigInt(input.seed))),
     stop: stop.filter((text) => text !== ""),

@@ -149,6 +149,23 @@ describe("engine server", () => {
     expect(completion.choices[0]?.finish_reason).toBe("stop");
   });
 
+  it("takes presence_penalty and frequency_penalty in OpenAI's range and refuses others by name", async () => {
+    // The tiny model's chosen token leads by 44-54 nats, far beyond what a penalty of 2 moves: the reply stays.
+    const completion = await client.chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "Hi" }],
+      temperature: 0,
+      presence_penalty: 2,
+      frequency_penalty: -2,
+    });
+    expect(completion.choices[0]?.message.content).toBe(alphabet);
+    const refused = await postRaw(
+      JSON.stringify({ messages: [{ role: "user", content: "Hi" }], presence_penalty: 3 }),
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.param).toBe("presence_penalty");
+  });
+
   it("stops at max_tokens with finish_reason length", async () => {
     const completion = await loopClient.chat.completions.create({
       model: "tiny-loop",

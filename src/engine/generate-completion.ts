@@ -3,6 +3,7 @@ import { LlamaGrammarEvaluationState, type LlamaModel, type Token } from "node-l
 import type { ResponseGrammar } from "./response-grammar-cache.js";
 import type { SequenceLease } from "./sequence-pool.js";
 import { StopTextBuffer } from "./stop-text-buffer.js";
+import { sequencePenalty, type TokenPenalties } from "./token-penalties.js";
 import { TokenTextDecoder } from "./token-text-decoder.js";
 import { TrailingWhitespaceBuffer } from "./trailing-whitespace-buffer.js";
 
@@ -13,6 +14,8 @@ export type CompletionOptions = {
   temperature: number;
   topP: number;
   seed?: number;
+  /** OpenAI's penalties on tokens the reply already used (0 for none). */
+  penalties: TokenPenalties;
   stopTexts: readonly string[];
   stopTokenSequences: readonly Token[][];
   /** Constrains sampling to what the grammar allows (JSON mode, structured outputs). */
@@ -64,6 +67,7 @@ export async function* generateCompletion(
     temperature: options.temperature,
     topP: options.topP,
     seed: options.seed,
+    repeatPenalty: sequencePenalty(options.penalties, generated),
     // The state follows this reply's tokens through the grammar, so every reply needs its own.
     grammarEvaluationState: grammar && new LlamaGrammarEvaluationState({ model, grammar: grammar.grammar }),
   });

@@ -73,6 +73,7 @@ describe("generateToolReply", () => {
         maxTokens: 200,
         temperature: 0,
         topP: 1,
+        penalties: { presencePenalty: 0, frequencyPenalty: 0 },
         stop: [],
         signal: new AbortController().signal,
       });

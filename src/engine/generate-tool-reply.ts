@@ -20,6 +20,7 @@ import {
 } from "node-llama-cpp";
 import type { CompletionEnd, ReplyPart } from "./generate-completion.js";
 import type { SequenceLease } from "./sequence-pool.js";
+import { chatPenalty, type TokenPenalties } from "./token-penalties.js";
 import { TrailingWhitespaceBuffer } from "./trailing-whitespace-buffer.js";
 
 export type ToolReplyOptions = {
@@ -35,6 +36,7 @@ export type ToolReplyOptions = {
   temperature: number;
   topP: number;
   seed?: number;
+  penalties: TokenPenalties;
   /** The request's stop strings. */
   stop: readonly string[];
   signal: AbortSignal;
@@ -83,8 +85,8 @@ export async function* generateToolReply(
       temperature: options.temperature,
       topP: options.topP,
       seed: options.seed,
-      // The engine's own loop applies no repeat penalty; a reply should not change because it may call tools.
-      repeatPenalty: false,
+      // As in the engine's own loop: the request's penalties, and none of llama.cpp's own.
+      repeatPenalty: chatPenalty(options.penalties),
       customStopTriggers: options.stop.length > 0 ? [...options.stop] : undefined,
       signal: stop.signal,
       stopOnAbortSignal: true,

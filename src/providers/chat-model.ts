@@ -38,6 +38,12 @@ export type ChatCallOptions = {
   topP?: number;
   stopSequences?: readonly string[];
   seed?: number;
+  /**
+   * OpenAI's penalties (-2 to 2) on tokens the reply already used: flat once used, or per use. Sent to
+   * OpenAI-compatible servers (Parley's engine among them); Anthropic's API has none, so it is not sent them.
+   */
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   /** A reply constrained to JSON; only models whose catalog entry says `structuredOutputs` are sent one. */
   responseFormat?: ResponseFormat;
   /** Tools the model may call; only models whose catalog entry says `toolCalls` are sent any. */

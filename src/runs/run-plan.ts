@@ -14,6 +14,8 @@ export type RunCallOptions = Pick<
   | "topP"
   | "stopSequences"
   | "seed"
+  | "presencePenalty"
+  | "frequencyPenalty"
   | "responseFormat"
   | "tools"
   | "toolChoice"

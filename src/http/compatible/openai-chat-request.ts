@@ -122,6 +122,8 @@ const body = z.object({
   top_p: z.number().min(0).max(1).nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   seed: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
   n: z.literal(1, "only n = 1 is supported").nullish(),
   user: z.string().nullish(),
   store: z.boolean().nullish(),
@@ -143,6 +145,9 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
     ...(request.top_p != null && { topP: request.top_p }),
     ...(stop?.length && { stopSequences: stop }),
     ...(request.seed != null && { seed: request.seed }),
+    // 0, what clients send by default, is no penalty: nothing is sent.
+    ...(request.presence_penalty && { presencePenalty: request.presence_penalty }),
+    ...(request.frequency_penalty && { frequencyPenalty: request.frequency_penalty }),
     ...(responseFormat && { responseFormat }),
     ...(tools?.length && { tools }),
     ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),

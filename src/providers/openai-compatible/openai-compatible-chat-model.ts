@@ -189,6 +189,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
       ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
       ...(options.temperature !== undefined && { temperature: options.temperature }),
       ...(options.topP !== undefined && { top_p: options.topP }),
+      ...(options.presencePenalty !== undefined && { presence_penalty: options.presencePenalty }),
+      ...(options.frequencyPenalty !== undefined && { frequency_penalty: options.frequencyPenalty }),
       ...(options.seed !== undefined && { seed: options.seed }),
       ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
       ...(options.responseFormat && { response_format: toOpenAIResponseFormat(options.responseFormat) }),

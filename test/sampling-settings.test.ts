@@ -1,0 +1,77 @@
+/**
+ * The sampling settings a client sends on the OpenAI-compatible API, as each kind of upstream receives them: all of
+ * them for an OpenAI-compatible server, and for Anthropic's API those it has (it has no seed and no penalties).
+ */
+import OpenAI from "openai";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+
+let upstream: FaultUpstream;
+let parley: ParleyProcess;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  const served = await startRemoteParley((upstream) => ({
+    providers: [
+      openAIProvider("openai", upstream, [faultModel("gpt", "ok@sampling-gpt")]),
+      anthropicProvider("anthropic", upstream, [faultModel("claude", "ok@sampling-claude")]),
+    ],
+  }));
+  ({ parley, upstream } = served);
+  openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  return served.stop;
+});
+
+const settings = {
+  messages: [{ role: "user" as const, content: "Say hello." }],
+  temperature: 0.3,
+  top_p: 0.9,
+  stop: ["END"],
+  seed: 42,
+  max_completion_tokens: 50,
+  presence_penalty: 0.5,
+  frequency_penalty: -1,
+};
+
+describe("sampling settings on /v1/chat/completions", () => {
+  it("reach an OpenAI-compatible upstream as the client sent them", async () => {
+    await openai.chat.completions.create({ model: "gpt", ...settings });
+    expect(upstream.requestsFor("ok@sampling-gpt").at(-1)?.body).toMatchObject({
+      temperature: 0.3,
+      top_p: 0.9,
+      stop: ["END"],
+      seed: 42,
+      max_tokens: 50,
+      presence_penalty: 0.5,
+      frequency_penalty: -1,
+    });
+  });
+
+  it("reach Anthropic's API as the ones it has, without a seed or penalties it would refuse", async () => {
+    await openai.chat.completions.create({ model: "claude", ...settings });
+    const body = upstream.requestsFor("ok@sampling-claude").at(-1)?.body;
+    expect(body).toMatchObject({ temperature: 0.3, top_p: 0.9, stop_sequences: ["END"], max_tokens: 50 });
+    for (const field of ["seed", "presence_penalty", "frequency_penalty"])
+      expect(body).not.toHaveProperty(field);
+  });
+
+  it("sends no penalty when the client sends 0, as clients do by default, and refuses one out of range", async () => {
+    await openai.chat.completions.create({
+      model: "gpt",
+      messages: settings.messages,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+    });
+    const body = upstream.requestsFor("ok@sampling-gpt").at(-1)?.body;
+    expect(body).not.toHaveProperty("presence_penalty");
+    expect(body).not.toHaveProperty("frequency_penalty");
+    const refused = await openai.chat.completions
+      .create({ model: "gpt", messages: settings.messages, frequency_penalty: 2.5 })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as Error).message).toMatch(/frequency_penalty/);
+  });
+});
