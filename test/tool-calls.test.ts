@@ -37,6 +37,11 @@ beforeAll(async () => {
       ]),
       anthropicProvider("anthropic", upstream, [
         faultModel("claude-tools", "tools@claude", { tier: "smart", pricing: { input: 15, output: 75 } }),
+        // Its first text a second after the response began.
+        faultModel("claude-slow", "slow-first-token@claude", {
+          tier: "smart",
+          pricing: { input: 15, output: 75 },
+        }),
       ]),
     ],
   }));
@@ -257,6 +262,25 @@ describe("tool calls through the official @anthropic-ai/sdk", () => {
       expect(second.usage.output_tokens).toBeGreaterThan(0);
     });
   }
+
+  it("sends a content block's start in the same write as its first text, so that text is not held back", async () => {
+    // The first text comes a second after the stream opened: the writer is past its coalescing window by then.
+    const response = await fetch(`${parley.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-slow",
+        max_tokens: 200,
+        stream: true,
+        messages: [{ role: "user", content: "Hello, write by write?" }],
+      }),
+    });
+    const reads: string[] = [];
+    const decoder = new TextDecoder();
+    for await (const bytes of response.body as AsyncIterable<Uint8Array>) reads.push(decoder.decode(bytes));
+    const start = reads.find((text) => text.includes("content_block_start"));
+    expect(start).toMatch(/content_block_start[\s\S]*content_block_delta/);
+  });
 
   it("answers a non-streamed message that must call a tool with the tool_use block alone, no empty text block", async () => {
     const message = await anthropic.messages.create({

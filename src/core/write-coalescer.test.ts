@@ -38,6 +38,15 @@ describe("WriteCoalescer", () => {
     expect(flushed).toEqual(["opening", "first token", "second tokenclosing"]);
   });
 
+  it("sends a write meant to go with the next one in that one's write, so the next is not held back", () => {
+    const flushed: string[] = [];
+    const coalescer = new WriteCoalescer((text) => flushed.push(text), 1000);
+    coalescer.write("block start", { withNext: true });
+    expect(flushed).toEqual([]);
+    coalescer.write("first text");
+    expect(flushed).toEqual(["block startfirst text"]);
+  });
+
   it("flushes what is pending on demand, and discards it when the reader is gone", () => {
     const flushed: string[] = [];
     const coalescer = new WriteCoalescer((text) => flushed.push(text), 1000);

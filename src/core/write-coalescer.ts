@@ -18,10 +18,13 @@ export class WriteCoalescer {
 
   /**
    * `immediate` sends now, with anything pending, and opens no window: for a stream's opening frame, so the
-   * first token after it is not held back.
+   * first token after it is not held back. `withNext` only adds the text, to go out with the next write: for a
+   * frame that announces the one that follows it (a content block's start before its first text), which would
+   * otherwise open a window that holds that first text back.
    */
-  write(text: string, options?: { immediate?: boolean }): void {
+  write(text: string, options?: { immediate?: boolean; withNext?: boolean }): void {
     this.#pending += text;
+    if (options?.withNext) return;
     if (options?.immediate) {
       const lastFlushAt = this.#lastFlushAt;
       this.flush();

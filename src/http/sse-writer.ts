@@ -66,9 +66,12 @@ export class SseWriter {
   /**
    * Hands the frame to the socket (or the coalescing window). Returns a promise only when the client reads too
    * slowly and the writer should wait for it to drain; `immediate` is for a stream's opening event, so the first
-   * token after it is not held back.
+   * token after it is not held back; `withNext` for an event that goes out with the one after it (WriteCoalescer).
    */
-  write(message: SseMessage, options?: { immediate?: boolean }): Promise<void> | undefined {
+  write(
+    message: SseMessage,
+    options?: { immediate?: boolean; withNext?: boolean },
+  ): Promise<void> | undefined {
     if (this.closed) return undefined;
     this.#coalescer.write(encodeSse(message), options);
     return this.#response.writableNeedDrain ? this.#drained() : undefined;

@@ -69,8 +69,11 @@ function sendRunError(reply: FastifyReply, error: RunEventDataMap["run.error"]):
 
 async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
   // Every Anthropic stream event names its type twice: in the `event:` line and in the data.
-  const send = (type: string, data: Record<string, unknown> = {}, immediate = false) =>
-    sse.write({ event: type, data: JSON.stringify({ type, ...data }) }, { immediate });
+  const send = (
+    type: string,
+    data: Record<string, unknown> = {},
+    options?: { immediate?: boolean; withNext?: boolean },
+  ) => sse.write({ event: type, data: JSON.stringify({ type, ...data }) }, options);
   /**
    * The content blocks one after another: text, then a `tool_use` block per call (text after a call opens a text
    * block again). Only one is open at a time, as the format requires.
@@ -83,10 +86,12 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
     if (open !== undefined) send("content_block_stop", { index: blocks - 1 });
     open = undefined;
   };
+  // A block's start goes out with what follows it (its first text or piece, or its stop): sent alone, it would open
+  // the writer's coalescing window, and the block's first text would wait for that window to close.
   const openBlock = (kind: "text" | "tool_use", block: Record<string, unknown>) => {
     close();
     open = kind;
-    return send("content_block_start", { index: blocks++, content_block: block });
+    return send("content_block_start", { index: blocks++, content_block: block }, { withNext: true });
   };
   try {
     await live.follow(
@@ -104,7 +109,7 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
           // The opening events go out at once, so the first token after them is not held back. The first block
           // opens with the first text or call: a reply that calls a tool straight away has no text block (an
           // empty one would be refused when the client sends the turn back).
-          return send("ping", {}, true);
+          return send("ping", {}, { immediate: true });
         }
         if (event.event === "text.delta") {
           if (open !== "text") openBlock("text", { type: "text", text: "" });
