@@ -21,6 +21,15 @@ describe("estimating a prompt's tokens", () => {
     expect(counter.estimate("m", large)).toBeGreaterThan(counter.estimate("m", small));
   });
 
+  it("counts the arguments of the tools a message called, which can be long (a file an agent writes)", () => {
+    const counter = new TokenCounter();
+    const call = (args: string): ChatPrompt => [
+      { role: "assistant", content: "", toolCalls: [{ id: "call_1", name: "write_file", arguments: args }] },
+    ];
+    const longer = counter.estimate("m", call(JSON.stringify({ text: "x".repeat(4000) })));
+    expect(longer - counter.estimate("m", call("{}"))).toBeGreaterThan(900);
+  });
+
   it("follows the providers' rules: small images cost the minimum, huge ones are scaled down and capped", () => {
     expect(imageTokens({ width: 3, height: 2 })).toBe(85);
     expect(imageTokens({ width: 1000, height: 1000 })).toBe(Math.ceil(1_000_000 / 750));

@@ -78,6 +78,11 @@ function imageTokensOf(prompt: ChatPrompt): number {
   );
 }
 
+/** The text a model reads: each message's content, and the names and arguments of the tools it called. */
 function charactersOf(prompt: ChatPrompt): number {
-  return prompt.reduce((sum, message) => sum + message.content.length, 0);
+  return prompt.reduce((sum, message) => {
+    let characters = sum + message.content.length;
+    for (const call of message.toolCalls ?? []) characters += call.name.length + call.arguments.length;
+    return characters;
+  }, 0);
 }
