@@ -277,7 +277,9 @@ describe("tool calls through the official @anthropic-ai/sdk", () => {
     });
     const reads: string[] = [];
     const decoder = new TextDecoder();
-    for await (const bytes of response.body as AsyncIterable<Uint8Array>) reads.push(decoder.decode(bytes));
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read())
+      reads.push(decoder.decode(read.value));
     const start = reads.find((text) => text.includes("content_block_start"));
     expect(start).toMatch(/content_block_start[\s\S]*content_block_delta/);
   });
