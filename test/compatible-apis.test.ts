@@ -249,8 +249,8 @@ describe("JSON replies on the OpenAI-compatible API, held to a schema by the loc
       max_tokens: 60,
     });
     const content = answer.choices[0]?.message.content ?? "";
+    // Unheld, it would begin with "a"; held to JSON, it begins an object (whose strings may still hold letters).
     expect(content.startsWith("{")).toBe(true);
-    expect(content).not.toContain(ALPHABET);
     if (answer.choices[0]?.finish_reason === "stop") expect(JSON.parse(content)).toBeTypeOf("object");
   });
 
