@@ -128,6 +128,14 @@ describe("an engine killed with SIGKILL in the middle of a reply", () => {
     expect(reply?.content).toBe(textOf([...firstEvents, ...rest]));
     expect(reply?.content.length).toBeGreaterThan(0);
 
+    // The supervisor may hear of the kill after the run did: wait for a new engine process, then for it to be ready.
+    const deadline = Date.now() + 30_000;
+    const restarted = () =>
+      childProcessesOf(parley.child.pid as number).some(
+        (child) => child.commandLine.includes("tiny-loop.gguf") && child.pid !== loopEngine?.pid,
+      );
+    while (!restarted() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(restarted()).toBe(true);
     await parley.waitForModelsReady(30_000);
     const { models } = await parley.json<{ models: { id: string; status: { state: string } }[] }>(
       "/api/models",
