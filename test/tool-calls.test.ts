@@ -167,7 +167,7 @@ describe("tool calls through the official openai client", () => {
     expect(lastRequestTo("tools@gpt").toolChoice).toBe("required");
   });
 
-  it("streams two parallel calls from Claude one after the other, each with its own index", async () => {
+  it("streams Claude's call of the tool tool_choice names, and only that one, though two are offered", async () => {
     const stream = await openai.chat.completions.create({
       model: "claude-tools",
       messages: [{ role: "user", content: "Weather and time in Paris, streamed?" }],

@@ -1,6 +1,8 @@
 // An API client's exchange with tools, as the chat page shows it in a real browser against a real `parley serve`:
-// a stored conversation with tool calls and tool results (the conversation and the run's events come from the
-// test, since only an API client offers tools), and a run that calls a tool, followed as it streams.
+// a stored conversation with tool calls and tool results, and a run that calls a tool, followed as it streams. The
+// conversation and the run's events come from the test: they hold states no request could make (arguments cut short,
+// a result whose call is not in the thread) and a run paused mid-call. tool-calls-stored.test.ts shows a real
+// exchange, made through the API, end to end.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ParleyProcess, startParley, temporaryDirectory } from "../support/parley-process.js";
