@@ -44,8 +44,15 @@ describe("fitPrompt", () => {
     ];
     const fitted = await fitPrompt(withTools, 4, words);
     expect(fitted?.prompt).toEqual([{ role: "user", content: "and tomorrow" }]);
-    const roomier = await fitPrompt(withTools, 7, words);
-    expect(roomier?.prompt.map((message) => message.role)).toEqual(["user"]);
+    // A call that stays keeps its result.
+    const later: ChatPrompt = [
+      { role: "user", content: "an old question" },
+      { role: "assistant", content: "old answer" },
+      ...withTools.slice(0, 3),
+      { role: "user", content: "and tomorrow" },
+    ];
+    const kept = await fitPrompt(later, 9, words);
+    expect(kept?.prompt.map((message) => message.role)).toEqual(["user", "assistant", "tool", "user"]);
   });
 
   it("takes the whole prompt's count when it is known, counting only the shorter prompts it tries", async () => {
