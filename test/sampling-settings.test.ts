@@ -1,7 +1,9 @@
 /**
- * The sampling settings a client sends on the OpenAI-compatible API, as each kind of upstream receives them: all of
- * them for an OpenAI-compatible server, and for Anthropic's API those it has (it has no seed and no penalties).
+ * The sampling settings a client sends on either compatible API, as each kind of upstream receives them: for an
+ * OpenAI-compatible server all of OpenAI's (not `top_k`, which OpenAI's API refuses), and for Anthropic's API those
+ * it has (it has no seed and no penalties).
  */
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FaultUpstream } from "./support/fault-upstream.js";
@@ -12,6 +14,7 @@ import { startRemoteParley } from "./support/remote-parley.js";
 let upstream: FaultUpstream;
 let parley: ParleyProcess;
 let openai: OpenAI;
+let anthropic: Anthropic;
 
 beforeAll(async () => {
   const served = await startRemoteParley((upstream) => ({
@@ -22,6 +25,7 @@ beforeAll(async () => {
   }));
   ({ parley, upstream } = served);
   openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: parley.url, apiKey: "unused", maxRetries: 0 });
   return served.stop;
 });
 
@@ -73,5 +77,54 @@ describe("sampling settings on /v1/chat/completions", () => {
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
     expect((refused as Error).message).toMatch(/frequency_penalty/);
+  });
+});
+
+describe("sampling settings on /v1/messages", () => {
+  // This SDK's request type lacks top_k, which the API takes.
+  const settings = {
+    max_tokens: 50,
+    messages: [{ role: "user" as const, content: "Say hello." }],
+    temperature: 0.3,
+    top_p: 0.9,
+    top_k: 5,
+    stop_sequences: ["END"],
+  } as Omit<Anthropic.MessageCreateParamsNonStreaming, "model">;
+
+  it("reach Anthropic's API whole, top_k included", async () => {
+    await anthropic.messages.create({ ...settings, model: "claude" });
+    expect(upstream.requestsFor("ok@sampling-claude").at(-1)?.body).toMatchObject({
+      temperature: 0.3,
+      top_p: 0.9,
+      top_k: 5,
+      stop_sequences: ["END"],
+      max_tokens: 50,
+    });
+  });
+
+  it("reach an OpenAI-compatible upstream as OpenAI's fields, leaving out the top_k its API would refuse", async () => {
+    await anthropic.messages.create({ ...settings, model: "gpt" });
+    const body = upstream.requestsFor("ok@sampling-gpt").at(-1)?.body;
+    expect(body).toMatchObject({ temperature: 0.3, top_p: 0.9, stop: ["END"], max_tokens: 50 });
+    expect(body).not.toHaveProperty("top_k");
+  });
+
+  it("refuses extended thinking by name, which Parley cannot give, and lets turning it off pass", async () => {
+    const refused = await anthropic.messages
+      .create({
+        ...settings,
+        model: "claude",
+        thinking: { type: "enabled", budget_tokens: 1024 },
+      } as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused as Error).message).toMatch(/thinking.*no thinking blocks/);
+    const before = upstream.requestsFor("ok@sampling-claude").length;
+    await anthropic.messages.create({
+      ...settings,
+      model: "claude",
+      thinking: { type: "disabled" },
+    } as Anthropic.MessageCreateParamsNonStreaming);
+    expect(upstream.requestsFor("ok@sampling-claude").length).toBe(before + 1);
   });
 });

@@ -75,6 +75,7 @@ export function startLocalModels(
             modelId: model.id,
             // The catalog hands out ready models only; an engine that died since then refuses the connection.
             baseURL: () => supervisor.baseURL ?? "http://127.0.0.1:1/v1",
+            readsTopK: true,
           }),
           // The engine continues a final assistant message, so a cut reply can be finished on it.
           supportsPrefill: true,

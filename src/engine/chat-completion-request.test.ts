@@ -34,6 +34,7 @@ describe("parseChatCompletionRequest", () => {
         max_completion_tokens: 20,
         temperature: 0,
         top_p: 0.5,
+        top_k: 5,
         seed: -1,
         stop: "END",
         frequency_penalty: 0.5,
@@ -51,6 +52,7 @@ describe("parseChatCompletionRequest", () => {
       maxTokens: 20,
       temperature: 0,
       topP: 0.5,
+      topK: 5,
       presencePenalty: -1,
       frequencyPenalty: 0.5,
       seed: 4294967295,
@@ -76,6 +78,7 @@ describe("parseChatCompletionRequest", () => {
       maxTokens: undefined,
       temperature: undefined,
       topP: undefined,
+      topK: undefined,
       presencePenalty: 0,
       frequencyPenalty: 0,
       seed: undefined,
@@ -153,6 +156,11 @@ describe("parseChatCompletionRequest", () => {
     ).toEqual({
       param: "stop",
     });
+    for (const top_k of [-1, 1.5, "5"]) {
+      expect(failure({ messages: [{ role: "user", content: "x" }], top_k }).details, String(top_k)).toEqual({
+        param: "top_k",
+      });
+    }
   });
 
   describe("tools", () => {

@@ -14,6 +14,8 @@ export type ChatCompletionRequest = {
   maxTokens: number | undefined;
   temperature: number | undefined;
   topP: number | undefined;
+  /** Sampling from the K likeliest tokens (llama.cpp's `top_k`, which OpenAI's format lacks); 0 turns it off. */
+  topK: number | undefined;
   /** OpenAI's penalties on tokens the reply already used: 0 (none) unless the request says. */
   presencePenalty: number;
   frequencyPenalty: number;
@@ -129,6 +131,7 @@ const requestSchema = z.object({
   max_completion_tokens: z.int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.int().min(0).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   seed: z.int().nullish(),
@@ -188,6 +191,7 @@ export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest
     maxTokens: input.max_completion_tokens ?? input.max_tokens ?? undefined,
     temperature: input.temperature ?? undefined,
     topP: input.top_p ?? undefined,
+    topK: input.top_k ?? undefined,
     presencePenalty: input.presence_penalty ?? 0,
     frequencyPenalty: input.frequency_penalty ?? 0,
     // llama.cpp seeds are 32-bit; OpenAI's are any integer.

@@ -13,6 +13,8 @@ export type CompletionOptions = {
   /** 0 is greedy. */
   temperature: number;
   topP: number;
+  /** Absent: llama.cpp's default (40). */
+  topK?: number;
   seed?: number;
   /** OpenAI's penalties on tokens the reply already used (0 for none). */
   penalties: TokenPenalties;
@@ -66,6 +68,7 @@ export async function* generateCompletion(
   const tokens = lease.sequence.evaluate(promptTokens.slice(lease.reusedTokens), {
     temperature: options.temperature,
     topP: options.topP,
+    ...(options.topK !== undefined && { topK: options.topK }),
     seed: options.seed,
     repeatPenalty: sequencePenalty(options.penalties, generated),
     // The state follows this reply's tokens through the grammar, so every reply needs its own.

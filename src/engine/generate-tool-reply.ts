@@ -35,6 +35,8 @@ export type ToolReplyOptions = {
   maxTokens: number;
   temperature: number;
   topP: number;
+  /** Absent: llama.cpp's default (40). */
+  topK?: number;
   seed?: number;
   penalties: TokenPenalties;
   /** The request's stop strings. */
@@ -84,6 +86,7 @@ export async function* generateToolReply(
       maxTokens: options.maxTokens,
       temperature: options.temperature,
       topP: options.topP,
+      ...(options.topK !== undefined && { topK: options.topK }),
       seed: options.seed,
       // As in the engine's own loop: the request's penalties, and none of llama.cpp's own.
       repeatPenalty: chatPenalty(options.penalties),

@@ -36,6 +36,11 @@ export type ChatCallOptions = {
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;
+  /**
+   * Samples from the K likeliest tokens only: Anthropic's `top_k`, and llama.cpp's. OpenAI's format has none, so an
+   * OpenAI-compatible server is sent it only when it says it reads it (Parley's engine does).
+   */
+  topK?: number;
   stopSequences?: readonly string[];
   seed?: number;
   /**

@@ -12,6 +12,7 @@ export type RunCallOptions = Pick<
   | "maxOutputTokens"
   | "temperature"
   | "topP"
+  | "topK"
   | "stopSequences"
   | "seed"
   | "presencePenalty"

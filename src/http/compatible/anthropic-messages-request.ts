@@ -101,6 +101,18 @@ const body = z.object({
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().positive().optional(),
+  /**
+   * Extended thinking asks for `thinking` blocks before the answer, which Parley does not give: asking for them is
+   * refused by name rather than answered without them. Turning it off, as some clients send by default, passes.
+   */
+  thinking: z
+    .object(
+      {
+        type: z.literal("disabled", 'Parley gives no thinking blocks; only {"type": "disabled"} is accepted'),
+      },
+      'must be {"type": "disabled"}: Parley gives no thinking blocks',
+    )
+    .optional(),
   stream: z.boolean().optional(),
   store: z.boolean().optional(),
 });
@@ -120,6 +132,7 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
     maxOutputTokens: request.max_tokens,
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.top_p !== undefined && { topP: request.top_p }),
+    ...(request.top_k !== undefined && { topK: request.top_k }),
     ...(request.stop_sequences?.length && { stopSequences: request.stop_sequences }),
     ...toolOptions(request),
   };

@@ -120,6 +120,8 @@ const body = z.object({
   max_completion_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
+  /** Not OpenAI's, but what llama.cpp's and vLLM's servers add: it reaches Anthropic models and Parley's engine. */
+  top_k: z.number().int().positive().nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   seed: z.number().int().nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
@@ -143,6 +145,7 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
     ...(maxOutputTokens != null && { maxOutputTokens }),
     ...(request.temperature != null && { temperature: request.temperature }),
     ...(request.top_p != null && { topP: request.top_p }),
+    ...(request.top_k != null && { topK: request.top_k }),
     ...(stop?.length && { stopSequences: stop }),
     ...(request.seed != null && { seed: request.seed }),
     // 0, what clients send by default, is no penalty: nothing is sent.

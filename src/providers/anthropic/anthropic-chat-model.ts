@@ -26,8 +26,8 @@ export type AnthropicChatModelConfig = {
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
-/** `temperature` and `top_p` are accepted by the API but absent from this SDK's request type. */
-type MessageRequest = MessageCreateParamsStreaming & { temperature?: number; top_p?: number };
+/** `temperature`, `top_p` and `top_k` are accepted by the API but absent from this SDK's request type. */
+type MessageRequest = MessageCreateParamsStreaming & { temperature?: number; top_p?: number; top_k?: number };
 
 export class AnthropicChatModel implements ChatModel {
   readonly modelId: string;
@@ -77,6 +77,7 @@ export class AnthropicChatModel implements ChatModel {
       ...(system !== undefined && { system }),
       ...(options.temperature !== undefined && { temperature: options.temperature }),
       ...(options.topP !== undefined && { top_p: options.topP }),
+      ...(options.topK !== undefined && { top_k: options.topK }),
       ...(options.stopSequences?.length && { stop_sequences: [...options.stopSequences] }),
       ...tools,
     };

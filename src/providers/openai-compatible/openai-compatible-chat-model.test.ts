@@ -40,6 +40,20 @@ describe("OpenAICompatibleChatModel against an OpenAI-format upstream over HTTP"
     });
   });
 
+  it("sends top_k only to a server that says it reads it, since OpenAI's own API refuses the field", async () => {
+    const send = async (readsTopK: boolean) => {
+      const model = new OpenAICompatibleChatModel({
+        modelId: "ok",
+        baseURL: upstream.openAIBaseURL,
+        readsTopK,
+      });
+      for await (const _ of model.stream({ prompt: [{ role: "user", content: "hi" }], topK: 7 }));
+      return upstream.requests.at(-1)?.body;
+    };
+    expect(await send(true)).toMatchObject({ top_k: 7 });
+    expect(await send(false)).not.toHaveProperty("top_k");
+  });
+
   it("reports a stream cut before the finish as a retryable error, never as a finished reply", async () => {
     const parts = await collect("cut");
     expect(parts.slice(0, 2)).toEqual([

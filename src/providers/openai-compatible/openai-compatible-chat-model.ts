@@ -34,6 +34,11 @@ export type OpenAICompatibleChatModelConfig = {
    * `{ continue_final_message: true, add_generation_prompt: false }`. Parley's engine and llama.cpp need none.
    */
   prefillRequestFields?: Record<string, unknown>;
+  /**
+   * The server reads `top_k`, which OpenAI's format lacks and llama.cpp's and vLLM's servers add; OpenAI's own API
+   * refuses it, so other servers are not sent it.
+   */
+  readsTopK?: boolean;
   /** Milliseconds to wait for the response headers (TimeoutChatModel watches the stream after that). */
   timeoutMs?: number;
 };
@@ -189,6 +194,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
       ...(options.temperature !== undefined && { temperature: options.temperature }),
       ...(options.topP !== undefined && { top_p: options.topP }),
+      ...(options.topK !== undefined && this.#config.readsTopK && { top_k: options.topK }),
       ...(options.presencePenalty !== undefined && { presence_penalty: options.presencePenalty }),
       ...(options.frequencyPenalty !== undefined && { frequency_penalty: options.frequencyPenalty }),
       ...(options.seed !== undefined && { seed: options.seed }),
