@@ -19,7 +19,10 @@ let anthropic: Anthropic;
 beforeAll(async () => {
   const served = await startRemoteParley((upstream) => ({
     providers: [
-      openAIProvider("openai", upstream, [faultModel("gpt", "ok@sampling-gpt")]),
+      openAIProvider("openai", upstream, [
+        faultModel("gpt", "ok@sampling-gpt"),
+        faultModel("o-model", "reasoning@sampling-o"),
+      ]),
       anthropicProvider("anthropic", upstream, [faultModel("claude", "ok@sampling-claude")]),
     ],
   }));
@@ -60,6 +63,21 @@ describe("sampling settings on /v1/chat/completions", () => {
     expect(body).toMatchObject({ temperature: 0.3, top_p: 0.9, stop_sequences: ["END"], max_tokens: 50 });
     for (const field of ["seed", "presence_penalty", "frequency_penalty"])
       expect(body).not.toHaveProperty(field);
+  });
+
+  it("reach a model that reads only max_completion_tokens (OpenAI's reasoning models) with the token limit there", async () => {
+    const completion = await openai.chat.completions.create({
+      model: "o-model",
+      messages: settings.messages,
+      max_tokens: 30,
+    });
+    expect(completion.choices[0]?.message.content).toBe("Hello from reasoning@sampling-o.");
+    const bodies = upstream.requestsFor("reasoning@sampling-o").map((request) => request.body);
+    expect(bodies.at(-1)).toMatchObject({ max_completion_tokens: 30 });
+    expect(bodies.at(-1)).not.toHaveProperty("max_tokens");
+    // Without a limit from the client, Parley's own default limit goes to the same field.
+    await openai.chat.completions.create({ model: "o-model", messages: settings.messages });
+    expect(upstream.requestsFor("reasoning@sampling-o").at(-1)?.body).toHaveProperty("max_completion_tokens");
   });
 
   it("sends no penalty when the client sends 0, as clients do by default, and refuses one out of range", async () => {

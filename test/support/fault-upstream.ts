@@ -84,6 +84,11 @@ export const FAULTS = [
   "tools",
   /** As `tools`, but the connection is closed after the first piece of the first call's arguments. */
   "tools-cut",
+  /**
+   * An OpenAI reasoning model: a request with `max_tokens` is refused as OpenAI refuses it (400, `param`
+   * `max_tokens`, `code` `unsupported_parameter`); one with `max_completion_tokens`, or neither, is ok.
+   */
+  "reasoning",
 ] as const;
 
 /** The whole text a `cite` reply has. */
@@ -367,6 +372,20 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
           "context_length_exceeded",
         );
         return;
+      case "reasoning":
+        if (api === "openai" && body.max_tokens !== undefined) {
+          sendError(
+            response,
+            api,
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            {},
+            "unsupported_parameter",
+            "max_tokens",
+          );
+          return;
+        }
+        break;
       case "prefill-rejected":
         if (parsed.turns.at(-1)?.role === "assistant") {
           sendError(
@@ -1138,11 +1157,12 @@ function sendError(
   message: string,
   headers: Record<string, string> = {},
   openAICode: string | null = null,
+  openAIParam: string | null = null,
 ): void {
   response.writeHead(status, { "content-type": "application/json", ...headers });
   const body =
     api === "openai"
-      ? { error: { message, type: openAIErrorType(status), param: null, code: openAICode } }
+      ? { error: { message, type: openAIErrorType(status), param: openAIParam, code: openAICode } }
       : { type: "error", error: { type: anthropicErrorType(status), message }, request_id: "req_fault" };
   response.end(JSON.stringify(body));
 }

@@ -54,6 +54,38 @@ describe("OpenAICompatibleChatModel against an OpenAI-format upstream over HTTP"
     expect(await send(false)).not.toHaveProperty("top_k");
   });
 
+  it("sends the token limit as max_completion_tokens once the model refuses max_tokens, as OpenAI's reasoning models do", async () => {
+    const model = new OpenAICompatibleChatModel({ modelId: "reasoning", baseURL: upstream.openAIBaseURL });
+    const reply = async () => {
+      const before = upstream.requests.length;
+      const parts: ChatStreamPart[] = [];
+      for await (const part of model.stream({
+        prompt: [{ role: "user", content: "hi" }],
+        maxOutputTokens: 9,
+      }))
+        parts.push(part);
+      return { parts, bodies: upstream.requests.slice(before).map((request) => request.body) };
+    };
+    const first = await reply();
+    expect(first.parts.at(-1)).toEqual({ type: "finish", reason: "stop" });
+    expect(first.bodies).toEqual([
+      expect.objectContaining({ max_tokens: 9 }),
+      expect.objectContaining({ max_completion_tokens: 9 }),
+    ]);
+    expect(first.bodies[1]).not.toHaveProperty("max_tokens");
+    // The model is known now: no refusal is asked for again.
+    const second = await reply();
+    expect(second.bodies).toEqual([expect.objectContaining({ max_completion_tokens: 9 })]);
+    // Another server's refusal of anything else is still the caller's error, sent once.
+    const other = new OpenAICompatibleChatModel({ modelId: "status-400", baseURL: upstream.openAIBaseURL });
+    const before = upstream.requests.length;
+    const parts: ChatStreamPart[] = [];
+    for await (const part of other.stream({ prompt: [{ role: "user", content: "hi" }], maxOutputTokens: 9 }))
+      parts.push(part);
+    expect(parts).toEqual([{ type: "error", error: expect.any(ProviderError) }]);
+    expect(upstream.requests.length).toBe(before + 1);
+  });
+
   it("reports a stream cut before the finish as a retryable error, never as a finished reply", async () => {
     const parts = await collect("cut");
     expect(parts.slice(0, 2)).toEqual([

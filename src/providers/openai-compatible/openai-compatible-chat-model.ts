@@ -13,8 +13,8 @@ import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart, ChatStreamSink } from "../chat-model.js";
 import { pulledParts } from "../pulled-parts.js";
 import { upstreamAgent } from "../upstream-agent.js";
-import { callUpstream } from "../upstream-call.js";
-import { openAIHttpError, openAIStreamError } from "./openai-http-error.js";
+import { callUpstream, type UpstreamResponse } from "../upstream-call.js";
+import { openAIHttpError, openAIStreamError, refusesMaxTokens } from "./openai-http-error.js";
 import { OpenAIToolCallStream } from "./openai-tool-call-stream.js";
 import { toOpenAIMessages } from "./to-openai-messages.js";
 import { toOpenAIResponseFormat } from "./to-openai-response-format.js";
@@ -53,6 +53,12 @@ export class OpenAICompatibleChatModel implements ChatModel {
   readonly modelId: string;
   readonly #config: OpenAICompatibleChatModelConfig;
   readonly #headers: Record<string, string>;
+  /**
+   * Where the reply's token limit goes: `max_tokens`, which every OpenAI-compatible server reads, until the server
+   * refuses it. OpenAI's reasoning models read only `max_completion_tokens` (which older servers do not know), and
+   * a model's name does not say which kind it is; so the first refusal switches this model over, and is sent again.
+   */
+  #tokenLimitField: "max_tokens" | "max_completion_tokens" = "max_tokens";
 
   constructor(config: OpenAICompatibleChatModelConfig) {
     this.modelId = config.modelId;
@@ -77,21 +83,19 @@ export class OpenAICompatibleChatModel implements ChatModel {
     let sawDone = false;
     let responded = false;
     try {
-      const response = await callUpstream(this.#url(), {
-        method: "POST",
-        headers: this.#headers,
-        body: JSON.stringify(this.#body(options)),
-        signal: options.signal,
-        dispatcher: upstreamAgent,
-        headersTimeout: this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        // Gaps between chunks are TimeoutChatModel's to judge; a model may think silently for a long while.
-        bodyTimeout: 0,
-      });
+      let response = await this.#call(options);
       responded = true;
       if (response.statusCode >= 300) {
-        const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
-        sink({ type: "error", error: openAIHttpError(response.statusCode, response.headers, text) });
-        return;
+        let text = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
+        if (this.#tokenLimitField === "max_tokens" && refusesMaxTokens(response.statusCode, text)) {
+          this.#tokenLimitField = "max_completion_tokens";
+          response = await this.#call(options);
+          text = response.statusCode >= 300 ? await readLimited(response.body, MAX_ERROR_BODY_BYTES) : "";
+        }
+        if (response.statusCode >= 300) {
+          sink({ type: "error", error: openAIHttpError(response.statusCode, response.headers, text) });
+          return;
+        }
       }
       options.onResponseStart?.();
       const datas: string[] = [];
@@ -179,6 +183,19 @@ export class OpenAICompatibleChatModel implements ChatModel {
     }
   }
 
+  #call(options: ChatCallOptions): Promise<UpstreamResponse> {
+    return callUpstream(this.#url(), {
+      method: "POST",
+      headers: this.#headers,
+      body: JSON.stringify(this.#body(options)),
+      signal: options.signal,
+      dispatcher: upstreamAgent,
+      headersTimeout: this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      // Gaps between chunks are TimeoutChatModel's to judge; a model may think silently for a long while.
+      bodyTimeout: 0,
+    });
+  }
+
   #url(): string {
     const baseURL =
       typeof this.#config.baseURL === "function" ? this.#config.baseURL() : this.#config.baseURL;
@@ -191,7 +208,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       messages: toOpenAIMessages(options.prompt),
       stream: true,
       stream_options: { include_usage: true },
-      ...(options.maxOutputTokens !== undefined && { max_tokens: options.maxOutputTokens }),
+      ...(options.maxOutputTokens !== undefined && { [this.#tokenLimitField]: options.maxOutputTokens }),
       ...(options.temperature !== undefined && { temperature: options.temperature }),
       ...(options.topP !== undefined && { top_p: options.topP }),
       ...(options.topK !== undefined && this.#config.readsTopK && { top_k: options.topK }),

@@ -54,6 +54,17 @@ function requestErrorCode(error: { code?: unknown; param?: unknown } | undefined
   return "upstream_error";
 }
 
+/**
+ * True for OpenAI's refusal of `max_tokens` by a model that reads only `max_completion_tokens` (its reasoning
+ * models), told by the error's own fields rather than its wording.
+ */
+export function refusesMaxTokens(statusCode: number, bodyText: string): boolean {
+  if (statusCode !== 400) return false;
+  const body = parseJson(bodyText) as ErrorBody | undefined;
+  const error = typeof body?.error === "object" ? body.error : undefined;
+  return error?.param === "max_tokens" && error.code === "unsupported_parameter";
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
