@@ -41,6 +41,7 @@ const settings = {
   max_completion_tokens: 50,
   presence_penalty: 0.5,
   frequency_penalty: -1,
+  reasoning_effort: "low" as const,
 };
 
 describe("sampling settings on /v1/chat/completions", () => {
@@ -54,14 +55,15 @@ describe("sampling settings on /v1/chat/completions", () => {
       max_tokens: 50,
       presence_penalty: 0.5,
       frequency_penalty: -1,
+      reasoning_effort: "low",
     });
   });
 
-  it("reach Anthropic's API as the ones it has, without a seed or penalties it would refuse", async () => {
+  it("reach Anthropic's API as the ones it has, without a seed, penalties or reasoning effort it would refuse", async () => {
     await openai.chat.completions.create({ model: "claude", ...settings });
     const body = upstream.requestsFor("ok@sampling-claude").at(-1)?.body;
     expect(body).toMatchObject({ temperature: 0.3, top_p: 0.9, stop_sequences: ["END"], max_tokens: 50 });
-    for (const field of ["seed", "presence_penalty", "frequency_penalty"])
+    for (const field of ["seed", "presence_penalty", "frequency_penalty", "reasoning_effort"])
       expect(body).not.toHaveProperty(field);
   });
 
@@ -80,7 +82,7 @@ describe("sampling settings on /v1/chat/completions", () => {
     expect(upstream.requestsFor("reasoning@sampling-o").at(-1)?.body).toHaveProperty("max_completion_tokens");
   });
 
-  it("sends no penalty when the client sends 0, as clients do by default, and refuses one out of range", async () => {
+  it("sends no penalty when the client sends 0, as clients do by default, and refuses a penalty or effort out of range", async () => {
     await openai.chat.completions.create({
       model: "gpt",
       messages: settings.messages,
@@ -95,6 +97,15 @@ describe("sampling settings on /v1/chat/completions", () => {
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
     expect((refused as Error).message).toMatch(/frequency_penalty/);
+    const effort = await openai.chat.completions
+      .create({
+        model: "gpt",
+        messages: settings.messages,
+        reasoning_effort: "extreme" as "low",
+      })
+      .catch((error: unknown) => error);
+    expect(effort).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((effort as Error).message).toMatch(/reasoning_effort/);
   });
 });
 

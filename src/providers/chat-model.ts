@@ -49,6 +49,12 @@ export type ChatCallOptions = {
    */
   presencePenalty?: number;
   frequencyPenalty?: number;
+  /**
+   * How hard a reasoning model thinks before it answers: OpenAI's `reasoning_effort`, sent to OpenAI-compatible
+   * servers as the client gave it (a model without the setting may refuse it there; Parley's engine ignores it).
+   * Anthropic's API has no such field and is not sent it.
+   */
+  reasoningEffort?: ReasoningEffort;
   /** A reply constrained to JSON; only models whose catalog entry says `structuredOutputs` are sent one. */
   responseFormat?: ResponseFormat;
   /** Tools the model may call; only models whose catalog entry says `toolCalls` are sent any. */
@@ -67,6 +73,9 @@ export type ChatCallOptions = {
    */
   onResponseStart?: () => void;
 };
+
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high"] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
 /**
  * JSON replies, as OpenAI's `response_format` asks for them: any JSON object, or JSON that follows a schema (the

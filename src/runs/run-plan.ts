@@ -17,6 +17,7 @@ export type RunCallOptions = Pick<
   | "seed"
   | "presencePenalty"
   | "frequencyPenalty"
+  | "reasoningEffort"
   | "responseFormat"
   | "tools"
   | "toolChoice"

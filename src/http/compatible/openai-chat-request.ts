@@ -3,7 +3,11 @@ import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
 import { TOOL_NAME, type ToolChoice, type ToolDefinition } from "../../core/tool-call.js";
 import { imageFromUrl } from "../../files/inline-image.js";
-import type { ChatPromptMessage, ResponseFormat } from "../../providers/chat-model.js";
+import {
+  type ChatPromptMessage,
+  REASONING_EFFORTS,
+  type ResponseFormat,
+} from "../../providers/chat-model.js";
 import type { RunCallOptions } from "../../runs/run-service.js";
 import { parseInput } from "../parse-body.js";
 import {
@@ -126,6 +130,7 @@ const body = z.object({
   seed: z.number().int().nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
+  reasoning_effort: z.enum(REASONING_EFFORTS).nullish(),
   n: z.literal(1, "only n = 1 is supported").nullish(),
   user: z.string().nullish(),
   store: z.boolean().nullish(),
@@ -151,6 +156,7 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
     // 0, what clients send by default, is no penalty: nothing is sent.
     ...(request.presence_penalty && { presencePenalty: request.presence_penalty }),
     ...(request.frequency_penalty && { frequencyPenalty: request.frequency_penalty }),
+    ...(request.reasoning_effort != null && { reasoningEffort: request.reasoning_effort }),
     ...(responseFormat && { responseFormat }),
     ...(tools?.length && { tools }),
     ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),

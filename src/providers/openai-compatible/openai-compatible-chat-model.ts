@@ -215,6 +215,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       ...(options.presencePenalty !== undefined && { presence_penalty: options.presencePenalty }),
       ...(options.frequencyPenalty !== undefined && { frequency_penalty: options.frequencyPenalty }),
       ...(options.seed !== undefined && { seed: options.seed }),
+      ...(options.reasoningEffort !== undefined && { reasoning_effort: options.reasoningEffort }),
       ...(options.stopSequences?.length && { stop: [...options.stopSequences] }),
       ...(options.responseFormat && { response_format: toOpenAIResponseFormat(options.responseFormat) }),
       ...toOpenAIToolFields(options),
