@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTemporaryPostgresDatabases } from "../src/store/test-support/use-temporary-postgres-databases.js";
-import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
+import { type FaultUpstream, startFaultUpstream, TOOL_CALL_ARGUMENTS } from "./support/fault-upstream.js";
 import { type ParleyProcess, startParley, temporaryDirectory } from "./support/parley-process.js";
 import { useTestRedis } from "./support/redis-test-server.js";
 import { faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
@@ -16,6 +16,8 @@ import { unusedPort } from "./support/unused-port.js";
 const SLOW_REPLY = "x".repeat(200);
 const SLOW_DELTA_MS = 20;
 const LIMIT_PER_MINUTE = 3;
+/** Between the deltas (and tool-call pieces) of every other reply: a call is streamed over some 300 ms. */
+const DELTA_DELAY_MS = 60;
 
 const redis = useTestRedis();
 const databases = useTemporaryPostgresDatabases();
@@ -30,13 +32,17 @@ let admin: string;
 
 beforeAll(async () => {
   if (skipped) return;
-  upstream = await startFaultUpstream({ slowDeltaMs: SLOW_DELTA_MS });
+  upstream = await startFaultUpstream({ slowDeltaMs: SLOW_DELTA_MS, deltaDelayMs: DELTA_DELAY_MS });
   const databaseUrl = await databases.create();
   startInstance = async () => {
     const dataDir = temporaryDirectory();
     writeRemoteConfig(dataDir, {
       providers: [
-        openAIProvider("upstream", upstream, [faultModel("slow", "slow@long"), faultModel("ok", "ok@quick")]),
+        openAIProvider("upstream", upstream, [
+          faultModel("slow", "slow@long"),
+          faultModel("ok", "ok@quick"),
+          faultModel("tools", "tools@calls"),
+        ]),
       ],
       // The slow reply is cut by a stop, never by a timeout on a loaded machine.
       failover: { idleTimeoutMs: 10_000 },
@@ -130,6 +136,60 @@ describe("instances sharing PostgreSQL and Redis", () => {
       })
     ).events();
     expect(replayed).toEqual(all);
+  });
+
+  it("follows a reply that calls a tool, made through the OpenAI API of one instance, live from the other: the call whole, once, in order", async () => {
+    const created = await first.api("/api/keys", jsonBody({ name: "tools" }, admin));
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    // Read as it comes, and held open until the end: a client that leaves a compatible stream stops its reply.
+    const asked = await fetch(`${first.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "tools",
+        stream: true,
+        messages: [{ role: "user", content: "Weather in Paris?" }],
+        tools: [
+          {
+            type: "function",
+            function: { name: "get_weather", parameters: { type: "object", properties: {} } },
+          },
+        ],
+      }),
+    });
+    expect(asked.status).toBe(200);
+    const reader = (asked.body as ReadableStream<Uint8Array>).getReader();
+    const opening = new TextDecoder().decode((await reader.read()).value);
+    const runId = /"id":"chatcmpl-([^"]+)"/.exec(opening)?.[1] as string;
+    expect((await runOf(second, runId)).status).toBe("running");
+
+    const followed = await (
+      await openStream(`${second.url}/api/runs/${runId}/events`, {
+        headers: { cookie: admin },
+        lastEventId: 0,
+      })
+    ).events();
+    expectOnceInOrder(followed);
+    const start = followed.filter((event) => event.event === "tool_call.start");
+    expect(start.map((event) => event.data)).toEqual([
+      { index: 0, id: expect.any(String), name: "get_weather" },
+    ]);
+    const pieces = followed.filter((event) => event.event === "tool_call.delta");
+    // Each piece its own event, as the upstream streamed it, not gathered once the run was written down.
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.map((event) => event.data.arguments).join("")).toBe(TOOL_CALL_ARGUMENTS);
+    expect(followed.at(-1)).toMatchObject({ event: "run.end", data: { finishReason: "tool_calls" } });
+    while (!(await reader.read()).done);
+
+    // The same events from the instance that wrote them, once it is done.
+    const replayed = await (
+      await openStream(`${first.url}/api/runs/${runId}/events`, {
+        headers: { cookie: admin },
+        lastEventId: 0,
+      })
+    ).events();
+    expect(replayed).toEqual(followed);
   });
 
   it("stops a reply when the stop is sent to the instance not writing it, answering with the run as it ended", async () => {
