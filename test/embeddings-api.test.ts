@@ -24,16 +24,35 @@ beforeAll(async () => {
   const served = await startRemoteParley(() => CONFIG, { tinyModel: true });
   parley = served.parley;
   openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  // The start waits for the chat models only: the embedding engine may still be loading, and answers 503 until then.
+  for (let attempt = 0; ; attempt++) {
+    const warmUp = await openai.embeddings
+      .create({ model: "tiny-embed", input: "warm up" })
+      .catch((error) => error);
+    if (!(warmUp instanceof OpenAI.APIError && warmUp.status === 503) || attempt >= 300) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return served.stop;
 });
 
 const norm = (vector: readonly number[]) => Math.hypot(...vector);
 
+type UsageDay = { model: string; replies: number; embeddingRequests: number; inputTokens: number };
+
+/** Today's usage of tiny-embed by the (single) user. */
+async function embeddingUsage(): Promise<Omit<UsageDay, "model">> {
+  const { days } = await parley.json<{ days: UsageDay[] }>("/api/usage");
+  const row = days.find((day) => day.model === "tiny-embed");
+  return {
+    replies: row?.replies ?? 0,
+    embeddingRequests: row?.embeddingRequests ?? 0,
+    inputTokens: row?.inputTokens ?? 0,
+  };
+}
+
 /** The tokens of tiny-embed in today's usage of the (single) user. */
 async function embeddedTokens(): Promise<number> {
-  type UsageDay = { model: string; inputTokens: number };
-  const { days } = await parley.json<{ days: UsageDay[] }>("/api/usage");
-  return days.find((day) => day.model === "tiny-embed")?.inputTokens ?? 0;
+  return (await embeddingUsage()).inputTokens;
 }
 
 describe("POST /v1/embeddings", () => {
@@ -65,13 +84,30 @@ describe("POST /v1/embeddings", () => {
     for (const [index, value] of vector.entries()) expect(value).toBeCloseTo(first?.[index] ?? Number.NaN, 6);
   });
 
-  it("lists the embedding model with the chat models, and counts its tokens in the user's usage", async () => {
+  it("lists the embedding model with the chat models, and counts its tokens in the user's usage as an embeddings request, not a reply", async () => {
     const ids = (await openai.models.list()).data.map((model) => model.id);
     expect(ids).toEqual(expect.arrayContaining(["tiny", "tiny-embed"]));
 
-    const before = await embeddedTokens();
+    const before = await embeddingUsage();
     const { usage } = await openai.embeddings.create({ model: "tiny-embed", input: ["one", "two"] });
-    expect(await embeddedTokens()).toBe(before + usage.prompt_tokens);
+    expect(await embeddingUsage()).toEqual({
+      replies: 0,
+      embeddingRequests: before.embeddingRequests + 1,
+      inputTokens: before.inputTokens + usage.prompt_tokens,
+    });
+  });
+
+  it("refuses a chat that names the embedding model with a 400 that says what it is", async () => {
+    const chat = await openai.chat.completions
+      .create({ model: "tiny-embed", messages: [{ role: "user", content: "hello" }] })
+      .then(
+        () => new Error("answered where a refusal was expected"),
+        (error: unknown) => error as Error,
+      );
+    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(chat.message).toMatch(
+      /"tiny-embed" is an embedding model: it answers POST \/v1\/embeddings, not chats/,
+    );
   });
 
   it("refuses what it cannot embed with the SDK's own errors, naming what is wrong, charging nothing, and keeps serving", async () => {

@@ -1,4 +1,7 @@
-/** The models of remote providers (OpenAI-compatible servers and Anthropic), one endpoint per base URL. */
+/**
+ * The chat models of remote providers (OpenAI-compatible servers and Anthropic), one endpoint per base URL; their
+ * embedding models are served apart (remote-embedding-models.ts).
+ */
 import type { ProviderConfig, RemoteModelConfig } from "../config/config-schema.js";
 import type { ChatModel } from "../providers/chat-model.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
@@ -11,7 +14,8 @@ export async function remoteModels(providers: readonly ProviderConfig[]): Promis
     ? await import("../providers/anthropic/anthropic-chat-model.js")
     : undefined;
   return providers.flatMap((provider) =>
-    provider.models.map((model): ServedModel => {
+    provider.models.flatMap((model): ServedModel[] => {
+      if (model.embedding) return [];
       const upstreamModel = model.upstreamModel ?? model.id;
       const urls =
         provider.type === "openai-compatible"
@@ -43,7 +47,7 @@ export async function remoteModels(providers: readonly ProviderConfig[]): Promis
               message: `no API key: set apiKey for provider ${provider.id} (e.g. \${ANTHROPIC_API_KEY})`,
             }
           : { state: "ready" };
-      return {
+      const served: ServedModel = {
         info: infoOf(model, provider.type),
         endpoints: urls.map((url) => ({
           endpointId: `${provider.id}:${url}`,
@@ -53,6 +57,7 @@ export async function remoteModels(providers: readonly ProviderConfig[]): Promis
         status: () => status,
         fallbacks: model.fallbacks,
       };
+      return [served];
     }),
   );
 }
@@ -63,7 +68,8 @@ function infoOf(model: RemoteModelConfig, provider: ModelInfo["provider"]): Mode
     label: model.label ?? model.id,
     provider,
     tier: model.tier,
-    contextWindow: model.contextWindow,
+    // The config schema requires it of every chat model; only embedding models go without.
+    contextWindow: model.contextWindow as number,
     pricing: { inputPerMillion: model.pricing.input, outputPerMillion: model.pricing.output },
     modalities: model.modalities,
     // OpenAI and the servers that copy its API (vLLM, llama.cpp, Ollama, SGLang) take response_format; Anthropic's

@@ -29,6 +29,7 @@ import { openStore } from "../store/open-store.js";
 import { StoreWriterThread } from "../store/store-writer-thread.js";
 import { findModelFiles } from "./find-model-files.js";
 import { storeConfigOf } from "./open-configured-store.js";
+import { remoteEmbeddingModels } from "./remote-embedding-models.js";
 import { remoteModels } from "./remote-models.js";
 import { resilientCatalogEntries } from "./resilient-catalog-entries.js";
 import { startLocalModels } from "./start-local-models.js";
@@ -93,6 +94,8 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
           tier: "fast" as const,
         }));
   const local = startLocalModels(models, config.engine, logger);
+  // Models served for embeddings, local and remote: on /v1/embeddings, and one of them, if named, for knowledge.
+  const embeddingModels = [...local.embeddingModels, ...remoteEmbeddingModels(config.providers)];
   const metrics: RunMetrics = new RunMetrics({ activeRuns: (): number => runs.activeRuns });
   const catalog = new ModelCatalog(
     resilientCatalogEntries(
@@ -100,37 +103,38 @@ export async function runServe(flags: ConfigFlags): Promise<void> {
       config.failover,
       metrics,
     ),
+    { embeddingModels: embeddingModels.map((model) => model.id) },
   );
   if (catalog.size === 0) logger.warn(NO_MODEL_HINT);
 
-  // Local models served for embeddings: on /v1/embeddings, and one of them, if named, for knowledge.
   const embeddings = new EmbeddingCatalog({
-    entries: local.embeddingModels,
+    entries: embeddingModels,
     store,
     isChatModel: (id) => catalog.has(id),
   });
   // With an embedding model, knowledge sentences get vectors and questions find them by meaning as well as words.
-  const embeddingEngine =
-    config.knowledge.embeddingModel === undefined ? undefined : local.engine(config.knowledge.embeddingModel);
+  // A local one (chat or embedding) is asked through its engine; a remote one as /v1/embeddings asks it.
+  const knowledgeModel = config.knowledge.embeddingModel;
+  const embeddingEngine = knowledgeModel === undefined ? undefined : local.engine(knowledgeModel);
+  const knowledgeEmbedder = embeddingEngine
+    ? new OpenAICompatibleEmbedder({ model: embeddingEngine.modelId, baseURL: () => embeddingEngine.baseURL })
+    : embeddingModels.find((model) => model.id === knowledgeModel)?.embedder;
   const knowledgeLogger = logger.child({ component: "knowledge" });
   const knowledgeLog = {
     info: (message: string) => knowledgeLogger.info(message),
     warn: (message: string, error?: unknown) => knowledgeLogger.warn({ err: error }, message),
   };
   const knowledgeEmbeddings =
-    embeddingEngine &&
-    new KnowledgeEmbeddings({
-      store,
-      embedder: new OpenAICompatibleEmbedder({
-        model: embeddingEngine.modelId,
-        baseURL: () => embeddingEngine.baseURL,
-      }),
-      log: knowledgeLog,
+    knowledgeEmbedder && new KnowledgeEmbeddings({ store, embedder: knowledgeEmbedder, log: knowledgeLog });
+  // Sentences added while the engine was down, or before the model was configured, are embedded once it is ready;
+  // a remote model is ready from the start.
+  if (embeddingEngine) {
+    embeddingEngine.onStatusChange((status) => {
+      if (status === "ready") knowledgeEmbeddings?.schedule();
     });
-  // Sentences added while the engine was down, or before the model was configured, are embedded once it is ready.
-  embeddingEngine?.onStatusChange((status) => {
-    if (status === "ready") knowledgeEmbeddings?.schedule();
-  });
+  } else {
+    knowledgeEmbeddings?.schedule();
+  }
 
   const fetchConfig = config.tools.fetchUrl;
   const fetchPolicy = createAddressPolicy({ allow: fetchConfig.allowedAddresses });

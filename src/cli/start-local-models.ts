@@ -108,6 +108,8 @@ export function startLocalModels(
           label: served.info.label,
           embedder: new OpenAICompatibleEmbedder({ model: model.id, baseURL: () => supervisor.baseURL }),
           status: served.status,
+          supportsDimensions: false,
+          pricing: served.info.pricing,
         }
       : undefined;
     return { supervisor, served, embedding };

@@ -46,7 +46,8 @@ export const remoteModelSchema = z
     /** The provider's own name for the model; defaults to `id`. */
     upstreamModel: z.string().min(1).optional(),
     tier: tier.default("balanced"),
-    contextWindow: z.number().int().min(256),
+    /** Tokens of context the model takes; required of a chat model, meaningless for an embedding model. */
+    contextWindow: z.number().int().min(256).optional(),
     maxOutputTokens: z.number().int().min(1).optional(),
     pricing,
     modalities: z
@@ -66,8 +67,33 @@ export const remoteModelSchema = z
     toolCalls: z.boolean().default(true),
     /** Models of Parley's catalog to try, in order, when this one fails. */
     fallbacks: z.array(modelId).default([]),
+    /**
+     * An embedding model (text-embedding-3-small, a bge or nomic-embed model on vLLM or Ollama...), OpenAI-compatible
+     * providers only: served at `/v1/embeddings` (its `dimensions` passed on), and not offered for chat, so the chat
+     * fields (contextWindow, tier, modalities, toolCalls, structuredOutputs, maxOutputTokens) mean nothing for it.
+     * Its `pricing.input` prices the tokens it embeds. Name it in `knowledge.embeddingModel` to use it for knowledge.
+     */
+    embedding: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((model, context) => {
+    if (model.embedding && model.fallbacks.length > 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["fallbacks"],
+        message:
+          "an embedding model (embedding: true) answers no chats, so it has no fallbacks; leave fallbacks out",
+      });
+    }
+    if (!model.embedding && model.contextWindow === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["contextWindow"],
+        message:
+          "required for a chat model: the tokens of context the model takes (for example 128000); only an embedding model (embedding: true) goes without",
+      });
+    }
+  });
 
 const remoteProviderFields = {
   id: modelId,
@@ -105,7 +131,19 @@ export const providerSchema = z.discriminatedUnion("type", [
       baseURL: z.url().default("https://api.anthropic.com"),
       ...remoteProviderFields,
     })
-    .strict(),
+    .strict()
+    .superRefine((provider, context) => {
+      provider.models.forEach((model, index) => {
+        if (model.embedding) {
+          context.addIssue({
+            code: "custom",
+            path: ["models", index, "embedding"],
+            message:
+              "Anthropic's API has no embeddings: serve embedding models from an openai-compatible provider or a local model",
+          });
+        }
+      });
+    }),
 ]);
 
 export const configSchema = z
@@ -230,9 +268,10 @@ export const configSchema = z
     knowledge: z
       .object({
         /**
-         * A local model (best one marked `embedding: true`) that embeds every passage of a knowledge file: questions
-         * then also find passages that share no word with them, and retrieval fuses the word (BM25) ranking with
-         * the similarity ranking. Without one, retrieval is by words alone.
+         * A model that embeds every passage of a knowledge file: a local model (best one marked `embedding: true`),
+         * or a remote one marked `embedding: true`. Questions then also find passages that share no word with them,
+         * and retrieval fuses the word (BM25) ranking with the similarity ranking. Without one, retrieval is by words
+         * alone.
          */
         embeddingModel: modelId.optional(),
       })
@@ -332,15 +371,27 @@ export const configSchema = z
       }
       seen.add(model.id);
     }
+    const remoteModels = config.providers.flatMap((provider) =>
+      provider.models.map((model) => ({ ...model, provider: provider.id })),
+    );
     const embeddingModel = config.knowledge.embeddingModel;
-    if (embeddingModel !== undefined && !config.models.some((model) => model.id === embeddingModel)) {
+    const remoteChatModel = remoteModels.find((model) => model.id === embeddingModel && !model.embedding);
+    if (remoteChatModel) {
       context.addIssue({
         code: "custom",
         path: ["knowledge", "embeddingModel"],
-        message: `no local model (under models:) has the id "${embeddingModel}"; embeddings come from a local engine`,
+        message: `"${embeddingModel}" is a chat model of provider ${remoteChatModel.provider}; mark it \`embedding: true\` if it is an embedding model, or name a local model or another remote model marked \`embedding: true\``,
+      });
+    } else if (embeddingModel !== undefined && !seen.has(embeddingModel)) {
+      context.addIssue({
+        code: "custom",
+        path: ["knowledge", "embeddingModel"],
+        message: `no local model (under models:) and no remote model marked \`embedding: true\` has the id "${embeddingModel}"`,
       });
     }
-    const embeddingOnly = new Set(config.models.filter((model) => model.embedding).map((model) => model.id));
+    const embeddingOnly = new Set(
+      [...config.models, ...remoteModels].filter((model) => model.embedding).map((model) => model.id),
+    );
     for (const model of models) {
       model.fallbacks.forEach((fallback, index) => {
         if (!seen.has(fallback)) {

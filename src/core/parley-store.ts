@@ -117,19 +117,25 @@ export interface RunEventRepository {
 /** Replies in [from, to), epoch milliseconds; one user's, or everyone's when `userId` is absent. */
 export type UsageTotalsOptions = { from: number; to: number; userId?: string };
 
-/** What one model's replies used on one UTC day. */
+/** What one model's replies (or embeddings requests) used on one UTC day. */
 export type UsageTotal = {
   /** YYYY-MM-DD, UTC. */
   day: string;
   model: string;
   replies: number;
+  /** Requests to `POST /v1/embeddings`: their tokens are in the day's tokens, and they are no replies. */
+  embeddingRequests: number;
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
 };
 
-/** What one reply used, charged to a user on the UTC day it ended. */
+export type UsageKind = "reply" | "embeddings";
+
+/** What one reply (or embeddings request) used, charged to a user on the UTC day it ended. */
 export type UsageEntry = {
+  /** What used it: a reply unless said, or a request to `POST /v1/embeddings`; each kind is counted apart. */
+  kind?: UsageKind;
   userId: string;
   /** The API key the reply was asked for with, if any: its own daily quota counts it too. */
   apiKeyId?: string;

@@ -8,6 +8,11 @@ export type EmbedOptions = {
    * does) rather than refused. Default true: knowledge sentences are short, and one too long must not stop the rest.
    */
   truncate?: boolean;
+  /**
+   * The vectors' length wanted, for a model that shortens its vectors (OpenAI's `dimensions`); left out, the
+   * model's own. A server that cannot shorten them refuses it, or may answer with its own length.
+   */
+  dimensions?: number;
 };
 
 /** One vector per text, in the order given, and the tokens the model read, when it says. */

@@ -70,10 +70,13 @@ export const NO_MODEL_HINT =
 
 export class ModelCatalog {
   readonly #entries: Map<string, CatalogEntry>;
+  /** The ids of the embedding models served beside the catalog: named for a chat, they get an error of their own. */
+  readonly #embeddingModels: ReadonlySet<string>;
   readonly #speed = new ModelSpeed();
 
-  constructor(entries: readonly CatalogEntry[]) {
+  constructor(entries: readonly CatalogEntry[], options: { embeddingModels?: readonly string[] } = {}) {
     this.#entries = new Map(entries.map((entry) => [entry.info.id, entry]));
+    this.#embeddingModels = new Set(options.embeddingModels);
   }
 
   get size(): number {
@@ -116,6 +119,13 @@ export class ModelCatalog {
 
   /** The entry for `modelId`, or the default (the first ready model) when none is asked for. */
   resolve(modelId?: string): CatalogEntry {
+    if (modelId !== undefined && this.#embeddingModels.has(modelId)) {
+      const chatModels = [...this.#entries.keys()].map((id) => JSON.stringify(id)).join(", ") || "none";
+      throw new BadRequestError(
+        `${JSON.stringify(modelId)} is an embedding model: it answers POST /v1/embeddings, not chats. Chat models: ${chatModels}.`,
+        { code: "not_a_chat_model" },
+      );
+    }
     if (this.#entries.size === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
     const entry = modelId === undefined ? this.#defaultEntry() : this.#entries.get(modelId);
     if (!entry) {

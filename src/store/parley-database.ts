@@ -77,6 +77,8 @@ export type UsageDailyTable = {
   day_number: number;
   model: string;
   replies: ColumnType<number | string | bigint, number, number>;
+  /** Requests to POST /v1/embeddings (0016): no replies, though their tokens are in the columns below. */
+  embedding_requests: ColumnType<number | string | bigint, number, number>;
   input_tokens: ColumnType<number | string | bigint, number, number>;
   output_tokens: ColumnType<number | string | bigint, number, number>;
   cost_nano_usd: ColumnType<number | string | bigint, number, number>;

@@ -526,4 +526,19 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("messages").dropColumn("tool_calls_json").execute();
     },
   },
+
+  "0016-usage-embedding-requests": {
+    // Embeddings requests were counted as replies. From now on they have a count of their own; the rows of the
+    // past cannot be told apart (the ledger does not say which models embed), so they stay as they were.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema
+        .alterTable("usage_daily")
+        .addColumn("embedding_requests", "bigint", (column) => column.notNull().defaultTo(0))
+        .execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("usage_daily").dropColumn("embedding_requests").execute();
+    },
+  },
 };

@@ -1,5 +1,6 @@
 import { Kysely, Migrator } from "kysely";
 import { describe, expect, it } from "vitest";
+import type { UsageKind } from "../core/parley-store.js";
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import { parleyMigrations } from "./parley-migrations.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
@@ -31,18 +32,76 @@ describe.each(storeDialects)("usage ledger on %s", (dialect) => {
 
     const range = { from: Date.UTC(2026, 10, 27), to: Date.UTC(2026, 10, 29) };
     expect(await store.usage.totals({ ...range, userId: "user_a" })).toEqual([
-      { day: "2026-11-27", model: "big", replies: 2, inputTokens: 300, outputTokens: 30, costUsd: 0.00135 },
-      { day: "2026-11-27", model: "small", replies: 1, inputTokens: 50, outputTokens: 5, costUsd: 0 },
-      { day: "2026-11-28", model: "big", replies: 1, inputTokens: 1, outputTokens: 1, costUsd: 0.1 },
+      {
+        day: "2026-11-27",
+        model: "big",
+        replies: 2,
+        embeddingRequests: 0,
+        inputTokens: 300,
+        outputTokens: 30,
+        costUsd: 0.00135,
+      },
+      {
+        day: "2026-11-27",
+        model: "small",
+        replies: 1,
+        embeddingRequests: 0,
+        inputTokens: 50,
+        outputTokens: 5,
+        costUsd: 0,
+      },
+      {
+        day: "2026-11-28",
+        model: "big",
+        replies: 1,
+        embeddingRequests: 0,
+        inputTokens: 1,
+        outputTokens: 1,
+        costUsd: 0.1,
+      },
     ]);
     expect((await store.usage.totals(range))[0]).toEqual({
       day: "2026-11-27",
       model: "big",
       replies: 3,
+      embeddingRequests: 0,
       inputTokens: 307,
       outputTokens: 33,
       costUsd: 0.25135,
     });
+  });
+
+  it("counts embeddings requests apart from replies, and their tokens with the replies' toward the day's quotas", async () => {
+    const store = await stores.open();
+    const charge = (kind: UsageKind | undefined, input: number, output: number, costUsd: number) =>
+      store.usage.record({
+        ...(kind && { kind }),
+        userId: "user_a",
+        apiKeyId: "key_a",
+        model: "both",
+        at: day1,
+        inputTokens: input,
+        outputTokens: output,
+        costUsd,
+      });
+    await charge(undefined, 100, 10, 0.001);
+    await charge("embeddings", 40, 0, 0.0002);
+    await charge("embeddings", 60, 0, 0.0003);
+    await charge("reply", 5, 5, 0);
+
+    expect(await store.usage.totals({ from: day1, to: day1 + DAY, userId: "user_a" })).toEqual([
+      {
+        day: "2026-11-27",
+        model: "both",
+        replies: 2,
+        embeddingRequests: 2,
+        inputTokens: 205,
+        outputTokens: 15,
+        costUsd: 0.0015,
+      },
+    ]);
+    expect(await store.usage.tokensOnDay("user_a", day1)).toBe(220);
+    expect(await store.usage.keyTokensOnDay("key_a", day1)).toBe(220);
   });
 
   it("tells a user's tokens on one UTC day, from a few rows whatever the number of replies", async () => {
@@ -131,7 +190,15 @@ describe("migration 0009-usage-daily", () => {
 
     const store = await stores.open(sqlitePath);
     expect(await store.usage.totals({ from: 0, to: day2 + DAY, userId: "user_a" })).toEqual([
-      { day: "2026-11-27", model: "big", replies: 2, inputTokens: 300, outputTokens: 30, costUsd: 0.00135 },
+      {
+        day: "2026-11-27",
+        model: "big",
+        replies: 2,
+        embeddingRequests: 0,
+        inputTokens: 300,
+        outputTokens: 30,
+        costUsd: 0.00135,
+      },
     ]);
     expect(await store.usage.tokensOnDay("user_b", day2)).toBe(6);
   });

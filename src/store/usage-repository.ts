@@ -1,6 +1,7 @@
 /**
- * The usage ledger: one row per user, UTC day and model, added to as replies end. Quota checks and usage pages
- * read a few rows, never the day's messages.
+ * The usage ledger: one row per user, UTC day and model, added to as replies end and embeddings requests are
+ * answered (each counted apart, their tokens together). Quota checks and usage pages read a few rows, never the
+ * day's messages.
  */
 import type { Kysely } from "kysely";
 import type { UsageRepository } from "../core/parley-store.js";
@@ -13,11 +14,13 @@ const NANO_USD_PER_USD = 1e9;
 export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRepository {
   return {
     async record(entry) {
+      const embeddings = entry.kind === "embeddings";
       const row = {
         user_id: entry.userId,
         day_number: dayNumberOf(entry.at),
         model: entry.model,
-        replies: 1,
+        replies: embeddings ? 0 : 1,
+        embedding_requests: embeddings ? 1 : 0,
         input_tokens: entry.inputTokens,
         output_tokens: entry.outputTokens,
         cost_nano_usd: Math.round(entry.costUsd * NANO_USD_PER_USD),
@@ -27,7 +30,8 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
         .values(row)
         .onConflict((conflict) =>
           conflict.columns(["user_id", "day_number", "model"]).doUpdateSet((update) => ({
-            replies: update("usage_daily.replies", "+", 1),
+            replies: update("usage_daily.replies", "+", row.replies),
+            embedding_requests: update("usage_daily.embedding_requests", "+", row.embedding_requests),
             input_tokens: update("usage_daily.input_tokens", "+", row.input_tokens),
             output_tokens: update("usage_daily.output_tokens", "+", row.output_tokens),
             cost_nano_usd: update("usage_daily.cost_nano_usd", "+", row.cost_nano_usd),
@@ -59,6 +63,7 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
           "day_number",
           "model",
           expression.fn.sum<number | string>("replies").as("replies"),
+          expression.fn.sum<number | string>("embedding_requests").as("embedding_requests"),
           expression.fn.sum<number | string>("input_tokens").as("input_tokens"),
           expression.fn.sum<number | string>("output_tokens").as("output_tokens"),
           expression.fn.sum<number | string>("cost_nano_usd").as("cost_nano_usd"),
@@ -74,6 +79,7 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
         day: new Date(Number(row.day_number) * DAY_MS).toISOString().slice(0, 10),
         model: row.model,
         replies: Number(row.replies),
+        embeddingRequests: Number(row.embedding_requests),
         inputTokens: Number(row.input_tokens),
         outputTokens: Number(row.output_tokens),
         costUsd: Number(row.cost_nano_usd) / NANO_USD_PER_USD,

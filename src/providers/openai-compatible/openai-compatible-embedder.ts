@@ -5,12 +5,23 @@ import type { Embeddings, EmbedOptions, TextEmbedder } from "../text-embedder.js
 import { openAIHttpError } from "./openai-http-error.js";
 
 export type OpenAICompatibleEmbedderConfig = {
+  /** Parley's id of the model, under which its vectors are kept apart from other models'. */
   model: string;
+  /** The server's own name for the model, sent as `model`; `model` unless given. */
+  upstreamModel?: string;
   /** The API's base (`.../v1`), or a function that gives it: a local engine's port is known only while it runs. */
   baseURL: string | (() => string | undefined);
   apiKey?: string;
+  /** Extra request headers (a provider's `headers`). */
+  headers?: Record<string, string>;
   /** Longest wait for one request's answer (default 120 s: a batch on a CPU takes seconds). */
   timeoutMs?: number;
+  /**
+   * Whether the server reads `truncate` (Parley's engine, TEI and Ollama do); default true. OpenAI's API refuses a
+   * field it does not know, so other servers are not sent it, and refuse a text too long for the model whatever
+   * `EmbedOptions.truncate` says.
+   */
+  supportsTruncate?: boolean;
 };
 
 type EmbeddingsBody = {
@@ -41,15 +52,16 @@ export class OpenAICompatibleEmbedder implements TextEmbedder {
       response = await fetch(`${baseURL.replace(/\/+$/, "")}/embeddings`, {
         method: "POST",
         headers: {
+          ...this.#config.headers,
           "content-type": "application/json",
           ...(this.#config.apiKey !== undefined && { authorization: `Bearer ${this.#config.apiKey}` }),
         },
         body: JSON.stringify({
-          model: this.model,
+          model: this.#config.upstreamModel ?? this.model,
           input: texts,
           encoding_format: "float",
-          // Parley's engine, TEI and Ollama read this.
-          truncate: options.truncate ?? true,
+          ...(options.dimensions !== undefined && { dimensions: options.dimensions }),
+          ...((this.#config.supportsTruncate ?? true) && { truncate: options.truncate ?? true }),
         }),
         signal,
       });

@@ -1,6 +1,6 @@
 /**
- * Usage: tokens and cost of the user's replies by day and model (from GET /api/usage), with totals and a bar per
- * day. Loaded only when opened, so the chat page does not carry it.
+ * Usage: tokens and cost of the user's replies (and embeddings requests) by day and model (from GET /api/usage), with
+ * totals and a bar per day. Loaded only when opened, so the chat page does not carry it.
  */
 import { useEffect, useId, useMemo, useState } from "react";
 import { getUsage, type UsageDay, type UsageReport } from "../api/account-api.js";
@@ -51,6 +51,8 @@ export default function UsagePage(props: AccountPageProps) {
   }, [request]);
 
   const count = (value: number) => formatCount(value, locale);
+  // Most people never call /v1/embeddings: the count shows only for a period that has some.
+  const embeddings = state.kind === "ready" && state.report.totals.embeddingRequests > 0;
 
   return (
     <AccountPageFrame page="usage" props={props}>
@@ -87,6 +89,12 @@ export default function UsagePage(props: AccountPageProps) {
               <dt>{t("usage.replies")}</dt>
               <dd>{count(state.report.totals.replies)}</dd>
             </div>
+            {embeddings && (
+              <div>
+                <dt>{t("usage.embeddingRequests")}</dt>
+                <dd>{count(state.report.totals.embeddingRequests)}</dd>
+              </div>
+            )}
             <div>
               <dt>{t("usage.inputTokens")}</dt>
               <dd>{count(state.report.totals.inputTokens)}</dd>
@@ -115,6 +123,11 @@ export default function UsagePage(props: AccountPageProps) {
                       <th scope="col" className="is-number">
                         {t("usage.replies")}
                       </th>
+                      {embeddings && (
+                        <th scope="col" className="is-number">
+                          {t("usage.embeddingRequests")}
+                        </th>
+                      )}
                       <th scope="col" className="is-number">
                         {t("usage.inputTokens")}
                       </th>
@@ -132,6 +145,7 @@ export default function UsagePage(props: AccountPageProps) {
                         <td>{row.day}</td>
                         <td>{row.model}</td>
                         <td className="is-number">{count(row.replies)}</td>
+                        {embeddings && <td className="is-number">{count(row.embeddingRequests)}</td>}
                         <td className="is-number">{count(row.inputTokens)}</td>
                         <td className="is-number">{count(row.outputTokens)}</td>
                         <td className="is-number">{formatCost(row.costUsd, locale)}</td>
