@@ -106,9 +106,22 @@ export type ChatStreamPart =
   | { type: "text.delta"; text: string }
   | ToolCallStartPart
   | { type: "tool_call.delta"; index: number; arguments: string }
-  | { type: "usage"; inputTokens: number; outputTokens: number; cachedInputTokens?: number }
+  | UsagePart
   | { type: "finish"; reason: FinishReason }
   | { type: "error"; error: unknown };
+
+/**
+ * What the call used, as the upstream reported it. `inputTokens` counts the whole prompt; of those, the provider's
+ * prompt cache served `cachedInputTokens` (read, at a lower price) and was written `cacheWriteInputTokens` (for the
+ * next call to read; Anthropic charges more for writing them). Each is absent when the upstream does not say.
+ */
+export type UsagePart = {
+  type: "usage";
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteInputTokens?: number;
+};
 
 /** A tool call begins: its arguments follow as `tool_call.delta` parts with the same index. */
 export type ToolCallStartPart = { type: "tool_call.start"; index: number; id: string; name: string };

@@ -22,6 +22,8 @@ export type AnthropicChatModelConfig = {
   defaultMaxOutputTokens?: number;
   /** Milliseconds to wait for the response headers; the stream itself is watched by TimeoutChatModel. */
   timeoutMs?: number;
+  /** Whether the prompt's prefix is marked for Anthropic's prompt cache (see toAnthropicMessages). */
+  promptCaching?: boolean;
 };
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -68,7 +70,9 @@ export class AnthropicChatModel implements ChatModel {
       return;
     }
     if (json) sink = jsonReplySink(sink);
-    const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt);
+    const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt, {
+      cacheBreakpoints: this.#config.promptCaching === true,
+    });
     const request: MessageRequest = {
       model: this.modelId,
       max_tokens: options.maxOutputTokens ?? this.#config.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
@@ -85,6 +89,7 @@ export class AnthropicChatModel implements ChatModel {
     let inputTokens = 0;
     let outputTokens = 0;
     let cachedInputTokens: number | undefined;
+    let cacheWriteInputTokens: number | undefined;
     let stopReason: StopReason | null = null;
     let stopped = false;
     // After a prefill that lost its trailing whitespace, the caller already shows that whitespace.
@@ -100,8 +105,8 @@ export class AnthropicChatModel implements ChatModel {
             // Anthropic counts cache reads and writes apart from input_tokens; Parley's input is all of them,
             // as OpenAI's prompt_tokens is, with the cached share said separately.
             cachedInputTokens = usage.cache_read_input_tokens ?? undefined;
-            inputTokens =
-              usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (cachedInputTokens ?? 0);
+            cacheWriteInputTokens = usage.cache_creation_input_tokens ?? undefined;
+            inputTokens = usage.input_tokens + (cacheWriteInputTokens ?? 0) + (cachedInputTokens ?? 0);
             outputTokens = usage.output_tokens;
             break;
           }
@@ -133,10 +138,9 @@ export class AnthropicChatModel implements ChatModel {
             outputTokens = event.usage.output_tokens;
             if (event.usage.input_tokens != null) {
               cachedInputTokens = event.usage.cache_read_input_tokens ?? cachedInputTokens;
+              cacheWriteInputTokens = event.usage.cache_creation_input_tokens ?? cacheWriteInputTokens;
               inputTokens =
-                event.usage.input_tokens +
-                (event.usage.cache_creation_input_tokens ?? 0) +
-                (cachedInputTokens ?? 0);
+                event.usage.input_tokens + (cacheWriteInputTokens ?? 0) + (cachedInputTokens ?? 0);
             }
             break;
           case "message_stop":
@@ -170,6 +174,7 @@ export class AnthropicChatModel implements ChatModel {
       inputTokens,
       outputTokens,
       ...(cachedInputTokens !== undefined && { cachedInputTokens }),
+      ...(cacheWriteInputTokens !== undefined && { cacheWriteInputTokens }),
     });
     if (stopReason === "refusal") {
       sink({

@@ -27,6 +27,70 @@ describe("toAnthropicMessages", () => {
     });
   });
 
+  it("marks the end of the system prompt and of the last turn as cache breakpoints, and nothing without caching", () => {
+    const prompt = [
+      { role: "system" as const, content: "You are a translator." },
+      { role: "user" as const, content: "Translate: one" },
+      { role: "assistant" as const, content: "un" },
+      { role: "user" as const, content: "Translate: two", images: [cat] },
+    ];
+    const ephemeral = { type: "ephemeral" };
+    expect(toAnthropicMessages(prompt, { cacheBreakpoints: true })).toEqual({
+      system: [{ type: "text", text: "You are a translator.", cache_control: ephemeral }],
+      messages: [
+        // Only the last turn is marked: the next request finds this one's prefix, whatever turn it ends at.
+        { role: "user", content: "Translate: one" },
+        { role: "assistant", content: "un" },
+        {
+          role: "user",
+          content: [block(cat), { type: "text", text: "Translate: two", cache_control: ephemeral }],
+        },
+      ],
+      trimmedPrefillWhitespace: "",
+    });
+    const plain = toAnthropicMessages(prompt);
+    expect(plain.system).toBe("You are a translator.");
+    expect(JSON.stringify(plain)).not.toContain("cache_control");
+  });
+
+  it("marks a last turn of one text as a block, a last turn of tool results at its last result, and the turn before a prefill", () => {
+    const [text] = toAnthropicMessages([{ role: "user", content: "Hi" }], {
+      cacheBreakpoints: true,
+    }).messages;
+    expect(text).toEqual({
+      role: "user",
+      content: [{ type: "text", text: "Hi", cache_control: { type: "ephemeral" } }],
+    });
+    const { messages, system } = toAnthropicMessages(
+      [
+        { role: "user", content: "Weather?" },
+        { role: "assistant", content: "", toolCalls: [{ id: "t1", name: "w", arguments: "{}" }] },
+        { role: "tool", content: "sunny", toolCallId: "t1" },
+      ],
+      { cacheBreakpoints: true },
+    );
+    expect(system).toBeUndefined();
+    expect(messages.at(-1)).toEqual({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: "t1", content: "sunny", cache_control: { type: "ephemeral" } },
+      ],
+    });
+    expect(JSON.stringify(messages.slice(0, -1))).not.toContain("cache_control");
+    // A prefill, the reply to continue, is left as it is: the turn before it is the prefix to keep.
+    const continued = toAnthropicMessages(
+      [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello th" },
+      ],
+      { cacheBreakpoints: true },
+    );
+    expect(continued.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "Hi", cache_control: { type: "ephemeral" } }] },
+      { role: "assistant", content: "Hello th" },
+    ]);
+  });
+
   it("sends a user message's images as base64 image blocks before its text", () => {
     const { messages } = toAnthropicMessages([
       { role: "user", content: "What is in these?", images: [cat, dog] },

@@ -11,7 +11,7 @@ import type { ChatPrompt, ChatPromptMessage } from "../chat-model.js";
 import { toToolUseInput } from "./to-tool-use-input.js";
 
 export type AnthropicMessages = {
-  system: string | undefined;
+  system: string | TextBlockParam[] | undefined;
   messages: MessageParam[];
   /**
    * Whitespace cut from the end of a final assistant message (a prefill): the API refuses a prefill that ends in
@@ -22,6 +22,9 @@ export type AnthropicMessages = {
 
 type Block = TextBlockParam | ImageBlockParam | ToolUseBlockParam | ToolResultBlockParam;
 
+/** Anthropic's one kind of cache breakpoint: the prefix up to it is kept for five minutes from its last use. */
+const EPHEMERAL = { type: "ephemeral" } as const;
+
 /**
  * System messages become the one top-level `system` prompt, wherever they stood. Consecutive turns of one role are
  * joined (the API wants user and assistant to alternate), and empty turns are dropped (the API refuses them).
@@ -31,8 +34,17 @@ type Block = TextBlockParam | ImageBlockParam | ToolUseBlockParam | ToolResultBl
  * An assistant message's tool calls become `tool_use` blocks after its text. Anthropic has no tool role: a tool
  * message becomes a `tool_result` block of a user turn, joined with the tool messages and the user message around
  * it, and ahead of that turn's other blocks, where the API looks for the answers to the calls just before.
+ *
+ * With `cacheBreakpoints`, the prompt's cacheable prefixes are marked for Anthropic's prompt cache: the end of the
+ * system prompt (tools come before it, so they are cached with it), which every conversation of a bot shares, and
+ * the end of the last turn (before a prefill), which the conversation's next request starts with. A request finds the longest prefix
+ * cached at any block boundary shortly before a breakpoint, so marking only the last turn serves a conversation
+ * turn after turn. Two breakpoints of the API's four; a prefix shorter than the model's minimum is not cached.
  */
-export function toAnthropicMessages(prompt: ChatPrompt): AnthropicMessages {
+export function toAnthropicMessages(
+  prompt: ChatPrompt,
+  options: { cacheBreakpoints?: boolean } = {},
+): AnthropicMessages {
   const system = prompt
     .filter((message) => message.role === "system" && message.content !== "")
     .map((message) => message.content);
@@ -56,8 +68,16 @@ export function toAnthropicMessages(prompt: ChatPrompt): AnthropicMessages {
     else if (last.blocks.length > 1) last.blocks.pop();
     else turns.pop();
   }
+  // A final assistant turn is a prefill (a reply to continue), which no later request shares: the turn before it is.
+  const cachedTurn = turns.at(turns.at(-1)?.role === "assistant" ? -2 : -1);
+  const lastCachedBlock = cachedTurn?.blocks.at(-1);
+  if (options.cacheBreakpoints && lastCachedBlock) lastCachedBlock.cache_control = EPHEMERAL;
+  const systemText = system.length > 0 ? system.join("\n\n") : undefined;
   return {
-    system: system.length > 0 ? system.join("\n\n") : undefined,
+    system:
+      systemText !== undefined && options.cacheBreakpoints
+        ? [{ type: "text", text: systemText, cache_control: EPHEMERAL }]
+        : systemText,
     messages: turns.map((turn) => ({ role: turn.role, content: contentOf(turn.blocks) })),
     trimmedPrefillWhitespace: turns.at(-1)?.role === "assistant" ? trimmedPrefillWhitespace : "",
   };
@@ -116,7 +136,8 @@ function appendBlocks(blocks: Block[], more: readonly Block[]): void {
   }
 }
 
+/** A turn that is one text block is sent as a plain string, unless the block marks a cache breakpoint. */
 function contentOf(blocks: readonly Block[]): MessageParam["content"] {
   const [only] = blocks;
-  return blocks.length === 1 && only?.type === "text" ? only.text : [...blocks];
+  return blocks.length === 1 && only?.type === "text" && !only.cache_control ? only.text : [...blocks];
 }
