@@ -129,7 +129,11 @@ export class BotReplies {
     return {
       prompt: messages,
       requested: this.#requested(bot, requested),
-      call: bot.temperature === null ? {} : { temperature: bot.temperature },
+      call: {
+        ...(bot.temperature !== null && { temperature: bot.temperature }),
+        // The passages found for this question change the prompt's beginning (the system prompt) at every turn.
+        ...(knowledge && { cachePrompt: false }),
+      },
       ...(knowledge && { citations: knowledge.sources }),
       ...(sectioned && { sectioned }),
     };

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FaultUpstream, startFaultUpstream } from "../../test/support/fault-upstream.js";
+import { AnthropicChatModel } from "../providers/anthropic/anthropic-chat-model.js";
 import type { ChatPrompt, ChatStreamPart } from "../providers/chat-model.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
 import { TokenCounter } from "../runs/token-counter.js";
@@ -97,6 +98,29 @@ describe("the section-by-section translator", () => {
     expect(first?.[0]?.content).not.toContain("The user's message began");
     expect(second?.[0]?.content).toContain("The user's message began: «Translate into Japanese, please:");
     expect(second?.[0]?.content).toMatch(/The translation so far has the headings «# Guide»/);
+  });
+
+  it("asks no prompt cache to keep a part's prompt, which no later call starts with", async () => {
+    const model = new AnthropicChatModel({
+      modelId: "echo@cache",
+      baseURL: upstream.anthropicBaseURL,
+      apiKey: "test-key",
+      promptCaching: true,
+    });
+    const prompt: ChatPrompt = [
+      { role: "system", content: "Translate." },
+      { role: "user", content: "Hello" },
+      { role: "assistant", content: "Bonjour" },
+      { role: "user", content: ["# Guide", prose("First"), "## Setup", prose("Second")].join("\n\n") },
+    ];
+    const sectioned = new SectionedTranslationModel(model, { contextWindow: 1500, countTokens: count });
+    await collect(sectioned.stream({ prompt, maxOutputTokens: 300 }));
+    const parts = upstream.requestsFor("echo@cache").map((request) => JSON.stringify(request.body));
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    for (const part of parts) expect(part).not.toContain("cache_control");
+    // The same conversation in one call is a conversation under way, and is marked.
+    await collect(model.stream({ prompt: prompt.slice(0, 3).concat({ role: "user", content: "Thanks" }) }));
+    expect(JSON.stringify(upstream.requestsFor("echo@cache").at(-1)?.body)).toContain("cache_control");
   });
 
   it("keeps the instructions and leaves out the oldest turns when a long conversation takes the room", async () => {

@@ -103,7 +103,12 @@ export class SectionedTranslationModel implements ChatModel {
       return;
     }
     const plan = await this.#plan(earlier, article, articleTokens, room);
-    yield* this.#translateSections(plan, room, call, options.signal);
+    // Each part's prompt has a note and a section of its own, which no later call starts with: nothing to cache.
+    const partCall = (prompt: ChatPrompt) =>
+      tally.withoutUsage(
+        this.#inner.stream({ ...options, prompt, maxOutputTokens: output, cachePrompt: false }),
+      );
+    yield* this.#translateSections(plan, room, partCall, options.signal);
   }
 
   /** Sections as long as a part's prompt and its translation leave room for; throws when that is too little. */

@@ -55,6 +55,12 @@ export type ChatCallOptions = {
    * Anthropic's API has no such field and is not sent it.
    */
   reasoningEffort?: ReasoningEffort;
+  /**
+   * False when the prompt's beginning will not recur: it holds text chosen for this call alone (a bot's knowledge
+   * passages for this question, one section of an article). A provider's prompt cache would then only add the cost
+   * of writing it, so it is not asked to keep it. Absent: as the provider is configured (`promptCaching`).
+   */
+  cachePrompt?: boolean;
   /** A reply constrained to JSON; only models whose catalog entry says `structuredOutputs` are sent one. */
   responseFormat?: ResponseFormat;
   /** Tools the model may call; only models whose catalog entry says `toolCalls` are sent any. */

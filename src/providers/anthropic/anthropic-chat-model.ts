@@ -71,7 +71,7 @@ export class AnthropicChatModel implements ChatModel {
     }
     if (json) sink = jsonReplySink(sink);
     const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt, {
-      cacheBreakpoints: this.#config.promptCaching === true,
+      cacheBreakpoints: this.#config.promptCaching === true && options.cachePrompt !== false,
     });
     const request: MessageRequest = {
       model: this.modelId,

@@ -53,14 +53,20 @@ describe("toAnthropicMessages", () => {
     expect(JSON.stringify(plain)).not.toContain("cache_control");
   });
 
-  it("marks a last turn of one text as a block, a last turn of tool results at its last result, and the turn before a prefill", () => {
-    const [text] = toAnthropicMessages([{ role: "user", content: "Hi" }], {
-      cacheBreakpoints: true,
-    }).messages;
-    expect(text).toEqual({
-      role: "user",
-      content: [{ type: "text", text: "Hi", cache_control: { type: "ephemeral" } }],
-    });
+  it("marks a conversation's last turn only once it is under way, a last turn of tool results at its last result, and the turn before a prefill", () => {
+    // One question alone, as most API calls are: its system prompt may recur, the question most likely not.
+    const single = toAnthropicMessages(
+      [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "Hi" },
+      ],
+      { cacheBreakpoints: true },
+    );
+    expect(single.system).toEqual([
+      { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } },
+    ]);
+    expect(single.messages).toEqual([{ role: "user", content: "Hi" }]);
+
     const { messages, system } = toAnthropicMessages(
       [
         { role: "user", content: "Weather?" },
@@ -77,17 +83,20 @@ describe("toAnthropicMessages", () => {
       ],
     });
     expect(JSON.stringify(messages.slice(0, -1))).not.toContain("cache_control");
+
     // A prefill, the reply to continue, is left as it is: the turn before it is the prefix to keep.
     const continued = toAnthropicMessages(
       [
         { role: "user", content: "Hi" },
-        { role: "assistant", content: "Hello th" },
+        { role: "assistant", content: "Hello." },
+        { role: "user", content: "More" },
+        { role: "assistant", content: "Well th" },
       ],
       { cacheBreakpoints: true },
     );
-    expect(continued.messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "Hi", cache_control: { type: "ephemeral" } }] },
-      { role: "assistant", content: "Hello th" },
+    expect(continued.messages.slice(2)).toEqual([
+      { role: "user", content: [{ type: "text", text: "More", cache_control: { type: "ephemeral" } }] },
+      { role: "assistant", content: "Well th" },
     ]);
   });
 

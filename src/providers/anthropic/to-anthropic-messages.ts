@@ -37,7 +37,7 @@ const EPHEMERAL = { type: "ephemeral" } as const;
  *
  * With `cacheBreakpoints`, the prompt's cacheable prefixes are marked for Anthropic's prompt cache: the end of the
  * system prompt (tools come before it, so they are cached with it), which every conversation of a bot shares, and
- * the end of the last turn (before a prefill), which the conversation's next request starts with. A request finds the longest prefix
+ * the end of the last turn (before a prefill) of a conversation under way, which its next request starts with. A request finds the longest prefix
  * cached at any block boundary shortly before a breakpoint, so marking only the last turn serves a conversation
  * turn after turn. Two breakpoints of the API's four; a prefix shorter than the model's minimum is not cached.
  */
@@ -69,9 +69,12 @@ export function toAnthropicMessages(
     else turns.pop();
   }
   // A final assistant turn is a prefill (a reply to continue), which no later request shares: the turn before it is.
-  const cachedTurn = turns.at(turns.at(-1)?.role === "assistant" ? -2 : -1);
-  const lastCachedBlock = cachedTurn?.blocks.at(-1);
-  if (options.cacheBreakpoints && lastCachedBlock) lastCachedBlock.cache_control = EPHEMERAL;
+  const cachedAt = turns.length - (turns.at(-1)?.role === "assistant" ? 2 : 1);
+  const lastCachedBlock = turns[cachedAt]?.blocks.at(-1);
+  // Only a conversation already under way (a reply before that turn) is likely to go on and be read back; a
+  // prompt of one question alone, as most API calls are, would pay for the writing and never read it.
+  const underWay = turns.slice(0, cachedAt).some((turn) => turn.role === "assistant");
+  if (options.cacheBreakpoints && lastCachedBlock && underWay) lastCachedBlock.cache_control = EPHEMERAL;
   const systemText = system.length > 0 ? system.join("\n\n") : undefined;
   return {
     system:
