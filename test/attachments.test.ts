@@ -232,7 +232,10 @@ describe("messages with images", () => {
       { type: "image", source: { type: "base64", media_type: "image/png", data: PNG.toString("base64") } },
       { type: "text", text: "Look." },
     ]);
-    expect(messages.at(-1)?.content).toBe("And now?");
+    // The conversation is under way: its last turn ends where Anthropic's prompt cache is asked to keep it.
+    expect(messages.at(-1)?.content).toEqual([
+      { type: "text", text: "And now?", cache_control: { type: "ephemeral" } },
+    ]);
 
     const assistantMessageId = first.events[0]?.data.assistantMessageId as string;
     const regenerated = await openStream(

@@ -6,6 +6,7 @@ import type { ProviderConfig, RemoteModelConfig } from "../config/config-schema.
 import type { ChatModel } from "../providers/chat-model.js";
 import { OpenAICompatibleChatModel } from "../providers/openai-compatible/openai-compatible-chat-model.js";
 import type { ModelInfo, ModelStatus } from "../runs/model-catalog.js";
+import { modelPricing } from "./model-pricing.js";
 import type { ServedModel } from "./served-model.js";
 
 export async function remoteModels(providers: readonly ProviderConfig[]): Promise<ServedModel[]> {
@@ -30,6 +31,7 @@ export async function remoteModels(providers: readonly ProviderConfig[]): Promis
               headers: provider.headers,
               ...(model.maxOutputTokens !== undefined && { defaultMaxOutputTokens: model.maxOutputTokens }),
               timeoutMs: provider.timeoutMs,
+              promptCaching: provider.promptCaching,
             })
           : new OpenAICompatibleChatModel({
               modelId: upstreamModel,
@@ -70,7 +72,7 @@ function infoOf(model: RemoteModelConfig, provider: ModelInfo["provider"]): Mode
     tier: model.tier,
     // The config schema requires it of every chat model; only embedding models go without.
     contextWindow: model.contextWindow as number,
-    pricing: { inputPerMillion: model.pricing.input, outputPerMillion: model.pricing.output },
+    pricing: modelPricing(model.pricing, provider),
     modalities: model.modalities,
     // OpenAI and the servers that copy its API (vLLM, llama.cpp, Ollama, SGLang) take response_format; Anthropic's
     // API gives JSON as a forced tool call (see json-reply-tool.ts).

@@ -11,6 +11,7 @@ import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-
 import { toOpenAIMessages } from "../providers/openai-compatible/to-openai-messages.js";
 import type { EmbeddingModelEntry } from "../runs/embedding-catalog.js";
 import type { ModelState } from "../runs/model-catalog.js";
+import { modelPricing } from "./model-pricing.js";
 import type { ServedModel } from "./served-model.js";
 
 export type LocalModels = {
@@ -58,7 +59,7 @@ export function startLocalModels(
         tier: model.tier ?? "fast",
         contextWindow: contextSize,
         // Local models cost nothing per token unless the owner prices their hardware in.
-        pricing: { inputPerMillion: model.pricing?.input ?? 0, outputPerMillion: model.pricing?.output ?? 0 },
+        pricing: modelPricing(model.pricing, "local"),
         modalities: ["text"],
         // The engine holds a reply to JSON with a grammar.
         structuredOutputs: true,

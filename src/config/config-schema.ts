@@ -12,9 +12,18 @@ const modelId = z
 
 const tier = z.enum(["fast", "balanced", "smart"]);
 
-/** USD per million tokens. */
+/**
+ * USD per million tokens. `cachedInput` prices input tokens read from the provider's prompt cache and `cacheWrite`
+ * those written to it; unset, they follow from `input` (see model-pricing.ts: Anthropic's own multipliers for an
+ * `anthropic` provider's models, else the input price, since Parley cannot know another server's discount).
+ */
 const pricing = z
-  .object({ input: z.number().min(0), output: z.number().min(0) })
+  .object({
+    input: z.number().min(0),
+    output: z.number().min(0),
+    cachedInput: z.number().min(0).optional(),
+    cacheWrite: z.number().min(0).optional(),
+  })
   .strict()
   .default({ input: 0, output: 0 });
 
@@ -129,6 +138,12 @@ export const providerSchema = z.discriminatedUnion("type", [
     .object({
       type: z.literal("anthropic"),
       baseURL: z.url().default("https://api.anthropic.com"),
+      /**
+       * Marks where the prompt's cacheable prefix ends (the system prompt, and the conversation so far), so that the
+       * next turn reads it from Anthropic's prompt cache at a tenth of the input price. Writing costs a quarter more
+       * than plain input, once per prefix; prompts shorter than the model's minimum (1,024 tokens or so) are not cached.
+       */
+      promptCaching: z.boolean().default(true),
       ...remoteProviderFields,
     })
     .strict()

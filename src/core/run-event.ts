@@ -3,9 +3,15 @@
 /** `tool_calls`: the model stopped to have the client run the tools it called (see tool-call.ts). */
 export type FinishReason = "stop" | "length" | "stopped" | "tool_calls";
 
+/**
+ * What a reply used. `inputTokens` counts the whole prompt; of those, `cachedInputTokens` were read from the
+ * provider's prompt cache and `cacheWriteInputTokens` were written to it (each absent when the provider does not say).
+ */
 export type Usage = {
   inputTokens: number;
   outputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteInputTokens?: number;
   costUsd?: number;
 };
 

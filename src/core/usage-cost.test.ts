@@ -23,3 +23,41 @@ describe("costOf", () => {
     );
   });
 });
+
+describe("costOf with a prompt cache", () => {
+  // Sonnet-like prices with Anthropic's cache multipliers: $3 in, $0.30 cached read, $3.75 cache write, $15 out.
+  const pricing = {
+    inputPerMillion: 3,
+    outputPerMillion: 15,
+    cachedInputPerMillion: 0.3,
+    cacheWritePerMillion: 3.75,
+  };
+
+  it("prices cached reads and cache writes at their own prices, and only the rest of the input at the input price", () => {
+    // 10,000 in, of which 6,000 read and 3,000 written: 1,000 x 3 + 6,000 x 0.3 + 3,000 x 3.75 + 200 x 15.
+    expect(
+      costOf(
+        { inputTokens: 10_000, outputTokens: 200, cachedInputTokens: 6000, cacheWriteInputTokens: 3000 },
+        pricing,
+      ),
+    ).toBe(0.01905);
+    // Reads only (an OpenAI-compatible upstream says nothing of writes).
+    expect(costOf({ inputTokens: 1e6, outputTokens: 0, cachedInputTokens: 1e6 }, pricing)).toBe(0.3);
+    // Writes only (the first turn of a conversation).
+    expect(costOf({ inputTokens: 1e6, outputTokens: 0, cacheWriteInputTokens: 1e6 }, pricing)).toBe(3.75);
+  });
+
+  it("prices cached and written tokens as plain input when the pricing has no cache prices", () => {
+    const plain = { inputPerMillion: 3, outputPerMillion: 15 };
+    expect(
+      costOf(
+        { inputTokens: 10_000, outputTokens: 200, cachedInputTokens: 6000, cacheWriteInputTokens: 3000 },
+        plain,
+      ),
+    ).toBe(costOf({ inputTokens: 10_000, outputTokens: 200 }, plain));
+  });
+
+  it("charges no negative input when an upstream reports more cached tokens than the whole prompt", () => {
+    expect(costOf({ inputTokens: 100, outputTokens: 0, cachedInputTokens: 150 }, pricing)).toBe(0.000045);
+  });
+});

@@ -2,15 +2,31 @@
 import type { Usage } from "./run-event.js";
 
 export type Pricing = {
-  /** USD per million input (prompt) tokens. */
+  /** USD per million input (prompt) tokens, those read from or written to a prompt cache aside (below). */
   inputPerMillion: number;
   /** USD per million output (generated) tokens. */
   outputPerMillion: number;
+  /** USD per million input tokens read from the provider's prompt cache; the input price when absent. */
+  cachedInputPerMillion?: number;
+  /** USD per million input tokens written to the provider's prompt cache; the input price when absent. */
+  cacheWritePerMillion?: number;
 };
 
 /** Rounded to a millionth of a cent, so sums of many replies do not drift with float noise. */
-export function costOf(usage: Pick<Usage, "inputTokens" | "outputTokens">, pricing: Pricing): number {
+export function costOf(
+  usage: Pick<Usage, "inputTokens" | "outputTokens" | "cachedInputTokens" | "cacheWriteInputTokens">,
+  pricing: Pricing,
+): number {
+  const cached = usage.cachedInputTokens ?? 0;
+  const written = usage.cacheWriteInputTokens ?? 0;
+  // `inputTokens` counts the cached and written tokens too; an upstream that reports more of them than the whole
+  // prompt is not believed into a negative charge.
+  const plain = Math.max(0, usage.inputTokens - cached - written);
   const dollars =
-    (usage.inputTokens * pricing.inputPerMillion + usage.outputTokens * pricing.outputPerMillion) / 1e6;
+    (plain * pricing.inputPerMillion +
+      cached * (pricing.cachedInputPerMillion ?? pricing.inputPerMillion) +
+      written * (pricing.cacheWritePerMillion ?? pricing.inputPerMillion) +
+      usage.outputTokens * pricing.outputPerMillion) /
+    1e6;
   return Math.round(dollars * 1e8) / 1e8;
 }

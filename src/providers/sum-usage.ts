@@ -1,17 +1,21 @@
 /** Adds up what several calls that made one reply used: retries, fallbacks, the sections of a long article. */
-import type { ChatStreamPart } from "./chat-model.js";
+import type { UsagePart } from "./chat-model.js";
 
-export type UsagePart = Extract<ChatStreamPart, { type: "usage" }>;
+export type { UsagePart };
 
 export function sumUsage(total: UsagePart, more: UsagePart): UsagePart {
-  const cached =
-    total.cachedInputTokens === undefined && more.cachedInputTokens === undefined
-      ? undefined
-      : (total.cachedInputTokens ?? 0) + (more.cachedInputTokens ?? 0);
+  const cached = sumOfKnown(total.cachedInputTokens, more.cachedInputTokens);
+  const written = sumOfKnown(total.cacheWriteInputTokens, more.cacheWriteInputTokens);
   return {
     type: "usage",
     inputTokens: total.inputTokens + more.inputTokens,
     outputTokens: total.outputTokens + more.outputTokens,
     ...(cached !== undefined && { cachedInputTokens: cached }),
+    ...(written !== undefined && { cacheWriteInputTokens: written }),
   };
+}
+
+/** Undefined while no call said; a call that did not say counts none. */
+function sumOfKnown(total: number | undefined, more: number | undefined): number | undefined {
+  return total === undefined && more === undefined ? undefined : (total ?? 0) + (more ?? 0);
 }

@@ -109,7 +109,14 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
         if (live.endRequest) return;
         live.push("tool_call.delta", { index: part.index, arguments: part.arguments });
       } else if (part.type === "usage") {
-        usage = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
+        usage = {
+          inputTokens: part.inputTokens,
+          outputTokens: part.outputTokens,
+          ...(part.cachedInputTokens !== undefined && { cachedInputTokens: part.cachedInputTokens }),
+          ...(part.cacheWriteInputTokens !== undefined && {
+            cacheWriteInputTokens: part.cacheWriteInputTokens,
+          }),
+        };
         // The reported input describes this prompt only when the catalog's own model took it whole: not a
         // fallback's, nor a wrapper's that sent it in parts (a long article, section by section).
         // Nor when it also holds the tools' definitions, which the prompt's count leaves out.

@@ -89,7 +89,21 @@ export const FAULTS = [
    * `max_tokens`, `code` `unsupported_parameter`); one with `max_completion_tokens`, or neither, is ok.
    */
   "reasoning",
+  /**
+   * The usual `ok` reply from a prompt with a cached prefix: besides the request's own words, `CACHE_READ_TOKENS`
+   * read from the prompt cache and `CACHE_WRITE_TOKENS` written to it, reported as each API does. OpenAI's
+   * `prompt_tokens` counts the whole prompt and `prompt_tokens_details.cached_tokens` the reads (its format has no
+   * writes: they are plain prompt tokens); Anthropic's `input_tokens` counts only the uncached words, with
+   * `cache_read_input_tokens` and `cache_creation_input_tokens` beside it (in `message_start` when streamed).
+   */
+  "cached",
 ] as const;
+
+/** Tokens a `cached` reply's prompt read from the prompt cache. */
+export const CACHE_READ_TOKENS = 3000;
+
+/** Tokens a `cached` reply's prompt wrote to the prompt cache. */
+export const CACHE_WRITE_TOKENS = 1000;
 
 /** The whole text a `cite` reply has. */
 export const CITING_REPLY = "Timers fire after their delay [S1]. Also see [S99].";
@@ -216,7 +230,10 @@ type Reply = {
   /** Why the model stopped, in the neutral words `stop`, `length`, `stop_sequence`, `content_filter`, `tool_calls`. */
   stop: "stop" | "length" | "stop_sequence" | "content_filter" | "tool_calls";
   stopSequence: string | null;
+  /** The prompt's tokens that were neither read from the prompt cache nor written to it. */
   inputTokens: number;
+  /** The prompt's tokens read from and written to the prompt cache; absent when the reply used no cache. */
+  cache?: { readTokens: number; writtenTokens: number };
 };
 
 export function faultOf(model: string): string {
@@ -534,7 +551,11 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
       };
     });
     if (toolCalls.length > 0) stop = "tool_calls";
-    return { deltas, toolCalls, stop, stopSequence, inputTokens };
+    const cache =
+      parsed.fault === "cached"
+        ? { readTokens: CACHE_READ_TOKENS, writtenTokens: CACHE_WRITE_TOKENS }
+        : undefined;
+    return { deltas, toolCalls, stop, stopSequence, inputTokens, ...(cache && { cache }) };
   }
 
   function scriptedReply({ model, system, turns }: ParsedRequest): string {
@@ -750,7 +771,7 @@ function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse):
           model: parsed.model,
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: reply.inputTokens, output_tokens: 1 },
+          usage: { ...anthropicInputUsageOf(reply), output_tokens: 1 },
         },
       });
       if (parsed.fault === "unknown-events") {
@@ -1209,15 +1230,27 @@ function outputTokensOf(reply: Reply): number {
   return reply.deltas.length + reply.toolCalls.reduce((sum, call) => sum + call.pieces.length, 0);
 }
 
-function usageOf(reply: Reply, api: UpstreamApi): Record<string, number> {
+function usageOf(reply: Reply, api: UpstreamApi): Record<string, unknown> {
   const output = outputTokensOf(reply);
-  return api === "openai"
-    ? {
-        prompt_tokens: reply.inputTokens,
-        completion_tokens: output,
-        total_tokens: reply.inputTokens + output,
-      }
-    : { input_tokens: reply.inputTokens, output_tokens: output };
+  if (api === "anthropic") return { ...anthropicInputUsageOf(reply), output_tokens: output };
+  const prompt = reply.inputTokens + (reply.cache ? reply.cache.readTokens + reply.cache.writtenTokens : 0);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: output,
+    total_tokens: prompt + output,
+    ...(reply.cache && { prompt_tokens_details: { cached_tokens: reply.cache.readTokens, audio_tokens: 0 } }),
+  };
+}
+
+/** Anthropic's input counts: `input_tokens` leaves out what the prompt cache served and stored. */
+function anthropicInputUsageOf(reply: Reply): Record<string, number> {
+  return {
+    input_tokens: reply.inputTokens,
+    ...(reply.cache && {
+      cache_creation_input_tokens: reply.cache.writtenTokens,
+      cache_read_input_tokens: reply.cache.readTokens,
+    }),
+  };
 }
 
 function textOf(content: unknown): string {

@@ -1,6 +1,6 @@
 /** POST /v1/messages (and its count_tokens): Parley's models and runs in the Anthropic Messages format. */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { FinishReason, RunEventDataMap } from "../../core/run-event.js";
+import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
 import { toToolUseInput } from "../../providers/anthropic/to-tool-use-input.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
@@ -56,7 +56,7 @@ export function registerAnthropicMessagesRoutes(
         ...messageShell(live),
         content: contentOf(outcome),
         stop_reason: stopReasonOf(outcome.finishReason),
-        usage: { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens },
+        usage: usageOf(outcome.usage),
       };
     });
   });
@@ -141,10 +141,9 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
           close();
           send("message_delta", {
             delta: { stop_reason: stopReasonOf(event.data.finishReason), stop_sequence: null },
-            usage: {
-              input_tokens: event.data.usage.inputTokens,
-              output_tokens: event.data.usage.outputTokens,
-            },
+            // The whole reply's usage, as Anthropic's own message_delta carries it: message_start went out
+            // before the model had said what it read from its cache.
+            usage: usageOf(event.data.usage),
           });
           return send("message_stop");
         }
@@ -188,4 +187,22 @@ function contentOf(outcome: FinishedRun & { ok: true }) {
       input: toToolUseInput(call.arguments),
     })),
   ];
+}
+
+/**
+ * Anthropic's usage: its `input_tokens` leaves out the prompt's tokens read from the cache and written to it, which it
+ * counts in `cache_read_input_tokens` and `cache_creation_input_tokens`; Parley's `inputTokens` counts all three. When
+ * the model said neither (no cache, or a server that does not report it), the whole prompt is `input_tokens`; when it
+ * said only one, the other is null, as the format has it for a count that does not apply.
+ */
+function usageOf(usage: Usage) {
+  const { cachedInputTokens: cached, cacheWriteInputTokens: written } = usage;
+  if (cached === undefined && written === undefined)
+    return { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens };
+  return {
+    input_tokens: Math.max(0, usage.inputTokens - (cached ?? 0) - (written ?? 0)),
+    output_tokens: usage.outputTokens,
+    cache_read_input_tokens: cached ?? null,
+    cache_creation_input_tokens: written ?? null,
+  };
 }

@@ -151,10 +151,17 @@ function messageOf(outcome: FinishedRun & { ok: true }) {
   };
 }
 
+/**
+ * OpenAI's usage: `prompt_tokens` is the whole prompt, and `prompt_tokens_details.cached_tokens` those of it read from
+ * the prompt cache (tokens written to a cache have no place in this format: they count as plain prompt tokens).
+ */
 function usageOf(usage: Usage) {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: usage.inputTokens + usage.outputTokens,
+    ...(usage.cachedInputTokens !== undefined && {
+      prompt_tokens_details: { cached_tokens: usage.cachedInputTokens },
+    }),
   };
 }

@@ -20,10 +20,17 @@ export function ReplyFooter({ message, model, routing }: ReplyFooterProps) {
     parts.push({
       key: "tokens",
       text: t("footer.tokens", { count: formatCount(usage.outputTokens, locale) }),
-      title: t("footer.tokensDetail", {
-        input: formatCount(usage.inputTokens, locale),
-        output: formatCount(usage.outputTokens, locale),
-      }),
+      // Of the input, what the provider's prompt cache served (at a lower price), when the provider said.
+      title: usage.cachedInputTokens
+        ? t("footer.tokensDetailCached", {
+            input: formatCount(usage.inputTokens, locale),
+            cached: formatCount(usage.cachedInputTokens, locale),
+            output: formatCount(usage.outputTokens, locale),
+          })
+        : t("footer.tokensDetail", {
+            input: formatCount(usage.inputTokens, locale),
+            output: formatCount(usage.outputTokens, locale),
+          }),
     });
     const cost = replyCost(usage, model?.pricing);
     if (cost !== null)

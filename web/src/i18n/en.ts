@@ -436,6 +436,7 @@ export const en = {
 
   "footer.tokens": "{count} tokens",
   "footer.tokensDetail": "{input} in, {output} out",
+  "footer.tokensDetailCached": "{input} in ({cached} from cache), {output} out",
   "footer.free": "Free",
   "footer.ttft": "TTFT {ms}",
   "footer.speed": "{value} tok/s",

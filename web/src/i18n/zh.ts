@@ -427,6 +427,7 @@ export const zh: Dictionary = {
 
   "footer.tokens": "{count} token",
   "footer.tokensDetail": "输入 {input}，输出 {output}",
+  "footer.tokensDetailCached": "输入 {input}（其中缓存 {cached}），输出 {output}",
   "footer.free": "免费",
   "footer.ttft": "首字 {ms}",
   "footer.speed": "{value} token/秒",

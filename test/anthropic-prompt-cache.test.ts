@@ -1,0 +1,94 @@
+/**
+ * Anthropic's prompt cache through Parley: a request to an Anthropic model marks the end of its system prompt and,
+ * in a conversation under way, of its last turn as cache breakpoints, so the conversation's next request reads that
+ * prefix from the cache. A prompt whose beginning will not recur (a bot's knowledge passages for one question) and a
+ * provider configured with `promptCaching: false` are sent none.
+ */
+import OpenAI from "openai";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sendMessage } from "./support/ask-parley.js";
+import type { FaultUpstream } from "./support/fault-upstream.js";
+import { type ParleyProcess, sendJson } from "./support/parley-process.js";
+import { anthropicProvider, faultModel } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+
+let upstream: FaultUpstream;
+let parley: ParleyProcess;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  const served = await startRemoteParley((upstream) => ({
+    providers: [
+      anthropicProvider("anthropic", upstream, [faultModel("claude", "ok@cached-claude")]),
+      anthropicProvider("uncached", upstream, [faultModel("claude-uncached", "ok@uncached-claude")], {
+        promptCaching: false,
+      }),
+    ],
+  }));
+  ({ parley, upstream } = served);
+  openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  return served.stop;
+});
+
+const EPHEMERAL = { type: "ephemeral" };
+const conversation: OpenAI.ChatCompletionMessageParam[] = [
+  { role: "system", content: "You translate technical articles." },
+  { role: "user", content: "Translate: one" },
+  { role: "assistant", content: "un" },
+  { role: "user", content: "Translate: two" },
+];
+
+describe("Anthropic's prompt cache", () => {
+  it("is asked to keep the system prompt and the conversation up to its last turn", async () => {
+    await openai.chat.completions.create({ model: "claude", messages: conversation });
+    const body = upstream.requestsFor("ok@cached-claude").at(-1)?.body as {
+      system: unknown;
+      messages: { role: string; content: unknown }[];
+    };
+    expect(body.system).toEqual([
+      { type: "text", text: "You translate technical articles.", cache_control: EPHEMERAL },
+    ]);
+    expect(body.messages).toEqual([
+      { role: "user", content: "Translate: one" },
+      { role: "assistant", content: "un" },
+      { role: "user", content: [{ type: "text", text: "Translate: two", cache_control: EPHEMERAL }] },
+    ]);
+  });
+
+  it("is asked to keep the system prompt of a single question, and not the question, which will most likely not recur", async () => {
+    await openai.chat.completions.create({ model: "claude", messages: conversation.slice(0, 2) });
+    const body = upstream.requestsFor("ok@cached-claude").at(-1)?.body as {
+      system: unknown;
+      messages: unknown;
+    };
+    expect(body.system).toEqual([
+      { type: "text", text: "You translate technical articles.", cache_control: EPHEMERAL },
+    ]);
+    expect(body.messages).toEqual([{ role: "user", content: "Translate: one" }]);
+  });
+
+  it("is not asked to keep the prompt of a bot whose knowledge passages, chosen for each question, open it", async () => {
+    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
+      name: "Guide",
+      instructions: "Answer from the guide.",
+      model: "claude",
+    });
+    await sendJson(parley, `/api/bots/${bot.id}/knowledge`, {
+      title: "Event loop guide",
+      content: "Timers fire after their delay. Microtasks run before the next timer.",
+    });
+    const first = await sendMessage(parley, { content: "When do timers fire?" }, { botId: bot.id });
+    expect(first.status).toBe(200);
+    await sendMessage(parley, { content: "And microtasks?" }, { conversationId: first.conversationId });
+    const body = upstream.requestsFor("ok@cached-claude").at(-1)?.body as { system: string };
+    expect(body.system).toMatch(/Microtasks run before the next timer/);
+    expect(JSON.stringify(body)).not.toContain("cache_control");
+  });
+
+  it("is not asked to keep anything for a provider configured with promptCaching: false", async () => {
+    await openai.chat.completions.create({ model: "claude-uncached", messages: conversation });
+    const body = upstream.requestsFor("ok@uncached-claude").at(-1)?.body as Record<string, unknown>;
+    expect(body.system).toBe("You translate technical articles.");
+    expect(JSON.stringify(body)).not.toContain("cache_control");
+  });
+});

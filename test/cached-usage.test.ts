@@ -1,0 +1,227 @@
+/**
+ * Prompt-cache usage from upstream to client: what an upstream read from and wrote to its prompt cache comes back on
+ * both compatible APIs in each one's own shape (whichever API the upstream spoke), is kept with the stored reply,
+ * and is charged at the model's cache prices.
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CACHE_READ_TOKENS, CACHE_WRITE_TOKENS, type FaultUpstream } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+
+let parley: ParleyProcess;
+let upstream: FaultUpstream;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  const served = await startRemoteParley((upstream) => ({
+    providers: [
+      openAIProvider("openai", upstream, [
+        // OpenAI's own discount on cached input, said in the config: Parley assumes none of a compatible server.
+        faultModel("gpt", "cached@gpt", { pricing: { input: 2, output: 8, cachedInput: 1 } }),
+        faultModel("gpt-plain", "ok@gpt-plain"),
+      ]),
+      // Anthropic's cache prices follow from its input price: reads at 0.1 times, writes at 1.25 times.
+      anthropicProvider("anthropic", upstream, [
+        faultModel("claude", "cached@claude", { pricing: { input: 3, output: 15 } }),
+        faultModel("claude-plain", "ok@claude-plain"),
+      ]),
+    ],
+  }));
+  ({ parley, upstream } = served);
+  openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: parley.url, apiKey: "unused", maxRetries: 0 });
+  return served.stop;
+});
+
+const messages = [{ role: "user" as const, content: "Say hello." }];
+/** The fault upstream counts a word as a token: the request's own words, beside what the cache served and stored. */
+const ownWords = 2;
+/** `Hello from <model>.`, a token a word. */
+const outputTokens = 3;
+/** The whole prompt, as Parley (and OpenAI's `prompt_tokens`) counts it. */
+const wholePrompt = ownWords + CACHE_READ_TOKENS + CACHE_WRITE_TOKENS;
+
+/** `claude` at $3 in, $15 out: the uncached words at $3, reads at $0.30, writes at $3.75 (per million). */
+const claudeCost =
+  (ownWords * 3 + CACHE_READ_TOKENS * 0.3 + CACHE_WRITE_TOKENS * 3.75 + outputTokens * 15) / 1e6;
+/** `gpt` at $2 in, $1 cached, $8 out; OpenAI's format has no writes, so they are plain input. */
+const gptCost = ((ownWords + CACHE_WRITE_TOKENS) * 2 + CACHE_READ_TOKENS * 1 + outputTokens * 8) / 1e6;
+
+type StoredUsage = {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteInputTokens?: number;
+  costUsd?: number;
+};
+
+/** The usage kept with the reply a run wrote. */
+async function storedUsageOf(runId: string): Promise<StoredUsage | null> {
+  const run = await parley.json<{ conversationId: string; assistantMessageId: string }>(`/api/runs/${runId}`);
+  const conversation = await parley.json<{ messages: { id: string; usage: StoredUsage | null }[] }>(
+    `/api/conversations/${run.conversationId}`,
+  );
+  return conversation.messages.find((message) => message.id === run.assistantMessageId)?.usage ?? null;
+}
+
+/** What `model`'s replies have cost so far, as GET /api/usage charges them. */
+async function chargedFor(model: string): Promise<number> {
+  const { days } = await parley.json<{ days: { model: string; costUsd: number }[] }>("/api/usage");
+  return days.filter((day) => day.model === model).reduce((sum, day) => sum + day.costUsd, 0);
+}
+
+describe("the fake upstream's cached model", () => {
+  it("reports its cache as each real API does, in the official SDKs' types", async () => {
+    const direct = {
+      openai: new OpenAI({ baseURL: upstream.openAIBaseURL, apiKey: "unused", maxRetries: 0 }),
+      anthropic: new Anthropic({ baseURL: upstream.anthropicBaseURL, apiKey: "unused", maxRetries: 0 }),
+    };
+    const completion = await direct.openai.chat.completions.create({ model: "cached", messages });
+    expect(completion.usage?.prompt_tokens).toBe(wholePrompt);
+    expect(completion.usage?.prompt_tokens_details?.cached_tokens).toBe(CACHE_READ_TOKENS);
+    const anthropicUsage = {
+      input_tokens: ownWords,
+      cache_read_input_tokens: CACHE_READ_TOKENS,
+      cache_creation_input_tokens: CACHE_WRITE_TOKENS,
+    };
+    const message = await direct.anthropic.messages.create({ model: "cached", max_tokens: 100, messages });
+    expect(message.usage).toMatchObject(anthropicUsage);
+    const events: Anthropic.MessageStreamEvent[] = [];
+    const stream = direct.anthropic.messages.stream({ model: "cached", max_tokens: 100, messages });
+    stream.on("streamEvent", (event) => events.push(event));
+    await stream.finalMessage();
+    // Streamed, the input counts come with message_start; message_delta adds the output.
+    expect(events[0]).toMatchObject({ type: "message_start", message: { usage: anthropicUsage } });
+  });
+});
+
+describe("cached tokens on /v1/chat/completions", () => {
+  const expected = {
+    prompt_tokens: wholePrompt,
+    completion_tokens: outputTokens,
+    total_tokens: wholePrompt + outputTokens,
+    prompt_tokens_details: { cached_tokens: CACHE_READ_TOKENS },
+  };
+
+  it("come back as prompt_tokens_details.cached_tokens within the whole prompt, from an Anthropic model", async () => {
+    const completion = await openai.chat.completions.create({ model: "claude", messages });
+    expect(completion.usage).toEqual(expected);
+    const stream = openai.chat.completions.stream({
+      model: "claude",
+      messages,
+      stream_options: { include_usage: true },
+    });
+    expect((await stream.finalChatCompletion()).usage).toEqual(expected);
+  });
+
+  it("come back the same from an OpenAI-compatible model, streamed and not", async () => {
+    expect((await openai.chat.completions.create({ model: "gpt", messages })).usage).toEqual(expected);
+    const stream = openai.chat.completions.stream({
+      model: "gpt",
+      messages,
+      stream_options: { include_usage: true },
+    });
+    expect((await stream.finalChatCompletion()).usage).toEqual(expected);
+  });
+
+  it("are left out when the upstream did not report any", async () => {
+    const completion = await openai.chat.completions.create({ model: "claude-plain", messages });
+    expect(completion.usage).toEqual({ prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 });
+  });
+});
+
+describe("cached tokens on /v1/messages", () => {
+  it("come back as Anthropic's own counts from an Anthropic model: input_tokens without the cache's, streamed and not", async () => {
+    const expected = {
+      input_tokens: ownWords,
+      output_tokens: outputTokens,
+      cache_read_input_tokens: CACHE_READ_TOKENS,
+      cache_creation_input_tokens: CACHE_WRITE_TOKENS,
+    };
+    const message = await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
+    expect(message.usage).toEqual(expected);
+    const streamed = await anthropic.messages
+      .stream({ model: "claude", max_tokens: 100, messages })
+      .finalMessage();
+    expect(streamed.usage).toMatchObject(expected);
+  });
+
+  it("come back from an OpenAI-compatible model as cache reads, with the writes it cannot tell null", async () => {
+    const expected = {
+      input_tokens: wholePrompt - CACHE_READ_TOKENS,
+      output_tokens: outputTokens,
+      cache_read_input_tokens: CACHE_READ_TOKENS,
+      cache_creation_input_tokens: null,
+    };
+    const message = await anthropic.messages.create({ model: "gpt", max_tokens: 100, messages });
+    expect(message.usage).toEqual(expected);
+    const streamed = await anthropic.messages
+      .stream({ model: "gpt", max_tokens: 100, messages })
+      .finalMessage();
+    // The stream helper takes message_delta's counts over message_start's only where they are not null, so the
+    // unknown writes stay as message_start left them: unset.
+    const { cache_creation_input_tokens: _, ...known } = expected;
+    expect(streamed.usage).toMatchObject(known);
+    expect(streamed.usage.cache_creation_input_tokens ?? null).toBeNull();
+  });
+
+  it("are left out when the upstream did not report any, and count_tokens is unchanged", async () => {
+    const message = await anthropic.messages.create({ model: "gpt-plain", max_tokens: 100, messages });
+    expect(message.usage).toEqual({ input_tokens: 2, output_tokens: 3 });
+    const counted = await anthropic.messages.countTokens({ model: "claude", messages });
+    expect(counted).toEqual({ input_tokens: expect.any(Number) });
+  });
+});
+
+describe("cached tokens kept and charged", () => {
+  it("are kept with the stored reply, with its cost at the cache prices", async () => {
+    const message = await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
+    const usage = await storedUsageOf(message.id.slice("msg_".length));
+    expect(usage).toMatchObject({
+      inputTokens: wholePrompt,
+      outputTokens,
+      cachedInputTokens: CACHE_READ_TOKENS,
+      cacheWriteInputTokens: CACHE_WRITE_TOKENS,
+    });
+    expect(usage?.costUsd).toBeCloseTo(claudeCost, 10);
+
+    const completion = await openai.chat.completions.create({ model: "gpt", messages });
+    const gptUsage = await storedUsageOf(completion.id.slice("chatcmpl-".length));
+    expect(gptUsage).toMatchObject({ inputTokens: wholePrompt, cachedInputTokens: CACHE_READ_TOKENS });
+    expect(gptUsage).not.toHaveProperty("cacheWriteInputTokens");
+    expect(gptUsage?.costUsd).toBeCloseTo(gptCost, 10);
+  });
+
+  it("are charged to the user at the cache prices, streamed or not", async () => {
+    const before = await chargedFor("claude");
+    await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
+    const stream = openai.chat.completions.stream({ model: "claude", messages });
+    await stream.finalChatCompletion();
+    // Two replies: each far cheaper than 4,002 input tokens at the full $3 would be.
+    expect((await chargedFor("claude")) - before).toBeCloseTo(2 * claudeCost, 9);
+    expect(claudeCost).toBeLessThan((wholePrompt * 3 + outputTokens * 15) / 1e6);
+  });
+
+  it("are priced in the catalog: Anthropic's multipliers by default, the config's own prices when it gives them", async () => {
+    const { models } = await parley.json<{ models: { id: string; pricing: Record<string, number> }[] }>(
+      "/api/models",
+    );
+    const pricing = Object.fromEntries(models.map((model) => [model.id, model.pricing]));
+    expect(pricing.claude).toEqual({
+      inputPerMillion: 3,
+      outputPerMillion: 15,
+      cachedInputPerMillion: 0.3,
+      cacheWritePerMillion: 3.75,
+    });
+    expect(pricing.gpt).toEqual({
+      inputPerMillion: 2,
+      outputPerMillion: 8,
+      cachedInputPerMillion: 1,
+      cacheWritePerMillion: 2,
+    });
+  });
+});
