@@ -274,7 +274,7 @@ function report(measured: Measured[]): BenchmarkReport {
       `Cold control: a new conversation whose one message makes the prompt exactly as long as turn ${TURNS}'s (checked: ${sameLength ? "equal" : "NOT equal"} prompt tokens) and shares nothing with any conversation past the chat template's first 7 tokens.`,
       `${REPEATS} repeats after a discarded warm-up; turn ${TURNS} and its cold twin alternate which goes first, so half the turn-${TURNS} samples follow turn ${TURNS - 1} directly and half follow the cold prompt, as when another user's request comes in between (the engine has ${ENGINE.sequences} sequences and is otherwise idle).`,
       `TTFT (client): request sent to first text.delta on a node:http client. TTFT (server): Parley's run.end timings.ttftMs (run start to first token, provider call included).`,
-      `"Reused by engine": the change of the engine's GET /health cachedPromptTokens around the request (what it reports as usage.prompt_tokens_details.cached_tokens; Parley's run events carry only inputTokens).`,
+      `"Reused by engine": the change of the engine's GET /health cachedPromptTokens around the request (what it reports as usage.prompt_tokens_details.cached_tokens, and Parley's run.end usage as cachedInputTokens).`,
       `Every reply was the alphabet: ${alphabetEveryTime ? "yes" : "NO"}.`,
       ...(ttft(turnsAt(2)) > ttft(turnsAt(1))
         ? [
