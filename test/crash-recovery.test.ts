@@ -10,6 +10,7 @@ import {
 } from "./support/parley-process.js";
 import { ALPHABET, openStream, postMessage, textOf } from "./support/sse-client.js";
 import { writeTestModels } from "./support/test-models.js";
+import { waitUntil } from "./support/wait-until.js";
 
 const LOOP_TEXT = `${ALPHABET}\n`.repeat(200);
 const started: ParleyProcess[] = [];
@@ -68,7 +69,10 @@ describe("a server killed with SIGKILL in the middle of a reply", () => {
     const engines = childProcessesOf(first.child.pid as number);
     await first.stop("SIGKILL");
     // An engine whose server died must not live on as an orphan holding memory and a port.
-    await waitUntil(() => engines.every((engine) => !isAlive(engine.pid)), 5_000);
+    await waitUntil(() => engines.every((engine) => !isAlive(engine.pid)), {
+      timeoutMs: 5_000,
+      what: "every engine process gone",
+    });
 
     const second = await start(dataDir);
     const kept = await second.json<StoredConversation>(`/api/conversations/${finished}`);
@@ -205,11 +209,3 @@ describe("a server whose shutdown grace runs out", () => {
     expect(reply?.content).toBe(textOf([...head, ...rest]));
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -8,6 +8,7 @@ import { type ParleyProcess, sendJson } from "./support/parley-process.js";
 import { faultModel, openAIProvider } from "./support/remote-config.js";
 import { startRemoteParley } from "./support/remote-parley.js";
 import { uploadKnowledge } from "./support/upload-file.js";
+import { waitUntil } from "./support/wait-until.js";
 
 /**
  * Knowledge embedded by a remote embedding model, through a running `parley serve`: a model of an OpenAI-compatible
@@ -60,15 +61,6 @@ function embeddingRows(): { model: string; count: number }[] {
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`not within ${timeoutMs} ms:\n${parley.logs.slice(-20).join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("knowledge with a remote embedding model, through a running server", () => {
   it("embeds every sentence of an upload and each question with the remote model, and retrieves by meaning as well as words", async () => {
     const { models } = await parley.json<{ models: { id: string }[] }>("/api/models");
@@ -86,7 +78,11 @@ describe("knowledge with a remote embedding model, through a running server", ()
     const document = (await uploaded.json()) as { id: string; sentenceCount: number };
     expect(document.sentenceCount).toBe(SENTENCES.length);
     // Embedded in the background, under Parley's id of the model.
-    await until(() => embeddingRows()[0]?.count === SENTENCES.length);
+    await waitUntil(() => embeddingRows()[0]?.count === SENTENCES.length, {
+      timeoutMs: 30_000,
+      what: "every sentence embedded",
+      logs: parley.logs,
+    });
     expect(embeddingRows()).toEqual([{ model: "remote-embed", count: SENTENCES.length }]);
     const embedded = embeddingServer.requestsFor("shortens@knowledge").flatMap(({ body }) => body.input);
     expect(embedded).toEqual(SENTENCES);

@@ -7,6 +7,7 @@ import { type ParleyProcess, sendJson } from "./support/parley-process.js";
 import { faultModel, openAIProvider } from "./support/remote-config.js";
 import { startRemoteParley } from "./support/remote-parley.js";
 import { uploadKnowledge } from "./support/upload-file.js";
+import { waitUntil } from "./support/wait-until.js";
 
 /**
  * Knowledge with an embedding model, through a running `parley serve`: the tiny model is served as an embedding
@@ -50,15 +51,6 @@ function embeddingRows(): number {
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`not within ${timeoutMs} ms:\n${parley.logs.slice(-20).join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("knowledge with an embedding model, through a running server", () => {
   it("keeps the embedding model out of the chat models, embeds every sentence of an upload, and retrieves the answer", async () => {
     const { models } = await parley.json<{ models: { id: string }[] }>("/api/models");
@@ -76,7 +68,11 @@ describe("knowledge with an embedding model, through a running server", () => {
     const document = (await uploaded.json()) as { id: string; sentenceCount: number };
     expect(document.sentenceCount).toBe(5);
     // Embedded in the background, as soon as the embedding engine is ready.
-    await until(() => embeddingRows() === document.sentenceCount);
+    await waitUntil(() => embeddingRows() === document.sentenceCount, {
+      timeoutMs: 30_000,
+      what: "every sentence embedded",
+      logs: parley.logs,
+    });
 
     await sendMessage(parley, { content: "When are backups taken?" }, { botId: bot.id });
     const system = upstream.requests.at(-1)?.system ?? "";

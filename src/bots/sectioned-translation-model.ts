@@ -10,12 +10,18 @@
  */
 import { AppError } from "../core/app-error.js";
 import type { FinishReason } from "../core/run-event.js";
-import type { ChatCallOptions, ChatModel, ChatPrompt, ChatStreamPart } from "../providers/chat-model.js";
+import type {
+  ChatCallOptions,
+  ChatModel,
+  ChatPrompt,
+  ChatStreamPart,
+  UsagePart,
+} from "../providers/chat-model.js";
 import { type ArticleMessage, type ArticlePart, articleMessageOf } from "./article-message.js";
 import { fitHistory } from "./fit-history.js";
 import { type MarkdownSection, splitMarkdownSections } from "./markdown-sections.js";
 import { continuityOf, MAX_CONTINUITY_CHARACTERS, sectionPrompt } from "./section-prompt.js";
-import { type UsagePart, UsageTally } from "./usage-tally.js";
+import { UsageTally } from "./usage-tally.js";
 
 export type TranslationBudget = {
   /** The chosen model's context window, from the catalog. */

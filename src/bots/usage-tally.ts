@@ -2,10 +2,8 @@
  * The usage of a reply written in several model calls: each call's usage is taken out of its stream and summed,
  * so the reply reports one `usage`, as a reply from one call would.
  */
-import type { ChatStreamPart } from "../providers/chat-model.js";
-import { sumUsage, type UsagePart } from "../providers/sum-usage.js";
-
-export type { UsagePart };
+import type { ChatStreamPart, UsagePart } from "../providers/chat-model.js";
+import { sumUsage } from "../providers/sum-usage.js";
 
 export class UsageTally {
   #usage: UsagePart | undefined;

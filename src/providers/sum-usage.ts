@@ -1,8 +1,6 @@
 /** Adds up what several calls that made one reply used: retries, fallbacks, the sections of a long article. */
 import type { UsagePart } from "./chat-model.js";
 
-export type { UsagePart };
-
 export function sumUsage(total: UsagePart, more: UsagePart): UsagePart {
   const cached = sumOfKnown(total.cachedInputTokens, more.cachedInputTokens);
   const written = sumOfKnown(total.cacheWriteInputTokens, more.cacheWriteInputTokens);

@@ -11,10 +11,11 @@ import type {
   ChatStreamPart,
   ChatStreamSink,
   ModelStartPart,
+  UsagePart,
 } from "../chat-model.js";
 import { pulledParts } from "../pulled-parts.js";
 import { streamInto } from "../stream-into.js";
-import { sumUsage, type UsagePart } from "../sum-usage.js";
+import { sumUsage } from "../sum-usage.js";
 import type { CircuitBreaker, CircuitState } from "./circuit-breaker.js";
 import { RetryPolicy } from "./retry-policy.js";
 import { type StreamTimeoutsConfig, TimeoutChatModel } from "./timeout-chat-model.js";
