@@ -306,7 +306,9 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
     });
     const types: string[] = [];
     let text = "";
+    let startUsage: Anthropic.Usage | undefined;
     for await (const event of stream) {
+      if (event.type === "message_start") startUsage = event.message.usage;
       if (types.at(-1) !== event.type) types.push(event.type);
       if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
     }
@@ -319,6 +321,12 @@ describe("the Anthropic-compatible API, through the official @anthropic-ai/sdk c
       "message_stop",
     ]);
     expect(text).toBe(ALPHABET);
+    // The prompt's size comes at the start, as Anthropic's API gives it, before any of the reply.
+    const counted = await anthropic.messages.countTokens({
+      model: "tiny",
+      messages: [{ role: "user", content: "stream" }],
+    });
+    expect(startUsage).toMatchObject({ input_tokens: counted.input_tokens, output_tokens: 0 });
 
     const final = await anthropic.messages
       .stream({ model: "tiny", max_tokens: 100, messages: [{ role: "user", content: "final" }] })

@@ -103,7 +103,9 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
               ...messageShell(live),
               content: [],
               stop_reason: null,
-              usage: { input_tokens: 0, output_tokens: 0 },
+              // The prompt as Parley counted it to fit the model's window, before the model has said (a client may
+              // show it as the context used); message_delta brings the model's own count, cache reads apart.
+              usage: { input_tokens: event.data.context?.promptTokens ?? 0, output_tokens: 0 },
             },
           });
           // The opening events go out at once, so the first token after them is not held back. The first block
