@@ -350,7 +350,9 @@ describe("API keys", () => {
     const lines = (await cli("list")).stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^${ci?.id}  pk_\\S+…  active until \\S+, never used  ci$`)),
+      expect.stringMatching(
+        new RegExp(`^${ci?.id}  pk_\\S+…  active until \\S+, never used  all models  ci$`),
+      ),
     );
     expect(lines.join("\n")).not.toContain(key);
     const first = listed.keys.find((listedKey) => listedKey.name !== "ci");

@@ -101,4 +101,26 @@ describe("the parley command", () => {
     const { models } = await server.json<{ models: { id: string; ready: boolean }[] }>("/api/models");
     expect(models).toMatchObject([{ id: "tiny", ready: true }]);
   });
+
+  it("makes a key held to some models with `keys create --models`, and `keys list` shows them", async () => {
+    const dir = temporaryDirectory();
+    const add = execFile(process.execPath, [PARLEY_BIN, "users", "add", "dana@example.com"], { cwd: dir });
+    add.stdin?.end("dana-password\n");
+    await new Promise((resolve) => add.once("exit", resolve));
+
+    const keys = (...args: string[]) => parley(["keys", ...args, "--user", "dana@example.com"], dir);
+    const limited = await keys("create", "--name", "cheap script", "--models", "cheap, auto,cheap");
+    expect(limited.code).toBe(0);
+    expect(limited.stdout.trim()).toMatch(/^pk_/);
+    expect(limited.stderr).toMatch(/for dana@example\.com for cheap, auto only; it is shown only now/);
+    expect((await keys("create", "--name", "everything")).code).toBe(0);
+    const empty = await keys("create", "--models", " , ");
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/--models.*one model id or more/);
+
+    const listed = (await keys("list")).stdout.trim().split("\n");
+    expect(listed).toHaveLength(2);
+    expect(listed[0]).toMatch(/ {2}models: cheap,auto {2}cheap script$/);
+    expect(listed[1]).toMatch(/ {2}all models {2}everything$/);
+  });
 });

@@ -92,6 +92,7 @@ const bodies = fc.oneof(
       max_tokens: fc.anything(),
       requestsPerMinute: fc.anything(),
       tokensPerDay: fc.anything(),
+      models: fc.oneof(fc.anything(), fc.array(fc.constantFrom("tiny", "auto", "bot:code-tutor", "nope"))),
       disabled: fc.anything(),
       password: fc.anything(),
       currentPassword: fc.anything(),

@@ -1,6 +1,7 @@
 /**
- * `parley keys create --user <email> [--requests-per-minute N] [--tokens-per-day N] [--expires-in-days N]`: an API
- * key for scripts and tools, printed this once, optionally held to less than its user may use or made to expire.
+ * `parley keys create --user <email> [--requests-per-minute N] [--tokens-per-day N] [--expires-in-days N]
+ * [--models a,b]`: an API key for scripts and tools, printed this once, optionally held to less than its user may
+ * use, to some models, or made to expire.
  * `parley keys list --user <email>` and `parley keys revoke <id> --user <email>`: an account's keys, and the end of
  * one that leaked, for an admin at the server's machine.
  */
@@ -21,6 +22,8 @@ export async function runKeysCreate(
     requestsPerMinute?: number;
     tokensPerDay?: number;
     expiresInDays?: number;
+    /** Model ids, as `--models a,b` gives them. */
+    models?: string[];
   } & StoreFlags,
 ) {
   await withAccount(options, async (store, user) => {
@@ -30,9 +33,13 @@ export async function runKeysCreate(
       options.name,
       { requestsPerMinute: options.requestsPerMinute ?? null, tokensPerDay: options.tokensPerDay ?? null },
       options.expiresInDays,
+      // Not checked against the config's models: the CLI writes the database, with no catalog started, and a
+      // model a server does not serve is simply one the key is never given (the server's 403 names what it may use).
+      options.models ?? null,
     );
     const expiry = key.expiresAt === null ? "" : ` until ${new Date(key.expiresAt).toISOString()}`;
-    console.error(`API key ${key.id} for ${user.email}${expiry}; it is shown only now:`);
+    const models = key.models === null ? "" : ` for ${key.models.join(", ")} only`;
+    console.error(`API key ${key.id} for ${user.email}${models}${expiry}; it is shown only now:`);
     console.log(key.key);
   });
 }
@@ -40,7 +47,8 @@ export async function runKeysCreate(
 export async function runKeysList(options: { user: string } & StoreFlags): Promise<void> {
   await withAccount(options, async (store, user) => {
     for (const key of await store.apiKeys.listByUser(user.id)) {
-      console.log([key.id, `${key.prefix}…`, statusOf(key, Date.now()), key.name].join("  "));
+      const models = key.models === null ? "all models" : `models: ${key.models.join(",")}`;
+      console.log([key.id, `${key.prefix}…`, statusOf(key, Date.now()), models, key.name].join("  "));
     }
   });
 }

@@ -90,12 +90,17 @@ keys
     "the key stops working by itself after this many days",
     positiveInteger,
   )
+  .option(
+    "--models <ids>",
+    "the only models the key may use, comma-separated (chat model ids, auto, bot:<slug>, embedding models); default: all",
+    modelList,
+  )
   .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
   .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
   .action(async (options) => (await import("./keys-command.js")).runKeysCreate(options));
 keys
   .command("list")
-  .description("List an account's API keys: id, prefix, status, name (never the keys themselves).")
+  .description("List an account's API keys: id, prefix, status, models, name (never the keys themselves).")
   .requiredOption("--user <email>", "the account whose keys to list")
   .option("-c, --config <file>", "config file (default: ./parley.config.yaml)")
   .option("--data-dir <dir>", "where Parley stores its data (default ./data)")
@@ -125,6 +130,15 @@ program
 function integer(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number.");
   return Number(value);
+}
+
+function modelList(value: string): string[] {
+  const models = value
+    .split(",")
+    .map((model) => model.trim())
+    .filter((model) => model !== "");
+  if (models.length === 0) throw new InvalidArgumentError("expected one model id or more, comma-separated.");
+  return [...new Set(models)];
 }
 
 function positiveInteger(value: string): number {

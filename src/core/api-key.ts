@@ -12,6 +12,11 @@ export type ApiKey = {
   revokedAt: number | null;
   /** When the key stops working by itself (a key handed to a contractor or a trial); null: never. */
   expiresAt: number | null;
+  /**
+   * The model ids the key may use (chat models, `auto`, `bot:<slug>`, embedding models); null: every model. Set when
+   * the key is made and never changed: a key for other models is a new key.
+   */
+  models: readonly string[] | null;
 } & ApiKeyLimits;
 
 /**

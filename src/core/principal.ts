@@ -11,6 +11,8 @@ export type Principal = {
   limits?: { requestsPerMinute: number | null; tokensPerDay: number | null };
   /** With an API key: the key's own limits, which hold within the user's. */
   keyLimits?: ApiKeyLimits;
+  /** With an API key held to some models: the model ids it may use (see key-models.ts); absent: every model. */
+  keyModels?: readonly string[];
 };
 
 /** The one user of a server in single-user mode (loopback only, no accounts). */

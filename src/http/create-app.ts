@@ -102,7 +102,7 @@ export function createApp(config: AppConfig): FastifyInstance {
   app.get("/healthz", async () => ({ ok: true }));
   registerAuthRoutes(app, { store, limiter, ...config.auth });
   registerSessionRoutes(app, { store });
-  registerKeyRoutes(app, { store, keys });
+  registerKeyRoutes(app, { store, keys, catalog, embeddings: config.embeddings, bots });
   registerUserRoutes(app, { store, keys, runs });
   registerModelRoutes(app, { catalog });
   registerConversationRoutes(app, { store, runs, bots });

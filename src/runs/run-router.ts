@@ -3,12 +3,16 @@
  * context window, leaving out the oldest turns if it must; a prompt that cannot fit is refused here, before
  * anything is sent, rather than failing upstream.
  *
+ * A key held to some models is refused any other here, before anything is counted or sent; its `auto` chooses
+ * among its models only. A fallback the admin configured for a model stays allowed: the key asked for that model.
+ *
  * Images need a model that reads them: without a model asked for, the policy picks the cheapest that does; a
  * model asked for that cannot is refused when the new message has images, and is sent the conversation's earlier
  * images as a note that they were there.
  */
 import type { BotTurn } from "../bots/bot-replies.js";
 import { BadRequestError, ModelUnavailableError } from "../core/app-error.js";
+import { assertKeyMayUse, keyMayUse, ModelNotAllowedError } from "../core/key-models.js";
 import { chooseModel, type Tier } from "../core/routing-policy.js";
 import { hasImages, withoutImages } from "../files/prompt-images.js";
 import type { ChatPrompt } from "../providers/chat-model.js";
@@ -44,6 +48,8 @@ export class RunRouter {
     prompt: ChatPrompt,
     call: RunCallOptions,
     sectioned?: BotTurn["sectioned"],
+    /** With an API key held to some models: the model ids it may use (`auto` among them to ask for it). */
+    allowed?: readonly string[],
   ): Promise<RoutedRun> {
     const { catalog, tokens } = this.#config;
     const needsJson = call.responseFormat !== undefined;
@@ -64,7 +70,7 @@ export class RunRouter {
         );
       }
       // A long article is routed by one section's prompt, then answered section by section (bots/).
-      const routed = await this.route(requested, sectioned.routingPrompt, call);
+      const routed = await this.route(requested, sectioned.routingPrompt, call, undefined, allowed);
       const { entry } = routed;
       const budget = {
         contextWindow: entry.info.contextWindow,
@@ -83,9 +89,19 @@ export class RunRouter {
     let routing: RunPlan["routing"];
     /** The whole prompt's tokens for the model chosen, when choosing it counted them. */
     let promptTokens: number | undefined;
+    if (requested.model !== undefined) assertKeyMayUse(allowed, requested.model);
     if (auto) {
-      const listed = catalog.list();
-      if (listed.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
+      const served = catalog.list();
+      if (served.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
+      // A key held to some models has `auto` choose among those only; a fallback for a trial is one of them too.
+      const listed = served.filter((model) => keyMayUse(allowed, model.id));
+      if (allowed && listed.length === 0) {
+        throw new ModelNotAllowedError(
+          requested.model ?? "auto",
+          allowed,
+          "None of the chat models this API key may use is one `auto` can choose",
+        );
+      }
       const candidates = await Promise.all(
         listed.map(async (model) => ({
           // With its live availability: the policy passes over a model whose breakers are open or engine is down.
@@ -133,6 +149,14 @@ export class RunRouter {
       routing = { requested: requested.tier ? `tier:${requested.tier}` : "auto", reason: decision.reason };
     } else {
       entry = catalog.resolve(requested.model);
+      // No model named: the server's default, which a key held to other models may not use.
+      if (allowed && !keyMayUse(allowed, entry.info.id)) {
+        throw new ModelNotAllowedError(
+          entry.info.id,
+          allowed,
+          `The request names no model, and this API key may not use the server's default ${JSON.stringify(entry.info.id)}`,
+        );
+      }
       if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry);
       if (needsTools && !entry.info.toolCalls) throw this.#cannotCallTools(entry);
     }

@@ -1,9 +1,10 @@
 /** Starts, follows, stops and recovers runs: the server-owned life of every assistant reply. */
 import type { BotReplies, BotTurn, RequestedModel } from "../bots/bot-replies.js";
 import { BadRequestError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
-import type { BotVersion } from "../core/bot.js";
+import { type BotVersion, botModelName } from "../core/bot.js";
 import type { Conversation } from "../core/conversation.js";
 import { newId } from "../core/ids.js";
+import { assertKeyMayUse } from "../core/key-models.js";
 import type { Message } from "../core/message.js";
 import { newMessage } from "../core/new-message.js";
 import type { ParleyStore, StoredFile } from "../core/parley-store.js";
@@ -57,6 +58,8 @@ export type StartReplyOptions = {
   userId: string;
   /** The API key the request came with, if any. */
   apiKeyId?: string;
+  /** With a key held to some models: the model ids it may use (core/key-models.ts); absent: every model. */
+  keyModels?: readonly string[];
   conversationId: string;
   /** The new user message. */
   content: string;
@@ -77,6 +80,8 @@ export type StartExchangeOptions = {
   userId: string;
   /** The API key the request came with, if any. */
   apiKeyId?: string;
+  /** With a key held to some models: the model ids it may use (core/key-models.ts); absent: every model. */
+  keyModels?: readonly string[];
   messages: ChatPrompt;
   model?: string;
   call: RunCallOptions;
@@ -88,6 +93,8 @@ export type RegenerateOptions = {
   userId: string;
   /** The API key the request came with, if any. */
   apiKeyId?: string;
+  /** With a key held to some models: the model ids it may use (core/key-models.ts); absent: every model. */
+  keyModels?: readonly string[];
   conversationId: string;
   /** An assistant message (the new reply becomes its sibling) or a user message (the reply becomes its child). */
   messageId: string;
@@ -180,13 +187,14 @@ export class RunService {
       userMessage.id,
       attached,
     );
+    const allowed = keyAllowance(options.keyModels, bot, options.model);
     const turn = await this.#botTurn(bot, options, prompt, {});
     return this.#launcher.begin({
       userId: options.userId,
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
+      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed)),
       persist: () => ({
         messages: [userMessage],
         ...(conversation.title === "" && {
@@ -221,6 +229,7 @@ export class RunService {
     const model = options.model ?? (target.model && catalog.has(target.model) ? target.model : undefined);
     const bot = await this.#config.bots?.forConversation(conversation, options.userId);
     const requested = { ...(model !== undefined && { model }), ...(options.tier && { tier: options.tier }) };
+    const allowed = keyAllowance(options.keyModels, bot, options.model);
     const turn = await this.#botTurn(
       bot,
       requested,
@@ -232,7 +241,7 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
+      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed)),
       persist: () => ({ messages: [] }),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
@@ -254,6 +263,7 @@ export class RunService {
     }
     // A model named `bot:<slug>` is that bot answering with its own model.
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
+    const allowed = keyAllowance(options.keyModels, bot, bot ? undefined : options.model);
     const now = Date.now();
     const conversationId = newId("conv");
     // Made now, in order, so that the messages sort as they were sent; the rows are made once the model has been called.
@@ -264,7 +274,7 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId,
       userMessageId: messageIds.at(-1) as string,
-      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned)),
+      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed)),
       persist:
         options.store &&
         (() => exchangeRows(options.userId, conversationId, messageIds, options.messages, bot, now)),
@@ -283,8 +293,11 @@ export class RunService {
     userId: string;
     /** The tools the request would offer: their definitions take tokens too. */
     tools?: RunCallOptions["tools"];
+    /** With a key held to some models: the model ids it may use. */
+    keyModels?: readonly string[];
   }): Promise<number> {
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
+    const allowed = keyAllowance(options.keyModels, bot, bot ? undefined : options.model);
     const call = options.tools?.length ? { tools: options.tools } : {};
     const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, options.messages, call);
     const { entry, context } = await this.#router.route(
@@ -292,6 +305,7 @@ export class RunService {
       turn.prompt,
       turn.call,
       turn.sectioned,
+      allowed,
     );
     // Routing counted the prompt to fit it; it counts again only if it had to leave turns out.
     return context.trimmedMessages === 0 && !turn.sectioned
@@ -414,6 +428,25 @@ export class RunService {
   #assertOpen(): void {
     if (this.#closing) throw new ModelUnavailableError("Parley is shutting down and takes no new replies.");
   }
+}
+
+/**
+ * What the router may choose among for a key held to some models (undefined: any model). Checked before the bot's
+ * part of the reply is made (its knowledge searched, a page fetched): a bot must be on the key's list, and then
+ * answers with its own model (its owner's choice, as fallbacks are the admin's); a model the request names, and a
+ * model chosen for it, must be on the list too.
+ */
+function keyAllowance(
+  keyModels: readonly string[] | undefined,
+  bot: BotVersion | undefined,
+  requestedModel: string | undefined,
+): readonly string[] | undefined {
+  if (keyModels === undefined) return undefined;
+  if (bot) {
+    assertKeyMayUse(keyModels, botModelName(bot.slug));
+    if (requestedModel === undefined) return undefined;
+  }
+  return keyModels;
 }
 
 /** The rows an exchange sent whole adds: a new conversation, its messages in a chain, and their inline images. */

@@ -38,6 +38,26 @@ describe.each(storeDialects)("API keys on %s", (dialect) => {
     );
   });
 
+  it("keep the models they may use, in order, and a key made without any may use every model", async () => {
+    const store = await stores.open();
+    await addTestUser(store, "user_a");
+    await store.apiKeys.create(
+      sampleApiKey("user_a", "key_cheap", { models: ["cheap", "auto", "bot:tutor"] }),
+    );
+    await store.apiKeys.create(sampleApiKey("user_a", "key_all"));
+    expect((await store.apiKeys.getByHash("hash-of-key_cheap"))?.models).toEqual([
+      "cheap",
+      "auto",
+      "bot:tutor",
+    ]);
+    expect((await store.apiKeys.listByUser("user_a")).map((key) => [key.id, key.models])).toEqual(
+      expect.arrayContaining([
+        ["key_cheap", ["cheap", "auto", "bot:tutor"]],
+        ["key_all", null],
+      ]),
+    );
+  });
+
   it("change the limits they are given, lift one set to null, and leave the other as it was", async () => {
     const store = await stores.open();
     await addTestUser(store, "user_a");

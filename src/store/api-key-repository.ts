@@ -2,6 +2,7 @@
 import type { Kysely, Selectable, Updateable } from "kysely";
 import type { ApiKey } from "../core/api-key.js";
 import type { ApiKeyRepository } from "../core/parley-store.js";
+import { fromJsonColumn, toJsonColumn } from "./json-column.js";
 import type { ApiKeyTable, ParleyDatabase } from "./parley-database.js";
 
 export function createApiKeyRepository(database: Kysely<ParleyDatabase>): ApiKeyRepository {
@@ -21,6 +22,7 @@ export function createApiKeyRepository(database: Kysely<ParleyDatabase>): ApiKey
           expires_at: key.expiresAt,
           requests_per_minute: key.requestsPerMinute,
           tokens_per_day: key.tokensPerDay,
+          models_json: toJsonColumn(key.models),
         })
         .execute();
     },
@@ -98,5 +100,6 @@ function toApiKey(row: Selectable<ApiKeyTable>): ApiKey {
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     requestsPerMinute: row.requests_per_minute,
     tokensPerDay: row.tokens_per_day === null ? null : Number(row.tokens_per_day),
+    models: fromJsonColumn<string[]>(row.models_json),
   };
 }

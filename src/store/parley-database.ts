@@ -132,6 +132,8 @@ export type ApiKeyTable = {
   expires_at: NullableEpochMillisecondsColumn;
   requests_per_minute: number | null;
   tokens_per_day: ColumnType<number | string | bigint | null, number | null, number | null>;
+  /** JSON array of model ids (0017); null: every model. */
+  models_json: string | null;
 };
 
 /** A bot as it is now: its identity, and a copy of its current version's slug and visibility for lookups. */

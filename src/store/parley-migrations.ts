@@ -541,4 +541,15 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("usage_daily").dropColumn("embedding_requests").execute();
     },
   },
+
+  "0017-api-key-models": {
+    // A key can be held to some models. JSON text: read whole with the key, never queried; null is every model.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("api_keys").addColumn("models_json", "text").execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("api_keys").dropColumn("models_json").execute();
+    },
+  },
 };

@@ -124,6 +124,8 @@ export async function createApiKey(
   limits: Partial<ApiKeyLimits> = {},
   /** Days until the key stops working by itself; none: it works until revoked. */
   expiresInDays?: number,
+  /** The model ids the key may use, already checked against what the server serves; null: every model. */
+  models: readonly string[] | null = null,
 ) {
   const key = newSecretToken("pk_");
   const now = Date.now();
@@ -139,6 +141,7 @@ export async function createApiKey(
     expiresAt: expiresInDays === undefined ? null : now + expiresInDays * 86_400_000,
     requestsPerMinute: limits.requestsPerMinute ?? null,
     tokensPerDay: limits.tokensPerDay ?? null,
+    models: models === null ? null : [...new Set(models)],
   };
   await store.apiKeys.create(record);
   return { ...publicApiKey(record), key };

@@ -82,6 +82,8 @@ export function createAuthenticator(config: { store: ParleyStore; mode: AuthMode
       apiKeyId: stored.id,
       limits: limitsOf(user),
       keyLimits: { requestsPerMinute: stored.requestsPerMinute, tokensPerDay: stored.tokensPerDay },
+      // A key's models never change (another set is another key), so the cached principal stays right.
+      ...(stored.models !== null && { keyModels: stored.models }),
     };
     keys.set(keyHash, principal, now, forgets, stored.expiresAt ?? undefined);
     return principal;

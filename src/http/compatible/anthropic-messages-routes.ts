@@ -1,5 +1,6 @@
 /** POST /v1/messages (and its count_tokens): Parley's models and runs in the Anthropic Messages format. */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { assertKeyMayUse } from "../../core/key-models.js";
 import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
 import { toToolUseInput } from "../../providers/anthropic/to-tool-use-input.js";
 import type { LiveRun } from "../../runs/live-run.js";
@@ -30,17 +31,27 @@ export function registerAnthropicMessagesRoutes(
     scope.post("/v1/messages/count_tokens", async (request) => {
       const counted = parseAnthropicCountTokensRequest(request.body);
       const principal = principalOf(request);
-      return { input_tokens: await deps.runs.countPromptTokens({ ...counted, userId: principal.userId }) };
+      assertKeyMayUse(principal.keyModels, counted.model);
+      return {
+        input_tokens: await deps.runs.countPromptTokens({
+          ...counted,
+          userId: principal.userId,
+          keyModels: principal.keyModels,
+        }),
+      };
     });
 
     scope.post("/v1/messages", async (request, reply) => {
       const exchange = parseAnthropicMessagesRequest(request.body);
       const principal = principalOf(request);
+      // Refused before it takes any of the key's limits.
+      assertKeyMayUse(principal.keyModels, exchange.model);
       await deps.admission.admit(principal);
       const live = await deps.runs.startExchange({
         ...exchange,
         userId: principal.userId,
         apiKeyId: principal.apiKeyId,
+        keyModels: principal.keyModels,
       });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (exchange.stream) {

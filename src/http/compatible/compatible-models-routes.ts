@@ -4,38 +4,20 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { BotService } from "../../bots/bot-service.js";
 import { NotFoundError } from "../../core/app-error.js";
-import { botModelName } from "../../core/bot.js";
-import { canUseBot } from "../../core/bot-access.js";
-import type { EmbeddingCatalog } from "../../runs/embedding-catalog.js";
-import type { ModelCatalog } from "../../runs/model-catalog.js";
+import { keyMayUse } from "../../core/key-models.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 import { handleAnthropicError, handleOpenAIError } from "./compatible-error.js";
-
-type ListedModel = { id: string; label: string; provider: string };
+import { type ServedModel, type ServedModelsConfig, servedModels } from "./served-models.js";
 
 const modelParams = z.object({ model: z.string().min(1).max(200) });
 
-export function registerCompatibleModelsRoutes(
-  app: FastifyInstance,
-  deps: { catalog: ModelCatalog; embeddings: EmbeddingCatalog; bots: BotService },
-) {
-  const modelsOf = async (request: FastifyRequest): Promise<ListedModel[]> => {
+export function registerCompatibleModelsRoutes(app: FastifyInstance, deps: ServedModelsConfig) {
+  /** What the caller may use: with a key held to some models, only those. */
+  const modelsOf = async (request: FastifyRequest): Promise<ServedModel[]> => {
     const principal = principalOf(request);
-    // Bots answer as `bot:<slug>`: the caller's own and those shared with everyone (not `link` ones: unlisted).
-    const bots = (await deps.bots.list(principal))
-      .filter((bot) => canUseBot(bot, principal.userId))
-      .map((bot) => ({ id: botModelName(bot.slug), label: bot.name, provider: "parley-bot" }));
-    // `auto` lets Parley pick the cheapest model that fits each request.
-    return [
-      { id: "auto", label: "Auto (Parley chooses)", provider: "parley" },
-      ...deps.catalog.list(),
-      ...bots,
-      // For /v1/embeddings only.
-      ...deps.embeddings.list().map((model) => ({ ...model, provider: "parley-embedding" })),
-    ];
+    return (await servedModels(deps, principal)).filter((model) => keyMayUse(principal.keyModels, model.id));
   };
 
   app.register(async (scope) => {
@@ -69,10 +51,10 @@ function fromAnthropicClient(request: FastifyRequest): boolean {
   return request.headers["anthropic-version"] !== undefined;
 }
 
-function openAIModel(model: ListedModel) {
+function openAIModel(model: ServedModel) {
   return { id: model.id, object: "model", created: 0, owned_by: model.provider };
 }
 
-function anthropicModel(model: ListedModel) {
+function anthropicModel(model: ServedModel) {
   return { type: "model", id: model.id, display_name: model.label, created_at: new Date(0).toISOString() };
 }

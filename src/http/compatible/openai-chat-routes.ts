@@ -1,5 +1,6 @@
 /** POST /v1/chat/completions: Parley's models and runs in the OpenAI Chat Completions format. */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { assertKeyMayUse } from "../../core/key-models.js";
 import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
@@ -25,11 +26,14 @@ export function registerOpenAIChatRoutes(
     scope.post("/v1/chat/completions", async (request, reply) => {
       const chat = parseOpenAIChatRequest(request.body);
       const principal = principalOf(request);
+      // Refused before it takes any of the key's limits.
+      assertKeyMayUse(principal.keyModels, chat.model);
       await deps.admission.admit(principal);
       const live = await deps.runs.startExchange({
         ...chat,
         userId: principal.userId,
         apiKeyId: principal.apiKeyId,
+        keyModels: principal.keyModels,
       });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (chat.stream) {

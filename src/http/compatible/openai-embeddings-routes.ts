@@ -5,6 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
+import { assertKeyMayUse } from "../../core/key-models.js";
 import type { EmbeddingCatalog } from "../../runs/embedding-catalog.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
@@ -41,6 +42,8 @@ export function registerOpenAIEmbeddingsRoutes(
     scope.post("/v1/embeddings", async (request, reply) => {
       const { model, input, encoding_format: encoding, dimensions } = parseInput(body, request.body);
       const principal = principalOf(request);
+      // Refused before it takes any of the key's limits.
+      assertKeyMayUse(principal.keyModels, model);
       await deps.admission.admit(principal);
       // A client that leaves cancels the engine's work for it.
       const leave = new AbortController();

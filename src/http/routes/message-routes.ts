@@ -1,6 +1,7 @@
 /** Posting a message and regenerating a reply: each starts a run streamed back as SSE on the same response. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { assertKeyMayUse } from "../../core/key-models.js";
 import { MAX_ATTACHMENTS } from "../../files/file-service.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
@@ -50,10 +51,13 @@ export function registerMessageRoutes(
     const { id } = parseInput(conversationParams, request.params, "path");
     const body = parseInput(messageBody, request.body);
     const principal = principalOf(request);
+    // A model named is refused before it takes any of the key's limits; the rest is checked as the reply is routed.
+    if (body.model !== undefined) assertKeyMayUse(principal.keyModels, body.model);
     await admission.admit(principal);
     const live = await runs.startReply({
       userId: principal.userId,
       apiKeyId: principal.apiKeyId,
+      keyModels: principal.keyModels,
       conversationId: id,
       ...body,
     });
@@ -64,10 +68,12 @@ export function registerMessageRoutes(
     const { id, messageId } = parseInput(messageParams, request.params, "path");
     const body = parseInput(regenerateBody, request.body);
     const principal = principalOf(request);
+    if (body.model !== undefined) assertKeyMayUse(principal.keyModels, body.model);
     await admission.admit(principal);
     const live = await runs.regenerate({
       userId: principal.userId,
       apiKeyId: principal.apiKeyId,
+      keyModels: principal.keyModels,
       conversationId: id,
       messageId,
       ...body,

@@ -16,6 +16,7 @@ export function sampleApiKey(userId: string, id: string, overrides: Partial<ApiK
     expiresAt: null,
     requestsPerMinute: null,
     tokensPerDay: null,
+    models: null,
     ...overrides,
   };
 }

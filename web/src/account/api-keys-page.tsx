@@ -1,7 +1,7 @@
 /**
- * API keys: the user's keys (name, prefix, limits, created, last used, revoked or expired), a form to create one
- * (optionally held to less than the account may use, or made to expire), shown once with a copy button, and revoke
- * behind a confirmation. Loaded only when opened, so the chat page does not carry it.
+ * API keys: the user's keys (name, prefix, limits, created, last used, revoked or expired, models), a form to create
+ * one (optionally held to less than the account may use, to some models, or made to expire), shown once with a copy
+ * button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import type { ApiKeyLimits } from "../../../src/core/api-key.js";
@@ -14,6 +14,7 @@ import {
 } from "../api/account-api.js";
 import { ApiError } from "../api/api-error.js";
 import { errorMessage } from "../api/error-message.js";
+import { listModels } from "../api/parley-api.js";
 import { formatCount } from "../chat/format-metrics.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
@@ -22,6 +23,7 @@ import { AccountPageFrame, type AccountPageProps } from "./account-page-frame.js
 import { AccountTable } from "./account-table.js";
 import { ApiKeyStatus, usable } from "./api-key-status.js";
 import { formatDateTime } from "./format-date-time.js";
+import { KeyModels } from "./key-models.js";
 import { LimitInput } from "./limit-input.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
@@ -54,10 +56,11 @@ export default function ApiKeysPage(props: AccountPageProps) {
     name: string,
     limits: Partial<ApiKeyLimits>,
     expiresInDays: number | undefined,
+    models: readonly string[],
   ): Promise<boolean> => {
     setProblem(null);
     try {
-      setCreated(await createApiKey(name, limits, expiresInDays));
+      setCreated(await createApiKey(name, limits, expiresInDays, models));
       void reload();
       return true;
     } catch (error) {
@@ -129,6 +132,7 @@ export default function ApiKeysPage(props: AccountPageProps) {
               t("keys.columnCreated"),
               t("keys.columnLastUsed"),
               t("keys.columnStatus"),
+              t("keys.columnModels"),
             ]}
             actionsLabel={t("keys.columnActions")}
           >
@@ -143,6 +147,9 @@ export default function ApiKeysPage(props: AccountPageProps) {
                 <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : t("keys.never")}</td>
                 <td>
                   <ApiKeyStatus apiKey={key} />
+                </td>
+                <td>
+                  <KeyModels models={key.models} />
                 </td>
                 <td className="account-table-action">
                   {usable(key) && (
@@ -186,9 +193,25 @@ function CreateKeyForm({
     name: string,
     limits: Partial<ApiKeyLimits>,
     expiresInDays: number | undefined,
+    models: readonly string[],
   ) => Promise<boolean>;
 }) {
   const { t } = useTranslation();
+  /** The models a key can be held to: the catalog's, and `auto`; empty until listed (or if listing failed). */
+  const [choices, setChoices] = useState<string[]>([]);
+  const [models, setModels] = useState<readonly string[]>([]);
+  const modelsHintId = useId();
+  useEffect(() => {
+    const controller = new AbortController();
+    listModels(controller.signal).then(
+      (list) => setChoices(["auto", ...list.models.map((model) => model.id)]),
+      // Without the list the key is made for every model, as before; the rest of the form still works.
+      () => {},
+    );
+    return () => controller.abort();
+  }, []);
+  const toggleModel = (id: string, chosen: boolean) =>
+    setModels((current) => (chosen ? [...current, id] : current.filter((model) => model !== id)));
   const [name, setName] = useState("");
   const [requestsPerMinute, setRequestsPerMinute] = useState("");
   const [tokensPerDay, setTokensPerDay] = useState("");
@@ -206,8 +229,13 @@ function CreateKeyForm({
       ...(requestsPerMinute !== "" && { requestsPerMinute: Number(requestsPerMinute) }),
       ...(tokensPerDay !== "" && { tokensPerDay: Number(tokensPerDay) }),
     };
-    if (await onCreate(name.trim(), limits, expiresInDays === "" ? undefined : Number(expiresInDays))) {
+    // In the list's order, whatever the order they were ticked in.
+    const chosen = choices.filter((id) => models.includes(id));
+    if (
+      await onCreate(name.trim(), limits, expiresInDays === "" ? undefined : Number(expiresInDays), chosen)
+    ) {
       setName("");
+      setModels([]);
       setRequestsPerMinute("");
       setTokensPerDay("");
       setExpiresInDays("");
@@ -265,6 +293,25 @@ function CreateKeyForm({
           ))}
         </select>
       </div>
+      {choices.length > 1 && (
+        <fieldset className="create-key-models" aria-describedby={modelsHintId}>
+          <legend>{t("keys.models")}</legend>
+          <p id={modelsHintId} className="account-muted create-key-hint">
+            {t("keys.modelsHint")}
+          </p>
+          {choices.map((id) => (
+            <label key={id} className="create-key-model">
+              <input
+                type="checkbox"
+                checked={models.includes(id)}
+                onChange={(event) => toggleModel(id, event.target.checked)}
+              />{" "}
+              <code>{id}</code>
+              {id === "auto" && <span className="account-muted"> — {t("keys.modelsAuto")}</span>}
+            </label>
+          ))}
+        </fieldset>
+      )}
     </form>
   );
 }

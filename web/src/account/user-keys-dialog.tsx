@@ -1,5 +1,5 @@
 /**
- * An admin's view of another account's API keys, from the users page: each key's name, prefix, status and last use,
+ * An admin's view of another account's API keys, from the users page: each key's name, prefix, status, last use and models,
  * and Revoke for a key that leaked (asked twice, as the dialog is already a step away from the list). The account and
  * its other keys go on.
  */
@@ -11,6 +11,7 @@ import { useModalDialog } from "../ui/use-modal-dialog.js";
 import { AccountTable } from "./account-table.js";
 import { ApiKeyStatus, usable } from "./api-key-status.js";
 import { formatDateTime } from "./format-date-time.js";
+import { KeyModels } from "./key-models.js";
 import { type Loading, LoadStatus } from "./load-status.js";
 
 export function UserKeysDialog({
@@ -83,6 +84,7 @@ export function UserKeysDialog({
             t("keys.columnKey"),
             t("keys.columnLastUsed"),
             t("keys.columnStatus"),
+            t("keys.columnModels"),
           ]}
           actionsLabel={t("keys.columnActions")}
         >
@@ -95,6 +97,9 @@ export function UserKeysDialog({
               <td>{key.lastUsedAt ? formatDateTime(key.lastUsedAt, locale) : t("keys.never")}</td>
               <td>
                 <ApiKeyStatus apiKey={key} />
+              </td>
+              <td>
+                <KeyModels models={key.models} />
               </td>
               <td className="account-table-action">
                 {usable(key) && (

@@ -17,16 +17,25 @@ export function listApiKeys(): Promise<ApiKeyListing[]> {
   return requestJson<{ keys: ApiKeyListing[] }>("/api/keys").then((body) => body.keys);
 }
 
-/** A new key; `limits` hold it to less than the account may use (unset: the account's limits only). */
-/** `expiresInDays`: when the key stops working by itself; none, it works until revoked. */
+/**
+ * A new key; `limits` hold it to less than the account may use (unset: the account's limits only); `expiresInDays`:
+ * when the key stops working by itself (none: it works until revoked); `models`: the only models it may use (none
+ * or empty: every model).
+ */
 export function createApiKey(
   name: string,
   limits: Partial<ApiKeyLimits> = {},
   expiresInDays?: number,
+  models?: readonly string[],
 ): Promise<CreatedApiKey> {
   return requestJson("/api/keys", {
     method: "POST",
-    body: JSON.stringify({ name, ...limits, ...(expiresInDays !== undefined && { expiresInDays }) }),
+    body: JSON.stringify({
+      name,
+      ...limits,
+      ...(expiresInDays !== undefined && { expiresInDays }),
+      ...(models !== undefined && models.length > 0 && { models }),
+    }),
   });
 }
 

@@ -295,6 +295,11 @@ export const en = {
   "keys.cancel": "Cancel",
   "keys.loadFailed": "Could not load the keys: {message}",
   "keys.actionFailed": "That did not work: {message}",
+  "keys.models": "Models",
+  "keys.modelsHint": "Optional: the only models the key may use. None chosen: every model, now and later.",
+  "keys.modelsAuto": "Parley chooses among the models chosen here",
+  "keys.columnModels": "Models",
+  "keys.allModels": "All models",
 
   "usage.intro": "Tokens and cost of your replies (and embedding requests), by day and model.",
   "usage.period": "Period",

@@ -289,6 +289,11 @@ export const zh: Dictionary = {
   "keys.cancel": "取消",
   "keys.loadFailed": "无法加载密钥：{message}",
   "keys.actionFailed": "操作失败：{message}",
+  "keys.models": "模型",
+  "keys.modelsHint": "可选：这个密钥只能使用的模型。不选：可以使用所有模型，包括以后添加的。",
+  "keys.modelsAuto": "由 Parley 在这里选中的模型中挑选",
+  "keys.columnModels": "模型",
+  "keys.allModels": "所有模型",
 
   "usage.intro": "你的回复（及嵌入请求）按日期和模型统计的 token 数与费用。",
   "usage.period": "时间范围",
