@@ -18,7 +18,7 @@ import { hasImages, withoutImages } from "../files/prompt-images.js";
 import type { ChatPrompt } from "../providers/chat-model.js";
 import { countedPrompt } from "./counted-prompt.js";
 import { fitPrompt } from "./fit-prompt.js";
-import { type CatalogEntry, type ModelCatalog, NO_MODEL_HINT } from "./model-catalog.js";
+import { type CatalogEntry, type ModelCatalog, type ModelInfo, NO_MODEL_HINT } from "./model-catalog.js";
 import type { RunCallOptions, RunPlan } from "./run-plan.js";
 import type { TokenCounter } from "./token-counter.js";
 import { withoutToolTurns } from "./without-tool-turns.js";
@@ -206,47 +206,47 @@ export class RunRouter {
   }
 
   #cannotAnswerInJson(entry: CatalogEntry): BadRequestError {
-    const able = this.#config.catalog
-      .list()
-      .filter((model) => model.structuredOutputs)
-      .map((model) => JSON.stringify(model.id));
-    return new BadRequestError(
-      `Model ${JSON.stringify(entry.info.id)} cannot be held to JSON replies, and this request asks for one (response_format). ${
-        able.length > 0
-          ? `Models that can: ${able.join(", ")}; or send "model": "auto" to let Parley choose one.`
-          : "No model of this server can; send the request without response_format and ask for JSON in the prompt."
-      }`,
-      { code: "model_cannot_answer_json", details: { model: entry.info.id } },
-    );
+    return this.#cannot(entry, (model) => model.structuredOutputs, {
+      what: "cannot be held to JSON replies, and this request asks for one (response_format)",
+      noneCan:
+        "No model of this server can; send the request without response_format and ask for JSON in the prompt.",
+      code: "model_cannot_answer_json",
+    });
   }
 
   #cannotCallTools(entry: CatalogEntry): BadRequestError {
-    const able = this.#config.catalog
-      .list()
-      .filter((model) => model.toolCalls)
-      .map((model) => JSON.stringify(model.id));
-    return new BadRequestError(
-      `Model ${JSON.stringify(entry.info.id)} cannot call tools, and this request offers some (tools). ${
-        able.length > 0
-          ? `Models that can: ${able.join(", ")}; or send "model": "auto" to let Parley choose one.`
-          : "No model of this server can; send the request without tools."
-      }`,
-      { code: "model_cannot_call_tools", details: { model: entry.info.id } },
-    );
+    return this.#cannot(entry, (model) => model.toolCalls, {
+      what: "cannot call tools, and this request offers some (tools)",
+      noneCan: "No model of this server can; send the request without tools.",
+      code: "model_cannot_call_tools",
+    });
   }
 
   #cannotSeeImages(entry: CatalogEntry): BadRequestError {
-    const seeing = this.#config.catalog
+    return this.#cannot(entry, (model) => model.modalities.includes("image"), {
+      what: "cannot see images, and this message has some",
+      noneCan: "No model of this server reads images; send the message without them.",
+      code: "model_cannot_see_images",
+    });
+  }
+
+  /** The model named cannot do what the request needs: the 400 says which models can, or what to send instead. */
+  #cannot(
+    entry: CatalogEntry,
+    can: (model: ModelInfo) => boolean,
+    says: { what: string; noneCan: string; code: string },
+  ): BadRequestError {
+    const able = this.#config.catalog
       .list()
-      .filter((model) => model.modalities.includes("image"))
+      .filter(can)
       .map((model) => JSON.stringify(model.id));
     return new BadRequestError(
-      `Model ${JSON.stringify(entry.info.id)} cannot see images, and this message has some. ${
-        seeing.length > 0
-          ? `Models that can: ${seeing.join(", ")}; or send "model": "auto" to let Parley choose one.`
-          : "No model of this server reads images; send the message without them."
+      `Model ${JSON.stringify(entry.info.id)} ${says.what}. ${
+        able.length > 0
+          ? `Models that can: ${able.join(", ")}; or send "model": "auto" to let Parley choose one.`
+          : says.noneCan
       }`,
-      { code: "model_cannot_see_images", details: { model: entry.info.id } },
+      { code: says.code, details: { model: entry.info.id } },
     );
   }
 }
