@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../core/run-event.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { recoverRun } from "./recover-run.js";
-import { runLeftInFlight } from "./test-support/run-left-in-flight.js";
+import { runEndEvent, runLeftInFlight, runStartEvent } from "./test-support/run-left-in-flight.js";
 
 const stores = useTemporaryStores();
 
@@ -16,17 +16,7 @@ const citation = {
 };
 
 const startAndCite: RunEvent[] = [
-  {
-    id: 1,
-    event: "run.start",
-    data: {
-      runId: "run_x",
-      conversationId: "conv_x",
-      userMessageId: "msg_u",
-      assistantMessageId: "msg_a",
-      model: "tiny",
-    },
-  },
+  runStartEvent("tiny"),
   { id: 2, event: "text.delta", data: { text: "Timers fire later [S1]." } },
   { id: 3, event: "citation", data: citation },
 ];
@@ -47,17 +37,7 @@ describe("recovering a run a dead server left in flight", () => {
     const store = await stores.open();
     const { run, assistantId } = await runLeftInFlight(store, [
       ...startAndCite,
-      {
-        id: 4,
-        event: "run.end",
-        data: {
-          finishReason: "stop",
-          usage: { inputTokens: 3, outputTokens: 5 },
-          timings: { ttftMs: 1, tokensPerSecond: null },
-          model: "tiny",
-          citations: { sent: 1, dropped: 0 },
-        },
-      },
+      runEndEvent(4, { finishReason: "stop", model: "tiny", citations: { sent: 1, dropped: 0 } }),
     ]);
     await recoverRun(store, run, "inst_test");
     expect(await store.messages.get(assistantId)).toMatchObject({

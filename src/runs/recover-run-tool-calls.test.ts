@@ -2,22 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../core/run-event.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { recoverRun } from "./recover-run.js";
-import { runLeftInFlight } from "./test-support/run-left-in-flight.js";
+import { runEndEvent, runLeftInFlight, runStartEvent } from "./test-support/run-left-in-flight.js";
 
 const stores = useTemporaryStores();
 
 const startAndCall: RunEvent[] = [
-  {
-    id: 1,
-    event: "run.start",
-    data: {
-      runId: "run_x",
-      conversationId: "conv_x",
-      userMessageId: "msg_u",
-      assistantMessageId: "msg_a",
-      model: "gpt",
-    },
-  },
+  runStartEvent("gpt"),
   { id: 2, event: "text.delta", data: { text: "Let me check." } },
   { id: 3, event: "tool_call.start", data: { index: 0, id: "call_1", name: "get_weather" } },
   { id: 4, event: "tool_call.delta", data: { index: 0, arguments: '{"city":' } },
@@ -40,16 +30,7 @@ describe("recovering a run that called tools", () => {
     const store = await stores.open();
     const { run, assistantId } = await runLeftInFlight(store, [
       ...startAndCall,
-      {
-        id: 6,
-        event: "run.end",
-        data: {
-          finishReason: "tool_calls",
-          usage: { inputTokens: 3, outputTokens: 5 },
-          timings: { ttftMs: 1, tokensPerSecond: null },
-          model: "gpt",
-        },
-      },
+      runEndEvent(6, { finishReason: "tool_calls", model: "gpt" }),
     ]);
     await recoverRun(store, run, "inst_test");
     expect(await store.messages.get(assistantId)).toMatchObject({
