@@ -107,26 +107,22 @@ describe("cached tokens on /v1/chat/completions", () => {
     prompt_tokens_details: { cached_tokens: CACHE_READ_TOKENS },
   };
 
-  it("come back as prompt_tokens_details.cached_tokens within the whole prompt, from an Anthropic model", async () => {
-    const completion = await openai.chat.completions.create({ model: "claude", messages });
-    expect(completion.usage).toEqual(expected);
-    const stream = openai.chat.completions.stream({
-      model: "claude",
-      messages,
-      stream_options: { include_usage: true },
-    });
-    expect((await stream.finalChatCompletion()).usage).toEqual(expected);
-  });
-
-  it("come back the same from an OpenAI-compatible model, streamed and not", async () => {
-    expect((await openai.chat.completions.create({ model: "gpt", messages })).usage).toEqual(expected);
-    const stream = openai.chat.completions.stream({
-      model: "gpt",
-      messages,
-      stream_options: { include_usage: true },
-    });
-    expect((await stream.finalChatCompletion()).usage).toEqual(expected);
-  });
+  it.each([
+    ["an Anthropic model", "claude"],
+    ["an OpenAI-compatible model", "gpt"],
+  ])(
+    "come back as prompt_tokens_details.cached_tokens within the whole prompt, from %s, streamed and not",
+    async (_, model) => {
+      const completion = await openai.chat.completions.create({ model, messages });
+      expect(completion.usage).toEqual(expected);
+      const stream = openai.chat.completions.stream({
+        model,
+        messages,
+        stream_options: { include_usage: true },
+      });
+      expect((await stream.finalChatCompletion()).usage).toEqual(expected);
+    },
+  );
 
   it("are left out when the upstream did not report any", async () => {
     const completion = await openai.chat.completions.create({ model: "claude-plain", messages });
@@ -201,9 +197,10 @@ describe("cached tokens kept and charged", () => {
     await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
     const stream = openai.chat.completions.stream({ model: "claude", messages });
     await stream.finalChatCompletion();
-    // Two replies: each far cheaper than 4,002 input tokens at the full $3 would be.
-    expect((await chargedFor("claude")) - before).toBeCloseTo(2 * claudeCost, 9);
-    expect(claudeCost).toBeLessThan((wholePrompt * 3 + outputTokens * 15) / 1e6);
+    // Two replies, each far cheaper than its whole prompt at the full $3 would be.
+    const charged = (await chargedFor("claude")) - before;
+    expect(charged).toBeCloseTo(2 * claudeCost, 9);
+    expect(charged).toBeLessThan((2 * (wholePrompt * 3 + outputTokens * 15)) / 1e6);
   });
 
   it("are priced in the catalog: Anthropic's multipliers by default, the config's own prices when it gives them", async () => {
