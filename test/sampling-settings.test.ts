@@ -1,7 +1,7 @@
 /**
  * The sampling settings a client sends on either compatible API, as each kind of upstream receives them: for an
- * OpenAI-compatible server all of OpenAI's (not `top_k`, which OpenAI's API refuses), and for Anthropic's API those
- * it has (it has no seed and no penalties).
+ * OpenAI-compatible server all of OpenAI's (and `top_k`, which OpenAI's API refuses, only to a server configured as
+ * reading it), and for Anthropic's API those it has (it has no seed and no penalties).
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -24,6 +24,7 @@ beforeAll(async () => {
         faultModel("o-model", "reasoning@sampling-o"),
       ]),
       anthropicProvider("anthropic", upstream, [faultModel("claude", "ok@sampling-claude")]),
+      openAIProvider("vllm", upstream, [faultModel("vllm-model", "ok@sampling-vllm")], { readsTopK: true }),
     ],
   }));
   ({ parley, upstream } = served);
@@ -136,6 +137,18 @@ describe("sampling settings on /v1/messages", () => {
     const body = upstream.requestsFor("ok@sampling-gpt").at(-1)?.body;
     expect(body).toMatchObject({ temperature: 0.3, top_p: 0.9, stop: ["END"], max_tokens: 50 });
     expect(body).not.toHaveProperty("top_k");
+  });
+
+  it("reach an OpenAI-compatible server configured as reading top_k (vLLM, llama.cpp's server) with top_k too", async () => {
+    await anthropic.messages.create({ ...settings, model: "vllm-model" });
+    expect(upstream.requestsFor("ok@sampling-vllm").at(-1)?.body).toMatchObject({ top_k: 5, top_p: 0.9 });
+    // On OpenAI's API too, where top_k is the extension those servers take.
+    await openai.chat.completions.create({
+      model: "vllm-model",
+      messages: [{ role: "user", content: "Say hello." }],
+      top_k: 3,
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(upstream.requestsFor("ok@sampling-vllm").at(-1)?.body).toMatchObject({ top_k: 3 });
   });
 
   it("refuses extended thinking by name, which Parley cannot give, and lets turning it off pass", async () => {

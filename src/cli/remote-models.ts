@@ -40,6 +40,7 @@ export async function remoteModels(providers: readonly ProviderConfig[]): Promis
               headers: provider.headers,
               timeoutMs: provider.timeoutMs,
               ...(provider.prefillRequestFields && { prefillRequestFields: provider.prefillRequestFields }),
+              readsTopK: provider.readsTopK,
             });
       // Anthropic cannot answer without a key; say so in the catalog rather than fail every request.
       const status: ModelStatus =

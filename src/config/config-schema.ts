@@ -128,6 +128,11 @@ export const providerSchema = z.discriminatedUnion("type", [
       /** One base URL, or several endpoints serving the same models (a vLLM or llama.cpp fleet). */
       baseURL: z.url().optional(),
       endpoints: z.array(z.url()).min(1).optional(),
+      /**
+       * Whether the server reads `top_k` (vLLM, SGLang, llama.cpp's server, OpenRouter do), so that a request's
+       * `top_k` is passed on; OpenAI's own API refuses the field, hence off by default, and then it is left out.
+       */
+      readsTopK: z.boolean().default(false),
       ...remoteProviderFields,
     })
     .strict()
