@@ -2,8 +2,10 @@
  * Anthropic's prompt cache through Parley: a request to an Anthropic model marks the end of its system prompt and,
  * in a conversation under way, of its last turn as cache breakpoints, so the conversation's next request reads that
  * prefix from the cache. A prompt whose beginning will not recur (a bot's knowledge passages for one question) and a
- * provider configured with `promptCaching: false` are sent none.
+ * provider configured with `promptCaching: false` are sent none. A client that marks its own breakpoints
+ * (`cache_control` on /v1/messages) has them kept where it put them, and Parley adds none.
  */
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sendMessage } from "./support/ask-parley.js";
@@ -15,6 +17,7 @@ import { startRemoteParley } from "./support/remote-parley.js";
 let upstream: FaultUpstream;
 let parley: ParleyProcess;
 let openai: OpenAI;
+let anthropic: Anthropic;
 
 beforeAll(async () => {
   const served = await startRemoteParley((upstream) => ({
@@ -27,6 +30,7 @@ beforeAll(async () => {
   }));
   ({ parley, upstream } = served);
   openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: parley.url, apiKey: "unused", maxRetries: 0 });
   return served.stop;
 });
 
@@ -89,6 +93,144 @@ describe("Anthropic's prompt cache", () => {
     await openai.chat.completions.create({ model: "claude-uncached", messages: conversation });
     const body = upstream.requestsFor("ok@uncached-claude").at(-1)?.body as Record<string, unknown>;
     expect(body.system).toBe("You translate technical articles.");
+    expect(JSON.stringify(body)).not.toContain("cache_control");
+  });
+});
+
+describe("Anthropic's prompt cache with the client's own breakpoints", () => {
+  const document = "A long article about the event loop. ".repeat(20);
+  const HOUR = { type: "ephemeral", ttl: "1h" };
+
+  it("keeps each where the client marked it, inside a message too, with its time to live, and adds none of Parley's", async () => {
+    await anthropic.messages.create({
+      model: "claude",
+      max_tokens: 50,
+      system: [
+        { type: "text", text: "You answer from documents." },
+        { type: "text", text: " Quote them.", cache_control: { type: "ephemeral", ttl: "1h" } },
+      ],
+      tools: [
+        {
+          name: "search",
+          input_schema: { type: "object" },
+          cache_control: { type: "ephemeral" },
+        },
+      ],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: document, cache_control: { type: "ephemeral" } },
+            { type: "text", text: "What does it say about timers?" },
+          ],
+        },
+        { role: "assistant", content: "That they fire after their delay." },
+        { role: "user", content: "And microtasks?" },
+      ],
+    });
+    const body = upstream.requestsFor("ok@cached-claude").at(-1)?.body as {
+      system: unknown;
+      tools: unknown;
+      messages: unknown;
+    };
+    expect(body.system).toEqual([
+      { type: "text", text: "You answer from documents. Quote them.", cache_control: HOUR },
+    ]);
+    expect(body.tools).toEqual([
+      { name: "search", input_schema: { type: "object" }, cache_control: EPHEMERAL },
+    ]);
+    // The document alone is the cached prefix of the first message: the question after it may change.
+    expect(body.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: document, cache_control: EPHEMERAL },
+          { type: "text", text: "What does it say about timers?" },
+        ],
+      },
+      { role: "assistant", content: "That they fire after their delay." },
+      { role: "user", content: "And microtasks?" },
+    ]);
+  });
+
+  it("marks a tool result and a call the client marked", async () => {
+    await anthropic.messages.create({
+      model: "claude",
+      max_tokens: 50,
+      tools: [{ name: "search", input_schema: { type: "object" } }],
+      messages: [
+        { role: "user", content: "Find timers." },
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "call_1", name: "search", input: { q: "timers" } }],
+        },
+        {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "call_1",
+              content: "Timers fire after their delay.",
+              cache_control: { type: "ephemeral" },
+            },
+          ],
+        },
+      ],
+    });
+    const body = upstream.requestsFor("ok@cached-claude").at(-1)?.body as {
+      system?: unknown;
+      messages: unknown[];
+    };
+    expect(body.system).toBeUndefined();
+    expect(body.messages.at(-1)).toEqual({
+      role: "user",
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: "call_1",
+          content: "Timers fire after their delay.",
+          cache_control: EPHEMERAL,
+        },
+      ],
+    });
+    expect(JSON.stringify(body.messages.slice(0, -1))).not.toContain("cache_control");
+  });
+
+  it("refuses more breakpoints than Anthropic's four by name, before anything reaches a model", async () => {
+    const before = upstream.requests.length;
+    const marked = { type: "ephemeral" as const };
+    const refused = await anthropic.messages
+      .create({
+        model: "claude",
+        max_tokens: 50,
+        system: [{ type: "text", text: "One.", cache_control: marked }],
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Two.", cache_control: marked },
+              { type: "text", text: "Three.", cache_control: marked },
+              { type: "text", text: "Four.", cache_control: marked },
+              { type: "text", text: "Five.", cache_control: marked },
+            ],
+          },
+        ],
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused as Error).message).toMatch(/cache_control.*at most 4.*marks 5/);
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("sends none of the client's marks to a provider configured with promptCaching: false", async () => {
+    await anthropic.messages.create({
+      model: "claude-uncached",
+      max_tokens: 50,
+      messages: [
+        { role: "user", content: [{ type: "text", text: document, cache_control: { type: "ephemeral" } }] },
+      ],
+    });
+    const body = upstream.requestsFor("ok@uncached-claude").at(-1)?.body;
     expect(JSON.stringify(body)).not.toContain("cache_control");
   });
 });

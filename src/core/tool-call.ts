@@ -3,6 +3,7 @@
  * Parley passes tools through to the model and hands its calls back to the client, which runs them and answers
  * with their results (messages of role `tool`); Parley itself runs none of them.
  */
+import type { CacheTtl } from "./cache-break.js";
 
 /** A tool the model may call: a function with a JSON Schema for its arguments. */
 export type ToolDefinition = {
@@ -13,6 +14,8 @@ export type ToolDefinition = {
   parameters?: Record<string, unknown>;
   /** OpenAI's strict mode: the arguments follow the schema exactly (its subset of JSON Schema). */
   strict?: boolean;
+  /** A breakpoint of the prompt cache the client marked after this tool (tools come first in a prompt). */
+  cacheTtl?: CacheTtl;
 };
 
 /**

@@ -1,4 +1,5 @@
 /** The one interface every model provider implements: a chat request in, a stream of tagged parts out. */
+import type { CacheBreak } from "../core/cache-break.js";
 import type { FinishReason } from "../core/run-event.js";
 import type { ToolCall, ToolChoice, ToolDefinition } from "../core/tool-call.js";
 
@@ -19,6 +20,11 @@ export type ChatPromptMessage = {
    * modalities include `image` are sent any; routing sees to that.
    */
   images?: readonly ChatImage[];
+  /**
+   * Breakpoints the client marked in this message for the provider's prompt cache. When any message (or tool) of a
+   * prompt has one, they are the prompt's only breakpoints: the client chose where its prefixes end.
+   */
+  cacheBreaks?: readonly CacheBreak[];
 };
 
 /** An image inline in a prompt, as both wire formats take it: the bytes in base64. */

@@ -1,6 +1,7 @@
 /** Validates an Anthropic Messages request body into Parley's terms. */
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
+import { type CacheBreak, type CacheTtl, MAX_CACHE_BREAKS } from "../../core/cache-break.js";
 import { TOOL_NAME, type ToolDefinition } from "../../core/tool-call.js";
 import { imageFromBase64, imageFromUrl } from "../../files/inline-image.js";
 import type { ChatPrompt, ChatPromptMessage } from "../../providers/chat-model.js";
@@ -14,9 +15,19 @@ import {
   textOf,
 } from "./compatible-request.js";
 
+/** A breakpoint of Anthropic's prompt cache: the prompt up to this block is kept (see cache-break.ts). */
+const cacheControl = z.object(
+  {
+    type: z.literal("ephemeral"),
+    ttl: z.enum(["5m", "1h"]).optional(),
+  },
+  'must be {"type": "ephemeral"}, with an optional "ttl" of "5m" or "1h"',
+);
+
 const textBlock = z.object({
   type: z.literal("text", "only text content blocks are supported"),
   text: z.string(),
+  cache_control: cacheControl.optional(),
 });
 
 const imageBlock = z.object({
@@ -29,6 +40,7 @@ const imageBlock = z.object({
     ],
     { error: 'must be {"type": "base64", "media_type", "data"}' },
   ),
+  cache_control: cacheControl.optional(),
 });
 
 /** A call the model made (assistant messages): `input` is the arguments, an object. */
@@ -37,6 +49,7 @@ const toolUseBlock = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
   input: z.record(z.string(), z.unknown(), "must be an object: the tool's arguments"),
+  cache_control: cacheControl.optional(),
 });
 
 /** A tool's result, sent back in a user message: text, or text blocks. */
@@ -50,6 +63,7 @@ const toolResultBlock = z.object({
     )
     .optional(),
   is_error: z.boolean().optional(),
+  cache_control: cacheControl.optional(),
 });
 
 /** The blocks that make a message's own content (text and images), as opposed to tool calls and results. */
@@ -66,6 +80,7 @@ const customTool = z.object(
     name: z.string().regex(TOOL_NAME, "must be 1-64 letters, digits, underscores or dashes"),
     description: z.string().optional(),
     input_schema: z.looseObject({ type: z.literal("object", 'must be a JSON Schema of "type": "object"') }),
+    cache_control: cacheControl.optional(),
   },
   'only custom tools, {"name", "input_schema"}, are supported',
 );
@@ -162,6 +177,7 @@ function toolOptions(
       name: tool.name,
       ...(tool.description !== undefined && { description: tool.description }),
       parameters: tool.input_schema,
+      ...(tool.cache_control && { cacheTtl: ttlOf(tool.cache_control) }),
     }),
   );
   const choice = request.tool_choice;
@@ -177,14 +193,83 @@ function toolOptions(
   };
 }
 
-function promptOf(request: Pick<z.infer<typeof body>, "system" | "messages">): ChatPromptMessage[] {
+function promptOf(request: Pick<z.infer<typeof body>, "system" | "messages" | "tools">): ChatPromptMessage[] {
+  checkCacheBreakCount(request);
   const system = textOf(request.system);
+  const systemBreaks = typeof request.system === "string" ? [] : textBreaks(request.system ?? []);
   const prompt = [
-    ...(system ? [{ role: "system" as const, content: system }] : []),
+    ...(system
+      ? [
+          {
+            role: "system" as const,
+            content: system,
+            ...(systemBreaks.length > 0 && { cacheBreaks: systemBreaks }),
+          },
+        ]
+      : []),
     ...request.messages.flatMap(toPromptMessages),
   ];
   checkToolResults(prompt, () => "A `tool_result` block");
   return prompt;
+}
+
+/** Anthropic's own limit, checked here so that the client hears it before anything is sent anywhere. */
+function checkCacheBreakCount(request: Pick<z.infer<typeof body>, "system" | "messages" | "tools">): void {
+  // A tool result's text blocks may each carry a marker too.
+  const marked = (blocks: readonly { cache_control?: unknown; content?: unknown }[]): number =>
+    blocks.reduce<number>(
+      (count, block) =>
+        count +
+        (block.cache_control ? 1 : 0) +
+        (Array.isArray(block.content) ? marked(block.content as { cache_control?: unknown }[]) : 0),
+      0,
+    );
+  const count =
+    marked(request.tools ?? []) +
+    (typeof request.system === "string" ? 0 : marked(request.system ?? [])) +
+    request.messages.reduce(
+      (sum, message) => sum + (typeof message.content === "string" ? 0 : marked(message.content)),
+      0,
+    );
+  if (count > MAX_CACHE_BREAKS) {
+    throw new BadRequestError(
+      `\`cache_control\`: at most ${MAX_CACHE_BREAKS} blocks may mark a cache breakpoint; this request marks ${count}.`,
+      { code: "invalid_request" },
+    );
+  }
+}
+
+function ttlOf(control: z.infer<typeof cacheControl>): CacheTtl {
+  return control.ttl ?? "5m";
+}
+
+/**
+ * The breakpoints marked on a message's own blocks: a marked text block's end as an offset into the message's text
+ * (its text blocks joined as textOf() joins them), a marked image as 0 (the images go first), a marked call last.
+ */
+function textBreaks(
+  blocks: readonly (MessageBlock | z.infer<typeof toolUseBlock> | z.infer<typeof toolResultBlock>)[],
+): CacheBreak[] {
+  const breaks: CacheBreak[] = [];
+  let offset = 0;
+  for (const block of blocks) {
+    if (block.type === "text") offset += block.text.length;
+    if (!block.cache_control || block.type === "tool_result") continue;
+    const ttl = ttlOf(block.cache_control);
+    if (block.type === "text") breaks.push({ at: offset, ttl });
+    else if (block.type === "image") breaks.push({ at: 0, ttl });
+    else breaks.push({ at: "end", ttl });
+  }
+  return breaks;
+}
+
+/** A tool result marked, or any of its text blocks: the prefix ends after the result. */
+function resultBreaks(block: z.infer<typeof toolResultBlock>): CacheBreak[] {
+  const marked = [
+    block.cache_control,
+    ...(typeof block.content === "string" ? [] : (block.content ?? []).map((part) => part.cache_control)),
+  ].filter((control) => control !== undefined);
+  return marked.map((control) => ({ at: "end", ttl: ttlOf(control) }));
 }
 
 /**
@@ -208,18 +293,19 @@ function toPromptMessages(
       { code: "invalid_request" },
     );
   }
-  const results = blocks.flatMap((block): ChatPromptMessage[] =>
-    block.type === "tool_result"
-      ? [
-          {
-            role: "tool",
-            toolCallId: block.tool_use_id,
-            content: textOf(block.content),
-            ...(block.is_error && { isError: true }),
-          },
-        ]
-      : [],
-  );
+  const results = blocks.flatMap((block): ChatPromptMessage[] => {
+    if (block.type !== "tool_result") return [];
+    const breaks = resultBreaks(block);
+    return [
+      {
+        role: "tool",
+        toolCallId: block.tool_use_id,
+        content: textOf(block.content),
+        ...(block.is_error && { isError: true }),
+        ...(breaks.length > 0 && { cacheBreaks: breaks }),
+      },
+    ];
+  });
   const calls = blocks.flatMap((block) =>
     block.type === "tool_use"
       ? [{ id: block.id, name: block.name, arguments: JSON.stringify(block.input) }]
@@ -233,8 +319,13 @@ function toPromptMessages(
         : blocks.filter((block): block is MessageBlock => block.type === "text" || block.type === "image"),
   };
   if (results.length > 0 && rest.content.length === 0) return results;
-  const message = toPromptMessage(rest, index);
-  return [...results, calls.length > 0 ? { ...message, toolCalls: calls } : message];
+  const breaks = textBreaks(blocks);
+  const message = {
+    ...toPromptMessage(rest, index),
+    ...(calls.length > 0 && { toolCalls: calls }),
+    ...(breaks.length > 0 && { cacheBreaks: breaks }),
+  };
+  return [...results, message];
 }
 
 /** Text blocks are joined; `image` blocks (base64) become the message's images, in order. */

@@ -6,7 +6,7 @@ import type { FinishReason } from "../../core/run-event.js";
 import type { ChatCallOptions, ChatModel, ChatStreamPart, ChatStreamSink } from "../chat-model.js";
 import { pulledParts } from "../pulled-parts.js";
 import { jsonReplySink, jsonReplyTool } from "./json-reply-tool.js";
-import { toAnthropicMessages } from "./to-anthropic-messages.js";
+import { type CacheMode, toAnthropicMessages } from "./to-anthropic-messages.js";
 import { toAnthropicTools } from "./to-anthropic-tools.js";
 import { toProviderError } from "./to-provider-error.js";
 import { ToolUseBlocks } from "./tool-use-blocks.js";
@@ -56,6 +56,7 @@ export class AnthropicChatModel implements ChatModel {
   /** Each event of the SDK's stream is handed on as it is read, without a generator of its own in between. */
   async streamTo(options: ChatCallOptions, sink: ChatStreamSink): Promise<void> {
     const json = options.responseFormat;
+    const cache = this.#cacheMode(options);
     let tools: ReturnType<typeof toAnthropicTools>;
     try {
       if (json && options.tools?.length) {
@@ -64,14 +65,14 @@ export class AnthropicChatModel implements ChatModel {
           { code: "invalid_response_format", isRetryable: false },
         );
       }
-      tools = json ? jsonReplyTool(json) : toAnthropicTools(options);
+      tools = json ? jsonReplyTool(json) : toAnthropicTools(options, { cache: cache === "client" });
     } catch (error) {
       sink({ type: "error", error });
       return;
     }
     if (json) sink = jsonReplySink(sink);
     const { system, messages, trimmedPrefillWhitespace } = toAnthropicMessages(options.prompt, {
-      cacheBreakpoints: this.#config.promptCaching === true && options.cachePrompt !== false,
+      ...(cache && { cache }),
     });
     const request: MessageRequest = {
       model: this.modelId,
@@ -187,6 +188,19 @@ export class AnthropicChatModel implements ChatModel {
       return;
     }
     sink({ type: "finish", reason: mapStopReason(stopReason) });
+  }
+
+  /**
+   * The client's own breakpoints when it marked any: it knows which of its prefixes recur. Otherwise Parley's,
+   * unless the call's prompt will not recur. None when the provider is configured without caching.
+   */
+  #cacheMode(options: ChatCallOptions): CacheMode | undefined {
+    if (this.#config.promptCaching !== true) return undefined;
+    const marked =
+      options.prompt.some((message) => message.cacheBreaks?.length) ||
+      options.tools?.some((tool) => tool.cacheTtl !== undefined);
+    if (marked) return "client";
+    return options.cachePrompt === false ? undefined : "auto";
   }
 }
 

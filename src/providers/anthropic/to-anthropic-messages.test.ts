@@ -35,7 +35,7 @@ describe("toAnthropicMessages", () => {
       { role: "user" as const, content: "Translate: two", images: [cat] },
     ];
     const ephemeral = { type: "ephemeral" };
-    expect(toAnthropicMessages(prompt, { cacheBreakpoints: true })).toEqual({
+    expect(toAnthropicMessages(prompt, { cache: "auto" })).toEqual({
       system: [{ type: "text", text: "You are a translator.", cache_control: ephemeral }],
       messages: [
         // Only the last turn is marked: the next request finds this one's prefix, whatever turn it ends at.
@@ -53,6 +53,55 @@ describe("toAnthropicMessages", () => {
     expect(JSON.stringify(plain)).not.toContain("cache_control");
   });
 
+  it("keeps the client's breakpoints where it marked them: after images, inside and at the end of text, across joined messages", () => {
+    const hour = { type: "ephemeral", ttl: "1h" };
+    const ephemeral = { type: "ephemeral" };
+    const { system, messages } = toAnthropicMessages(
+      [
+        { role: "system", content: "Be brief." },
+        { role: "system", content: "Cite.", cacheBreaks: [{ at: 5, ttl: "1h" }] },
+        {
+          role: "user",
+          content: "Document. Question?",
+          images: [cat, dog],
+          cacheBreaks: [
+            { at: 0, ttl: "5m" },
+            { at: 9, ttl: "5m" },
+            // Two marks at one place are one; the longer time to live holds.
+            { at: 9, ttl: "1h" },
+          ],
+        },
+        { role: "user", content: "More.", cacheBreaks: [{ at: 5, ttl: "5m" }] },
+        { role: "user", content: "Last." },
+      ],
+      { cache: "client" },
+    );
+    // The second system message's mark moved with the blank line joining it.
+    expect(system).toEqual([
+      { type: "text", text: "Be brief." },
+      { type: "text", text: "\n\nCite.", cache_control: hour },
+    ]);
+    expect(messages).toEqual([
+      {
+        role: "user",
+        content: [
+          block(cat),
+          { ...block(dog), cache_control: ephemeral },
+          { type: "text", text: "Document.", cache_control: hour },
+          // A marked block is not joined with the next: its end is where the client's prefix stops.
+          { type: "text", text: " Question?\n\nMore.", cache_control: ephemeral },
+          { type: "text", text: "Last." },
+        ],
+      },
+    ]);
+    // Parley's own marks only in its own mode, the client's only in the client's.
+    expect(
+      JSON.stringify(
+        toAnthropicMessages([{ role: "user", content: "Hi", cacheBreaks: [{ at: 2, ttl: "5m" }] }]),
+      ),
+    ).not.toContain("cache_control");
+  });
+
   it("marks a conversation's last turn only once it is under way, a last turn of tool results at its last result, and the turn before a prefill", () => {
     // One question alone, as most API calls are: its system prompt may recur, the question most likely not.
     const single = toAnthropicMessages(
@@ -60,7 +109,7 @@ describe("toAnthropicMessages", () => {
         { role: "system", content: "Be brief." },
         { role: "user", content: "Hi" },
       ],
-      { cacheBreakpoints: true },
+      { cache: "auto" },
     );
     expect(single.system).toEqual([
       { type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } },
@@ -73,7 +122,7 @@ describe("toAnthropicMessages", () => {
         { role: "assistant", content: "", toolCalls: [{ id: "t1", name: "w", arguments: "{}" }] },
         { role: "tool", content: "sunny", toolCallId: "t1" },
       ],
-      { cacheBreakpoints: true },
+      { cache: "auto" },
     );
     expect(system).toBeUndefined();
     expect(messages.at(-1)).toEqual({
@@ -92,7 +141,7 @@ describe("toAnthropicMessages", () => {
         { role: "user", content: "More" },
         { role: "assistant", content: "Well th" },
       ],
-      { cacheBreakpoints: true },
+      { cache: "auto" },
     );
     expect(continued.messages.slice(2)).toEqual([
       { role: "user", content: [{ type: "text", text: "More", cache_control: { type: "ephemeral" } }] },

@@ -6,6 +6,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 import type { ToolChoice } from "../../core/tool-call.js";
 import type { ChatCallOptions } from "../chat-model.js";
+import { cacheControlOf } from "./to-anthropic-messages.js";
 
 export type AnthropicTools = Pick<MessageCreateParams, "tools" | "tool_choice">;
 
@@ -14,11 +15,15 @@ export type AnthropicTools = Pick<MessageCreateParams, "tools" | "tool_choice">;
  * schema takes any object, the one kind of input Anthropic has. `strict` is left out: it is OpenAI's, and
  * Anthropic's own takes models and rules of its own.
  */
-export function toAnthropicTools({
-  tools,
-  toolChoice,
-  parallelToolCalls,
-}: Pick<ChatCallOptions, "tools" | "toolChoice" | "parallelToolCalls">): AnthropicTools {
+export function toAnthropicTools(
+  {
+    tools,
+    toolChoice,
+    parallelToolCalls,
+  }: Pick<ChatCallOptions, "tools" | "toolChoice" | "parallelToolCalls">,
+  /** `cache`: the tools the client marked as cache breakpoints are marked. */
+  options: { cache?: boolean } = {},
+): AnthropicTools {
   if (!tools?.length) return {};
   const choice = toAnthropicToolChoice(toolChoice, parallelToolCalls === false);
   return {
@@ -27,6 +32,7 @@ export function toAnthropicTools({
         name: tool.name,
         ...(tool.description !== undefined && { description: tool.description }),
         input_schema: (tool.parameters ?? { type: "object" }) as Tool.InputSchema,
+        ...(options.cache && tool.cacheTtl && { cache_control: cacheControlOf(tool.cacheTtl) }),
       }),
     ),
     ...(choice !== undefined && { tool_choice: choice }),
