@@ -1,7 +1,8 @@
 /**
  * Remote embedding models: models of an OpenAI-compatible provider marked `embedding: true`, served at POST
  * /v1/embeddings by a real `parley serve` (with accounts) from a fake embedding server on real HTTP, and called with
- * the official openai client under a user's API key. Chats go to a fault upstream's `ok` model.
+ * the official openai client under a user's API key. Chats go to a fault upstream's `ok` model. Three more fake
+ * servers are over their rate limits, each with its own `Retry-After` (7 s, 2 s, none).
  */
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,9 @@ const UPSTREAM_KEY = "upstream-key";
 const EMBEDDING_PRICE = 0.5;
 
 let embeddingServer: EmbeddingsUpstream;
+let limitedFor7: EmbeddingsUpstream;
+let limitedFor2: EmbeddingsUpstream;
+let limitedSilently: EmbeddingsUpstream;
 let parley: ParleyProcess;
 let admin: Client;
 let bob: Client;
@@ -29,6 +33,16 @@ let openai: OpenAI;
 
 beforeAll(async () => {
   embeddingServer = await startEmbeddingsUpstream({ apiKey: UPSTREAM_KEY });
+  limitedFor7 = await startEmbeddingsUpstream({ apiKey: UPSTREAM_KEY, rateLimited: { retryAfter: "7" } });
+  limitedFor2 = await startEmbeddingsUpstream({ apiKey: UPSTREAM_KEY, rateLimited: { retryAfter: "2" } });
+  limitedSilently = await startEmbeddingsUpstream({ apiKey: UPSTREAM_KEY, rateLimited: {} });
+  const limitedProvider = (id: string, endpoints: EmbeddingsUpstream[]) => ({
+    id,
+    type: "openai-compatible" as const,
+    endpoints: endpoints.map((server) => server.baseURL),
+    apiKey: UPSTREAM_KEY,
+    models: [{ id: `embed-${id}`, upstreamModel: `shortens@${id}`, embedding: true }],
+  });
   const downURL = `http://127.0.0.1:${await unusedPort()}/v1`;
   const served = await startRemoteParley(
     (upstream) => ({
@@ -70,6 +84,12 @@ beforeAll(async () => {
           apiKey: UPSTREAM_KEY,
           models: [{ id: "embed-fleet", upstreamModel: "shortens@fleet", embedding: true }],
         },
+        limitedProvider("limited", [limitedFor7]),
+        limitedProvider("limited-silently", [limitedSilently]),
+        // One endpoint rate-limited, the other answering.
+        limitedProvider("busy-fleet", [limitedFor7, embeddingServer]),
+        // The sooner one first: the last failure seen is not the one that ends soonest.
+        limitedProvider("limited-fleet", [limitedFor2, limitedFor7]),
       ],
     }),
     { parley: { accounts: true, waitForModels: false } },
@@ -89,7 +109,7 @@ beforeAll(async () => {
   openai = new OpenAI({ baseURL: `${parley.url}/v1`, apiKey: key, maxRetries: 0 });
   return async () => {
     await served.stop();
-    await embeddingServer.close();
+    for (const server of [embeddingServer, limitedFor7, limitedFor2, limitedSilently]) await server.close();
   };
 });
 
@@ -290,5 +310,56 @@ describe("a remote embedding model", () => {
     };
     expect(totals.replies).toBe(chatAfter.replies);
     expect(totals.embeddingRequests).toBeGreaterThanOrEqual(embedBefore.embeddingRequests + 1);
+  });
+
+  it("answers an upstream 429 with a 429 in OpenAI's shape and the upstream's Retry-After (1 s when it gave none), charging nothing", async () => {
+    const before = await usageOf(bob, "embed-limited");
+    const limited = await callAs(parley, { key: openai.apiKey }, "/v1/embeddings", {
+      body: { model: "embed-limited", input: "x" },
+    });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("7");
+    expect(await limited.json()).toEqual({
+      error: {
+        message: expect.stringMatching(
+          /^The embedding model "embed-limited" is rate-limited by its provider; try again in 7 s\. \(The model failed with HTTP 429: Rate limit reached for shortens@limited/,
+        ),
+        type: "rate_limit_error",
+        param: null,
+        code: "upstream_rate_limited",
+      },
+    });
+    expect(await usageOf(bob, "embed-limited")).toEqual(before);
+
+    const silently = await callAs(parley, { key: openai.apiKey }, "/v1/embeddings", {
+      body: { model: "embed-limited-silently", input: "x" },
+    });
+    expect(silently.status).toBe(429);
+    expect(silently.headers.get("retry-after")).toBe("1");
+    // SDKs take it for a rate limit, which they wait out and retry.
+    const raised = await failure(openai.embeddings.create({ model: "embed-limited-silently", input: "x" }));
+    expect(raised).toBeInstanceOf(OpenAI.RateLimitError);
+  });
+
+  it("passes over a rate-limited endpoint to the next, and is a 429 only when every endpoint is, with the soonest Retry-After", async () => {
+    for (let request = 0; request < 2; request++) {
+      const response = await openai.embeddings.create({
+        model: "embed-busy-fleet",
+        input: `text ${request}`,
+      });
+      expect(response.data[0]?.embedding).toHaveLength(NATIVE_DIMENSIONS);
+    }
+    // Each request starts at the next endpoint: the one that started at the rate-limited endpoint went on.
+    expect(limitedFor7.requestsFor("shortens@busy-fleet")).toHaveLength(1);
+    expect(embeddingServer.requestsFor("shortens@busy-fleet")).toHaveLength(2);
+
+    const limited = await callAs(parley, { key: openai.apiKey }, "/v1/embeddings", {
+      body: { model: "embed-limited-fleet", input: "x" },
+    });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("2");
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("upstream_rate_limited");
+    expect(limitedFor7.requestsFor("shortens@limited-fleet")).toHaveLength(1);
+    expect(limitedFor2.requestsFor("shortens@limited-fleet")).toHaveLength(1);
   });
 });

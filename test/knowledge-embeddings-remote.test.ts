@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sendMessage } from "./support/ask-parley.js";
 import { type EmbeddingsUpstream, startEmbeddingsUpstream } from "./support/embeddings-upstream.js";
 import type { FaultUpstream } from "./support/fault-upstream.js";
-import { type ParleyProcess, sendJson } from "./support/parley-process.js";
-import { faultModel, openAIProvider } from "./support/remote-config.js";
+import { type ParleyProcess, sendJson, startParley } from "./support/parley-process.js";
+import { type ConfigInput, faultModel, openAIProvider, writeRemoteConfig } from "./support/remote-config.js";
 import { startRemoteParley } from "./support/remote-parley.js";
 import { uploadKnowledge } from "./support/upload-file.js";
 import { waitUntil } from "./support/wait-until.js";
@@ -14,7 +14,7 @@ import { waitUntil } from "./support/wait-until.js";
  * Knowledge embedded by a remote embedding model, through a running `parley serve`: a model of an OpenAI-compatible
  * provider marked `embedding: true` (a fake embedding server on real HTTP) is named in `knowledge.embeddingModel`;
  * chats go to a fake upstream whose `echo` model repeats the question, so the system prompt it was sent shows what
- * retrieval found.
+ * retrieval found. The server is restarted on the same data with another upstream model under the same id.
  */
 let embeddingServer: EmbeddingsUpstream;
 let upstream: FaultUpstream;
@@ -28,9 +28,9 @@ const SENTENCES = [
   "Replicas live in three zones.",
 ];
 
-beforeAll(async () => {
-  embeddingServer = await startEmbeddingsUpstream({ apiKey: "upstream-key" });
-  const served = await startRemoteParley((upstream) => ({
+/** The config with `upstreamModel` as the fake embedding server's model behind the id `remote-embed`. */
+function configWith(upstreamModel: string): ConfigInput {
+  return {
     knowledge: { embeddingModel: "remote-embed" },
     providers: [
       openAIProvider("remote", upstream, [faultModel("echo", "echo@knowledge", { contextWindow: 32768 })]),
@@ -39,16 +39,45 @@ beforeAll(async () => {
         type: "openai-compatible",
         baseURL: embeddingServer.baseURL,
         apiKey: "upstream-key",
-        models: [{ id: "remote-embed", upstreamModel: "shortens@knowledge", embedding: true }],
+        models: [{ id: "remote-embed", upstreamModel, embedding: true }],
       },
     ],
-  }));
-  ({ parley, upstream } = served);
+  };
+}
+
+beforeAll(async () => {
+  embeddingServer = await startEmbeddingsUpstream({ apiKey: "upstream-key" });
+  const served = await startRemoteParley((started) => {
+    upstream = started;
+    return configWith("shortens@knowledge");
+  });
+  parley = served.parley;
   return async () => {
+    // The server running now, whether a test restarted it or not; then the first one (if still running), the upstreams.
+    await parley.stop();
     await served.stop();
     await embeddingServer.close();
   };
 });
+
+/** Stops the server and starts another on its data, with `upstreamModel` behind `remote-embed`. */
+async function restartWith(upstreamModel: string): Promise<void> {
+  await parley.stop();
+  parley = await startParley({
+    dataDir: parley.dataDir,
+    prepare: (dir) => writeRemoteConfig(dir, configWith(upstreamModel)),
+  });
+}
+
+function sentenceCount(): number {
+  const database = new Database(path.join(parley.dataDir, "parley.db"), { readonly: true });
+  try {
+    return (database.prepare("select count(*) as count from knowledge_sentences").get() as { count: number })
+      .count;
+  } finally {
+    database.close();
+  }
+}
 
 function embeddingRows(): { model: string; count: number }[] {
   const database = new Database(path.join(parley.dataDir, "parley.db"), { readonly: true });
@@ -77,13 +106,13 @@ describe("knowledge with a remote embedding model, through a running server", ()
     expect(uploaded.status).toBe(201);
     const document = (await uploaded.json()) as { id: string; sentenceCount: number };
     expect(document.sentenceCount).toBe(SENTENCES.length);
-    // Embedded in the background, under Parley's id of the model.
+    // Embedded in the background, under the model's vector space: Parley's id and the upstream model's name.
     await waitUntil(() => embeddingRows()[0]?.count === SENTENCES.length, {
       timeoutMs: 30_000,
       what: "every sentence embedded",
       logs: parley.logs,
     });
-    expect(embeddingRows()).toEqual([{ model: "remote-embed", count: SENTENCES.length }]);
+    expect(embeddingRows()).toEqual([{ model: "remote-embed@shortens@knowledge", count: SENTENCES.length }]);
     const embedded = embeddingServer.requestsFor("shortens@knowledge").flatMap(({ body }) => body.input);
     expect(embedded).toEqual(SENTENCES);
 
@@ -93,5 +122,54 @@ describe("knowledge with a remote embedding model, through a running server", ()
     expect(system).toMatch(/\[S\d\] Backups are taken every night at two o'clock\./);
     // By meaning as well as by words: sentences without a word of the question are offered too.
     expect(system).toContain("Replicas live in three zones.");
+  });
+
+  it("embeds every sentence again when another upstream model answers under the same id, searches its vectors only, and deletes the old ones", async () => {
+    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
+      name: "Harbor again",
+      instructions: "Answer from your knowledge.",
+      model: "echo",
+    });
+    const uploaded = await uploadKnowledge(parley, bot.id, [
+      { file: SENTENCES.join(" "), name: "handbook.txt", type: "text/plain" },
+    ]);
+    expect(uploaded.status).toBe(201);
+    const sentences = sentenceCount();
+    await waitUntil(() => embeddingRows()[0]?.count === sentences, {
+      timeoutMs: 30_000,
+      what: "every sentence embedded by the first upstream model",
+      logs: parley.logs,
+    });
+
+    await restartWith("shortens@knowledge-b");
+    await waitUntil(() => embeddingRows().length === 1 && embeddingRows()[0]?.count === sentences, {
+      timeoutMs: 30_000,
+      what: "every sentence embedded by the second upstream model, and the first one's vectors gone",
+      logs: parley.logs,
+    });
+    expect(embeddingRows()).toEqual([{ model: "remote-embed@shortens@knowledge-b", count: sentences }]);
+    const embeddedAgain = embeddingServer
+      .requestsFor("shortens@knowledge-b")
+      .flatMap(({ body }) => body.input);
+    expect(embeddedAgain).toHaveLength(sentences);
+    expect(embeddedAgain).toEqual(expect.arrayContaining(SENTENCES));
+
+    await sendMessage(parley, { content: "When are backups taken?" }, { botId: bot.id });
+    expect(embeddingServer.requests.at(-1)).toMatchObject({
+      model: "shortens@knowledge-b",
+      body: { input: ["When are backups taken?"] },
+    });
+    const system = upstream.requests.at(-1)?.system ?? "";
+    expect(system).toMatch(/\[S\d\] Backups are taken every night at two o'clock\./);
+    expect(system).toContain("Replicas live in three zones.");
+
+    // The same model again after another restart: its vectors are kept, and nothing is embedded again.
+    const asked = embeddingServer.requests.length;
+    await restartWith("shortens@knowledge-b");
+    await sendMessage(parley, { content: "How long is a snapshot kept?" }, { botId: bot.id });
+    expect(embeddingServer.requests.slice(asked).map(({ body }) => body.input)).toEqual([
+      ["How long is a snapshot kept?"],
+    ]);
+    expect(embeddingRows()).toEqual([{ model: "remote-embed@shortens@knowledge-b", count: sentences }]);
   });
 });

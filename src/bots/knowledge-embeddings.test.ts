@@ -3,14 +3,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type EmbeddingsUpstream,
+  NATIVE_DIMENSIONS,
+  startEmbeddingsUpstream,
+} from "../../test/support/embeddings-upstream.js";
 import { unusedPort } from "../../test/support/unused-port.js";
 import { SINGLE_USER } from "../core/principal.js";
 import { type EngineServer, startEngine } from "../engine/engine-server.js";
 import { tinyModelShape, writeTinyModel } from "../engine/tiny-model.js";
 import { OpenAICompatibleEmbedder } from "../providers/openai-compatible/openai-compatible-embedder.js";
+import { RoundRobinEmbedder } from "../providers/round-robin-embedder.js";
+import type { TextEmbedder } from "../providers/text-embedder.js";
 import { useTemporaryStores } from "../store/test-support/use-temporary-stores.js";
 import { BotService } from "./bot-service.js";
-import { KnowledgeEmbeddings, type KnowledgeLog } from "./knowledge-embeddings.js";
+import { KnowledgeEmbeddings, type KnowledgeLog, MAX_CUTS } from "./knowledge-embeddings.js";
 import { RETRIEVED_SENTENCES } from "./knowledge-prompt.js";
 import { hybridSearch, wordSearch } from "./knowledge-search.js";
 import { KnowledgeService } from "./knowledge-service.js";
@@ -18,7 +25,8 @@ import { KnowledgeService } from "./knowledge-service.js";
 /**
  * Knowledge with an embedding model: a real store, and the real tiny model in an engine serving embeddings. The tiny
  * model's vectors carry no meaning, so these tests prove the plumbing (every sentence gets a vector, questions are
- * embedded and fused with BM25, failures lose nothing) rather than the quality of the similarity.
+ * embedded and fused with BM25, failures lose nothing) rather than the quality of the similarity. A remote model that
+ * refuses texts too long for it is a fake embedding server on real HTTP, called as a remote model is.
  */
 const stores = useTemporaryStores();
 let directory: string;
@@ -60,13 +68,17 @@ function recordingLog() {
   return { log, warnings };
 }
 
-async function setUp(baseURL: () => string | undefined = () => engine.baseURL) {
+function tinyEmbedder(baseURL: () => string | undefined = () => engine.baseURL): TextEmbedder {
+  return new OpenAICompatibleEmbedder({ model: "tiny-embed", baseURL });
+}
+
+async function setUp(embedder: TextEmbedder = tinyEmbedder()) {
   const databasePath = stores.databasePath();
   const store = await stores.open(databasePath);
   const { log, warnings } = recordingLog();
   const embeddings = new KnowledgeEmbeddings({
     store,
-    embedder: new OpenAICompatibleEmbedder({ model: "tiny-embed", baseURL }),
+    embedder,
     // Small batches, so a document takes several requests.
     batchSize: 4,
     log,
@@ -133,7 +145,9 @@ describe("knowledge with an embedding model", () => {
 
   it("keeps a document whose sentences cannot be embedded, searchable by words, and embeds them once the model answers", async () => {
     let baseURL = goneBaseURL;
-    const { databasePath, store, embeddings, knowledge, bot, log, warnings } = await setUp(() => baseURL);
+    const { databasePath, store, embeddings, knowledge, bot, log, warnings } = await setUp(
+      tinyEmbedder(() => baseURL),
+    );
     const document = await knowledge.add(SINGLE_USER, bot.id, {
       title: "Handbook",
       content: HANDBOOK,
@@ -171,5 +185,118 @@ describe("knowledge with an embedding model", () => {
       expect.stringMatching(/could not embed knowledge sentences/),
       expect.stringMatching(/could not embed a question/),
     ]);
+  });
+});
+
+describe("knowledge with a remote model that refuses texts too long for it", () => {
+  let upstream: EmbeddingsUpstream;
+  beforeAll(async () => {
+    upstream = await startEmbeddingsUpstream();
+    return () => upstream.close();
+  });
+
+  /** A remote model as remote-embedding-models.ts makes one: sent no `truncate`, so a text too long is refused. */
+  function remoteEmbedder(upstreamModel: string): TextEmbedder {
+    return new RoundRobinEmbedder([
+      new OpenAICompatibleEmbedder({
+        model: "remote-embed",
+        upstreamModel,
+        baseURL: upstream.baseURL,
+        supportsTruncate: false,
+      }),
+    ]);
+  }
+
+  // The model takes 12 tokens (words, to the fake). This one fits once halved.
+  const TOO_LONG = `Harbor ${"harbor ".repeat(19)}logs.`;
+  // Still 25 words after MAX_CUTS halvings.
+  const FAR_TOO_LONG = `Archive${" archive".repeat(399)}.`;
+  const SENTENCES = [
+    "The Harbor cluster serves the checkout service.",
+    TOO_LONG,
+    "Backups are taken every night at two o'clock.",
+    FAR_TOO_LONG,
+    "Each snapshot is kept for thirty days.",
+    "Monitoring alerts page the on-call engineer.",
+    "Replicas live in three zones.",
+    "Restores finish within fifteen minutes for small databases.",
+  ];
+
+  it("splits a refused batch down to the sentence refused, embeds a too long one by its beginning, and leaves one refused even cut to word search without retrying it", async () => {
+    const model = "window-12@splits";
+    const { databasePath, store, embeddings, knowledge, bot, log, warnings } = await setUp(
+      remoteEmbedder(model),
+    );
+    const document = await knowledge.add(SINGLE_USER, bot.id, {
+      title: "Handbook",
+      content: SENTENCES.join(" "),
+      mediaType: "text/plain",
+    });
+    await embeddings.idle();
+    expect(document.sentenceCount).toBe(SENTENCES.length);
+
+    // Every other sentence of the first batch, and every later batch, has its vector; the one refused has an empty one.
+    const space = "remote-embed@window-12@splits";
+    expect(embeddingRows(databasePath)).toEqual(
+      SENTENCES.map((sentence, position) => ({
+        position,
+        bytes: sentence === FAR_TOO_LONG ? 0 : NATIVE_DIMENSIONS * 4,
+        model: space,
+      })),
+    );
+    const inputs = upstream.requestsFor(model).map((request) => request.body.input as string[]);
+    // The first batch whole, then halves of it.
+    expect(inputs[0]).toEqual(SENTENCES.slice(0, 4));
+    expect(inputs[1]).toEqual(SENTENCES.slice(0, 2));
+    // The sentence too long is embedded by its first half.
+    expect(inputs).toContainEqual([expect.stringMatching(/^Harbor( harbor){9}$/)]);
+    // The one refused even cut: cut MAX_CUTS times, and no more.
+    const cuts = inputs.filter(
+      (input) => input.length === 1 && /^Archive( archive)*$/.test(input[0] as string),
+    );
+    expect(cuts).toHaveLength(MAX_CUTS);
+
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(
+      /^1 knowledge sentences are left to search by words: remote-embed refuses them even cut short/,
+    );
+    expect(String(warnings[0]?.error)).toMatch(/maximum context length is 12 tokens/);
+
+    // A later run has nothing to do: the refused sentence is not asked for again.
+    const asked = upstream.requestsFor(model).length;
+    embeddings.schedule();
+    await embeddings.idle();
+    expect(upstream.requestsFor(model)).toHaveLength(asked);
+    expect(await store.knowledge.listUnembedded(space, 10)).toEqual([]);
+
+    // Still found by its words, beside the others found by meaning too.
+    const search = hybridSearch({ store, embeddings, log });
+    expect((await search(bot.id, "archive", 3)).map((sentence) => sentence.text)).toContain(FAR_TOO_LONG);
+    expect((await search(bot.id, "When are backups taken?", 3))[0]?.text).toBe(SENTENCES[2]);
+  });
+
+  it("blames no sentence when the model refuses every request: the run fails, marks nothing, and a later run tries again", async () => {
+    const model = "status-400@refuses-all";
+    const { databasePath, embeddings, knowledge, bot, warnings } = await setUp(remoteEmbedder(model));
+    await knowledge.add(SINGLE_USER, bot.id, {
+      title: "Handbook",
+      content: SENTENCES.slice(4).join(" "),
+      mediaType: "text/plain",
+    });
+    await embeddings.idle();
+
+    expect(embeddingRows(databasePath)).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(
+      /could not embed knowledge sentences with remote-embed \(0 embedded/,
+    );
+    // Four sentences: the batch, its halves and their halves (7 requests), then one sentence's cuts.
+    const asked = upstream.requestsFor(model).length;
+    expect(asked).toBe(7 + MAX_CUTS);
+
+    embeddings.schedule();
+    await embeddings.idle();
+    expect(upstream.requestsFor(model)).toHaveLength(2 * asked);
+    expect(warnings).toHaveLength(2);
   });
 });

@@ -39,11 +39,11 @@ export function hybridSearch(config: {
     const candidates = Math.max(limit, CANDIDATES_PER_RANKING);
     const byWords = await store.knowledge.search(botId, question, candidates);
     // Most bots have no knowledge: their turns must not pay for embedding the message.
-    if (!(await store.knowledge.hasEmbeddings(botId, embeddings.model))) return byWords.slice(0, limit);
+    if (!(await store.knowledge.hasEmbeddings(botId, embeddings.vectorSpace))) return byWords.slice(0, limit);
     let byMeaning: SimilarSentence[] = [];
     try {
       const vector = await embeddings.embedQuestion(question);
-      byMeaning = await store.knowledge.searchSimilar(botId, embeddings.model, vector, candidates);
+      byMeaning = await store.knowledge.searchSimilar(botId, embeddings.vectorSpace, vector, candidates);
       failing = false;
     } catch (error) {
       if (!failing)

@@ -256,19 +256,25 @@ export interface KnowledgeRepository {
   delete(id: string): Promise<boolean>;
   /** The sentences of the bot's documents that best match the words of `query` (BM25), best first. */
   search(botId: string, query: string, limit: number): Promise<RetrievedSentence[]>;
-  /** Stores the vectors `model` made for sentences of the document, replacing any it had from that model. */
+  /**
+   * Stores the vectors made in the vector space `model` (an embedder's `vectorSpace`) for sentences of the document,
+   * replacing any it had in that space. An empty vector records a sentence the model refuses to embed: it is listed
+   * as unembedded no more, and never compared.
+   */
   addEmbeddings(documentId: string, model: string, embeddings: readonly SentenceEmbedding[]): Promise<void>;
-  /** Whether any of the bot's sentences has a vector from `model`: a question is embedded only if so. */
+  /** Whether any of the bot's sentences has a vector in `model`: a question is embedded only if so. */
   hasEmbeddings(botId: string, model: string): Promise<boolean>;
-  /** The bot's sentences with a vector from `model`, the most similar to `vector` (cosine) first. */
+  /** The bot's sentences with a vector in `model`, the most similar to `vector` (cosine) first. */
   searchSimilar(
     botId: string,
     model: string,
     vector: Float32Array,
     limit: number,
   ): Promise<SimilarSentence[]>;
-  /** Up to `limit` sentences, of any bot, that have no vector from `model` yet: oldest document first, in order. */
+  /** Up to `limit` sentences, of any bot, that have no vector in `model` yet: oldest document first, in order. */
   listUnembedded(model: string, limit: number): Promise<KnowledgeSentence[]>;
+  /** Deletes the vectors of every space but `model`, the one in use; how many. */
+  deleteOtherEmbeddings(model: string): Promise<number>;
 }
 
 /** An uploaded file as stored: the attachment, whose it is, and when it came. */

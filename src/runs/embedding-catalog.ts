@@ -4,10 +4,11 @@
  * APIs list beside the chat models. Each request's tokens go to its user's usage, as an embeddings request rather
  * than a reply, and count against the same daily quotas as replies.
  */
-import { BadRequestError, ModelUnavailableError, ProviderError } from "../core/app-error.js";
+import { AppError, BadRequestError, ModelUnavailableError, ProviderError } from "../core/app-error.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { costOf, type Pricing } from "../core/usage-cost.js";
-import type { Embeddings, TextEmbedder } from "../providers/text-embedder.js";
+import { retryAfterMsOf } from "../providers/resilient/retry-after.js";
+import { type Embeddings, isRefusedRequest, type TextEmbedder } from "../providers/text-embedder.js";
 import type { ModelStatus } from "./model-catalog.js";
 
 export type EmbeddingModelEntry = {
@@ -33,8 +34,8 @@ export type EmbeddingRequest = {
   signal?: AbortSignal;
 };
 
-/** Upstream statuses that refuse the request itself (its texts, their number, `dimensions`): the client's to change. */
-const REFUSED_REQUEST_STATUSES = new Set([400, 413, 422]);
+/** The wait a client is told when the upstream rate-limited every endpoint without saying for how long. */
+const RATE_LIMIT_RETRY_SECONDS = 1;
 
 export class EmbeddingCatalog {
   readonly #entries: Map<string, EmbeddingModelEntry>;
@@ -63,8 +64,9 @@ export class EmbeddingCatalog {
 
   /**
    * The texts' vectors, in order, from the model named; never cut to fit (a text too long for the model is its 400).
-   * Throws a 404 for a name nothing serves, a 400 for a chat model or a request the model refuses, a 503 for a model
-   * not ready, and a 502 when the model's server fails.
+   * Throws a 404 for a name nothing serves, a 400 for a chat model or a request the model refuses, a 429 when every
+   * endpoint of the model is rate-limited upstream, a 503 for a model not ready, and a 502 when the model's server
+   * fails.
    */
   async embed(request: EmbeddingRequest): Promise<Embeddings> {
     const entry = this.#resolve(request.model);
@@ -146,8 +148,9 @@ export class EmbeddingCatalog {
 
 /**
  * A model's failure as the client should see it: what the model refused of the request is the client's 400 (a text
- * too long, more texts than it takes, a `dimensions` it cannot give); credentials refused upstream are Parley's own
- * (a provider's apiKey), never the client's; anything else is the model's failure (502) as it came.
+ * too long, more texts than it takes, a `dimensions` it cannot give); a rate limit on every endpoint is the client's
+ * 429 with when to come back, as OpenAI's own would be, so that SDKs wait and retry; credentials refused upstream are
+ * Parley's own (a provider's apiKey), never the client's; anything else is the model's failure (502) as it came.
  */
 function clientErrorOf(modelId: string, error: unknown): unknown {
   if (!(error instanceof ProviderError)) return error;
@@ -157,12 +160,22 @@ function clientErrorOf(modelId: string, error: unknown): unknown {
       cause: error,
     });
   }
-  const status = error.statusCode;
-  if (status !== undefined && REFUSED_REQUEST_STATUSES.has(status)) {
+  if (isRefusedRequest(error)) {
     return new BadRequestError(`${modelId} refused the request. ${error.message}`, {
       code: "invalid_request",
       cause: error,
     });
+  }
+  const status = error.statusCode;
+  if (status === 429) {
+    const waitMs = retryAfterMsOf(error);
+    const retryAfterSeconds =
+      waitMs === undefined ? RATE_LIMIT_RETRY_SECONDS : Math.max(1, Math.ceil(waitMs / 1000));
+    return new AppError(
+      "upstream_rate_limited",
+      `The embedding model "${modelId}" is rate-limited by its provider; try again in ${retryAfterSeconds} s. (${error.message})`,
+      { status: 429, cause: error, details: { retryAfterSeconds } },
+    );
   }
   if (status === 401 || status === 403) {
     return new ProviderError(

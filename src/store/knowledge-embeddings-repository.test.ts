@@ -102,4 +102,55 @@ describe.each(storeDialects)("knowledge embeddings in the store on %s", (dialect
     ]);
     expect(await store.knowledge.listUnembedded("other-model", 100)).toHaveLength(5);
   });
+
+  it("keeps an empty vector as a sentence the model refused: listed as unembedded no more, and never searched", async () => {
+    const store = await stores.open();
+    const bot = await createSampleBot(store);
+    const { document } = await addSampleDocument(store, bot.id, "Guide", GUIDE);
+    await store.knowledge.addEmbeddings(document.id, "embed", [
+      { position: 0, vector: new Float32Array(0) },
+      { position: 1, vector: vector(1, 0) },
+    ]);
+    expect((await store.knowledge.listUnembedded("embed", 10)).map((sentence) => sentence.position)).toEqual([
+      2,
+    ]);
+    expect(
+      (await store.knowledge.searchSimilar(bot.id, "embed", vector(1, 0), 5)).map((hit) => hit.position),
+    ).toEqual([1]);
+
+    // A bot whose only rows are refusals has nothing to search by meaning.
+    const refusedOnly = await createSampleBot(store);
+    const { document: refused } = await addSampleDocument(store, refusedOnly.id, "Long", "One sentence.");
+    await store.knowledge.addEmbeddings(refused.id, "embed", [{ position: 0, vector: new Float32Array(0) }]);
+    expect(await store.knowledge.hasEmbeddings(refusedOnly.id, "embed")).toBe(false);
+    expect(await store.knowledge.searchSimilar(refusedOnly.id, "embed", vector(1, 0), 5)).toEqual([]);
+  });
+
+  it("deletes the vectors (and refusals) of every other space, and none of the space in use", async () => {
+    const location = await stores.newDatabase();
+    const store = await stores.open(location);
+    const bot = await createSampleBot(store);
+    const { document } = await addSampleDocument(store, bot.id, "Guide", GUIDE);
+    await store.knowledge.addEmbeddings(document.id, "embed@model-a", [
+      { position: 0, vector: vector(1, 0) },
+      { position: 1, vector: new Float32Array(0) },
+    ]);
+    await store.knowledge.addEmbeddings(document.id, "embed", [{ position: 0, vector: vector(0, 1) }]);
+    await store.knowledge.addEmbeddings(document.id, "embed@model-b", [
+      { position: 0, vector: vector(0, 1) },
+      { position: 2, vector: vector(1, 1) },
+    ]);
+
+    expect(await store.knowledge.deleteOtherEmbeddings("embed@model-b")).toBe(3);
+    const rows = await stores.query(
+      location,
+      "select model, position from knowledge_embeddings order by position",
+    );
+    expect(rows.map((row) => [row.model, Number(row.position)])).toEqual([
+      ["embed@model-b", 0],
+      ["embed@model-b", 2],
+    ]);
+    expect(await store.knowledge.deleteOtherEmbeddings("embed@model-b")).toBe(0);
+    expect(await store.knowledge.hasEmbeddings(bot.id, "embed@model-b")).toBe(true);
+  });
 });

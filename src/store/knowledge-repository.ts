@@ -3,7 +3,7 @@
  * database's own, see knowledge-text-index.ts), and their sentences' vectors from an embedding model with
  * similarity search.
  */
-import { type Kysely, PostgresAdapter, type Selectable } from "kysely";
+import { type Kysely, PostgresAdapter, type Selectable, sql } from "kysely";
 import type { KnowledgeDocument, KnowledgeMediaType, KnowledgeSentence } from "../core/knowledge.js";
 import { cosineSimilarity, type SimilarSentence } from "../core/knowledge-embedding.js";
 import type { KnowledgeRepository } from "../core/parley-store.js";
@@ -13,6 +13,9 @@ import type { KnowledgeDocumentTable, ParleyDatabase } from "./parley-database.j
 import { postgresKnowledgeTextIndex } from "./postgres-knowledge-text-index.js";
 import { sqliteKnowledgeTextIndex } from "./sqlite-knowledge-text-index.js";
 import { withinTransaction } from "./within-transaction.js";
+
+/** Leaves out the empty vectors (of `knowledge_embeddings as e`) that record sentences the model refused. */
+const hasVector = sql<boolean>`length(e.vector) > 0`;
 
 /** Rows per insert of vectors: well under SQLite's limit of bound parameters. */
 const EMBEDDINGS_PER_INSERT = 200;
@@ -132,6 +135,7 @@ export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): Kno
         .select("e.position")
         .where("d.bot_id", "=", botId)
         .where("e.model", "=", model)
+        .where(hasVector)
         .limit(1)
         .executeTakeFirst();
       return row !== undefined;
@@ -149,6 +153,7 @@ export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): Kno
         .select(["e.document_id", "e.position", "e.vector", "s.start_offset", "s.end_offset"])
         .where("d.bot_id", "=", botId)
         .where("e.model", "=", model)
+        .where(hasVector)
         .execute();
       const best = rows
         .map((row) => ({ row, similarity: cosineSimilarity(vector, fromFloat32Column(row.vector)) }))
@@ -198,6 +203,14 @@ export function createKnowledgeRepository(database: Kysely<ParleyDatabase>): Kno
         const document = documents.get(row.document_id);
         return document ? [sentenceIn(document, row)] : [];
       });
+    },
+
+    async deleteOtherEmbeddings(model) {
+      const result = await database
+        .deleteFrom("knowledge_embeddings")
+        .where("model", "<>", model)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

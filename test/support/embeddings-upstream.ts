@@ -7,9 +7,12 @@
  * - `shortens`: vectors of `NATIVE_DIMENSIONS`, shortened to `dimensions` when asked (as text-embedding-3 models do);
  * - `fixed`: refuses `dimensions` (as text-embedding-ada-002 does);
  * - `ignores-dimensions`: its own length whatever `dimensions` asks (as some servers answer);
+ * - `window-<tokens>`: refuses a request with an input longer than that many tokens with OpenAI's 400 for a text
+ *   too long for the model (OpenAI's models take 8192);
  * - `status-<code>`: answers that status with OpenAI's error body.
  *
- * Vectors are `fakeEmbedding(text, dimensions)`; `usage.prompt_tokens` counts the words of every input.
+ * Vectors are `fakeEmbedding(text, dimensions)`; `usage.prompt_tokens` counts the words of every input, and a word
+ * is a token. A server started with `rateLimited` answers every request with OpenAI's 429, whatever the model.
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -51,12 +54,21 @@ export function fakeEmbedding(text: string, dimensions = NATIVE_DIMENSIONS): num
   return kept.map((value) => value / norm);
 }
 
-/** Starts the server; `apiKey`, when given, is the only key it takes. */
-export async function startEmbeddingsUpstream(config: { apiKey?: string } = {}): Promise<EmbeddingsUpstream> {
+export type EmbeddingsUpstreamConfig = {
+  /** The only key it takes, when given. */
+  apiKey?: string;
+  /** Over its rate limit: every request is a 429, with this `Retry-After` when one is given. */
+  rateLimited?: { retryAfter?: string };
+};
+
+/** Starts the server on a port of its own. */
+export async function startEmbeddingsUpstream(
+  config: EmbeddingsUpstreamConfig = {},
+): Promise<EmbeddingsUpstream> {
   const requests: EmbeddingsRequest[] = [];
   const server = createServer((request, response) => {
-    const send = (status: number, body: unknown) => {
-      response.writeHead(status, { "content-type": "application/json" });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { "content-type": "application/json", ...headers });
       response.end(JSON.stringify(body));
     };
     const refuse = (status: number, message: string, code: string | null = null) =>
@@ -86,6 +98,22 @@ export async function startEmbeddingsUpstream(config: { apiKey?: string } = {}):
       }
       const model = String(body.model);
       requests.push({ model, body, headers: request.headers });
+      if (config.rateLimited) {
+        const { retryAfter } = config.rateLimited;
+        send(
+          429,
+          {
+            error: {
+              message: `Rate limit reached for ${model} on requests per min (RPM): Limit 3000, Used 3000, Requested 1.`,
+              type: "requests",
+              param: null,
+              code: "rate_limit_exceeded",
+            },
+          },
+          retryAfter === undefined ? {} : { "retry-after": retryAfter },
+        );
+        return;
+      }
       const unknown = Object.keys(body).find((field) => !KNOWN_FIELDS.has(field));
       if (unknown !== undefined) {
         refuse(400, `Unrecognized request argument supplied: ${unknown}`);
@@ -104,6 +132,15 @@ export async function startEmbeddingsUpstream(config: { apiKey?: string } = {}):
         !inputs.every((input) => typeof input === "string")
       ) {
         refuse(400, "'input' must be a string or an array of strings.");
+        return;
+      }
+      const contextWindow = /^window-(\d+)$/.exec(behaviour);
+      const longest = Math.max(...inputs.map((input) => wordsOf(input).length));
+      if (contextWindow && longest > Number(contextWindow[1])) {
+        refuse(
+          400,
+          `This model's maximum context length is ${contextWindow[1]} tokens, however you requested ${longest} tokens (${longest} in your prompt; 0 for the completion). Please reduce your prompt; or completion length.`,
+        );
         return;
       }
       const dimensions = body.dimensions;

@@ -5,7 +5,7 @@ import type { Embeddings, EmbedOptions, TextEmbedder } from "../text-embedder.js
 import { openAIHttpError } from "./openai-http-error.js";
 
 export type OpenAICompatibleEmbedderConfig = {
-  /** Parley's id of the model, under which its vectors are kept apart from other models'. */
+  /** Parley's id of the model. */
   model: string;
   /** The server's own name for the model, sent as `model`; `model` unless given. */
   upstreamModel?: string;
@@ -31,10 +31,12 @@ type EmbeddingsBody = {
 
 export class OpenAICompatibleEmbedder implements TextEmbedder {
   readonly model: string;
+  readonly vectorSpace: string;
   readonly #config: OpenAICompatibleEmbedderConfig;
 
   constructor(config: OpenAICompatibleEmbedderConfig) {
     this.model = config.model;
+    this.vectorSpace = vectorSpaceOf(config);
     this.#config = config;
   }
 
@@ -80,6 +82,16 @@ export class OpenAICompatibleEmbedder implements TextEmbedder {
     }
     return embeddingsOf(text, texts.length);
   }
+}
+
+/**
+ * The model's id, and the upstream model's name when it is another (`id@upstreamModel`): another upstream model under
+ * the same id is another space. A model id has no `@`, so no such name is ever an id. A model asked by its own id
+ * keeps the id alone, the name its vectors were stored under before upstream names were part of it.
+ */
+function vectorSpaceOf(config: OpenAICompatibleEmbedderConfig): string {
+  const upstream = config.upstreamModel ?? config.model;
+  return upstream === config.model ? config.model : `${config.model}@${upstream}`;
 }
 
 /** The vectors of a response body in input order, after checking it has one numeric vector per input. */
