@@ -1,7 +1,8 @@
 /**
  * API keys held to some models, on a real `parley serve` with accounts and two remote models of a fake
  * OpenAI-format upstream: what such a key may use, what it is refused (in each API's own error shape, before any
- * model is asked or anything stored), what it is shown, and that sessions and other keys are not held to it.
+ * model is asked or anything stored), what it is shown, and that sessions and other keys are not held to it. A
+ * model that does not exist is answered alike whatever the key, and refusals suggest only the key's own models.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -28,7 +29,13 @@ beforeAll(async () => {
         openAIProvider("upstream", upstream, [
           // First: the server's default when a request names no model.
           faultModel("smart", "ok@smart", { tier: "smart", pricing: { input: 10, output: 30 } }),
-          faultModel("cheap", "ok@cheap", { tier: "fast", pricing: { input: 0.1, output: 0.2 } }),
+          // Short of what `smart` can do: no JSON replies, a small window.
+          faultModel("cheap", "ok@cheap", {
+            tier: "fast",
+            pricing: { input: 0.1, output: 0.2 },
+            structuredOutputs: false,
+            contextWindow: 1024,
+          }),
         ]),
       ],
     }),
@@ -165,6 +172,101 @@ describe("an API key held to some models", () => {
     expect(await conversationCount()).toBe(before + 1);
   });
 
+  it("is told of a model that does not exist what any other key is told, in each API's shape, never the 403", async () => {
+    const before = await conversationCount();
+    const requestsBefore = upstream.requests.length;
+    // A chat model nobody serves, and a bot nobody has: a 404 `unknown_model`, as OpenAI's and Anthropic's APIs say it.
+    for (const model of ["gpt-9", "bot:nobody-has-this"]) {
+      for (const key of [cheapKey, openKey]) {
+        const chat = await call({ key }, "/v1/chat/completions", { body: { model, messages: hi } });
+        expect(chat.status).toBe(404);
+        expect(await chat.json()).toEqual({
+          error: {
+            type: "invalid_request_error",
+            code: "unknown_model",
+            param: null,
+            message: expect.stringMatching(new RegExp(`^Unknown model "${model}"`)),
+          },
+        });
+        const sdk = await openai(key)
+          .chat.completions.create({ model, messages: hi })
+          .catch((error: unknown) => error);
+        expect(sdk).toBeInstanceOf(OpenAI.NotFoundError);
+        for (const counting of [false, true]) {
+          const refusal = await (counting
+            ? anthropic(key).messages.countTokens({ model, messages: hi })
+            : anthropic(key).messages.create({ model, max_tokens: 50, messages: hi })
+          ).catch((error: unknown) => error);
+          expect(refusal).toBeInstanceOf(Anthropic.NotFoundError);
+          expect((refusal as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+            type: "error",
+            error: { type: "not_found_error", message: expect.stringMatching(/^Unknown model/) },
+          });
+        }
+        // The web app's API calls it a bad request, for every key alike.
+        const conversation = (await (await call({ key }, "/api/conversations", { body: {} })).json()) as {
+          id: string;
+        };
+        const posted = await call({ key }, `/api/conversations/${conversation.id}/messages`, {
+          body: { content: "hi", model },
+        });
+        expect(posted.status).toBe(400);
+        expect(((await posted.json()) as { error: { code: string } }).error.code).toBe("unknown_model");
+        await call({ key }, `/api/conversations/${conversation.id}`, { method: "DELETE" });
+      }
+    }
+    // The models it suggests instead are those the key may use.
+    const messageFor = async (key: string) =>
+      (
+        (await (
+          await call({ key }, "/v1/chat/completions", { body: { model: "gpt-9", messages: hi } })
+        ).json()) as {
+          error: { message: string };
+        }
+      ).error.message;
+    expect(await messageFor(openKey)).toBe('Unknown model "gpt-9". Known models: "smart", "cheap".');
+    expect(await messageFor(cheapKey)).toBe('Unknown model "gpt-9". Known models: "cheap".');
+    const { key: botKey } = await newKey({ models: ["bot:topic-explorer", "auto", "cheap"] });
+    expect(await messageFor(botKey)).toBe(
+      'Unknown model "gpt-9". Known models: "bot:topic-explorer", "auto", "cheap".',
+    );
+
+    expect(upstream.requests.length).toBe(requestsBefore);
+    expect(await conversationCount()).toBe(before);
+  });
+
+  it("is suggested only its own models when the model it asks for cannot do what the request needs", async () => {
+    const json = { response_format: { type: "json_object" as const } };
+    const refusalOf = async (key: string, body: Record<string, unknown>) => {
+      const refused = await call({ key }, "/v1/chat/completions", { body: { messages: hi, ...body } });
+      expect(refused.status).toBe(400);
+      return ((await refused.json()) as { error: { message: string } }).error.message;
+    };
+    // Any other key is told of every model that can, and of `auto`.
+    expect(await refusalOf(openKey, { model: "cheap", ...json })).toBe(
+      'Model "cheap" cannot be held to JSON replies, and this request asks for one (response_format). Models that can: "smart"; or send "model": "auto" to let Parley choose one.',
+    );
+    // A key held to `cheap` has no model that can, and is told so (not of `smart`, which it may not use).
+    expect(await refusalOf(cheapKey, { model: "cheap", ...json })).toBe(
+      'Model "cheap" cannot be held to JSON replies, and this request asks for one (response_format). No model this API key may use can; send the request without response_format and ask for JSON in the prompt, or use a key made for more models.',
+    );
+    // A key that may use `smart` too, but not `auto`, is told of `smart` only.
+    const { key: bothKey } = await newKey({ models: ["cheap", "smart"] });
+    expect(await refusalOf(bothKey, { model: "cheap", ...json })).toBe(
+      'Model "cheap" cannot be held to JSON replies, and this request asks for one (response_format). Models that can: "smart".',
+    );
+
+    // Too long for `cheap`'s window: a longer one is suggested only to a key that may use it.
+    const long = [{ role: "user" as const, content: "lorem ipsum dolor sit amet ".repeat(400) }];
+    expect(await refusalOf(openKey, { model: "cheap", messages: long })).toMatch(
+      /Shorten it, or choose a model with a longer context: smart \(8192 tokens\)\.$/,
+    );
+    expect(await refusalOf(cheapKey, { model: "cheap", messages: long })).toMatch(/ Shorten it\.$/);
+    expect(
+      upstream.requestsFor("ok@cheap").some((request) => JSON.stringify(request.body).includes("lorem")),
+    ).toBe(false);
+  });
+
   it("routes `auto` only among its models, and is refused `auto` when none of them is a chat model", async () => {
     const { key: smartAuto } = await newKey({ models: ["auto", "smart"] });
     // Left to itself, `auto` takes the cheapest model that fits: `cheap`.
@@ -256,6 +358,31 @@ describe("an API key held to some models", () => {
     };
     expect(keys.find((key) => key.id === cheapKeyId)?.models).toEqual(["cheap"]);
     expect(keys.find((key) => key.name === "everything")?.models).toBeNull();
+  });
+
+  it("held to a bot, chats with it (its own model answering) and is refused that model named directly", async () => {
+    const bot = await call(admin, "/api/bots", {
+      body: { name: "Release notes", instructions: "Write release notes.", model: "smart" },
+    });
+    expect(bot.status).toBe(201);
+    const { slug } = (await bot.json()) as { slug: string };
+    const { key: botKey } = await newKey({ models: [`bot:${slug}`] });
+
+    const answered = await openai(botKey).chat.completions.create({ model: `bot:${slug}`, messages: hi });
+    expect(answered.choices[0]?.message.content).toBe("Hello from ok@smart.");
+    const sent = upstream.requestsFor("ok@smart").at(-1)?.body as {
+      messages: { role: string; content: string }[];
+    };
+    expect(sent.messages[0]).toEqual({ role: "system", content: "Write release notes." });
+
+    const smartCalls = upstream.requestsFor("ok@smart").length;
+    const refused = await openai(botKey)
+      .chat.completions.create({ model: "smart", messages: hi })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(refused).toMatchObject({ status: 403, code: "model_not_allowed" });
+    expect((refused as Error).message).toMatch(new RegExp(`"smart".*may use only: "bot:${slug}"`));
+    expect(upstream.requestsFor("ok@smart").length).toBe(smartCalls);
   });
 
   it("keeps its models across a restart of the server", async () => {

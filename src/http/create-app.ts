@@ -102,7 +102,9 @@ export function createApp(config: AppConfig): FastifyInstance {
   app.get("/healthz", async () => ({ ok: true }));
   registerAuthRoutes(app, { store, limiter, ...config.auth });
   registerSessionRoutes(app, { store });
-  registerKeyRoutes(app, { store, keys, catalog, embeddings: config.embeddings, bots });
+  // What a key may be held to, and what a request with one is checked against.
+  const served = { store, catalog, embeddings: config.embeddings, bots };
+  registerKeyRoutes(app, { ...served, keys });
   registerUserRoutes(app, { store, keys, runs });
   registerModelRoutes(app, { catalog });
   registerConversationRoutes(app, { store, runs, bots });
@@ -110,15 +112,15 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerKnowledgeRoutes(app, {
     knowledge: new KnowledgeService({ store, bots, embeddings: config.knowledgeEmbeddings }),
   });
-  registerMessageRoutes(app, { runs, admission, pingIntervalMs });
+  registerMessageRoutes(app, { ...served, runs, admission, pingIntervalMs });
   registerFileRoutes(app, { files: new FileService({ store }) });
   registerRunRoutes(app, { runs, pingIntervalMs });
   registerUsageRoutes(app, { store });
   registerMetricsRoutes(app, { registry: config.metrics.registry });
   registerCompatibleModelsRoutes(app, { catalog, embeddings: config.embeddings, bots });
-  registerOpenAIChatRoutes(app, { runs, admission, pingIntervalMs });
+  registerOpenAIChatRoutes(app, { ...served, runs, admission, pingIntervalMs });
   registerOpenAIEmbeddingsRoutes(app, { embeddings: config.embeddings, admission });
-  registerAnthropicMessagesRoutes(app, { runs, admission, pingIntervalMs });
+  registerAnthropicMessagesRoutes(app, { ...served, runs, admission, pingIntervalMs });
   if (config.webDistDir) registerWebApp(app, { distDir: config.webDistDir });
   return app;
 }

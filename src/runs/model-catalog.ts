@@ -117,20 +117,26 @@ export class ModelCatalog {
     });
   }
 
-  /** The entry for `modelId`, or the default (the first ready model) when none is asked for. */
-  resolve(modelId?: string): CatalogEntry {
+  /**
+   * The entry for `modelId`, or the default (the first ready model) when none is asked for. A model it cannot answer
+   * with is refused naming those to ask for instead: the chat models among `offered` (an API key's models) when
+   * given, else every chat model.
+   */
+  resolve(modelId?: string, offered?: readonly string[]): CatalogEntry {
+    const instead = () =>
+      (offered?.filter((id) => !this.#embeddingModels.has(id)) ?? [...this.#entries.keys()])
+        .map((id) => JSON.stringify(id))
+        .join(", ") || "none";
     if (modelId !== undefined && this.#embeddingModels.has(modelId)) {
-      const chatModels = [...this.#entries.keys()].map((id) => JSON.stringify(id)).join(", ") || "none";
       throw new BadRequestError(
-        `${JSON.stringify(modelId)} is an embedding model: it answers POST /v1/embeddings, not chats. Chat models: ${chatModels}.`,
+        `${JSON.stringify(modelId)} is an embedding model: it answers POST /v1/embeddings, not chats. Chat models: ${instead()}.`,
         { code: "not_a_chat_model" },
       );
     }
     if (this.#entries.size === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
     const entry = modelId === undefined ? this.#defaultEntry() : this.#entries.get(modelId);
     if (!entry) {
-      const known = [...this.#entries.keys()].map((id) => JSON.stringify(id)).join(", ");
-      throw new BadRequestError(`Unknown model ${JSON.stringify(modelId)}. Known models: ${known}.`, {
+      throw new BadRequestError(`Unknown model ${JSON.stringify(modelId)}. Known models: ${instead()}.`, {
         code: "unknown_model",
       });
     }

@@ -5,6 +5,8 @@
  *
  * A key held to some models is refused any other here, before anything is counted or sent; its `auto` chooses
  * among its models only. A fallback the admin configured for a model stays allowed: the key asked for that model.
+ * A model the server does not have gets the same error whatever the key, and the models a refusal suggests instead
+ * are the key's.
  *
  * Images need a model that reads them: without a model asked for, the policy picks the cheapest that does; a
  * model asked for that cannot is refused when the new message has images, and is sent the conversation's earlier
@@ -89,7 +91,10 @@ export class RunRouter {
     let routing: RunPlan["routing"];
     /** The whole prompt's tokens for the model chosen, when choosing it counted them. */
     let promptTokens: number | undefined;
-    if (requested.model !== undefined) assertKeyMayUse(allowed, requested.model);
+    // A model the catalog does not have is left to resolve's error, which every caller gets alike.
+    if (requested.model === "auto" || (requested.model !== undefined && catalog.has(requested.model))) {
+      assertKeyMayUse(allowed, requested.model);
+    }
     if (auto) {
       const served = catalog.list();
       if (served.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
@@ -148,7 +153,7 @@ export class RunRouter {
       if (backed) entry = { ...entry, chatModel: backed };
       routing = { requested: requested.tier ? `tier:${requested.tier}` : "auto", reason: decision.reason };
     } else {
-      entry = catalog.resolve(requested.model);
+      entry = catalog.resolve(requested.model, allowed);
       // No model named: the server's default, which a key held to other models may not use.
       if (allowed && !keyMayUse(allowed, entry.info.id)) {
         throw new ModelNotAllowedError(
@@ -157,15 +162,15 @@ export class RunRouter {
           `The request names no model, and this API key may not use the server's default ${JSON.stringify(entry.info.id)}`,
         );
       }
-      if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry);
-      if (needsTools && !entry.info.toolCalls) throw this.#cannotCallTools(entry);
+      if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry, allowed);
+      if (needsTools && !entry.info.toolCalls) throw this.#cannotCallTools(entry, allowed);
     }
     // A model is sent tools only if it calls them; otherwise earlier calls and results reach it as text.
     const withTools = offersTools && entry.info.toolCalls;
     let sent = withTools ? prompt : withoutToolTurns(prompt);
     const sentCall = withTools || !offersTools ? call : withoutTools(call);
     if (needsImage && !entry.info.modalities.includes("image")) {
-      if (hasImages(prompt.slice(-1))) throw this.#cannotSeeImages(entry);
+      if (hasImages(prompt.slice(-1))) throw this.#cannotSeeImages(entry, allowed);
       sent = withoutImages(sent);
     }
 
@@ -179,7 +184,12 @@ export class RunRouter {
     if (!fitted) {
       const longer = catalog
         .list()
-        .filter((model) => model.contextWindow > window && model.availability !== "unavailable")
+        .filter(
+          (model) =>
+            model.contextWindow > window &&
+            model.availability !== "unavailable" &&
+            keyMayUse(allowed, model.id),
+        )
         .map((model) => `${model.id} (${model.contextWindow} tokens)`);
       throw new BadRequestError(
         `This message is too long for ${entry.info.id}: with the system prompt it does not fit the ${window}-token context window, leaving room for the reply. Shorten it${longer.length > 0 ? `, or choose a model with a longer context: ${longer.join(", ")}` : ""}.`,
@@ -205,46 +215,56 @@ export class RunRouter {
     return Math.max(1, Math.ceil(Math.min(...waits) / 1000));
   }
 
-  #cannotAnswerInJson(entry: CatalogEntry): BadRequestError {
-    return this.#cannot(entry, (model) => model.structuredOutputs, {
+  #cannotAnswerInJson(entry: CatalogEntry, allowed: readonly string[] | undefined): BadRequestError {
+    return this.#cannot(entry, allowed, (model) => model.structuredOutputs, {
       what: "cannot be held to JSON replies, and this request asks for one (response_format)",
-      noneCan:
-        "No model of this server can; send the request without response_format and ask for JSON in the prompt.",
+      does: "can",
+      instead: "send the request without response_format and ask for JSON in the prompt",
       code: "model_cannot_answer_json",
     });
   }
 
-  #cannotCallTools(entry: CatalogEntry): BadRequestError {
-    return this.#cannot(entry, (model) => model.toolCalls, {
+  #cannotCallTools(entry: CatalogEntry, allowed: readonly string[] | undefined): BadRequestError {
+    return this.#cannot(entry, allowed, (model) => model.toolCalls, {
       what: "cannot call tools, and this request offers some (tools)",
-      noneCan: "No model of this server can; send the request without tools.",
+      does: "can",
+      instead: "send the request without tools",
       code: "model_cannot_call_tools",
     });
   }
 
-  #cannotSeeImages(entry: CatalogEntry): BadRequestError {
-    return this.#cannot(entry, (model) => model.modalities.includes("image"), {
+  #cannotSeeImages(entry: CatalogEntry, allowed: readonly string[] | undefined): BadRequestError {
+    return this.#cannot(entry, allowed, (model) => model.modalities.includes("image"), {
       what: "cannot see images, and this message has some",
-      noneCan: "No model of this server reads images; send the message without them.",
+      does: "reads images",
+      instead: "send the message without them",
       code: "model_cannot_see_images",
     });
   }
 
-  /** The model named cannot do what the request needs: the 400 says which models can, or what to send instead. */
+  /**
+   * The model named cannot do what the request needs: the 400 says which models can, or what to send instead. With a
+   * key held to some models, it names only those (a model the key may not use would only be refused next).
+   */
   #cannot(
     entry: CatalogEntry,
+    allowed: readonly string[] | undefined,
     can: (model: ModelInfo) => boolean,
-    says: { what: string; noneCan: string; code: string },
+    says: { what: string; does: string; instead: string; code: string },
   ): BadRequestError {
     const able = this.#config.catalog
       .list()
       .filter(can)
-      .map((model) => JSON.stringify(model.id));
+      .map((model) => model.id);
+    const offered = able.filter((id) => keyMayUse(allowed, id)).map((id) => JSON.stringify(id));
+    const auto = keyMayUse(allowed, "auto") ? `; or send "model": "auto" to let Parley choose one` : "";
     return new BadRequestError(
       `Model ${JSON.stringify(entry.info.id)} ${says.what}. ${
-        able.length > 0
-          ? `Models that can: ${able.join(", ")}; or send "model": "auto" to let Parley choose one.`
-          : says.noneCan
+        offered.length > 0
+          ? `Models that can: ${offered.join(", ")}${auto}.`
+          : able.length > 0
+            ? `No model this API key may use ${says.does}; ${says.instead}, or use a key made for more models.`
+            : `No model of this server ${says.does}; ${says.instead}.`
       }`,
       { code: says.code, details: { model: entry.info.id } },
     );

@@ -1,5 +1,6 @@
 // A key held to some models, made on the keys page of a server serving two remote models: the form offers the
-// models, the list shows the key's, the admin's dialog of the user's keys shows them too, and the server holds it.
+// models and the bots the user can chat with, the list shows the key's, the admin's dialog of the user's keys shows
+// them too, and the server holds it.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParleyProcess } from "../support/parley-process.js";
@@ -47,7 +48,17 @@ beforeAll(async () => {
   const setup = await post("/api/auth/setup", ADMIN);
   const cookie = (setup.headers.get("set-cookie") ?? "").split(";")[0] as string;
   expect((await post("/api/users", USER, cookie)).status).toBe(201);
+  // The admin's bots: one shared with everyone, which the user can chat with, and a private one, which they cannot.
+  for (const bot of [
+    { name: "Team digest", visibility: "everyone" },
+    { name: "Admin notes", visibility: "private" },
+  ]) {
+    expect((await post("/api/bots", { ...bot, instructions: "Be brief." }, cookie)).status).toBe(201);
+  }
 });
+
+/** The built-in bots, shared with everyone. */
+const BUILT_IN_BOTS = ["bot:code-tutor", "bot:tech-article-translator", "bot:topic-explorer"];
 
 afterAll(async () => {
   await browser?.close();
@@ -61,9 +72,13 @@ describe("a key held to some models on the keys page", () => {
     await page.goto("/settings/keys");
     await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
     const models = page.getByRole("group", { name: "Models" });
-    // `auto` and the catalog's models, none ticked: a key for every model unless some are chosen.
+    // `auto`, the catalog's models and the bots the user can chat with, none ticked: a key for every model unless
+    // some are chosen.
     await models.getByRole("checkbox", { name: /cheap/ }).waitFor();
-    expect(await models.getByRole("checkbox").count()).toBe(3);
+    await models.getByRole("checkbox", { name: /bot:team-digest/ }).waitFor();
+    const offered = await models.locator("code").allTextContents();
+    expect(offered.slice(0, 3)).toEqual(["auto", "smart", "cheap"]);
+    expect(offered.slice(3).sort()).toEqual([...BUILT_IN_BOTS, "bot:team-digest"].sort());
     expect(await models.getByRole("checkbox", { checked: true }).count()).toBe(0);
 
     await page.getByRole("textbox", { name: "Key name" }).fill("cheap script");
@@ -91,6 +106,41 @@ describe("a key held to some models on the keys page", () => {
       await fetch(`${parley.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
     ).json()) as { data: { id: string }[] };
     expect(listed.data.map((model) => model.id)).toEqual(["auto", "cheap"]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("offers the user's own bots and those shared with them beside the models, and makes a key held to one", async () => {
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    await signInContext(context, parley.url, USER);
+    const own = await context.request.post(`${parley.url}/api/bots`, {
+      data: { name: "Release notes", instructions: "Write release notes." },
+      headers: { origin: parley.url },
+    });
+    expect(own.status()).toBe(201);
+    await page.goto("/settings/keys");
+    const models = page.getByRole("group", { name: "Models" });
+    const ownBot = models.getByRole("checkbox", {
+      name: "bot:release-notes — the bot “Release notes”, answering with its own model",
+    });
+    await ownBot.waitFor();
+    expect((await models.locator("code").allTextContents()).slice(3).sort()).toEqual(
+      [...BUILT_IN_BOTS, "bot:release-notes", "bot:team-digest"].sort(),
+    );
+
+    await page.getByRole("textbox", { name: "Key name" }).fill("release bot");
+    await ownBot.check();
+    await page.screenshot({ path: artifactPath("api-key-bot.png") });
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = await page.getByRole("textbox", { name: "New API key" }).inputValue();
+    await page.getByRole("button", { name: "Done, I have copied it" }).click();
+    const row = page.getByRole("row", { name: /release bot/ });
+    await expect.poll(() => row.locator("td").nth(5).textContent()).toBe("bot:release-notes");
+
+    const listed = (await (
+      await fetch(`${parley.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { data: { id: string }[] };
+    expect(listed.data.map((model) => model.id)).toEqual(["bot:release-notes"]);
     expect(errors).toEqual([]);
     await context.close();
   });

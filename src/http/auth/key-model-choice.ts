@@ -4,24 +4,18 @@
  * key is made rather than found by the script that uses it.
  */
 import { BadRequestError } from "../../core/app-error.js";
-import { slugOfBotModel } from "../../core/bot.js";
-import { canUseBot } from "../../core/bot-access.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import type { Principal } from "../../core/principal.js";
-import { type ServedModelsConfig, servedModels } from "../compatible/served-models.js";
+import { type ServedModelsConfig, servedModels, servesModel } from "../compatible/served-models.js";
 
 export async function checkedKeyModels(
   models: readonly string[],
   config: ServedModelsConfig & { store: ParleyStore },
   principal: Principal,
 ): Promise<string[]> {
-  const served = (await servedModels(config, principal)).map((model) => model.id);
   for (const model of models) {
-    if (served.includes(model)) continue;
-    // A bot shared by link is not listed, yet its slug names it for anyone who has it.
-    const slug = slugOfBotModel(model);
-    const bot = slug === undefined ? undefined : await config.store.bots.getBySlug(slug);
-    if (bot && canUseBot(bot, principal.userId)) continue;
+    if (await servesModel(config, principal, model)) continue;
+    const served = (await servedModels(config, principal)).map((listed) => listed.id);
     throw new BadRequestError(
       `Invalid request body: \`models\`: this server serves no model ${JSON.stringify(model)}. Models it serves: ${served
         .map((id) => JSON.stringify(id))

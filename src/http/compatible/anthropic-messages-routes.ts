@@ -1,10 +1,11 @@
 /** POST /v1/messages (and its count_tokens): Parley's models and runs in the Anthropic Messages format. */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { assertKeyMayUse } from "../../core/key-models.js";
+import type { ParleyStore } from "../../core/parley-store.js";
 import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
 import { toToolUseInput } from "../../providers/anthropic/to-tool-use-input.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
+import { assertKeyMayAsk } from "../auth/assert-key-may-ask.js";
 import { principalOf } from "../auth/request-principal.js";
 import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
@@ -20,10 +21,16 @@ import {
   finishedRun,
   stopRunWhenClientLeaves,
 } from "./finished-run.js";
+import type { ServedModelsConfig } from "./served-models.js";
 
 export function registerAnthropicMessagesRoutes(
   app: FastifyInstance,
-  deps: { runs: RunService; admission: RunAdmission; pingIntervalMs: number },
+  deps: ServedModelsConfig & {
+    store: ParleyStore;
+    runs: RunService;
+    admission: RunAdmission;
+    pingIntervalMs: number;
+  },
 ) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleAnthropicError);
@@ -31,7 +38,7 @@ export function registerAnthropicMessagesRoutes(
     scope.post("/v1/messages/count_tokens", async (request) => {
       const counted = parseAnthropicCountTokensRequest(request.body);
       const principal = principalOf(request);
-      assertKeyMayUse(principal.keyModels, counted.model);
+      await assertKeyMayAsk(deps, principal, counted.model);
       return {
         input_tokens: await deps.runs.countPromptTokens({
           ...counted,
@@ -45,7 +52,7 @@ export function registerAnthropicMessagesRoutes(
       const exchange = parseAnthropicMessagesRequest(request.body);
       const principal = principalOf(request);
       // Refused before it takes any of the key's limits.
-      assertKeyMayUse(principal.keyModels, exchange.model);
+      await assertKeyMayAsk(deps, principal, exchange.model);
       await deps.admission.admit(principal);
       const live = await deps.runs.startExchange({
         ...exchange,

@@ -1,9 +1,10 @@
 /** POST /v1/chat/completions: Parley's models and runs in the OpenAI Chat Completions format. */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { assertKeyMayUse } from "../../core/key-models.js";
+import type { ParleyStore } from "../../core/parley-store.js";
 import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
+import { assertKeyMayAsk } from "../auth/assert-key-may-ask.js";
 import { principalOf } from "../auth/request-principal.js";
 import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
@@ -16,10 +17,16 @@ import {
   stopRunWhenClientLeaves,
 } from "./finished-run.js";
 import { type OpenAIChatRequest, parseOpenAIChatRequest } from "./openai-chat-request.js";
+import type { ServedModelsConfig } from "./served-models.js";
 
 export function registerOpenAIChatRoutes(
   app: FastifyInstance,
-  deps: { runs: RunService; admission: RunAdmission; pingIntervalMs: number },
+  deps: ServedModelsConfig & {
+    store: ParleyStore;
+    runs: RunService;
+    admission: RunAdmission;
+    pingIntervalMs: number;
+  },
 ) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleOpenAIError);
@@ -27,7 +34,7 @@ export function registerOpenAIChatRoutes(
       const chat = parseOpenAIChatRequest(request.body);
       const principal = principalOf(request);
       // Refused before it takes any of the key's limits.
-      assertKeyMayUse(principal.keyModels, chat.model);
+      await assertKeyMayAsk(deps, principal, chat.model);
       await deps.admission.admit(principal);
       const live = await deps.runs.startExchange({
         ...chat,

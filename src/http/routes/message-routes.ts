@@ -1,11 +1,13 @@
 /** Posting a message and regenerating a reply: each starts a run streamed back as SSE on the same response. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { assertKeyMayUse } from "../../core/key-models.js";
+import type { ParleyStore } from "../../core/parley-store.js";
 import { MAX_ATTACHMENTS } from "../../files/file-service.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { RunService } from "../../runs/run-service.js";
+import { assertKeyMayAsk } from "../auth/assert-key-may-ask.js";
 import { principalOf } from "../auth/request-principal.js";
+import type { ServedModelsConfig } from "../compatible/served-models.js";
 import { parseInput } from "../parse-body.js";
 import type { RunAdmission } from "../run-admission.js";
 import { streamRunEvents } from "../stream-run-events.js";
@@ -43,7 +45,12 @@ const messageParams = conversationParams.extend({ messageId: z.string().min(1).m
 
 export function registerMessageRoutes(
   app: FastifyInstance,
-  deps: { runs: RunService; admission: RunAdmission; pingIntervalMs: number },
+  deps: ServedModelsConfig & {
+    store: ParleyStore;
+    runs: RunService;
+    admission: RunAdmission;
+    pingIntervalMs: number;
+  },
 ): void {
   const { runs, admission, pingIntervalMs } = deps;
 
@@ -52,7 +59,7 @@ export function registerMessageRoutes(
     const body = parseInput(messageBody, request.body);
     const principal = principalOf(request);
     // A model named is refused before it takes any of the key's limits; the rest is checked as the reply is routed.
-    if (body.model !== undefined) assertKeyMayUse(principal.keyModels, body.model);
+    if (body.model !== undefined) await assertKeyMayAsk(deps, principal, body.model);
     await admission.admit(principal);
     const live = await runs.startReply({
       userId: principal.userId,
@@ -68,7 +75,7 @@ export function registerMessageRoutes(
     const { id, messageId } = parseInput(messageParams, request.params, "path");
     const body = parseInput(regenerateBody, request.body);
     const principal = principalOf(request);
-    if (body.model !== undefined) assertKeyMayUse(principal.keyModels, body.model);
+    if (body.model !== undefined) await assertKeyMayAsk(deps, principal, body.model);
     await admission.admit(principal);
     const live = await runs.regenerate({
       userId: principal.userId,

@@ -1,7 +1,7 @@
 /**
  * API keys: the user's keys (name, prefix, limits, created, last used, revoked or expired, models), a form to create
- * one (optionally held to less than the account may use, to some models, or made to expire), shown once with a copy
- * button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
+ * one (optionally held to less than the account may use, to some models or bots, or made to expire), shown once with
+ * a copy button, and revoke behind a confirmation. Loaded only when opened, so the chat page does not carry it.
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import type { ApiKeyLimits } from "../../../src/core/api-key.js";
@@ -15,6 +15,7 @@ import {
 import { ApiError } from "../api/api-error.js";
 import { errorMessage } from "../api/error-message.js";
 import { listModels } from "../api/parley-api.js";
+import { useBotList } from "../bots/use-bot-list.js";
 import { formatCount } from "../chat/format-metrics.js";
 import { useTranslation } from "../i18n/translation.js";
 import { ConfirmDialog } from "../ui/confirm-dialog.js";
@@ -197,14 +198,23 @@ function CreateKeyForm({
   ) => Promise<boolean>;
 }) {
   const { t } = useTranslation();
-  /** The models a key can be held to: the catalog's, and `auto`; empty until listed (or if listing failed). */
-  const [choices, setChoices] = useState<string[]>([]);
+  /** The catalog's models and `auto`; empty until listed (or if listing failed). */
+  const [catalog, setCatalog] = useState<string[]>([]);
+  // The bots the user can chat with (their own, and those shared), which keys name as `bot:<slug>`.
+  const { bots } = useBotList();
+  /** The models a key can be held to: the catalog's, `auto`, and the bots. */
+  const choices = [...catalog, ...bots.map((bot) => bot.modelName)];
+  /** What a choice is, beside its id: `auto`'s choosing, and each bot's name. */
+  const notes = new Map([
+    ["auto", t("keys.modelsAuto")],
+    ...bots.map((bot) => [bot.modelName, t("keys.modelsBot", { name: bot.name })] as const),
+  ]);
   const [models, setModels] = useState<readonly string[]>([]);
   const modelsHintId = useId();
   useEffect(() => {
     const controller = new AbortController();
     listModels(controller.signal).then(
-      (list) => setChoices(["auto", ...list.models.map((model) => model.id)]),
+      (list) => setCatalog(["auto", ...list.models.map((model) => model.id)]),
       // Without the list the key is made for every model, as before; the rest of the form still works.
       () => {},
     );
@@ -307,7 +317,7 @@ function CreateKeyForm({
                 onChange={(event) => toggleModel(id, event.target.checked)}
               />{" "}
               <code>{id}</code>
-              {id === "auto" && <span className="account-muted"> — {t("keys.modelsAuto")}</span>}
+              {notes.has(id) && <span className="account-muted"> — {notes.get(id)}</span>}
             </label>
           ))}
         </fieldset>

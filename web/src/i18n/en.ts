@@ -296,8 +296,10 @@ export const en = {
   "keys.loadFailed": "Could not load the keys: {message}",
   "keys.actionFailed": "That did not work: {message}",
   "keys.models": "Models",
-  "keys.modelsHint": "Optional: the only models the key may use. None chosen: every model, now and later.",
+  "keys.modelsHint":
+    "Optional: the only models and bots the key may use. None chosen: every model and bot, now and later.",
   "keys.modelsAuto": "Parley chooses among the models chosen here",
+  "keys.modelsBot": "the bot “{name}”, answering with its own model",
   "keys.columnModels": "Models",
   "keys.allModels": "All models",
 

@@ -290,8 +290,9 @@ export const zh: Dictionary = {
   "keys.loadFailed": "无法加载密钥：{message}",
   "keys.actionFailed": "操作失败：{message}",
   "keys.models": "模型",
-  "keys.modelsHint": "可选：这个密钥只能使用的模型。不选：可以使用所有模型，包括以后添加的。",
+  "keys.modelsHint": "可选：这个密钥只能使用的模型和机器人。不选：可以使用所有模型和机器人，包括以后添加的。",
   "keys.modelsAuto": "由 Parley 在这里选中的模型中挑选",
+  "keys.modelsBot": "机器人“{name}”，用它自己的模型回答",
   "keys.columnModels": "模型",
   "keys.allModels": "所有模型",
 
