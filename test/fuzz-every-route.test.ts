@@ -36,6 +36,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["DELETE", (id) => `/api/keys/${id}`],
   ["POST", () => "/api/auth/login"],
   ["POST", () => "/v1/chat/completions"],
+  ["POST", () => "/v1/responses"],
   ["POST", () => "/v1/embeddings"],
   ["POST", () => "/v1/messages"],
   ["POST", () => "/api/bots"],

@@ -18,6 +18,7 @@ import { registerAnthropicMessagesRoutes } from "./compatible/anthropic-messages
 import { registerCompatibleModelsRoutes } from "./compatible/compatible-models-routes.js";
 import { registerOpenAIChatRoutes } from "./compatible/openai-chat-routes.js";
 import { registerOpenAIEmbeddingsRoutes } from "./compatible/openai-embeddings-routes.js";
+import { registerOpenAIResponsesRoutes } from "./compatible/openai-responses-routes.js";
 import { handleError } from "./error-handler.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerBotRoutes } from "./routes/bot-routes.js";
@@ -119,6 +120,7 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerMetricsRoutes(app, { registry: config.metrics.registry });
   registerCompatibleModelsRoutes(app, { catalog, embeddings: config.embeddings, bots });
   registerOpenAIChatRoutes(app, { ...served, runs, admission, pingIntervalMs });
+  registerOpenAIResponsesRoutes(app, { ...served, runs, admission, pingIntervalMs });
   registerOpenAIEmbeddingsRoutes(app, { embeddings: config.embeddings, admission });
   registerAnthropicMessagesRoutes(app, { ...served, runs, admission, pingIntervalMs });
   if (config.webDistDir) registerWebApp(app, { distDir: config.webDistDir });

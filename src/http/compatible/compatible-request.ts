@@ -73,15 +73,19 @@ export function textOf(
   return content.map((part) => part.text ?? "").join("");
 }
 
-/** Both APIs take images in user messages only; so does every model Parley sends them to. */
+/**
+ * The APIs take images in user messages only; so does every model Parley sends them to. `list` is the field that
+ * holds the messages (the Responses API's `input`).
+ */
 export function onlyUserImages(
   role: ChatPromptMessage["role"],
   images: readonly ChatImage[],
   index: number,
+  list = "messages",
 ): void {
   if (images.length > 0 && role !== "user") {
     throw new BadRequestError(
-      `\`messages.${index}\`: only user messages may carry images; this one is ${role}.`,
+      `\`${list}.${index}\`: only user messages may carry images; this one is ${role}.`,
       {
         code: "invalid_request",
       },

@@ -1,7 +1,7 @@
 /** Validates an OpenAI Chat Completions request body into Parley's terms. */
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
-import { TOOL_NAME, type ToolChoice, type ToolDefinition } from "../../core/tool-call.js";
+import type { ToolChoice } from "../../core/tool-call.js";
 import { imageFromUrl } from "../../files/inline-image.js";
 import {
   type ChatPromptMessage,
@@ -17,6 +17,8 @@ import {
   onlyUserImages,
   textOf,
 } from "./compatible-request.js";
+import { functionDefinitionFields, toToolDefinition } from "./openai-function-definition.js";
+import { jsonSchemaFormatFields, toJsonSchemaFormat } from "./openai-json-schema-format.js";
 
 const contentPart = z.discriminatedUnion(
   "type",
@@ -49,12 +51,7 @@ const message = z.object({
 const functionTool = z.object(
   {
     type: z.literal("function", 'only "function" tools are supported'),
-    function: z.object({
-      name: z.string().regex(TOOL_NAME, "must be 1-64 letters, digits, underscores or dashes"),
-      description: z.string().nullish(),
-      parameters: z.record(z.string(), z.unknown(), "must be a JSON Schema object").nullish(),
-      strict: z.boolean().nullish(),
-    }),
+    function: z.object(functionDefinitionFields),
   },
   'must be {"type": "function", "function": {"name", "parameters"}}',
 );
@@ -92,14 +89,7 @@ const responseFormatSchema = z.discriminatedUnion(
     z.object({
       type: z.literal("json_schema"),
       json_schema: z.object(
-        {
-          name: z
-            .string()
-            .regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 letters, digits, underscores or dashes"),
-          description: z.string().nullish(),
-          schema: z.record(z.string(), z.unknown(), "must be a JSON Schema object").nullish(),
-          strict: z.boolean().nullish(),
-        },
+        jsonSchemaFormatFields,
         'must be an object with the schema\'s "name", and its "schema"',
       ),
     }),
@@ -145,7 +135,7 @@ export function parseOpenAIChatRequest(input: unknown): OpenAIChatRequest {
   const responseFormat = request.response_format && toResponseFormat(request.response_format);
   const messages = request.messages.map(toPromptMessage);
   checkToolResults(messages, (index) => `\`messages.${index}.tool_call_id\``);
-  const tools = request.tools?.map(toToolDefinition);
+  const tools = request.tools?.map((tool) => toToolDefinition(tool.function));
   const call: RunCallOptions = {
     ...(maxOutputTokens != null && { maxOutputTokens }),
     ...(request.temperature != null && { temperature: request.temperature }),
@@ -218,16 +208,6 @@ function toPromptMessage(item: z.infer<typeof message>, index: number): ChatProm
   };
 }
 
-function toToolDefinition(tool: z.infer<typeof functionTool>): ToolDefinition {
-  const { name, description, parameters, strict } = tool.function;
-  return {
-    name,
-    ...(description != null && { description }),
-    ...(parameters != null && { parameters }),
-    ...(strict != null && { strict }),
-  };
-}
-
 function toToolChoice(choice: z.infer<typeof toolChoice>): ToolChoice {
   return typeof choice === "string" ? choice : { name: choice.function.name };
 }
@@ -235,12 +215,5 @@ function toToolChoice(choice: z.infer<typeof toolChoice>): ToolChoice {
 function toResponseFormat(format: z.infer<typeof responseFormatSchema>): ResponseFormat | undefined {
   if (format.type === "text") return undefined;
   if (format.type === "json_object") return { type: "json_object" };
-  const { name, description, schema, strict } = format.json_schema;
-  return {
-    type: "json_schema",
-    name,
-    ...(description != null && { description }),
-    ...(schema != null && { schema }),
-    ...(strict != null && { strict }),
-  };
+  return toJsonSchemaFormat(format.json_schema);
 }

@@ -1,0 +1,128 @@
+/** OpenAI's Response object and its output items, made from a Parley run: what /v1/responses answers and streams. */
+import type { FinishReason, Usage } from "../../core/run-event.js";
+import type { ToolCall } from "../../core/tool-call.js";
+import type { LiveRun } from "../../runs/live-run.js";
+import type { ResponseEcho } from "./openai-responses-request.js";
+
+export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
+type ItemStatus = "in_progress" | "completed" | "incomplete";
+
+export type OutputText = { type: "output_text"; text: string; annotations: []; logprobs: [] };
+export type MessageItem = {
+  type: "message";
+  id: string;
+  status: ItemStatus;
+  role: "assistant";
+  content: OutputText[];
+};
+export type FunctionCallItem = {
+  type: "function_call";
+  id: string;
+  status: ItemStatus;
+  call_id: string;
+  name: string;
+  arguments: string;
+};
+export type OutputItem = MessageItem | FunctionCallItem;
+
+/** The run's id in each id, so that a response can be found among Parley's runs. */
+export function responseIdOf(live: LiveRun): string {
+  return `resp_${live.id}`;
+}
+
+export function outputText(text: string): OutputText {
+  return { type: "output_text", text, annotations: [], logprobs: [] };
+}
+
+/** `outputIndex` keeps the ids of a reply's messages apart, in the rare reply with text after a tool call. */
+export function messageItem(
+  live: LiveRun,
+  text: string | undefined,
+  status: ItemStatus,
+  outputIndex = 0,
+): MessageItem {
+  return {
+    type: "message",
+    id: outputIndex === 0 ? `msg_${live.id}` : `msg_${live.id}_${outputIndex}`,
+    status,
+    role: "assistant",
+    content: text === undefined ? [] : [outputText(text)],
+  };
+}
+
+/** `call_id` is the call's own id, the one its result answers; `id` is the output item's. */
+export function functionCallItem(
+  live: LiveRun,
+  index: number,
+  call: ToolCall,
+  status: ItemStatus,
+): FunctionCallItem {
+  return {
+    type: "function_call",
+    id: `fc_${live.id}_${index}`,
+    status,
+    call_id: call.id,
+    name: call.name,
+    arguments: call.arguments,
+  };
+}
+
+/** A reply cut at the token limit is `incomplete`; a stopped one ended as its writer chose, as Chat Completions has it. */
+export function statusOf(reason: FinishReason): "completed" | "incomplete" {
+  return reason === "length" ? "incomplete" : "completed";
+}
+
+/**
+ * The Responses API's usage: `input_tokens` is the whole prompt, `cached_tokens` those of it read from the prompt
+ * cache (tokens written to a cache count as plain input, as in Chat Completions). Parley's models give no separate
+ * count of reasoning tokens.
+ */
+export function responseUsage(usage: Usage) {
+  return {
+    input_tokens: usage.inputTokens,
+    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
+    output_tokens: usage.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}
+
+export function responseObject(
+  live: LiveRun,
+  echo: ResponseEcho,
+  state: {
+    status: ResponseStatus;
+    output: OutputItem[];
+    usage?: Usage;
+    error?: { code: string; message: string };
+  },
+) {
+  return {
+    id: responseIdOf(live),
+    object: "response",
+    created_at: Math.floor(live.record.createdAt / 1000),
+    status: state.status,
+    ...(state.status === "completed" && { completed_at: Math.floor(Date.now() / 1000) }),
+    background: false,
+    error: state.error ?? null,
+    incomplete_details: state.status === "incomplete" ? { reason: "max_output_tokens" } : null,
+    model: live.record.model,
+    output: state.output,
+    previous_response_id: null,
+    service_tier: "default",
+    ...echo,
+    usage: state.usage ? responseUsage(state.usage) : null,
+  };
+}
+
+/** A finished reply's output: its text as a message (left out when the reply is only tool calls), then each call. */
+export function outputOf(
+  live: LiveRun,
+  reply: { text: string; toolCalls: ToolCall[]; finishReason: FinishReason },
+) {
+  const status = statusOf(reply.finishReason) === "incomplete" ? "incomplete" : "completed";
+  return [
+    ...(reply.text !== "" || reply.toolCalls.length === 0 ? [messageItem(live, reply.text, status)] : []),
+    ...reply.toolCalls.map((call, index) => functionCallItem(live, index, call, "completed")),
+  ];
+}

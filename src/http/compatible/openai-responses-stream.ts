@@ -1,0 +1,147 @@
+/**
+ * A run streamed as the Responses API's typed events: the response's creation, each output item opened, filled and
+ * done (a message's text, a function call's arguments), then the whole response as it ended.
+ */
+import type { LiveRun } from "../../runs/live-run.js";
+import type { SseWriter } from "../sse-writer.js";
+import {
+  type FunctionCallItem,
+  functionCallItem,
+  type MessageItem,
+  messageItem,
+  type OutputItem,
+  outputText,
+  responseObject,
+  statusOf,
+} from "./openai-responses-object.js";
+import type { ResponseEcho } from "./openai-responses-request.js";
+
+export async function streamResponseEvents(
+  live: LiveRun,
+  echo: ResponseEcho,
+  sse: SseWriter,
+  leave: AbortSignal,
+) {
+  let sequence = 0;
+  // Every event names its type twice, in the `event:` line and in the data, and counts itself in `sequence_number`.
+  const send = (
+    type: string,
+    data: Record<string, unknown>,
+    options?: { immediate?: boolean; withNext?: boolean },
+  ) =>
+    sse.write({ event: type, data: JSON.stringify({ type, sequence_number: sequence++, ...data }) }, options);
+  /** The items so far, each as it stands: the response's `output`. One is open at a time, as the format has it. */
+  const output: OutputItem[] = [];
+  let message: { item: MessageItem; text: string } | undefined;
+  let call: { item: FunctionCallItem; index: number } | undefined;
+  const at = (item: OutputItem) => output.indexOf(item);
+
+  const closeMessage = (status: "completed" | "incomplete" = "completed") => {
+    if (!message) return;
+    const { item, text } = message;
+    const where = { item_id: item.id, output_index: at(item), content_index: 0 };
+    send("response.output_text.done", { ...where, text, logprobs: [] });
+    item.content = [outputText(text)];
+    send("response.content_part.done", { ...where, part: item.content[0] });
+    item.status = status;
+    send("response.output_item.done", { output_index: at(item), item });
+    message = undefined;
+  };
+  const closeCall = () => {
+    if (!call) return;
+    const { item } = call;
+    send("response.function_call_arguments.done", {
+      item_id: item.id,
+      output_index: at(item),
+      name: item.name,
+      arguments: item.arguments,
+    });
+    item.status = "completed";
+    send("response.output_item.done", { output_index: at(item), item });
+    call = undefined;
+  };
+  // An item's opening events go out with what follows them (its first text or piece): sent alone, they would open
+  // the writer's coalescing window, and the first text would wait for that window to close.
+  const openMessage = () => {
+    closeCall();
+    const item = messageItem(live, undefined, "in_progress", output.length);
+    output.push(item);
+    send("response.output_item.added", { output_index: at(item), item }, { withNext: true });
+    send(
+      "response.content_part.added",
+      { item_id: item.id, output_index: at(item), content_index: 0, part: outputText("") },
+      { withNext: true },
+    );
+    // The streamed item has its text in the deltas; the done events carry it whole.
+    message = { item, text: "" };
+    return message;
+  };
+
+  try {
+    await live.follow(
+      0,
+      (event) => {
+        if (event.event === "run.start") {
+          const response = responseObject(live, echo, { status: "in_progress", output: [] });
+          send("response.created", { response });
+          // The opening events go out at once, so the first token after them is not held back.
+          return send("response.in_progress", { response }, { immediate: true });
+        }
+        if (event.event === "text.delta") {
+          const open = message ?? openMessage();
+          open.text += event.data.text;
+          return send("response.output_text.delta", {
+            item_id: open.item.id,
+            output_index: at(open.item),
+            content_index: 0,
+            delta: event.data.text,
+            logprobs: [],
+          });
+        }
+        if (event.event === "tool_call.start") {
+          closeMessage();
+          closeCall();
+          const { index, id, name } = event.data;
+          const item = functionCallItem(live, index, { id, name, arguments: "" }, "in_progress");
+          call = { item, index };
+          output.push(item);
+          return send("response.output_item.added", { output_index: at(item), item }, { withNext: true });
+        }
+        if (event.event === "tool_call.delta") {
+          // Calls come one after another (ChatStreamPart): a piece is always the open call's.
+          if (!call || call.index !== event.data.index) return undefined;
+          call.item.arguments += event.data.arguments;
+          return send("response.function_call_arguments.delta", {
+            item_id: call.item.id,
+            output_index: at(call.item),
+            delta: event.data.arguments,
+          });
+        }
+        if (event.event === "run.end") {
+          const status = statusOf(event.data.finishReason);
+          // Cut at the token limit, the message ends incomplete, as the response does.
+          closeMessage(status);
+          closeCall();
+          const response = responseObject(live, echo, { status, output, usage: event.data.usage });
+          return send(status === "completed" ? "response.completed" : "response.incomplete", { response });
+        }
+        if (event.event === "run.error") {
+          // After streaming began, a failure is the response's end, with what went wrong and the output so far.
+          if (message) message.item.content = [outputText(message.text)];
+          for (const item of output) if (item.status === "in_progress") item.status = "incomplete";
+          const { code, message: text } = event.data;
+          const response = responseObject(live, echo, {
+            status: "failed",
+            output,
+            error: { code, message: text },
+          });
+          return send("response.failed", { response });
+        }
+        return undefined;
+      },
+      leave,
+    );
+  } finally {
+    sse.end();
+  }
+}
