@@ -203,6 +203,9 @@ describe("an API key held to some models", () => {
             error: { type: "not_found_error", message: expect.stringMatching(/^Unknown model/) },
           });
         }
+        const embeddings = await call({ key }, "/v1/embeddings", { body: { model, input: "hi" } });
+        expect(embeddings.status).toBe(404);
+        expect(((await embeddings.json()) as { error: { code: string } }).error.code).toBe("unknown_model");
         // The web app's API calls it a bad request, for every key alike.
         const conversation = (await (await call({ key }, "/api/conversations", { body: {} })).json()) as {
           id: string;

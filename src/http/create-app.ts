@@ -121,7 +121,7 @@ export function createApp(config: AppConfig): FastifyInstance {
   registerCompatibleModelsRoutes(app, { catalog, embeddings: config.embeddings, bots });
   registerOpenAIChatRoutes(app, { ...served, runs, admission, pingIntervalMs });
   registerOpenAIResponsesRoutes(app, { ...served, runs, admission, pingIntervalMs });
-  registerOpenAIEmbeddingsRoutes(app, { embeddings: config.embeddings, admission });
+  registerOpenAIEmbeddingsRoutes(app, { ...served, admission });
   registerAnthropicMessagesRoutes(app, { ...served, runs, admission, pingIntervalMs });
   if (config.webDistDir) registerWebApp(app, { distDir: config.webDistDir });
   return app;

@@ -5,12 +5,14 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
-import { assertKeyMayUse } from "../../core/key-models.js";
+import type { ParleyStore } from "../../core/parley-store.js";
 import type { EmbeddingCatalog } from "../../runs/embedding-catalog.js";
+import { assertKeyMayAsk } from "../auth/assert-key-may-ask.js";
 import { principalOf } from "../auth/request-principal.js";
 import { parseInput } from "../parse-body.js";
 import type { RunAdmission } from "../run-admission.js";
 import { handleOpenAIError } from "./compatible-error.js";
+import type { ServedModelsConfig } from "./served-models.js";
 
 /** OpenAI's limit of inputs per request. */
 const MAX_INPUTS = 2048;
@@ -35,7 +37,7 @@ const body = z.object({
 
 export function registerOpenAIEmbeddingsRoutes(
   app: FastifyInstance,
-  deps: { embeddings: EmbeddingCatalog; admission: RunAdmission },
+  deps: ServedModelsConfig & { store: ParleyStore; embeddings: EmbeddingCatalog; admission: RunAdmission },
 ) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleOpenAIError);
@@ -43,7 +45,7 @@ export function registerOpenAIEmbeddingsRoutes(
       const { model, input, encoding_format: encoding, dimensions } = parseInput(body, request.body);
       const principal = principalOf(request);
       // Refused before it takes any of the key's limits.
-      assertKeyMayUse(principal.keyModels, model);
+      await assertKeyMayAsk(deps, principal, model);
       await deps.admission.admit(principal);
       // A client that leaves cancels the engine's work for it.
       const leave = new AbortController();
