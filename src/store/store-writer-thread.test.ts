@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError } from "../core/app-error.js";
 import { executeWriteBatch, writeCommand } from "../core/write-command.js";
-import { BACKGROUND_THREAD_NICE } from "./lower-thread-priority.js";
 import { StoreWriterThread } from "./store-writer-thread.js";
 import { sampleConversation, sampleMessage, sampleRun } from "./test-support/sample-records.js";
 import { useTemporaryStores } from "./test-support/use-temporary-stores.js";
@@ -108,34 +106,4 @@ describe("StoreWriterThread", () => {
     ]);
     expect((await store.conversations.get(conversation.id))?.id).toBe(conversation.id);
   });
-
-  it.skipIf(process.platform !== "linux")(
-    "runs at a lower priority than the thread that starts it, so that posting it a batch never displaces that thread",
-    async () => {
-      const before = threadNices();
-      const ownNice = niceOf(readFileSync("/proc/thread-self/stat", "utf8"));
-      await storeAndWriter();
-      const started = [...threadNices()].filter(([threadId]) => !before.has(threadId));
-      expect(started.map(([, nice]) => nice)).toContain(BACKGROUND_THREAD_NICE);
-      expect(niceOf(readFileSync("/proc/thread-self/stat", "utf8"))).toBe(ownNice);
-    },
-  );
 });
-
-/** The nice value of each thread of this process, by thread id. */
-function threadNices(): Map<number, number> {
-  const nices = new Map<number, number>();
-  for (const threadId of readdirSync("/proc/self/task")) {
-    try {
-      nices.set(Number(threadId), niceOf(readFileSync(`/proc/self/task/${threadId}/stat`, "utf8")));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return nices;
-}
-
-/** Field 19 of /proc/.../stat; the fields after the command name, which may hold spaces, start at field 3. */
-function niceOf(stat: string): number {
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-}

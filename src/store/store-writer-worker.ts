@@ -5,7 +5,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Kysely } from "kysely";
 import { executeWriteBatch, type WriteCommand } from "../core/write-command.js";
-import { lowerThreadPriority } from "./lower-thread-priority.js";
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import type { ParleyDatabase } from "./parley-database.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
@@ -16,7 +15,6 @@ import { withStatementCache } from "./statement-cache.js";
 async function serve(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error("store-writer-worker runs on a worker thread only.");
-  lowerThreadPriority();
   // The server migrated the file before it started the writer: this connection only opens it, as the main one is.
   const sqlite = openSqliteDatabase((workerData as { sqlitePath: string }).sqlitePath);
   const store = createParleyStore(
