@@ -1,19 +1,21 @@
 /** POST /v1/messages (and its count_tokens): Parley's models and runs in the Anthropic Messages format. */
-import type { FastifyInstance, FastifyReply } from "fastify";
-import type { ParleyStore } from "../../core/parley-store.js";
-import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
+import type { FastifyInstance } from "fastify";
+import type { FinishReason, Usage } from "../../core/run-event.js";
 import { toToolUseInput } from "../../providers/anthropic/to-tool-use-input.js";
 import type { LiveRun } from "../../runs/live-run.js";
-import type { RunService } from "../../runs/run-service.js";
 import { assertKeyMayAsk } from "../auth/assert-key-may-ask.js";
 import { principalOf } from "../auth/request-principal.js";
-import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
 import {
   parseAnthropicCountTokensRequest,
   parseAnthropicMessagesRequest,
 } from "./anthropic-messages-request.js";
-import { anthropicErrorBody, handleAnthropicError, statusOfRunError } from "./compatible-error.js";
+import {
+  anthropicErrorBody,
+  handleAnthropicError,
+  sendRunError,
+  statusOfRunError,
+} from "./compatible-error.js";
 import {
   FIRST_ANSWER_WAIT_MS,
   type FinishedRun,
@@ -21,17 +23,9 @@ import {
   finishedRun,
   stopRunWhenClientLeaves,
 } from "./finished-run.js";
-import type { ServedModelsConfig } from "./served-models.js";
+import { type CompatibleRouteDeps, startCompatibleExchange } from "./start-compatible-exchange.js";
 
-export function registerAnthropicMessagesRoutes(
-  app: FastifyInstance,
-  deps: ServedModelsConfig & {
-    store: ParleyStore;
-    runs: RunService;
-    admission: RunAdmission;
-    pingIntervalMs: number;
-  },
-) {
+export function registerAnthropicMessagesRoutes(app: FastifyInstance, deps: CompatibleRouteDeps) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleAnthropicError);
     // Counted as the model that would answer counts it (a bot's with its instructions); no reply, so no limit taken.
@@ -51,25 +45,17 @@ export function registerAnthropicMessagesRoutes(
     scope.post("/v1/messages", async (request, reply) => {
       const exchange = parseAnthropicMessagesRequest(request.body);
       const principal = principalOf(request);
-      // Refused before it takes any of the key's limits.
-      await assertKeyMayAsk(deps, principal, exchange.model);
-      await deps.admission.admit(principal);
-      const live = await deps.runs.startExchange({
-        ...exchange,
-        userId: principal.userId,
-        apiKeyId: principal.apiKeyId,
-        keyModels: principal.keyModels,
-      });
+      const live = await startCompatibleExchange(deps, principal, exchange);
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (exchange.stream) {
         const failure = await failureBeforeAnswer(live, leave, FIRST_ANSWER_WAIT_MS);
-        if (failure) return sendRunError(reply, failure);
+        if (failure) return sendRunError(reply, failure, anthropicErrorBody);
         reply.hijack();
         await streamEvents(live, new SseWriter(reply.raw, { pingIntervalMs: deps.pingIntervalMs }), leave);
         return reply;
       }
       const outcome = await finishedRun(live, leave);
-      if (!outcome.ok) return sendRunError(reply, outcome.error);
+      if (!outcome.ok) return sendRunError(reply, outcome.error, anthropicErrorBody);
       return {
         ...messageShell(live),
         content: contentOf(outcome),
@@ -78,11 +64,6 @@ export function registerAnthropicMessagesRoutes(
       };
     });
   });
-}
-
-function sendRunError(reply: FastifyReply, error: RunEventDataMap["run.error"]): FastifyReply {
-  const status = statusOfRunError(error.code);
-  return reply.status(status).send(anthropicErrorBody(error.code, error.message, status));
 }
 
 async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {

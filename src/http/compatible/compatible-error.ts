@@ -1,5 +1,6 @@
 /** Parley's errors in the shapes the OpenAI and Anthropic APIs use, so their SDKs raise the right exceptions. */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { RunEventDataMap } from "../../core/run-event.js";
 import { errorBody, setRetryAfter } from "../error-handler.js";
 
 type Mapped = { status: number; code: string; message: string };
@@ -52,4 +53,14 @@ export function statusOfRunError(code: string): number {
   if (code === "context_length_exceeded" || code === "invalid_response_format") return 400;
   if (code === "interrupted" || code === "model_unavailable") return 503;
   return 502;
+}
+
+/** A run that failed before anything of the response was sent: the HTTP error itself, in the API's shape. */
+export function sendRunError(
+  reply: FastifyReply,
+  error: RunEventDataMap["run.error"],
+  bodyOf: (code: string, message: string, status: number) => object,
+): FastifyReply {
+  const status = statusOfRunError(error.code);
+  return reply.status(status).send(bodyOf(error.code, error.message, status));
 }

@@ -1,14 +1,10 @@
 /** POST /v1/chat/completions: Parley's models and runs in the OpenAI Chat Completions format. */
-import type { FastifyInstance, FastifyReply } from "fastify";
-import type { ParleyStore } from "../../core/parley-store.js";
-import type { FinishReason, RunEventDataMap, Usage } from "../../core/run-event.js";
+import type { FastifyInstance } from "fastify";
+import type { FinishReason, Usage } from "../../core/run-event.js";
 import type { LiveRun } from "../../runs/live-run.js";
-import type { RunService } from "../../runs/run-service.js";
-import { assertKeyMayAsk } from "../auth/assert-key-may-ask.js";
 import { principalOf } from "../auth/request-principal.js";
-import type { RunAdmission } from "../run-admission.js";
 import { SseWriter } from "../sse-writer.js";
-import { handleOpenAIError, openAIErrorBody, statusOfRunError } from "./compatible-error.js";
+import { handleOpenAIError, openAIErrorBody, sendRunError, statusOfRunError } from "./compatible-error.js";
 import {
   FIRST_ANSWER_WAIT_MS,
   type FinishedRun,
@@ -17,35 +13,19 @@ import {
   stopRunWhenClientLeaves,
 } from "./finished-run.js";
 import { type OpenAIChatRequest, parseOpenAIChatRequest } from "./openai-chat-request.js";
-import type { ServedModelsConfig } from "./served-models.js";
+import { type CompatibleRouteDeps, startCompatibleExchange } from "./start-compatible-exchange.js";
 
-export function registerOpenAIChatRoutes(
-  app: FastifyInstance,
-  deps: ServedModelsConfig & {
-    store: ParleyStore;
-    runs: RunService;
-    admission: RunAdmission;
-    pingIntervalMs: number;
-  },
-) {
+export function registerOpenAIChatRoutes(app: FastifyInstance, deps: CompatibleRouteDeps) {
   app.register(async (scope) => {
     scope.setErrorHandler(handleOpenAIError);
     scope.post("/v1/chat/completions", async (request, reply) => {
       const chat = parseOpenAIChatRequest(request.body);
       const principal = principalOf(request);
-      // Refused before it takes any of the key's limits.
-      await assertKeyMayAsk(deps, principal, chat.model);
-      await deps.admission.admit(principal);
-      const live = await deps.runs.startExchange({
-        ...chat,
-        userId: principal.userId,
-        apiKeyId: principal.apiKeyId,
-        keyModels: principal.keyModels,
-      });
+      const live = await startCompatibleExchange(deps, principal, chat);
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (chat.stream) {
         const failure = await failureBeforeAnswer(live, leave, FIRST_ANSWER_WAIT_MS);
-        if (failure) return sendRunError(reply, failure);
+        if (failure) return sendRunError(reply, failure, openAIErrorBody);
         reply.hijack();
         await streamChunks(
           live,
@@ -56,7 +36,7 @@ export function registerOpenAIChatRoutes(
         return reply;
       }
       const outcome = await finishedRun(live, leave);
-      if (!outcome.ok) return sendRunError(reply, outcome.error);
+      if (!outcome.ok) return sendRunError(reply, outcome.error, openAIErrorBody);
       return {
         id: completionId(live),
         object: "chat.completion",
@@ -74,11 +54,6 @@ export function registerOpenAIChatRoutes(
       };
     });
   });
-}
-
-function sendRunError(reply: FastifyReply, error: RunEventDataMap["run.error"]): FastifyReply {
-  const status = statusOfRunError(error.code);
-  return reply.status(status).send(openAIErrorBody(error.code, error.message, status));
 }
 
 async function streamChunks(live: LiveRun, chat: OpenAIChatRequest, sse: SseWriter, leave: AbortSignal) {
