@@ -160,9 +160,8 @@ describe("the Responses API with the tiny local model, through the official open
       input: [{ role: "user", content: [{ type: "input_text", text: "Stream it" }] }],
       stream: true,
     });
-    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-    for await (const event of stream) events.push(event);
-    const types = events.map((event) => event.type).filter((type, at, all) => type !== all[at - 1]);
+    const events = await eventsOf(stream);
+    const types = typesOf(events);
     expect(types).toEqual([
       "response.created",
       "response.in_progress",
@@ -217,8 +216,7 @@ describe("the Responses API with the tiny local model, through the official open
       max_output_tokens: 10,
       stream: true,
     });
-    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-    for await (const event of stream) events.push(event);
+    const events = await eventsOf(stream);
     const last = events.at(-1) as OpenAI.Responses.ResponseIncompleteEvent;
     expect(last.type).toBe("response.incomplete");
     expect(last.response).toMatchObject({
@@ -314,9 +312,8 @@ describe("function calls on the Responses API, with remote models in each wire f
       tool_choice: { type: "function", name: "get_time" },
       stream: true,
     });
-    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-    for await (const event of stream) events.push(event);
-    const types = events.map((event) => event.type).filter((type, at, all) => type !== all[at - 1]);
+    const events = await eventsOf(stream);
+    const types = typesOf(events);
     expect(types).toEqual([
       "response.created",
       "response.in_progress",
@@ -343,8 +340,7 @@ describe("failures and refusals on the Responses API", () => {
       input: "Break, please",
       stream: true,
     });
-    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-    for await (const event of stream) events.push(event);
+    const events = await eventsOf(stream);
     const last = events.at(-1) as OpenAI.Responses.ResponseFailedEvent;
     expect(last.type).toBe("response.failed");
     expect(last.response.status).toBe("failed");
@@ -484,3 +480,16 @@ describe("failures and refusals on the Responses API", () => {
     expect(codexLike.output_text).toBe(ALPHABET);
   });
 });
+
+/** The events' types in order, a run of one type (the deltas) as one. */
+function typesOf(events: readonly OpenAI.Responses.ResponseStreamEvent[]): string[] {
+  return events.map((event) => event.type).filter((type, at, all) => type !== all[at - 1]);
+}
+
+async function eventsOf(
+  stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>,
+): Promise<OpenAI.Responses.ResponseStreamEvent[]> {
+  const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
