@@ -106,16 +106,10 @@ function systemOf(
   const text = system.map((message) => message.content).join("\n\n");
   if (cache === "auto") return [{ type: "text", text, cache_control: EPHEMERAL }];
   if (cache !== "client" || !system.some((message) => message.cacheBreaks?.length)) return text;
-  const blocks: TextBlockParam[] = [];
-  system.forEach((message, index) => {
+  return system.flatMap((message, index) => {
     const separator = index > 0 ? "\n\n" : "";
-    textBlocks(`${separator}${message.content}`, shifted(message.cacheBreaks, separator.length)).forEach(
-      (block) => {
-        blocks.push(block);
-      },
-    );
+    return textBlocks(`${separator}${message.content}`, shifted(message.cacheBreaks, separator.length));
   });
-  return blocks;
 }
 
 /** Breakpoints moved by `by` characters, for a text that gained that much ahead of it. */
@@ -156,10 +150,10 @@ function textBlocks(text: string, breaks: readonly CacheBreak[]): TextBlockParam
  * marked text block, after the images (a mark at 0), or on the last block (`end`).
  */
 function blocksOf(message: ChatPromptMessage, client: boolean): Block[] {
-  const blocks = unmarkedBlocksOf(message, client ? (message.cacheBreaks ?? []) : []);
-  if (!client) return blocks;
-  for (const mark of message.cacheBreaks ?? []) {
-    const images = message.role === "user" ? (message.images?.length ?? 0) : 0;
+  const breaks = client ? (message.cacheBreaks ?? []) : [];
+  const blocks = contentBlocksOf(message, breaks);
+  const images = message.role === "user" ? (message.images?.length ?? 0) : 0;
+  for (const mark of breaks) {
     const target =
       mark.at === "end" ? blocks.at(-1) : mark.at === 0 && images > 0 ? blocks[images - 1] : undefined;
     if (target && target.cache_control?.ttl !== "1h") target.cache_control = cacheControlOf(mark.ttl);
@@ -167,8 +161,8 @@ function blocksOf(message: ChatPromptMessage, client: boolean): Block[] {
   return blocks;
 }
 
-/** A message's blocks, its text cut at `breaks` (marked there; see textBlocks). */
-function unmarkedBlocksOf(message: ChatPromptMessage, breaks: readonly CacheBreak[]): Block[] {
+/** A message's blocks, its text cut (and marked) at the breakpoints that fall in it (see textBlocks). */
+function contentBlocksOf(message: ChatPromptMessage, breaks: readonly CacheBreak[]): Block[] {
   if (message.role === "tool") {
     return [
       {
