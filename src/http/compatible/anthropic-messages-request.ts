@@ -152,9 +152,11 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
     ...toolOptions(request),
   };
   checkTools(call, "tool_choice");
+  const messages = promptOf(request);
+  checkCacheBreakCount(messages, call.tools);
   return {
     model: request.model,
-    messages: promptOf(request),
+    messages,
     call,
     stream: request.stream === true,
     store: request.store !== false,
@@ -166,7 +168,9 @@ export function parseAnthropicCountTokensRequest(
 ): { model: string; messages: ChatPrompt } & Pick<RunCallOptions, "tools"> {
   const request = parseInput(countTokensBody, input);
   const { tools } = toolOptions(request);
-  return { model: request.model, messages: promptOf(request), ...(tools && { tools }) };
+  const messages = promptOf(request);
+  checkCacheBreakCount(messages, tools);
+  return { model: request.model, messages, ...(tools && { tools }) };
 }
 
 function toolOptions(
@@ -193,10 +197,9 @@ function toolOptions(
   };
 }
 
-function promptOf(request: Pick<z.infer<typeof body>, "system" | "messages" | "tools">): ChatPromptMessage[] {
-  checkCacheBreakCount(request);
+function promptOf(request: Pick<z.infer<typeof body>, "system" | "messages">): ChatPromptMessage[] {
   const system = textOf(request.system);
-  const systemBreaks = typeof request.system === "string" ? [] : textBreaks(request.system ?? []);
+  const systemBreaks = typeof request.system === "string" ? [] : blockBreaks(request.system ?? []);
   const prompt = [
     ...(system
       ? [
@@ -214,23 +217,10 @@ function promptOf(request: Pick<z.infer<typeof body>, "system" | "messages" | "t
 }
 
 /** Anthropic's own limit, checked here so that the client hears it before anything is sent anywhere. */
-function checkCacheBreakCount(request: Pick<z.infer<typeof body>, "system" | "messages" | "tools">): void {
-  // A tool result's text blocks may each carry a marker too.
-  const marked = (blocks: readonly { cache_control?: unknown; content?: unknown }[]): number =>
-    blocks.reduce<number>(
-      (count, block) =>
-        count +
-        (block.cache_control ? 1 : 0) +
-        (Array.isArray(block.content) ? marked(block.content as { cache_control?: unknown }[]) : 0),
-      0,
-    );
+function checkCacheBreakCount(messages: ChatPrompt, tools: readonly ToolDefinition[] | undefined): void {
   const count =
-    marked(request.tools ?? []) +
-    (typeof request.system === "string" ? 0 : marked(request.system ?? [])) +
-    request.messages.reduce(
-      (sum, message) => sum + (typeof message.content === "string" ? 0 : marked(message.content)),
-      0,
-    );
+    messages.reduce((sum, message) => sum + (message.cacheBreaks?.length ?? 0), 0) +
+    (tools ?? []).filter((tool) => tool.cacheTtl !== undefined).length;
   if (count > MAX_CACHE_BREAKS) {
     throw new BadRequestError(
       `\`cache_control\`: at most ${MAX_CACHE_BREAKS} blocks may mark a cache breakpoint; this request marks ${count}.`,
@@ -247,7 +237,7 @@ function ttlOf(control: z.infer<typeof cacheControl>): CacheTtl {
  * The breakpoints marked on a message's own blocks: a marked text block's end as an offset into the message's text
  * (its text blocks joined as textOf() joins them), a marked image as 0 (the images go first), a marked call last.
  */
-function textBreaks(
+function blockBreaks(
   blocks: readonly (MessageBlock | z.infer<typeof toolUseBlock> | z.infer<typeof toolResultBlock>)[],
 ): CacheBreak[] {
   const breaks: CacheBreak[] = [];
@@ -319,7 +309,7 @@ function toPromptMessages(
         : blocks.filter((block): block is MessageBlock => block.type === "text" || block.type === "image"),
   };
   if (results.length > 0 && rest.content.length === 0) return results;
-  const breaks = textBreaks(blocks);
+  const breaks = blockBreaks(blocks);
   const message = {
     ...toPromptMessage(rest, index),
     ...(calls.length > 0 && { toolCalls: calls }),
