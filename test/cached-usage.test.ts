@@ -56,6 +56,7 @@ type StoredUsage = {
   outputTokens: number;
   cachedInputTokens?: number;
   cacheWriteInputTokens?: number;
+  cacheWriteHourInputTokens?: number;
   costUsd?: number;
 };
 
@@ -139,10 +140,15 @@ describe("cached tokens on /v1/messages", () => {
       cache_creation_input_tokens: CACHE_WRITE_TOKENS,
     };
     const message = await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
-    expect(message.usage).toEqual(expected);
+    expect(message.usage).toEqual({
+      ...expected,
+      cache_creation: { ephemeral_5m_input_tokens: CACHE_WRITE_TOKENS, ephemeral_1h_input_tokens: 0 },
+    });
     const streamed = await anthropic.messages
       .stream({ model: "claude", max_tokens: 100, messages })
       .finalMessage();
+    // The SDK reads the split of the writes (cache_creation) from message_start only, which goes out before the
+    // model has said it: Parley's message_delta carries it.
     expect(streamed.usage).toMatchObject(expected);
   });
 
@@ -192,6 +198,30 @@ describe("cached tokens kept and charged", () => {
     expect(gptUsage?.costUsd).toBeCloseTo(gptCost, 10);
   });
 
+  it("price writes kept an hour, which a client asks for with ttl 1h, at twice the input price, and say so in Anthropic's shape", async () => {
+    const message = await anthropic.messages.create({
+      model: "claude",
+      max_tokens: 100,
+      messages: [
+        {
+          role: "user",
+          content: [{ type: "text", text: "Say hello.", cache_control: { type: "ephemeral", ttl: "1h" } }],
+        },
+      ],
+    });
+    expect(message.usage).toMatchObject({
+      cache_creation_input_tokens: CACHE_WRITE_TOKENS,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: CACHE_WRITE_TOKENS },
+    });
+    const usage = await storedUsageOf(message.id.slice("msg_".length));
+    expect(usage).toMatchObject({
+      cacheWriteInputTokens: CACHE_WRITE_TOKENS,
+      cacheWriteHourInputTokens: CACHE_WRITE_TOKENS,
+    });
+    // The writes at $6 (2 x $3) rather than $3.75 per million.
+    expect(usage?.costUsd).toBeCloseTo(claudeCost + (CACHE_WRITE_TOKENS * (6 - 3.75)) / 1e6, 10);
+  });
+
   it("are charged to the user at the cache prices, streamed or not", async () => {
     const before = await chargedFor("claude");
     await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
@@ -213,12 +243,14 @@ describe("cached tokens kept and charged", () => {
       outputPerMillion: 15,
       cachedInputPerMillion: 0.3,
       cacheWritePerMillion: 3.75,
+      cacheWriteHourPerMillion: 6,
     });
     expect(pricing.gpt).toEqual({
       inputPerMillion: 2,
       outputPerMillion: 8,
       cachedInputPerMillion: 1,
       cacheWritePerMillion: 2,
+      cacheWriteHourPerMillion: 2,
     });
   });
 });

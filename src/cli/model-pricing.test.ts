@@ -13,7 +13,7 @@ async function pricesOf(providers: unknown[]) {
 const model = (id: string, pricing: Record<string, number>) => ({ id, contextWindow: 8192, pricing });
 
 describe("model prices with a prompt cache", () => {
-  it("price an Anthropic model's cache reads at a tenth of its input price and its cache writes at 1.25 times", async () => {
+  it("price an Anthropic model's cache reads at a tenth of its input price, its cache writes at 1.25 times, and hour-long writes at twice", async () => {
     const prices = await pricesOf([
       {
         id: "anthropic",
@@ -27,6 +27,7 @@ describe("model prices with a prompt cache", () => {
       outputPerMillion: 15,
       cachedInputPerMillion: 0.3,
       cacheWritePerMillion: 3.75,
+      cacheWriteHourPerMillion: 6,
     });
   });
 
@@ -44,12 +45,14 @@ describe("model prices with a prompt cache", () => {
       outputPerMillion: 10,
       cachedInputPerMillion: 2.5,
       cacheWritePerMillion: 2.5,
+      cacheWriteHourPerMillion: 2.5,
     });
     expect(modelPricing({ input: 0.5, output: 1 }, "local")).toEqual({
       inputPerMillion: 0.5,
       outputPerMillion: 1,
       cachedInputPerMillion: 0.5,
       cacheWritePerMillion: 0.5,
+      cacheWriteHourPerMillion: 0.5,
     });
     // An unpriced local model stays free.
     expect(modelPricing(undefined, "local")).toEqual({
@@ -57,16 +60,19 @@ describe("model prices with a prompt cache", () => {
       outputPerMillion: 0,
       cachedInputPerMillion: 0,
       cacheWritePerMillion: 0,
+      cacheWriteHourPerMillion: 0,
     });
   });
 
-  it("take the config's own cachedInput and cacheWrite over the defaults, on any provider", async () => {
+  it("take the config's own cachedInput, cacheWrite and cacheWriteHour over the defaults, on any provider", async () => {
     const prices = await pricesOf([
       {
         id: "anthropic",
         type: "anthropic",
         apiKey: "key",
-        models: [model("haiku", { input: 1, output: 5, cachedInput: 0.08, cacheWrite: 2 })],
+        models: [
+          model("haiku", { input: 1, output: 5, cachedInput: 0.08, cacheWrite: 2, cacheWriteHour: 2.4 }),
+        ],
       },
       {
         id: "openai",
@@ -75,9 +81,17 @@ describe("model prices with a prompt cache", () => {
         models: [model("gpt", { input: 2.5, output: 10, cachedInput: 1.25 })],
       },
     ]);
-    expect(prices.haiku).toMatchObject({ cachedInputPerMillion: 0.08, cacheWritePerMillion: 2 });
+    expect(prices.haiku).toMatchObject({
+      cachedInputPerMillion: 0.08,
+      cacheWritePerMillion: 2,
+      cacheWriteHourPerMillion: 2.4,
+    });
     // What the config leaves out still follows the provider's default.
-    expect(prices.gpt).toMatchObject({ cachedInputPerMillion: 1.25, cacheWritePerMillion: 2.5 });
+    expect(prices.gpt).toMatchObject({
+      cachedInputPerMillion: 1.25,
+      cacheWritePerMillion: 2.5,
+      cacheWriteHourPerMillion: 2.5,
+    });
   });
 
   it("are refused when negative, with the key named", () => {

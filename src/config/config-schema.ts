@@ -13,8 +13,8 @@ const modelId = z
 const tier = z.enum(["fast", "balanced", "smart"]);
 
 /**
- * USD per million tokens. `cachedInput` prices input tokens read from the provider's prompt cache and `cacheWrite`
- * those written to it; unset, they follow from `input` (see model-pricing.ts: Anthropic's own multipliers for an
+ * USD per million tokens. `cachedInput` prices input tokens read from the provider's prompt cache, `cacheWrite`
+ * those written to it, and `cacheWriteHour` those written to be kept an hour; unset, they follow from `input` (see model-pricing.ts: Anthropic's own multipliers for an
  * `anthropic` provider's models, else the input price, since Parley cannot know another server's discount).
  */
 const pricing = z
@@ -23,6 +23,7 @@ const pricing = z
     output: z.number().min(0),
     cachedInput: z.number().min(0).optional(),
     cacheWrite: z.number().min(0).optional(),
+    cacheWriteHour: z.number().min(0).optional(),
   })
   .strict()
   .default({ input: 0, output: 0 });

@@ -12,6 +12,8 @@ export type Usage = {
   outputTokens: number;
   cachedInputTokens?: number;
   cacheWriteInputTokens?: number;
+  /** Of `cacheWriteInputTokens`, those written to be kept an hour rather than five minutes (priced higher). */
+  cacheWriteHourInputTokens?: number;
   costUsd?: number;
 };
 

@@ -47,6 +47,14 @@ describe("costOf with a prompt cache", () => {
     expect(costOf({ inputTokens: 1e6, outputTokens: 0, cacheWriteInputTokens: 1e6 }, pricing)).toBe(3.75);
   });
 
+  it("prices writes kept an hour at their own price, and at the write price when the pricing has none", () => {
+    const hourly = { ...pricing, cacheWriteHourPerMillion: 6 };
+    // 3,000 written, 1,000 of them for an hour: 2,000 x 3.75 + 1,000 x 6.
+    const written = { inputTokens: 3000, outputTokens: 0, cacheWriteInputTokens: 3000 };
+    expect(costOf({ ...written, cacheWriteHourInputTokens: 1000 }, hourly)).toBe(0.0135);
+    expect(costOf({ ...written, cacheWriteHourInputTokens: 1000 }, pricing)).toBe(costOf(written, pricing));
+  });
+
   it("prices cached and written tokens as plain input when the pricing has no cache prices", () => {
     const plain = { inputPerMillion: 3, outputPerMillion: 15 };
     expect(

@@ -133,6 +133,8 @@ export type UsagePart = {
   outputTokens: number;
   cachedInputTokens?: number;
   cacheWriteInputTokens?: number;
+  /** Of `cacheWriteInputTokens`, those written to be kept an hour (Anthropic's `ttl: "1h"`, priced higher). */
+  cacheWriteHourInputTokens?: number;
 };
 
 /** A tool call begins: its arguments follow as `tool_call.delta` parts with the same index. */

@@ -4,12 +4,14 @@ import type { UsagePart } from "./chat-model.js";
 export function sumUsage(total: UsagePart, more: UsagePart): UsagePart {
   const cached = sumOfKnown(total.cachedInputTokens, more.cachedInputTokens);
   const written = sumOfKnown(total.cacheWriteInputTokens, more.cacheWriteInputTokens);
+  const writtenForAnHour = sumOfKnown(total.cacheWriteHourInputTokens, more.cacheWriteHourInputTokens);
   return {
     type: "usage",
     inputTokens: total.inputTokens + more.inputTokens,
     outputTokens: total.outputTokens + more.outputTokens,
     ...(cached !== undefined && { cachedInputTokens: cached }),
     ...(written !== undefined && { cacheWriteInputTokens: written }),
+    ...(writtenForAnHour !== undefined && { cacheWriteHourInputTokens: writtenForAnHour }),
   };
 }
 

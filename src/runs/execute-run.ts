@@ -116,6 +116,9 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
           ...(part.cacheWriteInputTokens !== undefined && {
             cacheWriteInputTokens: part.cacheWriteInputTokens,
           }),
+          ...(part.cacheWriteHourInputTokens !== undefined && {
+            cacheWriteHourInputTokens: part.cacheWriteHourInputTokens,
+          }),
         };
         // The reported input describes this prompt only when the catalog's own model took it whole: not a
         // fallback's, nor a wrapper's that sent it in parts (a long article, section by section).

@@ -219,6 +219,8 @@ type ParsedRequest = RequestText &
     stopSequences: string[];
     /** The texts of the tool results the last message carries, in order; empty when it carries none. */
     toolResults: string[];
+    /** The request marks a prompt-cache breakpoint to be kept an hour (`cache_control` with `ttl: "1h"`). */
+    marksHourCache: boolean;
   };
 
 /** A tool call of a reply, with the pieces its arguments are streamed in. */
@@ -233,7 +235,7 @@ type Reply = {
   /** The prompt's tokens that were neither read from the prompt cache nor written to it. */
   inputTokens: number;
   /** The prompt's tokens read from and written to the prompt cache; absent when the reply used no cache. */
-  cache?: { readTokens: number; writtenTokens: number };
+  cache?: { readTokens: number; writtenTokens: number; forAnHour: boolean };
 };
 
 export function faultOf(model: string): string {
@@ -551,9 +553,14 @@ export async function startFaultUpstream(config: FaultUpstreamConfig = {}): Prom
       };
     });
     if (toolCalls.length > 0) stop = "tool_calls";
+    // A request that marks a breakpoint to be kept an hour has its writes kept an hour.
     const cache =
       parsed.fault === "cached"
-        ? { readTokens: CACHE_READ_TOKENS, writtenTokens: CACHE_WRITE_TOKENS }
+        ? {
+            readTokens: CACHE_READ_TOKENS,
+            writtenTokens: CACHE_WRITE_TOKENS,
+            forAnHour: parsed.marksHourCache,
+          }
         : undefined;
     return { deltas, toolCalls, stop, stopSequence, inputTokens, ...(cache && { cache }) };
   }
@@ -868,6 +875,7 @@ function parseRequest(api: UpstreamApi, body: Record<string, unknown>): ParsedRe
     turns: api === "openai" ? turns.filter((turn) => turn.role !== "system") : turns,
     ...(api === "openai" ? openAIToolRequestOf(body) : anthropicToolRequestOf(body)),
     toolResults: api === "openai" ? openAIToolResultsOf(messages) : anthropicToolResultsOf(messages),
+    marksHourCache: JSON.stringify(body).includes('"ttl":"1h"'),
   };
 }
 
@@ -1243,12 +1251,17 @@ function usageOf(reply: Reply, api: UpstreamApi): Record<string, unknown> {
 }
 
 /** Anthropic's input counts: `input_tokens` leaves out what the prompt cache served and stored. */
-function anthropicInputUsageOf(reply: Reply): Record<string, number> {
+function anthropicInputUsageOf(reply: Reply): Record<string, unknown> {
+  const { cache } = reply;
   return {
     input_tokens: reply.inputTokens,
-    ...(reply.cache && {
-      cache_creation_input_tokens: reply.cache.writtenTokens,
-      cache_read_input_tokens: reply.cache.readTokens,
+    ...(cache && {
+      cache_creation_input_tokens: cache.writtenTokens,
+      cache_read_input_tokens: cache.readTokens,
+      cache_creation: {
+        ephemeral_5m_input_tokens: cache.forAnHour ? 0 : cache.writtenTokens,
+        ephemeral_1h_input_tokens: cache.forAnHour ? cache.writtenTokens : 0,
+      },
     }),
   };
 }

@@ -194,10 +194,12 @@ function contentOf(outcome: FinishedRun & { ok: true }) {
  * Anthropic's usage: its `input_tokens` leaves out the prompt's tokens read from the cache and written to it, which it
  * counts in `cache_read_input_tokens` and `cache_creation_input_tokens`; Parley's `inputTokens` counts all three. When
  * the model said neither (no cache, or a server that does not report it), the whole prompt is `input_tokens`; when it
- * said only one, the other is null, as the format has it for a count that does not apply.
+ * said only one, the other is null, as the format has it for a count that does not apply. The writes are split by how
+ * long they are kept (`cache_creation`), as the API does.
  */
 function usageOf(usage: Usage) {
   const { cachedInputTokens: cached, cacheWriteInputTokens: written } = usage;
+  const forAnHour = usage.cacheWriteHourInputTokens ?? 0;
   if (cached === undefined && written === undefined)
     return { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens };
   return {
@@ -205,5 +207,11 @@ function usageOf(usage: Usage) {
     output_tokens: usage.outputTokens,
     cache_read_input_tokens: cached ?? null,
     cache_creation_input_tokens: written ?? null,
+    ...(written !== undefined && {
+      cache_creation: {
+        ephemeral_5m_input_tokens: written - forAnHour,
+        ephemeral_1h_input_tokens: forAnHour,
+      },
+    }),
   };
 }

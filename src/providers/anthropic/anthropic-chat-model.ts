@@ -91,6 +91,7 @@ export class AnthropicChatModel implements ChatModel {
     let outputTokens = 0;
     let cachedInputTokens: number | undefined;
     let cacheWriteInputTokens: number | undefined;
+    let cacheWriteHourInputTokens: number | undefined;
     let stopReason: StopReason | null = null;
     let stopped = false;
     // After a prefill that lost its trailing whitespace, the caller already shows that whitespace.
@@ -107,6 +108,8 @@ export class AnthropicChatModel implements ChatModel {
             // as OpenAI's prompt_tokens is, with the cached share said separately.
             cachedInputTokens = usage.cache_read_input_tokens ?? undefined;
             cacheWriteInputTokens = usage.cache_creation_input_tokens ?? undefined;
+            // Said only when the request marked breakpoints of both kinds, or an hour-long one.
+            cacheWriteHourInputTokens = usage.cache_creation?.ephemeral_1h_input_tokens || undefined;
             inputTokens = usage.input_tokens + (cacheWriteInputTokens ?? 0) + (cachedInputTokens ?? 0);
             outputTokens = usage.output_tokens;
             break;
@@ -176,6 +179,7 @@ export class AnthropicChatModel implements ChatModel {
       outputTokens,
       ...(cachedInputTokens !== undefined && { cachedInputTokens }),
       ...(cacheWriteInputTokens !== undefined && { cacheWriteInputTokens }),
+      ...(cacheWriteHourInputTokens !== undefined && { cacheWriteHourInputTokens }),
     });
     if (stopReason === "refusal") {
       sink({
