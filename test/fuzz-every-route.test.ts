@@ -37,6 +37,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["POST", () => "/api/auth/login"],
   ["POST", () => "/v1/chat/completions"],
   ["POST", () => "/v1/responses"],
+  ["GET", (id) => `/v1/responses/${id}`],
   ["POST", () => "/v1/embeddings"],
   ["POST", () => "/v1/messages"],
   ["POST", () => "/api/bots"],

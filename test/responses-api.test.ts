@@ -408,9 +408,9 @@ describe("failures and refusals on the Responses API", () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [
         { previous_response_id: "resp_123" },
-        /`previous_response_id`: Parley keeps no responses on the server/,
+        /`previous_response_id`: there is no stored response "resp_123" of yours/,
       ],
-      [{ conversation: "conv_123" }, /`conversation`: Parley keeps no responses/],
+      [{ conversation: "conv_123" }, /`conversation`: Parley keeps no conversation objects/],
       [{ tools: [{ type: "web_search" }] }, /`tools\.0\.type`: only "function" tools are supported/],
       [{ tools: [{ type: "file_search", vector_store_ids: ["vs_1"] }] }, /`tools\.0\.type`/],
       [{ background: true }, /`background`/],

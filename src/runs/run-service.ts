@@ -1,6 +1,6 @@
 /** Starts, follows, stops and recovers runs: the server-owned life of every assistant reply. */
 import type { BotReplies, BotTurn, RequestedModel } from "../bots/bot-replies.js";
-import { BadRequestError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
+import { BadRequestError, ConflictError, ModelUnavailableError, NotFoundError } from "../core/app-error.js";
 import { type BotVersion, botModelName } from "../core/bot.js";
 import type { Conversation } from "../core/conversation.js";
 import { newId } from "../core/ids.js";
@@ -87,7 +87,15 @@ export type StartExchangeOptions = {
   call: RunCallOptions;
   /** False answers without writing the exchange down. */
   store: boolean;
+  /** The stored reply the exchange goes on from (see earlierThread); absent: it begins a conversation. */
+  earlier?: EarlierThread;
 };
+
+/**
+ * A stored reply an exchange goes on from (the Responses API's `previous_response_id`): the thread that led to it and
+ * the reply itself, as the model sees them, and where the exchange's messages go in that reply's conversation.
+ */
+export type EarlierThread = { conversationId: string; replyMessageId: string; prompt: ChatPrompt };
 
 export type RegenerateOptions = {
   userId: string;
@@ -265,10 +273,12 @@ export class RunService {
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
     const allowed = keyAllowance(options.keyModels, bot, bot ? undefined : options.model);
     const now = Date.now();
-    const conversationId = newId("conv");
+    const { earlier } = options;
+    const conversationId = earlier?.conversationId ?? newId("conv");
     // Made now, in order, so that the messages sort as they were sent; the rows are made once the model has been called.
     const messageIds = options.messages.map(() => newId("msg"));
-    const turn = await this.#botTurn(bot, bot ? {} : options, options.messages, options.call);
+    const prompt = earlier ? afterEarlierThread(earlier.prompt, options.messages) : options.messages;
+    const turn = await this.#botTurn(bot, bot ? {} : options, prompt, options.call);
     return this.#launcher.begin({
       userId: options.userId,
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
@@ -277,7 +287,16 @@ export class RunService {
       ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed)),
       persist:
         options.store &&
-        (() => exchangeRows(options.userId, conversationId, messageIds, options.messages, bot, now)),
+        (() =>
+          exchangeRows(
+            options.userId,
+            conversationId,
+            messageIds,
+            options.messages,
+            bot,
+            now,
+            earlier?.replyMessageId,
+          )),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
     });
@@ -311,6 +330,35 @@ export class RunService {
     return context.trimmedMessages === 0 && !turn.sectioned
       ? context.promptTokens
       : this.#tokens.count(entry, countedPrompt(turn.prompt, entry.info.toolCalls ? call.tools : undefined));
+  }
+
+  /**
+   * The thread of the user's stored reply that `runId` wrote, for an exchange to go on from. Its system messages are
+   * left out: each exchange brings its own instructions, as the Responses API has it. A reply still being written
+   * cannot be gone on from (its end is not known yet); an exchange that was not stored left nothing to go on from.
+   */
+  async earlierThread(runId: string, userId: string): Promise<EarlierThread> {
+    const run = await this.getRun(runId, userId);
+    if (run.status === "running") {
+      throw new ConflictError(
+        `The reply of run ${JSON.stringify(runId)} is still being written; go on from it once it has ended.`,
+      );
+    }
+    const { store } = this.#config;
+    const messages = await store.messages.listByConversation(run.conversationId);
+    if (!messages.some((message) => message.id === run.assistantMessageId))
+      throw new NotFoundError("Run", runId);
+    const thread = await conversationPrompt(
+      { store, files: this.#files },
+      run.conversationId,
+      messages,
+      run.assistantMessageId,
+    );
+    return {
+      conversationId: run.conversationId,
+      replyMessageId: run.assistantMessageId,
+      prompt: thread.filter((message) => message.role !== "system"),
+    };
   }
 
   /** The live run, if it is still going or has not yet been fully written down. */
@@ -449,7 +497,19 @@ function keyAllowance(
   return keyModels;
 }
 
-/** The rows an exchange sent whole adds: a new conversation, its messages in a chain, and their inline images. */
+/**
+ * The exchange's own instructions (its leading system messages) come first, then the earlier thread, then the rest
+ * of the exchange: the turns after the earlier reply.
+ */
+function afterEarlierThread(earlier: ChatPrompt, messages: ChatPrompt): ChatPrompt {
+  const turns = messages.findIndex((message) => message.role !== "system");
+  return [...messages.slice(0, turns), ...earlier, ...messages.slice(turns)];
+}
+
+/**
+ * The rows an exchange sent whole adds: its messages in a chain, and their inline images; and a new conversation,
+ * unless the exchange goes on from the earlier reply `after` (the chain then hangs from it, in its conversation).
+ */
 function exchangeRows(
   userId: string,
   conversationId: string,
@@ -457,23 +517,27 @@ function exchangeRows(
   messages: ChatPrompt,
   bot: BotVersion | undefined,
   now: number,
+  after?: string,
 ): RunPersistence {
   // Named for what the user asked last (an exchange that ends with a tool's result is still about that).
   const asked = messages.findLast((message) => message.role === "user");
-  const conversation: Conversation = {
-    id: conversationId,
-    userId,
-    title: conversationTitle(asked?.content || (asked?.images?.length ? "Image" : "")),
-    botId: bot?.botId ?? null,
-    botVersion: bot?.version ?? null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const conversation: Conversation | undefined =
+    after === undefined
+      ? {
+          id: conversationId,
+          userId,
+          title: conversationTitle(asked?.content || (asked?.images?.length ? "Image" : "")),
+          botId: bot?.botId ?? null,
+          botVersion: bot?.version ?? null,
+          createdAt: now,
+          updatedAt: now,
+        }
+      : undefined;
   const chain: Message[] = [];
   const files: { file: StoredFile; bytes: Uint8Array }[] = [];
   const attachments: { messageId: string; fileIds: string[] }[] = [];
   messages.forEach((message, index) => {
-    const parentId = chain.at(-1)?.id ?? null;
+    const parentId = chain.at(-1)?.id ?? after ?? null;
     const stored = newMessage(
       conversationId,
       parentId,
@@ -490,5 +554,5 @@ function exchangeRows(
     if (inline.length > 0)
       attachments.push({ messageId: stored.id, fileIds: inline.map(({ file }) => file.id) });
   });
-  return { conversation, messages: chain, files, attachments };
+  return { ...(conversation && { conversation }), messages: chain, files, attachments };
 }

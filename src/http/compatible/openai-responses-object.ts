@@ -1,10 +1,11 @@
 /** OpenAI's Response object and its output items, made from a Parley run: what /v1/responses answers and streams. */
+
+import type { Run } from "../../core/run.js";
 import type { FinishReason, Usage } from "../../core/run-event.js";
 import type { ToolCall } from "../../core/tool-call.js";
-import type { LiveRun } from "../../runs/live-run.js";
 import type { ResponseEcho } from "./openai-responses-request.js";
 
-export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
+export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed" | "cancelled";
 type ItemStatus = "in_progress" | "completed" | "incomplete";
 
 export type OutputText = { type: "output_text"; text: string; annotations: []; logprobs: [] };
@@ -25,9 +26,19 @@ export type FunctionCallItem = {
 };
 export type OutputItem = MessageItem | FunctionCallItem;
 
+/** What a response is made from: the run that writes (or wrote) its reply. */
+export type ResponseRun = Pick<Run, "id" | "createdAt" | "model">;
+
+const RESPONSE_ID_PREFIX = "resp_";
+
 /** The run's id in each id, so that a response can be found among Parley's runs. */
-export function responseIdOf(live: LiveRun): string {
-  return `resp_${live.id}`;
+export function responseIdOf(run: Pick<Run, "id">): string {
+  return `${RESPONSE_ID_PREFIX}${run.id}`;
+}
+
+/** The id of the run a response id names; undefined for an id that is not a response's. */
+export function runIdOfResponse(responseId: string): string | undefined {
+  return responseId.startsWith(RESPONSE_ID_PREFIX) ? responseId.slice(RESPONSE_ID_PREFIX.length) : undefined;
 }
 
 export function outputText(text: string): OutputText {
@@ -36,14 +47,14 @@ export function outputText(text: string): OutputText {
 
 /** `outputIndex` keeps the ids of a reply's messages apart, in the rare reply with text after a tool call. */
 export function messageItem(
-  live: LiveRun,
+  run: ResponseRun,
   text: string | undefined,
   status: ItemStatus,
   outputIndex = 0,
 ): MessageItem {
   return {
     type: "message",
-    id: outputIndex === 0 ? `msg_${live.id}` : `msg_${live.id}_${outputIndex}`,
+    id: outputIndex === 0 ? `msg_${run.id}` : `msg_${run.id}_${outputIndex}`,
     status,
     role: "assistant",
     content: text === undefined ? [] : [outputText(text)],
@@ -52,14 +63,14 @@ export function messageItem(
 
 /** `call_id` is the call's own id, the one its result answers; `id` is the output item's. */
 export function functionCallItem(
-  live: LiveRun,
+  run: ResponseRun,
   index: number,
   call: ToolCall,
   status: ItemStatus,
 ): FunctionCallItem {
   return {
     type: "function_call",
-    id: `fc_${live.id}_${index}`,
+    id: `fc_${run.id}_${index}`,
     status,
     call_id: call.id,
     name: call.name,
@@ -88,27 +99,28 @@ export function responseUsage(usage: Usage) {
 }
 
 export function responseObject(
-  live: LiveRun,
+  run: ResponseRun,
   echo: ResponseEcho,
   state: {
     status: ResponseStatus;
     output: OutputItem[];
     usage?: Usage;
     error?: { code: string; message: string };
+    /** When the reply ended, for a response read back after it: now, for one answered now. */
+    endedAt?: number;
   },
 ) {
   return {
-    id: responseIdOf(live),
+    id: responseIdOf(run),
     object: "response",
-    created_at: Math.floor(live.record.createdAt / 1000),
+    created_at: Math.floor(run.createdAt / 1000),
     status: state.status,
-    ...(state.status === "completed" && { completed_at: Math.floor(Date.now() / 1000) }),
+    ...(state.status === "completed" && { completed_at: Math.floor((state.endedAt ?? Date.now()) / 1000) }),
     background: false,
     error: state.error ?? null,
     incomplete_details: state.status === "incomplete" ? { reason: "max_output_tokens" } : null,
-    model: live.record.model,
+    model: run.model,
     output: state.output,
-    previous_response_id: null,
     service_tier: "default",
     ...echo,
     usage: state.usage ? responseUsage(state.usage) : null,
@@ -117,12 +129,12 @@ export function responseObject(
 
 /** A finished reply's output: its text as a message (left out when the reply is only tool calls), then each call. */
 export function outputOf(
-  live: LiveRun,
+  run: ResponseRun,
   reply: { text: string; toolCalls: ToolCall[]; finishReason: FinishReason },
 ) {
   const status = statusOf(reply.finishReason) === "incomplete" ? "incomplete" : "completed";
   return [
-    ...(reply.text !== "" || reply.toolCalls.length === 0 ? [messageItem(live, reply.text, status)] : []),
-    ...reply.toolCalls.map((call, index) => functionCallItem(live, index, call, "completed")),
+    ...(reply.text !== "" || reply.toolCalls.length === 0 ? [messageItem(run, reply.text, status)] : []),
+    ...reply.toolCalls.map((call, index) => functionCallItem(run, index, call, "completed")),
   ];
 }

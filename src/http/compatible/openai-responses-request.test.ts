@@ -144,7 +144,7 @@ describe("parseOpenAIResponsesRequest", () => {
 
   it("refuses by name what needs state on the server or gives more than Parley does, and takes their defaults", () => {
     const refusals: [Record<string, unknown>, RegExp][] = [
-      [{ previous_response_id: "resp_1" }, /`previous_response_id`/],
+      [{ previous_response_id: "" }, /`previous_response_id`/],
       [{ conversation: { id: "conv_1" } }, /`conversation`/],
       [{ background: true }, /`background`/],
       [{ include: ["message.output_text.logprobs"] }, /`include\.0`/],
@@ -200,5 +200,31 @@ describe("parseOpenAIResponsesRequest", () => {
     });
     expect(defaults.call).toEqual({ toolChoice: "none" });
     expect(defaults.echo).toMatchObject({ metadata: { a: "b" }, user: "someone", truncation: "disabled" });
+  });
+
+  it("takes previous_response_id, and checks a function_call_output against the previous response's turns once they are read", () => {
+    const request = parseOpenAIResponsesRequest({
+      model: "m",
+      previous_response_id: "resp_run_1",
+      input: [{ type: "function_call_output", call_id: "call_1", output: "18°C" }],
+    });
+    expect(request.previousResponseId).toBe("resp_run_1");
+    expect(request.echo.previous_response_id).toBe("resp_run_1");
+    expect(request.messages).toEqual([{ role: "tool", content: "18°C", toolCallId: "call_1" }]);
+    const earlier = [
+      { role: "user" as const, content: "Weather?" },
+      { role: "assistant" as const, content: "", toolCalls: [{ id: "call_1", name: "w", arguments: "{}" }] },
+    ];
+    expect(() => request.checkToolResults(earlier)).not.toThrow();
+    expect(() => request.checkToolResults(earlier.slice(0, 1))).toThrow(
+      /`input\.0\.call_id`: this tool result answers "call_1", which no earlier assistant message called/,
+    );
+    // Without a previous response, the input alone must hold the call.
+    expect(() =>
+      parseOpenAIResponsesRequest({
+        model: "m",
+        input: [{ type: "function_call_output", call_id: "call_1", output: "18°C" }],
+      }),
+    ).toThrow(/`input\.0\.call_id`/);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * Validates an OpenAI Responses API request body into Parley's terms: the stateless part of that API, where the
- * client sends the whole conversation in `input` each time (as `store: false` clients such as Codex do).
+ * Validates an OpenAI Responses API request body into Parley's terms. The client sends the conversation in `input`
+ * (as `store: false` clients such as Codex do), or the turns after a stored response it names in
+ * `previous_response_id`: Parley keeps each stored exchange as a conversation, and a response is the reply of one.
  */
 import { z } from "zod";
 import type { ToolChoice } from "../../core/tool-call.js";
 import { imageFromUrl } from "../../files/inline-image.js";
 import {
   type ChatImage,
+  type ChatPrompt,
   type ChatPromptMessage,
   REASONING_EFFORTS,
   type ResponseFormat,
@@ -23,7 +25,7 @@ import { functionDefinitionFields, toToolDefinition } from "./openai-function-de
 import { jsonSchemaFormatFields, toJsonSchemaFormat } from "./openai-json-schema-format.js";
 
 const NO_STATE =
-  "Parley keeps no responses on the server: send the whole conversation in `input` (with `store: false`, as Codex does)";
+  "Parley keeps no conversation objects or items apart from its responses: send the conversation in `input`, or name the response it follows in `previous_response_id`";
 
 const textPart = z.object({ type: z.enum(["input_text", "output_text"]), text: z.string() });
 /** An assistant's refusal, sent back as the turn it was: its text is what the model said. */
@@ -120,7 +122,6 @@ const textFormat = z.discriminatedUnion(
  * harmless values (none, false) pass, as clients send those by default.
  */
 const refused = {
-  previous_response_id: z.null(NO_STATE).optional(),
   conversation: z.null(NO_STATE).optional(),
   prompt: z.null("Parley keeps no prompt templates: send the instructions and input themselves").optional(),
   background: z
@@ -146,6 +147,7 @@ const refused = {
 const body = z.object({
   ...refused,
   model: z.string().min(1),
+  previous_response_id: z.string().min(1).nullish(),
   // A string is one user message; read as that item, a list's errors keep their paths (`input.2.role`).
   input: z.preprocess(
     (input) => (typeof input === "string" ? [{ type: "message", role: "user", content: input }] : input),
@@ -187,6 +189,7 @@ type ResponsesBody = z.infer<typeof body>;
 
 /** What the Response object repeats of the request, as OpenAI's does (SDKs and tools read these back). */
 export type ResponseEcho = {
+  previous_response_id: string | null;
   instructions: string | null;
   tools: {
     type: "function";
@@ -208,12 +211,29 @@ export type ResponseEcho = {
   user?: string;
 };
 
-export type OpenAIResponsesRequest = CompatibleRequest & { echo: ResponseEcho };
+export type OpenAIResponsesRequest = CompatibleRequest & {
+  echo: ResponseEcho;
+  /** The stored response the request follows: its conversation up to that reply comes before `messages`. */
+  previousResponseId?: string;
+  /**
+   * Checks that each function_call_output answers a call made before it: in `input`, or in `earlier`, the turns the
+   * previous response ended (they come first).
+   */
+  checkToolResults(earlier?: ChatPrompt): void;
+};
 
 export function parseOpenAIResponsesRequest(input: unknown): OpenAIResponsesRequest {
   const request = parseInput(body, input);
   const { messages, itemOf } = toPrompt(request);
-  checkToolResults(messages, (index) => `\`input.${itemOf[index]}.call_id\``);
+  const previousResponseId = request.previous_response_id ?? undefined;
+  const checkResults = (earlier: ChatPrompt = []) =>
+    checkToolResults([...earlier, ...messages], (index) =>
+      index < earlier.length
+        ? "The previous response's conversation"
+        : `\`input.${itemOf[index - earlier.length]}.call_id\``,
+    );
+  // The results of the previous response's calls can be checked only once it is read.
+  if (previousResponseId === undefined) checkResults();
   const tools = request.tools?.map(toToolDefinition);
   const responseFormat = request.text?.format && toResponseFormat(request.text.format);
   const call: RunCallOptions = {
@@ -235,7 +255,10 @@ export function parseOpenAIResponsesRequest(input: unknown): OpenAIResponsesRequ
     stream: request.stream === true,
     // Parley keeps the exchange as a conversation unless the caller opts out.
     store,
+    ...(previousResponseId !== undefined && { previousResponseId }),
+    checkToolResults: checkResults,
     echo: {
+      previous_response_id: previousResponseId ?? null,
       instructions: request.instructions ?? null,
       tools: (request.tools ?? []).map((tool) => ({
         type: "function",

@@ -1,8 +1,10 @@
 /**
- * POST /v1/responses: Parley's models and runs in the format of OpenAI's Responses API (what Codex and the Agents
- * SDK speak), stateless: each request carries its whole conversation, and no response is kept to be referred to.
+ * OpenAI's Responses API (what Codex and the Agents SDK speak) on Parley's models and runs. POST /v1/responses answers
+ * a conversation sent whole, or the turns after a stored response (`previous_response_id`); GET /v1/responses/:id
+ * reads a response back: a stored one, or one still being written.
  */
 import type { FastifyInstance } from "fastify";
+import { BadRequestError } from "../../core/app-error.js";
 import { principalOf } from "../auth/request-principal.js";
 import { SseWriter } from "../sse-writer.js";
 import { handleOpenAIError, openAIErrorBody, sendRunError } from "./compatible-error.js";
@@ -15,6 +17,7 @@ import {
 import { outputOf, responseObject, statusOf } from "./openai-responses-object.js";
 import { parseOpenAIResponsesRequest } from "./openai-responses-request.js";
 import { streamResponseEvents } from "./openai-responses-stream.js";
+import { earlierThreadOf, storedResponse } from "./openai-stored-response.js";
 import { type CompatibleRouteDeps, startCompatibleExchange } from "./start-compatible-exchange.js";
 
 export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: CompatibleRouteDeps) {
@@ -23,7 +26,13 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
     scope.post("/v1/responses", async (request, reply) => {
       const exchange = parseOpenAIResponsesRequest(request.body);
       const principal = principalOf(request);
-      const live = await startCompatibleExchange(deps, principal, exchange);
+      const { previousResponseId } = exchange;
+      const earlier =
+        previousResponseId === undefined
+          ? undefined
+          : await earlierThreadOf(deps.runs, previousResponseId, principal.userId);
+      if (earlier) exchange.checkToolResults(earlier.prompt);
+      const live = await startCompatibleExchange(deps, principal, { ...exchange, earlier });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (exchange.stream) {
         const failure = await failureBeforeAnswer(live, leave, FIRST_ANSWER_WAIT_MS);
@@ -39,11 +48,20 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
       }
       const outcome = await finishedRun(live, leave);
       if (!outcome.ok) return sendRunError(reply, outcome.error, openAIErrorBody);
-      return responseObject(live, exchange.echo, {
+      return responseObject(live.record, exchange.echo, {
         status: statusOf(outcome.finishReason),
-        output: outputOf(live, outcome),
+        output: outputOf(live.record, outcome),
         usage: outcome.usage,
       });
+    });
+    scope.get("/v1/responses/:id", async (request) => {
+      const { id } = request.params as { id: string };
+      if ((request.query as Record<string, unknown>).stream === "true") {
+        throw new BadRequestError(
+          "`stream`: Parley does not stream a response again; read it whole, or follow its run's events at /api/runs/:id/events.",
+        );
+      }
+      return storedResponse(deps, id, principalOf(request).userId);
     });
   });
 }

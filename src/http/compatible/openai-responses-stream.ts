@@ -64,7 +64,7 @@ export async function streamResponseEvents(
   // the writer's coalescing window, and the first text would wait for that window to close.
   const openMessage = () => {
     closeCall();
-    const item = messageItem(live, undefined, "in_progress", output.length);
+    const item = messageItem(live.record, undefined, "in_progress", output.length);
     output.push(item);
     send("response.output_item.added", { output_index: at(item), item }, { withNext: true });
     send(
@@ -82,7 +82,7 @@ export async function streamResponseEvents(
       0,
       (event) => {
         if (event.event === "run.start") {
-          const response = responseObject(live, echo, { status: "in_progress", output: [] });
+          const response = responseObject(live.record, echo, { status: "in_progress", output: [] });
           send("response.created", { response });
           // The opening events go out at once, so the first token after them is not held back.
           return send("response.in_progress", { response }, { immediate: true });
@@ -102,7 +102,7 @@ export async function streamResponseEvents(
           closeMessage();
           closeCall();
           const { index, id, name } = event.data;
-          const item = functionCallItem(live, index, { id, name, arguments: "" }, "in_progress");
+          const item = functionCallItem(live.record, index, { id, name, arguments: "" }, "in_progress");
           call = { item, index };
           output.push(item);
           return send("response.output_item.added", { output_index: at(item), item }, { withNext: true });
@@ -122,7 +122,7 @@ export async function streamResponseEvents(
           // Cut at the token limit, the message ends incomplete, as the response does.
           closeMessage(status);
           closeCall();
-          const response = responseObject(live, echo, { status, output, usage: event.data.usage });
+          const response = responseObject(live.record, echo, { status, output, usage: event.data.usage });
           return send(status === "completed" ? "response.completed" : "response.incomplete", { response });
         }
         if (event.event === "run.error") {
@@ -130,7 +130,7 @@ export async function streamResponseEvents(
           if (message) message.item.content = [outputText(message.text)];
           for (const item of output) if (item.status === "in_progress") item.status = "incomplete";
           const { code, message: text } = event.data;
-          const response = responseObject(live, echo, {
+          const response = responseObject(live.record, echo, {
             status: "failed",
             output,
             error: { code, message: text },

@@ -1,0 +1,175 @@
+/**
+ * The responses Parley keeps: the reply of each stored exchange, read back by its id (GET /v1/responses/:id), and
+ * gone on from by a request that names it in `previous_response_id`. A response's id names the run that wrote its
+ * reply, so any stored reply of the user (one written in the web app too) is a response.
+ */
+import { BadRequestError, NotFoundError } from "../../core/app-error.js";
+import type { Message } from "../../core/message.js";
+import type { ParleyStore } from "../../core/parley-store.js";
+import type { Run } from "../../core/run.js";
+import type { FinishReason, Usage } from "../../core/run-event.js";
+import type { ToolCall } from "../../core/tool-call.js";
+import type { LiveRun } from "../../runs/live-run.js";
+import type { EarlierThread, RunService } from "../../runs/run-service.js";
+import {
+  functionCallItem,
+  messageItem,
+  type ResponseStatus,
+  responseIdOf,
+  responseObject,
+  runIdOfResponse,
+  statusOf,
+} from "./openai-responses-object.js";
+import type { ResponseEcho } from "./openai-responses-request.js";
+
+/** The thread the user's stored response `responseId` ended; a 400 naming the field when there is none to go on from. */
+export async function earlierThreadOf(
+  runs: RunService,
+  responseId: string,
+  userId: string,
+): Promise<EarlierThread> {
+  const runId = runIdOfResponse(responseId);
+  try {
+    if (runId === undefined) throw new NotFoundError("Run", responseId);
+    return await runs.earlierThread(runId, userId);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    throw new BadRequestError(
+      `\`previous_response_id\`: there is no stored response ${JSON.stringify(responseId)} of yours to go on from (a response made with \`store: false\` is not kept).`,
+      { code: "previous_response_not_found" },
+    );
+  }
+}
+
+/**
+ * What a response read back repeats of its request. Parley keeps the exchange, not the request's settings: its
+ * instructions (the exchange's system messages) and the response it went on from are found again; the rest are the
+ * API's defaults.
+ */
+const REQUEST_DEFAULTS: Omit<ResponseEcho, "previous_response_id" | "instructions"> = {
+  tools: [],
+  tool_choice: "auto",
+  parallel_tool_calls: true,
+  temperature: null,
+  top_p: null,
+  max_output_tokens: null,
+  store: true,
+  metadata: {},
+  text: { format: { type: "text" } },
+  reasoning: { effort: null, summary: null },
+  truncation: "disabled",
+};
+
+/** A reply as far as it has been written: from the run itself while it is live here, else from its stored message. */
+type Reply = {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason?: FinishReason;
+  usage?: Usage;
+  error?: { code: string; message: string };
+};
+
+/** The user's response `responseId` as the Responses API shows it: finished, or in progress while its run goes on. */
+export async function storedResponse(
+  deps: { store: ParleyStore; runs: RunService },
+  responseId: string,
+  userId: string,
+) {
+  const runId = runIdOfResponse(responseId);
+  const run =
+    runId === undefined ? undefined : await deps.runs.getRun(runId, userId).catch(notFoundAsUndefined);
+  // An exchange that was not stored is a response only while its run is live here.
+  const live = run && deps.runs.live(run.id);
+  const messages = run ? await deps.store.messages.listByConversation(run.conversationId) : [];
+  const stored = messages.find((message) => message.id === run?.assistantMessageId);
+  if (!run || (!live && !stored)) throw new NotFoundError("Response", responseId);
+
+  const reply = live ? liveReplyOf(live) : replyOf(stored as Message);
+  const status = responseStatusOf(run, reply);
+  const itemStatus = status === "completed" || status === "in_progress" ? status : "incomplete";
+  const output = [
+    ...(reply.text !== "" || (reply.toolCalls.length === 0 && status !== "in_progress")
+      ? [messageItem(run, reply.text, itemStatus)]
+      : []),
+    ...reply.toolCalls.map((call, index) => functionCallItem(run, index, call, "completed")),
+  ];
+  const exchange = exchangeOf(messages, run.userMessageId);
+  const instructions = exchange.messages
+    .filter((message) => message.role === "system")
+    .map((message) => message.content);
+  return responseObject(
+    run,
+    {
+      ...REQUEST_DEFAULTS,
+      previous_response_id: exchange.earlierRunId ? responseIdOf({ id: exchange.earlierRunId }) : null,
+      instructions: instructions.length > 0 ? instructions.join("\n\n") : null,
+    },
+    {
+      status,
+      output,
+      ...(reply.usage && { usage: reply.usage }),
+      ...(status === "failed" && { error: reply.error ?? INTERRUPTED }),
+      ...(run.endedAt !== null && { endedAt: run.endedAt }),
+    },
+  );
+}
+
+const INTERRUPTED = {
+  code: "interrupted",
+  message: "The server stopped while it wrote this reply; the text written before that is kept.",
+};
+
+function notFoundAsUndefined(error: unknown): undefined {
+  if (error instanceof NotFoundError) return undefined;
+  throw error;
+}
+
+function liveReplyOf(live: LiveRun): Reply {
+  const [end] = live.dataOf("run.end");
+  const [error] = live.dataOf("run.error");
+  return {
+    text: live.text,
+    toolCalls: live.toolCalls,
+    ...(end && { finishReason: end.finishReason, usage: end.usage }),
+    ...(error && { error: { code: error.code, message: error.message } }),
+  };
+}
+
+function replyOf(message: Message): Reply {
+  return {
+    text: message.content,
+    toolCalls: message.toolCalls ?? [],
+    ...(message.finishReason !== null && { finishReason: message.finishReason }),
+    ...(message.usage !== null && { usage: message.usage }),
+    ...(message.error !== null && { error: message.error }),
+  };
+}
+
+/** A reply stopped before its end was cancelled; one the server died under failed. */
+function responseStatusOf(run: Run, reply: Reply): ResponseStatus {
+  if (run.status === "running") return "in_progress";
+  if (run.status === "stopped") return "cancelled";
+  if (run.status === "failed" || run.status === "interrupted") return "failed";
+  return statusOf(reply.finishReason ?? "stop");
+}
+
+/**
+ * The messages of the exchange that ends with `lastId`, oldest first: those after the reply before them (or from the
+ * conversation's start); and the run that wrote that reply, if a run did (not an assistant turn a client sent).
+ */
+function exchangeOf(
+  messages: readonly Message[],
+  lastId: string,
+): { messages: Message[]; earlierRunId?: string } {
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  const exchange: Message[] = [];
+  // Bounded by the conversation's size: a tree has no cycle, and a damaged one must not hang the request.
+  for (let message = byId.get(lastId); message && exchange.length < messages.length; ) {
+    if (message.role === "assistant" && message.runId !== null) {
+      return { messages: exchange, earlierRunId: message.runId };
+    }
+    exchange.unshift(message);
+    message = message.parentId === null ? undefined : byId.get(message.parentId);
+  }
+  return { messages: exchange };
+}

@@ -1,0 +1,320 @@
+/**
+ * The responses Parley keeps, through the official openai client on a real `parley serve` with accounts and a fake
+ * upstream: a request that names a stored response in `previous_response_id` is answered after that response's
+ * conversation and stored in it; `responses.retrieve` reads a response back, finished or still being written; and
+ * a response that is not the user's, or was not stored, is neither read nor gone on from.
+ */
+import OpenAI from "openai";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Client, callAs } from "./support/call-as.js";
+import { type FaultUpstream, TOOL_CALL_ARGUMENTS } from "./support/fault-upstream.js";
+import type { ParleyProcess } from "./support/parley-process.js";
+import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { startRemoteParley } from "./support/remote-parley.js";
+import { waitUntil } from "./support/wait-until.js";
+
+let upstream: FaultUpstream;
+let parley: ParleyProcess;
+let key: string;
+let openai: OpenAI;
+/** Another user's client. */
+let bob: OpenAI;
+
+beforeAll(async () => {
+  const served = await startRemoteParley(
+    (upstream) => ({
+      providers: [
+        openAIProvider("openai", upstream, [
+          // Its reply is the last user message: it shows which turn each request ended with.
+          faultModel("gpt-echo", "echo@gpt"),
+          faultModel("gpt-tools", "tools@gpt"),
+          // 200 one-character deltas, 10 ms apart: a reply to read while it is written.
+          faultModel("gpt-slow", "slow@gpt"),
+        ]),
+        anthropicProvider("anthropic", upstream, [faultModel("claude-tools", "tools@claude")]),
+      ],
+    }),
+    { parley: { accounts: true, waitForModels: false } },
+  );
+  ({ parley, upstream } = served);
+  const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split(";")[0] as string;
+  const setup = await callAs(parley, {}, "/api/auth/setup", {
+    body: { email: "admin@example.com", password: "admin-password" },
+  });
+  const admin: Client = { cookie: cookieOf(setup) };
+  await callAs(parley, admin, "/api/users", { body: { email: "bob@example.com", password: "bob-password" } });
+  const login = await callAs(parley, {}, "/api/auth/login", {
+    body: { email: "bob@example.com", password: "bob-password" },
+  });
+  const keyOf = async (client: Client) =>
+    ((await (await callAs(parley, client, "/api/keys", { body: { name: "k" } })).json()) as { key: string })
+      .key;
+  key = await keyOf(admin);
+  openai = new OpenAI({ apiKey: key, baseURL: `${parley.url}/v1`, maxRetries: 0 });
+  bob = new OpenAI({
+    apiKey: await keyOf({ cookie: cookieOf(login) }),
+    baseURL: `${parley.url}/v1`,
+    maxRetries: 0,
+  });
+  return served.stop;
+});
+
+type StoredMessage = {
+  id: string;
+  parentId: string | null;
+  role: string;
+  content: string;
+  runId: string | null;
+  toolCalls?: { id: string }[];
+  toolCallId?: string;
+};
+
+async function conversationsOf(client: Client) {
+  const listed = await callAs(parley, client, "/api/conversations");
+  return ((await listed.json()) as { conversations: { id: string; title: string }[] }).conversations;
+}
+
+async function messagesOf(conversationId: string): Promise<StoredMessage[]> {
+  const read = await callAs(parley, { key }, `/api/conversations/${conversationId}`);
+  return ((await read.json()) as { messages: StoredMessage[] }).messages;
+}
+
+const runIdOf = (response: { id: string }) => response.id.replace(/^resp_/, "");
+
+const weather: OpenAI.Responses.FunctionTool = {
+  type: "function",
+  name: "get_weather",
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  strict: false,
+};
+
+describe("going on from a stored response with previous_response_id", () => {
+  it("sends the model the earlier turns without their instructions, and stores the turns after that reply in its conversation", async () => {
+    const first = await openai.responses.create({
+      model: "gpt-echo",
+      instructions: "Be brief.",
+      input: "Otters hold hands while they sleep",
+    });
+    expect(first.output_text).toBe("Otters hold hands while they sleep");
+    const second = await openai.responses.create({
+      model: "gpt-echo",
+      previous_response_id: first.id,
+      instructions: "Be kind.",
+      input: "Do sea otters use tools",
+    });
+    expect(second.output_text).toBe("Do sea otters use tools");
+    expect(second.previous_response_id).toBe(first.id);
+    expect(second.instructions).toBe("Be kind.");
+    // The earlier instructions stay with the earlier response, as the Responses API has it.
+    expect(upstream.requestsFor("echo@gpt").at(-1)).toMatchObject({
+      system: "Be kind.",
+      turns: [
+        { role: "user", content: "Otters hold hands while they sleep" },
+        { role: "assistant", content: "Otters hold hands while they sleep" },
+        { role: "user", content: "Do sea otters use tools" },
+      ],
+    });
+
+    // Streamed, a third turn goes on from the second: every earlier turn is sent.
+    const third = await openai.responses
+      .stream({ model: "gpt-echo", previous_response_id: second.id, input: "Where do otters live" })
+      .finalResponse();
+    // A streamed response has no output_text, which the client adds to what `create` returns.
+    expect(third.output).toMatchObject([{ type: "message", content: [{ text: "Where do otters live" }] }]);
+    expect(third.previous_response_id).toBe(second.id);
+    const sent = upstream.requestsFor("echo@gpt").at(-1);
+    expect(sent?.system).toBe("");
+    expect(sent?.turns.map((turn) => turn.content)).toEqual([
+      "Otters hold hands while they sleep",
+      "Otters hold hands while they sleep",
+      "Do sea otters use tools",
+      "Do sea otters use tools",
+      "Where do otters live",
+    ]);
+
+    // One conversation: each exchange hangs from the reply it went on from.
+    const conversation = (await conversationsOf({ key })).filter((listed) =>
+      listed.title.startsWith("Otters hold hands"),
+    );
+    expect(conversation).toHaveLength(1);
+    const messages = await messagesOf(conversation[0]?.id as string);
+    const byId = new Map(messages.map((message) => [message.id, message]));
+    const replyOf = (response: { id: string }) =>
+      messages.find((message) => message.runId === runIdOf(response)) as StoredMessage;
+    const chainTo = (message: StoredMessage | undefined): string[] =>
+      message ? [...chainTo(byId.get(message.parentId ?? "")), `${message.role}: ${message.content}`] : [];
+    expect(chainTo(replyOf(third))).toEqual([
+      "system: Be brief.",
+      "user: Otters hold hands while they sleep",
+      "assistant: Otters hold hands while they sleep",
+      "system: Be kind.",
+      "user: Do sea otters use tools",
+      "assistant: Do sea otters use tools",
+      "user: Where do otters live",
+      "assistant: Where do otters live",
+    ]);
+  });
+
+  for (const model of ["gpt-tools", "claude-tools"]) {
+    it(`answers a function_call_output sent alone after ${model}'s response that made the call`, async () => {
+      const first = await openai.responses.create({
+        model,
+        input: `Weather in Oslo, asked of ${model}?`,
+        tools: [weather],
+        parallel_tool_calls: false,
+      });
+      const call = first.output.find(
+        (item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === "function_call",
+      );
+      expect(call).toMatchObject({ name: "get_weather", arguments: TOOL_CALL_ARGUMENTS });
+      const second = await openai.responses.create({
+        model,
+        previous_response_id: first.id,
+        input: [{ type: "function_call_output", call_id: call?.call_id as string, output: "-3°C and snow" }],
+        tools: [weather],
+      });
+      expect(second.output_text).toBe("The tool said: -3°C and snow");
+      const sent = upstream.requestsFor(model === "gpt-tools" ? "tools@gpt" : "tools@claude").at(-1);
+      expect(sent?.turns.map((turn) => turn.role)).toEqual(["user", "assistant", "tool"]);
+      expect(sent?.turns[1]?.toolCalls).toMatchObject([{ id: call?.call_id, name: "get_weather" }]);
+      expect(sent?.turns[2]).toMatchObject({ toolCallId: call?.call_id, content: "-3°C and snow" });
+    });
+  }
+
+  it("refuses a function_call_output that answers no call of the previous response or the input, calling no model", async () => {
+    const first = await openai.responses.create({ model: "gpt-echo", input: "A question with no call" });
+    const before = upstream.requests.length;
+    const refused = await openai.responses
+      .create({
+        model: "gpt-tools",
+        previous_response_id: first.id,
+        input: [{ type: "function_call_output", call_id: "call_nowhere", output: "?" }],
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as Error).message).toContain("`input.0.call_id`");
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("refuses a previous_response_id that names no stored response of the user's with a 400 previous_response_not_found, calling no model", async () => {
+    const bobs = await bob.responses.create({ model: "gpt-echo", input: "Bob's own question" });
+    const unstored = await openai.responses.create({ model: "gpt-echo", input: "Not kept", store: false });
+    const before = upstream.requests.length;
+    for (const previous of [bobs.id, unstored.id, "resp_run_unknown", "not-a-response-id"]) {
+      const refused = await openai.responses
+        .create({ model: "gpt-echo", previous_response_id: previous, input: "Go on" })
+        .catch((error: unknown) => error);
+      expect(refused, previous).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).code).toBe("previous_response_not_found");
+      expect((refused as Error).message).toContain(previous);
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("keeps nothing new when the request goes on from a stored response with store: false", async () => {
+    const first = await openai.responses.create({ model: "gpt-echo", input: "Kept, then gone on from" });
+    const conversation = (await conversationsOf({ key })).find(
+      (listed) => listed.title === "Kept, then gone on from",
+    );
+    const second = await openai.responses.create({
+      model: "gpt-echo",
+      previous_response_id: first.id,
+      input: "Not kept at all",
+      store: false,
+    });
+    expect(second.output_text).toBe("Not kept at all");
+    expect((await messagesOf(conversation?.id as string)).map((message) => message.content)).toEqual([
+      "Kept, then gone on from",
+      "Kept, then gone on from",
+    ]);
+  });
+});
+
+describe("reading a response back with responses.retrieve", () => {
+  it("reads back a stored response as it was made: id, status, output, usage, model, instructions and previous_response_id", async () => {
+    const first = await openai.responses.create({
+      model: "gpt-echo",
+      instructions: "Answer plainly.",
+      input: "Read me back later",
+    });
+    const second = await openai.responses.create({
+      model: "gpt-echo",
+      previous_response_id: first.id,
+      input: "And me too",
+    });
+    const read = await openai.responses.retrieve(second.id);
+    expect(read).toMatchObject({
+      id: second.id,
+      object: "response",
+      status: "completed",
+      model: "gpt-echo",
+      output_text: "And me too",
+      previous_response_id: first.id,
+      instructions: null,
+      usage: second.usage,
+      error: null,
+      created_at: second.created_at,
+    });
+    expect(read.output).toEqual(second.output);
+    expect((await openai.responses.retrieve(first.id)).instructions).toBe("Answer plainly.");
+  });
+
+  it("reads back a response that called a function with its function_call item", async () => {
+    const made = await openai.responses.create({
+      model: "gpt-tools",
+      input: "Weather in Lima?",
+      tools: [weather],
+      tool_choice: "required",
+    });
+    const read = await openai.responses.retrieve(made.id);
+    expect(read.output).toEqual(made.output);
+    expect(read.output.map((item) => item.type)).toEqual(["function_call"]);
+  });
+
+  it("reads a response still being written as in_progress with its text so far, and once stopped as cancelled", async () => {
+    const stream = openai.responses.stream({ model: "gpt-slow", input: "Write slowly" });
+    let id = "";
+    let written = "";
+    stream.on("response.created", (event) => {
+      id = event.response.id;
+    });
+    stream.on("response.output_text.delta", (event) => {
+      written += event.delta;
+    });
+    await waitUntil(() => written.length >= 5, { timeoutMs: 5_000, what: "five characters streamed" });
+    const writing = await openai.responses.retrieve(id);
+    expect(writing.status).toBe("in_progress");
+    expect(writing.output_text.length).toBeGreaterThanOrEqual(5);
+    expect(writing.usage).toBeNull();
+
+    const stopped = await callAs(parley, { key }, `/api/runs/${runIdOf({ id })}/stop`, { body: {} });
+    expect(stopped.status).toBe(200);
+    await stream.done().catch(() => undefined);
+    const read = await openai.responses.retrieve(id);
+    expect(read.status).toBe("cancelled");
+    expect(read.output_text.length).toBeGreaterThanOrEqual(writing.output_text.length);
+    expect(read.output_text.length).toBeLessThan(200);
+  });
+
+  it("answers 404 in OpenAI's shape for another user's response, an unknown id, and a response made with store: false", async () => {
+    const bobs = await bob.responses.create({ model: "gpt-echo", input: "Bob's secret" });
+    const unstored = await openai.responses.create({ model: "gpt-echo", input: "Gone", store: false });
+    for (const id of [bobs.id, unstored.id, "resp_run_unknown", "chatcmpl-123"]) {
+      const missing = await openai.responses.retrieve(id).catch((error: unknown) => error);
+      expect(missing, id).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((missing as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+        type: "invalid_request_error",
+        code: "not_found",
+      });
+    }
+    // Bob reads his own.
+    expect((await bob.responses.retrieve(bobs.id)).output_text).toBe("Bob's secret");
+  });
+
+  it("refuses to stream a response again with a 400 naming stream", async () => {
+    const made = await openai.responses.create({ model: "gpt-echo", input: "Once is enough" });
+    const refused = await callAs(parley, { key }, `/v1/responses/${made.id}?stream=true`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("`stream`");
+  });
+});
