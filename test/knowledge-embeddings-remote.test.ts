@@ -1,7 +1,8 @@
 import path from "node:path";
 import Database from "better-sqlite3";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { sendMessage } from "./support/ask-parley.js";
+import { startEmbeddingsOutage } from "./support/embeddings-outage.js";
 import { type EmbeddingsUpstream, startEmbeddingsUpstream } from "./support/embeddings-upstream.js";
 import type { FaultUpstream } from "./support/fault-upstream.js";
 import { type ParleyProcess, sendJson, startParley } from "./support/parley-process.js";
@@ -14,7 +15,8 @@ import { waitUntil } from "./support/wait-until.js";
  * Knowledge embedded by a remote embedding model, through a running `parley serve`: a model of an OpenAI-compatible
  * provider marked `embedding: true` (a fake embedding server on real HTTP) is named in `knowledge.embeddingModel`;
  * chats go to a fake upstream whose `echo` model repeats the question, so the system prompt it was sent shows what
- * retrieval found. The server is restarted on the same data with another upstream model under the same id.
+ * retrieval found. The server is restarted on the same data with another upstream model under the same id, and
+ * with the embedding server behind an outage (embeddings-outage.ts) that fails its first requests.
  */
 let embeddingServer: EmbeddingsUpstream;
 let upstream: FaultUpstream;
@@ -28,8 +30,11 @@ const SENTENCES = [
   "Replicas live in three zones.",
 ];
 
-/** The config with `upstreamModel` as the fake embedding server's model behind the id `remote-embed`. */
-function configWith(upstreamModel: string): ConfigInput {
+/**
+ * The config with `upstreamModel` as the fake embedding server's model behind the id `remote-embed`, reached at
+ * `baseURL` (the server's own unless given).
+ */
+function configWith(upstreamModel: string, baseURL = embeddingServer.baseURL): ConfigInput {
   return {
     knowledge: { embeddingModel: "remote-embed" },
     providers: [
@@ -37,7 +42,7 @@ function configWith(upstreamModel: string): ConfigInput {
       {
         id: "embedder",
         type: "openai-compatible",
-        baseURL: embeddingServer.baseURL,
+        baseURL,
         apiKey: "upstream-key",
         models: [{ id: "remote-embed", upstreamModel, embedding: true }],
       },
@@ -60,12 +65,12 @@ beforeAll(async () => {
   };
 });
 
-/** Stops the server and starts another on its data, with `upstreamModel` behind `remote-embed`. */
-async function restartWith(upstreamModel: string): Promise<void> {
+/** Stops the server and starts another on its data, with `upstreamModel` behind `remote-embed` (at `baseURL`). */
+async function restartWith(upstreamModel: string, baseURL?: string): Promise<void> {
   await parley.stop();
   parley = await startParley({
     dataDir: parley.dataDir,
-    prepare: (dir) => writeRemoteConfig(dir, configWith(upstreamModel)),
+    prepare: (dir) => writeRemoteConfig(dir, configWith(upstreamModel, baseURL)),
   });
 }
 
@@ -171,5 +176,43 @@ describe("knowledge with a remote embedding model, through a running server", ()
       ["How long is a snapshot kept?"],
     ]);
     expect(embeddingRows()).toEqual([{ model: "remote-embed@shortens@knowledge-b", count: sentences }]);
+  });
+
+  it("embeds the sentences by itself, 5 s after the remote model answered 503, with no upload or restart to start it", async () => {
+    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
+      name: "Harbor through an outage",
+      instructions: "Answer from your knowledge.",
+      model: "echo",
+    });
+    const uploaded = await uploadKnowledge(parley, bot.id, [
+      { file: SENTENCES.join(" "), name: "handbook.txt", type: "text/plain" },
+    ]);
+    expect(uploaded.status).toBe(201);
+    const sentences = sentenceCount();
+
+    // Another upstream model, so that every sentence is to embed again, on a model that is down at first.
+    const outage = await startEmbeddingsOutage(embeddingServer.baseURL);
+    onTestFinished(() => outage.close());
+    outage.failNext(1, { status: 503 });
+    await restartWith("shortens@knowledge-outage", outage.baseURL);
+    await waitUntil(
+      () =>
+        embeddingRows().some(
+          (row) => row.model === "remote-embed@shortens@knowledge-outage" && row.count === sentences,
+        ),
+      {
+        timeoutMs: 30_000,
+        what: "every sentence embedded once the model is back",
+        logs: parley.logs,
+      },
+    );
+
+    expect(outage.arrivals[0]?.status).toBe(503);
+    expect(outage.arrivals.slice(1).every((arrival) => arrival.status === 200)).toBe(true);
+    // The production wait: the first after a failure is 5 s.
+    expect((outage.arrivals[1]?.at ?? 0) - (outage.arrivals[0]?.at ?? 0)).toBeGreaterThanOrEqual(4_990);
+    expect(parley.logs.join("\n")).toMatch(
+      /could not embed knowledge sentences with remote-embed \(0 embedded in this run\).*: trying again in 5 s/,
+    );
   });
 });

@@ -2,13 +2,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { type EmbeddingsOutage, startEmbeddingsOutage } from "../../test/support/embeddings-outage.js";
 import {
   type EmbeddingsUpstream,
   NATIVE_DIMENSIONS,
   startEmbeddingsUpstream,
 } from "../../test/support/embeddings-upstream.js";
 import { unusedPort } from "../../test/support/unused-port.js";
+import { waitUntil } from "../../test/support/wait-until.js";
 import { SINGLE_USER } from "../core/principal.js";
 import { type EngineServer, startEngine } from "../engine/engine-server.js";
 import { tinyModelShape, writeTinyModel } from "../engine/tiny-model.js";
@@ -19,6 +21,7 @@ import { useTemporaryStores } from "../store/test-support/use-temporary-stores.j
 import { BotService } from "./bot-service.js";
 import { KnowledgeEmbeddings, type KnowledgeLog, MAX_CUTS } from "./knowledge-embeddings.js";
 import { RETRIEVED_SENTENCES } from "./knowledge-prompt.js";
+import type { KnowledgeRetryConfig } from "./knowledge-retry-delays.js";
 import { hybridSearch, wordSearch } from "./knowledge-search.js";
 import { KnowledgeService } from "./knowledge-service.js";
 
@@ -72,7 +75,8 @@ function tinyEmbedder(baseURL: () => string | undefined = () => engine.baseURL):
   return new OpenAICompatibleEmbedder({ model: "tiny-embed", baseURL });
 }
 
-async function setUp(embedder: TextEmbedder = tinyEmbedder()) {
+/** `retry` left out, the waits after a failed run are the production ones: longer than any of these tests. */
+async function setUp(embedder: TextEmbedder = tinyEmbedder(), retry?: KnowledgeRetryConfig) {
   const databasePath = stores.databasePath();
   const store = await stores.open(databasePath);
   const { log, warnings } = recordingLog();
@@ -82,7 +86,10 @@ async function setUp(embedder: TextEmbedder = tinyEmbedder()) {
     // Small batches, so a document takes several requests.
     batchSize: 4,
     log,
+    ...(retry && { retry }),
   });
+  // No retry outlives its test (stopping twice is harmless).
+  onTestFinished(() => embeddings.stop());
   const bots = new BotService({ store });
   const knowledge = new KnowledgeService({ store, bots, embeddings });
   const bot = await bots.create(SINGLE_USER, { name: "Harbor operations" });
@@ -275,7 +282,7 @@ describe("knowledge with a remote model that refuses texts too long for it", () 
     expect((await search(bot.id, "When are backups taken?", 3))[0]?.text).toBe(SENTENCES[2]);
   });
 
-  it("blames no sentence when the model refuses every request: the run fails, marks nothing, and a later run tries again", async () => {
+  it("blames no sentence when the model refuses every request: the run fails, marks nothing, is not retried by itself, and a later run tries again", async () => {
     const model = "status-400@refuses-all";
     const { databasePath, embeddings, knowledge, bot, warnings } = await setUp(remoteEmbedder(model));
     await knowledge.add(SINGLE_USER, bot.id, {
@@ -290,6 +297,10 @@ describe("knowledge with a remote model that refuses texts too long for it", () 
     expect(warnings[0]?.message).toMatch(
       /could not embed knowledge sentences with remote-embed \(0 embedded/,
     );
+    // The refusal would come again however long the wait: only an upload or a restart tries again.
+    expect(warnings[0]?.message).toMatch(
+      /: not before the next upload or a restart, for remote-embed refuses the request itself$/,
+    );
     // Four sentences: the batch, its halves and their halves (7 requests), then one sentence's cuts.
     const asked = upstream.requestsFor(model).length;
     expect(asked).toBe(7 + MAX_CUTS);
@@ -298,5 +309,161 @@ describe("knowledge with a remote model that refuses texts too long for it", () 
     await embeddings.idle();
     expect(upstream.requestsFor(model)).toHaveLength(2 * asked);
     expect(warnings).toHaveLength(2);
+  });
+});
+
+describe("knowledge with a remote model that is down or rate-limited for a while", () => {
+  let upstream: EmbeddingsUpstream;
+  let outage: EmbeddingsOutage;
+  beforeAll(async () => {
+    upstream = await startEmbeddingsUpstream();
+    return () => upstream.close();
+  });
+  beforeEach(async () => {
+    outage = await startEmbeddingsOutage(upstream.baseURL);
+    return () => outage.close();
+  });
+
+  /** A remote model as remote-embedding-models.ts makes one, reached through the outage. */
+  function remoteEmbedder(): TextEmbedder {
+    return new RoundRobinEmbedder([
+      new OpenAICompatibleEmbedder({
+        model: "remote-embed",
+        upstreamModel: "shortens@outage",
+        baseURL: outage.baseURL,
+        supportsTruncate: false,
+      }),
+    ]);
+  }
+
+  /** Six sentences: two requests of four and two once the model answers. */
+  async function upload(knowledge: KnowledgeService, botId: string, title = "Handbook") {
+    return knowledge.add(SINGLE_USER, botId, { title, content: HANDBOOK, mediaType: "text/plain" });
+  }
+
+  function gapsBetweenArrivals(): number[] {
+    return outage.arrivals.slice(1).map((arrival, index) => arrival.at - (outage.arrivals[index]?.at ?? 0));
+  }
+
+  it("embeds the sentences by itself once a model that answered 503 recovers, without another upload", async () => {
+    outage.failNext(2, { status: 503 });
+    const { databasePath, embeddings, knowledge, bot, warnings } = await setUp(remoteEmbedder(), {
+      firstDelayMs: 50,
+      maxDelayMs: 1_000,
+    });
+    await upload(knowledge, bot.id);
+
+    await waitUntil(() => embeddingRows(databasePath).length === 6, {
+      timeoutMs: 10_000,
+      what: "every sentence embedded once the model is back",
+    });
+    await embeddings.idle();
+    expect(outage.arrivals.map((arrival) => arrival.status)).toEqual([503, 503, 200, 200]);
+    // One warning per failed run, saying when the next one comes.
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      expect.stringMatching(
+        /^could not embed knowledge sentences with remote-embed .*: trying again in 50 ms$/,
+      ),
+      expect.stringMatching(
+        /^could not embed knowledge sentences with remote-embed .*: trying again in 100 ms$/,
+      ),
+    ]);
+    expect(warnings[0]?.error).toMatchObject({ statusCode: 503 });
+  });
+
+  it("waits the Retry-After of a model that rate-limits it before trying again, then embeds", async () => {
+    outage.failNext(1, { status: 429, retryAfter: "1" });
+    const { databasePath, knowledge, bot, warnings } = await setUp(remoteEmbedder(), {
+      firstDelayMs: 50,
+      maxDelayMs: 5_000,
+    });
+    await upload(knowledge, bot.id);
+
+    await waitUntil(() => embeddingRows(databasePath).length === 6, {
+      timeoutMs: 10_000,
+      what: "every sentence embedded once the rate limit is over",
+    });
+    expect(outage.arrivals.map((arrival) => arrival.status)).toEqual([429, 200, 200]);
+    // The upstream's second, not the 50 ms of the backoff (a timer may fire a millisecond early by the wall clock).
+    expect(gapsBetweenArrivals()[0]).toBeGreaterThanOrEqual(990);
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      expect.stringMatching(/: trying again in 1 s$/),
+    ]);
+  });
+
+  it("sends nothing more to the model once stopped while a retry waits, and the retry keeps no process alive", async () => {
+    outage.failNext(1, { status: 503 });
+    const { embeddings, knowledge, bot, warnings } = await setUp(remoteEmbedder(), {
+      firstDelayMs: 300,
+      maxDelayMs: 300,
+    });
+    await upload(knowledge, bot.id);
+    await embeddings.idle();
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      expect.stringMatching(/: trying again in 300 ms$/),
+    ]);
+
+    // Timers that keep the process alive: the retry's, were it one of them, would be gone once stopped.
+    const keepingAlive = () => process.getActiveResourcesInfo().filter((type) => type === "Timeout").length;
+    const beforeStop = keepingAlive();
+    await embeddings.stop();
+    expect(keepingAlive()).toBe(beforeStop);
+
+    // Proving that nothing comes takes a wait: twice the retry's.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(outage.arrivals.map((arrival) => arrival.status)).toEqual([503]);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("waits twice as long after each failed run in a row up to the longest wait, and the first wait again after a success", async () => {
+    outage.failNext(4, { status: 503 });
+    const { databasePath, embeddings, knowledge, bot, warnings } = await setUp(remoteEmbedder(), {
+      firstDelayMs: 40,
+      maxDelayMs: 160,
+    });
+    await upload(knowledge, bot.id);
+    await waitUntil(() => embeddingRows(databasePath).length === 6, {
+      timeoutMs: 10_000,
+      what: "every sentence embedded after four failed runs",
+    });
+    const waits = [40, 80, 160, 160];
+    expect(warnings.map((warning) => warning.message)).toEqual(
+      waits.map((wait) => expect.stringMatching(new RegExp(`: trying again in ${wait} ms$`))),
+    );
+    expect(outage.arrivals.map((arrival) => arrival.status)).toEqual([503, 503, 503, 503, 200, 200]);
+    gapsBetweenArrivals()
+      .slice(0, waits.length)
+      .forEach((gap, index) => {
+        expect(gap).toBeGreaterThanOrEqual((waits[index] as number) - 1);
+      });
+
+    // The run succeeded: the next outage starts from the first wait again.
+    outage.failNext(1, { status: 503 });
+    await upload(knowledge, bot.id, "Handbook again");
+    await waitUntil(() => embeddingRows(databasePath).length === 12, {
+      timeoutMs: 10_000,
+      what: "the second upload embedded after one failed run",
+    });
+    await embeddings.idle();
+    expect(warnings.slice(waits.length).map((warning) => warning.message)).toEqual([
+      expect.stringMatching(/: trying again in 40 ms$/),
+    ]);
+  });
+
+  it("runs at once, instead of waiting out the retry, when a document is uploaded while a retry waits", async () => {
+    outage.failNext(1, { status: 503 });
+    const { databasePath, embeddings, knowledge, bot, warnings } = await setUp(remoteEmbedder(), {
+      // Longer than the test: only the upload can start the run that embeds.
+      firstDelayMs: 60_000,
+      maxDelayMs: 60_000,
+    });
+    await upload(knowledge, bot.id);
+    await embeddings.idle();
+    expect(warnings).toHaveLength(1);
+
+    await upload(knowledge, bot.id, "Handbook again");
+    await embeddings.idle();
+    expect(embeddingRows(databasePath)).toHaveLength(12);
+    expect(outage.arrivals.map((arrival) => arrival.status)).toEqual([503, 200, 200, 200]);
   });
 });

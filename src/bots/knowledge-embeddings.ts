@@ -2,7 +2,8 @@
  * Keeps bots' knowledge sentences embedded by the configured embedding model. The work runs in the background, in
  * batches: an upload is stored and searchable by words at once, and never waits for (or fails with) the embedding
  * model. Sentences left without a vector (the model was down, or configured after the documents came) are picked up
- * by the next run: after the next upload, or when the model's engine becomes ready.
+ * by the next run: after the next upload, when the model's engine becomes ready, or by itself after a failed run (a
+ * remote model tells no one when it is back), after the upstream's `Retry-After` or a backoff (KnowledgeRetryDelays).
  *
  * Vectors are stored and searched under the model's vector space (TextEmbedder.vectorSpace), not its id alone: when
  * another model answers under the same id (a remote model's `upstreamModel` changed), its space has no vectors yet,
@@ -13,6 +14,7 @@
 import type { SentenceEmbedding } from "../core/knowledge-embedding.js";
 import type { ParleyStore } from "../core/parley-store.js";
 import { isRefusedRequest, type TextEmbedder } from "../providers/text-embedder.js";
+import { type KnowledgeRetryConfig, KnowledgeRetryDelays } from "./knowledge-retry-delays.js";
 
 /** Sentences per embedding request: big enough to amortize a request, small enough to stop soon when asked. */
 export const EMBEDDING_BATCH_SIZE = 32;
@@ -40,6 +42,8 @@ export type KnowledgeEmbeddingsConfig = {
   embedder: TextEmbedder;
   batchSize?: number;
   log?: KnowledgeLog;
+  /** The waits before a run after a failed one; DEFAULT_KNOWLEDGE_RETRY for what is not given. */
+  retry?: Partial<KnowledgeRetryConfig>;
 };
 
 /** What one run has done so far, for its log line and for telling a refused text from a model that refuses all. */
@@ -62,7 +66,10 @@ export class KnowledgeEmbeddings {
   readonly #batchSize: number;
   readonly #log: KnowledgeLog;
   readonly #stopping = new AbortController();
+  readonly #retryDelays: KnowledgeRetryDelays;
   #running: Promise<void> | undefined;
+  /** The run that tries again after a failed one, waiting for its time. */
+  #retryTimer: NodeJS.Timeout | undefined;
   /** Set when work is asked for during a run: the run goes around once more. */
   #again = false;
   /**
@@ -76,6 +83,7 @@ export class KnowledgeEmbeddings {
     this.#embedder = config.embedder;
     this.#batchSize = config.batchSize ?? EMBEDDING_BATCH_SIZE;
     this.#log = config.log ?? silent;
+    this.#retryDelays = new KnowledgeRetryDelays(config.retry);
   }
 
   /** The embedding model's vector space, under which vectors are stored and searched. */
@@ -83,21 +91,33 @@ export class KnowledgeEmbeddings {
     return this.#embedder.vectorSpace;
   }
 
-  /** Starts embedding the sentences that have no vector yet, or has the run under way look again when it is done. */
+  /**
+   * Starts embedding the sentences that have no vector yet, or has the run under way look again when it is done. A
+   * retry waiting for its time is not waited for: new sentences should not wait out an outage that may be over.
+   */
   schedule(): void {
     if (this.#stopping.signal.aborted) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     if (this.#running) {
       this.#again = true;
       return;
     }
     this.#again = false;
-    this.#running = this.#embedMissing().finally(() => {
-      this.#running = undefined;
-      if (this.#again) this.schedule();
-    });
+    let retryInMs: number | undefined;
+    this.#running = this.#embedMissing()
+      .then((delayMs) => {
+        retryInMs = delayMs;
+      })
+      .finally(() => {
+        this.#running = undefined;
+        // Work asked for during the run goes first; should it fail as well, it sets its own retry.
+        if (this.#again) this.schedule();
+        else if (retryInMs !== undefined) this.#retryIn(retryInMs);
+      });
   }
 
-  /** Resolves once no run is under way or asked for. */
+  /** Resolves once no run is under way or asked for; a retry waiting for its time is not waited for. */
   async idle(): Promise<void> {
     while (this.#running) await this.#running;
   }
@@ -110,13 +130,22 @@ export class KnowledgeEmbeddings {
     return vector;
   }
 
-  /** Ends the run under way (its current batch is not stored) and waits for it. */
+  /** Ends the run under way (its current batch is not stored) and waits for it; a retry waiting is cancelled. */
   async stop(): Promise<void> {
     this.#stopping.abort(new DOMException("Parley is stopping.", "AbortError"));
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     await this.idle();
   }
 
-  async #embedMissing(): Promise<void> {
+  #retryIn(delayMs: number): void {
+    if (this.#stopping.signal.aborted) return;
+    // Unreferenced: a retry is no reason to keep a process alive that has nothing else left to do.
+    this.#retryTimer = setTimeout(() => this.schedule(), delayMs).unref();
+  }
+
+  /** Embeds every sentence without a vector; after a failure worth trying again, resolves with when to. */
+  async #embedMissing(): Promise<number | undefined> {
     const model = this.#embedder.model;
     const space = this.#embedder.vectorSpace;
     const run: Run = { embedded: 0, cut: 0, refused: 0 };
@@ -163,13 +192,23 @@ export class KnowledgeEmbeddings {
         if (deleted > 0)
           this.#log.info(`deleted ${deleted} knowledge vectors of embedding models no longer in use`);
       }
+      this.#retryDelays.reset();
+      return undefined;
     } catch (error) {
-      if (this.#stopping.signal.aborted) return;
-      // The documents stay stored and searchable by words; their sentences are embedded on a later run.
+      if (this.#stopping.signal.aborted) return undefined;
+      // The documents stay stored and searchable by words; their sentences are embedded on a later run. A model that
+      // refuses the request itself (every request, as a proxy that does not know the upstream model's name) would
+      // refuse it again however long the wait: only an upload or a restart (with the config mended) tries again.
+      const retryInMs = isRefusedRequest(error) ? undefined : this.#retryDelays.after(error);
+      const next =
+        retryInMs === undefined
+          ? `not before the next upload or a restart, for ${model} refuses the request itself`
+          : `trying again in ${durationOf(retryInMs)}`;
       this.#log.warn(
-        `could not embed knowledge sentences with ${model} (${run.embedded} embedded in this run); the rest are searched by words until a later run embeds them`,
+        `could not embed knowledge sentences with ${model} (${run.embedded} embedded in this run); the rest are searched by words until a later run embeds them: ${next}`,
         error,
       );
+      return retryInMs;
     }
   }
 
@@ -222,8 +261,9 @@ export class KnowledgeEmbeddings {
       }
     }
     // Refused, and nothing else embedded in this run: the model may be refusing every request (a proxy answers 400 to
-    // an upstream model name it does not know), which is no sentence's fault. The run fails as with a model that is
-    // down, and a later run tries again, rather than marking every sentence refused.
+    // an upstream model name it does not know), which is no sentence's fault. The run fails, marking nothing, and the
+    // run after the next upload or a restart tries again, rather than marking every sentence refused. (Not a retry of
+    // its own: the refusal would come back as long as the config stays the same.)
     if (run.embedded === 0) throw run.refusal;
     run.refused++;
     return undefined;
@@ -234,6 +274,13 @@ export class KnowledgeEmbeddings {
     run.embedded += vectors.length;
     return vectors;
   }
+}
+
+/** A wait as a log line says it: "400 ms", "5 s", "2.7 min". */
+function durationOf(milliseconds: number): string {
+  if (milliseconds < 1000) return `${Math.round(milliseconds)} ms`;
+  if (milliseconds < 60_000) return `${Math.round(milliseconds / 100) / 10} s`;
+  return `${Math.round(milliseconds / 6000) / 10} min`;
 }
 
 /**
