@@ -6,10 +6,11 @@
  */
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
+import { samplePng } from "../src/files/test-support/sample-images.js";
 import { type Client, callAs } from "./support/call-as.js";
 import { type FaultUpstream, TOOL_CALL_ARGUMENTS } from "./support/fault-upstream.js";
 import type { ParleyProcess } from "./support/parley-process.js";
-import { anthropicProvider, faultModel, openAIProvider } from "./support/remote-config.js";
+import { anthropicProvider, faultModel, openAIProvider, VISION } from "./support/remote-config.js";
 import { startRemoteParley } from "./support/remote-parley.js";
 import { waitUntil } from "./support/wait-until.js";
 
@@ -27,6 +28,7 @@ beforeAll(async () => {
         openAIProvider("openai", upstream, [
           // Its reply is the last user message: it shows which turn each request ended with.
           faultModel("gpt-echo", "echo@gpt"),
+          faultModel("gpt-vision", "echo@vision", VISION),
           faultModel("gpt-tools", "tools@gpt"),
           // 200 one-character deltas, 10 ms apart: a reply to read while it is written.
           faultModel("gpt-slow", "slow@gpt"),
@@ -316,5 +318,99 @@ describe("reading a response back with responses.retrieve", () => {
     const refused = await callAs(parley, { key }, `/v1/responses/${made.id}?stream=true`);
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("`stream`");
+  });
+});
+
+describe("listing what a response answered with responses.inputItems.list", () => {
+  it("lists the turns after the previous response, newest first: a function's result alone after the response that called it", async () => {
+    const first = await openai.responses.create({
+      model: "gpt-tools",
+      input: "Weather in Rome?",
+      tools: [weather],
+      parallel_tool_calls: false,
+    });
+    const call = first.output.find(
+      (item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === "function_call",
+    );
+    const second = await openai.responses.create({
+      model: "gpt-tools",
+      previous_response_id: first.id,
+      input: [{ type: "function_call_output", call_id: call?.call_id as string, output: "25°C" }],
+      tools: [weather],
+    });
+    const page = await openai.responses.inputItems.list(second.id);
+    expect(page.data).toMatchObject([
+      { type: "function_call_output", call_id: call?.call_id, output: "25°C", status: "completed" },
+    ]);
+    expect(page.has_more).toBe(false);
+    // The first response answered one user message, without its instructions.
+    expect((await openai.responses.inputItems.list(first.id)).data).toMatchObject([
+      { type: "message", role: "user", content: [{ type: "input_text", text: "Weather in Rome?" }] },
+    ]);
+  });
+
+  it("lists a conversation sent whole as its items, oldest first when asked, a page at a time, with images by their file id", async () => {
+    const png = `data:image/png;base64,${samplePng(4, 3).toString("base64")}`;
+    const made = await openai.responses.create({
+      model: "gpt-vision",
+      instructions: "Look closely.",
+      input: [
+        { role: "user", content: "Hello" },
+        { role: "assistant", content: "Hi, what shall I look at?" },
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "This picture" },
+            { type: "input_image", image_url: png, detail: "auto" },
+          ],
+        },
+      ],
+    });
+    const all = await openai.responses.inputItems.list(made.id, { order: "asc" });
+    expect(all.data).toMatchObject([
+      { type: "message", role: "user", content: [{ type: "input_text", text: "Hello" }] },
+      {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "Hi, what shall I look at?" }],
+      },
+      {
+        type: "message",
+        role: "user",
+        content: [
+          { type: "input_text", text: "This picture" },
+          { type: "input_image", file_id: expect.stringMatching(/^file_/) },
+        ],
+      },
+    ]);
+    // The image is the file Parley keeps.
+    const image = (all.data[2] as { content: { file_id?: string }[] }).content[1]?.file_id;
+    expect((await callAs(parley, { key }, `/api/files/${image}`)).status).toBe(200);
+
+    // Newest first by default; a page of two, then the rest after the last one listed.
+    const firstPage = await openai.responses.inputItems.list(made.id, { limit: 2 });
+    expect(firstPage.data.map((item) => item.id)).toEqual([all.data[2]?.id, all.data[1]?.id]);
+    expect(firstPage.has_more).toBe(true);
+    const rest = await openai.responses.inputItems.list(made.id, { limit: 2, after: firstPage.data[1]?.id });
+    expect(rest.data.map((item) => item.id)).toEqual([all.data[0]?.id]);
+    expect(rest.has_more).toBe(false);
+
+    const wrongAfter = await callAs(
+      parley,
+      { key },
+      `/v1/responses/${made.id}/input_items?after=msg_nowhere`,
+    );
+    expect(wrongAfter.status).toBe(400);
+    const wrongLimit = await callAs(parley, { key }, `/v1/responses/${made.id}/input_items?limit=0`);
+    expect(wrongLimit.status).toBe(400);
+  });
+
+  it("answers 404 for another user's response and one made with store: false", async () => {
+    const bobs = await bob.responses.create({ model: "gpt-echo", input: "Bob's input" });
+    const unstored = await openai.responses.create({ model: "gpt-echo", input: "Unkept", store: false });
+    for (const id of [bobs.id, unstored.id]) {
+      const missing = await openai.responses.inputItems.list(id).catch((error: unknown) => error);
+      expect(missing, id).toBeInstanceOf(OpenAI.NotFoundError);
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * OpenAI's Responses API (what Codex and the Agents SDK speak) on Parley's models and runs. POST /v1/responses answers
  * a conversation sent whole, or the turns after a stored response (`previous_response_id`); GET /v1/responses/:id
- * reads a response back: a stored one, or one still being written.
+ * reads a response back (a stored one, or one still being written), and GET /v1/responses/:id/input_items what it
+ * answered.
  */
 import type { FastifyInstance } from "fastify";
 import { BadRequestError } from "../../core/app-error.js";
@@ -14,6 +15,7 @@ import {
   finishedRun,
   stopRunWhenClientLeaves,
 } from "./finished-run.js";
+import { responseInputItems } from "./openai-response-input-items.js";
 import { outputOf, responseObject, statusOf } from "./openai-responses-object.js";
 import { parseOpenAIResponsesRequest } from "./openai-responses-request.js";
 import { streamResponseEvents } from "./openai-responses-stream.js";
@@ -62,6 +64,10 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
         );
       }
       return storedResponse(deps, id, principalOf(request).userId);
+    });
+    scope.get("/v1/responses/:id/input_items", async (request) => {
+      const { id } = request.params as { id: string };
+      return responseInputItems(deps, id, principalOf(request).userId, request.query);
     });
   });
 }

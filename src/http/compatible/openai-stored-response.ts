@@ -69,21 +69,31 @@ type Reply = {
   error?: { code: string; message: string };
 };
 
-/** The user's response `responseId` as the Responses API shows it: finished, or in progress while its run goes on. */
-export async function storedResponse(
-  deps: { store: ParleyStore; runs: RunService },
+export type StoredResponseDeps = { store: ParleyStore; runs: RunService };
+
+/**
+ * The user's response `responseId`: the run that writes (or wrote) its reply, that run while it is live here, and its
+ * conversation's messages, the reply's among them once stored. An exchange that was not stored is a response only
+ * while its run is live here.
+ */
+export async function findResponse(
+  deps: StoredResponseDeps,
   responseId: string,
   userId: string,
-) {
+): Promise<{ run: Run; live: LiveRun | undefined; messages: Message[]; stored: Message | undefined }> {
   const runId = runIdOfResponse(responseId);
   const run =
     runId === undefined ? undefined : await deps.runs.getRun(runId, userId).catch(notFoundAsUndefined);
-  // An exchange that was not stored is a response only while its run is live here.
   const live = run && deps.runs.live(run.id);
   const messages = run ? await deps.store.messages.listByConversation(run.conversationId) : [];
   const stored = messages.find((message) => message.id === run?.assistantMessageId);
   if (!run || (!live && !stored)) throw new NotFoundError("Response", responseId);
+  return { run, live, messages, stored };
+}
 
+/** The user's response `responseId` as the Responses API shows it: finished, or in progress while its run goes on. */
+export async function storedResponse(deps: StoredResponseDeps, responseId: string, userId: string) {
+  const { run, live, messages, stored } = await findResponse(deps, responseId, userId);
   const reply = live ? liveReplyOf(live) : replyOf(stored as Message);
   const status = responseStatusOf(run, reply);
   const itemStatus = status === "completed" || status === "in_progress" ? status : "incomplete";
@@ -94,15 +104,12 @@ export async function storedResponse(
     ...reply.toolCalls.map((call, index) => functionCallItem(run, index, call, "completed")),
   ];
   const exchange = exchangeOf(messages, run.userMessageId);
-  const instructions = exchange.messages
-    .filter((message) => message.role === "system")
-    .map((message) => message.content);
   return responseObject(
     run,
     {
       ...REQUEST_DEFAULTS,
       previous_response_id: exchange.earlierRunId ? responseIdOf({ id: exchange.earlierRunId }) : null,
-      instructions: instructions.length > 0 ? instructions.join("\n\n") : null,
+      instructions: exchange.instructions,
     },
     {
       status,
@@ -154,22 +161,32 @@ function responseStatusOf(run: Run, reply: Reply): ResponseStatus {
 }
 
 /**
- * The messages of the exchange that ends with `lastId`, oldest first: those after the reply before them (or from the
- * conversation's start); and the run that wrote that reply, if a run did (not an assistant turn a client sent).
+ * The exchange that ends with `lastId`: its instructions (the system messages it begins with), then its input (the
+ * messages after the reply before them, or from the conversation's start), oldest first; and the run that wrote that
+ * reply, if a run did (not an assistant turn a client sent).
  */
-function exchangeOf(
+export function exchangeOf(
   messages: readonly Message[],
   lastId: string,
-): { messages: Message[]; earlierRunId?: string } {
+): { instructions: string | null; input: Message[]; earlierRunId?: string } {
   const byId = new Map(messages.map((message) => [message.id, message]));
   const exchange: Message[] = [];
+  let earlierRunId: string | undefined;
   // Bounded by the conversation's size: a tree has no cycle, and a damaged one must not hang the request.
   for (let message = byId.get(lastId); message && exchange.length < messages.length; ) {
     if (message.role === "assistant" && message.runId !== null) {
-      return { messages: exchange, earlierRunId: message.runId };
+      earlierRunId = message.runId;
+      break;
     }
     exchange.unshift(message);
     message = message.parentId === null ? undefined : byId.get(message.parentId);
   }
-  return { messages: exchange };
+  const turns = exchange.findIndex((message) => message.role !== "system");
+  const instructions = exchange.slice(0, turns === -1 ? exchange.length : turns);
+  return {
+    instructions:
+      instructions.length > 0 ? instructions.map((message) => message.content).join("\n\n") : null,
+    input: exchange.slice(instructions.length),
+    ...(earlierRunId !== undefined && { earlierRunId }),
+  };
 }
