@@ -38,6 +38,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["POST", () => "/v1/chat/completions"],
   ["POST", () => "/v1/responses"],
   ["GET", (id) => `/v1/responses/${id}`],
+  ["GET", (id) => `/v1/responses/${id}/input_items`],
   ["POST", () => "/v1/embeddings"],
   ["POST", () => "/v1/messages"],
   ["POST", () => "/api/bots"],
