@@ -37,6 +37,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["POST", () => "/api/auth/login"],
   ["POST", () => "/v1/chat/completions"],
   ["POST", () => "/v1/responses"],
+  ["POST", () => "/v1/responses/input_tokens"],
   ["GET", (id) => `/v1/responses/${id}`],
   ["GET", (id) => `/v1/responses/${id}/input_items`],
   ["POST", () => "/v1/embeddings"],

@@ -226,6 +226,27 @@ describe("the Responses API with the tiny local model, through the official open
     expect(textOf(last.response)).toBe(ALPHABET.slice(0, 10));
   });
 
+  it("counts a request's input tokens as the model does (responses.inputTokens.count): the usage.input_tokens of its response", async () => {
+    const request = {
+      model: "tiny",
+      instructions: "You are terse.",
+      input: "Count me for the Responses API",
+    };
+    const counted = await openai.responses.inputTokens.count(request);
+    expect(counted.object).toBe("response.input_tokens");
+    const response = await openai.responses.create({ ...request, max_output_tokens: 8 });
+    expect(counted.input_tokens).toBe(response.usage?.input_tokens);
+    const longer = await openai.responses.inputTokens.count({
+      ...request,
+      instructions: "You are terse. ".repeat(20),
+    });
+    expect(longer.input_tokens).toBeGreaterThan(counted.input_tokens + 40);
+    const unknown = await openai.responses.inputTokens
+      .count({ ...request, model: "gpt-9" })
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it("keeps nothing when the request says store: false, streamed or not", async () => {
     const before = (await conversations()).length;
     const answer = await openai.responses.create({ model: "tiny", input: "forget me", store: false });

@@ -232,6 +232,29 @@ describe("going on from a stored response with previous_response_id", () => {
   });
 });
 
+describe("counting a request's input tokens after a stored response", () => {
+  it("counts the earlier turns, not the earlier instructions, and refuses a previous response that is not there", async () => {
+    const first = await openai.responses.create({
+      model: "gpt-echo",
+      instructions: "Long instructions, said once. ".repeat(40),
+      input: "A first turn about beavers and their dams",
+    });
+    const alone = await openai.responses.inputTokens.count({ model: "gpt-echo", input: "A second turn" });
+    const after = await openai.responses.inputTokens.count({
+      model: "gpt-echo",
+      previous_response_id: first.id,
+      input: "A second turn",
+    });
+    // Two turns of a few words more; the earlier instructions' hundreds of tokens stay behind.
+    expect(after.input_tokens).toBeGreaterThan(alone.input_tokens + 10);
+    expect(after.input_tokens).toBeLessThan(alone.input_tokens + 60);
+    const refused = await openai.responses.inputTokens
+      .count({ model: "gpt-echo", previous_response_id: "resp_run_nowhere", input: "Hi" })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+});
+
 describe("reading a response back with responses.retrieve", () => {
   it("reads back a stored response as it was made: id, status, output, usage, model, instructions and previous_response_id", async () => {
     const first = await openai.responses.create({

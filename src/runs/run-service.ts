@@ -314,11 +314,15 @@ export class RunService {
     tools?: RunCallOptions["tools"];
     /** With a key held to some models: the model ids it may use. */
     keyModels?: readonly string[];
+    /** The stored reply the messages go on from (see earlierThread). */
+    earlier?: EarlierThread | undefined;
   }): Promise<number> {
     const bot = await this.#config.bots?.forModel(options.model, options.userId);
     const allowed = keyAllowance(options.keyModels, bot, bot ? undefined : options.model);
     const call = options.tools?.length ? { tools: options.tools } : {};
-    const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, options.messages, call);
+    const { earlier } = options;
+    const prompt = earlier ? afterEarlierThread(earlier.prompt, options.messages) : options.messages;
+    const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, prompt, call);
     const { entry, context } = await this.#router.route(
       turn.requested,
       turn.prompt,

@@ -6,6 +6,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import { BadRequestError } from "../../core/app-error.js";
+import type { RunService } from "../../runs/run-service.js";
+import { assertKeyMayAsk } from "../auth/assert-key-may-ask.js";
 import { principalOf } from "../auth/request-principal.js";
 import { SseWriter } from "../sse-writer.js";
 import { handleOpenAIError, openAIErrorBody, sendRunError } from "./compatible-error.js";
@@ -17,7 +19,7 @@ import {
 } from "./finished-run.js";
 import { responseInputItems } from "./openai-response-input-items.js";
 import { outputOf, responseObject, statusOf } from "./openai-responses-object.js";
-import { parseOpenAIResponsesRequest } from "./openai-responses-request.js";
+import { type OpenAIResponsesRequest, parseOpenAIResponsesRequest } from "./openai-responses-request.js";
 import { streamResponseEvents } from "./openai-responses-stream.js";
 import { earlierThreadOf, storedResponse } from "./openai-stored-response.js";
 import { type CompatibleRouteDeps, startCompatibleExchange } from "./start-compatible-exchange.js";
@@ -28,12 +30,7 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
     scope.post("/v1/responses", async (request, reply) => {
       const exchange = parseOpenAIResponsesRequest(request.body);
       const principal = principalOf(request);
-      const { previousResponseId } = exchange;
-      const earlier =
-        previousResponseId === undefined
-          ? undefined
-          : await earlierThreadOf(deps.runs, previousResponseId, principal.userId);
-      if (earlier) exchange.checkToolResults(earlier.prompt);
+      const earlier = await earlierThreadFor(deps.runs, exchange, principal.userId);
       const live = await startCompatibleExchange(deps, principal, { ...exchange, earlier });
       const leave = stopRunWhenClientLeaves(live, reply.raw);
       if (exchange.stream) {
@@ -56,6 +53,22 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
         usage: outcome.usage,
       });
     });
+    // What the request's input would take of the model's window, as that model counts (see countPromptTokens).
+    scope.post("/v1/responses/input_tokens", async (request) => {
+      const exchange = parseOpenAIResponsesRequest(request.body);
+      const principal = principalOf(request);
+      const earlier = await earlierThreadFor(deps.runs, exchange, principal.userId);
+      await assertKeyMayAsk(deps, principal, exchange.model);
+      const inputTokens = await deps.runs.countPromptTokens({
+        model: exchange.model,
+        messages: exchange.messages,
+        earlier,
+        ...(exchange.call.tools && { tools: exchange.call.tools }),
+        userId: principal.userId,
+        ...(principal.keyModels && { keyModels: principal.keyModels }),
+      });
+      return { object: "response.input_tokens", input_tokens: inputTokens };
+    });
     scope.get("/v1/responses/:id", async (request) => {
       const { id } = request.params as { id: string };
       if ((request.query as Record<string, unknown>).stream === "true") {
@@ -70,4 +83,12 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
       return responseInputItems(deps, id, principalOf(request).userId, request.query);
     });
   });
+}
+
+/** The previous response's thread, its function calls' results checked against it; none without one. */
+async function earlierThreadFor(runs: RunService, exchange: OpenAIResponsesRequest, userId: string) {
+  if (exchange.previousResponseId === undefined) return undefined;
+  const earlier = await earlierThreadOf(runs, exchange.previousResponseId, userId);
+  exchange.checkToolResults(earlier.prompt);
+  return earlier;
 }
