@@ -3,7 +3,7 @@
  * only the replies of instances that died, never those another live instance is still writing.
  */
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { useTemporaryPostgresDatabases } from "../src/store/test-support/use-temporary-postgres-databases.js";
 import { type FaultUpstream, startFaultUpstream } from "./support/fault-upstream.js";
 import {
@@ -49,11 +49,11 @@ describe("parley serve instances sharing a PostgreSQL database", () => {
   });
 
   /** An instance on `databaseUrl` with a data directory of its own, serving the fault upstream's models. */
-  async function startInstance(databaseUrl: string): Promise<ParleyProcess> {
+  async function startInstance(databaseUrl: string, models = upstream): Promise<ParleyProcess> {
     const dataDir = temporaryDirectory();
     writeRemoteConfig(dataDir, {
       providers: [
-        openAIProvider("upstream", upstream, [faultModel("slow", "slow@long"), faultModel("ok", "ok@quick")]),
+        openAIProvider("upstream", models, [faultModel("slow", "slow@long"), faultModel("ok", "ok@quick")]),
       ],
       // Long enough for the 8 s reply however loaded the machine: it is cut by a kill, never by a timeout.
       failover: { idleTimeoutMs: 10_000 },
@@ -132,10 +132,14 @@ describe("parley serve instances sharing a PostgreSQL database", () => {
 
   it("leaves a reply another instance is writing alone: it streams on through the newcomer's start and sweeps, and completes", async () => {
     const databaseUrl = await databases.create();
-    const first = await startInstance(databaseUrl);
+    // A reply of some 20 s: still being written however long the newcomer takes to start on a loaded machine (the
+    // file's 8 s reply was once over before the newcomer's first sweeps had been waited for).
+    const slower = await startFaultUpstream({ slowDeltaMs: 100 });
+    onTestFinished(() => slower.close());
+    const first = await startInstance(databaseUrl, slower);
     const { conversationId, runId, head } = await startSlowReply(first, 5);
 
-    const second = await startInstance(databaseUrl);
+    const second = await startInstance(databaseUrl, slower);
     // Several sweeps of the newcomer, over more than the heartbeat timeout, while the reply is still being written.
     await new Promise((resolve) => setTimeout(resolve, (HEARTBEAT_TIMEOUT_SECONDS + 0.5) * 1000));
     expect(await second.json<RunRecord>(`/api/runs/${runId}`)).toMatchObject({ status: "running" });
