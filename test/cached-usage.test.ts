@@ -1,7 +1,7 @@
 /**
  * Prompt-cache usage from upstream to client: what an upstream read from and wrote to its prompt cache comes back on
  * both compatible APIs in each one's own shape (whichever API the upstream spoke), is kept with the stored reply,
- * and is charged at the model's cache prices.
+ * is charged at the model's cache prices, and is summed in the usage ledger (GET /api/usage) and /metrics.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -67,6 +67,42 @@ async function storedUsageOf(runId: string): Promise<StoredUsage | null> {
     `/api/conversations/${run.conversationId}`,
   );
   return conversation.messages.find((message) => message.id === run.assistantMessageId)?.usage ?? null;
+}
+
+type UsageCounts = {
+  replies: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+};
+
+/** GET /api/usage's counts by model (each model's days summed), and its totals. */
+async function usageCounts(): Promise<{ of(model: string): UsageCounts; totals: UsageCounts }> {
+  const usage = await parley.json<{ days: (UsageCounts & { model: string })[]; totals: UsageCounts }>(
+    "/api/usage",
+  );
+  const counts = (rows: UsageCounts[]): UsageCounts => ({
+    replies: rows.reduce((sum, row) => sum + row.replies, 0),
+    inputTokens: rows.reduce((sum, row) => sum + row.inputTokens, 0),
+    cacheReadTokens: rows.reduce((sum, row) => sum + row.cacheReadTokens, 0),
+    cacheWriteTokens: rows.reduce((sum, row) => sum + row.cacheWriteTokens, 0),
+  });
+  return {
+    of: (model) => counts(usage.days.filter((day) => day.model === model)),
+    totals: counts([usage.totals]),
+  };
+}
+
+/** `parley_tokens_total` by model and direction, from /metrics (a series never counted is absent). */
+async function tokenMetrics(): Promise<Map<string, number>> {
+  const text = await (await parley.api("/metrics")).text();
+  const series = new Map<string, number>();
+  for (const [, model, direction, value] of text.matchAll(
+    /^parley_tokens_total\{model="([^"]+)",direction="([^"]+)"\} (\d+)$/gm,
+  )) {
+    series.set(`${model} ${direction}`, Number(value));
+  }
+  return series;
 }
 
 /** What `model`'s replies have cost so far, as GET /api/usage charges them. */
@@ -252,5 +288,64 @@ describe("cached tokens kept and charged", () => {
       cacheWritePerMillion: 2,
       cacheWriteHourPerMillion: 2,
     });
+  });
+});
+
+describe("cached tokens in the usage ledger and the metrics", () => {
+  it("are summed by GET /api/usage per model and in the totals, within the input tokens", async () => {
+    const before = await usageCounts();
+    await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
+    // OpenAI's format says what the cache served, never what it stored.
+    await openai.chat.completions.create({ model: "gpt", messages });
+    const after = await usageCounts();
+
+    expect(after.of("claude")).toEqual({
+      replies: before.of("claude").replies + 1,
+      inputTokens: before.of("claude").inputTokens + wholePrompt,
+      cacheReadTokens: before.of("claude").cacheReadTokens + CACHE_READ_TOKENS,
+      cacheWriteTokens: before.of("claude").cacheWriteTokens + CACHE_WRITE_TOKENS,
+    });
+    expect(after.of("gpt")).toEqual({
+      replies: before.of("gpt").replies + 1,
+      inputTokens: before.of("gpt").inputTokens + wholePrompt,
+      cacheReadTokens: before.of("gpt").cacheReadTokens + CACHE_READ_TOKENS,
+      cacheWriteTokens: before.of("gpt").cacheWriteTokens,
+    });
+    expect(after.totals).toEqual({
+      replies: before.totals.replies + 2,
+      inputTokens: before.totals.inputTokens + 2 * wholePrompt,
+      cacheReadTokens: before.totals.cacheReadTokens + 2 * CACHE_READ_TOKENS,
+      cacheWriteTokens: before.totals.cacheWriteTokens + CACHE_WRITE_TOKENS,
+    });
+  });
+
+  it("leave the ledger's cache counts alone when the upstream reported none", async () => {
+    const before = (await usageCounts()).of("claude-plain");
+    await anthropic.messages.create({ model: "claude-plain", max_tokens: 100, messages });
+    expect((await usageCounts()).of("claude-plain")).toEqual({
+      replies: before.replies + 1,
+      inputTokens: before.inputTokens + ownWords,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
+  });
+
+  it("are counted in parley_tokens_total as directions cache_read and cache_write, only for models that cached", async () => {
+    const before = await tokenMetrics();
+    await anthropic.messages.create({ model: "claude", max_tokens: 100, messages });
+    await openai.chat.completions.create({ model: "gpt", messages });
+    await openai.chat.completions.create({ model: "gpt-plain", messages });
+    const after = await tokenMetrics();
+    const added = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+
+    expect(added("claude input")).toBe(wholePrompt);
+    expect(added("claude cache_read")).toBe(CACHE_READ_TOKENS);
+    expect(added("claude cache_write")).toBe(CACHE_WRITE_TOKENS);
+    expect(added("gpt cache_read")).toBe(CACHE_READ_TOKENS);
+    // No series of zeros: a model whose replies stored nothing in the cache (or used none) has no such line.
+    expect(after.has("gpt cache_write")).toBe(false);
+    expect(added("gpt-plain input")).toBe(ownWords);
+    expect(after.has("gpt-plain cache_read")).toBe(false);
+    expect(after.has("gpt-plain cache_write")).toBe(false);
   });
 });

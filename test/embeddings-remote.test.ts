@@ -131,6 +131,8 @@ type UsageRow = {
   embeddingRequests: number;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   costUsd: number;
 };
 
@@ -148,6 +150,8 @@ async function usageOf(client: Client, model: string): Promise<Omit<UsageRow, "d
     embeddingRequests: 0,
     inputTokens: 0,
     outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
     costUsd: 0,
   };
   return row;
@@ -290,6 +294,9 @@ describe("a remote embedding model", () => {
       embeddingRequests: embedBefore.embeddingRequests + 1,
       inputTokens: embedBefore.inputTokens + 7,
       outputTokens: embedBefore.outputTokens,
+      // An embedding model has no prompt cache.
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
       costUsd: expect.closeTo(embedBefore.costUsd + (7 * EMBEDDING_PRICE) / 1e6, 12),
     });
     expect(await usageOf(admin, "embed-small")).toEqual(adminBefore);

@@ -125,8 +125,13 @@ export type UsageTotal = {
   replies: number;
   /** Requests to `POST /v1/embeddings`: their tokens are in the day's tokens, and they are no replies. */
   embeddingRequests: number;
+  /** The whole prompts, what the prompt cache served and stored included. */
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, those read from the provider's prompt cache (priced lower). */
+  cacheReadTokens: number;
+  /** Of `inputTokens`, those written to the provider's prompt cache, for five minutes or an hour. */
+  cacheWriteTokens: number;
   costUsd: number;
 };
 
@@ -144,6 +149,10 @@ export type UsageEntry = {
   at: number;
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, those read from the prompt cache; 0 when absent. */
+  cacheReadTokens?: number;
+  /** Of `inputTokens`, those written to the prompt cache (five-minute and hour-long together); 0 when absent. */
+  cacheWriteTokens?: number;
   costUsd: number;
 };
 

@@ -203,6 +203,8 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
     ttftMs: timings.ttftMs,
     inputTokens: finalUsage.inputTokens,
     outputTokens: finalUsage.outputTokens,
+    cacheReadTokens: finalUsage.cachedInputTokens ?? 0,
+    cacheWriteTokens: finalUsage.cacheWriteInputTokens ?? 0,
     costUsd: finalUsage.costUsd ?? 0,
   });
 
@@ -217,6 +219,9 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       at: endedAt,
       inputTokens: finalUsage.inputTokens,
       outputTokens: finalUsage.outputTokens,
+      cacheReadTokens: finalUsage.cachedInputTokens ?? 0,
+      // The five-minute and hour-long writes together (cacheWriteHourInputTokens is a part of them).
+      cacheWriteTokens: finalUsage.cacheWriteInputTokens ?? 0,
       costUsd: finalUsage.costUsd ?? 0,
     }),
   ]);

@@ -29,7 +29,7 @@ export class RunMetrics {
   });
   readonly #tokens = new Counter({
     name: "parley_tokens_total",
-    help: "Tokens read (input) and written (output), by model.",
+    help: "Tokens read (input, the whole prompt) and written (output), by model; of the input, cache_read were served by the prompt cache and cache_write stored in it.",
     labelNames: ["model", "direction"] as const,
     registers: [this.registry],
   });
@@ -83,6 +83,8 @@ export class RunMetrics {
     ttftMs: number | null;
     inputTokens: number;
     outputTokens: number;
+    cacheReadTokens: number;
+    cacheWriteTokens: number;
     costUsd: number;
   }): void {
     const { model } = report;
@@ -90,6 +92,13 @@ export class RunMetrics {
     if (report.ttftMs !== null) this.#timeToFirstToken.observe({ model }, report.ttftMs / 1000);
     this.#tokens.inc({ model, direction: "input" }, report.inputTokens);
     this.#tokens.inc({ model, direction: "output" }, report.outputTokens);
+    // Most models never cache: no series of zeros for them.
+    if (report.cacheReadTokens > 0) {
+      this.#tokens.inc({ model, direction: "cache_read" }, report.cacheReadTokens);
+    }
+    if (report.cacheWriteTokens > 0) {
+      this.#tokens.inc({ model, direction: "cache_write" }, report.cacheWriteTokens);
+    }
     this.#cost.inc({ model }, report.costUsd);
   }
 

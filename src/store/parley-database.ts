@@ -81,6 +81,9 @@ export type UsageDailyTable = {
   embedding_requests: ColumnType<number | string | bigint, number, number>;
   input_tokens: ColumnType<number | string | bigint, number, number>;
   output_tokens: ColumnType<number | string | bigint, number, number>;
+  /** Of the input tokens, those read from the prompt cache and those written to it (0018). */
+  cache_read_tokens: ColumnType<number | string | bigint, number, number>;
+  cache_write_tokens: ColumnType<number | string | bigint, number, number>;
   cost_nano_usd: ColumnType<number | string | bigint, number, number>;
 };
 

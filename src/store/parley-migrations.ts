@@ -552,4 +552,25 @@ export const parleyMigrations: Record<string, Migration> = {
       await database.schema.alterTable("api_keys").dropColumn("models_json").execute();
     },
   },
+
+  "0018-usage-cache-tokens": {
+    // Of a day's input tokens, those the prompt cache served and those written to it (five-minute and hour-long
+    // writes together: their prices differ, but the cost is already reckoned per reply), so a team sees what its
+    // cache saved. The rows of the past did not keep them: 0, as for a server whose models cache nothing.
+    async up(database: Kysely<unknown>): Promise<void> {
+      await database.schema
+        .alterTable("usage_daily")
+        .addColumn("cache_read_tokens", "bigint", (column) => column.notNull().defaultTo(0))
+        .execute();
+      await database.schema
+        .alterTable("usage_daily")
+        .addColumn("cache_write_tokens", "bigint", (column) => column.notNull().defaultTo(0))
+        .execute();
+    },
+
+    async down(database: Kysely<unknown>): Promise<void> {
+      await database.schema.alterTable("usage_daily").dropColumn("cache_write_tokens").execute();
+      await database.schema.alterTable("usage_daily").dropColumn("cache_read_tokens").execute();
+    },
+  },
 };

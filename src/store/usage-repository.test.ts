@@ -1,6 +1,7 @@
-import { Kysely, Migrator } from "kysely";
+import { Kysely, Migrator, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { UsageKind } from "../core/parley-store.js";
+import { openPostgresDatabase } from "./open-postgres-database.js";
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import { parleyMigrations } from "./parley-migrations.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
@@ -39,6 +40,8 @@ describe.each(storeDialects)("usage ledger on %s", (dialect) => {
         embeddingRequests: 0,
         inputTokens: 300,
         outputTokens: 30,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
         costUsd: 0.00135,
       },
       {
@@ -48,6 +51,8 @@ describe.each(storeDialects)("usage ledger on %s", (dialect) => {
         embeddingRequests: 0,
         inputTokens: 50,
         outputTokens: 5,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
         costUsd: 0,
       },
       {
@@ -57,6 +62,8 @@ describe.each(storeDialects)("usage ledger on %s", (dialect) => {
         embeddingRequests: 0,
         inputTokens: 1,
         outputTokens: 1,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
         costUsd: 0.1,
       },
     ]);
@@ -67,6 +74,8 @@ describe.each(storeDialects)("usage ledger on %s", (dialect) => {
       embeddingRequests: 0,
       inputTokens: 307,
       outputTokens: 33,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
       costUsd: 0.25135,
     });
   });
@@ -97,11 +106,79 @@ describe.each(storeDialects)("usage ledger on %s", (dialect) => {
         embeddingRequests: 2,
         inputTokens: 205,
         outputTokens: 15,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
         costUsd: 0.0015,
       },
     ]);
     expect(await store.usage.tokensOnDay("user_a", day1)).toBe(220);
     expect(await store.usage.keyTokensOnDay("key_a", day1)).toBe(220);
+  });
+
+  it("sums what the prompt cache served and stored by UTC day and model, within the input tokens quotas count", async () => {
+    const store = await stores.open();
+    const charge = (model: string, at: number, cacheReadTokens: number, cacheWriteTokens: number) =>
+      store.usage.record({
+        userId: "user_a",
+        apiKeyId: "key_a",
+        model,
+        at,
+        inputTokens: 5000,
+        outputTokens: 10,
+        cacheReadTokens,
+        cacheWriteTokens,
+        costUsd: 0.001,
+      });
+    await charge("claude", day1, 3000, 1000);
+    await charge("claude", day1 + 60_000, 4000, 0);
+    await charge("claude", day2, 0, 2500);
+    // A reply that used no cache, and an embeddings request, which never does: nothing to add.
+    await charge("local", day1, 0, 0);
+    await store.usage.record({
+      kind: "embeddings",
+      userId: "user_a",
+      model: "embed",
+      at: day1,
+      inputTokens: 40,
+      outputTokens: 0,
+      costUsd: 0,
+    });
+    await store.usage.record({
+      userId: "user_b",
+      model: "claude",
+      at: day1,
+      inputTokens: 900,
+      outputTokens: 1,
+      cacheReadTokens: 700,
+      cacheWriteTokens: 200,
+      costUsd: 0,
+    });
+
+    const cacheOf = (
+      rows: { day: string; model: string; cacheReadTokens: number; cacheWriteTokens: number }[],
+    ) =>
+      rows.map(({ day, model, cacheReadTokens, cacheWriteTokens }) => ({
+        day,
+        model,
+        cacheReadTokens,
+        cacheWriteTokens,
+      }));
+    const range = { from: day1, to: day2 + DAY };
+    expect(cacheOf(await store.usage.totals({ ...range, userId: "user_a" }))).toEqual([
+      { day: "2026-11-27", model: "claude", cacheReadTokens: 7000, cacheWriteTokens: 1000 },
+      { day: "2026-11-27", model: "embed", cacheReadTokens: 0, cacheWriteTokens: 0 },
+      { day: "2026-11-27", model: "local", cacheReadTokens: 0, cacheWriteTokens: 0 },
+      { day: "2026-11-28", model: "claude", cacheReadTokens: 0, cacheWriteTokens: 2500 },
+    ]);
+    expect(cacheOf(await store.usage.totals(range))[0]).toEqual({
+      day: "2026-11-27",
+      model: "claude",
+      cacheReadTokens: 7700,
+      cacheWriteTokens: 1200,
+    });
+    // The cache's tokens are part of the input, not added to it again.
+    expect(await store.usage.tokensOnDay("user_a", day1)).toBe(3 * 5010 + 40);
+    expect(await store.usage.keyTokensOnDay("key_a", day1)).toBe(3 * 5010);
   });
 
   it("tells a user's tokens on one UTC day, from a few rows whatever the number of replies", async () => {
@@ -197,9 +274,85 @@ describe("migration 0009-usage-daily", () => {
         embeddingRequests: 0,
         inputTokens: 300,
         outputTokens: 30,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
         costUsd: 0.00135,
       },
     ]);
     expect(await store.usage.tokensOnDay("user_b", day2)).toBe(6);
+  });
+});
+
+describe.each(storeDialects)("migration 0018-usage-cache-tokens on %s", (dialect) => {
+  const stores = useTemporaryStores(dialect);
+
+  it("keeps the ledger's rows, with nothing read from or written to the cache, and adds new replies' to them", async () => {
+    const location = await stores.newDatabase();
+    const database =
+      dialect === "postgres"
+        ? await openPostgresDatabase(location)
+        : new Kysely<unknown>({
+            dialect: new ParleySqliteDialect({ database: openSqliteDatabase(location) }),
+          });
+    try {
+      const migrator = new Migrator({
+        db: database,
+        provider: { getMigrations: async () => parleyMigrations },
+      });
+      expect((await migrator.migrateTo("0017-api-key-models")).error).toBeUndefined();
+      const dayNumber = Math.floor(day1 / DAY);
+      await sql`
+        insert into usage_daily
+          (user_id, day_number, model, replies, embedding_requests, input_tokens, output_tokens, cost_nano_usd)
+        values ('user_a', ${dayNumber}, 'claude', 2, 0, 300, 30, 1350000),
+               ('user_a', ${dayNumber}, 'embed', 0, 1, 40, 0, 0)
+      `.execute(database);
+    } finally {
+      await database.destroy();
+    }
+
+    const store = await stores.open(location);
+    const oneDay = { from: day1, to: day1 + DAY, userId: "user_a" };
+    expect(await store.usage.totals(oneDay)).toEqual([
+      {
+        day: "2026-11-27",
+        model: "claude",
+        replies: 2,
+        embeddingRequests: 0,
+        inputTokens: 300,
+        outputTokens: 30,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0.00135,
+      },
+      {
+        day: "2026-11-27",
+        model: "embed",
+        replies: 0,
+        embeddingRequests: 1,
+        inputTokens: 40,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0,
+      },
+    ]);
+
+    await store.usage.record({
+      userId: "user_a",
+      model: "claude",
+      at: day1,
+      inputTokens: 4000,
+      outputTokens: 5,
+      cacheReadTokens: 3000,
+      cacheWriteTokens: 900,
+      costUsd: 0,
+    });
+    expect((await store.usage.totals(oneDay))[0]).toMatchObject({
+      replies: 3,
+      inputTokens: 4300,
+      cacheReadTokens: 3000,
+      cacheWriteTokens: 900,
+    });
   });
 });

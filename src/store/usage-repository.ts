@@ -23,6 +23,8 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
         embedding_requests: embeddings ? 1 : 0,
         input_tokens: entry.inputTokens,
         output_tokens: entry.outputTokens,
+        cache_read_tokens: entry.cacheReadTokens ?? 0,
+        cache_write_tokens: entry.cacheWriteTokens ?? 0,
         cost_nano_usd: Math.round(entry.costUsd * NANO_USD_PER_USD),
       };
       await database
@@ -34,6 +36,8 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
             embedding_requests: update("usage_daily.embedding_requests", "+", row.embedding_requests),
             input_tokens: update("usage_daily.input_tokens", "+", row.input_tokens),
             output_tokens: update("usage_daily.output_tokens", "+", row.output_tokens),
+            cache_read_tokens: update("usage_daily.cache_read_tokens", "+", row.cache_read_tokens),
+            cache_write_tokens: update("usage_daily.cache_write_tokens", "+", row.cache_write_tokens),
             cost_nano_usd: update("usage_daily.cost_nano_usd", "+", row.cost_nano_usd),
           })),
         )
@@ -66,6 +70,8 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
           expression.fn.sum<number | string>("embedding_requests").as("embedding_requests"),
           expression.fn.sum<number | string>("input_tokens").as("input_tokens"),
           expression.fn.sum<number | string>("output_tokens").as("output_tokens"),
+          expression.fn.sum<number | string>("cache_read_tokens").as("cache_read_tokens"),
+          expression.fn.sum<number | string>("cache_write_tokens").as("cache_write_tokens"),
           expression.fn.sum<number | string>("cost_nano_usd").as("cost_nano_usd"),
         ])
         .where("day_number", ">=", dayNumberOf(from))
@@ -82,11 +88,14 @@ export function createUsageRepository(database: Kysely<ParleyDatabase>): UsageRe
         embeddingRequests: Number(row.embedding_requests),
         inputTokens: Number(row.input_tokens),
         outputTokens: Number(row.output_tokens),
+        cacheReadTokens: Number(row.cache_read_tokens),
+        cacheWriteTokens: Number(row.cache_write_tokens),
         costUsd: Number(row.cost_nano_usd) / NANO_USD_PER_USD,
       }));
     },
 
     async tokensOnDay(userId, at) {
+      // Cache reads and writes are within the input tokens, and count toward quotas as any input does.
       const row = await database
         .selectFrom("usage_daily")
         .select((expression) =>

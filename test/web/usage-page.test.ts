@@ -1,10 +1,12 @@
-// The usage page with embeddings: a real `parley serve` (single-user) with a remote chat model on a fault upstream
-// and a remote embedding model on a fake embedding server, both on real HTTP, read in Chromium.
+// The usage page with embeddings and prompt caching: a real `parley serve` (single-user) with remote chat models on a
+// fault upstream (one of them Anthropic's, reporting what its prompt cache served and stored) and a remote embedding
+// model on a fake embedding server, all on real HTTP, read in Chromium.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callAs } from "../support/call-as.js";
 import { type EmbeddingsUpstream, startEmbeddingsUpstream } from "../support/embeddings-upstream.js";
-import { faultModel, openAIProvider } from "../support/remote-config.js";
+import { CACHE_READ_TOKENS, CACHE_WRITE_TOKENS } from "../support/fault-upstream.js";
+import { anthropicProvider, faultModel, openAIProvider } from "../support/remote-config.js";
 import { type RemoteParley, startRemoteParley } from "../support/remote-parley.js";
 import {
   artifactPath,
@@ -27,6 +29,7 @@ beforeAll(async () => {
     startRemoteParley((upstream) => ({
       providers: [
         openAIProvider("chats", upstream, [faultModel("chat", "ok@chat")]),
+        anthropicProvider("anthropic", upstream, [faultModel("claude", "cached@claude")]),
         {
           id: "embedder",
           type: "openai-compatible",
@@ -89,6 +92,41 @@ describe("the usage page", () => {
     expect(await total(page, "Replies").textContent()).toBe("1");
     expect(await total(page, "Embedding requests").textContent()).toBe("2");
     await page.screenshot({ path: artifactPath("usage-embeddings.png") });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows what the prompt cache served and stored, in the totals and by model, only once a reply used it", async () => {
+    const { parley } = served;
+    const reply = async (model: string) => {
+      const response = await callAs(parley, {}, "/v1/chat/completions", {
+        body: { model, messages: [{ role: "user", content: "count me" }] },
+      });
+      expect(response.status).toBe(200);
+    };
+    await reply("chat");
+
+    const { context, page, errors } = await newChatPage(browser, parley.url);
+    await page.goto("/settings/usage");
+    // No reply used the cache yet: two columns of zeros would be noise.
+    expect(Object.keys((await usageRows(page)).chat ?? {})).not.toContain("Cache reads");
+    for (const name of ["Cache reads", "Cache writes"]) {
+      expect(await page.getByText(name, { exact: true }).count()).toBe(0);
+    }
+
+    await reply("claude");
+    await page.reload();
+    const rows = await usageRows(page);
+    const count = (tokens: number) => tokens.toLocaleString("en-US");
+    expect(rows.claude).toMatchObject({
+      Replies: "1",
+      "Cache reads": count(CACHE_READ_TOKENS),
+      "Cache writes": count(CACHE_WRITE_TOKENS),
+    });
+    expect(rows.chat).toMatchObject({ "Cache reads": "0", "Cache writes": "0" });
+    expect(await total(page, "Cache reads").textContent()).toBe(count(CACHE_READ_TOKENS));
+    expect(await total(page, "Cache writes").textContent()).toBe(count(CACHE_WRITE_TOKENS));
+    await page.screenshot({ path: artifactPath("usage-prompt-cache.png") });
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -1,4 +1,7 @@
-/** /api/usage: replies, embeddings requests, tokens and cost per day and model, with totals, for a range of UTC days. */
+/**
+ * /api/usage: replies, embeddings requests, tokens (of the input, those the prompt cache served and stored) and cost
+ * per day and model, with totals, for a range of UTC days.
+ */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ParleyStore } from "../../core/parley-store.js";
@@ -36,9 +39,19 @@ export function registerUsageRoutes(app: FastifyInstance, deps: { store: ParleyS
         embeddingRequests: sum.embeddingRequests + day.embeddingRequests,
         inputTokens: sum.inputTokens + day.inputTokens,
         outputTokens: sum.outputTokens + day.outputTokens,
+        cacheReadTokens: sum.cacheReadTokens + day.cacheReadTokens,
+        cacheWriteTokens: sum.cacheWriteTokens + day.cacheWriteTokens,
         costUsd: Math.round((sum.costUsd + day.costUsd) * 1e9) / 1e9,
       }),
-      { replies: 0, embeddingRequests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      {
+        replies: 0,
+        embeddingRequests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0,
+      },
     );
     return { from: isoDate(from), to: isoDate(to - DAY_MS), days, totals };
   });

@@ -1,6 +1,7 @@
 /**
  * Usage: tokens and cost of the user's replies (and embeddings requests) by day and model (from GET /api/usage), with
- * totals and a bar per day. Loaded only when opened, so the chat page does not carry it.
+ * totals and a bar per day; of the input tokens, those the prompt cache served and stored. Loaded only when opened,
+ * so the chat page does not carry it.
  */
 import { useEffect, useId, useMemo, useState } from "react";
 import { getUsage, type UsageDay, type UsageReport } from "../api/account-api.js";
@@ -53,6 +54,10 @@ export default function UsagePage(props: AccountPageProps) {
   const count = (value: number) => formatCount(value, locale);
   // Most people never call /v1/embeddings: the count shows only for a period that has some.
   const embeddings = state.kind === "ready" && state.report.totals.embeddingRequests > 0;
+  // Nor do most self-hosted models cache prompts: the cache's reads and writes show only for a period that has some.
+  const cache =
+    state.kind === "ready" &&
+    (state.report.totals.cacheReadTokens > 0 || state.report.totals.cacheWriteTokens > 0);
 
   return (
     <AccountPageFrame page="usage" props={props}>
@@ -99,6 +104,18 @@ export default function UsagePage(props: AccountPageProps) {
               <dt>{t("usage.inputTokens")}</dt>
               <dd>{count(state.report.totals.inputTokens)}</dd>
             </div>
+            {cache && (
+              <>
+                <div>
+                  <dt>{t("usage.cacheReadTokens")}</dt>
+                  <dd>{count(state.report.totals.cacheReadTokens)}</dd>
+                </div>
+                <div>
+                  <dt>{t("usage.cacheWriteTokens")}</dt>
+                  <dd>{count(state.report.totals.cacheWriteTokens)}</dd>
+                </div>
+              </>
+            )}
             <div>
               <dt>{t("usage.outputTokens")}</dt>
               <dd>{count(state.report.totals.outputTokens)}</dd>
@@ -131,6 +148,16 @@ export default function UsagePage(props: AccountPageProps) {
                       <th scope="col" className="is-number">
                         {t("usage.inputTokens")}
                       </th>
+                      {cache && (
+                        <>
+                          <th scope="col" className="is-number">
+                            {t("usage.cacheReadTokens")}
+                          </th>
+                          <th scope="col" className="is-number">
+                            {t("usage.cacheWriteTokens")}
+                          </th>
+                        </>
+                      )}
                       <th scope="col" className="is-number">
                         {t("usage.outputTokens")}
                       </th>
@@ -147,6 +174,12 @@ export default function UsagePage(props: AccountPageProps) {
                         <td className="is-number">{count(row.replies)}</td>
                         {embeddings && <td className="is-number">{count(row.embeddingRequests)}</td>}
                         <td className="is-number">{count(row.inputTokens)}</td>
+                        {cache && (
+                          <>
+                            <td className="is-number">{count(row.cacheReadTokens)}</td>
+                            <td className="is-number">{count(row.cacheWriteTokens)}</td>
+                          </>
+                        )}
                         <td className="is-number">{count(row.outputTokens)}</td>
                         <td className="is-number">{formatCost(row.costUsd, locale)}</td>
                       </tr>

@@ -312,6 +312,8 @@ export const en = {
   "usage.replies": "Replies",
   "usage.embeddingRequests": "Embedding requests",
   "usage.inputTokens": "Input tokens",
+  "usage.cacheReadTokens": "Cache reads",
+  "usage.cacheWriteTokens": "Cache writes",
   "usage.outputTokens": "Output tokens",
   "usage.cost": "Cost",
   "usage.day": "Day",

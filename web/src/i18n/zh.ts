@@ -305,6 +305,8 @@ export const zh: Dictionary = {
   "usage.replies": "回复数",
   "usage.embeddingRequests": "嵌入请求数",
   "usage.inputTokens": "输入 token",
+  "usage.cacheReadTokens": "缓存读取 token",
+  "usage.cacheWriteTokens": "缓存写入 token",
   "usage.outputTokens": "输出 token",
   "usage.cost": "费用",
   "usage.day": "日期",
