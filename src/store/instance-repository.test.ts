@@ -1,12 +1,9 @@
-import { Kysely, Migrator, sql } from "kysely";
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { ParleyStore, ServerInstance } from "../core/parley-store.js";
-import { openPostgresDatabase } from "./open-postgres-database.js";
-import { openSqliteDatabase } from "./open-sqlite-database.js";
-import { parleyMigrations } from "./parley-migrations.js";
-import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { sampleConversation, sampleRun } from "./test-support/sample-records.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { writeAtMigration } from "./test-support/write-at-migration.js";
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
@@ -105,26 +102,13 @@ describe.each(storeDialects)("server instances and orphaned runs on %s", (dialec
 
   it("migrates a database whose running runs predate instances so that they count as orphaned", async () => {
     const location = await stores.newDatabase();
-    const database =
-      dialect === "postgres"
-        ? await openPostgresDatabase(location)
-        : new Kysely<unknown>({
-            dialect: new ParleySqliteDialect({ database: openSqliteDatabase(location) }),
-          });
-    try {
-      const migrator = new Migrator({
-        db: database,
-        provider: { getMigrations: async () => parleyMigrations },
-      });
-      expect((await migrator.migrateTo("0007-knowledge-embeddings")).error).toBeUndefined();
+    await writeAtMigration(dialect, location, "0007-knowledge-embeddings", async (database) => {
       await sql`insert into conversations (id, title, created_at, updated_at) values ('conv_1', 'Old', 1, 1)`.execute(
         database,
       );
       await sql`insert into runs (id, conversation_id, user_message_id, assistant_message_id, model, status, created_at)
         values ('run_old', 'conv_1', 'msg_q', 'msg_a', 'tiny', 'running', 2)`.execute(database);
-    } finally {
-      await database.destroy();
-    }
+    });
 
     const store = await stores.open(location);
     expect(await store.runs.listOrphaned(NEVER_STALE_MS)).toMatchObject([

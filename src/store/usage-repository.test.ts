@@ -1,11 +1,11 @@
 import { Kysely, Migrator, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { UsageKind } from "../core/parley-store.js";
-import { openPostgresDatabase } from "./open-postgres-database.js";
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import { parleyMigrations } from "./parley-migrations.js";
 import { ParleySqliteDialect } from "./parley-sqlite-dialect.js";
 import { storeDialects, useTemporaryStores } from "./test-support/use-temporary-stores.js";
+import { writeAtMigration } from "./test-support/write-at-migration.js";
 
 const DAY = 86_400_000;
 const day1 = Date.UTC(2026, 10, 27, 10);
@@ -288,28 +288,15 @@ describe.each(storeDialects)("migration 0018-usage-cache-tokens on %s", (dialect
 
   it("keeps the ledger's rows, with nothing read from or written to the cache, and adds new replies' to them", async () => {
     const location = await stores.newDatabase();
-    const database =
-      dialect === "postgres"
-        ? await openPostgresDatabase(location)
-        : new Kysely<unknown>({
-            dialect: new ParleySqliteDialect({ database: openSqliteDatabase(location) }),
-          });
-    try {
-      const migrator = new Migrator({
-        db: database,
-        provider: { getMigrations: async () => parleyMigrations },
-      });
-      expect((await migrator.migrateTo("0017-api-key-models")).error).toBeUndefined();
-      const dayNumber = Math.floor(day1 / DAY);
-      await sql`
+    const dayNumber = Math.floor(day1 / DAY);
+    await writeAtMigration(dialect, location, "0017-api-key-models", (database) =>
+      sql`
         insert into usage_daily
           (user_id, day_number, model, replies, embedding_requests, input_tokens, output_tokens, cost_nano_usd)
         values ('user_a', ${dayNumber}, 'claude', 2, 0, 300, 30, 1350000),
                ('user_a', ${dayNumber}, 'embed', 0, 1, 40, 0, 0)
-      `.execute(database);
-    } finally {
-      await database.destroy();
-    }
+      `.execute(database),
+    );
 
     const store = await stores.open(location);
     const oneDay = { from: day1, to: day1 + DAY, userId: "user_a" };
