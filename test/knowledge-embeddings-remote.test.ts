@@ -74,6 +74,20 @@ async function restartWith(upstreamModel: string, baseURL?: string): Promise<voi
   });
 }
 
+/** A bot answering with the echo model from a handbook of SENTENCES, uploaded as its knowledge. */
+async function botWithHandbook(name: string) {
+  const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
+    name,
+    instructions: "Answer from your knowledge.",
+    model: "echo",
+  });
+  const uploaded = await uploadKnowledge(parley, bot.id, [
+    { file: SENTENCES.join(" "), name: "handbook.txt", type: "text/plain" },
+  ]);
+  expect(uploaded.status).toBe(201);
+  return { bot, document: (await uploaded.json()) as { id: string; sentenceCount: number } };
+}
+
 function sentenceCount(): number {
   const database = new Database(path.join(parley.dataDir, "parley.db"), { readonly: true });
   try {
@@ -100,16 +114,7 @@ describe("knowledge with a remote embedding model, through a running server", ()
     const { models } = await parley.json<{ models: { id: string }[] }>("/api/models");
     expect(models.map((model) => model.id)).toEqual(["echo"]);
 
-    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
-      name: "Harbor",
-      instructions: "Answer from your knowledge.",
-      model: "echo",
-    });
-    const uploaded = await uploadKnowledge(parley, bot.id, [
-      { file: SENTENCES.join(" "), name: "handbook.txt", type: "text/plain" },
-    ]);
-    expect(uploaded.status).toBe(201);
-    const document = (await uploaded.json()) as { id: string; sentenceCount: number };
+    const { bot, document } = await botWithHandbook("Harbor");
     expect(document.sentenceCount).toBe(SENTENCES.length);
     // Embedded in the background, under the model's vector space: Parley's id and the upstream model's name.
     await waitUntil(() => embeddingRows()[0]?.count === SENTENCES.length, {
@@ -130,15 +135,7 @@ describe("knowledge with a remote embedding model, through a running server", ()
   });
 
   it("embeds every sentence again when another upstream model answers under the same id, searches its vectors only, and deletes the old ones", async () => {
-    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
-      name: "Harbor again",
-      instructions: "Answer from your knowledge.",
-      model: "echo",
-    });
-    const uploaded = await uploadKnowledge(parley, bot.id, [
-      { file: SENTENCES.join(" "), name: "handbook.txt", type: "text/plain" },
-    ]);
-    expect(uploaded.status).toBe(201);
+    const { bot } = await botWithHandbook("Harbor again");
     const sentences = sentenceCount();
     await waitUntil(() => embeddingRows()[0]?.count === sentences, {
       timeoutMs: 30_000,
@@ -179,15 +176,7 @@ describe("knowledge with a remote embedding model, through a running server", ()
   });
 
   it("embeds the sentences by itself, 5 s after the remote model answered 503, with no upload or restart to start it", async () => {
-    const bot = await sendJson<{ id: string }>(parley, "/api/bots", {
-      name: "Harbor through an outage",
-      instructions: "Answer from your knowledge.",
-      model: "echo",
-    });
-    const uploaded = await uploadKnowledge(parley, bot.id, [
-      { file: SENTENCES.join(" "), name: "handbook.txt", type: "text/plain" },
-    ]);
-    expect(uploaded.status).toBe(201);
+    await botWithHandbook("Harbor through an outage");
     const sentences = sentenceCount();
 
     // Another upstream model, so that every sentence is to embed again, on a model that is down at first.
