@@ -388,6 +388,31 @@ describe("an API key held to some models", () => {
     expect(upstream.requestsFor("ok@smart").length).toBe(smartCalls);
   });
 
+  it("held to a bot whose model cannot do what the request needs, is suggested none of the models it may not use", async () => {
+    const bot = await call(admin, "/api/bots", {
+      body: { name: "Cheap notes", instructions: "Write short notes.", model: "cheap" },
+    });
+    const { slug } = (await bot.json()) as { slug: string };
+    const { key: botKey } = await newKey({ models: [`bot:${slug}`] });
+    const json = { response_format: { type: "json_object" }, messages: hi };
+
+    // Any other key is told of the model that can.
+    const open = await call({ key: openKey }, "/v1/chat/completions", {
+      body: { model: `bot:${slug}`, ...json },
+    });
+    expect(((await open.json()) as { error: { message: string } }).error.message).toContain(
+      'Models that can: "smart"',
+    );
+    // The bot's key may not use `smart`: it is not named to it.
+    const refused = await call({ key: botKey }, "/v1/chat/completions", {
+      body: { model: `bot:${slug}`, ...json },
+    });
+    expect(refused.status).toBe(400);
+    const { message } = ((await refused.json()) as { error: { message: string } }).error;
+    expect(message).toContain("No model this API key may use can");
+    expect(message).not.toContain("smart");
+  });
+
   it("keeps its models across a restart of the server", async () => {
     await parley.stop();
     parley = await startParley({ dataDir: parley.dataDir, accounts: true, waitForModels: false });

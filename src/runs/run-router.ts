@@ -52,6 +52,11 @@ export class RunRouter {
     sectioned?: BotTurn["sectioned"],
     /** With an API key held to some models: the model ids it may use (`auto` among them to ask for it). */
     allowed?: readonly string[],
+    /**
+     * The models a refusal may suggest: the key's, even where they do not bound the choice (a bot the key may use
+     * answers with its own model, whatever the key's list).
+     */
+    offered: readonly string[] | undefined = allowed,
   ): Promise<RoutedRun> {
     const { catalog, tokens } = this.#config;
     const needsJson = call.responseFormat !== undefined;
@@ -72,7 +77,7 @@ export class RunRouter {
         );
       }
       // A long article is routed by one section's prompt, then answered section by section (bots/).
-      const routed = await this.route(requested, sectioned.routingPrompt, call, undefined, allowed);
+      const routed = await this.route(requested, sectioned.routingPrompt, call, undefined, allowed, offered);
       const { entry } = routed;
       const budget = {
         contextWindow: entry.info.contextWindow,
@@ -162,15 +167,15 @@ export class RunRouter {
           `The request names no model, and this API key may not use the server's default ${JSON.stringify(entry.info.id)}`,
         );
       }
-      if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry, allowed);
-      if (needsTools && !entry.info.toolCalls) throw this.#cannotCallTools(entry, allowed);
+      if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry, offered);
+      if (needsTools && !entry.info.toolCalls) throw this.#cannotCallTools(entry, offered);
     }
     // A model is sent tools only if it calls them; otherwise earlier calls and results reach it as text.
     const withTools = offersTools && entry.info.toolCalls;
     let sent = withTools ? prompt : withoutToolTurns(prompt);
     const sentCall = withTools || !offersTools ? call : withoutTools(call);
     if (needsImage && !entry.info.modalities.includes("image")) {
-      if (hasImages(prompt.slice(-1))) throw this.#cannotSeeImages(entry, allowed);
+      if (hasImages(prompt.slice(-1))) throw this.#cannotSeeImages(entry, offered);
       sent = withoutImages(sent);
     }
 
@@ -188,7 +193,7 @@ export class RunRouter {
           (model) =>
             model.contextWindow > window &&
             model.availability !== "unavailable" &&
-            keyMayUse(allowed, model.id),
+            keyMayUse(offered, model.id),
         )
         .map((model) => `${model.id} (${model.contextWindow} tokens)`);
       throw new BadRequestError(
@@ -215,8 +220,8 @@ export class RunRouter {
     return Math.max(1, Math.ceil(Math.min(...waits) / 1000));
   }
 
-  #cannotAnswerInJson(entry: CatalogEntry, allowed: readonly string[] | undefined): BadRequestError {
-    return this.#cannot(entry, allowed, (model) => model.structuredOutputs, {
+  #cannotAnswerInJson(entry: CatalogEntry, offered: readonly string[] | undefined): BadRequestError {
+    return this.#cannot(entry, offered, (model) => model.structuredOutputs, {
       what: "cannot be held to JSON replies, and this request asks for one (response_format)",
       does: "can",
       instead: "send the request without response_format and ask for JSON in the prompt",
@@ -224,8 +229,8 @@ export class RunRouter {
     });
   }
 
-  #cannotCallTools(entry: CatalogEntry, allowed: readonly string[] | undefined): BadRequestError {
-    return this.#cannot(entry, allowed, (model) => model.toolCalls, {
+  #cannotCallTools(entry: CatalogEntry, offered: readonly string[] | undefined): BadRequestError {
+    return this.#cannot(entry, offered, (model) => model.toolCalls, {
       what: "cannot call tools, and this request offers some (tools)",
       does: "can",
       instead: "send the request without tools",
@@ -233,8 +238,8 @@ export class RunRouter {
     });
   }
 
-  #cannotSeeImages(entry: CatalogEntry, allowed: readonly string[] | undefined): BadRequestError {
-    return this.#cannot(entry, allowed, (model) => model.modalities.includes("image"), {
+  #cannotSeeImages(entry: CatalogEntry, offered: readonly string[] | undefined): BadRequestError {
+    return this.#cannot(entry, offered, (model) => model.modalities.includes("image"), {
       what: "cannot see images, and this message has some",
       does: "reads images",
       instead: "send the message without them",
@@ -248,7 +253,7 @@ export class RunRouter {
    */
   #cannot(
     entry: CatalogEntry,
-    allowed: readonly string[] | undefined,
+    offered: readonly string[] | undefined,
     can: (model: ModelInfo) => boolean,
     says: { what: string; does: string; instead: string; code: string },
   ): BadRequestError {
@@ -256,12 +261,12 @@ export class RunRouter {
       .list()
       .filter(can)
       .map((model) => model.id);
-    const offered = able.filter((id) => keyMayUse(allowed, id)).map((id) => JSON.stringify(id));
-    const auto = keyMayUse(allowed, "auto") ? `; or send "model": "auto" to let Parley choose one` : "";
+    const suggested = able.filter((id) => keyMayUse(offered, id)).map((id) => JSON.stringify(id));
+    const auto = keyMayUse(offered, "auto") ? `; or send "model": "auto" to let Parley choose one` : "";
     return new BadRequestError(
       `Model ${JSON.stringify(entry.info.id)} ${says.what}. ${
-        offered.length > 0
-          ? `Models that can: ${offered.join(", ")}${auto}.`
+        suggested.length > 0
+          ? `Models that can: ${suggested.join(", ")}${auto}.`
           : able.length > 0
             ? `No model this API key may use ${says.does}; ${says.instead}, or use a key made for more models.`
             : `No model of this server ${says.does}; ${says.instead}.`

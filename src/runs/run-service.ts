@@ -202,7 +202,14 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed)),
+      ...(await this.#router.route(
+        turn.requested,
+        turn.prompt,
+        turn.call,
+        turn.sectioned,
+        allowed,
+        options.keyModels,
+      )),
       persist: () => ({
         messages: [userMessage],
         ...(conversation.title === "" && {
@@ -249,7 +256,14 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed)),
+      ...(await this.#router.route(
+        turn.requested,
+        turn.prompt,
+        turn.call,
+        turn.sectioned,
+        allowed,
+        options.keyModels,
+      )),
       persist: () => ({ messages: [] }),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
@@ -284,7 +298,14 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId,
       userMessageId: messageIds.at(-1) as string,
-      ...(await this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed)),
+      ...(await this.#router.route(
+        turn.requested,
+        turn.prompt,
+        turn.call,
+        turn.sectioned,
+        allowed,
+        options.keyModels,
+      )),
       persist:
         options.store &&
         (() =>
@@ -329,6 +350,7 @@ export class RunService {
       turn.call,
       turn.sectioned,
       allowed,
+      options.keyModels,
     );
     // Routing counted the prompt to fit it; it counts again only if it had to leave turns out.
     return context.trimmedMessages === 0 && !turn.sectioned
