@@ -1,4 +1,5 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { jsonSchemaOutputFormat } from "@anthropic-ai/sdk/helpers/json-schema";
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ParleyProcess, startParley } from "./support/parley-process.js";
@@ -274,6 +275,28 @@ describe("JSON replies on the OpenAI-compatible API, held to a schema by the loc
       .catch((error: unknown) => error);
     expect(streamed).toBeInstanceOf(OpenAI.BadRequestError);
     expect((streamed as Error).message).toMatch(/'pattern' is not supported/);
+  });
+
+  it("answers an Anthropic client's output_config.format with JSON that follows the schema: messages.parse, streamed or not, and the beta's output_format", async () => {
+    const format = jsonSchemaOutputFormat(verdict.json_schema.schema as { type: "object" });
+    const request = { model: "tiny", max_tokens: 60, temperature: 0, messages };
+    const parsed = await anthropic.messages.parse({ ...request, output_config: { format } });
+    expect(parsed.stop_reason).toBe("end_turn");
+    expect(parsed.content).toHaveLength(1);
+    const text = (parsed.content[0] as { text: string }).text;
+    expectVerdict(text);
+    expect(parsed.parsed_output).toEqual(JSON.parse(text));
+
+    const streamed = await anthropic.messages
+      .stream({ ...request, output_config: { format: { type: "json_schema", schema: format.schema } } })
+      .finalMessage();
+    expect(streamed.content).toEqual([{ type: "text", text }]);
+    // The structured-outputs beta named it output_format; its clients are answered alike.
+    const beta = await anthropic.beta.messages.create({
+      ...request,
+      output_format: { type: "json_schema", schema: format.schema },
+    });
+    expect(beta.content).toMatchObject([{ type: "text", text }]);
   });
 });
 

@@ -169,4 +169,69 @@ describe("sampling settings on /v1/messages", () => {
     } as Anthropic.MessageCreateParamsNonStreaming);
     expect(upstream.requestsFor("ok@sampling-claude").length).toBe(before + 1);
   });
+
+  it("passes Anthropic's output_config.effort on to an OpenAI-compatible server as its reasoning effort, xhigh and max as high", async () => {
+    for (const [effort, sent] of [
+      ["low", "low"],
+      ["max", "high"],
+    ] as const) {
+      await anthropic.messages.create({ ...settings, model: "o-model", output_config: { effort } });
+      expect(upstream.requestsFor("reasoning@sampling-o").at(-1)?.body).toMatchObject({
+        reasoning_effort: sent,
+      });
+    }
+  });
+
+  it("refuses by name, on either API, what needs servers Parley does not run or a setting it cannot honour; nothing reaches a model", async () => {
+    const before = upstream.requests.length;
+    const anthropicRefusals: [Record<string, unknown>, RegExp][] = [
+      [
+        { mcp_servers: [{ type: "url", url: "https://mcp.example.com", name: "docs" }] },
+        /`mcp_servers`: Parley connects to no MCP server/,
+      ],
+      [{ container: "container_1" }, /`container`: Parley runs no code execution container/],
+      [
+        { tools: [{ type: "web_search_20250305", name: "web_search" }] },
+        /`tools\.0\.type`: only custom tools are supported: Parley runs no server tool/,
+      ],
+    ];
+    for (const [fields, message] of anthropicRefusals) {
+      const refused = await anthropic.messages
+        .create({ ...settings, model: "claude", ...fields } as Anthropic.MessageCreateParamsNonStreaming)
+        .catch((error: unknown) => error);
+      expect(refused, JSON.stringify(fields)).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((refused as Error).message).toMatch(message);
+    }
+    const openAIRefusals: [Record<string, unknown>, RegExp][] = [
+      [{ web_search_options: {} }, /`web_search_options`: Parley's models do not search the web/],
+      [{ verbosity: "low" }, /`verbosity`: Parley cannot set a reply's verbosity/],
+      [{ logit_bias: { "50256": -100 } }, /`logit_bias`: Parley cannot bias tokens by their ids/],
+    ];
+    for (const [fields, message] of openAIRefusals) {
+      const refused = await openai.chat.completions
+        .create({
+          model: "gpt",
+          messages: [{ role: "user", content: "Say hello." }],
+          ...fields,
+        } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+        .catch((error: unknown) => error);
+      expect(refused, JSON.stringify(fields)).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((refused as Error).message).toMatch(message);
+    }
+    expect(upstream.requests.length).toBe(before);
+    // Their harmless values pass.
+    await openai.chat.completions.create({
+      model: "gpt",
+      messages: [{ role: "user", content: "Say hello." }],
+      verbosity: "medium",
+      logit_bias: {},
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    await anthropic.messages.create({
+      ...settings,
+      model: "claude",
+      mcp_servers: [],
+      container: null,
+    } as Anthropic.MessageCreateParamsNonStreaming);
+    expect(upstream.requests.length).toBe(before + 2);
+  });
 });

@@ -76,7 +76,12 @@ const contentBlock = z.discriminatedUnion("type", [textBlock, imageBlock, toolUs
 /** A tool the client defines and runs (Anthropic's server tools, run by its API, are not Parley's to offer). */
 const customTool = z.object(
   {
-    type: z.literal("custom").optional(),
+    type: z
+      .literal(
+        "custom",
+        "only custom tools are supported: Parley runs no server tool (web_search, code_execution...)",
+      )
+      .optional(),
     name: z.string().regex(TOOL_NAME, "must be 1-64 letters, digits, underscores or dashes"),
     description: z.string().optional(),
     input_schema: z.looseObject({ type: z.literal("object", 'must be a JSON Schema of "type": "object"') }),
@@ -84,6 +89,18 @@ const customTool = z.object(
   },
   'only custom tools, {"name", "input_schema"}, are supported',
 );
+
+/** Anthropic's structured outputs: the reply is JSON that follows the schema. */
+const jsonOutputFormat = z.object(
+  {
+    type: z.literal("json_schema"),
+    schema: z.looseObject({ type: z.literal("object", 'must be a JSON Schema of "type": "object"') }),
+  },
+  'must be {"type": "json_schema", "schema"}',
+);
+
+/** How much a model should think, from Anthropic's names to the reasoning efforts Parley passes on. */
+const EFFORTS = { low: "low", medium: "medium", high: "high", xhigh: "high", max: "high" } as const;
 
 const toolChoice = z.discriminatedUnion(
   "type",
@@ -128,6 +145,20 @@ const body = z.object({
       'must be {"type": "disabled"}: Parley gives no thinking blocks',
     )
     .optional(),
+  output_config: z
+    .object({
+      format: jsonOutputFormat.nullish(),
+      effort: z.enum(Object.keys(EFFORTS) as [keyof typeof EFFORTS]).nullish(),
+    })
+    .nullish(),
+  /** The beta's name for `output_config.format`, which clients of that beta still send. */
+  output_format: jsonOutputFormat.nullish(),
+  // What needs Anthropic's own servers (MCP connections, code execution containers) is refused by name.
+  mcp_servers: z
+    .array(z.unknown())
+    .max(0, "Parley connects to no MCP server: run the tools in your client and offer them as `tools`")
+    .nullish(),
+  container: z.null("Parley runs no code execution container").optional(),
   stream: z.boolean().optional(),
   store: z.boolean().optional(),
 });
@@ -149,6 +180,7 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
     ...(request.top_p !== undefined && { topP: request.top_p }),
     ...(request.top_k !== undefined && { topK: request.top_k }),
     ...(request.stop_sequences?.length && { stopSequences: request.stop_sequences }),
+    ...outputOptions(request),
     ...toolOptions(request),
   };
   checkTools(call, "tool_choice");
@@ -171,6 +203,23 @@ export function parseAnthropicCountTokensRequest(
   const messages = promptOf(request);
   checkCacheBreakCount(messages, tools);
   return { model: request.model, messages, ...(tools && { tools }) };
+}
+
+/**
+ * A reply held to a JSON Schema, as every Parley model that can holds it (Anthropic's models by a forced tool call, the
+ * local engine by a grammar), and the effort asked for, as a reasoning effort (xhigh and max as high, the most there is).
+ */
+function outputOptions(
+  request: Pick<z.infer<typeof body>, "output_config" | "output_format">,
+): Pick<RunCallOptions, "responseFormat" | "reasoningEffort"> {
+  const format = request.output_config?.format ?? request.output_format;
+  const effort = request.output_config?.effort;
+  return {
+    ...(format && {
+      responseFormat: { type: "json_schema", name: "output", schema: format.schema, strict: true },
+    }),
+    ...(effort && { reasoningEffort: EFFORTS[effort] }),
+  };
 }
 
 function toolOptions(

@@ -65,8 +65,8 @@ const toolChoice = z.union(
 );
 
 /**
- * Fields that ask for a different kind of answer than Parley gives (log probabilities, audio, the deprecated
- * `functions`) are refused by name rather than dropped: a client that sent them would otherwise take a plain text
+ * Fields that ask for a different kind of answer than Parley gives (log probabilities, audio, web search, a
+ * verbosity, token biases, the deprecated `functions`) are refused by name rather than dropped: a client that sent them would otherwise take a plain text
  * reply for what it asked. Their harmless values (none, false) pass, as clients send those by default.
  */
 const LEGACY_FUNCTIONS =
@@ -78,6 +78,15 @@ const refused = {
   top_logprobs: z.literal(0, "Parley does not return log probabilities").nullish(),
   modalities: z.array(z.literal("text", "Parley answers with text only")).nullish(),
   audio: z.null("Parley answers with text only").optional(),
+  web_search_options: z.null("Parley's models do not search the web").optional(),
+  verbosity: z
+    .literal("medium", 'Parley cannot set a reply\'s verbosity; send "medium" or leave it out')
+    .nullish(),
+  // Token ids are a model's own: Parley's models have different vocabularies, so a bias could not mean the same.
+  logit_bias: z
+    .record(z.string(), z.number())
+    .refine((bias) => Object.keys(bias).length === 0, "Parley cannot bias tokens by their ids; leave it out")
+    .nullish(),
 };
 
 /** OpenAI's JSON mode and structured outputs; `text` is the default, asking for nothing. */
