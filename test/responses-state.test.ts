@@ -30,13 +30,14 @@ beforeAll(async () => {
           faultModel("gpt-echo", "echo@gpt"),
           faultModel("gpt-vision", "echo@vision", VISION),
           faultModel("gpt-tools", "tools@gpt"),
-          // 200 one-character deltas, 10 ms apart: a reply to read while it is written.
+          // 200 one-character deltas: a reply to read while it is written.
           faultModel("gpt-slow", "slow@gpt"),
         ]),
         anthropicProvider("anthropic", upstream, [faultModel("claude-tools", "tools@claude")]),
       ],
     }),
-    { parley: { accounts: true, waitForModels: false } },
+    // The slow reply takes some 8 s: still being written when it is read back and stopped, however loaded the machine.
+    { parley: { accounts: true, waitForModels: false }, upstream: { slowDeltaMs: 40 } },
   );
   ({ parley, upstream } = served);
   const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split(";")[0] as string;
