@@ -151,23 +151,23 @@ describe("sampling settings on /v1/messages", () => {
     expect(upstream.requestsFor("ok@sampling-vllm").at(-1)?.body).toMatchObject({ top_k: 3 });
   });
 
-  it("refuses extended thinking by name, which Parley cannot give, and lets turning it off pass", async () => {
+  it("refuses extended thinking of a model that cannot think, by name, and lets turning it off pass", async () => {
     const refused = await anthropic.messages
       .create({
         ...settings,
-        model: "claude",
+        model: "gpt",
         thinking: { type: "enabled", budget_tokens: 1024 },
       } as Anthropic.MessageCreateParamsNonStreaming)
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((refused as Error).message).toMatch(/thinking.*no thinking blocks/);
-    const before = upstream.requestsFor("ok@sampling-claude").length;
+    expect((refused as Error).message).toMatch(/cannot think before it answers/);
+    const before = upstream.requestsFor("ok@sampling-gpt").length;
     await anthropic.messages.create({
       ...settings,
-      model: "claude",
+      model: "gpt",
       thinking: { type: "disabled" },
     } as Anthropic.MessageCreateParamsNonStreaming);
-    expect(upstream.requestsFor("ok@sampling-claude").length).toBe(before + 1);
+    expect(upstream.requestsFor("ok@sampling-gpt").length).toBe(before + 1);
   });
 
   it("passes Anthropic's output_config.effort on to an OpenAI-compatible server as its reasoning effort, xhigh and max as high", async () => {

@@ -10,7 +10,7 @@ import {
   ResilientChatModel,
 } from "../providers/resilient/resilient-chat-model.js";
 import { RetryPolicy } from "../providers/resilient/retry-policy.js";
-import type { CatalogEntry } from "../runs/model-catalog.js";
+import { type CatalogEntry, thinks } from "../runs/model-catalog.js";
 import type { RunMetrics } from "../runs/run-metrics.js";
 import type { ServedModel } from "./served-model.js";
 
@@ -50,6 +50,8 @@ export function resilientCatalogEntries(
       structuredOutputs: model.info.structuredOutputs,
       // Nor a chain offering tools to one that cannot call them.
       toolCalls: model.info.toolCalls,
+      // Nor one asked to think to one that would answer without thinking.
+      thinking: thinks(model.info),
     }));
   const retryPolicy = new RetryPolicy({
     maxAttempts: failover.maxAttempts,

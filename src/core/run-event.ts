@@ -42,6 +42,12 @@ export type RunEventDataMap = {
   "tool_call.start": { index: number; id: string; name: string };
   /** More of the call's arguments (JSON text, in pieces as the model writes it). */
   "tool_call.delta": { index: number; arguments: string };
+  /** The model's reasoning before its answer (extended thinking): a thinking block's text, in pieces. */
+  "thinking.delta": { thinking: string };
+  /** The signature that closes the thinking block under way. */
+  "thinking.signature": { signature: string };
+  /** A thinking block the model's API redacted, whole. */
+  "thinking.redacted": { data: string };
   /** `citedText` is exactly the document's text from `start` to `end` (checked before it is sent). */
   citation: {
     documentId: string;
@@ -77,6 +83,9 @@ export const RUN_EVENT_NAMES: readonly RunEventName[] = [
   "text.delta",
   "tool_call.start",
   "tool_call.delta",
+  "thinking.delta",
+  "thinking.signature",
+  "thinking.redacted",
   "citation",
   "usage",
   "run.end",

@@ -1,6 +1,7 @@
 /** The one interface every model provider implements: a chat request in, a stream of tagged parts out. */
 import type { CacheBreak } from "../core/cache-break.js";
 import type { FinishReason } from "../core/run-event.js";
+import type { ThinkingBlock, ThinkingConfig } from "../core/thinking.js";
 import type { ToolCall, ToolChoice, ToolDefinition } from "../core/tool-call.js";
 
 export type ChatPrompt = readonly ChatPromptMessage[];
@@ -25,6 +26,8 @@ export type ChatPromptMessage = {
    * prompt has one, they are the prompt's only breakpoints: the client chose where its prefixes end.
    */
   cacheBreaks?: readonly CacheBreak[];
+  /** An assistant turn's thinking blocks, before its text and calls, as its model gave them (Anthropic's only). */
+  thinking?: readonly ThinkingBlock[];
 };
 
 /** An image inline in a prompt, as both wire formats take it: the bytes in base64. */
@@ -61,6 +64,8 @@ export type ChatCallOptions = {
    * Anthropic's API has no such field and is not sent it.
    */
   reasoningEffort?: ReasoningEffort;
+  /** Extended thinking, as Anthropic's API takes it; only models whose catalog entry says `thinking` are sent it. */
+  thinking?: ThinkingConfig;
   /**
    * False when the prompt's beginning will not recur: it holds text chosen for this call alone (a bot's knowledge
    * passages for this question, one section of an article). A provider's prompt cache would then only add the cost
@@ -118,6 +123,7 @@ export type ChatStreamPart =
   | { type: "text.delta"; text: string }
   | ToolCallStartPart
   | { type: "tool_call.delta"; index: number; arguments: string }
+  | ThinkingPart
   | UsagePart
   | { type: "finish"; reason: FinishReason }
   | { type: "error"; error: unknown };
@@ -136,6 +142,15 @@ export type UsagePart = {
   /** Of `cacheWriteInputTokens`, those written to be kept an hour (Anthropic's `ttl: "1h"`, priced higher). */
   cacheWriteHourInputTokens?: number;
 };
+
+/**
+ * The model's reasoning, before its answer: a thinking block's text in pieces, then its signature, which closes it;
+ * or a redacted block whole.
+ */
+export type ThinkingPart =
+  | { type: "thinking.delta"; thinking: string }
+  | { type: "thinking.signature"; signature: string }
+  | { type: "thinking.redacted"; data: string };
 
 /** A tool call begins: its arguments follow as `tool_call.delta` parts with the same index. */
 export type ToolCallStartPart = { type: "tool_call.start"; index: number; id: string; name: string };

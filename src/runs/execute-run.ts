@@ -108,6 +108,15 @@ export async function executeRun(config: ExecuteRunConfig): Promise<void> {
       } else if (part.type === "tool_call.delta") {
         if (live.endRequest) return;
         live.push("tool_call.delta", { index: part.index, arguments: part.arguments });
+      } else if (part.type === "thinking.delta") {
+        if (live.endRequest) return;
+        live.push("thinking.delta", { thinking: part.thinking });
+      } else if (part.type === "thinking.signature") {
+        if (live.endRequest) return;
+        live.push("thinking.signature", { signature: part.signature });
+      } else if (part.type === "thinking.redacted") {
+        if (live.endRequest) return;
+        live.push("thinking.redacted", { data: part.data });
       } else if (part.type === "usage") {
         usage = {
           inputTokens: part.inputTokens,

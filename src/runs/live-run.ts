@@ -8,6 +8,7 @@ import {
   type RunEventDataMap,
   type RunEventName,
 } from "../core/run-event.js";
+import type { ThinkingBlock } from "../core/thinking.js";
 import type { ToolCall } from "../core/tool-call.js";
 
 export type EndRequest = "stopped" | "interrupted";
@@ -73,6 +74,25 @@ export class LiveRun {
   /** The tools the reply called so far (none, for most replies): put together when asked, at the end. */
   get toolCalls(): ToolCall[] {
     return collectToolCalls(this.#history.filter((entry) => typeof entry !== "string"));
+  }
+
+  /** The thinking blocks the reply began with (none, unless it was asked to think): put together when asked. */
+  get thinking(): ThinkingBlock[] {
+    const blocks: ThinkingBlock[] = [];
+    let open: { thinking: string } | undefined;
+    for (const entry of this.#history) {
+      if (typeof entry === "string") continue;
+      if (entry.event === "thinking.delta") {
+        open ??= { thinking: "" };
+        open.thinking += entry.data.thinking;
+      } else if (entry.event === "thinking.signature") {
+        blocks.push({ type: "thinking", thinking: open?.thinking ?? "", signature: entry.data.signature });
+        open = undefined;
+      } else if (entry.event === "thinking.redacted") {
+        blocks.push({ type: "redacted_thinking", data: entry.data.data });
+      }
+    }
+    return blocks;
   }
 
   get lastEventId(): number {

@@ -27,6 +27,11 @@ export type ModelInfo = {
   toolCalls: boolean;
 };
 
+/** Whether the model thinks before it answers when asked (extended thinking): Anthropic's models do. */
+export function thinks(info: Pick<ModelInfo, "provider">): boolean {
+  return info.provider === "anthropic";
+}
+
 export type CatalogEntry = {
   info: ModelInfo;
   chatModel: ChatModel;

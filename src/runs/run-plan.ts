@@ -18,6 +18,7 @@ export type RunCallOptions = Pick<
   | "presencePenalty"
   | "frequencyPenalty"
   | "reasoningEffort"
+  | "thinking"
   | "cachePrompt"
   | "responseFormat"
   | "tools"

@@ -20,7 +20,13 @@ import { hasImages, withoutImages } from "../files/prompt-images.js";
 import type { ChatPrompt } from "../providers/chat-model.js";
 import { countedPrompt } from "./counted-prompt.js";
 import { fitPrompt } from "./fit-prompt.js";
-import { type CatalogEntry, type ModelCatalog, type ModelInfo, NO_MODEL_HINT } from "./model-catalog.js";
+import {
+  type CatalogEntry,
+  type ModelCatalog,
+  type ModelInfo,
+  NO_MODEL_HINT,
+  thinks,
+} from "./model-catalog.js";
 import type { RunCallOptions, RunPlan } from "./run-plan.js";
 import type { TokenCounter } from "./token-counter.js";
 import { withoutToolTurns } from "./without-tool-turns.js";
@@ -104,7 +110,16 @@ export class RunRouter {
       const served = catalog.list();
       if (served.length === 0) throw new ModelUnavailableError(NO_MODEL_HINT);
       // A key held to some models has `auto` choose among those only; a fallback for a trial is one of them too.
-      const listed = served.filter((model) => keyMayUse(allowed, model.id));
+      // Asked to think, it chooses among the models that can: the policy knows nothing of thinking.
+      const listed = served.filter(
+        (model) => keyMayUse(allowed, model.id) && (!call.thinking || thinks(model)),
+      );
+      if (call.thinking && !served.some(thinks)) {
+        throw new BadRequestError(
+          "No model of this server can think before it answers (Anthropic's models can); send the request without thinking.",
+          { code: "thinking_not_possible" },
+        );
+      }
       if (allowed && listed.length === 0) {
         throw new ModelNotAllowedError(
           requested.model ?? "auto",
@@ -169,6 +184,7 @@ export class RunRouter {
       }
       if (needsJson && !entry.info.structuredOutputs) throw this.#cannotAnswerInJson(entry, offered);
       if (needsTools && !entry.info.toolCalls) throw this.#cannotCallTools(entry, offered);
+      if (call.thinking && !thinks(entry.info)) throw this.#cannotThink(entry, offered);
     }
     // A model is sent tools only if it calls them; otherwise earlier calls and results reach it as text.
     const withTools = offersTools && entry.info.toolCalls;
@@ -235,6 +251,15 @@ export class RunRouter {
       does: "can",
       instead: "send the request without tools",
       code: "model_cannot_call_tools",
+    });
+  }
+
+  #cannotThink(entry: CatalogEntry, offered: readonly string[] | undefined): BadRequestError {
+    return this.#cannot(entry, offered, thinks, {
+      what: "cannot think before it answers, and this request asks it to (thinking)",
+      does: "can (Anthropic's models)",
+      instead: "send the request without thinking",
+      code: "thinking_not_possible",
     });
   }
 

@@ -114,6 +114,13 @@ export const TOOL_CALL_ARGUMENTS = '{"city":"Paris"}';
 /** The pieces `TOOL_CALL_ARGUMENTS` is streamed in. */
 const TOOL_CALL_PIECES = ['{"ci', 'ty":"Pa', 'ris"}'];
 
+/**
+ * Every reply in Anthropic's format to a request that asks for extended thinking begins with a thinking block: this
+ * text, in the two pieces of THINKING_PIECES, signed THINKING_SIGNATURE.
+ */
+export const THINKING_PIECES = ["Let me think", " it through."];
+export const THINKING_SIGNATURE = "sig-fault-thinking";
+
 /** The text a `tools` reply has before its calls when `tool_choice` is auto or absent. */
 export const TOOL_PREAMBLE = "Let me check.";
 
@@ -221,6 +228,8 @@ type ParsedRequest = RequestText &
     toolResults: string[];
     /** The request marks a prompt-cache breakpoint to be kept an hour (`cache_control` with `ttl: "1h"`). */
     marksHourCache: boolean;
+    /** The request asks Anthropic's API for extended thinking (`thinking` enabled or adaptive). */
+    asksThinking: boolean;
   };
 
 /** A tool call of a reply, with the pieces its arguments are streamed in. */
@@ -781,6 +790,22 @@ function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse):
           usage: { ...anthropicInputUsageOf(reply), output_tokens: 1 },
         },
       });
+      if (parsed.asksThinking) {
+        const index = openBlock({ type: "thinking", thinking: "", signature: "" });
+        for (const thinking of THINKING_PIECES) {
+          send("content_block_delta", {
+            type: "content_block_delta",
+            index,
+            delta: { type: "thinking_delta", thinking },
+          });
+        }
+        send("content_block_delta", {
+          type: "content_block_delta",
+          index,
+          delta: { type: "signature_delta", signature: THINKING_SIGNATURE },
+        });
+        closeBlock();
+      }
       if (parsed.fault === "unknown-events") {
         send("ping", { type: "ping" });
         pinged = true;
@@ -876,6 +901,9 @@ function parseRequest(api: UpstreamApi, body: Record<string, unknown>): ParsedRe
     ...(api === "openai" ? openAIToolRequestOf(body) : anthropicToolRequestOf(body)),
     toolResults: api === "openai" ? openAIToolResultsOf(messages) : anthropicToolResultsOf(messages),
     marksHourCache: JSON.stringify(body).includes('"ttl":"1h"'),
+    asksThinking:
+      api === "anthropic" &&
+      ["enabled", "adaptive"].includes(String((body.thinking as { type?: unknown })?.type)),
   };
 }
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { BadRequestError } from "../../core/app-error.js";
 import { type CacheBreak, type CacheTtl, MAX_CACHE_BREAKS } from "../../core/cache-break.js";
+import type { ThinkingBlock } from "../../core/thinking.js";
 import { TOOL_NAME, type ToolDefinition } from "../../core/tool-call.js";
 import { imageFromBase64, imageFromUrl } from "../../files/inline-image.js";
 import type { ChatPrompt, ChatPromptMessage } from "../../providers/chat-model.js";
@@ -66,12 +67,25 @@ const toolResultBlock = z.object({
   cache_control: cacheControl.optional(),
 });
 
+/** The model's reasoning in an assistant message, sent back as the API gave it (signed, or redacted). */
+const thinkingBlock = z.object({
+  type: z.literal("thinking"),
+  thinking: z.string(),
+  signature: z.string().min(1, "must be the signature the API gave the block"),
+});
+const redactedThinkingBlock = z.object({ type: z.literal("redacted_thinking"), data: z.string().min(1) });
+
 /** The blocks that make a message's own content (text and images), as opposed to tool calls and results. */
 type MessageBlock = z.infer<typeof textBlock> | z.infer<typeof imageBlock>;
 
-const contentBlock = z.discriminatedUnion("type", [textBlock, imageBlock, toolUseBlock, toolResultBlock], {
-  error: 'only "text", "image", "tool_use" and "tool_result" content blocks are supported',
-});
+const contentBlock = z.discriminatedUnion(
+  "type",
+  [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock],
+  {
+    error:
+      'only "text", "image", "tool_use", "tool_result", "thinking" and "redacted_thinking" content blocks are supported',
+  },
+);
 
 /** A tool the client defines and runs (Anthropic's server tools, run by its API, are not Parley's to offer). */
 const customTool = z.object(
@@ -133,16 +147,19 @@ const body = z.object({
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().positive().optional(),
-  /**
-   * Extended thinking asks for `thinking` blocks before the answer, which Parley does not give: asking for them is
-   * refused by name rather than answered without them. Turning it off, as some clients send by default, passes.
-   */
+  /** Extended thinking: passed on to Anthropic's models, which give their thinking blocks before the answer. */
   thinking: z
-    .object(
-      {
-        type: z.literal("disabled", 'Parley gives no thinking blocks; only {"type": "disabled"} is accepted'),
-      },
-      'must be {"type": "disabled"}: Parley gives no thinking blocks',
+    .discriminatedUnion(
+      "type",
+      [
+        z.object({ type: z.literal("disabled") }),
+        z.object({
+          type: z.literal("enabled"),
+          budget_tokens: z.number().int().min(1024, "must be at least 1024"),
+        }),
+        z.object({ type: z.literal("adaptive"), display: z.enum(["summarized", "omitted"]).nullish() }),
+      ],
+      { error: 'must be {"type": "enabled", "budget_tokens"}, {"type": "adaptive"} or {"type": "disabled"}' },
     )
     .optional(),
   output_config: z
@@ -181,6 +198,7 @@ export function parseAnthropicMessagesRequest(input: unknown): CompatibleRequest
     ...(request.top_k !== undefined && { topK: request.top_k }),
     ...(request.stop_sequences?.length && { stopSequences: request.stop_sequences }),
     ...outputOptions(request),
+    ...thinkingOptions(request),
     ...toolOptions(request),
   };
   checkTools(call, "tool_choice");
@@ -220,6 +238,15 @@ function outputOptions(
     }),
     ...(effort && { reasoningEffort: EFFORTS[effort] }),
   };
+}
+
+function thinkingOptions(request: Pick<z.infer<typeof body>, "thinking">): Pick<RunCallOptions, "thinking"> {
+  const thinking = request.thinking;
+  if (!thinking || thinking.type === "disabled") return {};
+  if (thinking.type === "enabled") {
+    return { thinking: { type: "enabled", budget_tokens: thinking.budget_tokens } };
+  }
+  return { thinking: { type: "adaptive", ...(thinking.display != null && { display: thinking.display }) } };
 }
 
 function toolOptions(
@@ -286,14 +313,15 @@ function ttlOf(control: z.infer<typeof cacheControl>): CacheTtl {
  * The breakpoints marked on a message's own blocks: a marked text block's end as an offset into the message's text
  * (its text blocks joined as textOf() joins them), a marked image as 0 (the images go first), a marked call last.
  */
-function blockBreaks(
-  blocks: readonly (MessageBlock | z.infer<typeof toolUseBlock> | z.infer<typeof toolResultBlock>)[],
-): CacheBreak[] {
+function blockBreaks(blocks: readonly z.infer<typeof contentBlock>[]): CacheBreak[] {
   const breaks: CacheBreak[] = [];
   let offset = 0;
   for (const block of blocks) {
     if (block.type === "text") offset += block.text.length;
-    if (!block.cache_control || block.type === "tool_result") continue;
+    // Thinking blocks take no mark of their own: they are cached with the turn around them.
+    if (block.type === "tool_result" || block.type === "thinking" || block.type === "redacted_thinking")
+      continue;
+    if (!block.cache_control) continue;
     const ttl = ttlOf(block.cache_control);
     if (block.type === "text") breaks.push({ at: offset, ttl });
     else if (block.type === "image") breaks.push({ at: 0, ttl });
@@ -322,13 +350,20 @@ function toPromptMessages(
   const blocks = typeof item.content === "string" ? [] : item.content;
   const misplaced = blocks.findIndex(
     (block) =>
-      (block.type === "tool_use" && item.role !== "assistant") ||
+      ((block.type === "tool_use" || block.type === "thinking" || block.type === "redacted_thinking") &&
+        item.role !== "assistant") ||
       (block.type === "tool_result" && item.role !== "user"),
   );
   if (misplaced >= 0) {
     const block = blocks[misplaced]?.type;
     throw new BadRequestError(
-      `\`messages.${index}.content.${misplaced}\`: ${block === "tool_use" ? "only assistant messages call tools (tool_use)" : "tool results (tool_result) go in user messages"}.`,
+      `\`messages.${index}.content.${misplaced}\`: ${
+        block === "tool_use"
+          ? "only assistant messages call tools (tool_use)"
+          : block === "tool_result"
+            ? "tool results (tool_result) go in user messages"
+            : "only assistant messages think (thinking)"
+      }.`,
       { code: "invalid_request" },
     );
   }
@@ -350,6 +385,13 @@ function toPromptMessages(
       ? [{ id: block.id, name: block.name, arguments: JSON.stringify(block.input) }]
       : [],
   );
+  const thinking = blocks.flatMap((block): ThinkingBlock[] =>
+    block.type === "thinking"
+      ? [{ type: "thinking", thinking: block.thinking, signature: block.signature }]
+      : block.type === "redacted_thinking"
+        ? [{ type: "redacted_thinking", data: block.data }]
+        : [],
+  );
   const rest = {
     role: item.role,
     content:
@@ -362,6 +404,7 @@ function toPromptMessages(
   const message = {
     ...toPromptMessage(rest, index),
     ...(calls.length > 0 && { toolCalls: calls }),
+    ...(thinking.length > 0 && { thinking }),
     ...(breaks.length > 0 && { cacheBreaks: breaks }),
   };
   return [...results, message];

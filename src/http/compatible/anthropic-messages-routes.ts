@@ -58,7 +58,7 @@ export function registerAnthropicMessagesRoutes(app: FastifyInstance, deps: Comp
       if (!outcome.ok) return sendRunError(reply, outcome.error, anthropicErrorBody);
       return {
         ...messageShell(live),
-        content: contentOf(outcome),
+        content: [...live.thinking, ...contentOf(outcome)],
         stop_reason: stopReasonOf(outcome.finishReason),
         usage: usageOf(outcome.usage),
       };
@@ -74,20 +74,21 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
     options?: { immediate?: boolean; withNext?: boolean },
   ) => sse.write({ event: type, data: JSON.stringify({ type, ...data }) }, options);
   /**
-   * The content blocks one after another: text, then a `tool_use` block per call (text after a call opens a text
-   * block again). Only one is open at a time, as the format requires.
+   * The content blocks one after another: thinking (when asked for), text, then a `tool_use` block per call (text
+   * after a call opens a text block again). Only one is open at a time, as the format requires.
    */
   let blocks = 0;
-  let open: "text" | "tool_use" | undefined;
+  let open: "thinking" | "text" | "tool_use" | undefined;
   /** The tool call whose block is open. */
   let openCall = -1;
   const close = () => {
-    if (open !== undefined) send("content_block_stop", { index: blocks - 1 });
+    const stopped = open !== undefined ? send("content_block_stop", { index: blocks - 1 }) : undefined;
     open = undefined;
+    return stopped;
   };
   // A block's start goes out with what follows it (its first text or piece, or its stop): sent alone, it would open
   // the writer's coalescing window, and the block's first text would wait for that window to close.
-  const openBlock = (kind: "text" | "tool_use", block: Record<string, unknown>) => {
+  const openBlock = (kind: "thinking" | "text" | "tool_use", block: Record<string, unknown>) => {
     close();
     open = kind;
     return send("content_block_start", { index: blocks++, content_block: block }, { withNext: true });
@@ -111,6 +112,26 @@ async function streamEvents(live: LiveRun, sse: SseWriter, leave: AbortSignal) {
           // opens with the first text or call: a reply that calls a tool straight away has no text block (an
           // empty one would be refused when the client sends the turn back).
           return send("ping", {}, { immediate: true });
+        }
+        if (event.event === "thinking.delta") {
+          if (open !== "thinking") openBlock("thinking", { type: "thinking", thinking: "", signature: "" });
+          return send("content_block_delta", {
+            index: blocks - 1,
+            delta: { type: "thinking_delta", thinking: event.data.thinking },
+          });
+        }
+        if (event.event === "thinking.signature") {
+          // A block whose thinking came whole at its start (or empty) has sent no delta yet: it opens here.
+          if (open !== "thinking") openBlock("thinking", { type: "thinking", thinking: "", signature: "" });
+          send("content_block_delta", {
+            index: blocks - 1,
+            delta: { type: "signature_delta", signature: event.data.signature },
+          });
+          return close();
+        }
+        if (event.event === "thinking.redacted") {
+          openBlock("thinking", { type: "redacted_thinking", data: event.data.data });
+          return close();
         }
         if (event.event === "text.delta") {
           if (open !== "text") openBlock("text", { type: "text", text: "" });

@@ -84,9 +84,12 @@ export class AnthropicChatModel implements ChatModel {
       ...(options.topP !== undefined && { top_p: options.topP }),
       ...(options.topK !== undefined && { top_k: options.topK }),
       ...(options.stopSequences?.length && { stop_sequences: [...options.stopSequences] }),
+      ...(options.thinking && { thinking: options.thinking }),
       ...tools,
     };
     const toolUses = new ToolUseBlocks();
+    // Thinking goes on to the caller only when it asked for it (a model that thinks unasked keeps it to itself).
+    const thinks = options.thinking !== undefined;
     let inputTokens = 0;
     let outputTokens = 0;
     let cachedInputTokens: number | undefined;
@@ -117,11 +120,26 @@ export class AnthropicChatModel implements ChatModel {
           case "content_block_start": {
             const block = event.content_block;
             if (block.type === "tool_use") toolUses.start(event.index, block, sink);
+            else if (!thinks) break;
+            else if (block.type === "redacted_thinking")
+              sink({ type: "thinking.redacted", data: block.data });
+            else if (block.type === "thinking" && block.thinking) {
+              sink({ type: "thinking.delta", thinking: block.thinking });
+            }
             break;
           }
           case "content_block_delta": {
             if (event.delta.type === "input_json_delta") {
               toolUses.delta(event.index, event.delta.partial_json, sink);
+              break;
+            }
+            if (event.delta.type === "thinking_delta") {
+              if (thinks) sink({ type: "thinking.delta", thinking: event.delta.thinking });
+              break;
+            }
+            // The signature comes whole, last in its block: it closes the block.
+            if (event.delta.type === "signature_delta") {
+              if (thinks) sink({ type: "thinking.signature", signature: event.delta.signature });
               break;
             }
             if (event.delta.type !== "text_delta") break;

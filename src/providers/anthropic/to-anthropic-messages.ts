@@ -3,7 +3,9 @@ import type {
   Base64ImageSource,
   ImageBlockParam,
   MessageParam,
+  RedactedThinkingBlockParam,
   TextBlockParam,
+  ThinkingBlockParam,
   ToolResultBlockParam,
   ToolUseBlockParam,
 } from "@anthropic-ai/sdk/resources/messages";
@@ -21,7 +23,20 @@ export type AnthropicMessages = {
   trimmedPrefillWhitespace: string;
 };
 
-type Block = TextBlockParam | ImageBlockParam | ToolUseBlockParam | ToolResultBlockParam;
+type Block =
+  | TextBlockParam
+  | ImageBlockParam
+  | ToolUseBlockParam
+  | ToolResultBlockParam
+  | ThinkingBlockParam
+  | RedactedThinkingBlockParam;
+
+/** A block that can mark a cache breakpoint: any but thinking, which the API caches with the turn around it. */
+type MarkableBlock = Exclude<Block, ThinkingBlockParam | RedactedThinkingBlockParam>;
+
+function markable(block: Block | undefined): block is MarkableBlock {
+  return block !== undefined && block.type !== "thinking" && block.type !== "redacted_thinking";
+}
 
 /**
  * Where the prompt's cache breakpoints go: `auto`, Parley's choice (below); `client`, where the client marked them
@@ -86,7 +101,8 @@ export function toAnthropicMessages(
   // Only a conversation already under way (a reply before that turn) is likely to go on and be read back; a
   // prompt of one question alone, as most API calls are, would pay for the writing and never read it.
   const underWay = turns.slice(0, cachedAt).some((turn) => turn.role === "assistant");
-  if (options.cache === "auto" && lastCachedBlock && underWay) lastCachedBlock.cache_control = EPHEMERAL;
+  if (options.cache === "auto" && markable(lastCachedBlock) && underWay)
+    lastCachedBlock.cache_control = EPHEMERAL;
   return {
     system: systemOf(system, options.cache),
     messages: turns.map((turn) => ({ role: turn.role, content: contentOf(turn.blocks) })),
@@ -156,7 +172,8 @@ function blocksOf(message: ChatPromptMessage, client: boolean): Block[] {
   for (const mark of breaks) {
     const target =
       mark.at === "end" ? blocks.at(-1) : mark.at === 0 && images > 0 ? blocks[images - 1] : undefined;
-    if (target && target.cache_control?.ttl !== "1h") target.cache_control = cacheControlOf(mark.ttl);
+    if (markable(target) && target.cache_control?.ttl !== "1h")
+      target.cache_control = cacheControlOf(mark.ttl);
   }
   return blocks;
 }
@@ -176,6 +193,8 @@ function contentBlocksOf(message: ChatPromptMessage, breaks: readonly CacheBreak
     ];
   }
   return [
+    // An assistant turn's thinking goes back first, as its model gave it: the API checks each block's signature.
+    ...(message.role === "assistant" ? (message.thinking ?? []) : []),
     ...(message.role === "user" ? (message.images ?? []) : []).map(
       (image): ImageBlockParam => ({
         type: "image",

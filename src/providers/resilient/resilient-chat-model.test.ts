@@ -42,6 +42,7 @@ type CandidateSpec = {
   modalities?: string[];
   structuredOutputs?: boolean;
   toolCalls?: boolean;
+  thinking?: boolean;
 };
 
 type ChainOptions = {
@@ -79,6 +80,7 @@ function chain(api: UpstreamApi, candidates: (string | CandidateSpec)[], options
         ...(spec.modalities && { modalities: spec.modalities }),
         ...(spec.structuredOutputs !== undefined && { structuredOutputs: spec.structuredOutputs }),
         ...(spec.toolCalls !== undefined && { toolCalls: spec.toolCalls }),
+        ...(spec.thinking !== undefined && { thinking: spec.thinking }),
       };
     }),
     retryPolicy: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, ...options.policy }),
@@ -640,3 +642,46 @@ describe.each(["openai", "anthropic"] as const)(
     });
   },
 );
+
+describe("ResilientChatModel asked to think, over Anthropic's wire format", () => {
+  const think = async (model: ResilientChatModel, question: string) => {
+    const parts: ChatStreamPart[] = [];
+    const thinking = { type: "enabled" as const, budget_tokens: 1024 };
+    for await (const part of model.stream({ prompt: [{ role: "user", content: question }], thinking }))
+      parts.push(part);
+    return parts;
+  };
+
+  it("passes the thinking on after its model.start, before the text, and fails over past a fallback that cannot think", async () => {
+    const { model, reports } = chain("anthropic", [
+      { model: "503@think-primary", thinking: true },
+      { model: "ok@think-plain" },
+      { model: "ok@think-able", thinking: true },
+    ]);
+    const parts = await think(model, "Think, then answer");
+    expect(parts.map((part) => part.type).slice(0, 4)).toEqual([
+      "model.start",
+      "thinking.delta",
+      "thinking.delta",
+      "thinking.signature",
+    ]);
+    expect(parts.find((part) => part.type === "model.start")).toMatchObject({ candidateId: "ok@think-able" });
+    expect(parts.at(-1)).toEqual({ type: "finish", reason: "stop" });
+    expect(upstream.requestsFor("ok@think-plain")).toHaveLength(0);
+    expect(reports.map((report) => report.candidateId)).not.toContain("ok@think-plain");
+  });
+
+  it("does not continue a reply cut after it began thinking, even on a fallback that thinks", async () => {
+    const { model } = chain("anthropic", [
+      { model: "cut@think-cut", thinking: true },
+      { model: "ok@think-after-cut", thinking: true },
+    ]);
+    const parts = await think(model, "Think, then be cut");
+    expect(parts.some((part) => part.type === "thinking.signature")).toBe(true);
+    const end = parts.at(-1) as { type: string; error: ProviderError };
+    expect(end.type).toBe("error");
+    expect(end.error).toMatchObject({ code: "reply_incomplete" });
+    expect(end.error.message).toMatch(/a reply that began by thinking is not continued/);
+    expect(upstream.requestsFor("ok@think-after-cut")).toHaveLength(0);
+  });
+});

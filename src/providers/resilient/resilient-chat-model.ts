@@ -50,6 +50,11 @@ export type FailoverCandidate = {
    * cannot, which would answer without the calls asked of it. Absent, it is assumed to.
    */
   toolCalls?: boolean;
+  /**
+   * Whether the model thinks as asked (extended thinking, Anthropic's models): a request asking for it skips a
+   * candidate that cannot, which would answer without thinking. Absent, it is assumed not to.
+   */
+  thinking?: boolean;
 };
 
 export type AttemptOutcome = "finished" | "failed" | "refused" | "stopped";
@@ -91,6 +96,7 @@ type Candidate = Required<Pick<FailoverCandidate, "id" | "chatModel" | "supports
     seesImages: boolean;
     answersInJson: boolean;
     callsTools: boolean;
+    thinks: boolean;
   };
 
 /** What one call to one candidate came to. */
@@ -122,6 +128,7 @@ export class ResilientChatModel implements ChatModel {
       seesImages: candidate.modalities?.includes("image") ?? true,
       answersInJson: candidate.structuredOutputs ?? true,
       callsTools: candidate.toolCalls ?? true,
+      thinks: candidate.thinking ?? false,
     }));
     this.#policy = config.retryPolicy ?? new RetryPolicy();
     this.#onAttempt = config.onAttempt;
@@ -149,13 +156,18 @@ export class ResilientChatModel implements ChatModel {
     const passedOver = new PassedOver();
     /** Whether the reader has been given a tool call: a reply that cannot be continued, as text can. */
     let calledTools = false;
+    /** Whether it has been given thinking: not continued either (a prefill after thinking is refused). */
+    let thought = false;
     const offersTools = (options.tools?.length ?? 0) > 0;
 
     for (const candidate of this.#candidates) {
-      const continuation = delivered.length > 0 || calledTools;
+      const continuation = delivered.length > 0 || calledTools || thought;
       // A JSON reply is not continued: the next model's grammar or schema would start a new document mid-way.
-      // Nor is a reply with tool calls: a prefill carries text only, so the next model would not know of them.
-      if (continuation && (!candidate.supportsPrefill || options.responseFormat || calledTools)) continue;
+      // Nor is a reply with tool calls or thinking: a prefill carries text only, so the next model would not know
+      // of them.
+      if (continuation && (!candidate.supportsPrefill || options.responseFormat || calledTools || thought)) {
+        continue;
+      }
       if (showsImages && !candidate.seesImages) {
         passedOver.add("cannot see the prompt's images", candidate.id);
         continue;
@@ -166,6 +178,10 @@ export class ResilientChatModel implements ChatModel {
       }
       if (offersTools && !candidate.callsTools) {
         passedOver.add("cannot call tools", candidate.id);
+        continue;
+      }
+      if (options.thinking && !candidate.thinks) {
+        passedOver.add("cannot think before it answers", candidate.id);
         continue;
       }
       const prompt: ChatPrompt = continuation
@@ -218,6 +234,16 @@ export class ResilientChatModel implements ChatModel {
               deliveredCharacters +=
                 part.type === "tool_call.start" ? part.name.length : part.arguments.length;
               calledTools = true;
+              sink(part);
+            } else if (
+              part.type === "thinking.delta" ||
+              part.type === "thinking.signature" ||
+              part.type === "thinking.redacted"
+            ) {
+              if (deliveredCharacters === 0) sink(modelStart);
+              // Counted as delivered: a reply cut after its thinking went out is not thought again from scratch.
+              deliveredCharacters += 1;
+              thought = true;
               sink(part);
             } else if (part.type === "usage") {
               callUsage = part;
@@ -300,7 +326,7 @@ export class ResilientChatModel implements ChatModel {
 
     const note = passedOver.note();
     const notTried = note ? ` (${note})` : "";
-    if (delivered.length > 0 || calledTools) {
+    if (delivered.length > 0 || calledTools || thought) {
       if (tally.usage) sink(tally.usage);
       sink({
         type: "error",
@@ -309,7 +335,9 @@ export class ResilientChatModel implements ChatModel {
           cut,
           calledTools
             ? "a reply that called tools is not continued on another model"
-            : `no fallback model could continue it${notTried}`,
+            : thought
+              ? "a reply that began by thinking is not continued on another model"
+              : `no fallback model could continue it${notTried}`,
         ),
       });
       return;
