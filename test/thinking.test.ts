@@ -8,6 +8,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   type FaultUpstream,
+  REDACTED_THINKING_DATA,
   THINKING_PIECES,
   THINKING_SIGNATURE,
   TOOL_PREAMBLE,
@@ -24,6 +25,7 @@ beforeAll(async () => {
       anthropicProvider("anthropic", upstream, [
         faultModel("claude", "ok@think-claude"),
         faultModel("claude-tools", "tools@think-claude"),
+        faultModel("claude-redacting", "thinking-redacted@think-claude"),
       ]),
       openAIProvider("openai", upstream, [faultModel("gpt", "ok@think-gpt")]),
     ],
@@ -100,6 +102,29 @@ describe("extended thinking on /v1/messages", () => {
     expect(sent[1]?.role).toBe("assistant");
     expect(sent[1]?.content.map((block) => block.type)).toEqual(["thinking", "text", "tool_use"]);
     expect(sent[1]?.content[0]).toEqual(thinkingBlock);
+  });
+
+  it("gives a block the model's API redacted as it came, and sends it back as it was", async () => {
+    const question = { role: "user" as const, content: "Think about something sensitive" };
+    const request = { model: "claude-redacting", max_tokens: 4096, thinking, messages: [question] };
+    const redacted = { type: "redacted_thinking", data: REDACTED_THINKING_DATA };
+    const streamed = await anthropic.messages.stream(request).finalMessage();
+    expect(streamed.content.slice(0, 2)).toEqual([redacted, thinkingBlock]);
+    const whole = await anthropic.messages.create(request);
+    expect(whole.content.slice(0, 2)).toEqual([redacted, thinkingBlock]);
+
+    await anthropic.messages.create({
+      ...request,
+      messages: [
+        question,
+        { role: "assistant", content: whole.content },
+        { role: "user", content: "And then?" },
+      ],
+    });
+    const sent = upstream.requestsFor("thinking-redacted@think-claude").at(-1)?.body.messages as {
+      content: unknown[];
+    }[];
+    expect(sent[1]?.content.slice(0, 2)).toEqual([redacted, thinkingBlock]);
   });
 
   it("refuses thinking of a model that cannot think, naming those that can, and sends nothing", async () => {

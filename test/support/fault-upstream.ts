@@ -97,6 +97,8 @@ export const FAULTS = [
    * `cache_read_input_tokens` and `cache_creation_input_tokens` beside it (in `message_start` when streamed).
    */
   "cached",
+  /** Anthropic, asked to think: a `redacted_thinking` block (REDACTED_THINKING_DATA) before the usual thinking block. */
+  "thinking-redacted",
 ] as const;
 
 /** Tokens a `cached` reply's prompt read from the prompt cache. */
@@ -120,6 +122,8 @@ const TOOL_CALL_PIECES = ['{"ci', 'ty":"Pa', 'ris"}'];
  */
 export const THINKING_PIECES = ["Let me think", " it through."];
 export const THINKING_SIGNATURE = "sig-fault-thinking";
+/** The opaque data of a `thinking-redacted` reply's redacted block. */
+export const REDACTED_THINKING_DATA = "EncryptedThinkingOfFault";
 
 /** The text a `tools` reply has before its calls when `tool_choice` is auto or absent. */
 export const TOOL_PREAMBLE = "Let me check.";
@@ -790,6 +794,10 @@ function anthropicStreamWriter(parsed: ParsedRequest, response: ServerResponse):
           usage: { ...anthropicInputUsageOf(reply), output_tokens: 1 },
         },
       });
+      if (parsed.asksThinking && parsed.fault === "thinking-redacted") {
+        openBlock({ type: "redacted_thinking", data: REDACTED_THINKING_DATA });
+        closeBlock();
+      }
       if (parsed.asksThinking) {
         const index = openBlock({ type: "thinking", thinking: "", signature: "" });
         for (const thinking of THINKING_PIECES) {
