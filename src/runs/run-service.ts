@@ -202,14 +202,7 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#router.route(
-        turn.requested,
-        turn.prompt,
-        turn.call,
-        turn.sectioned,
-        allowed,
-        options.keyModels,
-      )),
+      ...(await this.#route(turn, allowed, options.keyModels)),
       persist: () => ({
         messages: [userMessage],
         ...(conversation.title === "" && {
@@ -256,14 +249,7 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId: conversation.id,
       userMessageId: userMessage.id,
-      ...(await this.#router.route(
-        turn.requested,
-        turn.prompt,
-        turn.call,
-        turn.sectioned,
-        allowed,
-        options.keyModels,
-      )),
+      ...(await this.#route(turn, allowed, options.keyModels)),
       persist: () => ({ messages: [] }),
       ...(bot && { botId: bot.botId }),
       ...(turn.citations && { citations: turn.citations }),
@@ -298,14 +284,7 @@ export class RunService {
       ...(options.apiKeyId && { apiKeyId: options.apiKeyId }),
       conversationId,
       userMessageId: messageIds.at(-1) as string,
-      ...(await this.#router.route(
-        turn.requested,
-        turn.prompt,
-        turn.call,
-        turn.sectioned,
-        allowed,
-        options.keyModels,
-      )),
+      ...(await this.#route(turn, allowed, options.keyModels)),
       persist:
         options.store &&
         (() =>
@@ -344,14 +323,7 @@ export class RunService {
     const { earlier } = options;
     const prompt = earlier ? afterEarlierThread(earlier.prompt, options.messages) : options.messages;
     const turn = await this.#botTurn(bot, bot ? {} : { model: options.model }, prompt, call);
-    const { entry, context } = await this.#router.route(
-      turn.requested,
-      turn.prompt,
-      turn.call,
-      turn.sectioned,
-      allowed,
-      options.keyModels,
-    );
+    const { entry, context } = await this.#route(turn, allowed, options.keyModels);
     // Routing counted the prompt to fit it; it counts again only if it had to leave turns out.
     return context.trimmedMessages === 0 && !turn.sectioned
       ? context.promptTokens
@@ -486,13 +458,21 @@ export class RunService {
     return conversation;
   }
 
+  /**
+   * The model that answers the turn, and the prompt and settings it is sent: among `allowed` (a key's models, unless
+   * the key's bot answers), with a refusal naming only `offered` (the key's models).
+   */
+  #route(turn: RoutableTurn, allowed?: readonly string[], offered?: readonly string[]) {
+    return this.#router.route(turn.requested, turn.prompt, turn.call, turn.sectioned, allowed, offered);
+  }
+
   /** The bot's part of a reply (bots/bot-replies.ts); settings the request gave win over the bot's defaults. */
   async #botTurn(
     bot: BotVersion | undefined,
     requested: RequestedModel,
     prompt: ChatPrompt,
     call: RunCallOptions,
-  ): Promise<Omit<BotTurn, "call"> & { call: RunCallOptions }> {
+  ): Promise<RoutableTurn> {
     const bots = this.#config.bots;
     if (!bot || !bots) return { requested, prompt, call };
     const turn = await bots.turn(bot, prompt, requested);
@@ -503,6 +483,9 @@ export class RunService {
     if (this.#closing) throw new ModelUnavailableError("Parley is shutting down and takes no new replies.");
   }
 }
+
+/** A turn as routing takes it: a bot's part of it made, settings the request gave winning over the bot's. */
+type RoutableTurn = Omit<BotTurn, "call"> & { call: RunCallOptions };
 
 /**
  * What the router may choose among for a key held to some models (undefined: any model). Checked before the bot's
