@@ -127,14 +127,19 @@ export function responseObject(
   };
 }
 
-/** A finished reply's output: its text as a message (left out when the reply is only tool calls), then each call. */
+/**
+ * A reply's output as the response's `status` has it: its text as a message (left out when the reply is only tool
+ * calls, or has said nothing yet), then each call. The message is as complete as the response, or incomplete.
+ */
 export function outputOf(
   run: ResponseRun,
-  reply: { text: string; toolCalls: ToolCall[]; finishReason: FinishReason },
-) {
-  const status = statusOf(reply.finishReason) === "incomplete" ? "incomplete" : "completed";
+  reply: { text: string; toolCalls: readonly ToolCall[] },
+  status: ResponseStatus,
+): OutputItem[] {
+  const itemStatus = status === "completed" || status === "in_progress" ? status : "incomplete";
+  const textOptional = reply.toolCalls.length > 0 || status === "in_progress";
   return [
-    ...(reply.text !== "" || reply.toolCalls.length === 0 ? [messageItem(run, reply.text, status)] : []),
+    ...(reply.text !== "" || !textOptional ? [messageItem(run, reply.text, itemStatus)] : []),
     ...reply.toolCalls.map((call, index) => functionCallItem(run, index, call, "completed")),
   ];
 }

@@ -47,9 +47,10 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
       }
       const outcome = await finishedRun(live, leave);
       if (!outcome.ok) return sendRunError(reply, outcome.error, openAIErrorBody);
+      const status = statusOf(outcome.finishReason);
       return responseObject(live.record, exchange.echo, {
-        status: statusOf(outcome.finishReason),
-        output: outputOf(live.record, outcome),
+        status,
+        output: outputOf(live.record, outcome, status),
         usage: outcome.usage,
       });
     });

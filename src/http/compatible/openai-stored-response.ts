@@ -5,6 +5,7 @@
  */
 import { BadRequestError, NotFoundError } from "../../core/app-error.js";
 import type { Message } from "../../core/message.js";
+import { threadTo } from "../../core/message-thread.js";
 import type { ParleyStore } from "../../core/parley-store.js";
 import type { Run } from "../../core/run.js";
 import type { FinishReason, Usage } from "../../core/run-event.js";
@@ -12,8 +13,7 @@ import type { ToolCall } from "../../core/tool-call.js";
 import type { LiveRun } from "../../runs/live-run.js";
 import type { EarlierThread, RunService } from "../../runs/run-service.js";
 import {
-  functionCallItem,
-  messageItem,
+  outputOf,
   type ResponseStatus,
   responseIdOf,
   responseObject,
@@ -96,13 +96,7 @@ export async function storedResponse(deps: StoredResponseDeps, responseId: strin
   const { run, live, messages, stored } = await findResponse(deps, responseId, userId);
   const reply = live ? liveReplyOf(live) : replyOf(stored as Message);
   const status = responseStatusOf(run, reply);
-  const itemStatus = status === "completed" || status === "in_progress" ? status : "incomplete";
-  const output = [
-    ...(reply.text !== "" || (reply.toolCalls.length === 0 && status !== "in_progress")
-      ? [messageItem(run, reply.text, itemStatus)]
-      : []),
-    ...reply.toolCalls.map((call, index) => functionCallItem(run, index, call, "completed")),
-  ];
+  const output = outputOf(run, reply, status);
   const exchange = exchangeOf(messages, run.userMessageId);
   return responseObject(
     run,
@@ -169,18 +163,11 @@ export function exchangeOf(
   messages: readonly Message[],
   lastId: string,
 ): { instructions: string | null; input: Message[]; earlierRunId?: string } {
-  const byId = new Map(messages.map((message) => [message.id, message]));
-  const exchange: Message[] = [];
-  let earlierRunId: string | undefined;
-  // Bounded by the conversation's size: a tree has no cycle, and a damaged one must not hang the request.
-  for (let message = byId.get(lastId); message && exchange.length < messages.length; ) {
-    if (message.role === "assistant" && message.runId !== null) {
-      earlierRunId = message.runId;
-      break;
-    }
-    exchange.unshift(message);
-    message = message.parentId === null ? undefined : byId.get(message.parentId);
-  }
+  // The thread to it, from the reply a run wrote last before it (threadTo keeps a damaged tree from looping).
+  const thread = threadTo(messages, lastId);
+  const earlier = thread.findLastIndex((message) => message.role === "assistant" && message.runId !== null);
+  const earlierRunId = thread[earlier]?.runId ?? undefined;
+  const exchange = thread.slice(earlier + 1);
   const turns = exchange.findIndex((message) => message.role !== "system");
   const instructions = exchange.slice(0, turns === -1 ? exchange.length : turns);
   return {
