@@ -40,6 +40,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["POST", () => "/v1/responses/input_tokens"],
   ["GET", (id) => `/v1/responses/${id}`],
   ["GET", (id) => `/v1/responses/${id}/input_items`],
+  ["POST", (id) => `/v1/responses/${id}/cancel`],
   ["POST", () => "/v1/embeddings"],
   ["POST", () => "/v1/messages"],
   ["POST", () => "/api/bots"],

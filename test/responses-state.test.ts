@@ -84,6 +84,13 @@ async function messagesOf(conversationId: string): Promise<StoredMessage[]> {
 
 const runIdOf = (response: { id: string }) => response.id.replace(/^resp_/, "");
 
+function textOf(response: OpenAI.Responses.Response): string {
+  return response.output
+    .flatMap((item) => (item.type === "message" ? item.content : []))
+    .map((part) => (part.type === "output_text" ? part.text : ""))
+    .join("");
+}
+
 const weather: OpenAI.Responses.FunctionTool = {
   type: "function",
   name: "get_weather",
@@ -320,6 +327,63 @@ describe("reading a response back with responses.retrieve", () => {
     expect(read.status).toBe("cancelled");
     expect(read.output_text.length).toBeGreaterThanOrEqual(writing.output_text.length);
     expect(read.output_text.length).toBeLessThan(200);
+  });
+
+  it("cancels a response being written: its stream and a request waiting whole end cancelled with the text so far, as it reads back", async () => {
+    const whole = openai.responses.create({ model: "gpt-slow", input: "Cancel me whole" });
+    const stream = openai.responses.stream({ model: "gpt-slow", input: "Cancel me streamed" });
+    let id = "";
+    let written = "";
+    stream.on("response.created", (event) => {
+      id = event.response.id;
+    });
+    stream.on("response.output_text.delta", (event) => {
+      written += event.delta;
+    });
+    await waitUntil(() => written.length >= 5, { timeoutMs: 5_000, what: "five characters streamed" });
+    // The request answered whole says its id only at the end: its run is found in its stored conversation.
+    let wholeId = "";
+    for (let attempt = 0; attempt < 100 && wholeId === ""; attempt++) {
+      const conversation = (await conversationsOf({ key })).find((c) => c.title === "Cancel me whole");
+      const reply = conversation && (await messagesOf(conversation.id)).find((m) => m.runId !== null);
+      if (reply?.runId) wholeId = `resp_${reply.runId}`;
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    const notBobs = await bob.responses.cancel(id).catch((error: unknown) => error);
+    expect(notBobs).toBeInstanceOf(OpenAI.NotFoundError);
+
+    // What `cancel` and a stream answer has no output_text, which the client adds to what `create` returns.
+    const cancelled = await openai.responses.cancel(id);
+    expect(cancelled.status).toBe("cancelled");
+    const text = textOf(cancelled);
+    expect(text.length).toBeGreaterThanOrEqual(5);
+    expect(text.length).toBeLessThan(200);
+    const streamed = await stream.finalResponse();
+    expect(streamed).toMatchObject({ id, status: "cancelled" });
+    expect(streamed.output).toMatchObject([{ type: "message", status: "incomplete", content: [{ text }] }]);
+    expect(await openai.responses.retrieve(id)).toMatchObject({ status: "cancelled", output_text: text });
+    // Cancelling it again answers the same.
+    const again = await openai.responses.cancel(id);
+    expect([again.status, textOf(again)]).toEqual(["cancelled", text]);
+
+    const wholeCancelled = await openai.responses.cancel(wholeId);
+    expect(wholeCancelled.status).toBe("cancelled");
+    expect(textOf(wholeCancelled).length).toBeLessThan(200);
+    expect(await whole).toMatchObject({
+      id: wholeId,
+      status: "cancelled",
+      output_text: textOf(wholeCancelled),
+    });
+  });
+
+  it("refuses to cancel a response that has ended, with a 400 saying how it ended", async () => {
+    const made = await openai.responses.create({ model: "gpt-echo", input: "Done already" });
+    const refused = await openai.responses.cancel(made.id).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ status: 400, code: "response_not_in_progress" });
+    expect((refused as Error).message).toMatch(/has ended already \(completed\)/);
+    expect((await openai.responses.retrieve(made.id)).status).toBe("completed");
   });
 
   it("answers 404 in OpenAI's shape for another user's response, an unknown id, and a response made with store: false", async () => {

@@ -78,9 +78,13 @@ export function functionCallItem(
   };
 }
 
-/** A reply cut at the token limit is `incomplete`; a stopped one ended as its writer chose, as Chat Completions has it. */
-export function statusOf(reason: FinishReason): "completed" | "incomplete" {
-  return reason === "length" ? "incomplete" : "completed";
+/**
+ * A reply cut at the token limit is `incomplete`; one stopped before its end (cancelled, by the client leaving or by
+ * anyone who may stop it) is `cancelled`, however it is read: answered whole, streamed, or read back.
+ */
+export function statusOf(reason: FinishReason): "completed" | "incomplete" | "cancelled" {
+  if (reason === "length") return "incomplete";
+  return reason === "stopped" ? "cancelled" : "completed";
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * OpenAI's Responses API (what Codex and the Agents SDK speak) on Parley's models and runs. POST /v1/responses answers
  * a conversation sent whole, or the turns after a stored response (`previous_response_id`); GET /v1/responses/:id
- * reads a response back (a stored one, or one still being written), and GET /v1/responses/:id/input_items what it
- * answered.
+ * reads a response back (a stored one, or one still being written), POST /v1/responses/:id/cancel stops one being
+ * written, and GET /v1/responses/:id/input_items reads what it answered.
  */
 import type { FastifyInstance } from "fastify";
 import { BadRequestError } from "../../core/app-error.js";
@@ -21,7 +21,7 @@ import { responseInputItems } from "./openai-response-input-items.js";
 import { outputOf, responseObject, statusOf } from "./openai-responses-object.js";
 import { type OpenAIResponsesRequest, parseOpenAIResponsesRequest } from "./openai-responses-request.js";
 import { streamResponseEvents } from "./openai-responses-stream.js";
-import { earlierThreadOf, storedResponse } from "./openai-stored-response.js";
+import { cancelResponse, earlierThreadOf, storedResponse } from "./openai-stored-response.js";
 import { type CompatibleRouteDeps, startCompatibleExchange } from "./start-compatible-exchange.js";
 
 export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: CompatibleRouteDeps) {
@@ -78,6 +78,10 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
         );
       }
       return storedResponse(deps, id, principalOf(request).userId);
+    });
+    scope.post("/v1/responses/:id/cancel", async (request) => {
+      const { id } = request.params as { id: string };
+      return cancelResponse(deps, id, principalOf(request).userId);
     });
     scope.get("/v1/responses/:id/input_items", async (request) => {
       const { id } = request.params as { id: string };

@@ -119,11 +119,13 @@ export async function streamResponseEvents(
         }
         if (event.event === "run.end") {
           const status = statusOf(event.data.finishReason);
-          // Cut at the token limit, the message ends incomplete, as the response does.
-          closeMessage(status);
+          // Cut at the token limit or cancelled, the message ends incomplete.
+          closeMessage(status === "completed" ? "completed" : "incomplete");
           closeCall();
           const response = responseObject(live.record, echo, { status, output, usage: event.data.usage });
-          return send(status === "completed" ? "response.completed" : "response.incomplete", { response });
+          // The format has no event for a cancelled response: it ends as a completed one, its status saying why,
+          // the response the official clients take as the stream's last.
+          return send(status === "incomplete" ? "response.incomplete" : "response.completed", { response });
         }
         if (event.event === "run.error") {
           // After streaming began, a failure is the response's end, with what went wrong and the output so far.

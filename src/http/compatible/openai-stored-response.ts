@@ -94,7 +94,7 @@ export async function findResponse(
 /** The user's response `responseId` as the Responses API shows it: finished, or in progress while its run goes on. */
 export async function storedResponse(deps: StoredResponseDeps, responseId: string, userId: string) {
   const { run, live, messages, stored } = await findResponse(deps, responseId, userId);
-  const reply = live ? liveReplyOf(live) : replyOf(stored as Message);
+  const reply = replyNow(live, stored);
   const status = responseStatusOf(run, reply);
   const output = outputOf(run, reply, status);
   const exchange = exchangeOf(messages, run.userMessageId);
@@ -115,6 +115,24 @@ export async function storedResponse(deps: StoredResponseDeps, responseId: strin
   );
 }
 
+/**
+ * Stops the user's response `responseId` while its reply is written (here or, with Redis, on another server), and
+ * answers it as it ended, `cancelled` with the text so far. A response cancelled already is answered again; one
+ * that ended otherwise is a 400, as OpenAI has it.
+ */
+export async function cancelResponse(deps: StoredResponseDeps, responseId: string, userId: string) {
+  const { run, live, stored } = await findResponse(deps, responseId, userId);
+  if (run.status !== "running" && run.status !== "stopped") {
+    const status = responseStatusOf(run, replyNow(live, stored));
+    throw new BadRequestError(
+      `Cannot cancel response ${JSON.stringify(responseId)}: it has ended already (${status}).`,
+      { code: "response_not_in_progress" },
+    );
+  }
+  await deps.runs.stop(run.id, userId);
+  return storedResponse(deps, responseId, userId);
+}
+
 const INTERRUPTED = {
   code: "interrupted",
   message: "The server stopped while it wrote this reply; the text written before that is kept.",
@@ -123,6 +141,11 @@ const INTERRUPTED = {
 function notFoundAsUndefined(error: unknown): undefined {
   if (error instanceof NotFoundError) return undefined;
   throw error;
+}
+
+/** The reply as far as it is written: findResponse gives a stored message whenever it gives no live run. */
+function replyNow(live: LiveRun | undefined, stored: Message | undefined): Reply {
+  return live ? liveReplyOf(live) : replyOf(stored as Message);
 }
 
 function liveReplyOf(live: LiveRun): Reply {
