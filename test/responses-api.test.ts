@@ -434,7 +434,7 @@ describe("failures and refusals on the Responses API", () => {
       [{ conversation: "conv_123" }, /`conversation`: Parley keeps no conversation objects/],
       [{ tools: [{ type: "web_search" }] }, /`tools\.0\.type`: only "function" tools are supported/],
       [{ tools: [{ type: "file_search", vector_store_ids: ["vs_1"] }] }, /`tools\.0\.type`/],
-      [{ background: true }, /`background`/],
+      [{ background: true, store: false }, /`background`: .* must be stored/],
       [{ include: ["file_search_call.results"] }, /`include\.0`/],
       [
         { input: [{ type: "item_reference", id: "msg_1" }] },

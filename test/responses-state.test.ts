@@ -401,11 +401,107 @@ describe("reading a response back with responses.retrieve", () => {
     expect((await bob.responses.retrieve(bobs.id)).output_text).toBe("Bob's secret");
   });
 
-  it("refuses to stream a response again with a 400 naming stream", async () => {
+  it("streams a response again as the same typed events, from its first or after starting_after", async () => {
+    const streamed: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await openai.responses.create({
+      model: "gpt-echo",
+      input: "Once more, with feeling",
+      stream: true,
+    }))
+      streamed.push(event);
+    const id = (streamed[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    // The response read back keeps no settings but its instructions, and says when it ended: the rest is the same.
+    const comparable = (event: OpenAI.Responses.ResponseStreamEvent) =>
+      "response" in event ? { ...event, response: { ...event.response, completed_at: null } } : event;
+
+    const again: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await openai.responses.retrieve(id, { stream: true })) again.push(event);
+    expect(again.map(comparable)).toEqual(streamed.map(comparable));
+    expect(again.at(-1)).toMatchObject({ type: "response.completed", response: { status: "completed" } });
+
+    const after: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await openai.responses.retrieve(id, { stream: true, starting_after: 3 }))
+      after.push(event);
+    expect(after.map(comparable)).toEqual(streamed.slice(4).map(comparable));
+    expect(after[0]?.sequence_number).toBe(4);
+  });
+
+  it("refuses a starting_after that is not a sequence number, or without stream=true, with a 400 naming it", async () => {
     const made = await openai.responses.create({ model: "gpt-echo", input: "Once is enough" });
-    const refused = await callAs(parley, { key }, `/v1/responses/${made.id}?stream=true`);
-    expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("`stream`");
+    for (const query of [
+      "stream=true&starting_after=soon",
+      "stream=true&starting_after=-1",
+      "starting_after=2",
+    ]) {
+      const refused = await callAs(parley, { key }, `/v1/responses/${made.id}?${query}`);
+      expect(refused.status, query).toBe(400);
+      const { error } = (await refused.json()) as { error: { message: string; type: string } };
+      expect(error.message, query).toContain("`starting_after`");
+      expect(error.type).toBe("invalid_request_error");
+    }
+  });
+});
+
+describe("background responses, which go on without their client", () => {
+  it("answers a background request at once, in_progress, and goes on writing it until it is cancelled", async () => {
+    const made = await openai.responses.create({
+      model: "gpt-slow",
+      input: "Write on without me",
+      background: true,
+    });
+    expect(made).toMatchObject({ status: "in_progress", background: true });
+    let read = await openai.responses.retrieve(made.id);
+    for (let attempt = 0; attempt < 250 && read.output_text.length < 10; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      read = await openai.responses.retrieve(made.id);
+    }
+    expect(read.status).toBe("in_progress");
+    expect(read.output_text.length).toBeGreaterThanOrEqual(10);
+    const cancelled = await openai.responses.cancel(made.id);
+    expect(cancelled.status).toBe("cancelled");
+    expect(textOf(cancelled).length).toBeLessThan(200);
+  });
+
+  it("resumes a background stream cut off mid-way after the last event it had, and reads it to the end", async () => {
+    const controller = new AbortController();
+    const first: OpenAI.Responses.ResponseStreamEvent[] = [];
+    const deltas = (events: OpenAI.Responses.ResponseStreamEvent[]) =>
+      events.flatMap((event) => (event.type === "response.output_text.delta" ? [event.delta] : []));
+    try {
+      const stream = await openai.responses.create(
+        { model: "gpt-slow", input: "Stream on without me", background: true, stream: true },
+        { signal: controller.signal },
+      );
+      for await (const event of stream) {
+        first.push(event);
+        if (deltas(first).length >= 10) controller.abort();
+      }
+    } catch (error) {
+      expect((error as Error).name).toMatch(/Abort/);
+    }
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const last = first.length - 1;
+    expect(first.map((event) => event.sequence_number)).toEqual([...first.keys()]);
+    // Its client gone, the reply goes on.
+    expect((await openai.responses.retrieve(id)).status).toBe("in_progress");
+
+    const resumed = openai.responses.stream({ response_id: id, starting_after: last });
+    const rest: OpenAI.Responses.ResponseStreamEvent[] = [];
+    resumed.on("event", (event) => rest.push(event));
+    const final = await resumed.finalResponse();
+    expect(rest.map((event) => event.sequence_number)).toEqual(rest.map((_, index) => last + 1 + index));
+    expect(final).toMatchObject({ id, status: "completed" });
+    const text = textOf(final);
+    expect(text).toHaveLength(200);
+    expect([...deltas(first), ...deltas(rest)].join("")).toBe(text);
+  });
+
+  it("refuses a background response that is not stored, with a 400 naming background", async () => {
+    const refused = await openai.responses
+      .create({ model: "gpt-echo", input: "Not kept", background: true, store: false })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as Error).message).toMatch(/`background`: .* must be stored/);
   });
 });
 

@@ -86,17 +86,23 @@ export function failureBeforeAnswer(
     });
 }
 
-/** A client that leaves a compatible-API request ends its run: nobody can come back for it there. */
-export function stopRunWhenClientLeaves(
-  live: LiveRun,
-  response: NodeJS.EventEmitter & { writableFinished: boolean },
-) {
+type ClientResponse = NodeJS.EventEmitter & { writableFinished: boolean };
+
+/**
+ * A client that leaves a compatible-API request ends its run: nobody can come back for it there (but for a
+ * background response, see whenClientLeaves).
+ */
+export function stopRunWhenClientLeaves(live: LiveRun, response: ClientResponse) {
+  const leave = whenClientLeaves(response);
+  leave.addEventListener("abort", () => live.requestEnd("stopped"), { once: true });
+  return leave;
+}
+
+/** Aborted when the client goes away before its response has been sent whole. */
+export function whenClientLeaves(response: ClientResponse): AbortSignal {
   const leave = new AbortController();
   response.on("close", () => {
-    if (!response.writableFinished) {
-      live.requestEnd("stopped");
-      leave.abort();
-    }
+    if (!response.writableFinished) leave.abort();
   });
   return leave.signal;
 }

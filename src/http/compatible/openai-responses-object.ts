@@ -120,7 +120,6 @@ export function responseObject(
     created_at: Math.floor(run.createdAt / 1000),
     status: state.status,
     ...(state.status === "completed" && { completed_at: Math.floor((state.endedAt ?? Date.now()) / 1000) }),
-    background: false,
     error: state.error ?? null,
     incomplete_details: state.status === "incomplete" ? { reason: "max_output_tokens" } : null,
     model: run.model,

@@ -146,7 +146,7 @@ describe("parseOpenAIResponsesRequest", () => {
     const refusals: [Record<string, unknown>, RegExp][] = [
       [{ previous_response_id: "" }, /`previous_response_id`/],
       [{ conversation: { id: "conv_1" } }, /`conversation`/],
-      [{ background: true }, /`background`/],
+      [{ background: true, store: false }, /`background`: a background response .* must be stored/],
       [{ include: ["message.output_text.logprobs"] }, /`include\.0`/],
       [{ top_logprobs: 2 }, /`top_logprobs`/],
       [{ max_tool_calls: 3 }, /`max_tool_calls`/],
@@ -200,6 +200,9 @@ describe("parseOpenAIResponsesRequest", () => {
     });
     expect(defaults.call).toEqual({ toolChoice: "none" });
     expect(defaults.echo).toMatchObject({ metadata: { a: "b" }, user: "someone", truncation: "disabled" });
+    expect([defaults.background, defaults.echo.background]).toEqual([false, false]);
+    const background = parseOpenAIResponsesRequest({ model: "m", input: "Hi", background: true });
+    expect([background.background, background.echo.background, background.store]).toEqual([true, true, true]);
   });
 
   it("takes previous_response_id, and checks a function_call_output against the previous response's turns once they are read", () => {

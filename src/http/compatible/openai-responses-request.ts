@@ -4,6 +4,7 @@
  * `previous_response_id`: Parley keeps each stored exchange as a conversation, and a response is the reply of one.
  */
 import { z } from "zod";
+import { BadRequestError } from "../../core/app-error.js";
 import type { ToolChoice } from "../../core/tool-call.js";
 import { imageFromUrl } from "../../files/inline-image.js";
 import {
@@ -117,16 +118,13 @@ const textFormat = z.discriminatedUnion(
 );
 
 /**
- * Fields that ask for what Parley does not give (state kept on the server, background runs, more in the response)
+ * Fields that ask for what Parley does not give (state kept on the server, more in the response, prompt templates)
  * are refused by name rather than dropped: a client that sent them would take the answer for what it asked. Their
  * harmless values (none, false) pass, as clients send those by default.
  */
 const refused = {
   conversation: z.null(NO_STATE).optional(),
   prompt: z.null("Parley keeps no prompt templates: send the instructions and input themselves").optional(),
-  background: z
-    .literal(false, "Parley answers in the request itself; it runs no background responses")
-    .nullish(),
   /**
    * Encrypted reasoning is included in the reasoning items of a response, and Parley's responses have none: asking
    * for it (as Codex does with `store: false`) asks for nothing Parley lacks.
@@ -162,6 +160,8 @@ const body = z.object({
   top_p: z.number().min(0).max(1).nullish(),
   stream: z.boolean().nullish(),
   store: z.boolean().nullish(),
+  /** The reply goes on when the client leaves, to be read back, resumed or cancelled: Parley's runs always can. */
+  background: z.boolean().nullish(),
   metadata: z.record(z.string(), z.string(), "must map keys to strings").nullish(),
   user: z.string().nullish(),
   reasoning: z
@@ -189,6 +189,7 @@ type ResponsesBody = z.infer<typeof body>;
 
 /** What the Response object repeats of the request, as OpenAI's does (SDKs and tools read these back). */
 export type ResponseEcho = {
+  background: boolean;
   previous_response_id: string | null;
   instructions: string | null;
   tools: {
@@ -213,6 +214,8 @@ export type ResponseEcho = {
 
 export type OpenAIResponsesRequest = CompatibleRequest & {
   echo: ResponseEcho;
+  /** The run goes on when the client leaves (see `background` above). */
+  background: boolean;
   /** The stored response the request follows: its conversation up to that reply comes before `messages`. */
   previousResponseId?: string;
   /**
@@ -248,6 +251,12 @@ export function parseOpenAIResponsesRequest(input: unknown): OpenAIResponsesRequ
   };
   checkTools(call, "tool_choice");
   const store = request.store !== false;
+  const background = request.background === true;
+  if (background && !store) {
+    throw new BadRequestError(
+      "`background`: a background response is read back later, so it must be stored; leave out `store: false`.",
+    );
+  }
   return {
     model: request.model,
     messages,
@@ -255,9 +264,11 @@ export function parseOpenAIResponsesRequest(input: unknown): OpenAIResponsesRequ
     stream: request.stream === true,
     // Parley keeps the exchange as a conversation unless the caller opts out.
     store,
+    background,
     ...(previousResponseId !== undefined && { previousResponseId }),
     checkToolResults: checkResults,
     echo: {
+      background,
       previous_response_id: previousResponseId ?? null,
       instructions: request.instructions ?? null,
       tools: (request.tools ?? []).map((tool) => ({

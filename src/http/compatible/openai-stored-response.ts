@@ -47,6 +47,7 @@ export async function earlierThreadOf(
  * API's defaults.
  */
 const REQUEST_DEFAULTS: Omit<ResponseEcho, "previous_response_id" | "instructions"> = {
+  background: false,
   tools: [],
   tool_choice: "auto",
   parallel_tool_calls: true,
@@ -97,22 +98,38 @@ export async function storedResponse(deps: StoredResponseDeps, responseId: strin
   const reply = replyNow(live, stored);
   const status = responseStatusOf(run, reply);
   const output = outputOf(run, reply, status);
+  return responseObject(run, echoOf(messages, run), {
+    status,
+    output,
+    ...(reply.usage && { usage: reply.usage }),
+    ...(status === "failed" && { error: reply.error ?? INTERRUPTED }),
+    ...(run.endedAt !== null && { endedAt: run.endedAt }),
+  });
+}
+
+/**
+ * The user's response `responseId` as its run's events, from the first: replayed (from this server's memory, the
+ * store, or the server writing it), then followed while it is written, until `signal`.
+ */
+export async function storedResponseEvents(
+  deps: StoredResponseDeps,
+  responseId: string,
+  userId: string,
+  signal: AbortSignal,
+) {
+  const { run, messages } = await findResponse(deps, responseId, userId);
+  const events = (await deps.runs.readEvents(run.id, 0, userId, signal)) ?? [];
+  return { run, echo: echoOf(messages, run), events };
+}
+
+/** What a response read back repeats of its request: see REQUEST_DEFAULTS. */
+function echoOf(messages: readonly Message[], run: Run): ResponseEcho {
   const exchange = exchangeOf(messages, run.userMessageId);
-  return responseObject(
-    run,
-    {
-      ...REQUEST_DEFAULTS,
-      previous_response_id: exchange.earlierRunId ? responseIdOf({ id: exchange.earlierRunId }) : null,
-      instructions: exchange.instructions,
-    },
-    {
-      status,
-      output,
-      ...(reply.usage && { usage: reply.usage }),
-      ...(status === "failed" && { error: reply.error ?? INTERRUPTED }),
-      ...(run.endedAt !== null && { endedAt: run.endedAt }),
-    },
-  );
+  return {
+    ...REQUEST_DEFAULTS,
+    previous_response_id: exchange.earlierRunId ? responseIdOf({ id: exchange.earlierRunId }) : null,
+    instructions: exchange.instructions,
+  };
 }
 
 /**
