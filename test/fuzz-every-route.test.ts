@@ -41,6 +41,7 @@ const ROUTES: [string, (id: string) => string][] = [
   ["GET", (id) => `/v1/responses/${id}`],
   ["GET", (id) => `/v1/responses/${id}/input_items`],
   ["POST", (id) => `/v1/responses/${id}/cancel`],
+  ["DELETE", (id) => `/v1/responses/${id}`],
   ["POST", () => "/v1/embeddings"],
   ["POST", () => "/v1/messages"],
   ["POST", () => "/api/bots"],

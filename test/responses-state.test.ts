@@ -505,6 +505,68 @@ describe("background responses, which go on without their client", () => {
   });
 });
 
+describe("deleting a response with responses.delete", () => {
+  const notFound = async (id: string) => {
+    const missing = await openai.responses.retrieve(id).catch((error: unknown) => error);
+    expect(missing, id).toBeInstanceOf(OpenAI.NotFoundError);
+  };
+
+  it("deletes a response with its conversation, after which it is neither read nor gone on from", async () => {
+    const made = await openai.responses.create({ model: "gpt-echo", input: "Delete me whole" });
+    const deleted = await callAs(parley, { key }, `/v1/responses/${made.id}`, { method: "DELETE" });
+    expect(await deleted.json()).toEqual({ id: made.id, object: "response", deleted: true });
+    await notFound(made.id);
+    expect((await conversationsOf({ key })).some((c) => c.title === "Delete me whole")).toBe(false);
+    const goneOn = await openai.responses
+      .create({ model: "gpt-echo", previous_response_id: made.id, input: "And then?" })
+      .catch((error: unknown) => error);
+    expect(goneOn).toMatchObject({ status: 400, code: "previous_response_not_found" });
+    // Another user's, or one deleted already, is not found.
+    const bobs = await bob.responses.create({ model: "gpt-echo", input: "Bob keeps this" });
+    for (const id of [bobs.id, made.id]) {
+      const refused = await openai.responses.delete(id).catch((error: unknown) => error);
+      expect(refused, id).toBeInstanceOf(OpenAI.NotFoundError);
+    }
+    expect((await bob.responses.retrieve(bobs.id)).status).toBe("completed");
+  });
+
+  it("refuses to delete a response that later ones go on from (409), and deletes the last one's turns alone", async () => {
+    const first = await openai.responses.create({ model: "gpt-echo", input: "Keep the first" });
+    const second = await openai.responses.create({
+      model: "gpt-echo",
+      previous_response_id: first.id,
+      input: "Drop the second",
+    });
+    const refused = await openai.responses.delete(first.id).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.ConflictError);
+    expect((refused as Error).message).toMatch(/Later turns follow this reply/);
+
+    await openai.responses.delete(second.id);
+    await notFound(second.id);
+    expect((await openai.responses.retrieve(first.id)).output_text).toBe("Keep the first");
+    const conversation = (await conversationsOf({ key })).find((c) => c.title === "Keep the first");
+    expect((await messagesOf(conversation?.id ?? "")).map((m) => m.content)).toEqual([
+      "Keep the first",
+      "Keep the first",
+    ]);
+    // The first, now the last, goes with its conversation.
+    await openai.responses.delete(first.id);
+    expect((await conversationsOf({ key })).some((c) => c.title === "Keep the first")).toBe(false);
+  });
+
+  it("stops a response still being written before it deletes it", async () => {
+    const made = await openai.responses.create({
+      model: "gpt-slow",
+      input: "Delete me early",
+      background: true,
+    });
+    expect(made.status).toBe("in_progress");
+    await openai.responses.delete(made.id);
+    await notFound(made.id);
+    expect((await conversationsOf({ key })).some((c) => c.title === "Delete me early")).toBe(false);
+  });
+});
+
 describe("listing what a response answered with responses.inputItems.list", () => {
   it("lists the turns after the previous response, newest first: a function's result alone after the response that called it", async () => {
     const first = await openai.responses.create({

@@ -36,6 +36,8 @@ export interface MessageRepository {
   /** Every message of the conversation, oldest first. */
   listByConversation(conversationId: string): Promise<Message[]>;
   update(id: string, patch: MessagePatch): Promise<void>;
+  /** Deletes the messages with their attachments; how many there were. */
+  delete(ids: readonly string[]): Promise<number>;
 }
 
 export interface RunRepository {
@@ -43,6 +45,8 @@ export interface RunRepository {
   create(run: Run, instanceId?: string): Promise<void>;
   get(id: string): Promise<Run | undefined>;
   update(id: string, patch: RunPatch): Promise<void>;
+  /** Deletes the run with its events; false when it did not exist. */
+  delete(id: string): Promise<boolean>;
   /**
    * Ends a run that is still running, in one conditional update; false when it had already ended (another
    * instance recovered it while its own was paused), in which case that outcome stands.

@@ -6,6 +6,7 @@ import type { Conversation } from "../core/conversation.js";
 import { newId } from "../core/ids.js";
 import { assertKeyMayUse } from "../core/key-models.js";
 import type { Message } from "../core/message.js";
+import { exchangeToDelete } from "../core/message-thread.js";
 import { newMessage } from "../core/new-message.js";
 import type { ParleyStore, StoredFile } from "../core/parley-store.js";
 import type { Tier } from "../core/routing-policy.js";
@@ -407,6 +408,31 @@ export class RunService {
       await this.#elsewhere.stop(run);
     }
     return this.getRun(runId, userId);
+  }
+
+  /**
+   * Deletes the user's reply that `runId` wrote, with its run and the rest of its exchange (see exchangeToDelete),
+   * and its conversation when nothing else is left of it; a reply still being written is stopped first. The usage
+   * ledger keeps what it used. ConflictError when later turns follow the reply: they would lose their thread.
+   */
+  async deleteReply(runId: string, userId: string): Promise<void> {
+    const run = await this.stop(runId, userId);
+    await this.#config.store.transaction(async (store) => {
+      const messages = await store.messages.listByConversation(run.conversationId);
+      const deleted = exchangeToDelete(messages, run.assistantMessageId);
+      if (!deleted) {
+        throw new ConflictError(
+          "Later turns follow this reply: delete those first, or the whole conversation.",
+          { details: { runId } },
+        );
+      }
+      if (deleted.length === messages.length) {
+        await store.conversations.delete(run.conversationId);
+        return;
+      }
+      await store.runs.delete(run.id);
+      await store.messages.delete(deleted);
+    });
   }
 
   /**

@@ -161,6 +161,34 @@ describe.each(storeDialects)("message repository on %s", (dialect) => {
     });
   });
 
+  it("deletes messages with their attachments, not their files, and counts those it found", async () => {
+    const store = await stores.open();
+    const conversation = sampleConversation();
+    await store.conversations.create(conversation);
+    const first = sampleMessage(conversation.id, { id: "msg_1" });
+    const second = sampleMessage(conversation.id, { id: "msg_2", parentId: first.id });
+    const kept = sampleMessage(conversation.id, { id: "msg_3", parentId: first.id });
+    for (const message of [first, second, kept]) await store.messages.create(message);
+    const file = {
+      id: "file_1",
+      userId: conversation.userId,
+      name: "a.png",
+      mediaType: "image/png",
+      bytes: 1,
+    };
+    await store.files.create({ ...file, createdAt: 1 }, new Uint8Array([1]));
+    await store.files.attach(second.id, [file.id]);
+
+    expect(await store.messages.delete([second.id, "msg_missing"])).toBe(1);
+    expect(await store.messages.delete([])).toBe(0);
+    expect((await store.messages.listByConversation(conversation.id)).map((m) => m.id)).toEqual([
+      first.id,
+      kept.id,
+    ]);
+    expect((await store.files.listAttached(conversation.id)).size).toBe(0);
+    expect(await store.files.get(file.id)).toMatchObject({ id: file.id });
+  });
+
   it("refuses a duplicate id, a missing conversation and an update of a missing message", async () => {
     const store = await stores.open();
     const conversation = sampleConversation();

@@ -85,6 +85,12 @@ export function createMessageRepository(database: Kysely<ParleyDatabase>): Messa
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw new NotFoundError("Message", id);
     },
+
+    async delete(ids) {
+      if (ids.length === 0) return 0;
+      const result = await database.deleteFrom("messages").where("id", "in", ids).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

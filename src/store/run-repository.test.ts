@@ -33,6 +33,23 @@ describe.each(storeDialects)("run repository on %s", (dialect) => {
     expect(await store.runs.listByStatus("interrupted")).toEqual([]);
   });
 
+  it("deletes a run with its events, and says false for one that is not there", async () => {
+    const store = await stores.open();
+    const conversation = sampleConversation();
+    await store.conversations.create(conversation);
+    const run = sampleRun(conversation.id);
+    const other = sampleRun(conversation.id);
+    for (const each of [run, other]) await store.runs.create(each);
+    const delta = (runId: string) => ({ runId, id: 1, event: "text.delta" as const, data: { text: "Hi" } });
+    await store.runEvents.append([delta(run.id), delta(other.id)]);
+
+    expect(await store.runs.delete(run.id)).toBe(true);
+    expect(await store.runs.delete(run.id)).toBe(false);
+    expect(await store.runs.get(run.id)).toBeUndefined();
+    expect(await store.runEvents.lastId(run.id)).toBe(0);
+    expect(await store.runEvents.lastId(other.id)).toBe(1);
+  });
+
   it("refuses a duplicate id, a missing conversation and an update of a missing run", async () => {
     const store = await stores.open();
     const conversation = sampleConversation();

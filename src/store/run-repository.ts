@@ -41,6 +41,11 @@ export function createRunRepository(database: Kysely<ParleyDatabase>): RunReposi
       return row === undefined ? undefined : toRun(row);
     },
 
+    async delete(id) {
+      const result = await database.deleteFrom("runs").where("id", "=", id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
     async update(id, patch) {
       const values: Updateable<RunTable> = {};
       if (patch.status !== undefined) values.status = patch.status;

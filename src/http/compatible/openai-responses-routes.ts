@@ -2,8 +2,8 @@
  * OpenAI's Responses API (what Codex and the Agents SDK speak) on Parley's models and runs. POST /v1/responses answers
  * a conversation sent whole, or the turns after a stored response (`previous_response_id`), in the request or, asked
  * for `background`, past it; GET /v1/responses/:id reads a response back (a stored one, or one still being written),
- * whole or streamed again; POST /v1/responses/:id/cancel stops one being written; and GET
- * /v1/responses/:id/input_items reads what it answered.
+ * whole or streamed again; POST /v1/responses/:id/cancel stops one being written; DELETE /v1/responses/:id deletes
+ * one; and GET /v1/responses/:id/input_items reads what it answered.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -27,6 +27,7 @@ import { type OpenAIResponsesRequest, parseOpenAIResponsesRequest } from "./open
 import { replayResponseEvents, streamResponseEvents } from "./openai-responses-stream.js";
 import {
   cancelResponse,
+  deleteResponse,
   earlierThreadOf,
   storedResponse,
   storedResponseEvents,
@@ -118,6 +119,10 @@ export function registerOpenAIResponsesRoutes(app: FastifyInstance, deps: Compat
       const sse = new SseWriter(reply.raw, { pingIntervalMs: deps.pingIntervalMs });
       await replayResponseEvents(run, echo, events, sse, starting_after);
       return reply;
+    });
+    scope.delete("/v1/responses/:id", async (request) => {
+      const { id } = request.params as { id: string };
+      return deleteResponse(deps, id, principalOf(request).userId);
     });
     scope.post("/v1/responses/:id/cancel", async (request) => {
       const { id } = request.params as { id: string };

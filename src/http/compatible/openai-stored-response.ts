@@ -150,6 +150,17 @@ export async function cancelResponse(deps: StoredResponseDeps, responseId: strin
   return storedResponse(deps, responseId, userId);
 }
 
+/**
+ * Deletes the user's response `responseId`: its reply and the input it answered, as RunService.deleteReply has it
+ * (stopped first while written; a 409 when later turns go on from it). Read back or gone on from after, it is not
+ * found.
+ */
+export async function deleteResponse(deps: StoredResponseDeps, responseId: string, userId: string) {
+  const { run } = await findResponse(deps, responseId, userId);
+  await deps.runs.deleteReply(run.id, userId);
+  return { id: responseId, object: "response", deleted: true };
+}
+
 const INTERRUPTED = {
   code: "interrupted",
   message: "The server stopped while it wrote this reply; the text written before that is kept.",
