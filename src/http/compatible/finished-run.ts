@@ -93,16 +93,16 @@ type ClientResponse = NodeJS.EventEmitter & { writableFinished: boolean };
  * background response, see whenClientLeaves).
  */
 export function stopRunWhenClientLeaves(live: LiveRun, response: ClientResponse) {
-  const leave = whenClientLeaves(response);
-  leave.addEventListener("abort", () => live.requestEnd("stopped"), { once: true });
-  return leave;
+  return whenClientLeaves(response, () => live.requestEnd("stopped"));
 }
 
-/** Aborted when the client goes away before its response has been sent whole. */
-export function whenClientLeaves(response: ClientResponse): AbortSignal {
+/** Aborted when the client goes away before its response has been sent whole, after `onLeave` is called. */
+export function whenClientLeaves(response: ClientResponse, onLeave?: () => void): AbortSignal {
   const leave = new AbortController();
   response.on("close", () => {
-    if (!response.writableFinished) leave.abort();
+    if (response.writableFinished) return;
+    onLeave?.();
+    leave.abort();
   });
   return leave.signal;
 }
